@@ -1,0 +1,40 @@
+"""CallMP: call-and-email campaigns aimed at Canadian Members of Parliament."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from callmp.config import REPO_ROOT, load_config
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config, database, data index, languages, blueprints, CLI, errors."""
+    app = Flask(
+        __name__,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+        instance_path=str(REPO_ROOT / "instance"),
+    )
+    app.config.update(load_config(overrides))
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+    from callmp import web
+
+    web.init_database(app)
+    web.init_babel(app)
+    app.extensions["callmp.data_dir"] = Path(app.config["DATA_DIR"])
+
+    from callmp import cli, errors
+    from callmp.views import api, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+    cli.register(app)
+    return app

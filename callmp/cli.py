@@ -1,0 +1,52 @@
+"""``flask`` commands: migrate, import the shipped data, seed the demo campaign."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from callmp import demo, importer, migrate
+
+
+def _session() -> Session:
+    """A session for a CLI command."""
+    session: Session = current_app.extensions["callmp.sessions"]()
+    return session
+
+
+def register(app: Flask) -> None:
+    """Add the commands to ``app.cli``."""
+
+    @app.cli.command("migrate")
+    def migrate_command() -> None:
+        """Create or upgrade the database schema."""
+        Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+        migrate.upgrade(current_app.extensions["callmp.engine"])
+        click.echo("database is up to date")
+
+    @app.cli.command("import-data")
+    def import_data_command() -> None:
+        """Import ridings, MPs and offices from the data folder (safe to repeat)."""
+        with _session() as session:
+            report = importer.import_all(session, Path(current_app.config["DATA_DIR"]))
+            session.commit()
+        click.echo(report.summary())
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command() -> None:
+        """Create or refresh the demo campaign (needs the imported data)."""
+        with _session() as session:
+            campaign = demo.seed(session)
+            session.commit()
+            click.echo(f"demo campaign: /c/{campaign.slug}")
+
+    @app.cli.command("setup")
+    @click.pass_context
+    def setup_command(ctx: click.Context) -> None:
+        """Migrate, import the data and seed the demo: everything a fresh machine needs."""
+        ctx.invoke(migrate_command)
+        ctx.invoke(import_data_command)
+        ctx.invoke(seed_demo_command)

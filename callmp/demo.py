@@ -1,0 +1,152 @@
+"""The demo campaign: migrant workers ask their MP and the Immigration Minister for status."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callmp.models import (
+    Campaign,
+    CampaignStatus,
+    Office,
+    OfficeKind,
+    Person,
+    Target,
+    TargetKind,
+)
+
+DEMO_SLUG = "status-for-all"
+MINISTER_SOURCE = "demo:minister-ircc"
+# The demo's minister is copied from the MP record of the member for this riding (Halifax
+# West), who held the immigration portfolio when the data was prepared. A real campaign
+# enters the ministerial office's own contact data and checks who holds the portfolio.
+MINISTER_FED_NUM = 12007
+
+TITLE_EN = "Status for all: permanent residence for migrant workers"
+TITLE_FR = "Un statut pour toutes et tous : la résidence permanente pour les travailleurs migrants"
+
+SUMMARY_EN = (
+    "Migrant workers grow our food, care for our elders and build our homes, but their "
+    "permits tie them to one employer and can end at any time. Call your MP and the "
+    "Minister of Immigration today and ask for permanent resident status for all."
+)
+SUMMARY_FR = (
+    "Les travailleuses et travailleurs migrants cultivent notre nourriture, prennent soin "
+    "de nos aînés et construisent nos maisons, mais leurs permis les lient à un seul "
+    "employeur et peuvent prendre fin à tout moment. Appelez aujourd'hui votre député et "
+    "la ministre de l'Immigration pour demander la résidence permanente pour toutes et tous."
+)
+
+POINTS_EN = """\
+**Hello, my name is ___ and I live in {riding}, postal code {postal_code}.**
+
+I'm calling to ask {mp_honorific} to support permanent resident status for all
+migrants in Canada.
+
+- Temporary permits tie workers to one employer, which makes it hard to speak up
+  about unpaid wages or unsafe work.
+- People who have lived and worked here for years can lose their status overnight.
+- A full and permanent regularization program would let them stay with their families
+  and contribute with the same rights as everyone else.
+
+**My ask:** will {mp_name} publicly support a regularization program with permanent
+status for all, and raise it with the Minister of Immigration?
+
+Thank you for your time.
+"""
+
+POINTS_FR = """\
+**Bonjour, je m'appelle ___ et j'habite dans {riding}, code postal {postal_code}.**
+
+J'appelle pour demander à {mp_honorific} d'appuyer la résidence permanente pour toutes
+les personnes migrantes au Canada.
+
+- Les permis temporaires lient les travailleurs à un seul employeur, ce qui les empêche
+  de dénoncer un salaire impayé ou un travail dangereux.
+- Des personnes qui vivent et travaillent ici depuis des années peuvent perdre leur
+  statut du jour au lendemain.
+- Un programme de régularisation complet et permanent leur permettrait de rester avec
+  leur famille et de contribuer avec les mêmes droits que tout le monde.
+
+**Ma demande :** {mp_name} appuiera-t-il publiquement un programme de régularisation
+accordant un statut permanent à toutes et à tous, et en parlera-t-il à la ministre de
+l'Immigration?
+
+Merci de votre temps.
+"""
+
+
+def _minister(session: Session) -> Person | None:
+    """The demo's custom target for the Minister, created or refreshed from the MP record."""
+    member = session.scalars(select(Person).where(Person.fed_num == MINISTER_FED_NUM)).first()
+    if member is None:
+        return None
+    minister = session.scalars(select(Person).where(Person.source == MINISTER_SOURCE)).first()
+    if minister is None:
+        minister = Person(full_name=member.full_name, source=MINISTER_SOURCE)
+        session.add(minister)
+    for name in (
+        "honorific",
+        "full_name",
+        "first_name",
+        "last_name",
+        "party",
+        "email",
+        "email_source",
+        "email_derived",
+        "photo_url",
+        "profile_url",
+        "as_of",
+    ):
+        setattr(minister, name, getattr(member, name))
+    minister.offices = [
+        Office(
+            kind=OfficeKind.other,
+            position=office.position,
+            is_main=office.position == 1,
+            label_en="Office of the Minister (Parliament Hill)",
+            label_fr="Bureau de la ministre (Colline du Parlement)",
+            phone=office.phone,
+            phone_raw=office.phone_raw,
+            fax=office.fax,
+            time_zone=office.time_zone,
+            source=office.source,
+            as_of=office.as_of,
+        )
+        for office in member.offices
+        if office.kind == OfficeKind.hill
+    ]
+    session.flush()
+    return minister
+
+
+def seed(session: Session) -> Campaign:
+    """Create or refresh the demo campaign, published, with its two targets."""
+    campaign = session.scalars(select(Campaign).where(Campaign.slug == DEMO_SLUG)).first()
+    if campaign is None:
+        campaign = Campaign(slug=DEMO_SLUG, title_en=TITLE_EN, title_fr=TITLE_FR)
+        session.add(campaign)
+    campaign.status = CampaignStatus.published
+    campaign.title_en, campaign.title_fr = TITLE_EN, TITLE_FR
+    campaign.summary_en, campaign.summary_fr = SUMMARY_EN, SUMMARY_FR
+    campaign.talking_points_en, campaign.talking_points_fr = POINTS_EN, POINTS_FR
+    campaign.goal = 5000
+    minister = _minister(session)
+    targets = [
+        Target(position=1, kind=TargetKind.own_mp, role_en="your MP", role_fr="votre député·e")
+    ]
+    if minister is not None:
+        targets.append(
+            Target(
+                position=2,
+                kind=TargetKind.person,
+                person=minister,
+                role_en="the Minister of Immigration, Refugees and Citizenship",
+                role_fr="la ministre de l'Immigration, des Réfugiés et de la Citoyenneté",
+            )
+        )
+    campaign.targets.clear()
+    session.flush()
+    campaign.targets.extend(targets)
+    session.flush()
+    return campaign

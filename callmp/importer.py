@@ -1,0 +1,199 @@
+"""Import the shipped data (data/*.csv) into the database, updating rows in place."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callmp.models import Office, OfficeKind, Person, Riding
+
+HOC_SOURCE_PREFIX = "hoc_"
+
+
+@dataclass
+class ImportReport:
+    """How many rows of each kind were created, updated or left unchanged."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, outcome: str) -> None:
+        """Add one row of ``kind`` to ``outcome``."""
+        bucket: dict[str, int] = getattr(self, outcome)
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    def summary(self) -> str:
+        """One line per outcome, for the CLI."""
+        parts = []
+        for outcome in ("created", "updated", "unchanged", "removed"):
+            bucket: dict[str, int] = getattr(self, outcome)
+            if bucket:
+                parts.append(
+                    outcome + ": " + ", ".join(f"{k} {v}" for k, v in sorted(bucket.items()))
+                )
+        return "; ".join(parts) or "nothing to do"
+
+
+def read_csv(path: Path) -> Iterator[dict[str, str]]:
+    """Rows of a UTF-8 CSV file as dicts."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _apply(obj: Any, values: dict[str, Any]) -> bool:
+    """Set attributes that differ; True when anything changed."""
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def _date(value: str) -> date | None:
+    """An ISO date, or None for an empty cell."""
+    return date.fromisoformat(value) if value else None
+
+
+def import_ridings(session: Session, data_dir: Path, report: ImportReport) -> None:
+    """Upsert the 343 ridings from ridings.csv and the vacancy notes from mps.csv."""
+    previous = {int(r["fed_num"]): r["previous_member"] for r in read_csv(data_dir / "mps.csv")}
+    existing = {r.fed_num: r for r in session.scalars(select(Riding))}
+    for row in read_csv(data_dir / "ridings.csv"):
+        fed_num = int(row["fed_num"])
+        values = {
+            "name_en": row["name_en"],
+            "name_fr": row["name_fr"],
+            "name_current": row["name_current"] or row["name_en"],
+            "province_code": int(row["province_code"]),
+            "province_abbr": row["province_abbr"],
+            "province_en": row["province_en"],
+            "province_fr": row["province_fr"],
+            "time_zone": row["time_zone"],
+            "time_zone_note": row["time_zone_note"],
+            "previous_member": previous.get(fed_num, ""),
+        }
+        riding = existing.get(fed_num)
+        if riding is None:
+            session.add(Riding(fed_num=fed_num, **values))
+            report.count("ridings", "created")
+        elif _apply(riding, values):
+            report.count("ridings", "updated")
+        else:
+            report.count("ridings", "unchanged")
+    session.flush()
+
+
+def import_members(session: Session, data_dir: Path, report: ImportReport) -> dict[int, Person]:
+    """Upsert sitting MPs by House of Commons person id; MPs who left lose their seat."""
+    rows = [r for r in read_csv(data_dir / "mps.csv") if r["seat_status"] == "occupied"]
+    seat_of = {int(r["ourcommons_person_id"]): int(r["fed_num"]) for r in rows}
+    existing = {
+        p.ourcommons_person_id: p
+        for p in session.scalars(select(Person).where(Person.ourcommons_person_id.is_not(None)))
+        if p.ourcommons_person_id is not None
+    }
+    # Free every seat that changes hands first, so the unique seat key never clashes.
+    for person_id, person in existing.items():
+        if person.fed_num is not None and seat_of.get(person_id) != person.fed_num:
+            person.fed_num = None
+            report.count("seats", "removed")
+    session.flush()
+    people: dict[int, Person] = {}
+    for row in rows:
+        person_id = int(row["ourcommons_person_id"])
+        values = {
+            "fed_num": int(row["fed_num"]),
+            "honorific": row["honorific"],
+            "full_name": row["full_name"],
+            "first_name": row["first_name"],
+            "last_name": row["last_name"],
+            "party": row["party"],
+            "email": row["email"],
+            "email_source": row["email_source"],
+            "email_derived": row["email_derived"] == "1",
+            "photo_url": row["photo_url"],
+            "profile_url": row["profile_url"],
+            "preferred_language": row["preferred_language"],
+            "source": row["source"],
+            "as_of": _date(row["roster_as_of"]),
+        }
+        found = existing.get(person_id)
+        if found is None:
+            found = Person(ourcommons_person_id=person_id, **values)
+            session.add(found)
+            report.count("members", "created")
+        elif _apply(found, values):
+            report.count("members", "updated")
+        else:
+            report.count("members", "unchanged")
+        people[person_id] = found
+    session.flush()
+    return people
+
+
+def import_offices(
+    session: Session, data_dir: Path, people: dict[int, Person], report: ImportReport
+) -> None:
+    """Upsert MP offices by (person, kind, position); drop shipped offices no longer listed."""
+    seen: set[tuple[int, str, int]] = set()
+    existing = {
+        (o.person_id, str(o.kind), o.position): o
+        for o in session.scalars(select(Office).where(Office.source.startswith(HOC_SOURCE_PREFIX)))
+    }
+    for row in read_csv(data_dir / "offices.csv"):
+        person = people.get(int(row["ourcommons_person_id"]))
+        if person is None:
+            continue
+        key = (person.id, row["office_type"], int(row["position"]))
+        seen.add(key)
+        values = {
+            "is_main": row["is_main"] == "1",
+            "label_en": row["label_en"],
+            "label_fr": row["label_fr"],
+            "street": row["street"],
+            "city": row["city"],
+            "province_abbr": row["province_abbr"],
+            "postal_code": row["postal_code"],
+            "phone": row["phone"],
+            "phone_raw": row["phone_raw"],
+            "toll_free": row["toll_free"],
+            "fax": row["fax"],
+            "time_zone": row["time_zone"],
+            "source": row["source"],
+            "as_of": _date(row["as_of"]),
+            "issues": row["issues"],
+        }
+        office = existing.get(key)
+        if office is None:
+            session.add(
+                Office(person_id=person.id, kind=OfficeKind(key[1]), position=key[2], **values)
+            )
+            report.count("offices", "created")
+        elif _apply(office, values):
+            report.count("offices", "updated")
+        else:
+            report.count("offices", "unchanged")
+    for key, office in existing.items():
+        if key not in seen:
+            session.delete(office)
+            report.count("offices", "removed")
+    session.flush()
+
+
+def import_all(session: Session, data_dir: Path) -> ImportReport:
+    """Import ridings, members and offices; safe to run again (rows update in place)."""
+    report = ImportReport()
+    import_ridings(session, data_dir, report)
+    people = import_members(session, data_dir, report)
+    import_offices(session, data_dir, people, report)
+    return report

@@ -1,0 +1,109 @@
+"""Campaigns and the targets they ask supporters to contact."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from callmp.db import Base
+from callmp.models.people import Person
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class CampaignStatus(enum.StrEnum):
+    """Life cycle of a campaign: only published ones are shown to supporters."""
+
+    draft = "draft"
+    published = "published"
+    archived = "archived"
+
+
+class Campaign(Base):
+    """A call-and-email campaign with its texts in English and French."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (CheckConstraint("goal IS NULL OR goal > 0", name="goal_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    status: Mapped[CampaignStatus] = mapped_column(
+        Enum(CampaignStatus, native_enum=False, length=20, validate_strings=True),
+        default=CampaignStatus.draft,
+        index=True,
+    )
+    title_en: Mapped[str] = mapped_column(String(200))
+    title_fr: Mapped[str] = mapped_column(String(200))
+    summary_en: Mapped[str] = mapped_column(Text, default="")
+    summary_fr: Mapped[str] = mapped_column(Text, default="")
+    talking_points_en: Mapped[str] = mapped_column(Text, default="")
+    talking_points_fr: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    goal: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    targets: Mapped[list[Target]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="Target.position"
+    )
+
+    def text(self, field: str, locale: str) -> str:
+        """A text field (``title``, ``summary``, ``talking_points``) in ``locale``, else English."""
+        value: str = getattr(self, f"{field}_{'fr' if locale == 'fr' else 'en'}")
+        return value or getattr(self, f"{field}_en")
+
+
+class TargetKind(enum.StrEnum):
+    """Whom a target stands for: the supporter's own MP, or a fixed person."""
+
+    own_mp = "own_mp"
+    person = "person"
+
+
+class Target(Base):
+    """One step of a campaign: the supporter's MP, or a fixed person such as a minister."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "position"),
+        CheckConstraint(
+            "(kind = 'own_mp' AND person_id IS NULL)"
+            " OR (kind = 'person' AND person_id IS NOT NULL)",
+            name="kind_person",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    kind: Mapped[TargetKind] = mapped_column(
+        Enum(TargetKind, native_enum=False, length=20, validate_strings=True)
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    role_en: Mapped[str] = mapped_column(String(200), default="")
+    role_fr: Mapped[str] = mapped_column(String(200), default="")
+
+    campaign: Mapped[Campaign] = relationship(back_populates="targets")
+    person: Mapped[Person | None] = relationship()
+
+    def role(self, locale: str) -> str:
+        """How the supporter is told who this is, e.g. "the Minister of Immigration"."""
+        return (self.role_fr if locale == "fr" else self.role_en) or self.role_en

@@ -1,0 +1,129 @@
+"""Ridings, the people campaigns target (MPs and others) and their offices."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from callmp.db import Base
+
+
+class Riding(Base):
+    """A federal electoral district (2023 Representation Order), keyed by FED number."""
+
+    __tablename__ = "ridings"
+    __table_args__ = (CheckConstraint("fed_num BETWEEN 10000 AND 62999", name="fed_num_range"),)
+
+    fed_num: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_fr: Mapped[str] = mapped_column(String(200))
+    name_current: Mapped[str] = mapped_column(String(200))
+    province_code: Mapped[int] = mapped_column(SmallInteger)
+    province_abbr: Mapped[str] = mapped_column(String(2), index=True)
+    province_en: Mapped[str] = mapped_column(String(60))
+    province_fr: Mapped[str] = mapped_column(String(60))
+    time_zone: Mapped[str] = mapped_column(String(40))
+    time_zone_note: Mapped[str] = mapped_column(String(300), default="")
+    previous_member: Mapped[str] = mapped_column(String(200), default="")
+
+    member: Mapped[Person | None] = relationship(back_populates="riding", uselist=False)
+
+    def name(self, locale: str) -> str:
+        """The riding's display name in ``locale`` (French keeps the 2023 official name)."""
+        return self.name_fr if locale == "fr" else self.name_current
+
+    def province(self, locale: str) -> str:
+        """The province's name in ``locale``."""
+        return self.province_fr if locale == "fr" else self.province_en
+
+
+class Person(Base):
+    """Someone a campaign can target: a sitting MP (with a riding) or a custom contact."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ourcommons_person_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    fed_num: Mapped[int | None] = mapped_column(
+        ForeignKey("ridings.fed_num", ondelete="SET NULL"), unique=True
+    )
+    honorific: Mapped[str] = mapped_column(String(40), default="")
+    full_name: Mapped[str] = mapped_column(String(200))
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    party: Mapped[str] = mapped_column(String(60), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    email_source: Mapped[str] = mapped_column(String(80), default="")
+    email_derived: Mapped[bool] = mapped_column(Boolean, default=False)
+    photo_url: Mapped[str] = mapped_column(String(500), default="")
+    profile_url: Mapped[str] = mapped_column(String(500), default="")
+    preferred_language: Mapped[str] = mapped_column(String(20), default="")
+    source: Mapped[str] = mapped_column(String(80), default="")
+    as_of: Mapped[date | None]
+
+    riding: Mapped[Riding | None] = relationship(back_populates="member")
+    offices: Mapped[list[Office]] = relationship(
+        back_populates="person",
+        cascade="all, delete-orphan",
+        order_by="(Office.kind, Office.position)",
+    )
+
+    @property
+    def display_name(self) -> str:
+        """Name with honorific, as the House of Commons writes it."""
+        return f"{self.honorific} {self.full_name}".strip()
+
+
+class OfficeKind(enum.StrEnum):
+    """Where an office is: on Parliament Hill, in the riding, or elsewhere (ministers)."""
+
+    hill = "hill"
+    constituency = "constituency"
+    other = "other"
+
+
+class Office(Base):
+    """One office of a person, with where its contact data came from and as of when."""
+
+    __tablename__ = "offices"
+    __table_args__ = (UniqueConstraint("person_id", "kind", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[OfficeKind] = mapped_column(
+        Enum(OfficeKind, native_enum=False, length=20, validate_strings=True)
+    )
+    position: Mapped[int] = mapped_column(SmallInteger, default=1)
+    is_main: Mapped[bool] = mapped_column(Boolean, default=False)
+    label_en: Mapped[str] = mapped_column(String(120), default="")
+    label_fr: Mapped[str] = mapped_column(String(120), default="")
+    street: Mapped[str] = mapped_column(String(300), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    province_abbr: Mapped[str] = mapped_column(String(2), default="")
+    postal_code: Mapped[str] = mapped_column(String(7), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    phone_raw: Mapped[str] = mapped_column(String(40), default="")
+    toll_free: Mapped[str] = mapped_column(String(20), default="")
+    fax: Mapped[str] = mapped_column(String(20), default="")
+    time_zone: Mapped[str] = mapped_column(String(40), default="America/Toronto")
+    source: Mapped[str] = mapped_column(String(80), default="")
+    as_of: Mapped[date | None]
+    issues: Mapped[str] = mapped_column(String(500), default="")
+
+    person: Mapped[Person] = relationship(back_populates="offices")
+
+    def label(self, locale: str) -> str:
+        """The office's label in ``locale``."""
+        return self.label_fr if locale == "fr" else self.label_en

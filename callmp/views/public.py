@@ -1,0 +1,160 @@
+"""Supporter pages: campaigns, postal code lookup, choosing a riding, the MP card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from callmp import campaigns, lookup, postal
+from callmp.forms import LookupForm, translate_postal_error
+from callmp.models import Campaign
+from callmp.views import presenters
+from callmp.web import db, postal_index
+
+bp = Blueprint("public", __name__)
+
+LOOKUP_KEY = "lookup"  # session: the last lookup (postal code, match, candidate ridings)
+
+
+def _campaign_or_404(slug: str) -> Campaign:
+    """The running campaign with ``slug``, or a 404."""
+    campaign = campaigns.get_active(db(), slug)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def elections_canada_url() -> str:
+    """Elections Canada's own riding lookup, in the visitor's language."""
+    lang = "f" if presenters.locale_code() == "fr" else "e"
+    return str(current_app.config["ELECTIONS_CANADA_LOOKUP_URL"]).format(lang=lang)
+
+
+@bp.app_context_processor
+def _inject() -> dict[str, Any]:
+    """Values every template may use."""
+    return {"locale": presenters.locale_code(), "elections_canada_url": elections_canada_url}
+
+
+@bp.get("/")
+def home() -> str:
+    """The campaigns running now."""
+    return render_template("public/home.html", campaigns=campaigns.list_active(db()))
+
+
+@bp.route("/c/<slug>", methods=["GET", "POST"])
+def campaign(slug: str) -> Response | tuple[str, int] | str:
+    """The campaign's ask and its postal code box; a valid code leads to the riding."""
+    item = _campaign_or_404(slug)
+    form = LookupForm()
+    status = 200
+    notice = None
+    if form.is_submitted():
+        if form.validate():
+            try:
+                result = lookup.lookup(
+                    db(),
+                    postal_index(),
+                    form.postal_code.data,
+                    majority=current_app.config["FSA_MAJORITY_SHARE"],
+                    min_share=current_app.config["FSA_MIN_SHARE"],
+                )
+            except postal.PostalCodeError as error:  # pragma: no cover - validated above
+                form.postal_code.errors = [translate_postal_error(error)]
+                status = 400
+            else:
+                session[LOOKUP_KEY] = {
+                    "slug": slug,
+                    "postal_code": result.postal_code,
+                    "match": str(result.match),
+                    "ridings": [c.riding.fed_num for c in result.candidates],
+                    "shares": [c.share for c in result.candidates],
+                }
+                if result.best is not None:
+                    return redirect(
+                        url_for(".riding", slug=slug, fed_num=result.best.riding.fed_num)
+                    )
+                if result.candidates:
+                    return redirect(url_for(".choose", slug=slug))
+                status = 404
+                notice = gettext(result.notice or "")
+        else:
+            status = 400
+    return render_template("public/campaign.html", campaign=item, form=form, notice=notice), status
+
+
+def _last_lookup(slug: str) -> dict[str, Any] | None:
+    """The session's last lookup when it was made on this campaign."""
+    last = session.get(LOOKUP_KEY)
+    if isinstance(last, dict) and last.get("slug") == slug:
+        return last
+    return None
+
+
+@bp.get("/c/<slug>/choose")
+def choose(slug: str) -> Response | str:
+    """Pick your riding when the postal code's area spans several."""
+    item = _campaign_or_404(slug)
+    last = _last_lookup(slug)
+    if not last or len(last["ridings"]) < 1:
+        return redirect(url_for(".campaign", slug=slug))
+    found = lookup.ridings_with_members(db(), last["ridings"])
+    choices = [
+        lookup.Candidate(riding=found[fed], member=found[fed].member, share=share)
+        for fed, share in zip(last["ridings"], last["shares"], strict=True)
+        if fed in found
+    ]
+    notice = lookup.NOTICES.get(lookup.Match(last["match"]))
+    return render_template(
+        "public/choose.html",
+        campaign=item,
+        choices=choices,
+        postal_code=last["postal_code"],
+        notice=gettext(notice) if notice else None,
+    )
+
+
+@bp.get("/c/<slug>/riding/<int:fed_num>")
+def riding(slug: str, fed_num: int) -> str:
+    """Who to contact for a supporter in this riding, with offices and talking points."""
+    item = _campaign_or_404(slug)
+    candidate = lookup.riding(db(), fed_num)
+    if candidate is None:
+        abort(404)
+    locale = presenters.locale_code()
+    last = _last_lookup(slug)
+    postal_code = None
+    notice = None
+    alternatives: list[lookup.Candidate] = []
+    if last and fed_num in last["ridings"]:
+        postal_code = last["postal_code"]
+        match = lookup.Match(last["match"])
+        if match not in (lookup.Match.exact, lookup.Match.territory):
+            message = lookup.NOTICES.get(match)
+            notice = gettext(message) if message else None
+            others = [f for f in last["ridings"] if f != fed_num]
+            found = lookup.ridings_with_members(db(), others)
+            alternatives = [
+                lookup.Candidate(found[f], found[f].member) for f in others if f in found
+            ]
+    targets = campaigns.targets_for(item, candidate)
+    cards = [
+        {
+            "item": target,
+            "talking_points": presenters.talking_points(item, target, postal_code, locale),
+        }
+        for target in targets
+    ]
+    return render_template(
+        "public/riding.html",
+        campaign=item,
+        candidate=candidate,
+        cards=cards,
+        postal_code=postal_code,
+        notice=notice,
+        alternatives=alternatives,
+        local_time=presenters.local_time,
+    )

@@ -1,0 +1,159 @@
+"""Fixtures: a real database per test (SQLite file, or PostgreSQL when a URL is given).
+
+The schema is migrated and the shipped data imported once per test session into a
+template; each test then gets its own copy, so tests never see each other's writes.
+Set ``CALLMP_TEST_DATABASE_URL=postgresql+psycopg://user@host/dbname`` to run the suite on
+PostgreSQL (the user needs the right to create databases).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from callmp import create_app, demo, importer, migrate
+from callmp.config import REPO_ROOT
+from callmp.db import make_engine, make_session_factory
+from callmp.postal_index import PostalIndex, get_index
+
+DATA_DIR = REPO_ROOT / "data"
+PG_URL = os.environ.get("CALLMP_TEST_DATABASE_URL", "")
+
+
+def build_database(url: str) -> None:
+    """Migrate an empty database, import the shipped data and seed the demo campaign."""
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with make_session_factory(engine)() as session:
+        importer.import_all(session, DATA_DIR)
+        demo.seed(session)
+        session.commit()
+    engine.dispose()
+
+
+class SqliteDatabases:
+    """A template SQLite file, copied for each test."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.template = root / "template.sqlite3"
+        build_database(f"sqlite:///{self.template}")
+
+    def new(self, empty: bool = False) -> str:
+        """The URL of a fresh database (a copy of the template unless ``empty``)."""
+        path = self.root / f"{uuid.uuid4().hex}.sqlite3"
+        if not empty:
+            shutil.copyfile(self.template, path)
+        return f"sqlite:///{path}"
+
+    def drop(self, url: str) -> None:
+        """Delete a test database file."""
+        Path(make_url(url).database or "").unlink(missing_ok=True)
+
+
+class PostgresDatabases:
+    """A template PostgreSQL database, cloned with CREATE DATABASE ... TEMPLATE per test."""
+
+    def __init__(self, url: str) -> None:
+        self.base = make_url(url)
+        self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
+        self.template = f"callmp_tmpl_{uuid.uuid4().hex[:8]}"
+        self._execute(f'CREATE DATABASE "{self.template}"')
+        build_database(self._url(self.template))
+
+    def _url(self, name: str) -> str:
+        """The URL of database ``name`` on the same server."""
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def _execute(self, sql: str) -> None:
+        """Run one statement outside a transaction."""
+        with self.admin.connect() as conn:
+            conn.execute(text(sql))
+
+    def new(self, empty: bool = False) -> str:
+        """The URL of a fresh database (a clone of the template unless ``empty``)."""
+        name = f"callmp_t_{uuid.uuid4().hex[:12]}"
+        template = "template0" if empty else self.template
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return self._url(name)
+
+    def drop(self, url: str) -> None:
+        """Drop a test database."""
+        self._execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+    def close(self) -> None:
+        """Drop the template and release the admin connection."""
+        self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The per-session database template for the chosen backend."""
+    if PG_URL:
+        pg = PostgresDatabases(PG_URL)
+        yield pg
+        pg.close()
+    else:
+        yield SqliteDatabases(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture
+def database_url(databases: Any) -> Iterator[str]:
+    """A fresh database with the schema, the shipped data and the demo campaign."""
+    url: str = databases.new()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def empty_database_url(databases: Any) -> Iterator[str]:
+    """A fresh database with no tables at all."""
+    url: str = databases.new(empty=True)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """The app on its own database."""
+    application = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATA_DIR": str(DATA_DIR),
+        }
+    )
+    yield application
+    application.extensions["callmp.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A database session on the app's database."""
+    with app.extensions["callmp.sessions"]() as db_session:
+        yield db_session
+
+
+@pytest.fixture(scope="session")
+def index() -> PostalIndex:
+    """The shipped postal-code tables."""
+    return get_index(DATA_DIR)

@@ -1,0 +1,3 @@
+from callmp import create_app
+
+app = create_app()
