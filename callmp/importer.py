@@ -148,7 +148,14 @@ def import_offices(
     seen: set[tuple[int, str, int]] = set()
     existing = {
         (o.person_id, str(o.kind), o.position): o
-        for o in session.scalars(select(Office).where(Office.source.startswith(HOC_SOURCE_PREFIX)))
+        for o in session.scalars(
+            select(Office)
+            .join(Person)
+            .where(
+                Person.ourcommons_person_id.is_not(None),
+                Office.source.startswith(HOC_SOURCE_PREFIX),
+            )
+        )
     }
     for row in read_csv(data_dir / "offices.csv"):
         person = people.get(int(row["ourcommons_person_id"]))

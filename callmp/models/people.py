@@ -14,6 +14,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    case,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -77,7 +78,15 @@ class Person(Base):
     offices: Mapped[list[Office]] = relationship(
         back_populates="person",
         cascade="all, delete-orphan",
-        order_by="(Office.kind, Office.position)",
+        # Parliament Hill first (policy asks go to Ottawa), then the riding's main office.
+        order_by=lambda: (
+            case(
+                (Office.kind == OfficeKind.hill, 0),
+                (Office.kind == OfficeKind.constituency, 1),
+                else_=2,
+            ),
+            Office.position,
+        ),
     )
 
     @property
