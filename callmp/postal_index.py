@@ -52,6 +52,26 @@ def _digits(block: npt.NDArray[np.uint8]) -> npt.NDArray[np.int32]:
     return values
 
 
+def _between(block: npt.NDArray[np.uint8], low: str, high: str) -> bool:
+    """True when every byte of ``block`` lies between two ASCII characters."""
+    return bool(np.all((block >= ord(low)) & (block <= ord(high))))
+
+
+def _check_fields(rows: npt.NDArray[np.uint8]) -> None:
+    """Refuse a table whose columns are not letter/digit codes, numbers, commas and flags."""
+    checks = (
+        _between(rows[:, [0, 2, 4]], "A", "Z"),
+        _between(rows[:, [1, 3, 5]], "0", "9"),
+        _between(rows[:, 7:12], "0", "9"),
+        _between(rows[:, 13:18], "0", "9"),
+        _between(rows[:, 19], "0", "3"),
+        bool(np.all(rows[:, [6, 12, 18]] == ord(","))),
+        bool(np.all(rows[:, LINE - 1] == ord("\n"))),
+    )
+    if not all(checks):
+        raise ValueError(f"{POSTAL_FILE} has a row that is not `A1A1A1,NNNNN,NNNNN,F`")
+
+
 class PostalIndex:
     """Postal code and FSA to riding tables, loaded once per data folder."""
 
@@ -77,6 +97,7 @@ class PostalIndex:
         if not raw.startswith(HEADER) or (len(raw) - len(HEADER)) % LINE:
             raise ValueError(f"{POSTAL_FILE} is not in the expected fixed-width form")
         rows = np.frombuffer(raw, dtype=np.uint8, offset=len(HEADER)).reshape(-1, LINE)
+        _check_fields(rows)
         codes = np.ascontiguousarray(rows[:, 0:6]).view("S6").ravel()
         if codes.size > 1 and not bool(np.all(codes[1:] > codes[:-1])):
             raise ValueError(f"{POSTAL_FILE} is not sorted by postal code")

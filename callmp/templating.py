@@ -1,20 +1,20 @@
 """Safe rendering of organiser-written text: allow-listed placeholders and sanitised Markdown.
 
 Organiser text is data, never a Jinja template. Placeholders look like ``{mp_name}``;
-only names in ``PLACEHOLDERS`` are filled, and their values are escaped so that a value
-can never add Markdown or HTML of its own.
+only names in ``PLACEHOLDERS`` are filled.
 """
 
 from __future__ import annotations
 
 import re
-import string
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
+from urllib.parse import quote, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from callmp.i18n import N_
 
@@ -33,6 +33,8 @@ PLACEHOLDERS: dict[str, str] = {
 }
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# markdown-it percent-encodes braces in link destinations while parsing.
+URL_PLACEHOLDER = re.compile(r"(?:\{|%7B)([a-z_]+)(?:\}|%7D)")
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -47,22 +49,42 @@ ALLOWED_TAGS = {
     "h4",
     "blockquote",
     "code",
+    "pre",
     "hr",
 }
 URL_SCHEMES = {"https", "http", "mailto", "tel"}
-_MARKDOWN_SPECIAL = set(string.punctuation)
+URL_ATTRIBUTES = ("href", "src")
+# Bidirectional embeddings and overrides can make text read differently from what it says.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def strip_control(text: str) -> str:
-    """Remove control characters (except newline and tab) that break HTML and TwiML."""
-    return "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+def _dropped(ch: str) -> bool:
+    """True for characters that break HTML, XML (TwiML) or mail headers, or spoof text."""
+    if ch in "\n\t":
+        return False
+    category = unicodedata.category(ch)
+    if category in ("Cc", "Cs") or ch in _BIDI_CONTROLS:
+        return True
+    codepoint = ord(ch)
+    # Noncharacters: U+FDD0..U+FDEF and the last two code points of every plane.
+    return (
+        0xFDD0 <= codepoint <= 0xFDEF
+        or (codepoint & 0xFFFE) == 0xFFFE
+        or (category == "Cf" and ch in "\u200b\ufeff")
     )
 
 
-def escape_markdown(value: str) -> str:
-    """Backslash-escape ASCII punctuation so a value renders as plain text."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in strip_control(value))
+def strip_control(text: str) -> str:
+    """Remove control characters (except newline and tab), noncharacters and bidi overrides.
+
+    Joiners (U+200C, U+200D) and the soft hyphen stay: scripts and emoji need them.
+    """
+    return "".join(ch for ch in text if not _dropped(ch))
+
+
+def _plain(value: str) -> str:
+    """A placeholder value as one line of clean text."""
+    return " ".join(strip_control(value).split())
 
 
 def unknown_placeholders(text: str) -> list[str]:
@@ -74,17 +96,24 @@ def unknown_placeholders(text: str) -> list[str]:
     return seen
 
 
-def fill(text: str, values: Mapping[str, str], escape: bool = True) -> str:
-    """Replace allow-listed placeholders with ``values``; others stay as written."""
+def _substitute(
+    pattern: re.Pattern[str], text: str, values: Mapping[str, str], encode: bool
+) -> str:
+    """Replace allow-listed placeholders that have a value; others stay as written."""
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in PLACEHOLDERS or name not in values:
             return match.group(0)
-        value = values[name]
-        return escape_markdown(value) if escape else strip_control(value)
+        value = _plain(values[name])
+        return quote(value, safe="@+:/") if encode else value
 
-    return PLACEHOLDER.sub(replace, text)
+    return pattern.sub(replace, text)
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """Plain text with allow-listed placeholders filled (for subjects, speech, previews)."""
+    return _substitute(PLACEHOLDER, strip_control(text), values, encode=False)
 
 
 @lru_cache(maxsize=1)
@@ -93,8 +122,43 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False})
 
 
+def _safe_url(url: str) -> bool:
+    """True for relative URLs and absolute ones with an allowed scheme."""
+    scheme = urlsplit(url).scheme.lower()
+    return not scheme or scheme in URL_SCHEMES
+
+
+def _fill_tokens(tokens: list[Token], values: Mapping[str, str]) -> None:
+    """Fill placeholders in text, code and URL attributes of parsed Markdown, in place.
+
+    A link whose filled-in URL is unsafe (a value starting ``javascript:``) is dropped,
+    keeping its text.
+    """
+    hide_close = False
+    for token in tokens:
+        if token.type in ("text", "code_inline", "code_block", "fence"):
+            token.content = _substitute(PLACEHOLDER, token.content, values, encode=False)
+        for attribute in URL_ATTRIBUTES:
+            url = token.attrs.get(attribute)
+            if isinstance(url, str):
+                filled = _substitute(URL_PLACEHOLDER, url, values, encode=True)
+                token.attrs[attribute] = filled
+                if token.type == "link_open" and not _safe_url(filled):
+                    token.hidden = hide_close = True
+        if token.type == "link_close" and hide_close:
+            token.hidden, hide_close = True, False
+        if token.children:
+            _fill_tokens(token.children, values)
+
+
 def render_markdown(text: str, values: Mapping[str, str] | None = None) -> str:
-    """Organiser Markdown with placeholders filled, rendered and sanitised to safe HTML."""
-    source = fill(strip_control(text), values or {})
-    html = _markdown().render(source)
+    """Organiser Markdown with placeholders filled, rendered and sanitised to safe HTML.
+
+    Placeholders are filled after parsing, so a value is always plain text (or a
+    percent-encoded part of a URL) and can never add Markdown or HTML of its own.
+    """
+    md = _markdown()
+    tokens = md.parse(strip_control(text))
+    _fill_tokens(tokens, values or {})
+    html = md.renderer.render(tokens, md.options, {})
     return nh3.clean(html, tags=ALLOWED_TAGS, url_schemes=URL_SCHEMES, link_rel="noopener")

@@ -35,7 +35,7 @@ def test_lookup_unknown_code_falls_back_to_fsa_ranked_by_share(
     assert index.code("V6B9Z9") is None
     result = lookup.lookup(session, index, "V6B 9Z9")
     assert not result.certain
-    shares = [c.share for c in result.candidates]
+    shares = [c.share or 0.0 for c in result.candidates]
     assert shares == sorted(shares, reverse=True)
     assert _feds(result)[:2] == [59035, 59036]
     assert result.match == Match.fsa_split
