@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from callmp import postal
 from callmp.i18n import N_
@@ -141,9 +141,9 @@ def ridings_with_members(session: Session, fed_nums: Sequence[int]) -> dict[int,
     rows = session.scalars(
         select(Riding)
         .where(Riding.fed_num.in_(fed_nums))
-        .options(selectinload(Riding.member).selectinload(Person.offices))
+        .options(joinedload(Riding.member).joinedload(Person.offices))
     )
-    return {riding.fed_num: riding for riding in rows}
+    return {riding.fed_num: riding for riding in rows.unique()}
 
 
 def lookup(

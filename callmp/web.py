@@ -48,12 +48,14 @@ def select_locale() -> str:
     asked = request.args.get("lang")
     if asked in locales:
         session[LANG_SESSION_KEY] = asked
-        return asked
-    remembered = session.get(LANG_SESSION_KEY)
-    if remembered in locales:
-        return str(remembered)
-    best = request.accept_languages.best_match(locales)
-    return best or str(current_app.config["DEFAULT_LOCALE"])
+        language = asked
+    elif session.get(LANG_SESSION_KEY) in locales:
+        language = str(session[LANG_SESSION_KEY])
+    else:
+        best = request.accept_languages.best_match(locales)
+        language = best or str(current_app.config["DEFAULT_LOCALE"])
+    # Canadian conventions for dates and times ("15 h 40"); translations fall back to "fr".
+    return f"{language}_CA"
 
 
 def init_babel(app: Flask) -> None:

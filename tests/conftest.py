@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -28,6 +30,7 @@ from callmp.db import make_engine, make_session_factory
 from callmp.postal_index import PostalIndex, get_index
 
 DATA_DIR = REPO_ROOT / "data"
+TRANSLATIONS = REPO_ROOT / "callmp" / "translations"
 PG_URL = os.environ.get("CALLMP_TEST_DATABASE_URL", "")
 
 
@@ -157,3 +160,35 @@ def session(app: Flask) -> Iterator[Session]:
 def index() -> PostalIndex:
     """The shipped postal-code tables."""
     return get_index(DATA_DIR)
+
+
+def compile_catalogues(root: Path = TRANSLATIONS) -> list[Path]:
+    """Compile each ``messages.po`` under ``root`` whose ``.mo`` is missing or older.
+
+    Does what ``pybabel compile -d callmp/translations`` does (fuzzy entries are left out),
+    in-process, writing through a temporary file so a half-written ``.mo`` is never read.
+    Returns the ``.mo`` files it wrote.
+    """
+    written: list[Path] = []
+    for po_path in sorted(root.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        tmp_path = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.tmp")
+        try:
+            with tmp_path.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+            tmp_path.replace(mo_path)
+        except BaseException:
+            tmp_path.unlink(missing_ok=True)
+            raise
+        written.append(mo_path)
+    return written
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues() -> None:
+    """The app loads ``.mo`` files, which git ignores: build them in a fresh clone."""
+    compile_catalogues()

@@ -89,11 +89,6 @@ class Person(Base):
         ),
     )
 
-    @property
-    def display_name(self) -> str:
-        """Name with honorific, as the House of Commons writes it."""
-        return f"{self.honorific} {self.full_name}".strip()
-
 
 class OfficeKind(enum.StrEnum):
     """Where an office is: on Parliament Hill, in the riding, or elsewhere (ministers)."""

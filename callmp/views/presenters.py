@@ -10,6 +10,7 @@ from babel import dates as babel_dates
 from flask_babel import get_locale, gettext
 
 from callmp.campaigns import ResolvedTarget
+from callmp.i18n import N_
 from callmp.lookup import Candidate
 from callmp.models import Campaign, Office, Person
 from callmp.models.campaigns import utcnow
@@ -80,6 +81,33 @@ def local_time(office: Office, now: datetime | None = None) -> str:
     )
 
 
+#: Party names as the data writes them, marked for translation.
+PARTIES = {
+    "Liberal": N_("Liberal"),
+    "Conservative": N_("Conservative"),
+    "Bloc Québécois": N_("Bloc Québécois"),
+    "NDP": N_("NDP"),
+    "Green": N_("Green"),
+    "Green Party": N_("Green"),
+    "Independent": N_("Independent"),
+}
+#: Honorifics as the House of Commons writes them in English, marked for translation.
+HONORIFICS = {"Hon.": N_("Hon."), "Right Hon.": N_("Right Hon.")}
+
+
+def party_name(party: str) -> str:
+    """A party's name in the current language (unknown names as written)."""
+    return gettext(PARTIES[party]) if party in PARTIES else party
+
+
+def display_name(person: Person) -> str:
+    """A person's name with their honorific in the current language."""
+    honorific = person.honorific
+    if honorific in HONORIFICS:
+        honorific = gettext(HONORIFICS[honorific])
+    return f"{honorific} {person.full_name}".strip()
+
+
 def placeholder_values(
     campaign: Campaign, item: ResolvedTarget, postal_code: str | None, locale: str
 ) -> dict[str, str]:
@@ -88,13 +116,14 @@ def placeholder_values(
     riding = item.candidate.riding if item.candidate else (person.riding if person else None)
     return {
         "mp_name": person.full_name if person else "",
-        "mp_honorific": person.display_name if person else "",
+        "mp_honorific": display_name(person) if person else "",
         "mp_first_name": person.first_name if person else "",
         "mp_last_name": person.last_name if person else "",
-        "party": person.party if person else "",
+        "party": party_name(person.party) if person else "",
         "riding": riding.name(locale) if riding else "",
         "province": riding.province(locale) if riding else "",
-        "postal_code": postal_code or gettext("your postal code"),
+        # A blank the supporter fills in aloud when we don't know their code.
+        "postal_code": postal_code or "___",
         "target_role": item.target.role(locale) or gettext("your MP"),
         "campaign_title": campaign.text("title", locale),
     }

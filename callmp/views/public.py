@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 from werkzeug.wrappers import Response
 
 from callmp import campaigns, lookup, postal
@@ -36,7 +36,13 @@ def elections_canada_url() -> str:
 @bp.app_context_processor
 def _inject() -> dict[str, Any]:
     """Values every template may use."""
-    return {"locale": presenters.locale_code(), "elections_canada_url": elections_canada_url}
+    return {
+        "locale": presenters.locale_code(),
+        "elections_canada_url": elections_canada_url,
+        "display_name": presenters.display_name,
+        "party_name": presenters.party_name,
+        "format_date": format_date,
+    }
 
 
 @bp.get("/")
@@ -80,7 +86,7 @@ def campaign(slug: str) -> Response | tuple[str, int] | str:
                 if result.candidates:
                     return redirect(url_for(".choose", slug=slug))
                 status = 404
-                notice = gettext(result.notice or "")
+                notice = gettext(result.notice) if result.notice else None
         else:
             status = 400
     return render_template("public/campaign.html", campaign=item, form=form, notice=notice), status
