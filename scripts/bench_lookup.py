@@ -19,6 +19,7 @@ import gzip
 import http.client
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -143,6 +144,9 @@ def bench_http(url: str, codes: list[str], seconds: float, workers: int, clients
                 break
             except OSError:
                 time.sleep(0.2)
+        if shutil.which("wrk"):
+            bench_wrk(port, codes, seconds)
+            return
         latencies: list[float] = []
         errors = [0]
         lock = threading.Lock()
@@ -182,6 +186,42 @@ def bench_http(url: str, codes: list[str], seconds: float, workers: int, clients
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def bench_wrk(port: int, codes: list[str], seconds: float) -> None:
+    """Load the API with wrk (a second process), cycling through ``codes``."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "codes.lua"
+        listed = ",".join(f'"{c.replace(" ", "")}"' for c in codes[:5000])
+        script.write_text(
+            f"local codes = {{{listed}}}\nlocal i = 0\n"
+            "request = function()\n  i = i % #codes + 1\n"
+            '  return wrk.format("GET", "/api/v1/lookup?postal_code=" .. codes[i])\nend\n'
+        )
+        result = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                "-c16",
+                f"-d{seconds:.0f}s",
+                "--latency",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{port}/",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    lines = result.stdout.splitlines()
+    rate = next(line.split()[1] for line in lines if line.startswith("Requests/sec"))
+    p50 = next(line.split()[1] for line in lines if line.strip().startswith("50%"))
+    p99 = next(line.split()[1] for line in lines if line.strip().startswith("99%"))
+    errors = [line.strip() for line in lines if "Non-2xx" in line or "Socket errors" in line]
+    print(
+        f"HTTP API (gunicorn, wrk 16 connections, {seconds:.0f} s): {float(rate):,.0f} "
+        f"requests/s, p50 {p50}, p99 {p99}; {'; '.join(errors) or 'no errors'}"
+    )
 
 
 def bench_cold_start(url: str) -> None:
