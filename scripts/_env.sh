@@ -11,5 +11,5 @@ ensure_venv() {
     .venv/bin/python -m pip install --quiet -e '.[dev]'
     touch "$stamp"
   fi
-  .venv/bin/pybabel compile -q -d callmp/translations
+  .venv/bin/pybabel compile -d callmp/translations >/dev/null
 }
