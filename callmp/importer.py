@@ -15,6 +15,35 @@ from sqlalchemy.orm import Session
 from callmp.models import Office, OfficeKind, Person, Riding
 
 HOC_SOURCE_PREFIX = "hoc_"
+#: Columns copied as they are from mps.csv and offices.csv onto the models.
+MEMBER_TEXT_COLUMNS = (
+    "honorific",
+    "full_name",
+    "first_name",
+    "last_name",
+    "party",
+    "email",
+    "email_source",
+    "photo_url",
+    "profile_url",
+    "preferred_language",
+    "source",
+)
+OFFICE_TEXT_COLUMNS = (
+    "label_en",
+    "label_fr",
+    "street",
+    "city",
+    "province_abbr",
+    "postal_code",
+    "phone",
+    "phone_raw",
+    "toll_free",
+    "fax",
+    "time_zone",
+    "source",
+    "issues",
+)
 
 
 @dataclass
@@ -111,20 +140,10 @@ def import_members(session: Session, data_dir: Path, report: ImportReport) -> di
     people: dict[int, Person] = {}
     for row in rows:
         person_id = int(row["ourcommons_person_id"])
-        values = {
+        values: dict[str, Any] = {c: row[c] for c in MEMBER_TEXT_COLUMNS}
+        values |= {
             "fed_num": int(row["fed_num"]),
-            "honorific": row["honorific"],
-            "full_name": row["full_name"],
-            "first_name": row["first_name"],
-            "last_name": row["last_name"],
-            "party": row["party"],
-            "email": row["email"],
-            "email_source": row["email_source"],
             "email_derived": row["email_derived"] == "1",
-            "photo_url": row["photo_url"],
-            "profile_url": row["profile_url"],
-            "preferred_language": row["preferred_language"],
-            "source": row["source"],
             "as_of": _date(row["roster_as_of"]),
         }
         found = existing.get(person_id)
@@ -163,23 +182,8 @@ def import_offices(
             continue
         key = (person.id, row["office_type"], int(row["position"]))
         seen.add(key)
-        values = {
-            "is_main": row["is_main"] == "1",
-            "label_en": row["label_en"],
-            "label_fr": row["label_fr"],
-            "street": row["street"],
-            "city": row["city"],
-            "province_abbr": row["province_abbr"],
-            "postal_code": row["postal_code"],
-            "phone": row["phone"],
-            "phone_raw": row["phone_raw"],
-            "toll_free": row["toll_free"],
-            "fax": row["fax"],
-            "time_zone": row["time_zone"],
-            "source": row["source"],
-            "as_of": _date(row["as_of"]),
-            "issues": row["issues"],
-        }
+        values: dict[str, Any] = {c: row[c] for c in OFFICE_TEXT_COLUMNS}
+        values |= {"is_main": row["is_main"] == "1", "as_of": _date(row["as_of"])}
         office = existing.get(key)
         if office is None:
             session.add(

@@ -70,6 +70,7 @@ def test_bad_code_is_refused_next_to_the_field(client: FlaskClient) -> None:
     assert error["id"] in str(field["aria-describedby"]).split()
     assert "ZIP" in text(error)
     assert field["value"] == "90210"
+    assert field.has_attr("autofocus")  # without JavaScript, focus returns to the field
 
 
 def test_split_fsa_asks_the_supporter_to_choose_by_name(client: FlaskClient) -> None:
