@@ -46,7 +46,7 @@ class ResolvedTarget:
 
     target: Target
     person: Person | None  # None when the target is the supporter's MP and the seat is vacant
-    candidate: Candidate | None  # the supporter's riding, for own-MP targets
+    candidate: Candidate | None  # the supporter's riding, when known
 
     @property
     def own_mp(self) -> bool:
@@ -68,7 +68,7 @@ def targets_for(campaign: Campaign, candidate: Candidate | None) -> list[Resolve
                 continue
             resolved.append(ResolvedTarget(target, candidate.member, candidate))
         else:
-            resolved.append(ResolvedTarget(target, target.person, None))
+            resolved.append(ResolvedTarget(target, target.person, candidate))
     return resolved
 
 

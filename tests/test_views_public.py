@@ -56,6 +56,8 @@ def test_riding_page_shows_mp_card_offices_and_filled_talking_points(client: Fla
     assert "M5V 3L9" in script
     assert "{" not in script and "}" not in script
     assert text(one(second, "p.progress")).startswith("2 of 2: the Minister of Immigration")
+    minister_script = text(one(second, "div.script"))
+    assert "I live in Spadina—Harbourfront, postal code M5V 3L9" in minister_script
     email = one(first, "a[href^=mailto]")
     assert email["href"] == "mailto:chi.nguyen@parl.gc.ca"
 

@@ -113,7 +113,8 @@ def placeholder_values(
 ) -> dict[str, str]:
     """Values for the placeholders of the campaign's texts, for one target."""
     person = item.person
-    riding = item.candidate.riding if item.candidate else (person.riding if person else None)
+    # The supporter's riding, whoever the target is: a minister hears where the caller lives.
+    riding = item.candidate.riding if item.candidate else None
     return {
         "mp_name": person.full_name if person else "",
         "mp_honorific": display_name(person) if person else "",
