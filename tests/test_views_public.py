@@ -27,6 +27,10 @@ def test_campaign_page_has_a_labelled_postal_code_box(client: FlaskClient) -> No
     label = one(soup, f"label[for={field['id']}]")
     assert text(label) == "Your postal code"
     assert field["autocomplete"] == "postal-code"
+    assert not field.has_attr("aria-invalid")
+    assert not field.has_attr("autofocus")
+    hint = one(soup, f"#{field['aria-describedby']}")
+    assert "K1A 0A6" in text(hint)
     form = one(soup, "form.lookup")
     assert form["method"] == "post"
     assert one(soup, "button[type=submit]")
