@@ -6,6 +6,7 @@ import enum
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     Enum,
@@ -39,7 +40,12 @@ class Campaign(Base):
     """A call-and-email campaign with its texts in English and French."""
 
     __tablename__ = "campaigns"
-    __table_args__ = (CheckConstraint("goal IS NULL OR goal > 0", name="goal_positive"),)
+    __table_args__ = (
+        CheckConstraint("goal IS NULL OR goal > 0", name="goal_positive"),
+        CheckConstraint(
+            "office_policy IN ('hill', 'constituency', 'open_first')", name="office_policy"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -57,6 +63,13 @@ class Campaign(Base):
     starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     goal: Mapped[int | None] = mapped_column(Integer)
+    # Click-to-call: what the voice says first, which office to ring, from which number.
+    call_intro_en: Mapped[str] = mapped_column(Text, default="")
+    call_intro_fr: Mapped[str] = mapped_column(Text, default="")
+    office_policy: Mapped[str] = mapped_column(String(20), default="hill")
+    phone_number: Mapped[str] = mapped_column(String(20), default="")
+    bridged_calls: Mapped[bool] = mapped_column(Boolean, default=True)
+    direct_calls: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     targets: Mapped[list[Target]] = relationship(

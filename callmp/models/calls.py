@@ -1,0 +1,144 @@
+"""Click-to-call requests, Twilio callbacks seen, the blocklist, and contact events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from callmp.db import Base
+from callmp.models.campaigns import Campaign, utcnow
+
+
+def _enum(cls: type[enum.StrEnum]) -> Enum:
+    """A portable string enum column type with a CHECK of the allowed values."""
+    return Enum(cls, native_enum=False, length=20, validate_strings=True)
+
+
+class CallStatus(enum.StrEnum):
+    """Where a call request is; it only ever moves forward (see ``RANK``)."""
+
+    pending = "pending"  # stored, not yet handed to the queue
+    queued = "queued"  # in the queue, waiting for the throttle
+    placing = "placing"  # a worker is asking the provider to place it
+    ringing = "ringing"  # the provider accepted it; the supporter's phone rings
+    in_progress = "in_progress"  # the supporter answered
+    completed = "completed"  # the call ended normally
+    failed = "failed"  # it could not be placed, or retries ran out
+    blocked = "blocked"  # the number asked never to be called again
+
+
+RANK = {status: rank for rank, status in enumerate(CallStatus)}
+FINAL = frozenset({CallStatus.completed, CallStatus.failed, CallStatus.blocked})
+
+
+class CallRequest(Base):
+    """A supporter's "call me" request: stored first, then queued, placed and followed."""
+
+    __tablename__ = "call_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    fed_num: Mapped[int | None] = mapped_column(ForeignKey("ridings.fed_num"))
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    referral: Mapped[str] = mapped_column(String(64), default="")
+    # The number itself is kept only while the call needs it; the HMAC stays for limits.
+    phone: Mapped[str | None] = mapped_column(String(20))
+    phone_hmac: Mapped[str] = mapped_column(String(64), index=True)
+    ip_hmac: Mapped[str] = mapped_column(String(64), default="", index=True)
+    status: Mapped[CallStatus] = mapped_column(_enum(CallStatus), default=CallStatus.pending)
+    error_reason: Mapped[str] = mapped_column(String(40), default="")
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    step: Mapped[int] = mapped_column(SmallInteger, default=0)  # index of the current target
+    office_try: Mapped[int] = mapped_column(SmallInteger, default=0)  # office within target
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    campaign: Mapped[Campaign] = relationship()
+
+
+class ProviderEvent(Base):
+    """A provider callback already handled: (call sid, event) is recorded once."""
+
+    __tablename__ = "provider_events"
+    __table_args__ = (UniqueConstraint("call_sid", "event"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BlockedPhone(Base):
+    """A number that pressed 9: never call it again (only its HMAC is kept)."""
+
+    __tablename__ = "blocked_phones"
+
+    phone_hmac: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Channel(enum.StrEnum):
+    """How the supporter contacted the target."""
+
+    bridged_call = "bridged_call"
+    direct_call = "direct_call"
+    email = "email"
+
+
+class Outcome(enum.StrEnum):
+    """What came of one contact attempt."""
+
+    connected = "connected"  # bridged, and talked longer than the threshold
+    short = "short"  # bridged, but shorter than the threshold
+    busy = "busy"
+    no_answer = "no_answer"
+    failed = "failed"
+    cancelled = "cancelled"  # the supporter skipped or hung up before the office answered
+    no_number = "no_number"  # nothing to dial for this target
+    talked_to_staff = "talked_to_staff"  # direct call, self-reported
+    left_voicemail = "left_voicemail"
+    skipped = "skipped"
+    queued = "queued"  # email
+    sent = "sent"
+
+
+class ContactEvent(Base):
+    """One contact attempt with one target: every total is counted from these rows."""
+
+    __tablename__ = "contact_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id", ondelete="SET NULL"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="SET NULL"))
+    fed_num: Mapped[int | None] = mapped_column(ForeignKey("ridings.fed_num"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
+    duration_s: Mapped[int | None] = mapped_column(Integer)
+    referral: Mapped[str] = mapped_column(String(64), default="")
+    call_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("call_requests.id", ondelete="SET NULL"), index=True
+    )
+    # Makes replayed webhooks and double submissions harmless: one row per key.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
