@@ -23,6 +23,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_config(overrides))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
+    # urllib3 logs full request URLs at DEBUG, and Twilio's query strings hold phone numbers.
+    logging.getLogger("urllib3").setLevel(max(logging.INFO, logging.getLogger().level))
 
     from callmp import web
 
