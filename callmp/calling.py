@@ -167,17 +167,17 @@ def place(
         advance(call, CallStatus.failed)
         call.error_reason = "no_phone"
         return None
-    if call.attempts > 0:
-        found = telephony.find_call(
-            to=call.phone, from_=from_number, since=call.created_at - timedelta(minutes=1)
-        )
-        if found is not None:
-            call.provider_sid = found.sid
-            advance(call, CallStatus.ringing)
-            return found
     call.attempts += 1
     advance(call, CallStatus.placing)
     try:
+        if call.attempts > 1:
+            found = telephony.find_call(
+                to=call.phone, from_=from_number, since=call.created_at - timedelta(minutes=1)
+            )
+            if found is not None:
+                call.provider_sid = found.sid
+                advance(call, CallStatus.ringing)
+                return found
         placed = telephony.place_call(
             to=call.phone,
             from_=from_number,
