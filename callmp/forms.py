@@ -9,10 +9,11 @@ from flask_wtf import FlaskForm
 from wtforms import Field, StringField, ValidationError
 
 from callmp import postal
+from callmp.i18n import InputError
 
 
-def translate_postal_error(error: postal.PostalCodeError) -> str:
-    """The supporter-facing message for a postal code error, in the current language."""
+def translate_postal_error(error: InputError) -> str:
+    """The supporter-facing message for refused input, in the current language."""
     return str(gettext(error.message, **error.params))
 
 

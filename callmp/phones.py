@@ -10,12 +10,11 @@ import hashlib
 import hmac
 import re
 import unicodedata
-from dataclasses import dataclass, field
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
-from callmp.i18n import N_
+from callmp.i18n import N_, InputError
 
 #: Where a number written without a country code is assumed to be.
 DEFAULT_REGION = "CA"
@@ -29,16 +28,8 @@ EXTENSION_PAUSE = "wwww"
 _POSTE = re.compile(r"\bposte\b\.?", re.IGNORECASE)
 
 
-@dataclass
-class PhoneError(ValueError):
+class PhoneError(InputError):
     """Input that is not a phone number we can use; ``message`` is an untranslated msgid."""
-
-    reason: str
-    message: str
-    params: dict[str, str] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return self.message % self.params if self.params else self.message
 
 
 #: Number types nobody answers as "their own phone", with the reason and message for each.

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 
-from callmp.i18n import N_
+from callmp.i18n import N_, InputError
 
 #: Letters Canada Post never uses, and letters that never start a code.
 NEVER_USED = frozenset("DFIOQU")
@@ -44,16 +43,8 @@ _US_ZIP = re.compile(r"^\d{5}(\d{4})?$")
 _SHAPE = re.compile(r"^[A-Z]\d[A-Z]\d[A-Z]\d$")
 
 
-@dataclass
-class PostalCodeError(ValueError):
+class PostalCodeError(InputError):
     """Input that cannot be a Canadian postal code; ``message`` is an untranslated msgid."""
-
-    reason: str
-    message: str
-    params: dict[str, str] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return self.message % self.params if self.params else self.message
 
 
 def _clean(raw: str) -> str:
