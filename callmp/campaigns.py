@@ -70,8 +70,3 @@ def targets_for(campaign: Campaign, candidate: Candidate | None) -> list[Resolve
         else:
             resolved.append(ResolvedTarget(target, target.person, candidate))
     return resolved
-
-
-def needs_riding(campaign: Campaign) -> bool:
-    """True when some target depends on the supporter's riding."""
-    return any(t.kind == TargetKind.own_mp for t in campaign.targets)

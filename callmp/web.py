@@ -9,6 +9,7 @@ from flask_babel import Babel
 from sqlalchemy.orm import Session, sessionmaker
 
 from callmp.db import make_engine, make_session_factory
+from callmp.lookup import LookupResult, lookup
 from callmp.postal_index import PostalIndex, get_index
 
 LANG_SESSION_KEY = "lang"
@@ -64,3 +65,14 @@ def init_babel(app: Flask) -> None:
         "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations")
     )
     Babel(app, locale_selector=select_locale)
+
+
+def lookup_postal_code(raw: str | None) -> LookupResult:
+    """Run the postal code lookup with this app's data and thresholds."""
+    return lookup(
+        db(),
+        postal_index(),
+        raw,
+        majority=current_app.config["FSA_MAJORITY_SHARE"],
+        min_share=current_app.config["FSA_MIN_SHARE"],
+    )

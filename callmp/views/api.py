@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext
 
-from callmp import lookup, postal
+from callmp import lookup, postal, web
 from callmp.forms import translate_postal_error
 from callmp.views import presenters
-from callmp.web import db, postal_index
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -22,13 +21,7 @@ def lookup_postal_code() -> tuple[Response, int]:
     if raw is not None and not isinstance(raw, str):
         raw = None
     try:
-        result = lookup.lookup(
-            db(),
-            postal_index(),
-            raw,
-            majority=current_app.config["FSA_MAJORITY_SHARE"],
-            min_share=current_app.config["FSA_MIN_SHARE"],
-        )
+        result = web.lookup_postal_code(raw)
     except postal.PostalCodeError as error:
         return jsonify(error=translate_postal_error(error), reason=error.reason), 400
     locale = presenters.locale_code()

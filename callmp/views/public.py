@@ -12,7 +12,7 @@ from callmp import campaigns, lookup, postal
 from callmp.forms import LookupForm, translate_postal_error
 from callmp.models import Campaign
 from callmp.views import presenters
-from callmp.web import db, postal_index
+from callmp.web import db, lookup_postal_code
 
 bp = Blueprint("public", __name__)
 
@@ -61,13 +61,7 @@ def campaign(slug: str) -> Response | tuple[str, int] | str:
     if form.is_submitted():
         if form.validate():
             try:
-                result = lookup.lookup(
-                    db(),
-                    postal_index(),
-                    form.postal_code.data,
-                    majority=current_app.config["FSA_MAJORITY_SHARE"],
-                    min_share=current_app.config["FSA_MIN_SHARE"],
-                )
+                result = lookup_postal_code(form.postal_code.data)
             except postal.PostalCodeError as error:  # pragma: no cover - validated above
                 form.postal_code.errors = [translate_postal_error(error)]
                 status = 400
