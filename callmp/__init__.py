@@ -32,11 +32,18 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     web.init_babel(app)
     app.extensions["callmp.data_dir"] = Path(app.config["DATA_DIR"])
 
+    from callmp.tasks import CallService
+
+    app.extensions["callmp.calls"] = CallService.from_config(
+        app.config, app.extensions["callmp.sessions"]
+    )
+
     from callmp import cli, errors
-    from callmp.views import api, public
+    from callmp.views import api, public, twilio
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(twilio.bp)
     errors.register(app)
     cli.register(app)
     return app

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from callmp import phones
@@ -146,6 +146,38 @@ class RetryLater(Exception):
     """Placing failed in a way that may succeed later (the queue retries with backoff)."""
 
 
+#: Requests a worker may take for placing.
+CLAIMABLE = (CallStatus.pending, CallStatus.queued)
+
+
+def mark_queued(call: CallRequest) -> None:
+    """The request was handed to the queue."""
+    advance(call, CallStatus.queued)
+
+
+def claim(session: Session, call_id: int, now: datetime) -> CallRequest | None:
+    """Take request ``call_id`` for placing, or None when another worker has it or it is done.
+
+    One atomic UPDATE, so two workers (or a worker and the sweeper) never both place it.
+    The attempt is counted here: commit before calling the provider, so that after a crash
+    the next attempt knows to look for a call the provider may already have created.
+    """
+    taken = session.execute(
+        update(CallRequest)
+        .where(
+            CallRequest.id == call_id,
+            CallRequest.status.in_(CLAIMABLE),
+            CallRequest.provider_sid.is_(None),
+        )
+        .values(status=CallStatus.placing, attempts=CallRequest.attempts + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(taken, "rowcount", 0) != 1:
+        return None
+    call = session.get(CallRequest, call_id, populate_existing=True)
+    return call
+
+
 def place(
     session: Session,
     telephony: Telephony,
@@ -154,21 +186,23 @@ def place(
     from_number: str,
     urls: CallUrls,
     settings: CallSettings,
-    now: datetime,
 ) -> PlacedCall | None:
-    """Ask the provider to place ``call``; None when there is nothing (more) to do.
+    """Ask the provider to place a claimed ``call``; None when there is nothing (more) to do.
 
-    Raises RetryLater for errors worth retrying. A retry first looks for a call the
-    provider created although our request timed out, so a supporter is never rung twice.
+    Raises RetryLater for errors worth retrying (the request goes back to ``queued``). A
+    retry first looks for a call the provider created although our request timed out, so
+    a supporter is never rung twice.
     """
-    if call.status in FINAL or call.provider_sid:
+    if call.status != CallStatus.placing or call.provider_sid:
         return None
     if call.phone is None:
-        advance(call, CallStatus.failed)
         call.error_reason = "no_phone"
+        advance(call, CallStatus.failed)
         return None
-    call.attempts += 1
-    advance(call, CallStatus.placing)
+    if not from_number:
+        call.error_reason = "no_caller_id"
+        advance(call, CallStatus.failed)
+        return None
     try:
         if call.attempts > 1:
             found = telephony.find_call(
@@ -188,6 +222,7 @@ def place(
         )
     except TelephonyError as error:
         if error.retryable and call.attempts < settings.max_attempts:
+            call.status = CallStatus.queued  # back in line: the only step ever taken backwards
             raise RetryLater(error.reason) from error
         call.error_reason = error.reason
         advance(call, CallStatus.failed)
@@ -195,3 +230,45 @@ def place(
     call.provider_sid = placed.sid
     advance(call, CallStatus.ringing)
     return placed
+
+
+def sweep(
+    session: Session, *, now: datetime, stuck_after_s: int, give_up_after_s: int
+) -> list[int]:
+    """Requests a crashed worker or a lost enqueue left behind: their ids, to queue again.
+
+    Requests older than ``give_up_after_s`` that never finished are closed first (which
+    also drops the number). Requests still waiting or mid-placing after ``stuck_after_s``
+    go back to ``queued``; their next attempt looks for an already-created call first.
+    """
+    abandoned = now - timedelta(seconds=give_up_after_s)
+    for call in session.scalars(
+        select(CallRequest).where(
+            CallRequest.status.not_in(FINAL), CallRequest.created_at < abandoned
+        )
+    ):
+        call.error_reason = call.error_reason or "no_news"
+        advance(call, CallStatus.completed if call.provider_sid else CallStatus.failed)
+    session.flush()
+    stuck = now - timedelta(seconds=stuck_after_s)
+    waiting = (*CLAIMABLE, CallStatus.placing)
+    rows = session.scalars(
+        select(CallRequest).where(
+            CallRequest.status.in_(waiting),
+            CallRequest.provider_sid.is_(None),
+            CallRequest.updated_at < stuck,
+        )
+    ).all()
+    for call in rows:
+        if call.status == CallStatus.placing:
+            call.status = CallStatus.queued
+        call.updated_at = now
+    session.flush()
+    return [call.id for call in rows]
+
+
+def by_public_id(session: Session, public_id: str) -> CallRequest | None:
+    """The request with opaque id ``public_id``, or None."""
+    if not public_id or len(public_id) > 32:
+        return None
+    return session.scalars(select(CallRequest).where(CallRequest.public_id == public_id)).first()

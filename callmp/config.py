@@ -65,6 +65,61 @@ SETTINGS: tuple[Setting, ...] = (
         "Send the session cookie over HTTPS only (set in production).",
     ),
     Setting("LOG_LEVEL", "INFO", "Logging level."),
+    # -- Click-to-call ------------------------------------------------------------------
+    Setting(
+        "TELEPHONY",
+        "auto",
+        "'twilio', 'local' (walks through a call without a phone), or 'auto': Twilio when "
+        "an account SID is set, else local.",
+    ),
+    Setting("TWILIO_ACCOUNT_SID", "", "Twilio account SID (AC...)."),
+    Setting("TWILIO_AUTH_TOKEN", "", "Twilio auth token; also checks webhook signatures.", True),
+    Setting("TWILIO_FROM_NUMBER", "", "Caller ID (E.164) for campaigns without their own number."),
+    Setting(
+        "TWILIO_API_BASE_URL",
+        "",
+        "Points the SDK's REST calls at a stand-in on loopback (tests only; other hosts "
+        "are refused).",
+    ),
+    Setting("TWILIO_TIMEOUT", 10.0, "Seconds to wait for Twilio's REST API."),
+    Setting(
+        "PUBLIC_URL",
+        "",
+        "Base URL Twilio reaches the webhooks at, e.g. https://calls.example.org "
+        "(signatures are checked against it).",
+    ),
+    Setting("CALLS_PER_SECOND", 1.0, "Calls placed per second at most (Twilio's default: 1)."),
+    Setting(
+        "CALL_CONNECTED_AFTER_S", 30, "A bridged call this long or longer counts as connected."
+    ),
+    Setting("CALL_MAX_PER_PHONE_PER_HOUR", 3, "Calls to one number per campaign per hour."),
+    Setting("CALL_MAX_PER_IP_PER_HOUR", 20, "Call requests from one IP per campaign per hour."),
+    Setting("CALL_DIAL_TIMEOUT_S", 25, "Seconds an office's phone rings before we move on."),
+    Setting("CALL_TIME_LIMIT_S", 1200, "Longest bridged conversation, in seconds."),
+    Setting("CALL_MAX_ATTEMPTS", 5, "Tries at placing one call (5xx, 429, timeouts)."),
+    Setting(
+        "ALLOW_FICTIONAL_PHONES",
+        False,
+        "Accept 555-01xx numbers (for demos in local mode; never with Twilio).",
+    ),
+    # -- Background queue ---------------------------------------------------------------
+    Setting(
+        "QUEUE",
+        "sqlite",
+        "Huey storage: 'sqlite' (a file), 'redis' (CALLMP_REDIS_URL) or 'immediate' "
+        "(run tasks inline: tests).",
+    ),
+    Setting(
+        "QUEUE_PATH",
+        str(REPO_ROOT / "instance" / "queue.sqlite3"),
+        "SQLite file of the queue when QUEUE is 'sqlite'.",
+    ),
+    Setting("REDIS_URL", "", "Redis URL of the queue when QUEUE is 'redis'."),
+    Setting(
+        "CALL_SWEEP_AFTER_S",
+        120,
+        "Call requests stuck this long before the provider took them are queued again.",
+    ),
 )
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}
@@ -99,4 +154,42 @@ def load_config(
     config.update(overrides)
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = os.urandom(32).hex()
+    check(config)
     return config
+
+
+class ConfigError(ValueError):
+    """A setting is missing or wrong for the chosen backend: the app refuses to start."""
+
+
+def telephony_backend(config: Mapping[str, Any]) -> str:
+    """'twilio' or 'local', resolving 'auto' from whether an account SID is set."""
+    chosen = str(config["TELEPHONY"])
+    if chosen == "auto":
+        return "twilio" if config["TWILIO_ACCOUNT_SID"] else "local"
+    return chosen
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Fail fast when a chosen backend lacks what it needs."""
+    backend = telephony_backend(config)
+    if backend not in ("twilio", "local"):
+        raise ConfigError("CALLMP_TELEPHONY must be 'twilio', 'local' or 'auto'")
+    if backend == "twilio":
+        missing = [
+            name
+            for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_URL")
+            if not config[name]
+        ]
+        if missing:
+            raise ConfigError(
+                "Twilio telephony needs " + ", ".join("CALLMP_" + name for name in missing)
+            )
+        if not str(config["PUBLIC_URL"]).startswith(("https://", "http://")):
+            raise ConfigError("CALLMP_PUBLIC_URL must be an http(s) URL")
+    if config["QUEUE"] not in ("sqlite", "redis", "immediate"):
+        raise ConfigError("CALLMP_QUEUE must be 'sqlite', 'redis' or 'immediate'")
+    if config["QUEUE"] == "redis" and not config["REDIS_URL"]:
+        raise ConfigError("CALLMP_QUEUE=redis needs CALLMP_REDIS_URL")
+    if not float(config["CALLS_PER_SECOND"]) > 0:
+        raise ConfigError("CALLMP_CALLS_PER_SECOND must be positive")

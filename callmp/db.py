@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -15,6 +17,29 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    PostgreSQL keeps the zone; SQLite stores none and hands back naive values, which
+    could not be compared with aware ones. Values are stored in UTC and read back aware.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -48,3 +73,18 @@ def make_engine(url: str) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory bound to ``engine``; objects stay usable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def insert_once(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
+    """INSERT a row unless one with the same unique key exists; True when it was inserted.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` keeps replayed webhooks and double submissions
+    to one row even when two requests race, without aborting the surrounding transaction.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    result = session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))

@@ -20,9 +20,9 @@ from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from twilio.base.exceptions import TwilioException  # type: ignore[import-untyped]
-from twilio.http.http_client import TwilioHttpClient  # type: ignore[import-untyped]
-from twilio.rest import Client  # type: ignore[import-untyped]
+from twilio.base.exceptions import TwilioException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
 
 from callmp.i18n import N_
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from twilio.twiml.voice_response import (  # type: ignore[import-untyped, unused-ignore]
+from twilio.twiml.voice_response import (
     VoiceResponse,
 )
 
@@ -248,8 +248,9 @@ def connect(
     action_url: str,
     voice: Voice,
     translate: Translate,
+    notes: Sequence[str] = (),
 ) -> str:
-    """Announce the target, then dial its number; star hangs up and moves on to the next."""
+    """Say ``notes``, announce the target, then dial; star hangs up and moves on to the next."""
     for name, value in (("number", number), ("caller_id", caller_id)):
         if not _E164.fullmatch(value):
             raise ValueError(f"{name} must be an E.164 phone number")
@@ -258,6 +259,8 @@ def connect(
     if time_limit < 1 or dial_timeout < 1:
         raise ValueError("time_limit and dial_timeout must be positive")
     response = VoiceResponse()
+    for note in notes:
+        _say(response, note, voice)
     _say(response, _message(translate, _CONNECTING, name=_plain(target_label)), voice)
     dial = response.dial(
         caller_id=caller_id,
@@ -271,9 +274,18 @@ def connect(
     return _xml(response)
 
 
-def next_target(*, target_label: str, gather_url: str, voice: Voice, translate: Translate) -> str:
-    """Name the next target and ask for 1 to connect; no key ends the call."""
+def next_target(
+    *,
+    target_label: str,
+    gather_url: str,
+    voice: Voice,
+    translate: Translate,
+    notes: Sequence[str] = (),
+) -> str:
+    """Say ``notes``, name the next target and ask for 1 to connect; no key ends the call."""
     response = VoiceResponse()
+    for note in notes:
+        _say(response, note, voice)
     _say(response, _message(translate, _NEXT, name=_plain(target_label)), voice)
     _menu(
         response,
@@ -285,9 +297,11 @@ def next_target(*, target_label: str, gather_url: str, voice: Voice, translate: 
     return _xml(response)
 
 
-def goodbye(*, voice: Voice, translate: Translate) -> str:
-    """Thank the supporter and hang up."""
+def goodbye(*, voice: Voice, translate: Translate, notes: Sequence[str] = ()) -> str:
+    """Say ``notes``, thank the supporter and hang up."""
     response = VoiceResponse()
+    for note in notes:
+        _say(response, note, voice)
     _say(response, _message(translate, _THANKS), voice)
     response.hangup()
     return _xml(response)

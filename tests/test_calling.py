@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from callmp import calling, phones
 from callmp.models import BlockedPhone, CallRequest, CallStatus, Campaign
-from callmp.telephony import TwilioTelephony
+from callmp.telephony import PlacedCall, Telephony, TwilioTelephony
 from tests.twilio_standin import TwilioStandIn, error_reply, server_error, slow_reply
 
 KEY = b"test-hmac-key"
@@ -65,6 +65,19 @@ def _request(
     )
 
 
+def _place(session: Session, telephony: Telephony, call: CallRequest) -> PlacedCall | None:
+    """What a queue worker does: claim the request (committed), then place it."""
+    session.commit()
+    claimed = calling.claim(session, call.id, NOW)
+    session.commit()
+    if claimed is None:
+        return None
+    assert claimed is call  # the session's identity map: the same object, refreshed
+    return calling.place(
+        session, telephony, call, from_number=CAMPAIGN_NUMBER, urls=URLS, settings=SETTINGS
+    )
+
+
 def test_request_is_stored_pending_with_e164_and_hmacs(
     session: Session, campaign: Campaign
 ) -> None:
@@ -103,9 +116,7 @@ def test_place_creates_the_call_with_our_urls_and_no_phone_in_them(
     session: Session, campaign: Campaign, standin: TwilioStandIn, twilio: TwilioTelephony
 ) -> None:
     call = _request(session, campaign)
-    placed = calling.place(
-        session, twilio, call, from_number=CAMPAIGN_NUMBER, urls=URLS, settings=SETTINGS, now=NOW
-    )
+    placed = _place(session, twilio, call)
     assert placed is not None
     assert call.provider_sid == placed.sid
     assert call.status == CallStatus.ringing
@@ -124,18 +135,8 @@ def test_place_retries_server_errors_then_fails_and_forgets_the_number(
     standin.reply_next(server_error(), times=10)
     for _ in range(SETTINGS.max_attempts - 1):
         with pytest.raises(calling.RetryLater):
-            calling.place(
-                session,
-                twilio,
-                call,
-                from_number=CAMPAIGN_NUMBER,
-                urls=URLS,
-                settings=SETTINGS,
-                now=NOW,
-            )
-    calling.place(
-        session, twilio, call, from_number=CAMPAIGN_NUMBER, urls=URLS, settings=SETTINGS, now=NOW
-    )
+            _place(session, twilio, call)
+    _place(session, twilio, call)
     assert call.status == CallStatus.failed
     assert call.error_reason == "server_error"
     assert call.phone is None
@@ -146,18 +147,7 @@ def test_place_does_not_retry_an_invalid_number(
 ) -> None:
     call = _request(session, campaign)
     standin.reply_next(error_reply(21211, 400, "Invalid 'To' Phone Number"))
-    assert (
-        calling.place(
-            session,
-            twilio,
-            call,
-            from_number=CAMPAIGN_NUMBER,
-            urls=URLS,
-            settings=SETTINGS,
-            now=NOW,
-        )
-        is None
-    )
+    assert _place(session, twilio, call) is None
     assert call.status == CallStatus.failed
     assert call.error_reason == "invalid_number"
     assert call.attempts == 1
@@ -169,20 +159,10 @@ def test_retry_after_a_timeout_finds_the_call_instead_of_ringing_twice(
     call = _request(session, campaign, now=datetime.now(UTC))
     standin.reply_next(slow_reply(1.5))
     with pytest.raises(calling.RetryLater):
-        calling.place(
-            session,
-            twilio,
-            call,
-            from_number=CAMPAIGN_NUMBER,
-            urls=URLS,
-            settings=SETTINGS,
-            now=NOW,
-        )
+        _place(session, twilio, call)
     assert standin.wait_idle()
     assert len(standin.call_sids()) == 1  # Twilio created it although we timed out
-    placed = calling.place(
-        session, twilio, call, from_number=CAMPAIGN_NUMBER, urls=URLS, settings=SETTINGS, now=NOW
-    )
+    placed = _place(session, twilio, call)
     assert placed is not None
     assert standin.call_sids() == [placed.sid]
     assert call.status == CallStatus.ringing

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 import pytest
-from twilio.twiml.voice_response import (  # type: ignore[import-untyped, unused-ignore]
+from twilio.twiml.voice_response import (
     VoiceResponse,
 )
 

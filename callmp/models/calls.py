@@ -6,17 +6,17 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
-    DateTime,
     Enum,
     ForeignKey,
     Integer,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from callmp.db import Base
+from callmp.db import Base, UtcDateTime
 from callmp.models.campaigns import Campaign, utcnow
 
 
@@ -63,12 +63,11 @@ class CallRequest(Base):
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
     step: Mapped[int] = mapped_column(SmallInteger, default=0)  # index of the current target
     office_try: Mapped[int] = mapped_column(SmallInteger, default=0)  # office within target
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    # Local telephony only: what the voice would have said and which numbers it would
+    # have dialled (JSON), shown on the supporter's status page. Never personal data.
+    transcript: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     campaign: Mapped[Campaign] = relationship()
 
@@ -82,7 +81,7 @@ class ProviderEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64))
     event: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class BlockedPhone(Base):
@@ -91,7 +90,7 @@ class BlockedPhone(Base):
     __tablename__ = "blocked_phones"
 
     phone_hmac: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Channel(enum.StrEnum):
@@ -141,4 +140,4 @@ class ContactEvent(Base):
     )
     # Makes replayed webhooks and double submissions harmless: one row per key.
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    DateTime,
     Enum,
     ForeignKey,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from callmp.db import Base
+from callmp.db import Base, UtcDateTime
 from callmp.models.people import Person
 
 
@@ -60,8 +59,8 @@ class Campaign(Base):
     summary_fr: Mapped[str] = mapped_column(Text, default="")
     talking_points_en: Mapped[str] = mapped_column(Text, default="")
     talking_points_fr: Mapped[str] = mapped_column(Text, default="")
-    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     goal: Mapped[int | None] = mapped_column(Integer)
     # Click-to-call: what the voice says first, which office to ring, from which number.
     call_intro_en: Mapped[str] = mapped_column(Text, default="")
@@ -70,7 +69,7 @@ class Campaign(Base):
     phone_number: Mapped[str] = mapped_column(String(20), default="")
     bridged_calls: Mapped[bool] = mapped_column(Boolean, default=True)
     direct_calls: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     targets: Mapped[list[Target]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan", order_by="Target.position"

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from babel import dates as babel_dates
 from flask_babel import get_locale, gettext
 
+from callmp import campaigns
 from callmp.campaigns import ResolvedTarget
-from callmp.i18n import N_
 from callmp.lookup import Candidate
 from callmp.models import Campaign, Office, Person
 from callmp.models.campaigns import utcnow
@@ -81,53 +81,22 @@ def local_time(office: Office, now: datetime | None = None) -> str:
     )
 
 
-#: Party names as the data writes them, marked for translation.
-PARTIES = {
-    "Liberal": N_("Liberal"),
-    "Conservative": N_("Conservative"),
-    "Bloc Québécois": N_("Bloc Québécois"),
-    "NDP": N_("NDP"),
-    "Green": N_("Green"),
-    "Green Party": N_("Green"),
-    "Independent": N_("Independent"),
-}
-#: Honorifics as the House of Commons writes them in English, marked for translation.
-HONORIFICS = {"Hon.": N_("Hon."), "Right Hon.": N_("Right Hon.")}
-
-
 def party_name(party: str) -> str:
     """A party's name in the current language (unknown names as written)."""
-    return gettext(PARTIES[party]) if party in PARTIES else party
+    return campaigns.party_name(party, gettext)
 
 
 def display_name(person: Person) -> str:
     """A person's name with their honorific in the current language."""
-    honorific = person.honorific
-    if honorific in HONORIFICS:
-        honorific = gettext(HONORIFICS[honorific])
-    return f"{honorific} {person.full_name}".strip()
+    return campaigns.display_name(person, gettext)
 
 
 def placeholder_values(
     campaign: Campaign, item: ResolvedTarget, postal_code: str | None, locale: str
 ) -> dict[str, str]:
     """Values for the placeholders of the campaign's texts, for one target."""
-    person = item.person
-    # The supporter's riding, whoever the target is: a minister hears where the caller lives.
-    riding = item.candidate.riding if item.candidate else None
-    return {
-        "mp_name": person.full_name if person else "",
-        "mp_honorific": display_name(person) if person else "",
-        "mp_first_name": person.first_name if person else "",
-        "mp_last_name": person.last_name if person else "",
-        "party": party_name(person.party) if person else "",
-        "riding": riding.name(locale) if riding else "",
-        "province": riding.province(locale) if riding else "",
-        # A blank the supporter fills in aloud when we don't know their code.
-        "postal_code": postal_code or "___",
-        "target_role": item.target.role(locale) or gettext("your MP"),
-        "campaign_title": campaign.text("title", locale),
-    }
+    # A blank the supporter fills in aloud when we don't know their code.
+    return campaigns.placeholder_values(campaign, item, postal_code or "___", locale, gettext)
 
 
 def talking_points(

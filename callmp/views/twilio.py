@@ -1,0 +1,164 @@
+"""Twilio's webhooks: the call flow (answer, menu, dial result), status news and the fallback.
+
+Every route checks ``X-Twilio-Signature`` with the SDK's ``RequestValidator`` against the
+URL Twilio requested: the configured public URL plus the raw path and query as received
+(Flask's ``request.url`` re-escapes characters and would break valid signatures). Forged
+or unsigned requests get 403. The signature is the protection here, not CSRF.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+from callmp import callflow, calling, twiml
+from callmp.i18n import translator
+from callmp.models import CallRequest
+from callmp.phones import PhoneError, parse_office_phone
+from callmp.tasks import CallService
+from callmp.web import db
+
+bp = Blueprint("twilio", __name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _service() -> CallService:
+    service: CallService = current_app.extensions["callmp.calls"]
+    return service
+
+
+def _wsgi_text(value: str) -> str:
+    """A WSGI environ string (bytes decoded as Latin-1) as the UTF-8 text it was."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def requested_url() -> str:
+    """The URL Twilio requested, as it signed it: public base URL + raw path and query."""
+    environ = request.environ
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        raw = _wsgi_text(raw)
+        script = _wsgi_text(environ.get("SCRIPT_NAME", ""))
+        if script and raw.startswith(script):
+            raw = raw[len(script) :]
+    else:
+        query = _wsgi_text(environ.get("QUERY_STRING", ""))
+        raw = request.path + (f"?{query}" if query else "")
+    base = str(current_app.config["PUBLIC_URL"]).rstrip("/")
+    return base + raw
+
+
+def signed(view: F) -> F:
+    """Refuse (403) any request not signed by Twilio with our auth token."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        token = str(current_app.config["TWILIO_AUTH_TOKEN"])
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not token or not current_app.config["PUBLIC_URL"] or not signature:
+            abort(403)
+        if not RequestValidator(token).validate(requested_url(), request.form, signature):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(F, checked)
+
+
+def _xml(document: str) -> Response:
+    return Response(document, mimetype="text/xml")
+
+
+def _call(public_id: str) -> CallRequest:
+    call = calling.by_public_id(db(), public_id)
+    if call is None:
+        abort(404)
+    return call
+
+
+def _context(call: CallRequest) -> callflow.FlowContext:
+    return _service().context_for(db(), call)
+
+
+def _int_arg(name: str) -> int:
+    """A non-negative integer query parameter; a missing or bad one is a 400."""
+    value = request.args.get(name, "")
+    if not (value.isascii() and value.isdigit()) or len(value) > 3:
+        abort(400)
+    return int(value)
+
+
+def _commit(document: str) -> Response:
+    db().commit()
+    return _xml(document)
+
+
+@bp.post("/twilio/calls/<public_id>/answer")
+@signed
+def answer(public_id: str) -> Response:
+    """The supporter picked up: intro and menu."""
+    call = _call(public_id)
+    return _commit(callflow.answer(db(), call, _context(call)))
+
+
+@bp.post("/twilio/calls/<public_id>/gather")
+@signed
+def gather(public_id: str) -> Response:
+    """A key pressed at a menu."""
+    call = _call(public_id)
+    digits = request.form.get("Digits", "")[:4]
+    return _commit(callflow.gather(db(), call, _context(call), _int_arg("step"), digits))
+
+
+@bp.post("/twilio/calls/<public_id>/dial")
+@signed
+def dial(public_id: str) -> Response:
+    """A <Dial> to an office ended: count it, then move on."""
+    call = _call(public_id)
+    duration = request.form.get("DialCallDuration", "")
+    document = callflow.dialled(
+        db(),
+        call,
+        _context(call),
+        step=_int_arg("step"),
+        office=_int_arg("office"),
+        dial_status=request.form.get("DialCallStatus", "failed")[:20],
+        duration=int(duration) if duration.isascii() and duration.isdigit() else None,
+    )
+    return _commit(document)
+
+
+@bp.post("/twilio/calls/<public_id>/status")
+@signed
+def status(public_id: str) -> tuple[str, int]:
+    """News about the supporter's leg; recorded once per (call, status)."""
+    callflow.status_changed(
+        db(), request.form.get("CallSid", ""), request.form.get("CallStatus", "")
+    )
+    db().commit()
+    return "", 204
+
+
+@bp.post("/twilio/fallback")
+@signed
+def fallback() -> Response:
+    """When our answer failed or was too slow: sorry, and the office number. No database."""
+    lang = request.args.get("lang", "en")
+    number = None
+    try:
+        number, _extension = parse_office_phone(request.args.get("office", ""))
+    except PhoneError:
+        number = None
+    document = twiml.fallback(
+        office_number_spoken=number,
+        voice=twiml.voice_for(lang),
+        translate=translator(lang),
+    )
+    return _xml(document)
