@@ -39,10 +39,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
 
     from callmp import cli, errors
-    from callmp.views import api, public, twilio
+    from callmp.views import api, call, public, twilio
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(call.bp)
     app.register_blueprint(twilio.bp)
     errors.register(app)
     cli.register(app)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmp import calling, campaigns, lookup
@@ -18,7 +19,7 @@ from callmp.calling import CallRefused, CallSettings
 from callmp.campaigns import ResolvedTarget
 from callmp.hours import OfficePolicy, order_offices
 from callmp.i18n import N_
-from callmp.models import CallRequest, Campaign, Office
+from callmp.models import CallRequest, Campaign, ContactEvent, Office
 from callmp.phones import PhoneError, dial_digits, parse_office_phone
 
 Translate = Callable[[str], str]
@@ -143,3 +144,24 @@ def request(
         now=now,
     )
     return call, stops
+
+
+@dataclass(frozen=True)
+class StopProgress:
+    """One target of a call and the attempts counted for it so far."""
+
+    stop: Stop
+    events: list[ContactEvent]
+
+
+def progress(session: Session, call: CallRequest, translate: Translate) -> list[StopProgress]:
+    """Each target of ``call`` with its counted attempts, for the supporter's status view."""
+    events = session.scalars(
+        select(ContactEvent)
+        .where(ContactEvent.call_request_id == call.id)
+        .order_by(ContactEvent.id)
+    ).all()
+    return [
+        StopProgress(stop, [e for e in events if e.target_id == stop.item.target.id])
+        for stop in plan(session, call, translate)
+    ]

@@ -6,7 +6,16 @@ from typing import Any
 
 from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import Field, StringField, ValidationError
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    RadioField,
+    StringField,
+    TelField,
+    ValidationError,
+)
+from wtforms.validators import InputRequired
 
 from callmp import postal
 from callmp.i18n import InputError
@@ -43,4 +52,38 @@ class LookupForm(FlaskForm):  # type: ignore[misc]
             "maxlength": "12",
             "inputmode": "text",
         },
+    )
+
+
+class CallForm(FlaskForm):  # type: ignore[misc]
+    """ "Call me": the supporter's phone number and their consent to one call now."""
+
+    phone = TelField(
+        lazy_gettext("Your phone number"),
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": "30"},
+    )
+    consent = BooleanField(
+        lazy_gettext(
+            "Call me now at this number. I can press 9 during the call so it never calls me again."
+        ),
+        validators=[InputRequired(lazy_gettext("Please tick the box so we may call you."))],
+    )
+
+
+class ReportForm(FlaskForm):  # type: ignore[misc]
+    """ "How did it go?" after calling an office directly."""
+
+    token = HiddenField()
+    office = RadioField(
+        lazy_gettext("Which office did you call?"), coerce=int, validate_choice=False
+    )
+    outcome = RadioField(
+        lazy_gettext("How did it go?"),
+        choices=[
+            ("talked_to_staff", lazy_gettext("I talked to someone")),
+            ("left_voicemail", lazy_gettext("I left a voicemail")),
+            ("no_answer", lazy_gettext("Nobody answered")),
+            ("skipped", lazy_gettext("I didn't call")),
+        ],
+        validators=[InputRequired(lazy_gettext("Please tell us how the call went."))],
     )

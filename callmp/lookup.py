@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from callmp import postal
-from callmp.i18n import N_
+from callmp.i18n import N_, InputError
 from callmp.models import Person, Riding
 from callmp.postal_index import FsaShare, PostalIndex
 
@@ -172,3 +172,42 @@ def riding(session: Session, fed_num: int) -> Candidate | None:
     """One riding with its member, or None when the number is not a riding."""
     found = ridings_with_members(session, [fed_num]).get(fed_num)
     return Candidate(riding=found, member=found.member) if found else None
+
+
+class RidingNeeded(InputError):
+    """The postal code does not settle the riding: the supporter must pick one."""
+
+
+def choose(result: LookupResult, fed_num: int | None) -> int:
+    """The riding to use for ``result``, given the supporter's pick ``fed_num`` if any.
+
+    A pick must be one of the candidates, except when the code is unknown to us (the
+    supporter may have checked with Elections Canada). Raises RidingNeeded.
+    """
+    choices = [c.riding.fed_num for c in result.candidates]
+    if fed_num is not None:
+        if fed_num in choices or (result.match == Match.unknown and _is_fed_num(fed_num)):
+            return fed_num
+        raise RidingNeeded(
+            "riding_mismatch",
+            N_(
+                "That riding does not match your postal code. "
+                "Please pick one of the ridings offered."
+            ),
+        )
+    if result.best is not None:
+        return result.best.riding.fed_num
+    if not choices:
+        raise RidingNeeded("unknown_postal_code", NOTICES.get(Match.unknown) or "")
+    raise RidingNeeded(
+        "choose_riding",
+        N_("Your postal code's area spans several ridings. Please choose yours."),
+    )
+
+
+def _is_fed_num(value: int) -> bool:
+    """True for a plausible FED number: five digits starting with a province code."""
+    return 10000 <= value <= 62999 and value // 1000 in PROVINCE_CODES
+
+
+PROVINCE_CODES = frozenset({10, 11, 12, 13, 24, 35, 46, 47, 48, 59, 60, 61, 62})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import Flask, current_app, g, request, session
@@ -76,3 +77,12 @@ def lookup_postal_code(raw: str | None) -> LookupResult:
         majority=current_app.config["FSA_MAJORITY_SHARE"],
         min_share=current_app.config["FSA_MIN_SHARE"],
     )
+
+
+_REFERRAL = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def clean_referral(raw: str) -> str:
+    """A referral code as given on a share link (``?ref=``), or "" when it isn't one."""
+    raw = raw.strip()
+    return raw if _REFERRAL.fullmatch(raw) else ""

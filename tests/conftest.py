@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -128,19 +128,37 @@ def empty_database_url(databases: Any) -> Iterator[str]:
     databases.drop(url)
 
 
+#: Settings every test app gets: its own database, inline queue, fictional numbers allowed.
+TEST_SETTINGS: dict[str, Any] = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "DATA_DIR": str(DATA_DIR),
+    "QUEUE": "immediate",
+    "ALLOW_FICTIONAL_PHONES": True,
+    "CALLS_PER_SECOND": 1000.0,
+}
+
+
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    """The app on its own database."""
-    application = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "DATA_DIR": str(DATA_DIR),
-        }
-    )
-    yield application
-    application.extensions["callmp.engine"].dispose()
+def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build apps on this test's database with extra settings; closed at the end."""
+    built: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        application = create_app({**TEST_SETTINGS, "DATABASE_URL": database_url, **overrides})
+        built.append(application)
+        return application
+
+    yield build
+    for application in built:
+        application.extensions["callmp.calls"].close()
+        application.extensions["callmp.engine"].dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """The app on its own database (local telephony, inline queue)."""
+    return make_app()
 
 
 @pytest.fixture

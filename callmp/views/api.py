@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask_babel import gettext
 
-from callmp import lookup, postal, web
+from callmp import calling, callplan, campaigns, lookup, postal, web
+from callmp.calling import CallRefused
 from callmp.forms import translate_postal_error
-from callmp.views import presenters
+from callmp.i18n import InputError, translator
+from callmp.phones import PhoneError
+from callmp.tasks import CallService
+from callmp.views import call_presenters, presenters
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -36,3 +42,90 @@ def lookup_postal_code() -> tuple[Response, int]:
         payload["error"] = payload["notice"]
         return jsonify(payload), 404
     return jsonify(payload), 200
+
+
+def _error(
+    error: InputError | CallRefused, status: int = 400, **extra: Any
+) -> tuple[Response, int]:
+    """A refused request: the message in the supporter's language and a machine reason."""
+    params = error.params if isinstance(error, InputError) else {}
+    return jsonify(error=gettext(error.message, **params), reason=error.reason, **extra), status
+
+
+def _fed_num(value: object) -> int | None:
+    """``fed_num`` from JSON: an integer or a string of digits; anything else is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+@bp.post("/campaigns/<slug>/calls")
+def create_call(slug: str) -> tuple[Response, int]:
+    """Ask to be called and bridged to the campaign's targets: 202 with the request's id."""
+    campaign = campaigns.get_active(web.db(), slug)
+    if campaign is None:
+        abort(404)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error=gettext("Send a JSON object."), reason="not_json"), 400
+    phone = body.get("phone")
+    postal_code = body.get("postal_code")
+    fed_num = _fed_num(body.get("fed_num"))
+    ref = body.get("ref")
+    lang = body.get("lang")
+    locale = str(lang) if lang in current_app.config["LOCALES"] else presenters.locale_code()
+    result = None
+    if isinstance(postal_code, str) and postal_code.strip():
+        try:
+            result = web.lookup_postal_code(postal_code)
+        except postal.PostalCodeError as error:
+            return _error(error, field="postal_code")
+    try:
+        if result is not None:
+            fed_num = lookup.choose(result, fed_num)
+        elif fed_num is None:
+            raise lookup.RidingNeeded("postal_code", gettext("Please enter your postal code."))
+        if lookup.riding(web.db(), fed_num) is None:
+            raise lookup.RidingNeeded("fed_num", gettext("We don't know that riding."))
+    except lookup.RidingNeeded as error:
+        ridings = [
+            presenters.candidate_json(c, locale) for c in (result.candidates if result else [])
+        ]
+        return _error(error, field="fed_num", ridings=ridings)
+    service: CallService = current_app.extensions["callmp.calls"]
+    try:
+        call, _stops = service.request(
+            web.db(),
+            campaign,
+            phone_raw=phone if isinstance(phone, str) else None,
+            fed_num=fed_num,
+            locale=locale,
+            referral=web.clean_referral(ref if isinstance(ref, str) else ""),
+            ip=request.remote_addr or "",
+        )
+    except PhoneError as error:
+        return _error(error, field="phone")
+    except CallRefused as error:
+        return _error(error, error.status)
+    web.db().commit()
+    service.enqueue(call.id)
+    web.db().refresh(call)
+    status_url = url_for(".call_status", public_id=call.public_id)
+    return jsonify(id=call.public_id, status=str(call.status), status_url=status_url), 202
+
+
+@bp.get("/calls/<public_id>")
+def call_status(public_id: str) -> tuple[Response, int]:
+    """A call request's status and each target's outcome so far."""
+    call = calling.by_public_id(web.db(), public_id)
+    if call is None:
+        abort(404)
+    locale = presenters.locale_code()
+    progress = callplan.progress(web.db(), call, translator(call.locale))
+    response = jsonify(call_presenters.call_json(call, progress, locale))
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200

@@ -4,19 +4,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_date, gettext
 from werkzeug.wrappers import Response
 
-from callmp import campaigns, lookup, postal
-from callmp.forms import LookupForm, translate_postal_error
+from callmp import campaigns, counting, lookup, postal, web
+from callmp.forms import CallForm, LookupForm, ReportForm, translate_postal_error
 from callmp.models import Campaign
+from callmp.tasks import CallService
 from callmp.views import presenters
 from callmp.web import db, lookup_postal_code
 
 bp = Blueprint("public", __name__)
 
 LOOKUP_KEY = "lookup"  # session: the last lookup (postal code, match, candidate ridings)
+REFERRAL_KEY = "ref"  # session: the share link's referral code, per campaign
+
+
+@bp.before_app_request
+def _remember_referral() -> None:
+    """A campaign link's ``?ref=`` code is kept so the contacts it brings are credited."""
+    slug = (request.view_args or {}).get("slug")
+    code = web.clean_referral(request.args.get("ref", ""))
+    if slug and code:
+        session[REFERRAL_KEY] = {"slug": slug, "code": code}
+
+
+def referral_for(slug: str) -> str:
+    """The referral code remembered for campaign ``slug``, or ""."""
+    saved = session.get(REFERRAL_KEY)
+    if isinstance(saved, dict) and saved.get("slug") == slug:
+        return str(saved.get("code", ""))
+    return ""
 
 
 def _campaign_or_404(slug: str) -> Campaign:
@@ -118,8 +146,30 @@ def choose(slug: str) -> Response | str:
 
 
 @bp.get("/c/<slug>/riding/<int:fed_num>")
-def riding(slug: str, fed_num: int) -> str:
+def riding(slug: str, fed_num: int) -> tuple[str, int]:
     """Who to contact for a supporter in this riding, with offices and talking points."""
+    return riding_page(slug, fed_num)
+
+
+def _report_form(item: campaigns.ResolvedTarget, token: str, locale: str) -> ReportForm:
+    """The "how did it go?" form for one target, listing its offices with a number."""
+    form = ReportForm(prefix=f"t{item.target.id}", formdata=None)
+    offices = [o for o in item.person.offices if o.phone] if item.person else []
+    form.office.choices = [(o.id, o.label(locale)) for o in offices]
+    form.office.data = offices[0].id if offices else None
+    form.token.data = token
+    return form
+
+
+def riding_page(
+    slug: str,
+    fed_num: int,
+    *,
+    call_form: CallForm | None = None,
+    report_forms: dict[int, ReportForm] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """Render the riding page, with forms carrying the supporter's input and errors if given."""
     item = _campaign_or_404(slug)
     candidate = lookup.riding(db(), fed_num)
     if candidate is None:
@@ -141,14 +191,18 @@ def riding(slug: str, fed_num: int) -> str:
                 lookup.Candidate(found[f], found[f].member) for f in others if f in found
             ]
     targets = campaigns.targets_for(item, candidate)
+    token = counting.new_report_token()
+    forms = report_forms or {}
     cards = [
         {
             "item": target,
             "talking_points": presenters.talking_points(item, target, postal_code, locale),
+            "report": forms.get(target.target.id) or _report_form(target, token, locale),
         }
         for target in targets
     ]
-    return render_template(
+    service: CallService = current_app.extensions["callmp.calls"]
+    page = render_template(
         "public/riding.html",
         campaign=item,
         candidate=candidate,
@@ -157,4 +211,9 @@ def riding(slug: str, fed_num: int) -> str:
         notice=notice,
         alternatives=alternatives,
         local_time=presenters.local_time,
+        call_form=call_form or CallForm(formdata=None),
+        bridged=item.bridged_calls,
+        direct=item.direct_calls or service.local,
+        local_telephony=service.local,
     )
+    return page, status

@@ -1,0 +1,112 @@
+"""Supporter pages for calls: "call me", the live status of a call, and direct-call reports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from callmp import calling, callplan, campaigns, counting, lookup
+from callmp.calling import CallRefused
+from callmp.forms import CallForm, ReportForm
+from callmp.i18n import translator
+from callmp.models.calls import FINAL
+from callmp.phones import PhoneError
+from callmp.tasks import CallService
+from callmp.views import call_presenters, presenters
+from callmp.views.public import referral_for, riding_page
+from callmp.web import db
+
+bp = Blueprint("call", __name__)
+
+
+def _service() -> CallService:
+    service: CallService = current_app.extensions["callmp.calls"]
+    return service
+
+
+@bp.post("/c/<slug>/riding/<int:fed_num>/call")
+def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
+    """Store a "call me" request and queue it; then show its live status."""
+    campaign = campaigns.get_active(db(), slug)
+    if campaign is None or lookup.riding(db(), fed_num) is None:
+        abort(404)
+    form = CallForm()
+    if not form.validate():
+        return riding_page(slug, fed_num, call_form=form, status=400)
+    service = _service()
+    try:
+        call, _stops = service.request(
+            db(),
+            campaign,
+            phone_raw=form.phone.data,
+            fed_num=fed_num,
+            locale=presenters.locale_code(),
+            referral=referral_for(slug),
+            ip=request.remote_addr or "",
+        )
+    except PhoneError as error:
+        form.phone.errors = [gettext(error.message, **error.params)]
+        return riding_page(slug, fed_num, call_form=form, status=400)
+    except CallRefused as error:
+        form.phone.errors = [gettext(error.message)]
+        return riding_page(slug, fed_num, call_form=form, status=error.status)
+    db().commit()
+    service.enqueue(call.id)
+    return redirect(url_for(".status", slug=slug, public_id=call.public_id), code=303)
+
+
+@bp.get("/c/<slug>/calls/<public_id>")
+def status(slug: str, public_id: str) -> str:
+    """ "We're calling you now": the call's status, refreshed until it ends."""
+    call = calling.by_public_id(db(), public_id)
+    campaign = campaigns.get_active(db(), slug)
+    if call is None or campaign is None or call.campaign_id != campaign.id:
+        abort(404)
+    locale = presenters.locale_code()
+    progress = callplan.progress(db(), call, translator(call.locale))
+    return render_template(
+        "call/status.html",
+        campaign=campaign,
+        call=call,
+        finished=call.status in FINAL,
+        info=call_presenters.call_json(call, progress, locale),
+    )
+
+
+@bp.post("/c/<slug>/riding/<int:fed_num>/report")
+def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
+    """Count a call the supporter made themselves, with how it went."""
+    campaign = campaigns.get_active(db(), slug)
+    candidate = lookup.riding(db(), fed_num)
+    if campaign is None or candidate is None:
+        abort(404)
+    targets = campaigns.targets_for(campaign, candidate)
+    target_id = request.form.get("target_id", "")
+    item = next((t for t in targets if str(t.target.id) == target_id), None)
+    if item is None:
+        abort(400)
+    form = ReportForm(prefix=f"t{item.target.id}")
+    offices = [o for o in item.person.offices if o.phone] if item.person else []
+    form.office.choices = [(o.id, o.label(presenters.locale_code())) for o in offices]
+    if not form.validate():
+        return riding_page(slug, fed_num, report_forms={item.target.id: form}, status=400)
+    try:
+        counting.report_direct_call(
+            db(),
+            campaign,
+            targets,
+            target_id=item.target.id,
+            office_id=form.office.data if offices else None,
+            outcome=form.outcome.data,
+            fed_num=fed_num,
+            referral=referral_for(slug),
+            token=form.token.data or "",
+        )
+    except counting.ReportError as error:
+        form.outcome.errors = [gettext(error.message)]
+        return riding_page(slug, fed_num, report_forms={item.target.id: form}, status=400)
+    db().commit()
+    flash(gettext("Thank you! Your call is counted."), f"reported-{item.target.id}")
+    url = url_for("public.riding", slug=slug, fed_num=fed_num, _anchor=f"target-{item.target.id}")
+    return redirect(url, code=303)
