@@ -1,4 +1,4 @@
-"""``flask`` commands: migrate, import the shipped data, seed the demo campaign."""
+"""``flask`` commands: migrate, import the shipped data, seed the demo, run the queue worker."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from callmp import demo, importer, migrate
+from callmp.tasks import CallService
 
 
 def _session() -> Session:
@@ -42,6 +43,28 @@ def register(app: Flask) -> None:
             campaign = demo.seed(session)
             session.commit()
             click.echo(f"demo campaign: /c/{campaign.slug}")
+
+    @app.cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, help="Worker threads.")
+    def worker_command(workers: int) -> None:
+        """Run the background queue: places calls (throttled) and sweeps stuck requests."""
+        service: CallService = current_app.extensions["callmp.calls"]
+        if service.huey.immediate:
+            raise click.UsageError("CALLMP_QUEUE=immediate runs tasks inline: no worker needed")
+        consumer = service.huey.create_consumer(workers=workers, worker_type="thread")
+        click.echo(
+            f"queue worker: {workers} threads, {'local' if service.local else 'Twilio'} calls"
+        )
+        consumer.run()
+
+    @app.cli.command("sweep-calls")
+    def sweep_calls_command() -> None:
+        """Queue again the call requests a crashed worker left behind (the worker does this too)."""
+        service: CallService = current_app.extensions["callmp.calls"]
+        ids = service.sweep()
+        for call_id in ids:
+            service.enqueue(call_id)
+        click.echo(f"re-queued {len(ids)} call requests")
 
     @app.cli.command("setup")
     @click.pass_context
