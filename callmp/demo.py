@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -76,6 +78,16 @@ Merci de votre temps.
 """
 
 
+INTRO_EN = (
+    "Hello from the Status for All campaign. Thank you for calling your representatives "
+    "today to ask for permanent residence for all migrants."
+)
+INTRO_FR = (
+    "Bonjour, ici la campagne Un statut pour tous. Merci d'appeler vos représentants "
+    "aujourd'hui pour demander la résidence permanente pour toutes les personnes migrantes."
+)
+
+
 def _minister(session: Session) -> Person | None:
     """The demo's custom target for the Minister, created or refreshed from the MP record."""
     member = session.scalars(select(Person).where(Person.fed_num == MINISTER_FED_NUM)).first()
@@ -99,23 +111,24 @@ def _minister(session: Session) -> Person | None:
         "as_of",
     ):
         setattr(minister, name, getattr(member, name))
-    minister.offices = [
-        Office(
-            kind=OfficeKind.other,
-            position=office.position,
-            is_main=office.position == 1,
-            label_en="Office of the Minister (Parliament Hill)",
-            label_fr="Bureau de la ministre (Colline du Parlement)",
-            phone=office.phone,
-            phone_raw=office.phone_raw,
-            fax=office.fax,
-            time_zone=office.time_zone,
-            source=office.source,
-            as_of=office.as_of,
-        )
-        for office in member.offices
-        if office.kind == OfficeKind.hill
-    ]
+    # Update offices in place: replacing them would break the links counted events keep.
+    existing = {(o.kind, o.position): o for o in minister.offices}
+    wanted = [office for office in member.offices if office.kind == OfficeKind.hill]
+    kept = []
+    for office in wanted:
+        copy = existing.get((OfficeKind.other, office.position))
+        if copy is None:
+            copy = Office(kind=OfficeKind.other, position=office.position)
+            minister.offices.append(copy)
+        copy.is_main = office.position == 1
+        copy.label_en = "Office of the Minister (Parliament Hill)"
+        copy.label_fr = "Bureau de la ministre (Colline du Parlement)"
+        for name in ("phone", "phone_raw", "fax", "time_zone", "source", "as_of"):
+            setattr(copy, name, getattr(office, name))
+        kept.append(copy)
+    for office in list(minister.offices):
+        if office not in kept:
+            minister.offices.remove(office)
     session.flush()
     return minister
 
@@ -131,22 +144,35 @@ def seed(session: Session) -> Campaign:
     campaign.summary_en, campaign.summary_fr = SUMMARY_EN, SUMMARY_FR
     campaign.talking_points_en, campaign.talking_points_fr = POINTS_EN, POINTS_FR
     campaign.goal = 5000
+    campaign.call_intro_en, campaign.call_intro_fr = INTRO_EN, INTRO_FR
     minister = _minister(session)
-    targets = [
-        Target(position=1, kind=TargetKind.own_mp, role_en="your MP", role_fr="votre député·e")
+    wanted: list[dict[str, Any]] = [
+        {
+            "kind": TargetKind.own_mp,
+            "person": None,
+            "role_en": "your MP",
+            "role_fr": "votre député·e",
+        }
     ]
     if minister is not None:
-        targets.append(
-            Target(
-                position=2,
-                kind=TargetKind.person,
-                person=minister,
-                role_en="the Minister of Immigration, Refugees and Citizenship",
-                role_fr="la ministre de l'Immigration, des Réfugiés et de la Citoyenneté",
-            )
+        wanted.append(
+            {
+                "kind": TargetKind.person,
+                "person": minister,
+                "role_en": "the Minister of Immigration, Refugees and Citizenship",
+                "role_fr": "la ministre de l'Immigration, des Réfugiés et de la Citoyenneté",
+            }
         )
-    campaign.targets.clear()
-    session.flush()
-    campaign.targets.extend(targets)
+    # Update targets in place (by position): counted events point at them.
+    by_position = {target.position: target for target in campaign.targets}
+    for position, values in enumerate(wanted, start=1):
+        target = by_position.pop(position, None)
+        if target is None:
+            target = Target(position=position, kind=values["kind"])
+            campaign.targets.append(target)
+        for name, value in values.items():
+            setattr(target, name, value)
+    for target in by_position.values():
+        campaign.targets.remove(target)
     session.flush()
     return campaign

@@ -11,6 +11,7 @@ from wtforms import (
     Field,
     HiddenField,
     RadioField,
+    SelectChoice,
     StringField,
     TelField,
     ValidationError,
@@ -80,10 +81,10 @@ class ReportForm(FlaskForm):  # type: ignore[misc]
     outcome = RadioField(
         lazy_gettext("How did it go?"),
         choices=[
-            ("talked_to_staff", lazy_gettext("I talked to someone")),
-            ("left_voicemail", lazy_gettext("I left a voicemail")),
-            ("no_answer", lazy_gettext("Nobody answered")),
-            ("skipped", lazy_gettext("I didn't call")),
+            SelectChoice("talked_to_staff", lazy_gettext("I talked to someone")),
+            SelectChoice("left_voicemail", lazy_gettext("I left a voicemail")),
+            SelectChoice("no_answer", lazy_gettext("Nobody answered")),
+            SelectChoice("skipped", lazy_gettext("I didn't call")),
         ],
         validators=[InputRequired(lazy_gettext("Please tell us how the call went."))],
     )

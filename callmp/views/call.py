@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from callmp import calling, callplan, campaigns, counting, lookup
 from callmp.calling import CallRefused
@@ -88,7 +89,9 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
         abort(400)
     form = ReportForm(prefix=f"t{item.target.id}")
     offices = [o for o in item.person.offices if o.phone] if item.person else []
-    form.office.choices = [(o.id, o.label(presenters.locale_code())) for o in offices]
+    form.office.choices = [
+        SelectChoice(str(o.id), o.label(presenters.locale_code())) for o in offices
+    ]
     if not form.validate():
         return riding_page(slug, fed_num, report_forms={item.target.id: form}, status=400)
     try:

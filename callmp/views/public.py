@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import format_date, gettext
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from callmp import campaigns, counting, lookup, postal, web
 from callmp.forms import CallForm, LookupForm, ReportForm, translate_postal_error
@@ -155,7 +156,7 @@ def _report_form(item: campaigns.ResolvedTarget, token: str, locale: str) -> Rep
     """The "how did it go?" form for one target, listing its offices with a number."""
     form = ReportForm(prefix=f"t{item.target.id}", formdata=None)
     offices = [o for o in item.person.offices if o.phone] if item.person else []
-    form.office.choices = [(o.id, o.label(locale)) for o in offices]
+    form.office.choices = [SelectChoice(str(o.id), o.label(locale)) for o in offices]
     form.office.data = offices[0].id if offices else None
     form.token.data = token
     return form
