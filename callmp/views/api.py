@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 
 from callmp import calling, callplan, campaigns, lookup, postal, web
 from callmp.calling import CallRefused
 from callmp.forms import translate_postal_error
 from callmp.i18n import InputError, translator
+from callmp.models import Campaign
 from callmp.phones import PhoneError
 from callmp.tasks import CallService
 from callmp.views import call_presenters, presenters
@@ -65,19 +66,28 @@ def _fed_num(value: object) -> int | None:
 
 @bp.post("/campaigns/<slug>/calls")
 def create_call(slug: str) -> tuple[Response, int]:
-    """Ask to be called and bridged to the campaign's targets: 202 with the request's id."""
+    """Ask to be called and bridged to the campaign's targets: 202 with the request's id.
+
+    ``lang`` in the body picks the call's language and that of any error message.
+    """
     campaign = campaigns.get_active(web.db(), slug)
     if campaign is None:
         abort(404)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify(error=gettext("Send a JSON object."), reason="not_json"), 400
+    lang = body.get("lang")
+    locale = str(lang) if lang in current_app.config["LOCALES"] else presenters.locale_code()
+    with force_locale(f"{locale}_CA"):
+        return _create_call(campaign, body, locale)
+
+
+def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple[Response, int]:
+    """The rest of ``create_call``, in the caller's language."""
     phone = body.get("phone")
     postal_code = body.get("postal_code")
     fed_num = _fed_num(body.get("fed_num"))
     ref = body.get("ref")
-    lang = body.get("lang")
-    locale = str(lang) if lang in current_app.config["LOCALES"] else presenters.locale_code()
     result = None
     if isinstance(postal_code, str) and postal_code.strip():
         try:
