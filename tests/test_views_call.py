@@ -73,7 +73,7 @@ def test_call_me_with_a_bad_number_shows_the_message_next_to_the_field(
     soup = parse(response.data)
     field = one(soup, "input[name=phone]")
     assert field["aria-invalid"] == "true"
-    assert "toll-free" in text(one(soup, f"#{field['aria-describedby'].split()[-1]}"))
+    assert "toll-free" in text(one(soup, f"#{str(field['aria-describedby']).split()[-1]}"))
 
 
 def test_call_me_without_the_csrf_token_is_refused(client: FlaskClient, session: Session) -> None:
@@ -139,11 +139,11 @@ def test_a_call_under_way_refreshes_without_javascript_and_polls_with_it(
         soup = _page(client, location)
         status = one(soup, "#call-status")
         assert status["data-finished"] == "false"
-        assert status["data-status-url"].startswith("/api/v1/calls/")
+        assert str(status["data-status-url"]).startswith("/api/v1/calls/")
         refresh = one(soup, "noscript meta[http-equiv=refresh]")
         assert refresh["content"] == "4"
-        assert one(soup, "script[src]")["src"].endswith("/static/call-status.js")
-        assert client.get(status["data-status-url"]).get_json()["status"] == "ringing"
+        assert str(one(soup, "script[src]")["src"]).endswith("/static/call-status.js")
+        assert client.get(str(status["data-status-url"])).get_json()["status"] == "ringing"
 
 
 def test_direct_call_report_is_counted_once_with_office_and_referral(
