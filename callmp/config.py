@@ -65,6 +65,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Send the session cookie over HTTPS only (set in production).",
     ),
     Setting("LOG_LEVEL", "INFO", "Logging level."),
+    Setting(
+        "PROXY_HOPS",
+        0,
+        "Reverse proxies in front of the app whose X-Forwarded-For/Proto/Host are trusted.",
+    ),
     # -- Click-to-call ------------------------------------------------------------------
     Setting(
         "TELEPHONY",

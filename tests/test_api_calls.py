@@ -284,3 +284,20 @@ def test_two_hundred_concurrent_requests_are_all_stored_and_counted(
     ).all()
     assert len(per_call) == 200
     assert {count for _id, count in per_call} == {2}  # each call reached both targets once
+
+
+def test_behind_a_proxy_the_ip_limit_uses_the_forwarded_address(
+    make_app: Callable[..., Flask],
+) -> None:
+    proxied = make_app(PROXY_HOPS=1, CALL_MAX_PER_IP_PER_HOUR=1).test_client()
+    first = {"phone": "613-555-0141", "postal_code": TORONTO}
+    second = {"phone": "613-555-0142", "postal_code": TORONTO}
+    assert _post(proxied, first, **{"X-Forwarded-For": "203.0.113.1"})[0] == 202
+    assert _post(proxied, second, **{"X-Forwarded-For": "203.0.113.1"})[0] == 429
+    assert _post(proxied, second, **{"X-Forwarded-For": "203.0.113.2"})[0] == 202
+    # Without a proxy configured the header is not trusted: all share the socket's address.
+    direct = make_app(CALL_MAX_PER_IP_PER_HOUR=1).test_client()
+    third = {"phone": "613-555-0143", "postal_code": TORONTO}
+    fourth = {"phone": "613-555-0144", "postal_code": TORONTO}
+    assert _post(direct, third, **{"X-Forwarded-For": "203.0.113.8"})[0] == 202
+    assert _post(direct, fourth, **{"X-Forwarded-For": "203.0.113.9"})[0] == 429
