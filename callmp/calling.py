@@ -178,6 +178,21 @@ def claim(session: Session, call_id: int, now: datetime) -> CallRequest | None:
     return call
 
 
+def claimable(session: Session, call_id: int) -> bool:
+    """True when request ``call_id`` waits to be placed (a cheap check before the throttle)."""
+    query = select(CallRequest.id).where(
+        CallRequest.id == call_id,
+        CallRequest.status.in_(CLAIMABLE),
+        CallRequest.provider_sid.is_(None),
+    )
+    return session.scalar(query) is not None
+
+
+def _owned(session: Session, sid: str) -> bool:
+    """True when provider call ``sid`` already belongs to a request."""
+    return session.scalar(select(CallRequest.id).where(CallRequest.provider_sid == sid)) is not None
+
+
 def place(
     session: Session,
     telephony: Telephony,
@@ -208,7 +223,8 @@ def place(
             found = telephony.find_call(
                 to=call.phone, from_=from_number, since=call.created_at - timedelta(minutes=1)
             )
-            if found is not None:
+            # An earlier request for the same number may own the call found: not ours.
+            if found is not None and not _owned(session, found.sid):
                 call.provider_sid = found.sid
                 advance(call, CallStatus.ringing)
                 return found

@@ -131,6 +131,9 @@ class CallService:
 
         @self.huey.task(name="place_call")
         def place_call(call_id: int) -> None:
+            # A duplicate job (sweeper, retried enqueue) must not use up a throttle slot.
+            if not self.claimable(call_id):
+                return
             with self.throttle:
                 self.place(call_id)
 
@@ -197,6 +200,11 @@ class CallService:
             if call is not None:
                 calling.mark_queued(call)
                 session.commit()
+
+    def claimable(self, call_id: int) -> bool:
+        """True when request ``call_id`` still waits to be placed."""
+        with self.sessions() as session:
+            return calling.claimable(session, call_id)
 
     def place(self, call_id: int) -> None:
         """Place one request (a queue job): claim it, call the provider, follow it locally."""

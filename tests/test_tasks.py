@@ -387,3 +387,34 @@ def test_local_mode_walks_through_the_whole_call(app: Flask, session: Session) -
         (Channel.bridged_call, Outcome.connected),
     ]
     assert {e.referral for e in events} == {"partner-a"}
+
+
+def test_a_retry_does_not_take_over_the_call_of_an_earlier_request_for_the_same_number(
+    make_app: Callable[..., Flask], standin: TwilioStandIn
+) -> None:
+    app = twilio_app(make_app, standin)
+    service = service_of(app)
+    earlier = new_request(app)
+    service.enqueue(earlier)
+    later = new_request(app)  # the same number, a minute later: within the hourly limit
+    standin.reply_next(server_error())
+    service.enqueue(later)
+    assert run_scheduled(service) == 1
+    first, second = load(app, earlier), load(app, later)
+    assert second.status == CallStatus.ringing
+    assert second.provider_sid not in (None, first.provider_sid)
+    assert standin.call_sids() == [first.provider_sid, second.provider_sid]
+
+
+def test_a_job_for_a_request_already_placed_uses_no_throttle_slot(
+    make_app: Callable[..., Flask], standin: TwilioStandIn
+) -> None:
+    app = twilio_app(make_app, standin, CALLS_PER_SECOND=0.00001)
+    service = service_of(app)
+    placed = new_request(app)
+    service.place(placed)  # placed by another job, outside this window's count
+    service.enqueue(placed)  # a late duplicate job (the sweeper, a retried enqueue)
+    waiting = new_request(app, "+16135550143")
+    service.enqueue(waiting)
+    assert load(app, waiting).status == CallStatus.ringing
+    assert creates(standin) == 2
