@@ -13,3 +13,17 @@ ensure_venv() {
   fi
   .venv/bin/pybabel compile -d callmp/translations >/dev/null
 }
+
+# Chromium for the headless-browser tests: Playwright drives the distribution's build
+# (it cannot download its own here). Installed with apt when missing and we are root.
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1; then
+    return
+  fi
+  if [ "$(id -u)" != "0" ]; then
+    echo "Chromium is missing: install it (apt-get install chromium) and run again." >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
