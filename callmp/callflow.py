@@ -16,16 +16,15 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp import twiml
+from callmp import flowplan, twiml
 from callmp.calling import CallSettings, CallUrls, advance
-from callmp.callplan import Leg, Stop, plan
 from callmp.db import insert_once
+from callmp.flowplan import FlowLeg, FlowPlan, FlowStop, PlanCache
 from callmp.i18n import N_
 from callmp.models import (
     BlockedPhone,
     CallRequest,
     CallStatus,
-    Campaign,
     Channel,
     ContactEvent,
     Outcome,
@@ -43,7 +42,6 @@ DIAL_PATH = "/twilio/calls/{call}/dial"
 STATUS_PATH = "/twilio/calls/{call}/status"
 FALLBACK_PATH = "/twilio/fallback"
 
-_DEFAULT_INTRO = N_("Hello, and thank you for taking part in the campaign %(campaign)s.")
 _NO_NUMBER_FOR = N_("Sorry, we have no phone number for %(name)s.")
 _TRY_OTHER_OFFICE = N_("Nobody picked up there. Trying another office.")
 
@@ -80,6 +78,13 @@ class FlowContext:
     public_url: str
     caller_id: str
     translate: Translate
+    plans: PlanCache | None = None  # shared by a process's webhooks; None builds each time
+
+    def plan(self, session: Session, call: CallRequest) -> FlowPlan:
+        """The plan of ``call``, from the cache when there is one."""
+        if self.plans is None:
+            return flowplan.build(session, call, self.translate)
+        return self.plans.get(session, call, self.translate)
 
     def url(self, path: str, call: CallRequest | None = None, /, **query: str | int) -> str:
         """An absolute webhook URL for ``path`` (with the call's id) and ``query``."""
@@ -106,21 +111,25 @@ def _voice(call: CallRequest) -> twiml.Voice:
 def _record(
     session: Session,
     call: CallRequest,
-    stop: Stop,
-    leg: Leg | None,
+    stop: FlowStop,
+    leg: FlowLeg | None,
     outcome: Outcome,
     duration: int | None,
     key: str,
 ) -> bool:
     """One contact event for this attempt; a replay with the same key records nothing."""
+    # A replay is answered read-only, without taking SQLite's write lock; two first
+    # deliveries racing past this check still make one row (ON CONFLICT DO NOTHING).
+    if session.scalar(select(ContactEvent.id).where(ContactEvent.dedupe_key == key)) is not None:
+        return False
     return insert_once(
         session,
         ContactEvent,
         {
             "campaign_id": call.campaign_id,
-            "target_id": stop.item.target.id,
-            "person_id": stop.item.person.id if stop.item.person else None,
-            "office_id": leg.office.id if leg else None,
+            "target_id": stop.target_id,
+            "person_id": stop.person_id,
+            "office_id": leg.office_id if leg else None,
             "fed_num": call.fed_num,
             "channel": Channel.bridged_call,
             "outcome": outcome,
@@ -136,7 +145,7 @@ def _offer(
     session: Session,
     call: CallRequest,
     ctx: FlowContext,
-    stops: list[Stop],
+    stops: tuple[FlowStop, ...],
     step: int,
     notes: list[str],
 ) -> str:
@@ -145,7 +154,9 @@ def _offer(
         _record(session, call, stops[step], None, Outcome.no_number, None, f"b:{call.id}:{step}:-")
         notes.append(ctx.translate(_NO_NUMBER_FOR) % {"name": stops[step].label})
         step += 1
-    call.step = max(call.step, min(step, len(stops)))
+    reached = min(step, len(stops))
+    if reached > call.step:  # no assignment on a replay: nothing to flush
+        call.step = reached
     if step >= len(stops):
         return twiml.goodbye(voice=_voice(call), translate=ctx.translate, notes=notes)
     return twiml.next_target(
@@ -161,23 +172,23 @@ def _connect(
     session: Session,
     call: CallRequest,
     ctx: FlowContext,
-    stops: list[Stop],
+    plan: FlowPlan,
     step: int,
     office: int,
     notes: list[str],
 ) -> str:
     """Dial office ``office`` of target ``step``; a target with no number is skipped."""
-    stop = stops[step]
+    stop = plan.stops[step]
     if not stop.legs:
-        return _offer(session, call, ctx, stops, step, notes)
+        return _offer(session, call, ctx, plan.stops, step, notes)
     leg = stop.legs[office]
-    call.step = max(call.step, step)
-    call.office_try = office if call.step == step else call.office_try
+    if step > call.step or (step == call.step and office != call.office_try):
+        call.step, call.office_try = step, office
     return twiml.connect(
         target_label=stop.label,
         number=leg.number,
         send_digits=leg.send_digits,
-        caller_id=ctx.caller_id,
+        caller_id=plan.caller_id or ctx.caller_id,
         time_limit=ctx.settings.time_limit_s,
         dial_timeout=ctx.settings.dial_timeout_s,
         action_url=ctx.url(DIAL_PATH, call, step=step, office=office),
@@ -193,17 +204,8 @@ def answer(session: Session, call: CallRequest, ctx: FlowContext) -> str:
     if call.status in FINAL:
         return twiml.goodbye(voice=voice, translate=ctx.translate)
     advance(call, CallStatus.in_progress)
-    stops = plan(session, call, ctx.translate)
-    campaign = session.get(Campaign, call.campaign_id)
-    intro = campaign.text("call_intro", call.locale) if campaign else ""
-    values = stops[0].values if stops else {}
-    if intro:
-        spoken = twiml.markdown_to_speech(fill(intro, values))
-    else:
-        title = campaign.text("title", call.locale) if campaign else ""
-        spoken = ctx.translate(_DEFAULT_INTRO) % {"campaign": title}
     return twiml.greeting(
-        intro=spoken,
+        intro=ctx.plan(session, call).intro,
         gather_url=ctx.url(GATHER_PATH, call, step=0),
         voice=voice,
         translate=ctx.translate,
@@ -215,21 +217,18 @@ def gather(session: Session, call: CallRequest, ctx: FlowContext, step: int, dig
     voice = _voice(call)
     if call.status in (CallStatus.blocked, CallStatus.failed):
         return twiml.goodbye(voice=voice, translate=ctx.translate)
-    stops = plan(session, call, ctx.translate)
-    if not 0 <= step < len(stops):
+    plan = ctx.plan(session, call)
+    if not 0 <= step < len(plan.stops):
         return twiml.goodbye(voice=voice, translate=ctx.translate)
     if digits == "9":
         insert_once(session, BlockedPhone, {"phone_hmac": call.phone_hmac})
         advance(call, CallStatus.blocked)
         return twiml.blocked(voice=voice, translate=ctx.translate)
     if digits == "1":
-        return _connect(session, call, ctx, stops, step, 0, [])
-    campaign = session.get(Campaign, call.campaign_id)
+        return _connect(session, call, ctx, plan, step, 0, [])
     points = ""
-    if digits == "2" and campaign is not None:
-        points = twiml.markdown_to_speech(
-            fill(campaign.text("talking_points", call.locale), stops[step].values)
-        )
+    if digits == "2":
+        points = twiml.markdown_to_speech(fill(plan.talking_points, plan.stops[step].values))
     # Any other key repeats the menu.
     return twiml.talking_points(
         points=points,
@@ -257,7 +256,8 @@ def dialled(
     duration: int | None,
 ) -> str:
     """A <Dial> ended: count it once, then the next office, the next target or goodbye."""
-    stops = plan(session, call, ctx.translate)
+    plan = ctx.plan(session, call)
+    stops = plan.stops
     if not (0 <= step < len(stops) and 0 <= office < len(stops[step].legs)):
         return twiml.goodbye(voice=_voice(call), translate=ctx.translate)
     stop = stops[step]
@@ -269,7 +269,7 @@ def dialled(
         return twiml.goodbye(voice=_voice(call), translate=ctx.translate)
     if outcome in TRY_NEXT_OFFICE and office + 1 < len(stop.legs):
         notes = [ctx.translate(_TRY_OTHER_OFFICE)]
-        return _connect(session, call, ctx, stops, step, office + 1, notes)
+        return _connect(session, call, ctx, plan, step, office + 1, notes)
     return _offer(session, call, ctx, stops, step + 1, [])
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,17 +50,26 @@ class Stop:
     values: dict[str, str]  # placeholder values for the scripts
 
 
+@lru_cache(maxsize=4096)
+def _send_digits(raw: str) -> str | None:
+    """The digits that reach the extension in an office number as published, if any."""
+    try:
+        _number, extension = parse_office_phone(raw)
+        return dial_digits(extension)
+    except (PhoneError, ValueError):
+        return None
+
+
 def _legs(offices: list[Office], policy: str, when: datetime) -> list[Leg]:
     """The offices with a number, in policy order, with the digits to reach an extension."""
-    legs = []
-    for office in order_offices(offices, OfficePolicy(policy), when):
-        try:
-            _number, extension = parse_office_phone(office.phone_raw or office.phone)
-            digits = dial_digits(extension)
-        except (PhoneError, ValueError):
-            digits = None
-        legs.append(Leg(office=office, number=office.phone, send_digits=digits))
-    return legs
+    return [
+        Leg(
+            office=office,
+            number=office.phone,
+            send_digits=_send_digits(office.phone_raw or office.phone),
+        )
+        for office in order_offices(offices, OfficePolicy(policy), when)
+    ]
 
 
 def plan_for(

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callmp import callflow, calling, callplan, local_call
 from callmp.calling import CallRefused, CallSettings
 from callmp.config import telephony_backend
+from callmp.flowplan import PlanCache
 from callmp.i18n import N_, translator
 from callmp.models import CallRequest, Campaign
 from callmp.models.campaigns import utcnow
@@ -94,6 +95,7 @@ class CallService:
     sweep_after_s: int
     huey: Huey
     throttle: RateLimit
+    plans: PlanCache = field(default_factory=PlanCache)
     _place_task: Callable[[int], Any] = field(init=False)
 
     @classmethod
@@ -155,11 +157,20 @@ class CallService:
             public_url=self.public_url,
             caller_id=self.caller_id(campaign) if campaign else self.default_from,
             translate=translator(call.locale),
+            plans=self.plans,
         )
 
     def context_for(self, session: Session, call: CallRequest) -> callflow.FlowContext:
-        """The call flow's context for ``call``, with its campaign's caller ID."""
-        return self.context(call, session.get(Campaign, call.campaign_id))
+        """The call flow's context for ``call`` (a webhook), its caller ID from the plan."""
+        translate = translator(call.locale)
+        plan = self.plans.get(session, call, translate)
+        return callflow.FlowContext(
+            settings=self.settings,
+            public_url=self.public_url,
+            caller_id=plan.caller_id or self.default_from,
+            translate=translate,
+            plans=self.plans,
+        )
 
     def request(
         self,
