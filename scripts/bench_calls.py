@@ -247,6 +247,35 @@ def run_threads(port: int, requests: list[Signed], seconds: float, clients: int)
     return Result(len(latencies), elapsed, q[49], q[94], q[98], bad[0])
 
 
+def run_once(port: int, requests: list[Signed], clients: int) -> Result:
+    """Send each request exactly once from ``clients`` threads (first deliveries)."""
+    latencies: list[float] = []
+    bad = [0]
+    lock = threading.Lock()
+
+    def client(offset: int) -> None:
+        for signed in requests[offset::clients]:
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": signed.signature,
+            }
+            start = time.perf_counter()
+            status, _body = http_request(port, "POST", signed.path, signed.body, headers)
+            with lock:
+                latencies.append(time.perf_counter() - start)
+                bad[0] += status >= 300
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    q = statistics.quantiles(latencies, n=100)
+    return Result(len(latencies), elapsed, q[49], q[94], q[98], bad[0])
+
+
 WRK_SCRIPT = """\
 local reqs = {%s}
 local i = 0
@@ -276,7 +305,7 @@ def run_wrk(port: int, requests: list[Signed], seconds: float, clients: int) -> 
         output = subprocess.run(
             [
                 "wrk",
-                "-t2",
+                "-t1",
                 f"-c{clients}",
                 f"-d{max(1, round(seconds))}s",
                 "-s",
@@ -295,7 +324,7 @@ def run_wrk(port: int, requests: list[Signed], seconds: float, clients: int) -> 
 def report(kind: str, result: Result) -> None:
     """Print one line per webhook kind."""
     print(
-        f"{kind:>7}: {result.requests / result.seconds:7,.0f} requests/s "
+        f"{kind}: {result.requests / result.seconds:,.0f} requests/s "
         f"({result.requests:,} in {result.seconds:.1f} s), "
         f"p50 {result.p50 * 1e3:5.1f} ms, p95 {result.p95 * 1e3:5.1f} ms, "
         f"p99 {result.p99 * 1e3:5.1f} ms, errors/non-2xx {result.bad}"
@@ -368,13 +397,18 @@ def main() -> None:
                 f"({len(ids) / created:,.0f}/s); all placed through the stand-in "
                 f"after {placed:.1f} s"
             )
-            client = "wrk -t2" if use_wrk else "Python threads"
+            client = "wrk -t1" if use_wrk else "Python threads"
             print(
                 f"webhooks, gunicorn -w {args.workers}, {client}, "
                 f"{args.concurrency} connections, {args.seconds:.0f} s each:"
             )
             run = run_wrk if use_wrk else run_threads
             public_url = env["CALLMP_PUBLIC_URL"]
+            # Each call's first answer: nothing cached yet, and the request moves to in progress.
+            first = signed_requests("answer", sids, public_url, standin.auth_token)
+            report(
+                "first answer per call (Python threads)", run_once(port, first, args.concurrency)
+            )
             for kind in KINDS:
                 requests = signed_requests(kind, sids, public_url, standin.auth_token)
                 report(kind, run(port, requests, args.seconds, args.concurrency))
