@@ -150,9 +150,18 @@ class RetryLater(Exception):
 CLAIMABLE = (CallStatus.pending, CallStatus.queued)
 
 
-def mark_queued(call: CallRequest) -> None:
-    """The request was handed to the queue."""
-    advance(call, CallStatus.queued)
+def mark_queued(session: Session, call_id: int) -> bool:
+    """Move a pending request to ``queued``; False when it is already further along.
+
+    One conditional UPDATE: a request a worker claimed meanwhile is never taken back.
+    """
+    marked = session.execute(
+        update(CallRequest)
+        .where(CallRequest.id == call_id, CallRequest.status == CallStatus.pending)
+        .values(status=CallStatus.queued)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(marked, "rowcount", 0) == 1
 
 
 def claim(session: Session, call_id: int, now: datetime) -> CallRequest | None:

@@ -201,16 +201,14 @@ class CallService:
 
     def enqueue(self, call_id: int) -> None:
         """Hand a stored request to the queue; if the queue is down the sweeper retries."""
+        # Marked first: once the job is queued a worker may claim it at any moment.
+        with self.sessions() as session:
+            calling.mark_queued(session, call_id)
+            session.commit()
         try:
             self._place_task(call_id)
         except Exception:
             log.exception("Could not queue call request %s; the sweeper will retry", call_id)
-            return
-        with self.sessions() as session:
-            call = session.get(CallRequest, call_id)
-            if call is not None:
-                calling.mark_queued(call)
-                session.commit()
 
     def claimable(self, call_id: int) -> bool:
         """True when request ``call_id`` still waits to be placed."""

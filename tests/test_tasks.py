@@ -418,3 +418,35 @@ def test_a_job_for_a_request_already_placed_uses_no_throttle_slot(
     service.enqueue(waiting)
     assert load(app, waiting).status == CallStatus.ringing
     assert creates(standin) == 2
+
+
+def test_marking_a_request_queued_never_takes_back_a_worker_claim(
+    make_app: Callable[..., Flask], standin: TwilioStandIn
+) -> None:
+    app = twilio_app(make_app, standin)
+    call_id = new_request(app)
+    sessions = app.extensions["callmp.sessions"]
+    web: Session
+    worker: Session
+    with sessions() as web, sessions() as worker:
+        seen = web.get(CallRequest, call_id)  # the web process read it: pending
+        assert seen is not None and seen.status == CallStatus.pending
+        assert calling.claim(worker, call_id, utcnow()) is not None
+        worker.commit()  # a worker took it meanwhile
+        assert not calling.mark_queued(web, call_id)
+        web.commit()
+    assert load(app, call_id).status == CallStatus.placing
+
+
+def test_a_request_whose_job_could_not_be_queued_waits_queued_for_the_sweeper(
+    make_app: Callable[..., Flask], standin: TwilioStandIn
+) -> None:
+    app = twilio_app(make_app, standin)
+    service = service_of(app)
+    call_id = new_request(app)
+    service.huey.storage = None  # the queue is down: handing the job over raises
+    service.enqueue(call_id)
+    assert load(app, call_id).status == CallStatus.queued
+    assert creates(standin) == 0
+    age(app, call_id, 600)
+    assert service.sweep() == [call_id]
