@@ -105,6 +105,7 @@ def call_urls(ctx: FlowContext, call: CallRequest, first_number: str | None) -> 
 
 
 def _voice(call: CallRequest) -> twiml.Voice:
+    """The <Say> voice for the call's language."""
     return twiml.voice_for(call.locale)
 
 

@@ -134,6 +134,7 @@ class CallService:
         @self.huey.task(name="place_call")
         def place_call(call_id: int) -> None:
             # A duplicate job (sweeper, retried enqueue) must not use up a throttle slot.
+            """The queue job: place one request, within the calls-per-second throttle."""
             if not self.claimable(call_id):
                 return
             with self.throttle:
@@ -141,6 +142,7 @@ class CallService:
 
         @self.huey.periodic_task(crontab(minute="*"), name="sweep_calls")
         def sweep_calls() -> None:
+            """The periodic job: queue again what the sweeper finds."""
             for call_id in self.sweep():
                 self.enqueue(call_id)
 

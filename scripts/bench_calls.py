@@ -218,6 +218,7 @@ def run_threads(port: int, requests: list[Signed], seconds: float, clients: int)
     stop = time.monotonic() + seconds
 
     def client(offset: int) -> None:
+        """One client thread's share of the load."""
         mine: list[float] = []
         errors = 0
         i = offset
@@ -254,6 +255,7 @@ def run_once(port: int, requests: list[Signed], clients: int) -> Result:
     lock = threading.Lock()
 
     def client(offset: int) -> None:
+        """One client thread's share of the load."""
         for signed in requests[offset::clients]:
             headers = {
                 "Content-Type": "application/x-www-form-urlencoded",

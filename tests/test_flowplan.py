@@ -40,6 +40,7 @@ def statements(session: Session) -> Iterator[list[str]]:
     def note(
         _conn: Connection, _cursor: object, sql: str, _params: object, _ctx: object, _many: bool
     ) -> None:
+        """Remember one statement."""
         seen.append(sql)
 
     engine = session.get_bind()

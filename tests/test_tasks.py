@@ -274,6 +274,7 @@ def test_of_many_concurrent_claims_exactly_one_wins(
     errors: list[BaseException] = []
 
     def worker() -> None:
+        """Claim the request from a session of its own."""
         try:
             with sessions() as session:
                 barrier.wait()

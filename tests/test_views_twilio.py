@@ -409,6 +409,7 @@ def test_a_whole_call_as_twilio_drives_it(
     base = f"/twilio/calls/{call.public_id}"
 
     def post(target: str, **extra: str) -> TestResponse:
+        """A signed webhook as Twilio sends it for this call."""
         return webhook(twilio_client, target, twilio_params(call, **extra), token=token)
 
     assert post(f"{base}/status", CallStatus="ringing").status_code == 204

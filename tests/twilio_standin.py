@@ -82,10 +82,12 @@ def slow_reply(seconds: float) -> Canned:
 
 
 def _rfc2822(moment: datetime) -> str:
+    """A moment as Twilio's resources write dates."""
     return format_datetime(moment.astimezone(UTC).replace(microsecond=0))
 
 
 def _parse_time(value: str) -> datetime:
+    """A date or date-time from a list filter."""
     if "T" in value:
         return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
@@ -221,6 +223,7 @@ class TwilioStandIn:
     # -- request handling (handler threads) --
 
     def _handle(self, handler: _Handler) -> None:
+        """Record a request, then answer it (canned, auth error or routed)."""
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length).decode() if length else ""
         url = urlsplit(handler.path)
@@ -254,6 +257,7 @@ class TwilioStandIn:
                 self._lock.notify_all()
 
     def _route(self, method: str, path: str, params: dict[str, list[str]]) -> _Reply:
+        """Answer a request to the Calls resources."""
         calls, call = _CALLS.match(path), _CALL.match(path)
         match = calls or call
         if match is None or match["account"] != self.account_sid:
@@ -271,6 +275,7 @@ class TwilioStandIn:
             return _json(200, stored.resource)
 
     def _create(self, params: dict[str, list[str]]) -> _Reply:
+        """Create a call, checking the parameters Twilio requires."""
         first = {key: values[0] for key, values in params.items() if values}
         if not first.get("To"):
             return _json(400, error_body(21201, 400, "No 'To' number is specified"))
@@ -283,6 +288,7 @@ class TwilioStandIn:
         return _json(201, stored.resource)
 
     def _list(self, path: str, params: dict[str, list[str]]) -> _Reply:
+        """One page of calls matching the filters, newest first."""
         first = {key: values[0] for key, values in params.items() if values}
         size = int(first.get("PageSize", "50"))
         page = int(first.get("Page", "0"))
@@ -293,6 +299,7 @@ class TwilioStandIn:
         filters = {k: v for k, v in first.items() if k not in ("Page", "PageSize", "PageToken")}
 
         def page_uri(number: int) -> str:
+            """The URI of page ``number`` with the same filters."""
             return f"{path}?{urlencode({**filters, 'PageSize': size, 'Page': number})}"
 
         more = len(found) > (page + 1) * size
@@ -312,6 +319,7 @@ class TwilioStandIn:
         )
 
     def _store(self, to: str, from_: str, created: datetime, status: str) -> _Call:
+        """Store a call resource as Twilio returns it."""
         sid = "CA" + secrets.token_hex(16)
         uri = f"{API}/Accounts/{self.account_sid}/Calls/{sid}.json"
         resource: dict[str, Any] = {
@@ -355,6 +363,7 @@ class TwilioStandIn:
 
 
 def _basic_auth(header: str | None) -> tuple[str | None, str | None]:
+    """User and password of a Basic Authorization header."""
     if not header or not header.startswith("Basic "):
         return None, None
     try:
@@ -388,6 +397,7 @@ def _matches(call: _Call, first: dict[str, str]) -> bool:
 
 
 def _update(call: _Call, params: dict[str, list[str]]) -> None:
+    """Apply a Status change to a stored call, as Twilio allows it."""
     status = (params.get("Status") or [""])[0]
     current = call.resource["status"]
     if status == "completed" and current not in ("completed", "canceled", "failed"):
@@ -400,8 +410,10 @@ def _update(call: _Call, params: dict[str, list[str]]) -> None:
 
 
 def _json(status: int, body: dict[str, Any]) -> _Reply:
+    """A JSON reply."""
     return _Reply(status, json.dumps(body))
 
 
 def _not_found(path: str) -> _Reply:
+    """Twilio's 404 for ``path``."""
     return _json(404, error_body(20404, 404, f"The requested resource {path} was not found"))

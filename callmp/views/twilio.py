@@ -28,6 +28,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _service() -> CallService:
+    """The app's call service."""
     service: CallService = current_app.extensions["callmp.calls"]
     return service
 
@@ -61,6 +62,7 @@ def signed(view: F) -> F:
 
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
+        """The view, once the signature checks out."""
         token = str(current_app.config["TWILIO_AUTH_TOKEN"])
         signature = request.headers.get("X-Twilio-Signature", "")
         if not token or not current_app.config["PUBLIC_URL"] or not signature:
@@ -73,10 +75,12 @@ def signed(view: F) -> F:
 
 
 def _xml(document: str) -> Response:
+    """A TwiML response."""
     return Response(document, mimetype="text/xml")
 
 
 def _call(public_id: str) -> CallRequest:
+    """The request named in the URL, or 404."""
     call = calling.by_public_id(db(), public_id)
     if call is None:
         abort(404)
@@ -84,6 +88,7 @@ def _call(public_id: str) -> CallRequest:
 
 
 def _context(call: CallRequest) -> callflow.FlowContext:
+    """The call flow's context for ``call``."""
     return _service().context_for(db(), call)
 
 
@@ -96,6 +101,7 @@ def _int_arg(name: str) -> int:
 
 
 def _commit(document: str) -> Response:
+    """Commit the request's work, then answer with ``document``."""
     db().commit()
     return _xml(document)
 
