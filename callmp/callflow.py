@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmp import flowplan, twiml
-from callmp.calling import CallSettings, CallUrls, advance
+from callmp.calling import CallSettings, CallUrls, advance, link
 from callmp.db import insert_once
 from callmp.flowplan import FlowLeg, FlowPlan, FlowStop, PlanCache
 from callmp.i18n import N_
@@ -199,9 +199,10 @@ def _connect(
     )
 
 
-def answer(session: Session, call: CallRequest, ctx: FlowContext) -> str:
+def answer(session: Session, call: CallRequest, ctx: FlowContext, call_sid: str = "") -> str:
     """The supporter picked up: the campaign's intro, then the 1/2/9 menu."""
     voice = _voice(call)
+    link(session, call, call_sid)
     if call.status in FINAL:
         return twiml.goodbye(voice=voice, translate=ctx.translate)
     advance(call, CallStatus.in_progress)
@@ -274,11 +275,14 @@ def dialled(
     return _offer(session, call, ctx, stops, step + 1, [])
 
 
-def status_changed(session: Session, call_sid: str, status: str) -> bool:
+def status_changed(
+    session: Session, call_sid: str, status: str, call: CallRequest | None = None
+) -> bool:
     """Twilio's news about the supporter's leg, handled once per (call, status).
 
-    Returns True when it moved the request forward. Retried, late and out-of-order
-    callbacks are recorded once and never move a call backwards.
+    ``call`` is the request named in the callback's URL, when known; otherwise it is found
+    by ``call_sid``. Returns True when it moved the request forward. Retried, late and
+    out-of-order callbacks are recorded once and never move a call backwards.
     """
     status = status.strip().lower()[:40]
     if not call_sid or not insert_once(
@@ -286,7 +290,12 @@ def status_changed(session: Session, call_sid: str, status: str) -> bool:
     ):
         return False
     new_status = CALL_STATUSES.get(status)
-    call = session.scalars(select(CallRequest).where(CallRequest.provider_sid == call_sid)).first()
+    if call is None:
+        call = session.scalars(
+            select(CallRequest).where(CallRequest.provider_sid == call_sid)
+        ).first()
+    elif not link(session, call, call_sid) and call.provider_sid != call_sid:
+        return False  # a call of another request, not news of this one
     if call is None or new_status is None:
         return False
     if new_status == CallStatus.failed and not call.error_reason:

@@ -202,6 +202,18 @@ def _owned(session: Session, sid: str) -> bool:
     return session.scalar(select(CallRequest.id).where(CallRequest.provider_sid == sid)) is not None
 
 
+def link(session: Session, call: CallRequest, sid: str) -> bool:
+    """Take ``sid`` as the call's provider id when a signed webhook names it first.
+
+    After a timeout the provider may have created the call although we never learnt its
+    id; its webhooks carry it. Once linked, no retry places the call a second time.
+    """
+    if call.provider_sid or not sid or _owned(session, sid):
+        return False
+    call.provider_sid = sid[:64]
+    return True
+
+
 def place(
     session: Session,
     telephony: Telephony,

@@ -548,3 +548,39 @@ def test_status_for_an_unknown_call_is_recorded_and_ignored(session: Session) ->
     assert not callflow.status_changed(session, "CA" + "f" * 32, "completed")
     assert not callflow.status_changed(session, "", "completed")
     assert provider_events(session, "CA" + "f" * 32) == ["completed"]
+
+
+def test_status_news_of_another_call_does_not_move_this_request(
+    session: Session, campaign: Campaign
+) -> None:
+    call = new_call(session, campaign)
+    own = call.provider_sid
+    assert not callflow.status_changed(session, "CA" + "e" * 32, "completed", call)
+    assert (status_of(session, call), call.provider_sid) == (CallStatus.ringing, own)
+    assert callflow.status_changed(session, own or "", "completed", call)
+    assert status_of(session, call) == CallStatus.completed
+
+
+def test_the_answer_webhook_links_a_call_we_never_heard_back_about(
+    session: Session, campaign: Campaign
+) -> None:
+    call, _stops = callplan.request(
+        session,
+        campaign,
+        phone_raw=PHONE,
+        fed_num=SPADINA,
+        locale="en",
+        referral="",
+        ip="",
+        settings=SETTINGS,
+        now=OTTAWA_MORNING,
+        translate=translator("en"),
+    )
+    sid = "CA" + "d" * 32
+    callflow.answer(session, call, context(), sid)
+    session.commit()
+    assert call.provider_sid == sid
+    assert calling.claim(session, call.id, OTTAWA_MORNING) is None  # no retry rings again
+    other = new_call(session, campaign, phone="613-555-0143")
+    callflow.answer(session, other, context(), sid)  # a sid that is already taken
+    assert other.provider_sid not in (None, sid)

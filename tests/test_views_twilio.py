@@ -7,6 +7,7 @@ the real SDK against the loopback stand-in; every answer is parsed as XML.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -28,7 +29,8 @@ from callmp.models import (
     ProviderEvent,
 )
 from callmp.tasks import CallService
-from tests.twilio_standin import TwilioStandIn
+from tests.twilio_standin import DEFAULT_AUTH_TOKEN as TOKEN
+from tests.twilio_standin import TwilioStandIn, slow_reply
 from tests.twiml_doc import none, one, parse, path, query, said, tags
 
 PUBLIC_URL = "https://callmp.example"
@@ -36,6 +38,7 @@ CALLER_ID = "+16135550199"
 SUPPORTER = "+16135550142"
 SPADINA_HILL = "+16139922352"
 MINISTER = "+16139963085"
+FAR_FUTURE = datetime(2100, 1, 1)  # Huey's schedule uses naive UTC datetimes
 ACCENTED = "x=l%27%C3%A9t%C3%A9%7E"  # l'été~ as a browser or Twilio percent-encodes it
 
 
@@ -456,3 +459,36 @@ def test_a_whole_call_as_twilio_drives_it(
     assert db.scalar(select(func.count()).select_from(ContactEvent)) == 2
     # One call placed, never a second.
     assert len([r for r in standin.requests if r.method == "POST"]) == 1
+
+
+def test_a_call_created_despite_a_timeout_is_followed_from_its_first_webhook(
+    make_app: Callable[..., Flask], standin: TwilioStandIn
+) -> None:
+    app = make_twilio_app(make_app, standin, TWILIO_TIMEOUT=0.5)
+    client = app.test_client()
+    service = service_of(app)
+    with app.extensions["callmp.sessions"]() as db:
+        campaign = db.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
+        call, _stops = service.request(
+            db, campaign, phone_raw=SUPPORTER, fed_num=35100, locale="en", referral="", ip=""
+        )
+        db.commit()
+        standin.reply_next(slow_reply(1.5))  # we give up; Twilio creates the call anyway
+        service.enqueue(call.id)
+        assert standin.wait_idle()
+        (sid,) = standin.call_sids()
+        db.refresh(call)
+        assert (call.status, call.provider_sid) == (CallStatus.queued, None)
+        # The supporter picks up before the retry: Twilio asks for the answer.
+        params = {**twilio_params(call), "CallSid": sid}
+        answer = webhook(client, f"/twilio/calls/{call.public_id}/answer", params, token=TOKEN)
+        assert one(xml(answer), "Gather") is not None
+        # The retry runs: the call is known now, so nothing is placed again.
+        for task in service.huey.read_schedule(FAR_FUTURE):
+            service.huey.execute(task, timestamp=FAR_FUTURE)
+        assert len([r for r in standin.requests if r.method == "POST"]) == 1
+        done = {**params, "CallStatus": "completed"}
+        status = webhook(client, f"/twilio/calls/{call.public_id}/status", done, token=TOKEN)
+        assert status.status_code == 204
+        db.refresh(call)
+        assert (call.status, call.provider_sid, call.phone) == (CallStatus.completed, sid, None)

@@ -111,7 +111,8 @@ def _commit(document: str) -> Response:
 def answer(public_id: str) -> Response:
     """The supporter picked up: intro and menu."""
     call = _call(public_id)
-    return _commit(callflow.answer(db(), call, _context(call)))
+    call_sid = request.form.get("CallSid", "")
+    return _commit(callflow.answer(db(), call, _context(call), call_sid))
 
 
 @bp.post("/twilio/calls/<public_id>/gather")
@@ -145,9 +146,9 @@ def dial(public_id: str) -> Response:
 @signed
 def status(public_id: str) -> tuple[str, int]:
     """News about the supporter's leg; recorded once per (call, status)."""
-    callflow.status_changed(
-        db(), request.form.get("CallSid", ""), request.form.get("CallStatus", "")
-    )
+    call = _call(public_id)
+    form = request.form
+    callflow.status_changed(db(), form.get("CallSid", ""), form.get("CallStatus", ""), call)
     db().commit()
     return "", 204
 
