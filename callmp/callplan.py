@@ -27,7 +27,8 @@ Translate = Callable[[str], str]
 
 _YOUR_MP = N_("%(name)s, your MP")
 _WITH_ROLE = N_("%(name)s, %(role)s")
-_YOUR_POSTAL_CODE = N_("your postal code")
+#: The postal code isn't kept with a call: the script leaves a blank the caller fills in.
+POSTAL_CODE_BLANK = "___"
 _VACANT = N_("your MP (the seat is vacant)")
 
 
@@ -84,9 +85,7 @@ def plan_for(
     candidate = lookup.riding(session, fed_num) if fed_num is not None else None
     stops = []
     for item in campaigns.targets_for(campaign, candidate):
-        values = campaigns.placeholder_values(
-            campaign, item, translate(_YOUR_POSTAL_CODE), locale, translate
-        )
+        values = campaigns.placeholder_values(campaign, item, POSTAL_CODE_BLANK, locale, translate)
         if item.person is None:
             label = translate(_VACANT)
             legs: list[Leg] = []

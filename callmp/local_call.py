@@ -1,10 +1,11 @@
 """Local telephony's walk through a call: the same webhook handlers as Twilio, no phone.
 
-The supporter "answers" and presses 1 at every menu; each office "answers" and talks for
-a while. Every TwiML document the handlers return is parsed and followed like Twilio
-would, so what the demo shows is what a real call would say and dial, and it is counted
-the same way. The transcript (speech, keys, office numbers: no personal data) is kept on
-the request for the supporter's status page and written to the log.
+The supporter "answers", presses 2 at the first menu to hear the talking points, then 1
+at every menu; each office "answers" and talks for a while. Every TwiML document the
+handlers return is parsed and followed like Twilio would, so what the demo shows is what
+a real call would say and dial, and it is counted the same way. The transcript (speech,
+keys, office numbers: no personal data) is kept on the request for the supporter's status
+page and written to the log.
 """
 
 from __future__ import annotations
@@ -48,9 +49,11 @@ def _follow(
             transcript.append({"say": element.text or ""})
         elif element.tag == "Gather":
             transcript.extend({"say": say.text or ""} for say in element.iter("Say"))
-            transcript.append({"press": "1"})
+            # The first menu hears the talking points (2) so the demo shows them; then 1.
+            key = "1" if any("press" in line for line in transcript) else "2"
+            transcript.append({"press": key})
             step = _query_int(element.get("action", ""), "step")
-            return callflow.gather(session, call, ctx, step, "1")
+            return callflow.gather(session, call, ctx, step, key)
         elif element.tag == "Dial":
             number = element.find("Number")
             transcript.append(

@@ -51,6 +51,7 @@ SAY_LIMIT = 2800
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 # Digits, # and *, and w (half a second's pause); W (one second) as Twilio's REST API allows.
 _SEND_DIGITS = re.compile(r"[0-9#*wW]+")
+_BLANK = re.compile(r"_{2,}")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+")
 _SENTENCE_END = frozenset(".!?…:;")
 _CLOSERS = "\"')]»”’"
@@ -116,7 +117,9 @@ def markdown_to_speech(text: str) -> str:
     sentences: list[str] = []
     for token in _markdown().parse(strip_control(text)):
         if token.type == "inline":
-            sentences.append(_sentence(_inline_text(token.children or [])))
+            # A blank for the caller to fill in aloud ("my name is ___") becomes a pause.
+            inline = _BLANK.sub("…", _inline_text(token.children or []))
+            sentences.append(_sentence(inline))
         elif token.type in ("code_block", "fence"):
             sentences.extend(_sentence(line) for line in token.content.splitlines())
     return " ".join(sentence for sentence in sentences if sentence)

@@ -282,7 +282,7 @@ def test_gather_2_reads_the_talking_points_then_the_menu_again(
     none(root, "Dial")
     points = " ".join(said(root)[:-1])
     assert points.startswith(
-        "Hello, my name is ___ and I live in Spadina—Harbourfront, postal code"
+        "Hello, my name is … and I live in Spadina—Harbourfront, postal code …."
     )
     assert "{" not in points and "*" not in points
     assert "will Chi Nguyen publicly support" in points

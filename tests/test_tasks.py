@@ -377,7 +377,13 @@ def test_local_mode_walks_through_the_whole_call(app: Flask, session: Session) -
         "+16139922352",
         "+16139963085",
     ]
-    assert [line for line in transcript if "press" in line] == [{"press": "1"}] * 2
+    keys = [line["press"] for line in transcript if "press" in line]
+    assert keys == ["2", "1", "1"]  # the talking points first, then each target
+    points = transcript.index({"press": "2"}) + 1
+    said = transcript[points]["say"]
+    assert "I'm calling to ask Chi Nguyen" in said  # the points, read aloud
+    assert "my name is … and I live in Spadina" in said  # blanks become pauses
+    assert "_" not in said
     assert transcript[-1] == {"say": "Thank you for making your voice heard. Goodbye."}
     assert "5550142" not in (call.transcript or "")
     events = list(

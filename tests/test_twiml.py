@@ -444,3 +444,8 @@ def test_broken_translation_falls_back_to_english() -> None:
 
     root = parse(dial(translate=broken, target_label="Jane Doe"))
     assert said(root)[0].startswith("Connecting you to Jane Doe.")
+
+
+def test_blanks_to_fill_in_aloud_become_pauses() -> None:
+    spoken = twiml.markdown_to_speech("My name is ___ and my postal code is _____.")
+    assert spoken == "My name is … and my postal code is …."
