@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from callmp import create_app, demo, importer, migrate
@@ -92,8 +94,20 @@ class PostgresDatabases:
         return self._url(name)
 
     def drop(self, url: str) -> None:
-        """Drop a test database."""
-        self._execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+        """Drop a test database, retrying while a server process still holds it.
+
+        FORCE ends our own leftover connections, but not those of other roles, such as an
+        autovacuum worker that happened to start on the fresh clone; those end on their own.
+        """
+        statement = f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'
+        for attempt in range(20):
+            try:
+                self._execute(statement)
+                return
+            except DBAPIError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
 
     def close(self) -> None:
         """Drop the template and release the admin connection."""
