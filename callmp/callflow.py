@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from callmp import flowplan, twiml
 from callmp.calling import CallSettings, CallUrls, advance, link
 from callmp.db import insert_once
 from callmp.flowplan import FlowLeg, FlowPlan, FlowStop, PlanCache
+from callmp.hours import open_state
 from callmp.i18n import N_
 from callmp.models import (
     BlockedPhone,
@@ -31,6 +33,7 @@ from callmp.models import (
     ProviderEvent,
 )
 from callmp.models.calls import FINAL
+from callmp.models.campaigns import utcnow
 from callmp.templating import fill
 
 Translate = Callable[[str], str]
@@ -79,6 +82,7 @@ class FlowContext:
     caller_id: str
     translate: Translate
     plans: PlanCache | None = None  # shared by a process's webhooks; None builds each time
+    clock: Callable[[], datetime] = utcnow  # tells whether an office was open
 
     def plan(self, session: Session, call: CallRequest) -> FlowPlan:
         """The plan of ``call``, from the cache when there is one."""
@@ -240,9 +244,21 @@ def gather(session: Session, call: CallRequest, ctx: FlowContext, step: int, dig
     )
 
 
-def outcome_of(dial_status: str, duration: int | None, connected_after: int) -> Outcome:
-    """The count's outcome for a <Dial> that ended with ``dial_status`` after ``duration``."""
+#: A bridged call to a closed office this long or longer counts as a voicemail left.
+VOICEMAIL_AFTER_S = 15
+
+
+def outcome_of(
+    dial_status: str, duration: int | None, connected_after: int, office_open: bool = True
+) -> Outcome:
+    """The count's outcome for a <Dial> that ended with ``dial_status`` after ``duration``.
+
+    A closed office that "answers" is its voicemail: such a call counts as a voicemail
+    left (or as short), never as a conversation.
+    """
     if dial_status == "completed" or dial_status == "answered":
+        if not office_open:
+            return Outcome.left_voicemail if (duration or 0) >= VOICEMAIL_AFTER_S else Outcome.short
         return Outcome.connected if (duration or 0) >= connected_after else Outcome.short
     return DIAL_OUTCOMES.get(dial_status, Outcome.failed)
 
@@ -256,6 +272,7 @@ def dialled(
     office: int,
     dial_status: str,
     duration: int | None,
+    now: datetime | None = None,
 ) -> str:
     """A <Dial> ended: count it once, then the next office, the next target or goodbye."""
     plan = ctx.plan(session, call)
@@ -263,7 +280,11 @@ def dialled(
     if not (0 <= step < len(stops) and 0 <= office < len(stops[step].legs)):
         return twiml.goodbye(voice=_voice(call), translate=ctx.translate)
     stop = stops[step]
-    outcome = outcome_of(dial_status, duration, ctx.settings.connected_after_s)
+    leg = stop.legs[office]
+    # The call to the office started ``duration`` seconds ago; its hours then are what count.
+    started = (now or ctx.clock()) - timedelta(seconds=duration or 0)
+    office_open = open_state(leg.time_zone, started).open
+    outcome = outcome_of(dial_status, duration, ctx.settings.connected_after_s, office_open)
     _record(
         session, call, stop, stop.legs[office], outcome, duration, f"b:{call.id}:{step}:{office}"
     )

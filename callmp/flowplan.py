@@ -39,6 +39,7 @@ class FlowLeg:
     office_id: int
     number: str
     send_digits: str | None
+    time_zone: str = "America/Toronto"  # where the office is, for its opening hours
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,10 @@ def build(session: Session, call: CallRequest, translate: Translate) -> FlowPlan
             person_id=stop.item.person.id if stop.item.person else None,
             label=stop.label,
             values=dict(stop.values),
-            legs=tuple(FlowLeg(leg.office.id, leg.number, leg.send_digits) for leg in stop.legs),
+            legs=tuple(
+                FlowLeg(leg.office.id, leg.number, leg.send_digits, leg.office.time_zone)
+                for leg in stop.legs
+            ),
         )
         for stop in callplan.plan_for(
             session, campaign, call.fed_num, call.locale, call.created_at, translate

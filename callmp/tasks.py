@@ -96,6 +96,7 @@ class CallService:
     huey: Huey
     throttle: RateLimit
     plans: PlanCache = field(default_factory=PlanCache)
+    clock: Callable[[], datetime] = utcnow  # "now" for office hours (tests fix it)
     _place_task: Callable[[int], Any] = field(init=False)
 
     @classmethod
@@ -160,6 +161,7 @@ class CallService:
             caller_id=self.caller_id(campaign) if campaign else self.default_from,
             translate=translator(call.locale),
             plans=self.plans,
+            clock=self.clock,
         )
 
     def context_for(self, session: Session, call: CallRequest) -> callflow.FlowContext:
@@ -172,6 +174,7 @@ class CallService:
             caller_id=plan.caller_id or self.default_from,
             translate=translate,
             plans=self.plans,
+            clock=self.clock,
         )
 
     def request(

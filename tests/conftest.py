@@ -13,6 +13,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,9 @@ def empty_database_url(databases: Any) -> Iterator[str]:
     databases.drop(url)
 
 
+#: A Wednesday at 19:00 UTC: 11:00 in Vancouver, 15:30 in St. John's; all offices open.
+OFFICES_OPEN = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
+
 #: Settings every test app gets: its own database, inline queue, fictional numbers allowed.
 TEST_SETTINGS: dict[str, Any] = {
     "TESTING": True,
@@ -160,6 +164,9 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
 
     def build(**overrides: Any) -> Flask:
         application = create_app({**TEST_SETTINGS, "DATABASE_URL": database_url, **overrides})
+        # Offices' hours decide between a conversation and a voicemail: fix "now" to a
+        # weekday afternoon when every office in the country is open.
+        application.extensions["callmp.calls"].clock = lambda: OFFICES_OPEN
         built.append(application)
         return application
 

@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -301,3 +302,16 @@ def test_behind_a_proxy_the_ip_limit_uses_the_forwarded_address(
     fourth = {"phone": "613-555-0144", "postal_code": TORONTO}
     assert _post(direct, third, **{"X-Forwarded-For": "203.0.113.8"})[0] == 202
     assert _post(direct, fourth, **{"X-Forwarded-For": "203.0.113.9"})[0] == 429
+
+
+def test_at_night_a_local_call_reaches_voicemails_and_counts_them_so(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    _service(app).clock = lambda: datetime(2026, 11, 29, 3, 0, tzinfo=UTC)  # Saturday night
+    status, body = _post(client, {"phone": "613-555-0142", "postal_code": TORONTO})
+    assert status == 202
+    outcomes = [e.outcome for e in session.scalars(select(ContactEvent)).all()]
+    assert outcomes == [Outcome.left_voicemail, Outcome.left_voicemail]
+    info = client.get(body["status_url"]).get_json()
+    labels = [a["outcome_label"] for t in info["targets"] for a in t["attempts"]]
+    assert labels == ["Left a voicemail"] * 2

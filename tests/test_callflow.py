@@ -31,6 +31,7 @@ from callmp.models import (
     Riding,
 )
 from callmp.telephony import LocalTelephony
+from tests.conftest import OFFICES_OPEN
 from tests.twiml_doc import none, one, parse, path, query, said, tags
 
 KEY = b"test-hmac-key"
@@ -61,7 +62,11 @@ def campaign(session: Session) -> Campaign:
 def context(locale: str = "en") -> FlowContext:
     """The handlers' context, as the app builds it."""
     return FlowContext(
-        settings=SETTINGS, public_url=PUBLIC_URL, caller_id=CALLER_ID, translate=translator(locale)
+        settings=SETTINGS,
+        public_url=PUBLIC_URL,
+        caller_id=CALLER_ID,
+        translate=translator(locale),
+        clock=lambda: OFFICES_OPEN,
     )
 
 
@@ -417,6 +422,51 @@ def test_a_completed_dial_counts_connected_from_the_threshold(
     (event,) = events(session, call)
     assert event.outcome == Outcome(outcome)
     assert event.duration_s == duration
+
+
+# Wednesday 25 November 2026, 23:00 in Ottawa: the Hill office is closed.
+OTTAWA_NIGHT = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("duration", "outcome"), [(40, "left_voicemail"), (15, "left_voicemail"), (8, "short")]
+)
+def test_a_closed_office_answering_is_its_voicemail_not_a_conversation(
+    session: Session, campaign: Campaign, duration: int, outcome: str
+) -> None:
+    call = new_call(session, campaign)
+    callflow.dialled(
+        session,
+        call,
+        context(),
+        step=0,
+        office=0,
+        dial_status="completed",
+        duration=duration,
+        now=OTTAWA_NIGHT,
+    )
+    (event,) = events(session, call)
+    assert event.outcome == Outcome(outcome)
+
+
+def test_office_hours_are_judged_when_the_dial_began_not_when_it_ended(
+    session: Session, campaign: Campaign
+) -> None:
+    call = new_call(session, campaign)
+    # Ended 17:10 in Ottawa after 20 minutes: it began at 16:50, while the office was open.
+    ended = datetime(2026, 11, 25, 22, 10, tzinfo=UTC)
+    callflow.dialled(
+        session,
+        call,
+        context(),
+        step=0,
+        office=0,
+        dial_status="completed",
+        duration=1200,
+        now=ended,
+    )
+    (event,) = events(session, call)
+    assert event.outcome == Outcome.connected
 
 
 def test_a_whole_call_through_both_targets_then_goodbye(
