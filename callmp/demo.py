@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -176,3 +177,19 @@ def seed(session: Session) -> Campaign:
         campaign.targets.remove(target)
     session.flush()
     return campaign
+
+
+def prepare_database(url: str, data_dir: Path) -> None:
+    """Migrate the database at ``url``, import the shipped data and seed the demo campaign."""
+    from callmp import importer, migrate
+    from callmp.db import make_engine, make_session_factory
+
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+        with make_session_factory(engine)() as session:
+            importer.import_all(session, data_dir)
+            seed(session)
+            session.commit()
+    finally:
+        engine.dispose()

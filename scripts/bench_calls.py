@@ -45,8 +45,8 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, select  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
-from callmp import demo, importer, migrate  # noqa: E402
-from callmp.db import make_engine, make_session_factory  # noqa: E402
+from callmp import demo  # noqa: E402
+from callmp.db import make_engine  # noqa: E402
 from callmp.models import CallRequest, ContactEvent  # noqa: E402
 from tests.twilio_standin import TwilioStandIn  # noqa: E402
 
@@ -88,13 +88,7 @@ def free_port() -> int:
 def build_database(folder: Path) -> str:
     """Migrate, import and seed a SQLite database in ``folder``; return its URL."""
     url = f"sqlite:///{folder / 'bench.sqlite3'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    with make_session_factory(engine)() as session:
-        importer.import_all(session, REPO / "data")
-        demo.seed(session)
-        session.commit()
-    engine.dispose()
+    demo.prepare_database(url, REPO / "data")
     return url
 
 

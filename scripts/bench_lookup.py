@@ -32,8 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from callmp import create_app, demo, importer, lookup, migrate  # noqa: E402
-from callmp.db import make_engine, make_session_factory  # noqa: E402
+from callmp import create_app, demo, lookup  # noqa: E402
 from callmp.postal_index import get_index  # noqa: E402
 
 
@@ -69,13 +68,7 @@ def percentiles(samples: list[float]) -> str:
 def build_database(folder: Path) -> str:
     """Migrate, import and seed a SQLite database in ``folder``; return its URL."""
     url = f"sqlite:///{folder / 'bench.sqlite3'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    with make_session_factory(engine)() as session:
-        importer.import_all(session, REPO / "data")
-        demo.seed(session)
-        session.commit()
-    engine.dispose()
+    demo.prepare_database(url, REPO / "data")
     return url
 
 

@@ -27,10 +27,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from callmp import create_app, demo, importer, migrate
+from callmp import create_app, demo
 from callmp.config import REPO_ROOT
-from callmp.db import make_engine, make_session_factory
 from callmp.postal_index import PostalIndex, get_index
+from callmp.tasks import CallService
+from tests.twilio_standin import TwilioStandIn
 
 DATA_DIR = REPO_ROOT / "data"
 TRANSLATIONS = REPO_ROOT / "callmp" / "translations"
@@ -39,13 +40,7 @@ PG_URL = os.environ.get("CALLMP_TEST_DATABASE_URL", "")
 
 def build_database(url: str) -> None:
     """Migrate an empty database, import the shipped data and seed the demo campaign."""
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    with make_session_factory(engine)() as session:
-        importer.import_all(session, DATA_DIR)
-        demo.seed(session)
-        session.commit()
-    engine.dispose()
+    demo.prepare_database(url, DATA_DIR)
 
 
 class SqliteDatabases:
@@ -174,6 +169,37 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
     for application in built:
         application.extensions["callmp.calls"].close()
         application.extensions["callmp.engine"].dispose()
+
+
+#: The caller ID and public URL of the tests' Twilio-mode apps.
+CALLER_ID = "+16135550199"
+PUBLIC_URL = "https://callmp.example"
+
+
+@pytest.fixture
+def standin() -> Iterator[TwilioStandIn]:
+    """The Twilio REST stand-in on loopback."""
+    with TwilioStandIn() as server:
+        yield server
+
+
+def twilio_settings(standin: TwilioStandIn, **overrides: Any) -> dict[str, Any]:
+    """Settings for an app in Twilio mode whose REST calls go to ``standin``."""
+    settings: dict[str, Any] = {
+        "TELEPHONY": "twilio",
+        "TWILIO_ACCOUNT_SID": standin.account_sid,
+        "TWILIO_AUTH_TOKEN": standin.auth_token,
+        "TWILIO_API_BASE_URL": standin.base_url,
+        "TWILIO_FROM_NUMBER": CALLER_ID,
+        "PUBLIC_URL": PUBLIC_URL,
+    }
+    return {**settings, **overrides}
+
+
+def call_service(app: Flask) -> CallService:
+    """The app's click-to-call service."""
+    service: CallService = app.extensions["callmp.calls"]
+    return service
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from callmp.models import (
     Target,
     TargetKind,
 )
-from callmp.tasks import CallService
+from tests.conftest import call_service, twilio_settings
 from tests.twilio_standin import TwilioStandIn
 
 CALLS = "/api/v1/campaigns/status-for-all/calls"
@@ -42,11 +42,6 @@ SPLIT = "V6B 9Z9"  # unknown code in an area split between ridings
 def _post(client: FlaskClient, body: Any, **headers: str) -> tuple[int, dict[str, Any]]:
     response = client.post(CALLS, json=body, headers=headers)
     return response.status_code, response.get_json()
-
-
-def _service(app: Flask) -> CallService:
-    service: CallService = app.extensions["callmp.calls"]
-    return service
 
 
 def test_local_call_is_accepted_walked_through_and_counted(
@@ -153,7 +148,7 @@ def test_errors_come_in_the_language_asked_for(client: FlaskClient) -> None:
 
 
 def test_a_number_is_called_only_a_few_times_an_hour(client: FlaskClient, app: Flask) -> None:
-    limit = _service(app).settings.max_per_phone_per_hour
+    limit = call_service(app).settings.max_per_phone_per_hour
     for _ in range(limit):
         assert _post(client, {"phone": "613-555-0142", "postal_code": TORONTO})[0] == 202
     status, answer = _post(client, {"phone": "(613) 555-0142", "postal_code": TORONTO})
@@ -172,7 +167,7 @@ def test_one_connection_may_ask_for_only_so_many_calls(make_app: Callable[..., F
 
 
 def test_a_blocked_number_is_refused(client: FlaskClient, app: Flask, session: Session) -> None:
-    key = _service(app).settings.hmac_key
+    key = call_service(app).settings.hmac_key
     session.add(BlockedPhone(phone_hmac=phones.phone_hmac("+16135550142", key)))
     session.commit()
     status, answer = _post(client, {"phone": "613 555 0142", "postal_code": TORONTO})
@@ -216,14 +211,7 @@ def test_phone_numbers_stay_out_of_logs_and_answers(
 
 def test_twilio_mode_places_the_call_through_the_sdk(make_app: Callable[..., Flask]) -> None:
     with TwilioStandIn() as standin:
-        app = make_app(
-            TELEPHONY="twilio",
-            TWILIO_ACCOUNT_SID=standin.account_sid,
-            TWILIO_AUTH_TOKEN=standin.auth_token,
-            TWILIO_API_BASE_URL=standin.base_url,
-            TWILIO_FROM_NUMBER="+16135550199",
-            PUBLIC_URL="https://callmp.example",
-        )
+        app = make_app(**twilio_settings(standin))
         status, body = _post(app.test_client(), {"phone": "613-555-0142", "postal_code": TORONTO})
         assert status == 202
         assert body["status"] == "ringing"
@@ -307,7 +295,7 @@ def test_behind_a_proxy_the_ip_limit_uses_the_forwarded_address(
 def test_at_night_a_local_call_reaches_voicemails_and_counts_them_so(
     app: Flask, client: FlaskClient, session: Session
 ) -> None:
-    _service(app).clock = lambda: datetime(2026, 11, 29, 3, 0, tzinfo=UTC)  # Saturday night
+    call_service(app).clock = lambda: datetime(2026, 11, 29, 3, 0, tzinfo=UTC)  # Saturday night
     status, body = _post(client, {"phone": "613-555-0142", "postal_code": TORONTO})
     assert status == 202
     outcomes = [e.outcome for e in session.scalars(select(ContactEvent)).all()]

@@ -23,6 +23,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
 from callmp.models import CallRequest
+from tests.conftest import twilio_settings
 from tests.twilio_standin import TwilioStandIn
 
 CHROMIUM = "/usr/bin/chromium"
@@ -71,14 +72,7 @@ def live(make_app: Callable[..., Flask]) -> Iterator[Live]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with TwilioStandIn() as standin:
-        app = make_app(
-            TELEPHONY="twilio",
-            TWILIO_ACCOUNT_SID=standin.account_sid,
-            TWILIO_AUTH_TOKEN=standin.auth_token,
-            TWILIO_API_BASE_URL=standin.base_url,
-            TWILIO_FROM_NUMBER="+16135550199",
-            PUBLIC_URL=base,
-        )
+        app = make_app(**twilio_settings(standin, PUBLIC_URL=base))
         server = make_server("127.0.0.1", port, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

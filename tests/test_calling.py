@@ -31,12 +31,6 @@ def campaign(session: Session) -> Campaign:
 
 
 @pytest.fixture
-def standin() -> Iterator[TwilioStandIn]:
-    with TwilioStandIn() as server:
-        yield server
-
-
-@pytest.fixture
 def twilio(standin: TwilioStandIn) -> Iterator[TwilioTelephony]:
     telephony = TwilioTelephony(
         standin.account_sid, standin.auth_token, api_base_url=standin.base_url, timeout=0.5

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from callmp import calling
 from callmp.models import CallRequest, CallStatus, Campaign, Channel, ContactEvent, Outcome
 from callmp.models.campaigns import utcnow
 from callmp.tasks import GIVE_UP_AFTER_S, MAX_BACKOFF_S, CallService, backoff, throttle_window
+from tests.conftest import call_service, twilio_settings
 from tests.twilio_standin import (
     TwilioStandIn,
     error_reply,
@@ -29,43 +30,20 @@ from tests.twilio_standin import (
     slow_reply,
 )
 
-CALLER_ID = "+16135550199"
 SUPPORTER = "+16135550142"
 FAR_FUTURE = datetime(2100, 1, 1)  # Huey's schedule uses naive UTC datetimes
 
 
-@pytest.fixture
-def standin() -> Iterator[TwilioStandIn]:
-    """The Twilio REST stand-in on loopback."""
-    with TwilioStandIn() as server:
-        yield server
-
-
 def twilio_app(make_app: Callable[..., Flask], standin: TwilioStandIn, **overrides: Any) -> Flask:
-    """An app placing calls through the stand-in."""
-    settings: dict[str, Any] = {
-        "TELEPHONY": "twilio",
-        "TWILIO_ACCOUNT_SID": standin.account_sid,
-        "TWILIO_AUTH_TOKEN": standin.auth_token,
-        "TWILIO_API_BASE_URL": standin.base_url,
-        "TWILIO_FROM_NUMBER": CALLER_ID,
-        "PUBLIC_URL": "https://callmp.example",
-        "TWILIO_TIMEOUT": 0.5,
-    }
-    return make_app(**{**settings, **overrides})
-
-
-def service_of(app: Flask) -> CallService:
-    """The app's call service."""
-    service: CallService = app.extensions["callmp.calls"]
-    return service
+    """An app placing calls through the stand-in (short REST timeout)."""
+    return make_app(**twilio_settings(standin, TWILIO_TIMEOUT=0.5, **overrides))
 
 
 def new_request(app: Flask, phone: str = SUPPORTER) -> int:
     """Store a request as the API does (committed, not yet queued); its id."""
     with app.extensions["callmp.sessions"]() as session:
         campaign = session.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
-        call, _stops = service_of(app).request(
+        call, _stops = call_service(app).request(
             session,
             campaign,
             phone_raw=phone,
@@ -134,7 +112,7 @@ def test_the_throttle_holds_back_a_second_call_in_the_same_window(
 ) -> None:
     # One call per ~28 hours: both requests fall in the same window.
     app = twilio_app(make_app, standin, CALLS_PER_SECOND=0.00001)
-    service = service_of(app)
+    service = call_service(app)
     first, second = new_request(app), new_request(app, "+16135550143")
     service.enqueue(first)
     service.enqueue(second)
@@ -154,13 +132,13 @@ def test_enqueue_places_the_call_through_the_standin(
 ) -> None:
     app = twilio_app(make_app, standin)
     call_id = new_request(app)
-    service_of(app).enqueue(call_id)
+    call_service(app).enqueue(call_id)
     call = load(app, call_id)
     assert call.status == CallStatus.ringing
     assert call.attempts == 1
     assert standin.call_sids() == [call.provider_sid]
     assert standin.call(call.provider_sid or "")["to"] == SUPPORTER
-    assert service_of(app).huey.scheduled() == []
+    assert call_service(app).huey.scheduled() == []
 
 
 @pytest.mark.parametrize(
@@ -170,7 +148,7 @@ def test_a_retryable_error_leaves_the_request_queued_and_retries_until_placed(
     make_app: Callable[..., Flask], standin: TwilioStandIn, failure: Any
 ) -> None:
     app = twilio_app(make_app, standin)
-    service = service_of(app)
+    service = call_service(app)
     call_id = new_request(app)
     standin.reply_next(failure, times=2)
     before = datetime.now(UTC).replace(tzinfo=None)
@@ -195,7 +173,7 @@ def test_retries_stop_after_the_last_attempt_and_forget_the_number(
     make_app: Callable[..., Flask], standin: TwilioStandIn
 ) -> None:
     app = twilio_app(make_app, standin, CALL_MAX_ATTEMPTS=3)
-    service = service_of(app)
+    service = call_service(app)
     call_id = new_request(app)
     standin.reply_next(server_error(), times=10)
     service.enqueue(call_id)
@@ -215,7 +193,7 @@ def test_a_retry_after_a_timeout_finds_the_call_and_does_not_create_another(
     make_app: Callable[..., Flask], standin: TwilioStandIn
 ) -> None:
     app = twilio_app(make_app, standin)
-    service = service_of(app)
+    service = call_service(app)
     call_id = new_request(app)
     standin.reply_next(slow_reply(1.5))  # longer than TWILIO_TIMEOUT: we give up, Twilio doesn't
     service.enqueue(call_id)
@@ -234,7 +212,7 @@ def test_an_invalid_number_fails_at_once(
     make_app: Callable[..., Flask], standin: TwilioStandIn
 ) -> None:
     app = twilio_app(make_app, standin)
-    service = service_of(app)
+    service = call_service(app)
     call_id = new_request(app)
     standin.reply_next(error_reply(21211, 400, "Invalid 'To' Phone Number"))
     service.enqueue(call_id)
@@ -250,7 +228,7 @@ def test_a_second_job_for_a_placed_request_rings_nobody_again(
     make_app: Callable[..., Flask], standin: TwilioStandIn
 ) -> None:
     app = twilio_app(make_app, standin)
-    service = service_of(app)
+    service = call_service(app)
     call_id = new_request(app)
     service.enqueue(call_id)
     service.enqueue(call_id)  # a duplicate job (the sweeper, a double click)
@@ -315,7 +293,7 @@ def test_the_sweeper_requeues_a_request_a_crashed_worker_left_placing(
     make_app: Callable[..., Flask], standin: TwilioStandIn
 ) -> None:
     app = twilio_app(make_app, standin)
-    service = service_of(app)
+    service = call_service(app)
     call_id = new_request(app)
     with app.extensions["callmp.sessions"]() as session:
         assert calling.claim(session, call_id, utcnow()) is not None
@@ -338,18 +316,18 @@ def test_the_sweeper_requeues_a_request_never_queued(
     app = twilio_app(make_app, standin)
     call_id = new_request(app)  # stored, but the process died before enqueue
     age(app, call_id, 600)
-    assert service_of(app).sweep() == [call_id]
+    assert call_service(app).sweep() == [call_id]
     call = load(app, call_id)
     assert call.status == CallStatus.pending
     assert call.updated_at > utcnow() - timedelta(minutes=1)
-    assert service_of(app).sweep() == []  # once per sweep period, not every minute
+    assert call_service(app).sweep() == []  # once per sweep period, not every minute
 
 
 def test_the_sweeper_closes_requests_with_no_news_for_hours(
     make_app: Callable[..., Flask], standin: TwilioStandIn
 ) -> None:
     app = twilio_app(make_app, standin)
-    service = service_of(app)
+    service = call_service(app)
     never_placed = new_request(app)
     ringing = new_request(app, "+16135550143")
     service.enqueue(ringing)
@@ -367,7 +345,7 @@ def test_the_sweeper_closes_requests_with_no_news_for_hours(
 
 def test_local_mode_walks_through_the_whole_call(app: Flask, session: Session) -> None:
     call_id = new_request(app)
-    service_of(app).enqueue(call_id)
+    call_service(app).enqueue(call_id)
     call = load(app, call_id)
     assert call.status == CallStatus.completed
     assert call.phone is None
@@ -400,7 +378,7 @@ def test_a_retry_does_not_take_over_the_call_of_an_earlier_request_for_the_same_
     make_app: Callable[..., Flask], standin: TwilioStandIn
 ) -> None:
     app = twilio_app(make_app, standin)
-    service = service_of(app)
+    service = call_service(app)
     earlier = new_request(app)
     service.enqueue(earlier)
     later = new_request(app)  # the same number, a minute later: within the hourly limit
@@ -417,7 +395,7 @@ def test_a_job_for_a_request_already_placed_uses_no_throttle_slot(
     make_app: Callable[..., Flask], standin: TwilioStandIn
 ) -> None:
     app = twilio_app(make_app, standin, CALLS_PER_SECOND=0.00001)
-    service = service_of(app)
+    service = call_service(app)
     placed = new_request(app)
     service.place(placed)  # placed by another job, outside this window's count
     service.enqueue(placed)  # a late duplicate job (the sweeper, a retried enqueue)
@@ -449,7 +427,7 @@ def test_a_request_whose_job_could_not_be_queued_waits_queued_for_the_sweeper(
     make_app: Callable[..., Flask], standin: TwilioStandIn
 ) -> None:
     app = twilio_app(make_app, standin)
-    service = service_of(app)
+    service = call_service(app)
     call_id = new_request(app)
     service.huey.storage = None  # the queue is down: handing the job over raises
     service.enqueue(call_id)

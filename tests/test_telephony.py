@@ -35,13 +35,6 @@ STATUS_URL = "https://callmp.example/twilio/status/42"
 FALLBACK_URL = "https://callmp.example/twilio/fallback"
 
 
-@pytest.fixture
-def standin() -> Iterator[TwilioStandIn]:
-    """A running stand-in, stopped (and its threads joined) after the test."""
-    with TwilioStandIn() as server:
-        yield server
-
-
 def make_twilio(
     standin: TwilioStandIn, *, timeout: float = 5.0, token: str = ""
 ) -> TwilioTelephony:

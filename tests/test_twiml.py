@@ -13,6 +13,8 @@ from twilio.twiml.voice_response import (
 
 from callmp import twiml
 from callmp.twiml import Voice, markdown_to_speech, spoken_digits, voice_for
+from tests import twiml_doc
+from tests.twiml_doc import said, tags
 
 EN = voice_for("en")
 FR = voice_for("fr")
@@ -47,21 +49,9 @@ def marked(msgid: str) -> str:
 
 
 def parse(document: str) -> ET.Element:
-    """The document parsed as XML; its root must be <Response>."""
+    """The document, which must carry its XML declaration, parsed with <Response> at the root."""
     assert document.startswith('<?xml version="1.0" encoding="UTF-8"?>')
-    root = ET.fromstring(document)  # noqa: S314 - our own output, parsed to check it
-    assert root.tag == "Response"
-    return root
-
-
-def tags(element: ET.Element) -> list[str]:
-    """The tags of an element's children, in order."""
-    return [child.tag for child in element]
-
-
-def said(element: ET.Element) -> list[str]:
-    """The text of each <Say> directly inside ``element``."""
-    return [child.text or "" for child in element if child.tag == "Say"]
+    return twiml_doc.parse(document)
 
 
 def assert_voice(root: ET.Element, voice: Voice) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from callmp.models import CallRequest, Campaign, Channel, ContactEvent, Outcome
+from tests.conftest import twilio_settings
 from tests.html import one, parse, text
 from tests.twilio_standin import TwilioStandIn
 
@@ -123,14 +124,7 @@ def test_a_call_under_way_refreshes_without_javascript_and_polls_with_it(
     make_app: Callable[..., Flask],
 ) -> None:
     with TwilioStandIn() as standin:
-        app = make_app(
-            TELEPHONY="twilio",
-            TWILIO_ACCOUNT_SID=standin.account_sid,
-            TWILIO_AUTH_TOKEN=standin.auth_token,
-            TWILIO_API_BASE_URL=standin.base_url,
-            TWILIO_FROM_NUMBER="+16135550199",
-            PUBLIC_URL="https://callmp.example",
-        )
+        app = make_app(**twilio_settings(standin))
         client = app.test_client()
         soup = _page(client)
         assert "Demo mode" not in text(one(soup, "section.call-me"))
@@ -192,13 +186,7 @@ def test_campaign_without_direct_calls_in_twilio_mode_hides_the_report_forms(
     local = make_app().test_client()
     assert _page(local).select("form.report")  # no telephony: direct calls always offered
     with TwilioStandIn() as standin:
-        app = make_app(
-            TELEPHONY="twilio",
-            TWILIO_ACCOUNT_SID=standin.account_sid,
-            TWILIO_AUTH_TOKEN=standin.auth_token,
-            TWILIO_API_BASE_URL=standin.base_url,
-            PUBLIC_URL="https://callmp.example",
-        )
+        app = make_app(**twilio_settings(standin, TWILIO_FROM_NUMBER=""))
         assert not _page(app.test_client()).select("form.report")
 
 

@@ -28,25 +28,16 @@ from callmp.models import (
     Outcome,
     ProviderEvent,
 )
-from callmp.tasks import CallService
+from tests.conftest import CALLER_ID, PUBLIC_URL, call_service, twilio_settings
 from tests.twilio_standin import DEFAULT_AUTH_TOKEN as TOKEN
 from tests.twilio_standin import TwilioStandIn, slow_reply
 from tests.twiml_doc import none, one, parse, path, query, said, tags
 
-PUBLIC_URL = "https://callmp.example"
-CALLER_ID = "+16135550199"
 SUPPORTER = "+16135550142"
 SPADINA_HILL = "+16139922352"
 MINISTER = "+16139963085"
 FAR_FUTURE = datetime(2100, 1, 1)  # Huey's schedule uses naive UTC datetimes
 ACCENTED = "x=l%27%C3%A9t%C3%A9%7E"  # l'été~ as a browser or Twilio percent-encodes it
-
-
-@pytest.fixture
-def standin() -> Iterator[TwilioStandIn]:
-    """The Twilio REST stand-in on loopback."""
-    with TwilioStandIn() as server:
-        yield server
 
 
 @pytest.fixture
@@ -59,15 +50,7 @@ def make_twilio_app(
     make_app: Callable[..., Flask], standin: TwilioStandIn, **overrides: Any
 ) -> Flask:
     """An app in Twilio mode with ``overrides``."""
-    settings: dict[str, Any] = {
-        "TELEPHONY": "twilio",
-        "TWILIO_ACCOUNT_SID": standin.account_sid,
-        "TWILIO_AUTH_TOKEN": standin.auth_token,
-        "TWILIO_API_BASE_URL": standin.base_url,
-        "TWILIO_FROM_NUMBER": CALLER_ID,
-        "PUBLIC_URL": PUBLIC_URL,
-    }
-    return make_app(**{**settings, **overrides})
+    return make_app(**twilio_settings(standin, **overrides))
 
 
 @pytest.fixture
@@ -110,16 +93,10 @@ def webhook(
     )
 
 
-def service_of(app: Flask) -> CallService:
-    """The app's call service."""
-    service: CallService = app.extensions["callmp.calls"]
-    return service
-
-
 def placed_call(app: Flask, db: Session, phone: str = SUPPORTER) -> CallRequest:
     """A request stored and placed through the queue, as the API does it."""
     campaign = db.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
-    service = service_of(app)
+    service = call_service(app)
     call, _stops = service.request(
         db,
         campaign,
@@ -466,7 +443,7 @@ def test_a_call_created_despite_a_timeout_is_followed_from_its_first_webhook(
 ) -> None:
     app = make_twilio_app(make_app, standin, TWILIO_TIMEOUT=0.5)
     client = app.test_client()
-    service = service_of(app)
+    service = call_service(app)
     with app.extensions["callmp.sessions"]() as db:
         campaign = db.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
         call, _stops = service.request(
