@@ -40,18 +40,22 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     web.init_babel(app)
     app.extensions["callmp.data_dir"] = Path(app.config["DATA_DIR"])
 
-    from callmp.tasks import CallService
+    from callmp.mailqueue import MailService
+    from callmp.tasks import CallService, make_queue
 
-    app.extensions["callmp.calls"] = CallService.from_config(
-        app.config, app.extensions["callmp.sessions"]
-    )
+    # One queue for calls and mail, so one worker runs both.
+    huey = make_queue(app.config)
+    sessions = app.extensions["callmp.sessions"]
+    app.extensions["callmp.calls"] = CallService.from_config(app.config, sessions, huey)
+    app.extensions["callmp.mail"] = MailService.from_config(app.config, sessions, huey)
 
     from callmp import cli, errors
-    from callmp.views import api, call, public, twilio
+    from callmp.views import api, call, letter, public, twilio
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(call.bp)
+    app.register_blueprint(letter.bp)
     app.register_blueprint(twilio.bp)
     errors.register(app)
     cli.register(app)

@@ -121,6 +121,7 @@ def placeholder_values(
         "riding": riding.name(locale) if riding else "",
         "province": riding.province(locale) if riding else "",
         "postal_code": postal_code,
+        "supporter_postal_code": postal_code,
         "target_role": item.target.role(locale) or translate(N_("your MP")),
         "campaign_title": campaign.text("title", locale),
     }

@@ -107,6 +107,64 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "Accept 555-01xx numbers (for demos in local mode; never with Twilio).",
     ),
+    # -- Email ------------------------------------------------------------------------
+    Setting(
+        "MAIL_BACKEND",
+        "local",
+        "'local' writes each message as an .eml file to MAIL_OUTBOX (listed at /dev/outbox); "
+        "'smtp' sends through CALLMP_SMTP_HOST.",
+    ),
+    Setting(
+        "MAIL_OUTBOX",
+        str(REPO_ROOT / "instance" / "outbox"),
+        "Folder the local mail backend writes messages to.",
+    ),
+    Setting(
+        "MAIL_FROM",
+        "campaigns@callmp.invalid",
+        "Address letters come from when a campaign has none of its own (the supporter's "
+        "name is the display name).",
+    ),
+    Setting("SMTP_HOST", "", "SMTP server (needed when MAIL_BACKEND is 'smtp')."),
+    Setting("SMTP_PORT", 587, "SMTP port (587 for STARTTLS, 465 for TLS)."),
+    Setting("SMTP_TLS", "starttls", "'starttls', 'tls' (implicit, port 465) or 'none'."),
+    Setting("SMTP_USERNAME", "", "SMTP login, when the server wants one."),
+    Setting("SMTP_PASSWORD", "", "SMTP password.", True),
+    Setting("SMTP_TIMEOUT", 15.0, "Seconds to wait for the SMTP server."),
+    Setting("EMAIL_CONFIRM_HOURS", 48, "Hours a confirmation link stays valid."),
+    Setting(
+        "EMAIL_REMINDER_HOURS",
+        24,
+        "Hours after which one reminder goes to a supporter who hasn't confirmed.",
+    ),
+    Setting(
+        "EMAIL_RETRY_HOURS",
+        48,
+        "Hours a message is retried after temporary failures before it is marked failed.",
+    ),
+    Setting(
+        "EMAIL_DUPLICATE_HOURS",
+        24,
+        "A supporter writing the same target in the same campaign again within this many "
+        "hours is caught.",
+    ),
+    Setting(
+        "EMAIL_RETENTION_DAYS",
+        30,
+        "Days before letters, names and addresses are purged (the counts stay).",
+    ),
+    Setting("EMAIL_MAX_PER_IP_PER_HOUR", 20, "Letters from one IP per campaign per hour."),
+    Setting(
+        "EMAIL_IDENTICAL_NUDGE",
+        5,
+        "When this many letters with the same words were already sent, the supporter is "
+        "invited to add their own line.",
+    ),
+    Setting(
+        "EMAIL_SWEEP_AFTER_S",
+        600,
+        "Messages stuck this long (a crashed worker) are queued again.",
+    ),
     # -- Background queue ---------------------------------------------------------------
     Setting(
         "QUEUE",
@@ -192,6 +250,12 @@ def check(config: Mapping[str, Any]) -> None:
             )
         if not str(config["PUBLIC_URL"]).startswith(("https://", "http://")):
             raise ConfigError("CALLMP_PUBLIC_URL must be an http(s) URL")
+    if config["MAIL_BACKEND"] not in ("local", "smtp"):
+        raise ConfigError("CALLMP_MAIL_BACKEND must be 'local' or 'smtp'")
+    if config["MAIL_BACKEND"] == "smtp" and not config["SMTP_HOST"]:
+        raise ConfigError("CALLMP_MAIL_BACKEND=smtp needs CALLMP_SMTP_HOST")
+    if config["SMTP_TLS"] not in ("starttls", "tls", "none"):
+        raise ConfigError("CALLMP_SMTP_TLS must be 'starttls', 'tls' or 'none'")
     if config["QUEUE"] not in ("sqlite", "redis", "immediate"):
         raise ConfigError("CALLMP_QUEUE must be 'sqlite', 'redis' or 'immediate'")
     if config["QUEUE"] == "redis" and not config["REDIS_URL"]:

@@ -73,3 +73,34 @@ def report_direct_call(
             "dedupe_key": f"d:{token}:{item.target.id}",
         },
     )
+
+
+def report_mailto(
+    session: Session,
+    campaign: Campaign,
+    targets: Sequence[ResolvedTarget],
+    *,
+    fed_num: int | None,
+    referral: str,
+    token: str,
+) -> int:
+    """Count letters the supporter sent from their own mail app; how many were new."""
+    counted = 0
+    for item in targets:
+        if item.person is None:
+            continue
+        counted += insert_once(
+            session,
+            ContactEvent,
+            {
+                "campaign_id": campaign.id,
+                "target_id": item.target.id,
+                "person_id": item.person.id,
+                "fed_num": fed_num,
+                "channel": Channel.email,
+                "outcome": Outcome.mailto,
+                "referral": referral[:64],
+                "dedupe_key": f"m:{token}:{item.target.id}",
+            },
+        )
+    return counted

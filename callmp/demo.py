@@ -89,6 +89,44 @@ INTRO_FR = (
 )
 
 
+EMAIL_FROM = "letters@status-for-all.example"  # a reserved example domain: a demo address
+
+SUBJECT_EN = "Permanent status for all migrants: a constituent in {riding} asks for your support"
+SUBJECT_FR = (
+    "Un statut permanent pour toutes les personnes migrantes : une personne de {riding} "
+    "demande votre appui"
+)
+
+LETTER_EN = """\
+I live in {riding}, and I am writing to ask you to support permanent resident status
+for all migrants in Canada.
+
+Migrant workers grow our food, care for our elders and build our homes. Temporary
+permits tie them to one employer, which makes it hard to speak up about unpaid wages
+or unsafe work, and people who have lived here for years can lose their status
+overnight.
+
+A full and permanent regularization program would let them stay with their families
+and contribute with the same rights as everyone else. Will you publicly support such a
+program and raise it with the Minister of Immigration?
+"""
+
+LETTER_FR = """\
+J'habite dans {riding} et je vous écris pour vous demander d'appuyer la résidence
+permanente pour toutes les personnes migrantes au Canada.
+
+Les travailleuses et travailleurs migrants cultivent notre nourriture, prennent soin de
+nos aînés et construisent nos maisons. Les permis temporaires les lient à un seul
+employeur, ce qui les empêche de dénoncer un salaire impayé ou un travail dangereux, et
+des personnes qui vivent ici depuis des années peuvent perdre leur statut du jour au
+lendemain.
+
+Un programme de régularisation complet et permanent leur permettrait de rester avec leur
+famille et de contribuer avec les mêmes droits que tout le monde. Appuierez-vous
+publiquement un tel programme et en parlerez-vous à la ministre de l'Immigration?
+"""
+
+
 def _minister(session: Session) -> Person | None:
     """The demo's custom target for the Minister, created or refreshed from the MP record."""
     member = session.scalars(select(Person).where(Person.fed_num == MINISTER_FED_NUM)).first()
@@ -146,6 +184,10 @@ def seed(session: Session) -> Campaign:
     campaign.talking_points_en, campaign.talking_points_fr = POINTS_EN, POINTS_FR
     campaign.goal = 5000
     campaign.call_intro_en, campaign.call_intro_fr = INTRO_EN, INTRO_FR
+    campaign.emails = True
+    campaign.email_subject_en, campaign.email_subject_fr = SUBJECT_EN, SUBJECT_FR
+    campaign.email_body_en, campaign.email_body_fr = LETTER_EN, LETTER_FR
+    campaign.email_from_address = EMAIL_FROM
     minister = _minister(session)
     wanted: list[dict[str, Any]] = [
         {

@@ -8,12 +8,14 @@ from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    EmailField,
     Field,
     HiddenField,
     RadioField,
     SelectChoice,
     StringField,
     TelField,
+    TextAreaField,
     ValidationError,
 )
 from wtforms.validators import InputRequired
@@ -87,4 +89,38 @@ class ReportForm(FlaskForm):  # type: ignore[misc]
             SelectChoice("skipped", lazy_gettext("I didn't call")),
         ],
         validators=[InputRequired(lazy_gettext("Please tell us how the call went."))],
+    )
+
+
+class EmailForm(FlaskForm):  # type: ignore[misc]
+    """The letter: who writes, from where, and what it says (checked by ``callmp.letters``)."""
+
+    name = StringField(
+        lazy_gettext("Your name"), render_kw={"autocomplete": "name", "maxlength": "100"}
+    )
+    email = EmailField(
+        lazy_gettext("Your email address"),
+        render_kw={"autocomplete": "email", "maxlength": "254", "spellcheck": "false"},
+    )
+    postal_code = StringField(
+        lazy_gettext("Your postal code"),
+        render_kw={
+            "autocomplete": "postal-code",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "maxlength": "12",
+        },
+    )
+    city = StringField(
+        lazy_gettext("Your city or town (optional)"),
+        render_kw={"autocomplete": "address-level2", "maxlength": "100"},
+    )
+    fed_num = RadioField(lazy_gettext("Your riding"), validate_choice=False)
+    subject = StringField(lazy_gettext("Subject"), render_kw={"maxlength": "200"})
+    body = TextAreaField(lazy_gettext("Your letter"), render_kw={"rows": "14"})
+    personal_line = TextAreaField(
+        lazy_gettext("A line in your own words"), render_kw={"rows": "3", "maxlength": "1000"}
+    )
+    consent_followup = BooleanField(
+        lazy_gettext("The campaign may email me about this and future actions.")
     )

@@ -100,8 +100,10 @@ class CallService:
     _place_task: Callable[[int], Any] = field(init=False)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], sessions: sessionmaker[Session]) -> CallService:
-        """Build the service, its telephony and its queue from ``config``."""
+    def from_config(
+        cls, config: Mapping[str, Any], sessions: sessionmaker[Session], huey: Huey | None = None
+    ) -> CallService:
+        """Build the service and its telephony from ``config``, on ``huey`` (or a new queue)."""
         local = telephony_backend(config) == "local"
         telephony: Telephony
         if local:
@@ -113,7 +115,7 @@ class CallService:
                 api_base_url=config["TWILIO_API_BASE_URL"] or None,
                 timeout=float(config["TWILIO_TIMEOUT"]),
             )
-        huey = make_queue(config)
+        huey = huey if huey is not None else make_queue(config)
         limit, per = throttle_window(float(config["CALLS_PER_SECOND"]))
         service = cls(
             sessions=sessions,

@@ -30,6 +30,9 @@ PLACEHOLDERS: dict[str, str] = {
     "postal_code": N_("The supporter's postal code"),
     "target_role": N_("Who the target is, e.g. your MP"),
     "campaign_title": N_("The campaign's title"),
+    "supporter_name": N_("The supporter's name (letters only)"),
+    "supporter_postal_code": N_("The supporter's postal code"),
+    "supporter_city": N_("The supporter's city or town, when they give it (letters only)"),
 }
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")

@@ -31,6 +31,7 @@ from callmp import create_app, demo
 from callmp.config import REPO_ROOT
 from callmp.postal_index import PostalIndex, get_index
 from callmp.tasks import CallService
+from tests.smtp_peer import smtp_peer, tls_ca  # noqa: F401 - fixtures for every test file
 from tests.twilio_standin import TwilioStandIn
 
 DATA_DIR = REPO_ROOT / "data"
@@ -153,12 +154,19 @@ TEST_SETTINGS: dict[str, Any] = {
 
 
 @pytest.fixture
-def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+def outbox(tmp_path: Path) -> Path:
+    """The folder this test's local mail backend writes to."""
+    return tmp_path / "outbox"
+
+
+@pytest.fixture
+def make_app(database_url: str, outbox: Path) -> Iterator[Callable[..., Flask]]:
     """Build apps on this test's database with extra settings; closed at the end."""
     built: list[Flask] = []
 
     def build(**overrides: Any) -> Flask:
-        application = create_app({**TEST_SETTINGS, "DATABASE_URL": database_url, **overrides})
+        settings = {**TEST_SETTINGS, "DATABASE_URL": database_url, "MAIL_OUTBOX": str(outbox)}
+        application = create_app({**settings, **overrides})
         # Offices' hours decide between a conversation and a voicemail: fix "now" to a
         # weekday afternoon when every office in the country is open.
         application.extensions["callmp.calls"].clock = lambda: OFFICES_OPEN
@@ -168,6 +176,7 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
     yield build
     for application in built:
         application.extensions["callmp.calls"].close()
+        application.extensions["callmp.mail"].close()
         application.extensions["callmp.engine"].dispose()
 
 

@@ -10,6 +10,13 @@ from callmp.models.calls import (
     ProviderEvent,
 )
 from callmp.models.campaigns import Campaign, CampaignStatus, Target, TargetKind
+from callmp.models.emails import (
+    EmailMessage,
+    EmailSubmission,
+    MessageKind,
+    MessageStatus,
+    SubmissionStatus,
+)
 from callmp.models.people import Office, OfficeKind, Person, Riding
 
 __all__ = [
@@ -20,12 +27,17 @@ __all__ = [
     "CampaignStatus",
     "Channel",
     "ContactEvent",
+    "EmailMessage",
+    "EmailSubmission",
+    "MessageKind",
+    "MessageStatus",
     "Office",
     "OfficeKind",
     "Outcome",
     "Person",
     "ProviderEvent",
     "Riding",
+    "SubmissionStatus",
     "Target",
     "TargetKind",
 ]

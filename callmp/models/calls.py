@@ -114,8 +114,9 @@ class Outcome(enum.StrEnum):
     talked_to_staff = "talked_to_staff"  # direct call, self-reported
     left_voicemail = "left_voicemail"
     skipped = "skipped"
-    queued = "queued"  # email
-    sent = "sent"
+    queued = "queued"  # email, waiting in the queue
+    sent = "sent"  # email, accepted by the mail server
+    mailto = "mailto"  # email written in the supporter's own mail app (self-reported)
 
 
 class ContactEvent(Base):
@@ -137,6 +138,9 @@ class ContactEvent(Base):
     referral: Mapped[str] = mapped_column(String(64), default="")
     call_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("call_requests.id", ondelete="SET NULL"), index=True
+    )
+    email_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("email_messages.id", ondelete="SET NULL"), index=True
     )
     # Makes replayed webhooks and double submissions harmless: one row per key.
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)

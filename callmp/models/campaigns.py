@@ -69,6 +69,17 @@ class Campaign(Base):
     phone_number: Mapped[str] = mapped_column(String(20), default="")
     bridged_calls: Mapped[bool] = mapped_column(Boolean, default=True)
     direct_calls: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Email: the letter's template, the address it comes from, and how it is sent.
+    emails: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_subject_en: Mapped[str] = mapped_column(String(200), default="")
+    email_subject_fr: Mapped[str] = mapped_column(String(200), default="")
+    email_body_en: Mapped[str] = mapped_column(Text, default="")
+    email_body_fr: Mapped[str] = mapped_column(Text, default="")
+    email_from_address: Mapped[str] = mapped_column(String(254), default="")
+    email_confirm: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_personal_line_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_block_identical: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_mailto: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     targets: Mapped[list[Target]] = relationship(
@@ -76,7 +87,7 @@ class Campaign(Base):
     )
 
     def text(self, field: str, locale: str) -> str:
-        """A text field (``title``, ``summary``, ``talking_points``) in ``locale``, else English."""
+        """A text field (``title``, ``email_body`` ...) in ``locale``, else the English one."""
         value: str = getattr(self, f"{field}_{'fr' if locale == 'fr' else 'en'}")
         return value or getattr(self, f"{field}_en")
 

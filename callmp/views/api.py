@@ -7,14 +7,16 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask_babel import force_locale, gettext
 
-from callmp import calling, callplan, campaigns, lookup, postal, web
+from callmp import calling, callplan, campaigns, emailing, lookup, postal, web
 from callmp.calling import CallRefused
 from callmp.forms import translate_postal_error
 from callmp.i18n import InputError, translator
+from callmp.mailqueue import MailService
 from callmp.models import Campaign
+from callmp.models.campaigns import utcnow
 from callmp.phones import PhoneError
 from callmp.tasks import CallService
-from callmp.views import call_presenters, presenters
+from callmp.views import call_presenters, letter_input, presenters
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -139,3 +141,70 @@ def call_status(public_id: str) -> tuple[Response, int]:
     response = jsonify(call_presenters.call_json(call, progress, locale))
     response.headers["Cache-Control"] = "no-store"
     return response, 200
+
+
+@bp.post("/campaigns/<slug>/emails")
+def create_email(slug: str) -> tuple[Response, int]:
+    """Send a letter to the campaign's targets: 202 with its id and status.
+
+    The status is ``awaiting_confirmation`` when the campaign asks supporters to confirm
+    their address first, else ``queued``. ``lang`` picks the letter's and errors' language.
+    """
+    campaign = campaigns.get_active(web.db(), slug)
+    if campaign is None or not campaign.emails:
+        abort(404)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error=gettext("Send a JSON object."), reason="not_json"), 400
+    lang = body.get("lang")
+    locale = str(lang) if lang in current_app.config["LOCALES"] else presenters.locale_code()
+    with force_locale(f"{locale}_CA"):
+        return _create_email(campaign, body, locale)
+
+
+def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple[Response, int]:
+    """The rest of ``create_email``, in the supporter's language."""
+    if campaign.email_mailto:
+        message = gettext("This campaign's letters are sent from your own email app.")
+        return jsonify(error=message, reason="mailto_only"), 409
+    try:
+        prepared = letter_input.prepare(campaign, body, locale, strict_pick=True)
+    except letter_input.LetterInputError as error:
+        field = next(iter(error.errors))
+        ridings = [presenters.candidate_json(c, locale) for c in error.candidates]
+        return jsonify(
+            error=error.errors[field],
+            errors=error.errors,
+            reason=error.reason,
+            field=field,
+            ridings=ridings,
+        ), 400
+    service: MailService = current_app.extensions["callmp.mail"]
+    ref = body.get("ref")
+    try:
+        submission = emailing.submit(
+            web.db(),
+            campaign,
+            prepared.letters,
+            supporter=prepared.supporter,
+            email=prepared.email,
+            personal_line=prepared.personal_line,
+            fingerprint=prepared.fingerprint,
+            fed_num=prepared.candidate.riding.fed_num,
+            consent_followup=body.get("consent_followup") is True,
+            referral=web.clean_referral(ref if isinstance(ref, str) else ""),
+            ip=request.remote_addr or "",
+            settings=service.settings,
+            now=utcnow(),
+        )
+    except emailing.LetterRefused as error:
+        return _error(error, error.status)
+    web.db().commit()
+    status = str(submission.status)
+    service.enqueue(emailing.queued_ids(submission))
+    return jsonify(
+        id=submission.public_id,
+        status=status,
+        recipients=[m.to_name for m in submission.messages if m.kind == "letter"],
+        identical=prepared.identical,
+    ), 202

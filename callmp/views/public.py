@@ -14,7 +14,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, gettext
+from flask_babel import format_date, format_datetime, gettext
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -71,6 +71,7 @@ def _inject() -> dict[str, Any]:
         "display_name": presenters.display_name,
         "party_name": presenters.party_name,
         "format_date": format_date,
+        "format_datetime": format_datetime,
     }
 
 
@@ -115,7 +116,7 @@ def campaign(slug: str) -> Response | tuple[str, int] | str:
     return render_template("public/campaign.html", campaign=item, form=form, notice=notice), status
 
 
-def _last_lookup(slug: str) -> dict[str, Any] | None:
+def last_lookup(slug: str) -> dict[str, Any] | None:
     """The session's last lookup when it was made on this campaign."""
     last = session.get(LOOKUP_KEY)
     if isinstance(last, dict) and last.get("slug") == slug:
@@ -127,7 +128,7 @@ def _last_lookup(slug: str) -> dict[str, Any] | None:
 def choose(slug: str) -> Response | str:
     """Pick your riding when the postal code's area spans several."""
     item = _campaign_or_404(slug)
-    last = _last_lookup(slug)
+    last = last_lookup(slug)
     if not last or len(last["ridings"]) < 1:
         return redirect(url_for(".campaign", slug=slug))
     found = lookup.ridings_with_members(db(), last["ridings"])
@@ -176,7 +177,7 @@ def riding_page(
     if candidate is None:
         abort(404)
     locale = presenters.locale_code()
-    last = _last_lookup(slug)
+    last = last_lookup(slug)
     postal_code = None
     notice = None
     alternatives: list[lookup.Candidate] = []
@@ -216,5 +217,6 @@ def riding_page(
         bridged=item.bridged_calls,
         direct=item.direct_calls or service.local,
         local_telephony=service.local,
+        emails=item.emails,
     )
     return page, status

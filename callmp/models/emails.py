@@ -1,0 +1,125 @@
+"""Supporters' letters to their targets: the submission, and one stored message per recipient."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from callmp.db import Base, UtcDateTime
+from callmp.models.campaigns import Campaign, utcnow
+
+
+def _enum(cls: type[enum.StrEnum]) -> Enum:
+    """A portable string enum column type."""
+    return Enum(cls, native_enum=False, length=24, validate_strings=True)
+
+
+class SubmissionStatus(enum.StrEnum):
+    """Where a supporter's letter is as a whole."""
+
+    awaiting_confirmation = "awaiting_confirmation"  # waits for the supporter's link
+    queued = "queued"  # confirmed (or no confirmation asked): its messages are in the queue
+    expired = "expired"  # never confirmed: nothing was sent to anyone but the supporter
+
+
+class EmailSubmission(Base):
+    """One supporter's letter, sent as one message per target.
+
+    Name, address and letter text are purged after the retention period; the HMAC of the
+    address stays to catch duplicates, and the contact events stay for the counts.
+    """
+
+    __tablename__ = "email_submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    fed_num: Mapped[int | None] = mapped_column(ForeignKey("ridings.fed_num"))
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    referral: Mapped[str] = mapped_column(String(64), default="")
+    name: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_hmac: Mapped[str] = mapped_column(String(64), index=True)
+    ip_hmac: Mapped[str] = mapped_column(String(64), default="", index=True)
+    postal_code: Mapped[str] = mapped_column(String(7), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    personal_line: Mapped[str] = mapped_column(Text, default="")
+    consent_followup: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Hash of the letter as the supporter left it: how many others sent the same words.
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[SubmissionStatus] = mapped_column(_enum(SubmissionStatus))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+
+    campaign: Mapped[Campaign] = relationship()
+    messages: Mapped[list[EmailMessage]] = relationship(
+        back_populates="submission", order_by="EmailMessage.id"
+    )
+
+
+class MessageKind(enum.StrEnum):
+    """What a stored message is for."""
+
+    letter = "letter"  # to a target, from the campaign address on the supporter's behalf
+    confirmation = "confirmation"  # to the supporter: confirm your address
+    reminder = "reminder"  # to the supporter, once: you haven't confirmed yet
+
+
+class MessageStatus(enum.StrEnum):
+    """Where one message is; a worker claims ``queued`` by moving it to ``sending``."""
+
+    held = "held"  # a letter waiting for its submission to be confirmed
+    queued = "queued"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"  # permanent refusal, or temporary ones for longer than the retry period
+    expired = "expired"  # held, and the submission was never confirmed
+    duplicate = "duplicate"  # the same supporter already wrote this target recently
+
+
+class EmailMessage(Base):
+    """One message to one recipient, with every header it will carry."""
+
+    __tablename__ = "email_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("email_submissions.id", ondelete="CASCADE"), index=True
+    )
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id", ondelete="SET NULL"))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)  # target order in the letter
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    from_name: Mapped[str] = mapped_column(String(200), default="")
+    from_address: Mapped[str] = mapped_column(String(254))
+    to_name: Mapped[str] = mapped_column(String(200), default="")
+    to_address: Mapped[str | None] = mapped_column(String(254))
+    reply_to_name: Mapped[str] = mapped_column(String(200), default="")
+    reply_to_address: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(250), unique=True)
+    status: Mapped[MessageStatus] = mapped_column(_enum(MessageStatus), index=True)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    error: Mapped[str] = mapped_column(String(300), default="")
+    queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    next_try_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    submission: Mapped[EmailSubmission] = relationship(back_populates="messages")

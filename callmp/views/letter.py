@@ -1,0 +1,288 @@
+"""Supporter pages for email: write, preview, send, confirm, follow; the demo's outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from callmp import campaigns, counting, emailing, letters, lookup, mail
+from callmp.emailing import ConfirmError, LetterRefused
+from callmp.forms import EmailForm
+from callmp.mailqueue import MailService
+from callmp.models import Campaign, MessageKind
+from callmp.models.campaigns import utcnow
+from callmp.views import presenters
+from callmp.views.letter_input import LetterInputError, Prepared, prepare
+from callmp.views.public import last_lookup, referral_for
+from callmp.web import db
+
+bp = Blueprint("email", __name__)
+
+
+def mail_service() -> MailService:
+    """The app's mail service."""
+    service: MailService = current_app.extensions["callmp.mail"]
+    return service
+
+
+def _campaign(slug: str) -> Campaign:
+    """The running campaign with ``slug`` that takes letters, or a 404."""
+    campaign = campaigns.get_active(db(), slug)
+    if campaign is None or not campaign.emails:
+        abort(404)
+    return campaign
+
+
+def _write_page(
+    campaign: Campaign,
+    candidate: lookup.Candidate,
+    form: EmailForm,
+    status: int = 200,
+    choices: list[lookup.Candidate] | None = None,
+) -> tuple[str, int]:
+    """The letter form, with the supporter's input and errors when given."""
+    locale = presenters.locale_code()
+    form.fed_num.choices = [
+        SelectChoice(str(c.riding.fed_num), c.riding.name(locale)) for c in choices or []
+    ]
+    targets = campaigns.targets_for(campaign, candidate)
+    page = render_template(
+        "email/write.html",
+        campaign=campaign,
+        candidate=candidate,
+        form=form,
+        recipients=letters.recipients(targets),
+        missing=[t for t in targets if t not in letters.recipients(targets)],
+        mailto=campaign.email_mailto,
+        personal_required=campaign.email_personal_line_required,
+    )
+    return page, status
+
+
+@bp.get("/c/<slug>/riding/<int:fed_num>/email")
+def write(slug: str, fed_num: int) -> tuple[str, int]:
+    """The campaign's letter, addressed to this riding's targets, ready to edit."""
+    campaign = _campaign(slug)
+    candidate = lookup.riding(db(), fed_num)
+    if candidate is None:
+        abort(404)
+    form = EmailForm(formdata=None)
+    last = last_lookup(slug)
+    if last and fed_num in last["ridings"]:
+        form.postal_code.data = last["postal_code"]
+    form.fed_num.data = str(fed_num)
+    form.subject.data, form.body.data = letters.draft(
+        campaign, campaigns.targets_for(campaign, candidate), presenters.locale_code()
+    )
+    return _write_page(campaign, candidate, form)
+
+
+def _form_errors(form: EmailForm, error: LetterInputError) -> None:
+    """Put each message next to its field."""
+    for name, message in error.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [message]
+
+
+@bp.post("/c/<slug>/riding/<int:fed_num>/email")
+def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
+    """Preview the letter, go back to edit it, or send it (``action``)."""
+    campaign = _campaign(slug)
+    candidate = lookup.riding(db(), fed_num)
+    if candidate is None:
+        abort(404)
+    form = EmailForm()
+    action = request.form.get("action", "preview")
+    if not form.validate():  # the CSRF token
+        return _write_page(campaign, candidate, form, 400)
+    locale = presenters.locale_code()
+    if action == "edit":
+        return _write_page(campaign, candidate, form)
+    try:
+        prepared = prepare(campaign, request.form, locale)
+    except LetterInputError as error:
+        _form_errors(form, error)
+        return _write_page(campaign, candidate, form, 400, error.candidates)
+    form.fed_num.data = str(prepared.candidate.riding.fed_num)
+    if action == "mailto" and campaign.email_mailto:
+        return _count_mailto(campaign, prepared, form)
+    if action != "send" or campaign.email_mailto:
+        return _preview(campaign, prepared, form)
+    service = mail_service()
+    try:
+        submission = emailing.submit(
+            db(),
+            campaign,
+            prepared.letters,
+            supporter=prepared.supporter,
+            email=prepared.email,
+            personal_line=prepared.personal_line,
+            fingerprint=prepared.fingerprint,
+            fed_num=prepared.candidate.riding.fed_num,
+            consent_followup=bool(form.consent_followup.data),
+            referral=referral_for(slug),
+            ip=request.remote_addr or "",
+            settings=service.settings,
+            now=utcnow(),
+        )
+    except LetterRefused as error:
+        return _preview(campaign, prepared, form, gettext(error.message), error.status)
+    db().commit()
+    service.enqueue(emailing.queued_ids(submission))
+    return redirect(url_for(".status", slug=slug, public_id=submission.public_id), code=303)
+
+
+def _preview(
+    campaign: Campaign, prepared: Prepared, form: EmailForm, refusal: str = "", status: int = 200
+) -> tuple[str, int]:
+    """Every message exactly as it will go out, with the send and edit buttons."""
+    service = mail_service()
+    page = render_template(
+        "email/preview.html",
+        campaign=campaign,
+        candidate=prepared.candidate,
+        form=form,
+        prepared=prepared,
+        sender=emailing.from_address(campaign, service.settings),
+        nudge=prepared.identical >= service.settings.identical_nudge and not prepared.personal_line,
+        refusal=refusal,
+        mailto=campaign.email_mailto,
+        mailto_links=[letters.mailto_url(letter) for letter in prepared.letters],
+        token=counting.new_report_token(),
+    )
+    return page, status
+
+
+def _count_mailto(campaign: Campaign, prepared: Prepared, form: EmailForm) -> Response:
+    """The supporter says they sent the letters from their own mail app: count them."""
+    token = request.form.get("token", "")
+    if not token or len(token) > 40:
+        abort(400)
+    counting.report_mailto(
+        db(),
+        campaign,
+        [letter.item for letter in prepared.letters],
+        fed_num=prepared.candidate.riding.fed_num,
+        referral=referral_for(campaign.slug),
+        token=token,
+    )
+    db().commit()
+    flash(gettext("Thank you! Your letters are counted."), "mailto-counted")
+    fed_num = prepared.candidate.riding.fed_num
+    del form
+    return redirect(url_for("public.riding", slug=campaign.slug, fed_num=fed_num), code=303)
+
+
+@bp.get("/c/<slug>/emails/<public_id>")
+def status(slug: str, public_id: str) -> str:
+    """Where the supporter's letter is: waiting for confirmation, queued, sent."""
+    campaign = campaigns.get_active(db(), slug)
+    submission = emailing.by_public_id(db(), public_id)
+    if campaign is None or submission is None or submission.campaign_id != campaign.id:
+        abort(404)
+    messages = [m for m in submission.messages if m.kind == MessageKind.letter]
+    return render_template(
+        "email/status.html",
+        campaign=campaign,
+        submission=submission,
+        messages=messages,
+        pending=any(m.status in ("held", "queued", "sending") for m in messages),
+        outbox=mail_service().outbox is not None,
+    )
+
+
+def _confirm_error(campaign: Campaign, error: ConfirmError) -> tuple[str, int]:
+    """A link that confirms nothing: say why, and what to do."""
+    page = render_template(
+        "email/confirm.html", campaign=campaign, error=gettext(error.message), submission=None
+    )
+    return page, 410 if error.reason == "expired" else 400
+
+
+@bp.get("/c/<slug>/emails/confirm/<token>")
+def confirm_page(slug: str, token: str) -> tuple[str, int]:
+    """The link from the confirmation email: one button sends the letter.
+
+    A GET never sends anything: mail scanners open links too.
+    """
+    campaign = campaigns.get_active(db(), slug)
+    if campaign is None:
+        abort(404)
+    try:
+        submission = emailing.find_by_token(db(), token, mail_service().settings, utcnow())
+    except ConfirmError as error:
+        return _confirm_error(campaign, error)
+    if submission.campaign_id != campaign.id:
+        abort(404)
+    return render_template(
+        "email/confirm.html",
+        campaign=campaign,
+        submission=submission,
+        recipients=emailing.recipients_line(submission),
+        error=None,
+    ), 200
+
+
+@bp.post("/c/<slug>/emails/confirm/<token>")
+def confirm(slug: str, token: str) -> Response | tuple[str, int]:
+    """Confirm the address: the held letters go to the queue (once, however many clicks)."""
+    campaign = campaigns.get_active(db(), slug)
+    if campaign is None:
+        abort(404)
+    service = mail_service()
+    try:
+        submission, confirmed = emailing.confirm(db(), token, service.settings, utcnow())
+    except ConfirmError as error:
+        return _confirm_error(campaign, error)
+    if submission.campaign_id != campaign.id:
+        abort(404)
+    db().commit()
+    if confirmed:
+        service.enqueue(emailing.queued_ids(submission))
+        flash(gettext("Thank you! Your address is confirmed and your letter is on its way."))
+    else:
+        flash(gettext("This letter was already confirmed. It is sent only once."))
+    return redirect(url_for(".status", slug=slug, public_id=submission.public_id), code=303)
+
+
+def _outbox() -> Any:
+    """The local backend's outbox folder, or a 404 when mail really goes out."""
+    folder = mail_service().outbox
+    if folder is None:
+        abort(404)
+    return folder
+
+
+@bp.get("/dev/outbox")
+def outbox() -> str:
+    """Demo and development: the messages the local backend wrote instead of sending."""
+    return render_template("email/outbox.html", entries=mail.list_outbox(_outbox()))
+
+
+@bp.get("/dev/outbox/<name>")
+def outbox_message(name: str) -> str:
+    """One message of the local outbox, headers and text."""
+    message = mail.read_outbox(_outbox(), name)
+    if message is None:
+        abort(404)
+    body = message.get_body(preferencelist=("plain",))
+    return render_template(
+        "email/outbox_message.html",
+        name=name,
+        headers=[(k, str(v)) for k, v in message.items()],
+        text=body.get_content() if body is not None else "",
+    )

@@ -1,0 +1,132 @@
+"""Read a letter from a form or a JSON body: the same checks for the page and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext
+
+from callmp import campaigns, emailing, letters, lookup, postal, web
+from callmp.i18n import InputError
+from callmp.letters import Letter, Supporter
+from callmp.models import Campaign
+
+
+@dataclass
+class LetterInputError(Exception):
+    """What is wrong, per field, in the supporter's language."""
+
+    errors: dict[str, str]
+    reason: str
+    candidates: list[lookup.Candidate] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    """A letter that passed every check, ready to preview or to send."""
+
+    candidate: lookup.Candidate
+    supporter: Supporter
+    email: str
+    personal_line: str
+    letters: list[Letter]
+    fingerprint: str
+    identical: int  # letters with the same words already sent in this campaign
+
+
+def _text(data: Mapping[str, Any], name: str) -> str | None:
+    """A string value from the form or JSON body (anything else counts as missing)."""
+    value = data.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _fed_num(value: object) -> int | None:
+    """A riding number from a form or JSON: an int or a string of digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _riding(
+    raw_postal: str | None, pick: int | None, strict: bool, errors: dict[str, str]
+) -> tuple[lookup.LookupResult | None, lookup.Candidate | None, list[lookup.Candidate]]:
+    """Look up the postal code and settle the riding, noting what goes wrong in ``errors``."""
+    try:
+        result = web.lookup_postal_code(raw_postal)
+    except postal.PostalCodeError as error:
+        errors["postal_code"] = gettext(error.message, **error.params)
+        return None, None, []
+    if not strict and pick not in [c.riding.fed_num for c in result.candidates]:
+        pick = None  # the page's riding; a code from elsewhere decides
+    try:
+        fed_num = lookup.choose(result, pick)
+    except lookup.RidingNeeded as error:
+        errors["fed_num" if result.candidates else "postal_code"] = gettext(error.message)
+        return result, None, result.candidates
+    candidate = lookup.riding(web.db(), fed_num)
+    if candidate is None:
+        errors["fed_num"] = gettext("We don't know that riding.")
+    return result, candidate, result.candidates
+
+
+def prepare(
+    campaign: Campaign, data: Mapping[str, Any], locale: str, *, strict_pick: bool = False
+) -> Prepared:
+    """Check everything the supporter sent and compose the letters; raises LetterInputError.
+
+    ``strict_pick``: a riding number that doesn't match the postal code is an error (API);
+    otherwise the postal code wins (the page's own riding is only a default).
+    """
+    errors: dict[str, str] = {}
+
+    def clean(name: str, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except InputError as error:
+            errors[name] = gettext(error.message, **error.params)
+            return None
+
+    name = clean("name", letters.clean_name, _text(data, "name"))
+    email = (
+        "" if campaign.email_mailto else clean("email", letters.clean_email, _text(data, "email"))
+    )
+    city = clean("city", letters.clean_city, _text(data, "city")) or ""
+    raw_subject = _text(data, "subject")
+    raw_body = _text(data, "body")
+    subject = clean("subject", letters.clean_subject, raw_subject) if raw_subject else None
+    body = clean("body", letters.clean_body, raw_body) if raw_body is not None else None
+    personal_line = clean(
+        "personal_line",
+        letters.clean_personal_line,
+        _text(data, "personal_line"),
+        campaign.email_personal_line_required,
+    )
+    result, candidate, choices = _riding(
+        _text(data, "postal_code"), _fed_num(data.get("fed_num")), strict_pick, errors
+    )
+    if errors or result is None or candidate is None:
+        reason = "choose_riding" if "fed_num" in errors else "invalid"
+        raise LetterInputError(errors, reason, choices)
+    supporter = Supporter(name=name, postal_code=result.postal_code, city=city, locale=locale)
+    targets = campaigns.targets_for(campaign, candidate)
+    composed = letters.compose(
+        campaign, targets, supporter, subject=subject, body=body, personal_line=personal_line
+    )
+    if not composed:
+        message = gettext("None of the people for your riding has an email address we know.")
+        raise LetterInputError({"postal_code": message}, "no_recipient")
+    shown_subject, shown_body = letters.draft(campaign, targets, locale)
+    fingerprint = letters.fingerprint(subject or shown_subject, body or shown_body, personal_line)
+    return Prepared(
+        candidate=candidate,
+        supporter=supporter,
+        email=email,
+        personal_line=personal_line,
+        letters=composed,
+        fingerprint=fingerprint,
+        identical=emailing.identical_count(web.db(), campaign.id, fingerprint),
+    )
