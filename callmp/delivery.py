@@ -156,7 +156,7 @@ def sweep(
     session.execute(
         update(EmailMessage)
         .where(EmailMessage.status == MessageStatus.sending, EmailMessage.claimed_at <= stuck)
-        .values(status=MessageStatus.queued, next_try_at=None, updated_at=now)
+        .values(status=MessageStatus.queued, next_try_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     due = select(EmailMessage.id).where(

@@ -244,6 +244,7 @@ def submit(
         message.position = position
         message.reply_to_name = supporter.name
         message.reply_to_address = email
+        session.add(message)
     if confirm:
         session.add(
             confirmation_message(campaign, submission, settings, now, MessageKind.confirmation)
@@ -254,13 +255,18 @@ def submit(
     return submission
 
 
-def recipients_line(submission: EmailSubmission) -> str:
-    """The names of the letter's recipients, for the supporter's messages."""
-    return ", ".join(
+def recipient_names(submission: EmailSubmission) -> list[str]:
+    """The names of the people this letter goes to (not those already written to)."""
+    return [
         m.to_name
         for m in submission.messages
         if m.kind == MessageKind.letter and m.status != MessageStatus.duplicate
-    )
+    ]
+
+
+def recipients_line(submission: EmailSubmission) -> str:
+    """The names of the letter's recipients, for the supporter's messages."""
+    return ", ".join(recipient_names(submission))
 
 
 def confirm_url(campaign: Campaign, submission: EmailSubmission, settings: MailSettings) -> str:

@@ -173,11 +173,13 @@ class SmtpPeer:
         self._always: dict[str, str | None] = dict.fromkeys(STAGES)
         self._controller: _Controller | None = None
 
-    def start(self) -> SmtpPeer:
-        """Listen on a free port (retrying if another process takes it first)."""
+    def start(self, port: int | None = None) -> SmtpPeer:
+        """Listen on ``port``, or on a free port (retrying if another process takes it first)."""
         assert self._controller is None, "already started"
-        for attempt in range(5):
-            port = free_port()
+        wanted = port
+        tries = 1 if wanted else 5
+        for attempt in range(tries):
+            port = wanted or free_port()
             controller = self._make_controller(port)
             try:
                 controller.start()
@@ -185,7 +187,7 @@ class SmtpPeer:
                 controller.stop(no_assert=True)
                 if not controller.loop.is_closed():
                     controller.loop.close()
-                if attempt == 4:
+                if attempt == tries - 1:
                     raise
                 continue
             self.port = port

@@ -205,6 +205,6 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
     return jsonify(
         id=submission.public_id,
         status=status,
-        recipients=[m.to_name for m in submission.messages if m.kind == "letter"],
+        recipients=emailing.recipient_names(submission),
         identical=prepared.identical,
     ), 202
