@@ -271,7 +271,7 @@ def test_the_sweeper_requeues_a_message_a_crashed_worker_left_sending(
 
 def confirmation_link(received: ParsedMessage) -> str:
     """The confirm URL in a confirmation email."""
-    lines = received.get_content().splitlines()
+    lines = str(received.get_content()).splitlines()
     (link,) = [line for line in lines if "/emails/confirm/" in line]
     return link.strip()
 
