@@ -127,6 +127,11 @@ publiquement un tel programme et en parlerez-vous à la ministre de l'Immigratio
 """
 
 
+def _paragraphs(text: str) -> str:
+    """One line per paragraph: mail apps wrap lines themselves, hard wraps look broken."""
+    return "\n\n".join(" ".join(part.split()) for part in text.strip().split("\n\n")) + "\n"
+
+
 def _minister(session: Session) -> Person | None:
     """The demo's custom target for the Minister, created or refreshed from the MP record."""
     member = session.scalars(select(Person).where(Person.fed_num == MINISTER_FED_NUM)).first()
@@ -186,7 +191,8 @@ def seed(session: Session) -> Campaign:
     campaign.call_intro_en, campaign.call_intro_fr = INTRO_EN, INTRO_FR
     campaign.emails = True
     campaign.email_subject_en, campaign.email_subject_fr = SUBJECT_EN, SUBJECT_FR
-    campaign.email_body_en, campaign.email_body_fr = LETTER_EN, LETTER_FR
+    campaign.email_body_en = _paragraphs(LETTER_EN)
+    campaign.email_body_fr = _paragraphs(LETTER_FR)
     campaign.email_from_address = EMAIL_FROM
     minister = _minister(session)
     wanted: list[dict[str, Any]] = [
