@@ -80,7 +80,8 @@ def clean_email(raw: str | None) -> str:
         checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
         raise LetterError("email", N_("Please enter a valid email address.")) from error
-    return str(checked.normalized)
+    # Headers must be ASCII: an accented domain goes in its IDNA form (same mailbox).
+    return str(checked.ascii_email or checked.normalized)
 
 
 def _text(raw: str | None, field: str, maximum: int) -> str:

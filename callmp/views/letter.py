@@ -116,7 +116,9 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
         prepared = prepare(campaign, request.form, locale)
     except LetterInputError as error:
         _form_errors(form, error)
-        return _write_page(campaign, candidate, form, 400, error.candidates)
+        # Offer ridings only when the riding is in question, not for a mistyped name.
+        choices = error.candidates if "fed_num" in error.errors else None
+        return _write_page(campaign, candidate, form, 400, choices)
     form.fed_num.data = str(prepared.candidate.riding.fed_num)
     if action == "mailto" and campaign.email_mailto:
         return _count_mailto(campaign, prepared, form)
