@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from callmp import emailing, mail
-from callmp.emailing import MailSettings
+from callmp import confirmation, mail
+from callmp.mailrecords import MailSettings
 from callmp.models import (
     Campaign,
     ContactEvent,
@@ -193,7 +193,7 @@ def _remind(session: Session, settings: MailSettings, now: datetime, result: Swe
         campaign = session.get(Campaign, submission.campaign_id)
         if campaign is None:
             continue
-        reminder = emailing.confirmation_message(
+        reminder = confirmation.confirmation_message(
             campaign, submission, settings, now, MessageKind.reminder
         )
         session.add(reminder)

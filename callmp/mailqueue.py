@@ -18,8 +18,8 @@ from huey.api import Huey
 from huey.exceptions import RetryTask
 from sqlalchemy.orm import Session, sessionmaker
 
-from callmp import delivery, mail
-from callmp.emailing import MailSettings
+from callmp import delivery, mail, outbox
+from callmp.mailrecords import MailSettings
 from callmp.models.campaigns import utcnow
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def make_sender(config: Mapping[str, Any]) -> mail.EmailSender:
             password=str(config["SMTP_PASSWORD"]),
             timeout=float(config["SMTP_TIMEOUT"]),
         )
-    return mail.LocalSender(Path(config["MAIL_OUTBOX"]))
+    return outbox.LocalSender(Path(config["MAIL_OUTBOX"]))
 
 
 @dataclass

@@ -21,9 +21,9 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
-from callmp import emailing
+from callmp import confirmation, mailrecords
+from callmp.confirmation import ConfirmError
 from callmp.demo import DEMO_SLUG, EMAIL_FROM
-from callmp.emailing import ConfirmError
 from callmp.mailqueue import MailService
 from callmp.models import (
     Campaign,
@@ -282,24 +282,24 @@ def test_nothing_goes_to_targets_until_the_supporter_confirms_then_everything_go
     app = smtp_app(make_app, smtp_peer.port, PUBLIC_URL="https://letters.example")
     answer = write(app.test_client())
     assert answer["status"] == "awaiting_confirmation"
-    (confirmation,) = smtp_peer.wait_for(1)
-    assert confirmation.rcpt_tos == (SUPPORTER,)
+    (link_mail,) = smtp_peer.wait_for(1)
+    assert link_mail.rcpt_tos == (SUPPORTER,)
     assert [m.status for m in messages(app)] == [MessageStatus.held] * 2
     assert events(app) == []  # nothing counted before anything is sent
-    link = confirmation_link(confirmation.message)
+    link = confirmation_link(link_mail.message)
     assert link.startswith(f"https://letters.example/c/{DEMO_SLUG}/emails/confirm/")
     assert SUPPORTER not in link
     token = link.rsplit("/", 1)[1]
     settings = service(app).settings
     with app.extensions["callmp.sessions"]() as session:
-        submission, confirmed = emailing.confirm(session, token, settings, utcnow())
+        submission, confirmed = confirmation.confirm(session, token, settings, utcnow())
         session.commit()
         assert confirmed and submission.status == SubmissionStatus.queued
-        ids = emailing.queued_ids(submission)
+        ids = mailrecords.queued_ids(submission)
     service(app).enqueue(ids)
     assert len(smtp_peer.wait_for(3)) == 3
     with app.extensions["callmp.sessions"]() as session:
-        _, again = emailing.confirm(session, token, settings, utcnow())
+        _, again = confirmation.confirm(session, token, settings, utcnow())
         session.commit()
     assert not again  # a second click confirms nothing more
     assert [e.outcome for e in events(app)] == [Outcome.sent] * 2
@@ -312,15 +312,15 @@ def test_tampered_and_unknown_confirmation_links_are_refused(
     write(app.test_client())
     token = confirmation_link(smtp_peer.wait_for(1)[0].message).rsplit("/", 1)[1]
     settings = service(app).settings
-    other = emailing.MailSettings(secret="another secret")
-    forged = URLSafeTimedSerializer(other.secret, salt=emailing.TOKEN_SALT).dumps("x" * 22)
-    unknown = URLSafeTimedSerializer(settings.secret, salt=emailing.TOKEN_SALT).dumps(
+    other = mailrecords.MailSettings(secret="another secret")
+    forged = URLSafeTimedSerializer(other.secret, salt=confirmation.TOKEN_SALT).dumps("x" * 22)
+    unknown = URLSafeTimedSerializer(settings.secret, salt=confirmation.TOKEN_SALT).dumps(
         "not-a-submission"
     )
     with app.extensions["callmp.sessions"]() as session:
         for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), forged, unknown):
             with pytest.raises(ConfirmError) as caught:
-                emailing.confirm(session, bad, settings, utcnow())
+                confirmation.confirm(session, bad, settings, utcnow())
             assert caught.value.reason == "invalid"
     assert [m.status for m in messages(app)] == [MessageStatus.held] * 2
 
@@ -335,7 +335,7 @@ def test_an_expired_confirmation_link_is_refused(
     later = time.time() + (settings.confirm_hours + 1) * 3600
     monkeypatch.setattr(time, "time", lambda: later)
     with app.extensions["callmp.sessions"]() as session, pytest.raises(ConfirmError) as caught:
-        emailing.confirm(session, token, settings, utcnow())
+        confirmation.confirm(session, token, settings, utcnow())
     assert caught.value.reason == "expired"
     assert [m.status for m in messages(app)] == [MessageStatus.held] * 2
 
@@ -466,8 +466,8 @@ def test_old_letters_and_addresses_are_purged_and_the_counts_stay(
     service(app).sweep()
     with app.extensions["callmp.sessions"]() as session:
         rows = {s.email_hmac: s for s in session.scalars(select(EmailSubmission))}
-        kept = rows[emailing.keyed_hash("keep@example.org", service(app).settings)]
-        gone = rows[emailing.keyed_hash("gone@example.org", service(app).settings)]
+        kept = rows[mailrecords.keyed_hash("keep@example.org", service(app).settings)]
+        gone = rows[mailrecords.keyed_hash("gone@example.org", service(app).settings)]
         assert (kept.email, kept.name, kept.personal_line) == (
             "keep@example.org",
             "Camille Tremblay",

@@ -19,18 +19,15 @@ import pytest
 import trustme
 
 from callmp.mail import (
-    LocalSender,
     MailError,
     OutgoingMail,
     PermanentMailError,
     SmtpSender,
     TemporaryMailError,
     build_message,
-    list_outbox,
     new_message_id,
-    outbox_name,
-    read_outbox,
 )
+from callmp.outbox import LocalSender, list_outbox, outbox_name, read_outbox
 from tests.smtp_peer import (
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,

@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from callmp import emailing
+from callmp import confirmation
 from callmp.demo import DEMO_SLUG, EMAIL_FROM, TITLE_EN
 from callmp.models import (
     Campaign,
@@ -581,8 +581,8 @@ def test_an_expired_confirmation_link_is_refused_with_410(
     location = _send(client)
     public_id = location.rsplit("/", 1)[1]
     secret = str(app.config["SECRET_KEY"])
-    old = URLSafeTimedSerializer(secret, salt=emailing.TOKEN_SALT, signer=_SignedLongAgo)
-    fresh = URLSafeTimedSerializer(secret, salt=emailing.TOKEN_SALT)
+    old = URLSafeTimedSerializer(secret, salt=confirmation.TOKEN_SALT, signer=_SignedLongAgo)
+    fresh = URLSafeTimedSerializer(secret, salt=confirmation.TOKEN_SALT)
     path = f"{CAMPAIGN}/emails/confirm/{old.dumps(public_id)}"
     for response in (client.get(path), client.post(path)):
         assert response.status_code == 410

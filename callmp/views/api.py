@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask_babel import force_locale, gettext
 
-from callmp import calling, callplan, campaigns, emailing, lookup, postal, web
+from callmp import calling, callplan, campaigns, emailing, lookup, mailrecords, postal, web
 from callmp.calling import CallRefused
 from callmp.forms import translate_postal_error
 from callmp.i18n import InputError, translator
@@ -201,10 +201,10 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
         return _error(error, error.status)
     web.db().commit()
     status = str(submission.status)
-    service.enqueue(emailing.queued_ids(submission))
+    service.enqueue(mailrecords.queued_ids(submission))
     return jsonify(
         id=submission.public_id,
         status=status,
-        recipients=emailing.recipient_names(submission),
+        recipients=mailrecords.recipient_names(submission),
         identical=prepared.identical,
     ), 202

@@ -18,8 +18,10 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from callmp import campaigns, counting, emailing, letters, lookup, mail
-from callmp.emailing import ConfirmError, LetterRefused
+from callmp import campaigns, confirmation, counting, emailing, letters, lookup, mailrecords
+from callmp import outbox as local_outbox
+from callmp.confirmation import ConfirmError
+from callmp.emailing import LetterRefused
 from callmp.forms import EmailForm
 from callmp.mailqueue import MailService
 from callmp.models import Campaign, MessageKind
@@ -144,7 +146,7 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
     except LetterRefused as error:
         return _preview(campaign, prepared, form, gettext(error.message), error.status)
     db().commit()
-    service.enqueue(emailing.queued_ids(submission))
+    service.enqueue(mailrecords.queued_ids(submission))
     return redirect(url_for(".status", slug=slug, public_id=submission.public_id), code=303)
 
 
@@ -159,7 +161,7 @@ def _preview(
         candidate=prepared.candidate,
         form=form,
         prepared=prepared,
-        sender=emailing.from_address(campaign, service.settings),
+        sender=mailrecords.from_address(campaign, service.settings),
         nudge=prepared.identical >= service.settings.identical_nudge and not prepared.personal_line,
         refusal=refusal,
         mailto=campaign.email_mailto,
@@ -193,7 +195,7 @@ def _count_mailto(campaign: Campaign, prepared: Prepared, form: EmailForm) -> Re
 def status(slug: str, public_id: str) -> str:
     """Where the supporter's letter is: waiting for confirmation, queued, sent."""
     campaign = campaigns.get_active(db(), slug)
-    submission = emailing.by_public_id(db(), public_id)
+    submission = mailrecords.by_public_id(db(), public_id)
     if campaign is None or submission is None or submission.campaign_id != campaign.id:
         abort(404)
     messages = [m for m in submission.messages if m.kind == MessageKind.letter]
@@ -225,7 +227,7 @@ def confirm_page(slug: str, token: str) -> tuple[str, int]:
     if campaign is None:
         abort(404)
     try:
-        submission = emailing.find_by_token(db(), token, mail_service().settings, utcnow())
+        submission = confirmation.find_by_token(db(), token, mail_service().settings, utcnow())
     except ConfirmError as error:
         return _confirm_error(campaign, error)
     if submission.campaign_id != campaign.id:
@@ -234,7 +236,7 @@ def confirm_page(slug: str, token: str) -> tuple[str, int]:
         "email/confirm.html",
         campaign=campaign,
         submission=submission,
-        recipients=emailing.recipients_line(submission),
+        recipients=mailrecords.recipients_line(submission),
         error=None,
     ), 200
 
@@ -247,14 +249,14 @@ def confirm(slug: str, token: str) -> Response | tuple[str, int]:
         abort(404)
     service = mail_service()
     try:
-        submission, confirmed = emailing.confirm(db(), token, service.settings, utcnow())
+        submission, confirmed = confirmation.confirm(db(), token, service.settings, utcnow())
     except ConfirmError as error:
         return _confirm_error(campaign, error)
     if submission.campaign_id != campaign.id:
         abort(404)
     db().commit()
     if confirmed:
-        service.enqueue(emailing.queued_ids(submission))
+        service.enqueue(mailrecords.queued_ids(submission))
         flash(gettext("Thank you! Your address is confirmed and your letter is on its way."))
     else:
         flash(gettext("This letter was already confirmed. It is sent only once."))
@@ -272,13 +274,13 @@ def _outbox() -> Any:
 @bp.get("/dev/outbox")
 def outbox() -> str:
     """Demo and development: the messages the local backend wrote instead of sending."""
-    return render_template("email/outbox.html", entries=mail.list_outbox(_outbox()))
+    return render_template("email/outbox.html", entries=local_outbox.list_outbox(_outbox()))
 
 
 @bp.get("/dev/outbox/<name>")
 def outbox_message(name: str) -> str:
     """One message of the local outbox, headers and text."""
-    message = mail.read_outbox(_outbox(), name)
+    message = local_outbox.read_outbox(_outbox(), name)
     if message is None:
         abort(404)
     body = message.get_body(preferencelist=("plain",))
