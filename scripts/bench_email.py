@@ -36,7 +36,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -68,7 +67,7 @@ from callmp.models import (  # noqa: E402
     MessageKind,
     Outcome,
 )
-from tests.smtp_peer import Received, SmtpPeer  # noqa: E402
+from tests.smtp_peer import Received, SmtpPeer, free_port  # noqa: E402
 
 SLUG = demo.DEMO_SLUG
 API_PATH = f"/api/v1/campaigns/{SLUG}/emails"
@@ -143,14 +142,6 @@ class TimedPeer(SmtpPeer):
     def _record(self, received: Received) -> None:
         self.arrivals.append(time.perf_counter())  # on the peer's one server thread
         super()._record(received)
-
-
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def build_database(folder: Path) -> str:

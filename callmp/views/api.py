@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
@@ -66,6 +67,19 @@ def _fed_num(value: object) -> int | None:
     return None
 
 
+def _in_callers_language(
+    campaign: Campaign, handle: Callable[[Campaign, dict[str, Any], str], tuple[Response, int]]
+) -> tuple[Response, int]:
+    """Run ``handle`` on the JSON object body, in the language its ``lang`` asks for."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error=gettext("Send a JSON object."), reason="not_json"), 400
+    lang = body.get("lang")
+    locale = str(lang) if lang in current_app.config["LOCALES"] else presenters.locale_code()
+    with force_locale(f"{locale}_CA"):
+        return handle(campaign, body, locale)
+
+
 @bp.post("/campaigns/<slug>/calls")
 def create_call(slug: str) -> tuple[Response, int]:
     """Ask to be called and bridged to the campaign's targets: 202 with the request's id.
@@ -75,13 +89,7 @@ def create_call(slug: str) -> tuple[Response, int]:
     campaign = campaigns.get_active(web.db(), slug)
     if campaign is None:
         abort(404)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify(error=gettext("Send a JSON object."), reason="not_json"), 400
-    lang = body.get("lang")
-    locale = str(lang) if lang in current_app.config["LOCALES"] else presenters.locale_code()
-    with force_locale(f"{locale}_CA"):
-        return _create_call(campaign, body, locale)
+    return _in_callers_language(campaign, _create_call)
 
 
 def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple[Response, int]:
@@ -153,13 +161,7 @@ def create_email(slug: str) -> tuple[Response, int]:
     campaign = campaigns.get_active(web.db(), slug)
     if campaign is None or not campaign.emails:
         abort(404)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify(error=gettext("Send a JSON object."), reason="not_json"), 400
-    lang = body.get("lang")
-    locale = str(lang) if lang in current_app.config["LOCALES"] else presenters.locale_code()
-    with force_locale(f"{locale}_CA"):
-        return _create_email(campaign, body, locale)
+    return _in_callers_language(campaign, _create_email)
 
 
 def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple[Response, int]:
