@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -285,13 +285,4 @@ def mailto_url(letter: Letter) -> str:
         quote(letter.to_address, safe="@"),
         quote(letter.subject, safe=""),
         quote(letter.body, safe=""),
-    )
-
-
-def describe_targets(letters: Sequence[Letter], translate: Callable[[str], str]) -> str:
-    """The recipients' names joined for a sentence, e.g. "Jane Doe, John Roe"."""
-    return ", ".join(
-        campaigns.display_name(letter.item.person, translate)
-        for letter in letters
-        if letter.item.person
     )

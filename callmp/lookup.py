@@ -205,6 +205,15 @@ def choose(result: LookupResult, fed_num: int | None) -> int:
     )
 
 
+def parse_fed_num(value: object) -> int | None:
+    """A riding number from a form or JSON body: an int or a string of digits, else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
 def _is_fed_num(value: int) -> bool:
     """True for a plausible FED number: five digits starting with a province code."""
     return 10000 <= value <= 62999 and value // 1000 in PROVINCE_CODES

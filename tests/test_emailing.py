@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage as ParsedMessage
 from email.utils import parsedate_to_datetime
@@ -37,9 +37,9 @@ from callmp.models import (
     SubmissionStatus,
 )
 from callmp.models.campaigns import utcnow
+from tests.conftest import run_scheduled as conftest_run_scheduled
 from tests.smtp_peer import SmtpPeer, free_port
 
-FAR_FUTURE = datetime(2100, 1, 1)  # Huey's schedule uses naive UTC datetimes
 API = f"/api/v1/campaigns/{DEMO_SLUG}/emails"
 SUPPORTER = "camille.tremblay@example.org"
 
@@ -90,11 +90,7 @@ def events(app: Flask) -> list[ContactEvent]:
 
 def run_scheduled(app: Flask) -> int:
     """Run every job in the queue's schedule now, whatever its time; how many ran."""
-    huey = service(app).huey
-    tasks = [task for task in huey.read_schedule(FAR_FUTURE) if task.name == "send_email"]
-    for task in tasks:
-        huey.execute(task, timestamp=FAR_FUTURE)
-    return len(tasks)
+    return conftest_run_scheduled(service(app).huey, "send_email")
 
 
 def make_due(app: Flask) -> None:

@@ -34,7 +34,6 @@ from callmp.letters import (
     clean_personal_line,
     clean_subject,
     compose,
-    describe_targets,
     draft,
     fingerprint,
     letter_locale,
@@ -490,13 +489,6 @@ def test_an_edited_letter_goes_in_the_supporter_language_even_to_a_french_speake
     assert (mp.locale, minister.locale) == ("en", "en")
     assert minister.body.startswith(f"Dear {MINISTER},\n\nMy own words to Lena Metlege Diab.")
     assert minister.subject == demo.SUBJECT_EN.replace("{riding}", RIDING_NAME)
-
-
-def test_describe_targets_names_each_recipient(
-    campaign: Campaign, targets: list[ResolvedTarget]
-) -> None:
-    letters = compose(campaign, targets, JANE)
-    assert describe_targets(letters, translator("en")) == f"{MP}, {MINISTER}"
 
 
 # -- Fingerprint ----------------------------------------------------------------------

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from callmp import calling
 from callmp.models import CallRequest, CallStatus, Campaign, Channel, ContactEvent, Outcome
 from callmp.models.campaigns import utcnow
-from callmp.tasks import GIVE_UP_AFTER_S, MAX_BACKOFF_S, CallService, backoff, throttle_window
-from tests.conftest import call_service, twilio_settings
+from callmp.tasks import GIVE_UP_AFTER_S, MAX_BACKOFF_S, backoff, throttle_window
+from tests.conftest import call_service, run_scheduled, twilio_settings
 from tests.twilio_standin import (
     TwilioStandIn,
     error_reply,
@@ -31,7 +31,6 @@ from tests.twilio_standin import (
 )
 
 SUPPORTER = "+16135550142"
-FAR_FUTURE = datetime(2100, 1, 1)  # Huey's schedule uses naive UTC datetimes
 
 
 def twilio_app(make_app: Callable[..., Flask], standin: TwilioStandIn, **overrides: Any) -> Flask:
@@ -70,14 +69,6 @@ def creates(standin: TwilioStandIn) -> int:
     return len(
         [r for r in standin.requests if r.method == "POST" and r.path.endswith("Calls.json")]
     )
-
-
-def run_scheduled(service: CallService) -> int:
-    """Run every job in the queue's schedule now, whatever its time; how many ran."""
-    tasks = service.huey.read_schedule(FAR_FUTURE)
-    for task in tasks:
-        service.huey.execute(task, timestamp=FAR_FUTURE)
-    return len(tasks)
 
 
 # -- Throttle -----------------------------------------------------------------------------
@@ -159,10 +150,10 @@ def test_a_retryable_error_leaves_the_request_queued_and_retries_until_placed(
     (retry,) = service.huey.scheduled()
     assert retry.args == (call_id,)
     assert retry.eta >= before + timedelta(seconds=backoff(1))
-    assert run_scheduled(service) == 1  # second try: fails again
+    assert run_scheduled(service.huey) == 1  # second try: fails again
     assert load(app, call_id).status == CallStatus.queued
-    assert run_scheduled(service) == 1  # third try: placed
-    assert run_scheduled(service) == 0
+    assert run_scheduled(service.huey) == 1  # third try: placed
+    assert run_scheduled(service.huey) == 0
     call = load(app, call_id)
     assert call.status == CallStatus.ringing
     assert call.attempts == 3
@@ -177,7 +168,7 @@ def test_retries_stop_after_the_last_attempt_and_forget_the_number(
     call_id = new_request(app)
     standin.reply_next(server_error(), times=10)
     service.enqueue(call_id)
-    while run_scheduled(service):
+    while run_scheduled(service.huey):
         pass
     call = load(app, call_id)
     assert call.status == CallStatus.failed
@@ -200,7 +191,7 @@ def test_a_retry_after_a_timeout_finds_the_call_and_does_not_create_another(
     assert load(app, call_id).status == CallStatus.queued
     assert standin.wait_idle()
     (created_anyway,) = standin.call_sids()
-    assert run_scheduled(service) == 1
+    assert run_scheduled(service.huey) == 1
     call = load(app, call_id)
     assert call.status == CallStatus.ringing
     assert call.provider_sid == created_anyway
@@ -385,7 +376,7 @@ def test_a_retry_does_not_take_over_the_call_of_an_earlier_request_for_the_same_
     later = new_request(app)  # the same number, a minute later: within the hourly limit
     standin.reply_next(server_error())
     service.enqueue(later)
-    assert run_scheduled(service) == 1
+    assert run_scheduled(service.huey) == 1
     first, second = load(app, earlier), load(app, later)
     assert second.status == CallStatus.ringing
     assert second.provider_sid not in (None, first.provider_sid)

@@ -7,7 +7,6 @@ the real SDK against the loopback stand-in; every answer is parsed as XML.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -28,7 +27,7 @@ from callmp.models import (
     Outcome,
     ProviderEvent,
 )
-from tests.conftest import CALLER_ID, PUBLIC_URL, call_service, twilio_settings
+from tests.conftest import CALLER_ID, PUBLIC_URL, call_service, run_scheduled, twilio_settings
 from tests.twilio_standin import DEFAULT_AUTH_TOKEN as TOKEN
 from tests.twilio_standin import TwilioStandIn, slow_reply
 from tests.twiml_doc import none, one, parse, path, query, said, tags
@@ -36,7 +35,6 @@ from tests.twiml_doc import none, one, parse, path, query, said, tags
 SUPPORTER = "+16135550142"
 SPADINA_HILL = "+16139922352"
 MINISTER = "+16139963085"
-FAR_FUTURE = datetime(2100, 1, 1)  # Huey's schedule uses naive UTC datetimes
 ACCENTED = "x=l%27%C3%A9t%C3%A9%7E"  # l'été~ as a browser or Twilio percent-encodes it
 
 
@@ -461,8 +459,7 @@ def test_a_call_created_despite_a_timeout_is_followed_from_its_first_webhook(
         answer = webhook(client, f"/twilio/calls/{call.public_id}/answer", params, token=TOKEN)
         assert one(xml(answer), "Gather") is not None
         # The retry runs: the call is known now, so nothing is placed again.
-        for task in service.huey.read_schedule(FAR_FUTURE):
-            service.huey.execute(task, timestamp=FAR_FUTURE)
+        run_scheduled(service.huey)
         assert len([r for r in standin.requests if r.method == "POST"]) == 1
         done = {**params, "CallStatus": "completed"}
         status = webhook(client, f"/twilio/calls/{call.public_id}/status", done, token=TOKEN)

@@ -56,17 +56,6 @@ def _error(
     return jsonify(error=gettext(error.message, **params), reason=error.reason, **extra), status
 
 
-def _fed_num(value: object) -> int | None:
-    """``fed_num`` from JSON: an integer or a string of digits; anything else is None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
 def _in_callers_language(
     campaign: Campaign, handle: Callable[[Campaign, dict[str, Any], str], tuple[Response, int]]
 ) -> tuple[Response, int]:
@@ -96,7 +85,7 @@ def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple
     """The rest of ``create_call``, in the caller's language."""
     phone = body.get("phone")
     postal_code = body.get("postal_code")
-    fed_num = _fed_num(body.get("fed_num"))
+    fed_num = lookup.parse_fed_num(body.get("fed_num"))
     ref = body.get("ref")
     result = None
     if isinstance(postal_code, str) and postal_code.strip():

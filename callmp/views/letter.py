@@ -61,13 +61,14 @@ def _write_page(
         SelectChoice(str(c.riding.fed_num), c.riding.name(locale)) for c in choices or []
     ]
     targets = campaigns.targets_for(campaign, candidate)
+    recipients = letters.recipients(targets)
     page = render_template(
         "email/write.html",
         campaign=campaign,
         candidate=candidate,
         form=form,
-        recipients=letters.recipients(targets),
-        missing=[t for t in targets if t not in letters.recipients(targets)],
+        recipients=recipients,
+        missing=[t for t in targets if t not in recipients],
         mailto=campaign.email_mailto,
         personal_required=campaign.email_personal_line_required,
     )
@@ -123,7 +124,7 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
         return _write_page(campaign, candidate, form, 400, choices)
     form.fed_num.data = str(prepared.candidate.riding.fed_num)
     if action == "mailto" and campaign.email_mailto:
-        return _count_mailto(campaign, prepared, form)
+        return _count_mailto(campaign, prepared)
     if action != "send" or campaign.email_mailto:
         return _preview(campaign, prepared, form)
     service = mail_service()
@@ -171,7 +172,7 @@ def _preview(
     return page, status
 
 
-def _count_mailto(campaign: Campaign, prepared: Prepared, form: EmailForm) -> Response:
+def _count_mailto(campaign: Campaign, prepared: Prepared) -> Response:
     """The supporter says they sent the letters from their own mail app: count them."""
     token = request.form.get("token", "")
     if not token or len(token) > 40:
@@ -187,7 +188,6 @@ def _count_mailto(campaign: Campaign, prepared: Prepared, form: EmailForm) -> Re
     db().commit()
     flash(gettext("Thank you! Your letters are counted."), "mailto-counted")
     fed_num = prepared.candidate.riding.fed_num
-    del form
     return redirect(url_for("public.riding", slug=campaign.slug, fed_num=fed_num), code=303)
 
 

@@ -42,15 +42,6 @@ def _text(data: Mapping[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _fed_num(value: object) -> int | None:
-    """A riding number from a form or JSON: an int or a string of digits."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
 def _riding(
     raw_postal: str | None, pick: int | None, strict: bool, errors: dict[str, str]
 ) -> tuple[lookup.LookupResult | None, lookup.Candidate | None, list[lookup.Candidate]]:
@@ -106,7 +97,7 @@ def prepare(
         campaign.email_personal_line_required,
     )
     result, candidate, choices = _riding(
-        _text(data, "postal_code"), _fed_num(data.get("fed_num")), strict_pick, errors
+        _text(data, "postal_code"), lookup.parse_fed_num(data.get("fed_num")), strict_pick, errors
     )
     if errors or result is None or candidate is None:
         reason = "choose_riding" if "fed_num" in errors else "invalid"
