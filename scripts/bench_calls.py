@@ -22,11 +22,8 @@ of Python threads; the threads client costs CPU the server then lacks on a small
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +39,8 @@ from urllib.parse import urlencode
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import benchkit  # noqa: E402  (scripts/ is on the path when a script runs)
+from benchkit import free_port, http_request, stop  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
@@ -77,14 +76,6 @@ class Result:
     bad: int
 
 
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def build_database(folder: Path) -> str:
     """Migrate, import and seed a SQLite database in ``folder``; return its URL."""
     url = f"sqlite:///{folder / 'bench.sqlite3'}"
@@ -111,19 +102,6 @@ def server_env(url: str, folder: Path, standin: TwilioStandIn, port: int) -> dic
         CALLMP_CALLS_PER_SECOND="1000",
         CALLMP_CALL_MAX_PER_IP_PER_HOUR="1000000",
     )
-
-
-def http_request(
-    port: int, method: str, path: str, body: str = "", headers: dict[str, str] | None = None
-) -> tuple[int, bytes]:
-    """One request on a new connection: status and body."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request(method, path, body=body or None, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
@@ -295,25 +273,9 @@ def run_wrk(port: int, requests: list[Signed], seconds: float, clients: int) -> 
     rows = ",".join(
         "{" + ",".join(json.dumps(v) for v in (r.path, r.body, r.signature)) + "}" for r in requests
     )
-    with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder) / "webhooks.lua"
-        script.write_text(WRK_SCRIPT % rows)
-        output = subprocess.run(
-            [
-                "wrk",
-                "-t1",
-                f"-c{clients}",
-                f"-d{max(1, round(seconds))}s",
-                "-s",
-                str(script),
-                f"http://127.0.0.1:{port}",
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    line = next(ln for ln in output.splitlines() if ln.startswith("RESULT "))
-    count, duration_us, p50, p95, p99, bad = (int(v) for v in line.split()[1:])
+    count, duration_us, p50, p95, p99, bad = benchkit.run_wrk(
+        port, WRK_SCRIPT % rows, seconds, clients
+    )
     return Result(count, duration_us / 1e6, p50 / 1e6, p95 / 1e6, p99 / 1e6, bad)
 
 
@@ -335,17 +297,6 @@ def count_events(url: str) -> int:
             return int(conn.execute(select(func.count()).select_from(ContactEvent)).scalar_one())
     finally:
         engine.dispose()
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a child process we started, politely first."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def main() -> None:

@@ -31,11 +31,9 @@ threads client costs CPU the server then lacks on a small machine. Exits 1 if a 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import secrets
-import signal
 import statistics
 import subprocess
 import sys
@@ -52,6 +50,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import benchkit  # noqa: E402  (scripts/ is on the path when a script runs)
+from benchkit import free_port, stop  # noqa: E402
 from flask import Flask  # noqa: E402
 from sqlalchemy import func, select, update  # noqa: E402
 
@@ -67,7 +67,7 @@ from callmp.models import (  # noqa: E402
     MessageKind,
     Outcome,
 )
-from tests.smtp_peer import Received, SmtpPeer, free_port  # noqa: E402
+from tests.smtp_peer import Received, SmtpPeer  # noqa: E402
 
 SLUG = demo.DEMO_SLUG
 API_PATH = f"/api/v1/campaigns/{SLUG}/emails"
@@ -311,17 +311,6 @@ def wait_until(check: Callable[[], bool], timeout: float) -> bool:
     return check()
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a child process we started, politely first."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def log_problems(path: Path) -> list[str]:
     """The lines of a child's log that report a warning, an error or a traceback."""
     if not path.exists():
@@ -425,14 +414,8 @@ def queue_phase(folder: Path, url: str, letters: int, workers: int, checks: Chec
 
 def http_request(port: int, request: Request) -> tuple[int, bytes]:
     """One request on a new connection: status and body."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        headers = {"Content-Type": "application/json"} if request.body else {}
-        conn.request(request.method, request.path, body=request.body or None, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+    headers = {"Content-Type": "application/json"} if request.body else {}
+    return benchkit.http_request(port, request.method, request.path, request.body, headers)
 
 
 def run_threads(
@@ -531,27 +514,8 @@ end
 
 def run_wrk(port: int, script: str, seconds: float, clients: int) -> Result:
     """Load with wrk (a separate C process) running the Lua ``script``."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "load.lua"
-        path.write_text(script + WRK_COMMON)
-        output = subprocess.run(
-            [
-                "wrk",
-                "-t1",
-                f"-c{clients}",
-                f"-d{max(1, round(seconds))}s",
-                "--timeout",
-                "30s",
-                "-s",
-                str(path),
-                f"http://127.0.0.1:{port}",
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    line = next(ln for ln in output.splitlines() if ln.startswith("RESULT "))
-    count, duration_us, p50, p95, p99, bad, accepted, started = (int(v) for v in line.split()[1:])
+    numbers = benchkit.run_wrk(port, script + WRK_COMMON, seconds, clients, "--timeout", "30s")
+    count, duration_us, p50, p95, p99, bad, accepted, started = numbers
     return Result(
         count, duration_us / 1e6, p50 / 1e6, p95 / 1e6, p99 / 1e6, bad, accepted, started - count
     )
