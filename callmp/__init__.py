@@ -49,14 +49,32 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["callmp.calls"] = CallService.from_config(app.config, sessions, huey)
     app.extensions["callmp.mail"] = MailService.from_config(app.config, sessions, huey)
 
-    from callmp import cli, errors
-    from callmp.views import api, call, letter, public, twilio
+    from callmp import auth, cli, errors
+    from callmp.views import (
+        admin_campaigns,
+        admin_contacts,
+        admin_history,
+        admin_targets,
+        admin_users,
+        api,
+        call,
+        letter,
+        public,
+        twilio,
+    )
+    from callmp.views import auth as auth_views
 
-    app.register_blueprint(public.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(call.bp)
-    app.register_blueprint(letter.bp)
-    app.register_blueprint(twilio.bp)
+    staff = [
+        auth_views.bp,
+        admin_campaigns.bp,
+        admin_targets.bp,
+        admin_history.bp,
+        admin_contacts.bp,
+        admin_users.bp,
+    ]
+    for blueprint in [public.bp, api.bp, call.bp, letter.bp, twilio.bp, *staff]:
+        app.register_blueprint(blueprint)
+    auth.init_auth(app, staff)
     errors.register(app)
     cli.register(app)
     return app

@@ -8,7 +8,8 @@ import click
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from callmp import demo, importer, migrate
+from callmp import accounts, demo, importer, migrate
+from callmp.models import Role
 from callmp.tasks import CallService
 
 
@@ -65,6 +66,33 @@ def register(app: Flask) -> None:
         for call_id in ids:
             service.enqueue(call_id)
         click.echo(f"re-queued {len(ids)} call requests")
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option(
+        "--role",
+        type=click.Choice([role.value for role in Role]),
+        default=Role.admin.value,
+        show_default=True,
+        help="admin manages accounts; lead edits campaigns; organizer sees counts.",
+    )
+    @click.option("--name", default="", help="How the account is named in history.")
+    @click.password_option(
+        "--password",
+        envvar="CALLMP_NEW_USER_PASSWORD",
+        help="Asked for (hidden, twice) unless given here or in CALLMP_NEW_USER_PASSWORD.",
+    )
+    def create_user_command(email: str, role: str, name: str, password: str) -> None:
+        """Create a staff account, e.g. the first admin: flask create-user you@example.org"""
+        with _session() as session:
+            try:
+                user = accounts.create_user(
+                    session, email=email, password=password, role=Role(role), name=name
+                )
+            except accounts.AccountError as error:
+                raise click.UsageError(error.message % error.params) from None
+            session.commit()
+            click.echo(f"created {user.role} account {user.email} (id {user.id})")
 
     @app.cli.command("setup")
     @click.pass_context

@@ -178,6 +178,28 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLite file of the queue when QUEUE is 'sqlite'.",
     ),
     Setting("REDIS_URL", "", "Redis URL of the queue when QUEUE is 'redis'."),
+    # -- Staff accounts -----------------------------------------------------------------
+    Setting(
+        "LOGIN_RATE_LIMIT",
+        "10 per minute;50 per hour",
+        "Login attempts allowed from one address (Flask-Limiter syntax).",
+    ),
+    Setting(
+        "LOGIN_ACCOUNT_RATE_LIMIT",
+        "5 per minute;30 per hour",
+        "Login attempts allowed for one account, from anywhere.",
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        "memory://",
+        "Where rate-limit counts are kept: memory:// per process, or redis://... shared by "
+        "every worker (use it with several gunicorn workers).",
+    ),
+    Setting(
+        "STAFF_SESSION_HOURS",
+        12,
+        "A staff login lasts this long without activity before signing in again.",
+    ),
     Setting(
         "CALL_SWEEP_AFTER_S",
         120,
@@ -260,5 +282,7 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError("CALLMP_QUEUE must be 'sqlite', 'redis' or 'immediate'")
     if config["QUEUE"] == "redis" and not config["REDIS_URL"]:
         raise ConfigError("CALLMP_QUEUE=redis needs CALLMP_REDIS_URL")
+    if int(config["STAFF_SESSION_HOURS"]) <= 0:
+        raise ConfigError("CALLMP_STAFF_SESSION_HOURS must be positive")
     if not float(config["CALLS_PER_SECOND"]) > 0:
         raise ConfigError("CALLMP_CALLS_PER_SECOND must be positive")

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,16 @@ def _respond(code: int, message: str | None = None) -> tuple[Response | str, int
 
 def register(app: Flask) -> None:
     """Install the error handlers on ``app``."""
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_error: CSRFError) -> tuple[Response | str, int]:
+        return _respond(
+            400,
+            gettext(
+                "This form has expired or was sent from another site. Please go back, "
+                "reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[Response | str, int]:

@@ -28,8 +28,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from callmp import create_app, demo
+from callmp import accounts, create_app, demo
 from callmp.config import REPO_ROOT
+from callmp.models import Role, User
 from callmp.postal_index import PostalIndex, get_index
 from callmp.tasks import CallService
 from tests.smtp_peer import smtp_peer, tls_ca  # noqa: F401 - fixtures for every test file
@@ -244,6 +245,56 @@ def session(app: Flask) -> Iterator[Session]:
     """A database session on the app's database."""
     with app.extensions["callmp.sessions"]() as db_session:
         yield db_session
+
+
+#: The password of every account ``make_user`` creates.
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def staff_password_hash() -> str:
+    """One Argon2 hash for every test account (hashing costs about 0.1 s)."""
+    return accounts.hash_password(STAFF_PASSWORD)
+
+
+@pytest.fixture
+def make_user(app: Flask, staff_password_hash: str) -> Callable[..., User]:
+    """Create a staff account with ``role`` (password ``STAFF_PASSWORD``); returns it detached."""
+    made: dict[str, int] = {}
+
+    def build(role: Role | str = Role.admin, email: str | None = None, **fields: Any) -> User:
+        role = Role(role)
+        made[role] = made.get(role, 0) + 1
+        address = email or f"{role.value}{made[role]}@staff.example"
+        with app.extensions["callmp.sessions"](expire_on_commit=False) as db_session:
+            user = User(email=address, role=role, password_hash=staff_password_hash, **fields)
+            db_session.add(user)
+            db_session.commit()
+            return user
+
+    return build
+
+
+def log_in(client: FlaskClient, user: User) -> None:
+    """Make ``client`` logged in as ``user`` (as Flask-Login records it in the session).
+
+    The login form itself is tested in test_views_auth; this skips its 0.1 s hash check.
+    """
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = f"{user.id}:{user.session_token}"
+        flask_session["_fresh"] = True
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..., User]:
+    """Log ``client`` in as a new account with ``role``; returns the account."""
+
+    def login(role: Role | str = Role.admin, **fields: Any) -> User:
+        user = make_user(role, **fields)
+        log_in(client, user)
+        return user
+
+    return login
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Database models, one module per area."""
 
+from callmp.models.accounts import ROLE_RANK, AuditEntry, Role, User
 from callmp.models.calls import (
     BlockedPhone,
     CallRequest,
@@ -9,7 +10,7 @@ from callmp.models.calls import (
     Outcome,
     ProviderEvent,
 )
-from callmp.models.campaigns import Campaign, CampaignStatus, Target, TargetKind
+from callmp.models.campaigns import Campaign, CampaignStatus, ReferralCode, Target, TargetKind
 from callmp.models.emails import (
     EmailMessage,
     EmailSubmission,
@@ -17,15 +18,20 @@ from callmp.models.emails import (
     MessageStatus,
     SubmissionStatus,
 )
+from callmp.models.history import CampaignVersion, ContactCorrection
 from callmp.models.people import Office, OfficeKind, Person, Riding
 
 __all__ = [
+    "ROLE_RANK",
+    "AuditEntry",
     "BlockedPhone",
     "CallRequest",
     "CallStatus",
     "Campaign",
     "CampaignStatus",
+    "CampaignVersion",
     "Channel",
+    "ContactCorrection",
     "ContactEvent",
     "EmailMessage",
     "EmailSubmission",
@@ -36,8 +42,11 @@ __all__ = [
     "Outcome",
     "Person",
     "ProviderEvent",
+    "ReferralCode",
     "Riding",
+    "Role",
     "SubmissionStatus",
     "Target",
     "TargetKind",
+    "User",
 ]

@@ -62,6 +62,8 @@ class Campaign(Base):
     starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     goal: Mapped[int | None] = mapped_column(Integer)
+    # The languages the campaign's texts are written in ("en fr", "en" or "fr").
+    languages: Mapped[str] = mapped_column(String(10), default="en fr")
     # Click-to-call: what the voice says first, which office to ring, from which number.
     call_intro_en: Mapped[str] = mapped_column(Text, default="")
     call_intro_fr: Mapped[str] = mapped_column(Text, default="")
@@ -84,6 +86,9 @@ class Campaign(Base):
 
     targets: Mapped[list[Target]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan", order_by="Target.position"
+    )
+    referral_codes: Mapped[list[ReferralCode]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="ReferralCode.code"
     )
 
     def text(self, field: str, locale: str) -> str:
@@ -123,10 +128,32 @@ class Target(Base):
     )
     role_en: Mapped[str] = mapped_column(String(200), default="")
     role_fr: Mapped[str] = mapped_column(String(200), default="")
+    # Own-MP targets only: reach the MP only when their party and province are listed
+    # (space-separated; empty means any), else (or when the seat is vacant) the fallback.
+    parties: Mapped[str] = mapped_column(String(300), default="")
+    provinces: Mapped[str] = mapped_column(String(100), default="")
+    fallback_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
 
     campaign: Mapped[Campaign] = relationship(back_populates="targets")
-    person: Mapped[Person | None] = relationship()
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
+    fallback_person: Mapped[Person | None] = relationship(foreign_keys=[fallback_person_id])
 
     def role(self, locale: str) -> str:
         """How the supporter is told who this is, e.g. "the Minister of Immigration"."""
         return (self.role_fr if locale == "fr" else self.role_en) or self.role_en
+
+
+class ReferralCode(Base):
+    """A named share link (``?ref=code``) so organizers can see which partner brought whom."""
+
+    __tablename__ = "referral_codes"
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200), default="")
+
+    campaign: Mapped[Campaign] = relationship(back_populates="referral_codes")

@@ -122,6 +122,9 @@ class Office(Base):
     toll_free: Mapped[str] = mapped_column(String(20), default="")
     fax: Mapped[str] = mapped_column(String(20), default="")
     time_zone: Mapped[str] = mapped_column(String(40), default="America/Toronto")
+    # Opening hours as written by a lead, e.g. "Mon-Thu 09:00-17:00; Fri 09:00-12:00";
+    # empty means the usual weekday 9 to 5 (see callmp.hours).
+    hours: Mapped[str] = mapped_column(String(200), default="")
     source: Mapped[str] = mapped_column(String(80), default="")
     as_of: Mapped[date | None]
     issues: Mapped[str] = mapped_column(String(500), default="")

@@ -1,0 +1,80 @@
+"""Staff accounts (admins, campaign leads, organizers) and the audit log of their changes."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callmp.db import Base, UtcDateTime
+from callmp.models.campaigns import utcnow
+
+
+class Role(enum.StrEnum):
+    """What a staff member may do; each role can do everything the ones before it can."""
+
+    organizer = "organizer"  # sees counts
+    lead = "lead"  # also edits campaigns, targets, scripts and contact data
+    admin = "admin"  # also manages people's accounts
+
+
+ROLE_RANK = {Role.organizer: 1, Role.lead: 2, Role.admin: 3}
+
+
+def new_session_token() -> str:
+    """A random token tying login sessions to the current password."""
+    return secrets.token_urlsafe(24)
+
+
+class User(Base):
+    """A staff account. Supporters never have one."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    name: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, validate_strings=True)
+    )
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Part of every login session's id: a new password draws a new token, which ends
+    # every session opened with the old one, on every device.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    def can(self, role: Role) -> bool:
+        """True when this account's role includes ``role``."""
+        return self.active and ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+    @property
+    def label(self) -> str:
+        """How the account is named in history and the audit log."""
+        return self.name or self.email
+
+
+class AuditEntry(Base):
+    """One change made by a staff member: who, when, what kind, to what, in a sentence."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # Kept as written at the time, so the entry still reads right if the account goes.
+    user_label: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(40), index=True)  # e.g. "campaign.publish"
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    summary: Mapped[str] = mapped_column(Text, default="")

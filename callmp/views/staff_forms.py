@@ -1,0 +1,63 @@
+"""WTForms classes for staff logins and accounts."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+
+from callmp.models import Role
+
+ROLE_CHOICES = [
+    (Role.organizer.value, lazy_gettext("Organizer: sees counts")),
+    (Role.lead.value, lazy_gettext("Campaign lead: also edits campaigns and contact data")),
+    (Role.admin.value, lazy_gettext("Admin: also manages accounts")),
+]
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    """Email and password."""
+
+    email = EmailField(
+        lazy_gettext("Email"), render_kw={"autocomplete": "username", "maxlength": "254"}
+    )
+    password = PasswordField(
+        lazy_gettext("Password"), render_kw={"autocomplete": "current-password"}
+    )
+
+
+class PasswordForm(FlaskForm):  # type: ignore[misc]
+    """An account holder's own password change."""
+
+    current = PasswordField(
+        lazy_gettext("Current password"), render_kw={"autocomplete": "current-password"}
+    )
+    new = PasswordField(lazy_gettext("New password"), render_kw={"autocomplete": "new-password"})
+
+
+class NewUserForm(FlaskForm):  # type: ignore[misc]
+    """An admin adds an account."""
+
+    email = EmailField(lazy_gettext("Email"), render_kw={"maxlength": "254"})
+    name = StringField(lazy_gettext("Name"), render_kw={"maxlength": "100"})
+    role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES, default=Role.organizer.value)
+    password = PasswordField(
+        lazy_gettext("First password (they can change it)"),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class EditUserForm(FlaskForm):  # type: ignore[misc]
+    """An admin changes an account's name, role or standing, or sets a new password."""
+
+    name = StringField(lazy_gettext("Name"), render_kw={"maxlength": "100"})
+    role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES)
+    active = BooleanField(lazy_gettext("Active (can log in)"))
+    password = PasswordField(
+        lazy_gettext("New password (leave empty to keep it)"),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ButtonForm(FlaskForm):  # type: ignore[misc]
+    """A form with nothing but its CSRF token, for buttons such as "Log out"."""
