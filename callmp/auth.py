@@ -123,12 +123,13 @@ def role_name(role: Role | str) -> str:
 def init_auth(app: Flask, staff_blueprints: list[Any]) -> None:
     """Logins, CSRF on every staff form, no caching, and the login rate limits."""
     app.context_processor(lambda: {"current_staff": current_staff, "role_name": role_name})
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
-    app.config.setdefault(
-        "PERMANENT_SESSION_LIFETIME", timedelta(hours=int(app.config["STAFF_SESSION_HOURS"]))
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=app.config["SESSION_COOKIE_SECURE"],
+        # Only staff sessions are permanent; a supporter's lasts as long as the browser.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=int(app.config["STAFF_SESSION_HOURS"])),
     )
     # Supporters' forms check their own tokens (so a failure re-shows what they wrote);
     # staff blueprints check every POST before the view runs.

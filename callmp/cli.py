@@ -77,14 +77,22 @@ def register(app: Flask) -> None:
         help="admin manages accounts; lead edits campaigns; organizer sees counts.",
     )
     @click.option("--name", default="", help="How the account is named in history.")
+    @click.option(
+        "--if-missing", is_flag=True, help="Do nothing (and succeed) when the account exists."
+    )
     @click.password_option(
         "--password",
         envvar="CALLMP_NEW_USER_PASSWORD",
         help="Asked for (hidden, twice) unless given here or in CALLMP_NEW_USER_PASSWORD.",
     )
-    def create_user_command(email: str, role: str, name: str, password: str) -> None:
+    def create_user_command(
+        email: str, role: str, name: str, if_missing: bool, password: str
+    ) -> None:
         """Create a staff account, e.g. the first admin: flask create-user you@example.org"""
         with _session() as session:
+            if if_missing and accounts.find(session, email) is not None:
+                click.echo(f"account {email.strip().lower()} exists")
+                return
             try:
                 user = accounts.create_user(
                     session, email=email, password=password, role=Role(role), name=name

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 
 from callmp.models import Role
 
 ROLE_CHOICES = [
-    (Role.organizer.value, lazy_gettext("Organizer: sees counts")),
-    (Role.lead.value, lazy_gettext("Campaign lead: also edits campaigns and contact data")),
-    (Role.admin.value, lazy_gettext("Admin: also manages accounts")),
+    SelectChoice(Role.organizer.value, lazy_gettext("Organizer: sees counts")),
+    SelectChoice(
+        Role.lead.value, lazy_gettext("Campaign lead: also edits campaigns and contact data")
+    ),
+    SelectChoice(Role.admin.value, lazy_gettext("Admin: also manages accounts")),
 ]
 
 
