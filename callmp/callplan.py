@@ -91,7 +91,9 @@ def plan_for(
             legs: list[Leg] = []
         else:
             role = item.target.role(locale)
-            if item.own_mp and not role:
+            if item.fallback:
+                label = campaigns.fallback_label(item, translate)
+            elif item.own_mp and not role:
                 label = translate(_YOUR_MP) % {"name": item.person.full_name}
             else:
                 label = translate(_WITH_ROLE) % {"name": item.person.full_name, "role": role}

@@ -129,7 +129,8 @@ class Target(Base):
     role_en: Mapped[str] = mapped_column(String(200), default="")
     role_fr: Mapped[str] = mapped_column(String(200), default="")
     # Own-MP targets only: reach the MP only when their party and province are listed
-    # (space-separated; empty means any), else (or when the seat is vacant) the fallback.
+    # (parties separated by "|" as a name can hold a space, provinces by spaces; empty means
+    # any), else (or when the seat is vacant) the fallback.
     parties: Mapped[str] = mapped_column(String(300), default="")
     provinces: Mapped[str] = mapped_column(String(100), default="")
     fallback_person_id: Mapped[int | None] = mapped_column(
