@@ -283,7 +283,7 @@ def dialled(
     leg = stop.legs[office]
     # The call to the office started ``duration`` seconds ago; its hours then are what count.
     started = (now or ctx.clock()) - timedelta(seconds=duration or 0)
-    office_open = open_state(leg.time_zone, started).open
+    office_open = open_state(leg.time_zone, started, leg.hours).open
     outcome = outcome_of(dial_status, duration, ctx.settings.connected_after_s, office_open)
     _record(
         session, call, stop, stop.legs[office], outcome, duration, f"b:{call.id}:{step}:{office}"

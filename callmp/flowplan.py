@@ -40,6 +40,7 @@ class FlowLeg:
     number: str
     send_digits: str | None
     time_zone: str = "America/Toronto"  # where the office is, for its opening hours
+    hours: str = ""  # the office's own hours (``Office.hours``; empty: weekdays 9 to 5)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,13 @@ def build(session: Session, call: CallRequest, translate: Translate) -> FlowPlan
             label=stop.label,
             values=dict(stop.values),
             legs=tuple(
-                FlowLeg(leg.office.id, leg.number, leg.send_digits, leg.office.time_zone)
+                FlowLeg(
+                    leg.office.id,
+                    leg.number,
+                    leg.send_digits,
+                    leg.office.time_zone,
+                    leg.office.hours,
+                )
                 for leg in stop.legs
             ),
         )

@@ -14,27 +14,37 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-WEEKDAYS = frozenset(range(5))
+from callmp.weekly_hours import (
+    DEFAULT_HOURS,
+    DEFAULT_WEEK,
+    WEEKDAYS,
+    Hours,
+    HoursError,
+    WeeklyHours,
+    canonical_hours,
+    format_hours,
+    parse_hours,
+    stored_hours,
+)
 
-
-@dataclass(frozen=True)
-class Hours:
-    """When an office answers: on ``days`` (0 = Monday) from ``opens`` until ``closes``."""
-
-    days: frozenset[int] = WEEKDAYS
-    opens: time = time(9, 0)
-    closes: time = time(17, 0)
-
-    def __post_init__(self) -> None:
-        if not self.days or not self.days <= frozenset(range(7)):
-            raise ValueError("days must be a non-empty set of weekdays 0 (Monday) to 6 (Sunday)")
-        if self.opens.tzinfo is not None or self.closes.tzinfo is not None:
-            raise ValueError("opening hours are wall-clock times without a time zone")
-        if not self.opens < self.closes:
-            raise ValueError("an office must open before it closes on the same day")
-
-
-DEFAULT_HOURS = Hours()
+__all__ = [
+    "DEFAULT_HOURS",
+    "DEFAULT_WEEK",
+    "WEEKDAYS",
+    "Hours",
+    "HoursError",
+    "OfficeLike",
+    "OfficePolicy",
+    "OpenState",
+    "WeeklyHours",
+    "canonical_hours",
+    "format_hours",
+    "open_state",
+    "order_offices",
+    "parse_hours",
+    "stored_hours",
+    "zone",
+]
 
 
 @dataclass(frozen=True)
@@ -61,23 +71,38 @@ def _at(day: datetime, wall: time, tz: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
 
 
-def open_state(time_zone: str, now: datetime, hours: Hours = DEFAULT_HOURS) -> OpenState:
-    """Whether an office in ``time_zone`` keeping ``hours`` is open at the aware moment ``now``."""
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware")
-    tz = zone(time_zone)
-    local = now.astimezone(tz)
-    wall = local.time()
-    if local.weekday() in hours.days and hours.opens <= wall < hours.closes:
-        return OpenState(open=True, local=local, next_open=None)
+def _next_open(local: datetime, hours: Hours, tz: ZoneInfo) -> datetime:
+    """When a span of ``hours`` next opens after ``local``."""
     for ahead in range(8):
         day = local + timedelta(days=ahead)
         if day.weekday() not in hours.days:
             continue
         opening = _at(day, hours.opens, tz)
         if opening > local:
-            return OpenState(open=False, local=local, next_open=opening)
+            return opening
     raise AssertionError("an office with opening days opens within a week")  # pragma: no cover
+
+
+def open_state(
+    time_zone: str, now: datetime, hours: Hours | WeeklyHours | str | None = DEFAULT_HOURS
+) -> OpenState:
+    """Whether an office in ``time_zone`` keeping ``hours`` is open at the aware moment ``now``.
+
+    ``hours`` may be an ``Office.hours`` text, read with ``stored_hours`` (None: the default).
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    tz = zone(time_zone)
+    local = now.astimezone(tz)
+    wall = local.time()
+    if hours is None or isinstance(hours, str):
+        hours = stored_hours(hours or "")
+    spans = hours.spans if isinstance(hours, WeeklyHours) else (hours,)
+    if any(local.weekday() in s.days and s.opens <= wall < s.closes for s in spans):
+        return OpenState(open=True, local=local, next_open=None)
+    return OpenState(
+        open=False, local=local, next_open=min(_next_open(local, s, tz) for s in spans)
+    )
 
 
 class OfficePolicy(enum.StrEnum):
@@ -106,6 +131,9 @@ class OfficeLike(Protocol):
     @property
     def time_zone(self) -> str: ...
 
+    @property
+    def hours(self) -> str: ...
+
 
 O = TypeVar("O", bound=OfficeLike)  # noqa: E741
 
@@ -124,9 +152,15 @@ def _sorted(offices: Sequence[O], rank: dict[str, int]) -> list[O]:
 
 
 def order_offices(
-    offices: Sequence[O], policy: OfficePolicy, now: datetime, hours: Hours = DEFAULT_HOURS
+    offices: Sequence[O],
+    policy: OfficePolicy,
+    now: datetime,
+    hours: Hours | WeeklyHours | None = None,
 ) -> list[O]:
-    """The offices with a phone number, in the order to try them under ``policy`` at ``now``."""
+    """The offices with a phone number, in the order to try them under ``policy`` at ``now``.
+
+    Each office keeps its own hours (``office.hours``) unless ``hours`` overrides them all.
+    """
     policy = OfficePolicy(policy)
     callable_offices = [office for office in offices if office.phone]
     if policy == OfficePolicy.constituency:
@@ -134,5 +168,8 @@ def order_offices(
     in_order = _sorted(callable_offices, _HILL_RANK)
     if policy == OfficePolicy.hill:
         return in_order
-    is_open = {id(office): open_state(office.time_zone, now, hours).open for office in in_order}
+    is_open = {
+        id(office): open_state(office.time_zone, now, office.hours if hours is None else hours).open
+        for office in in_order
+    }
     return [o for o in in_order if is_open[id(o)]] + [o for o in in_order if not is_open[id(o)]]

@@ -303,6 +303,7 @@ class FakeOffice:
     is_main: bool = False
     phone: str = "+16135550100"
     time_zone: str = TORONTO
+    hours: str = ""
 
 
 HILL = FakeOffice("hill", "hill")
@@ -435,3 +436,160 @@ def test_order_offices_works_with_the_office_model() -> None:
 
 def test_zone_helper_returns_the_zone() -> None:
     assert hours.zone(ST_JOHNS) == ZoneInfo(ST_JOHNS)
+
+
+# --- parse_hours / format_hours --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        pytest.param(
+            "Mon-Thu 09:00-17:00; Fri 09:00-12:00", "Mon-Thu 09:00-17:00; Fri 09:00-12:00"
+        ),
+        pytest.param("mon-fri 9:00-17:00", "Mon-Fri 09:00-17:00", id="lower-case-short-hour"),
+        pytest.param("MON, WED, FRI 9h-17h", "Mon 09:00-17:00; Wed 09:00-17:00; Fri 09:00-17:00"),
+        pytest.param("lun-jeu 9 h 30 - 16 h 30", "Mon-Thu 09:30-16:30", id="french-h"),
+        pytest.param("Lundi à vendredi 8h30 à 12h", "Mon-Fri 08:30-12:00", id="french-words"),
+        pytest.param("mer., ven. 10:00–14:00", "Wed 10:00-14:00; Fri 10:00-14:00", id="fr-dots"),
+        pytest.param("Tues-Thurs 09:00-12:00, 13:00-17:00", "Tue-Thu 09:00-12:00, 13:00-17:00"),
+        pytest.param("Sat-Mon 10:00-14:00", "Mon 10:00-14:00; Sat-Sun 10:00-14:00", id="wraps"),
+        pytest.param("Mon-Fri 09:00-17:00;\n", "Mon-Fri 09:00-17:00", id="trailing-separator"),
+        pytest.param("dim 12:00-13:00", "Sun 12:00-13:00", id="dimanche"),
+    ],
+)
+def test_parse_hours_reads_english_and_french(text: str, canonical: str) -> None:
+    assert hours.canonical_hours(hours.parse_hours(text)) == canonical
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n;\n"])
+def test_parse_hours_empty_text_is_weekdays_nine_to_five(text: str) -> None:
+    week = hours.parse_hours(text)
+    assert week == hours.DEFAULT_WEEK
+    assert [week.day(d) for d in range(7)] == [[(time(9), time(17))]] * 5 + [[], []]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "param"),
+    [
+        pytest.param("Mon 9-17", "time", "9", id="bare-hour"),
+        pytest.param("Xyz 09:00-17:00", "day", "Xyz", id="unknown-day"),
+        pytest.param("Mo 09:00-17:00", "day", "Mo", id="too-short"),
+        pytest.param("Mon 17:00-09:00", "backwards", "17:00-09:00", id="backwards"),
+        pytest.param("Mon 25:00-26:00", "time", "25:00", id="hour-25"),
+        pytest.param("Mon 09:61-17:00", "time", "09:61", id="minute-61"),
+        pytest.param("09:00-17:00", "no_days", "09:00-17:00", id="no-days"),
+        pytest.param("Mon", "no_times", "Mon", id="no-times"),
+        pytest.param("Mon 09:00", "span", "09:00", id="one-time"),
+        pytest.param("Mon 9am-5pm", "time", "9am", id="am-pm"),
+    ],
+)
+def test_parse_hours_refuses_with_a_message_and_params(text: str, reason: str, param: str) -> None:
+    with pytest.raises(hours.HoursError) as caught:
+        hours.parse_hours(text)
+    error = caught.value
+    assert isinstance(error, ValueError)
+    assert error.reason == reason
+    assert param in error.params.values()
+    assert "%(" in error.message  # untranslated msgid, filled by the view
+    assert param in str(error)
+
+
+def test_parse_hours_refuses_a_day_open_twice_at_once() -> None:
+    with pytest.raises(hours.HoursError) as caught:
+        hours.parse_hours("Mon-Fri 09:00-17:00; Fri 09:00-12:00")
+    assert caught.value.reason == "overlap"
+    assert caught.value.params["day"] == "Friday"
+
+
+def test_stored_hours_falls_back_to_the_default_for_unreadable_text() -> None:
+    assert hours.stored_hours("whenever we feel like it") == hours.DEFAULT_WEEK
+    assert hours.stored_hours("Sat 10:00-12:00").day(5) == [(time(10), time(12))]
+
+
+def test_format_hours_in_english_and_french() -> None:
+    week = hours.parse_hours("Mon-Thu 09:00-17:00; Fri 09:00-12:30")
+    english = hours.format_hours(week, "en").replace("\u202f", " ")  # CLDR's narrow space
+    assert english == "Mon–Thu 9:00 AM–5:00 PM; Fri 9:00 AM–12:30 PM"
+    assert hours.format_hours(week, "fr") == "lun.–jeu. 09:00–17:00; ven. 09:00–12:30"
+    assert hours.format_hours(hours.DEFAULT_HOURS, "fr") == "lun.–ven. 09:00–17:00"
+
+
+# --- open_state and order_offices with each office's own hours -------------------------------
+
+FRIDAY_MORNINGS = "Mon-Thu 09:00-17:00; Fri 09:00-12:00"
+
+
+@pytest.mark.parametrize(
+    ("now", "is_open"),
+    [
+        pytest.param(at(TORONTO, 2026, 1, 15, 16, 0), True, id="thursday-afternoon"),
+        pytest.param(at(TORONTO, 2026, 1, 16, 11, 59), True, id="friday-morning"),
+        pytest.param(at(TORONTO, 2026, 1, 16, 12, 0), False, id="friday-noon"),
+        pytest.param(at(TORONTO, 2026, 1, 16, 15, 0), False, id="friday-afternoon"),
+    ],
+)
+def test_open_state_with_an_office_closed_friday_afternoons(now: datetime, is_open: bool) -> None:
+    assert open_state(TORONTO, now, FRIDAY_MORNINGS).open is is_open
+
+
+def test_open_state_friday_afternoon_next_opens_monday() -> None:
+    state = open_state(TORONTO, at(TORONTO, 2026, 1, 16, 15, 0), FRIDAY_MORNINGS)
+    assert state.next_open == at(TORONTO, 2026, 1, 19, 9, 0)
+
+
+def test_open_state_between_two_spans_next_opens_after_lunch() -> None:
+    state = open_state(
+        TORONTO, at(TORONTO, 2026, 1, 14, 12, 30), "Mon-Fri 09:00-12:00, 13:00-17:00"
+    )
+    assert not state.open
+    assert state.next_open == at(TORONTO, 2026, 1, 14, 13, 0)
+
+
+def test_open_state_custom_hours_in_regina_keep_utc_minus_six_in_summer() -> None:
+    saturday = "Sat 10:00-14:00"
+    assert open_state(REGINA, utc(2026, 7, 18, 16, 0), saturday).open  # 10:00 CST
+    assert not open_state(REGINA, utc(2026, 7, 18, 15, 59), saturday).open
+    assert not open_state(REGINA, utc(2026, 7, 17, 16, 0), saturday).open  # a Friday
+
+
+def test_open_state_custom_hours_in_st_johns_open_on_the_half_hour_in_utc() -> None:
+    late = "lun-ven 10h-19h"
+    assert not open_state(ST_JOHNS, utc(2026, 1, 14, 13, 29), late).open  # 09:59 NST
+    assert open_state(ST_JOHNS, utc(2026, 1, 14, 13, 30), late).open
+    assert open_state(ST_JOHNS, utc(2026, 1, 14, 22, 29), late).open  # 18:59 NST
+    state = open_state(ST_JOHNS, utc(2026, 1, 14, 22, 30), late)
+    assert not state.open
+    assert state.next_open == utc(2026, 1, 15, 13, 30)
+
+
+def test_open_state_unreadable_stored_hours_count_as_the_default() -> None:
+    assert open_state(TORONTO, at(TORONTO, 2026, 1, 14, 10, 0), "sometimes").open
+    assert not open_state(TORONTO, at(TORONTO, 2026, 1, 17, 10, 0), "sometimes").open
+
+
+def test_order_offices_uses_each_offices_own_hours() -> None:
+    friday_afternoon = at(TORONTO, 2026, 1, 16, 14, 0)  # Vancouver 11:00
+    hill = FakeOffice("hill", "hill", hours=FRIDAY_MORNINGS)
+    riding = FakeOffice("riding", "constituency", 1, True, "+16045550101", VANCOUVER)
+    assert names(order_offices([hill, riding], OfficePolicy.open_first, friday_afternoon)) == [
+        "riding",
+        "hill",
+    ]
+    usual_hill = FakeOffice("hill", "hill")
+    assert names(
+        order_offices([usual_hill, riding], OfficePolicy.open_first, friday_afternoon)
+    ) == [
+        "hill",
+        "riding",
+    ]
+
+
+def test_order_offices_an_evening_office_comes_first_in_the_evening() -> None:
+    evening_riding = FakeOffice("riding", "constituency", 1, True, hours="Mon-Fri 17:00-21:00")
+    ordered = order_offices([HILL, evening_riding], OfficePolicy.open_first, OTTAWA_EVENING)
+    assert names(ordered) == ["riding", "hill"]
+    assert names(order_offices([HILL, evening_riding], OfficePolicy.hill, OTTAWA_EVENING)) == [
+        "hill",
+        "riding",
+    ]
