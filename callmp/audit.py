@@ -2,10 +2,44 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from callmp.i18n import N_
 from callmp.models import AuditEntry, Campaign, User
+
+#: Human names of the actions (msgids, translated by the view); others show as written.
+ACTION_LABELS: dict[str, str] = {
+    "campaign.create": N_("Campaign created"),
+    "campaign.update": N_("Campaign edited"),
+    "campaign.restore": N_("Campaign version restored"),
+    "campaign.publish": N_("Campaign published"),
+    "campaign.unpublish": N_("Campaign unpublished"),
+    "campaign.archive": N_("Campaign archived"),
+    "campaign.status": N_("Campaign status changed"),
+    "contact.correct": N_("Contact data corrected"),
+    "contact.undo": N_("Contact correction undone"),
+    "person.create": N_("Person added"),
+    "person.update": N_("Person edited"),
+    "user.create": N_("Account created"),
+    "user.update": N_("Account changed"),
+    "user.password": N_("Password changed"),
+}
+
+#: The groups of actions the log can be filtered by (the part before the dot).
+ACTION_GROUPS: dict[str, str] = {
+    "campaign": N_("Campaigns"),
+    "contact": N_("Contact data"),
+    "person": N_("People"),
+    "user": N_("Accounts"),
+}
+
+
+def action_label(action: str) -> str:
+    """The msgid naming ``action`` (the action itself when it has no name yet)."""
+    return ACTION_LABELS.get(action, action)
 
 
 def record(
@@ -42,12 +76,60 @@ def record(
 
 
 def entries(
-    session: Session, *, campaign_id: int | None = None, limit: int = 200, before: int | None = None
+    session: Session,
+    *,
+    campaign_id: int | None = None,
+    limit: int = 200,
+    before: int | None = None,
+    action: str | None = None,
 ) -> list[AuditEntry]:
-    """The newest entries first (of one campaign if given), ``limit`` at a time."""
+    """The newest entries first (of one campaign, of one action group if given).
+
+    ``action`` matches itself and what starts with it and a dot: ``campaign`` finds
+    ``campaign.publish``. ``before`` is an entry id: only older entries are listed.
+    """
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if campaign_id is not None:
         query = query.where(AuditEntry.campaign_id == campaign_id)
     if before is not None:
         query = query.where(AuditEntry.id < before)
+    if action:
+        query = query.where(
+            or_(
+                AuditEntry.action == action,
+                AuditEntry.action.startswith(f"{action}.", autoescape=True),
+            )
+        )
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the log, the campaigns it names, and where the next page starts."""
+
+    entries: list[AuditEntry]
+    campaign_titles: dict[int, str]
+    next_before: int | None  # pass as ``before`` for the next page; None on the last one
+    campaigns: list[tuple[int, str]]  # every campaign, for the filter
+
+
+def page(
+    session: Session,
+    *,
+    campaign_id: int | None = None,
+    action: str | None = None,
+    before: int | None = None,
+    size: int = 50,
+) -> AuditPage:
+    """A page of ``size`` entries, newest first, with what the log page shows beside them."""
+    found = entries(session, campaign_id=campaign_id, action=action, before=before, limit=size + 1)
+    shown = found[:size]
+    campaigns = [
+        (row.id, row.title_en or row.slug)
+        for row in session.execute(
+            select(Campaign.id, Campaign.title_en, Campaign.slug).order_by(Campaign.title_en)
+        )
+    ]
+    titles = dict(campaigns)
+    next_before = shown[-1].id if len(found) > size else None
+    return AuditPage(shown, titles, next_before, campaigns)

@@ -9,13 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from callmp import audit
-from callmp.models import Campaign, CampaignVersion, User
+from callmp.i18n import N_, InputError
+from callmp.models import (
+    Campaign,
+    CampaignVersion,
+    ContactEvent,
+    EmailMessage,
+    Person,
+    ReferralCode,
+    Target,
+    TargetKind,
+    User,
+)
 
 #: Campaign columns kept in a version, in the order differences are listed.
 CAMPAIGN_FIELDS = (
@@ -168,3 +180,144 @@ def saving(session: Session, campaign: Campaign, actor: User | None) -> Iterator
     ensure_baseline(session, campaign, None)
     yield
     record_version(session, campaign, actor)
+
+
+def find_version(session: Session, campaign_id: int, number: int) -> CampaignVersion | None:
+    """Version ``number`` of a campaign, if there is one."""
+    query = select(CampaignVersion).where(
+        CampaignVersion.campaign_id == campaign_id, CampaignVersion.number == number
+    )
+    return session.scalars(query).first()
+
+
+class VersionNotFound(LookupError):
+    """The campaign has no version with that number."""
+
+
+class RestoreRefused(InputError):
+    """A version that can't be restored as it is; ``message`` says why, for the lead."""
+
+
+_DATETIME_FIELDS = {"starts_at", "ends_at"}
+
+
+def _column_value(name: str, value: Any) -> Any:
+    """A snapshot value turned back into what the column holds."""
+    if name in _DATETIME_FIELDS and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
+def _has_contacts(session: Session, target: Target) -> bool:
+    """True when counted calls, emails or letters point at ``target``."""
+    events = exists().where(ContactEvent.target_id == target.id)
+    letters = exists().where(EmailMessage.target_id == target.id)
+    return bool(session.scalar(select(events | letters)))
+
+
+def _check_restorable(session: Session, campaign: Campaign, data: dict[str, Any], n: int) -> None:
+    """Refuse a version whose slug is taken or whose targets name people who are gone."""
+    slug = data.get("slug", campaign.slug)
+    taken = select(Campaign.id).where(Campaign.slug == slug, Campaign.id != campaign.id)
+    if session.scalars(taken).first() is not None:
+        raise RestoreRefused(
+            "slug_taken",
+            N_("Version %(number)s uses the address %(slug)s, which another campaign has now."),
+            {"number": str(n), "slug": str(slug)},
+        )
+    for position, target in enumerate(data.get("targets", []), start=1):
+        for key in ("person_id", "fallback_person_id"):
+            person_id = target.get(key)
+            if person_id is not None and session.get(Person, person_id) is None:
+                raise RestoreRefused(
+                    "person_gone",
+                    N_(
+                        "Target %(position)s of version %(number)s is a person who is no "
+                        "longer in the contact data, so this version can't be restored."
+                    ),
+                    {"position": str(position), "number": str(n)},
+                )
+
+
+def _restore_targets(session: Session, campaign: Campaign, wanted: list[dict[str, Any]]) -> None:
+    """Make the campaign's targets match ``wanted``, in order, keeping rows events point at.
+
+    Counted calls and letters refer to target rows (deleting one would detach them), so
+    existing rows are reused: first the row for the same person, then any other row
+    (those with contacts first); only rows left over without contacts are deleted.
+    """
+    rows = sorted(campaign.targets, key=lambda t: t.position)
+    chosen: list[Target | None] = []
+    for data in wanted:
+        same = next(
+            (t for t in rows if t.kind == data["kind"] and t.person_id == data["person_id"]), None
+        )
+        if same is not None:
+            rows.remove(same)
+        chosen.append(same)
+    rows.sort(key=lambda t: (not _has_contacts(session, t), t.position))
+    for index, target in enumerate(chosen):
+        if target is None and rows:
+            chosen[index] = rows.pop(0)
+    for extra in rows:
+        if _has_contacts(session, extra):
+            raise RestoreRefused(
+                "target_has_contacts",
+                N_(
+                    "The campaign's target %(position)s has counted calls or emails, and "
+                    "this version has no place for it, so it can't be restored."
+                ),
+                {"position": str(extra.position)},
+            )
+        campaign.targets.remove(extra)
+    # Positions are unique per campaign: park kept rows out of the way before renumbering.
+    for index, target in enumerate(chosen):
+        if target is not None:
+            target.position = -1 - index
+    session.flush()
+    for position, (target, data) in enumerate(zip(chosen, wanted, strict=True), start=1):
+        if target is None:
+            target = Target(kind=TargetKind(data["kind"]))
+            campaign.targets.append(target)
+        target.position = position
+        for name in TARGET_FIELDS:
+            if name in data:
+                value = data[name]
+                setattr(target, name, TargetKind(value) if name == "kind" else value)
+    session.flush()
+
+
+def _restore_referral_codes(campaign: Campaign, wanted: list[dict[str, Any]]) -> None:
+    """Make the campaign's referral codes match ``wanted`` (codes are matched by name)."""
+    labels = {item["code"]: item.get("label", "") for item in wanted}
+    for ref in list(campaign.referral_codes):
+        if ref.code in labels:
+            ref.label = labels.pop(ref.code)
+        else:
+            campaign.referral_codes.remove(ref)
+    for code, label in labels.items():
+        campaign.referral_codes.append(ReferralCode(code=code, label=label))
+
+
+def restore(
+    session: Session, campaign: Campaign, number: int, actor: User | None
+) -> CampaignVersion | None:
+    """Bring back version ``number`` (fields, targets, referral codes; not the status).
+
+    The result is kept as a new version ("restored version n"); None when the campaign
+    already matched it. Raises VersionNotFound or RestoreRefused.
+    """
+    version = find_version(session, campaign.id, number)
+    if version is None:
+        raise VersionNotFound(number)
+    data = version.snapshot
+    _check_restorable(session, campaign, data, number)
+    ensure_baseline(session, campaign, None)
+    for name in CAMPAIGN_FIELDS:
+        if name in data:
+            setattr(campaign, name, _column_value(name, data[name]))
+    _restore_targets(session, campaign, list(data.get("targets", [])))
+    session.flush()
+    _restore_referral_codes(campaign, list(data.get("referral_codes", [])))
+    session.flush()
+    return record_version(session, campaign, actor, restored_from=number)
