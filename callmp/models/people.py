@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -19,6 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callmp.db import Base
+
+if TYPE_CHECKING:
+    from callmp.models.history import ContactCorrection
 
 
 class Riding(Base):
@@ -88,6 +92,17 @@ class Person(Base):
             Office.position,
         ),
     )
+    # Active corrections of the email (office corrections hang on their office).
+    email_corrections: Mapped[list[ContactCorrection]] = relationship(
+        primaryjoin="and_(ContactCorrection.person_id == Person.id, "
+        "ContactCorrection.office_id.is_(None), ContactCorrection.active)",
+        viewonly=True,
+        order_by="ContactCorrection.id",
+    )
+
+    def correction(self, field: str) -> ContactCorrection | None:
+        """The active correction of ``field`` ("email"), if a lead made one."""
+        return next((c for c in self.email_corrections if c.field == field), None)
 
 
 class OfficeKind(enum.StrEnum):
@@ -130,6 +145,16 @@ class Office(Base):
     issues: Mapped[str] = mapped_column(String(500), default="")
 
     person: Mapped[Person] = relationship(back_populates="offices")
+    # Active corrections of this office's phone or hours (see callmp.corrections).
+    corrections: Mapped[list[ContactCorrection]] = relationship(
+        primaryjoin="and_(ContactCorrection.office_id == Office.id, ContactCorrection.active)",
+        viewonly=True,
+        order_by="ContactCorrection.id",
+    )
+
+    def correction(self, field: str) -> ContactCorrection | None:
+        """The active correction of ``field`` ("phone" or "hours"), if a lead made one."""
+        return next((c for c in self.corrections if c.field == field), None)
 
     def label(self, locale: str) -> str:
         """The office's label in ``locale``."""
