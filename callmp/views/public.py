@@ -170,15 +170,23 @@ def riding_page(
     call_form: CallForm | None = None,
     report_forms: dict[int, ReportForm] | None = None,
     status: int = 200,
+    preview: Campaign | None = None,
+    preview_postal_code: str | None = None,
+    template: str = "public/riding.html",
+    **context: Any,
 ) -> tuple[str, int]:
-    """Render the riding page, with forms carrying the supporter's input and errors if given."""
-    item = _campaign_or_404(slug)
+    """Render the riding page, with forms carrying the supporter's input and errors if given.
+
+    Staff previews pass the campaign (any status), the postal code to fill in, and their
+    own template extending the riding page; the supporter's session is not read.
+    """
+    item = preview if preview is not None else _campaign_or_404(slug)
     candidate = lookup.riding(db(), fed_num)
     if candidate is None:
         abort(404)
     locale = presenters.locale_code()
-    last = last_lookup(slug)
-    postal_code = None
+    last = last_lookup(slug) if preview is None else None
+    postal_code = preview_postal_code
     notice = None
     alternatives: list[lookup.Candidate] = []
     if last and fed_num in last["ridings"]:
@@ -205,7 +213,7 @@ def riding_page(
     ]
     service: CallService = current_app.extensions["callmp.calls"]
     page = render_template(
-        "public/riding.html",
+        template,
         campaign=item,
         candidate=candidate,
         cards=cards,
@@ -218,5 +226,6 @@ def riding_page(
         direct=item.direct_calls or service.local,
         local_telephony=service.local,
         emails=item.emails,
+        **context,
     )
     return page, status
