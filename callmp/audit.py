@@ -36,6 +36,19 @@ ACTION_GROUPS: dict[str, str] = {
     "user": N_("Accounts"),
 }
 
+#: How the object of an entry is named when it is not a campaign (msgids with ``%(id)s``).
+OBJECT_LABELS: dict[str, str] = {
+    "user": N_("Account #%(id)s"),
+    "person": N_("Person #%(id)s"),
+    "office": N_("Office #%(id)s"),
+    "target": N_("Target #%(id)s"),
+}
+
+
+def object_label(object_type: str) -> str:
+    """The msgid naming an object of ``object_type`` (the type and ``#%(id)s`` if unknown)."""
+    return OBJECT_LABELS.get(object_type, f"{object_type} #%(id)s")
+
 
 def action_label(action: str) -> str:
     """The msgid naming ``action`` (the action itself when it has no name yet)."""
