@@ -1,4 +1,9 @@
-"""Import the shipped data (data/*.csv) into the database, updating rows in place."""
+"""Import the shipped data (data/*.csv) into the database, updating rows in place.
+
+Fields a campaign lead corrected (``callmp.corrections``) keep the corrected value; the
+newly shipped value goes into the correction's ``shipped_value`` so staff can see when the
+data agrees.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp.models import Office, OfficeKind, Person, Riding
+from callmp.models import ContactCorrection, Office, OfficeKind, Person, Riding
 
 HOC_SOURCE_PREFIX = "hoc_"
 #: Columns copied as they are from mps.csv and offices.csv onto the models.
@@ -88,6 +93,19 @@ def _apply(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
+def _active_corrections(session: Session) -> dict[tuple[int, int | None, str], ContactCorrection]:
+    """Active corrections by (person id, office id or None, field)."""
+    found = session.scalars(select(ContactCorrection).where(ContactCorrection.active.is_(True)))
+    return {(c.person_id, c.office_id, c.field): c for c in found}
+
+
+def _note_shipped(correction: ContactCorrection, shipped: str, report: ImportReport) -> None:
+    """Record what the data now ships for a field a lead corrected."""
+    if correction.shipped_value != shipped:
+        correction.shipped_value = shipped
+        report.count("corrections", "updated")
+
+
 def _date(value: str) -> date | None:
     """An ISO date, or None for an empty cell."""
     return date.fromisoformat(value) if value else None
@@ -137,6 +155,7 @@ def import_members(session: Session, data_dir: Path, report: ImportReport) -> di
             person.fed_num = None
             report.count("seats", "removed")
     session.flush()
+    corrected = _active_corrections(session)
     people: dict[int, Person] = {}
     for row in rows:
         person_id = int(row["ourcommons_person_id"])
@@ -147,6 +166,10 @@ def import_members(session: Session, data_dir: Path, report: ImportReport) -> di
             "as_of": _date(row["roster_as_of"]),
         }
         found = existing.get(person_id)
+        fix = corrected.get((found.id, None, "email")) if found is not None else None
+        if fix is not None:
+            _note_shipped(fix, row["email"], report)
+            values |= {"email": fix.value, "email_derived": False}
         if found is None:
             found = Person(ourcommons_person_id=person_id, **values)
             session.add(found)
@@ -158,6 +181,24 @@ def import_members(session: Session, data_dir: Path, report: ImportReport) -> di
         people[person_id] = found
     session.flush()
     return people
+
+
+def _keep_office_corrections(
+    office: Office,
+    row: dict[str, str],
+    values: dict[str, Any],
+    corrected: dict[tuple[int, int | None, str], ContactCorrection],
+    report: ImportReport,
+) -> None:
+    """Keep a corrected phone or hours in ``values``, noting what the data ships."""
+    phone = corrected.get((office.person_id, office.id, "phone"))
+    if phone is not None:
+        _note_shipped(phone, row["phone_raw"] or row["phone"], report)
+        values |= {"phone": office.phone, "phone_raw": office.phone_raw}
+    hours = corrected.get((office.person_id, office.id, "hours"))
+    if hours is not None:
+        _note_shipped(hours, row.get("hours", ""), report)
+        values.pop("hours", None)
 
 
 def import_offices(
@@ -176,6 +217,7 @@ def import_offices(
             )
         )
     }
+    corrected = _active_corrections(session)
     for row in read_csv(data_dir / "offices.csv"):
         person = people.get(int(row["ourcommons_person_id"]))
         if person is None:
@@ -184,7 +226,11 @@ def import_offices(
         seen.add(key)
         values: dict[str, Any] = {c: row[c] for c in OFFICE_TEXT_COLUMNS}
         values |= {"is_main": row["is_main"] == "1", "as_of": _date(row["as_of"])}
+        if "hours" in row:  # not shipped yet; read when the data gains the column
+            values["hours"] = row["hours"]
         office = existing.get(key)
+        if office is not None:
+            _keep_office_corrections(office, row, values, corrected, report)
         if office is None:
             session.add(
                 Office(person_id=person.id, kind=OfficeKind(key[1]), position=key[2], **values)
