@@ -146,6 +146,8 @@ def _word_diff(old: str, new: str) -> str:
     before, after = _WORDS.findall(old), _WORDS.findall(new)
     out = []
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    if matcher.ratio() < 0.5:  # mostly rewritten: word crumbs would be harder to read
+        return _marked("del", old) + _marked("ins", new)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             out.append(str(escape("".join(before[i1:i2]))))

@@ -140,6 +140,12 @@ def test_text_diff_marks_changed_words_and_lines() -> None:
     assert "Call your MP." in soup.get_text()
 
 
+def test_text_diff_shows_a_rewritten_line_whole() -> None:
+    soup = parse(str(versions_diff.text_diff("Hello dear friends of housing\n", "Call now\n")))
+    assert [text(tag) for tag in soup.select("del")] == ["Hello dear friends of housing"]
+    assert [text(tag) for tag in soup.select("ins")] == ["Call now"]
+
+
 def test_targets_diff_names_people_and_marks_added_and_removed(
     session: Session, lead: User
 ) -> None:
