@@ -250,7 +250,8 @@ def _restore_targets(session: Session, campaign: Campaign, wanted: list[dict[str
     chosen: list[Target | None] = []
     for data in wanted:
         same = next(
-            (t for t in rows if t.kind == data["kind"] and t.person_id == data["person_id"]), None
+            (t for t in rows if t.kind == data["kind"] and t.person_id == data.get("person_id")),
+            None,
         )
         if same is not None:
             rows.remove(same)
@@ -316,8 +317,9 @@ def restore(
     for name in CAMPAIGN_FIELDS:
         if name in data:
             setattr(campaign, name, _column_value(name, data[name]))
-    _restore_targets(session, campaign, list(data.get("targets", [])))
-    session.flush()
-    _restore_referral_codes(campaign, list(data.get("referral_codes", [])))
+    if "targets" in data:
+        _restore_targets(session, campaign, list(data["targets"]))
+    if "referral_codes" in data:
+        _restore_referral_codes(campaign, list(data["referral_codes"]))
     session.flush()
     return record_version(session, campaign, actor, restored_from=number)

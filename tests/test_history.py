@@ -272,6 +272,20 @@ def test_restore_refuses_a_slug_another_campaign_took(session: Session, lead: Us
         history.restore(session, campaign, 42, lead)
 
 
+def test_restoring_a_version_without_targets_leaves_targets_alone(
+    session: Session, lead: User
+) -> None:
+    campaign = demo(session)
+    first = history.record_version(session, campaign, lead)
+    assert first is not None
+    first.snapshot = {k: v for k, v in first.snapshot.items() if k != "targets"}
+    with history.saving(session, campaign, lead):
+        campaign.goal = 3
+    history.restore(session, campaign, 1, lead)
+    assert campaign.goal == 5000
+    assert [t.kind for t in campaign.targets] == [TargetKind.own_mp, TargetKind.person]
+
+
 def test_restoring_the_current_version_records_nothing(session: Session, lead: User) -> None:
     campaign = demo(session)
     history.ensure_baseline(session, campaign, lead)
