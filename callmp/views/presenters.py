@@ -11,8 +11,9 @@ from flask_babel import get_locale, gettext
 
 from callmp import campaigns
 from callmp.campaigns import ResolvedTarget
+from callmp.hours import format_hours, open_state, stored_hours
 from callmp.lookup import Candidate
-from callmp.models import Campaign, Office, Person
+from callmp.models import Campaign, ContactCorrection, Office, OfficeKind, Person
 from callmp.models.campaigns import utcnow
 from callmp.templating import render_markdown
 
@@ -37,9 +38,17 @@ def office_json(office: Office, locale: str) -> dict[str, Any]:
         "province": office.province_abbr,
         "postal_code": office.postal_code,
         "time_zone": office.time_zone,
+        "hours": office.hours or None,  # None: weekdays 9 to 5
         "source": office.source,
         "as_of": office.as_of.isoformat() if office.as_of else None,
+        "phone_corrected_on": corrected_on(office.correction("phone")),
+        "hours_corrected_on": corrected_on(office.correction("hours")),
     }
+
+
+def corrected_on(correction: ContactCorrection | None) -> str | None:
+    """The day a lead corrected a value (ISO, UTC), or None when it is as shipped."""
+    return correction.created_at.date().isoformat() if correction is not None else None
 
 
 def member_json(person: Person, locale: str) -> dict[str, Any]:
@@ -52,6 +61,7 @@ def member_json(person: Person, locale: str) -> dict[str, Any]:
         "party": person.party,
         "email": person.email or None,
         "email_derived": person.email_derived,
+        "email_corrected_on": corrected_on(person.correction("email")),
         "photo_url": person.photo_url or None,
         "profile_url": person.profile_url or None,
         "offices": [office_json(o, locale) for o in person.offices],
@@ -79,6 +89,24 @@ def local_time(office: Office, now: datetime | None = None) -> str:
     return babel_dates.format_time(
         now or utcnow(), "short", tzinfo=ZoneInfo(office.time_zone), locale=get_locale()
     )
+
+
+def office_hours(office: Office) -> str:
+    """The office's opening hours in the current language, e.g. "Mon–Fri 9:00 AM–5:00 PM"."""
+    return format_hours(stored_hours(office.hours), locale_code())
+
+
+def office_status(office: Office, now: datetime | None = None) -> str:
+    """Whether the office is open by its own hours, with its local time ("Closed: it's ...")."""
+    moment = now or utcnow()
+    state = open_state(office.time_zone, moment, office.hours)
+    time = local_time(office, moment)
+    if state.open:
+        return gettext("Open now (%(time)s there)", time=time)
+    city = office.city or ("Ottawa" if office.kind == OfficeKind.hill else "")
+    if city:
+        return gettext("Closed: it's %(time)s in %(city)s", time=time, city=city)
+    return gettext("Closed: it's %(time)s there", time=time)
 
 
 def party_name(party: str) -> str:

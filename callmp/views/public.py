@@ -70,6 +70,8 @@ def _inject() -> dict[str, Any]:
         "elections_canada_url": elections_canada_url,
         "display_name": presenters.display_name,
         "party_name": presenters.party_name,
+        "office_status": presenters.office_status,
+        "office_hours": presenters.office_hours,
         "format_date": format_date,
         "format_datetime": format_datetime,
     }
