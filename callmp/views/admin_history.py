@@ -15,13 +15,13 @@ from callmp.web import db
 
 bp = Blueprint("admin_history", __name__, url_prefix="/admin")
 
-#: Where a campaign is edited, tried in order (the editor may name its page either way).
-_CAMPAIGN_ENDPOINTS = ("admin_campaigns.edit", "admin_campaigns.show", "admin_campaigns.campaign")
+#: A campaign's own staff page (every role may see it), tried in order.
+_CAMPAIGN_ENDPOINTS = ("admin_campaigns.show", "admin_campaigns.edit")
 
 
 @bp.app_template_global()
 def campaign_url(campaign_id: int) -> str:
-    """The staff page of a campaign: its editor when there is one, else its versions."""
+    """The staff page of a campaign (its versions if the campaign pages aren't there)."""
     for endpoint in _CAMPAIGN_ENDPOINTS:
         try:
             return url_for(endpoint, campaign_id=campaign_id)
