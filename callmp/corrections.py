@@ -14,12 +14,12 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from callmp import audit
 from callmp.hours import canonical_hours, parse_hours
 from callmp.i18n import N_, InputError
-from callmp.models import ContactCorrection, Office, Person, Riding, User
+from callmp.models import ContactCorrection, Office, Person, User
 from callmp.models.campaigns import utcnow
 from callmp.phones import PhoneError, parse_office_phone
 from callmp.templating import strip_control
@@ -248,47 +248,3 @@ def derived_source(email_source: str) -> bool:
 def agrees(correction: ContactCorrection) -> bool:
     """Whether the shipped data now says what the correction says."""
     return same_value(correction.field, correction.value, correction.shipped_value)
-
-
-def active_list(session: Session, limit: int = 500) -> list[ContactCorrection]:
-    """Active corrections, newest first."""
-    query = (
-        select(ContactCorrection)
-        .where(ContactCorrection.active.is_(True))
-        .order_by(ContactCorrection.created_at.desc(), ContactCorrection.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(query))
-
-
-def fold(text: str) -> str:
-    """``text`` in lower case without accents or extra spaces, for searching."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_DASHES)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
-
-
-_DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2010": "-", "\u2011": "-"})
-
-
-def search_members(session: Session, query: str, limit: int = 50) -> list[Person]:
-    """Sitting MPs whose name, riding name or riding number matches ``query`` (any accents)."""
-    wanted = fold(query)
-    if not wanted:
-        return []
-    members = session.scalars(
-        select(Person)
-        .join(Riding, Person.fed_num == Riding.fed_num)
-        .options(selectinload(Person.riding))
-        .order_by(Person.last_name, Person.first_name, Person.id)
-    )
-    found = []
-    for person in members:
-        riding = person.riding
-        haystack = [person.full_name, f"{person.first_name} {person.last_name}"]
-        if riding is not None:
-            haystack += [str(riding.fed_num), riding.name_en, riding.name_fr, riding.name_current]
-        if any(wanted in fold(item) for item in haystack):
-            found.append(person)
-            if len(found) >= limit:
-                break
-    return found

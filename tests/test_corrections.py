@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp import corrections, importer
+from callmp import contact_lists, corrections, importer
 from callmp.config import REPO_ROOT
 from callmp.corrections import CorrectionError
 from callmp.models import AuditEntry, ContactCorrection, Office, OfficeKind, Person, Role, User
@@ -190,7 +190,7 @@ def test_a_new_correction_replaces_the_old_and_keeps_the_shipped_value(
     assert not first.active and second.active
     assert second.shipped_value == first.shipped_value == "613-992-4133"
     assert hill.phone == "+16139922222"
-    assert corrections.active_list(session) == [second]
+    assert contact_lists.active_list(session) == [second]
     assert "replaces" in audits(session, "contact.correct")[-1].summary
 
 
@@ -241,15 +241,15 @@ def test_undo_of_hours_goes_back_to_the_default(session: Session, lead: User) ->
 def test_search_finds_members_by_name_or_riding(
     session: Session, query: str, expected: int
 ) -> None:
-    assert expected in [p.fed_num for p in corrections.search_members(session, query)]
+    assert expected in [p.fed_num for p in contact_lists.search_members(session, query)]
 
 
 def test_search_ignores_accents_both_ways_and_dash_kinds(session: Session) -> None:
-    plain = [p.fed_num for p in corrections.search_members(session, "temiscamingue")]
-    accented = [p.fed_num for p in corrections.search_members(session, "Témiscamingue")]
+    plain = [p.fed_num for p in contact_lists.search_members(session, "temiscamingue")]
+    accented = [p.fed_num for p in contact_lists.search_members(session, "Témiscamingue")]
     assert 24002 in plain and plain == accented
-    assert 24001 in [p.fed_num for p in corrections.search_members(session, "abitibi-baie")]
-    assert corrections.search_members(session, "   ") == []
+    assert 24001 in [p.fed_num for p in contact_lists.search_members(session, "abitibi-baie")]
+    assert contact_lists.search_members(session, "   ") == []
 
 
 # --- re-import --------------------------------------------------------------------------------

@@ -102,11 +102,11 @@ def office_status(office: Office, now: datetime | None = None) -> str:
     state = open_state(office.time_zone, moment, office.hours)
     time = local_time(office, moment)
     if state.open:
-        return gettext("Open now (%(time)s there)", time=time)
+        return str(gettext("Open now (%(time)s there)", time=time))
     city = office.city or ("Ottawa" if office.kind == OfficeKind.hill else "")
     if city:
-        return gettext("Closed: it's %(time)s in %(city)s", time=time, city=city)
-    return gettext("Closed: it's %(time)s there", time=time)
+        return str(gettext("Closed: it's %(time)s in %(city)s", time=time, city=city))
+    return str(gettext("Closed: it's %(time)s there", time=time))
 
 
 def party_name(party: str) -> str:
