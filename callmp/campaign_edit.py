@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -302,8 +302,28 @@ def update(session: Session, campaign: Campaign, cleaned: Cleaned, actor: User |
             raise CampaignInvalid([FieldError("", msg.STILL_PUBLISHED, missing=tuple(gaps))])
 
 
-def form_values(campaign: Campaign) -> dict[str, Any]:
-    """The campaign's fields as the edit form shows them."""
+def save(
+    session: Session,
+    campaign: Campaign | None,
+    data: CampaignInput,
+    actor: User | None,
+    accept_code: Callable[[str], str],
+) -> Campaign:
+    """Check ``data`` and save it: a new draft when ``campaign`` is None, else a new version.
+
+    Raises CampaignInvalid (the caller rolls back) listing every refused field.
+    """
+    cleaned = clean(session, data, campaign.id if campaign else None, accept_code)
+    if campaign is None:
+        return create(session, cleaned, actor)
+    update(session, campaign, cleaned, actor)
+    return campaign
+
+
+def form_values(campaign: Campaign | None) -> dict[str, Any]:
+    """The campaign's fields as the edit form shows them (a new campaign's defaults for None)."""
+    if campaign is None:
+        return asdict(CampaignInput())
     values: dict[str, Any] = {}
     for name in INPUT_FIELDS:
         if name in ("starts_at", "ends_at"):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callmp import history
 from callmp.models import (
     Campaign,
     CampaignStatus,
@@ -178,7 +179,7 @@ def _minister(session: Session) -> Person | None:
 
 
 def seed(session: Session) -> Campaign:
-    """Create or refresh the demo campaign, published, with its two targets."""
+    """Create or refresh the demo campaign, published, with its two targets, as a version."""
     campaign = session.scalars(select(Campaign).where(Campaign.slug == DEMO_SLUG)).first()
     if campaign is None:
         campaign = Campaign(slug=DEMO_SLUG, title_en=TITLE_EN, title_fr=TITLE_FR)
@@ -224,6 +225,8 @@ def seed(session: Session) -> Campaign:
     for target in by_position.values():
         campaign.targets.remove(target)
     session.flush()
+    # Version 1 on the first seed; a later seed adds a version only if it changed something.
+    history.record_version(session, campaign, None)
     return campaign
 
 

@@ -1,0 +1,340 @@
+"""Campaign editing, status changes and the preview's call and letters, without a request."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from callmp import campaign_edit, campaign_preview, campaign_status, history
+from callmp import campaign_fields as msg
+from callmp.campaign_fields import CampaignInput, CampaignInvalid, FieldError
+from callmp.demo import DEMO_SLUG
+from callmp.models import (
+    AuditEntry,
+    CallRequest,
+    Campaign,
+    CampaignStatus,
+    ContactEvent,
+    Target,
+    TargetKind,
+)
+from callmp.web import clean_referral
+
+SPADINA = 35100  # Spadina—Harbourfront, Chi Nguyen
+
+
+def good(**changes: Any) -> CampaignInput:
+    """A complete, valid campaign input, with ``changes``."""
+    base = CampaignInput(
+        slug="fair-wages",
+        title_en="Fair wages",
+        title_fr="Des salaires justes",
+        summary_en="Ask your MP for fair wages.",
+        summary_fr="Demandez des salaires justes.",
+        call_intro_en="Hello from Fair Wages.",
+        call_intro_fr="Bonjour de Salaires justes.",
+        talking_points_en="I live in {riding}. Please support fair wages, {mp_name}.",
+        talking_points_fr="J'habite dans {riding}. Appuyez des salaires justes, {mp_name}.",
+        email_subject_en="Fair wages in {riding}",
+        email_subject_fr="Des salaires justes à {riding}",
+        email_body_en="Dear {mp_name}, I live in {riding}.",
+        email_body_fr="Bonjour {mp_name}, j'habite dans {riding}.",
+    )
+    return replace(base, **changes)
+
+
+def save(session: Session, data: CampaignInput, campaign: Campaign | None = None) -> Campaign:
+    """Save through the domain as a view would, and flush."""
+    saved = campaign_edit.save(session, campaign, data, None, clean_referral)
+    session.flush()
+    return saved
+
+
+def refused(session: Session, data: CampaignInput, campaign: Campaign | None = None) -> list[FieldError]:
+    """The errors saving ``data`` raises."""
+    with pytest.raises(CampaignInvalid) as caught:
+        save(session, data, campaign)
+    session.rollback()
+    return caught.value.errors
+
+
+def demo(session: Session) -> Campaign:
+    """The demo campaign seeded in every test database."""
+    found = session.scalars(select(Campaign).where(Campaign.slug == DEMO_SLUG)).one()
+    return found
+
+
+def versions(session: Session, campaign: Campaign) -> list[int]:
+    """The campaign's version numbers, newest first."""
+    return [v.number for v in history.versions(session, campaign.id)]
+
+
+def test_a_new_campaign_is_a_draft_kept_as_version_one(session: Session) -> None:
+    campaign = save(session, good())
+    assert campaign.status == CampaignStatus.draft
+    assert campaign.title_fr == "Des salaires justes"
+    assert versions(session, campaign) == [1]
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.campaign_id == campaign.id)).one()
+    assert entry.action == "campaign.create"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"slug": "Fair wages!"}, "slug", msg.BAD_SLUG),
+        ({"slug": "ab"}, "slug", msg.BAD_SLUG),
+        ({"slug": "-fair-"}, "slug", msg.BAD_SLUG),
+        ({"slug": "x" * 81}, "slug", msg.BAD_SLUG),
+        ({"languages": "de"}, "languages", msg.BAD_LANGUAGES),
+        ({"title_en": "", "title_fr": ""}, "title_en", msg.TITLE_NEEDED),
+        ({"title_en": "", "title_fr": "", "languages": "fr"}, "title_fr", msg.TITLE_NEEDED),
+        ({"title_fr": "t" * 201}, "title_fr", msg.TOO_LONG),
+        ({"email_subject_en": "s" * 201}, "email_subject_en", msg.TOO_LONG),
+        ({"talking_points_en": "p" * 10001}, "talking_points_en", msg.TOO_LONG),
+        ({"starts_at": "next Tuesday"}, "starts_at", msg.BAD_DATE),
+        ({"ends_at": "2026-02-30T10:00"}, "ends_at", msg.BAD_DATE),
+        ({"goal": "0"}, "goal", msg.BAD_GOAL),
+        ({"goal": "-5"}, "goal", msg.BAD_GOAL),
+        ({"goal": "12.5"}, "goal", msg.BAD_GOAL),
+        ({"goal": "9" * 5000}, "goal", msg.BAD_GOAL),
+        ({"phone_number": "+44 20 7123 4567"}, "phone_number", msg.BAD_PHONE),
+        ({"phone_number": "12345"}, "phone_number", msg.BAD_PHONE),
+        ({"phone_number": "call us"}, "phone_number", msg.BAD_PHONE),
+        ({"office_policy": "random"}, "office_policy", msg.BAD_POLICY),
+        ({"email_from_address": "letters at example"}, "email_from_address", msg.BAD_EMAIL),
+        ({"referral_codes": "bad/code Partner"}, "referral_codes", msg.BAD_CODE),
+        ({"referral_codes": "union Union\nUNION Again"}, "referral_codes", msg.DUPLICATE_CODE),
+        ({"referral_codes": "union " + "l" * 201}, "referral_codes", msg.LONG_LABEL),
+    ],
+)
+def test_bad_input_is_refused_with_its_message(
+    session: Session, changes: dict[str, str], field: str, message: str
+) -> None:
+    errors = refused(session, good(**changes))
+    assert [(e.name, e.message) for e in errors] == [(field, message)]
+
+
+def test_a_taken_slug_is_refused_naming_it(session: Session) -> None:
+    (error,) = refused(session, good(slug=DEMO_SLUG))
+    assert (error.name, error.message, error.params) == ("slug", msg.SLUG_TAKEN, {"slug": DEMO_SLUG})
+
+
+def test_a_campaign_keeps_its_own_slug_on_save(session: Session) -> None:
+    campaign = save(session, good())
+    assert save(session, good(title_en="Fairer wages"), campaign).slug == "fair-wages"
+
+
+def test_the_end_must_come_after_the_start(session: Session) -> None:
+    errors = refused(session, good(starts_at="2026-03-01T09:00", ends_at="2026-03-01T09:00"))
+    assert [(e.name, e.message) for e in errors] == [("ends_at", msg.ENDS_BEFORE_START)]
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["call_intro_fr", "talking_points_en", "email_subject_fr", "email_body_en"],
+)
+def test_an_unknown_placeholder_is_named_with_the_allowed_ones(session: Session, field: str) -> None:
+    (error,) = refused(session, good(**{field: "Hello {mp_nmae} and {riding}"}))
+    assert error.name == field
+    assert error.message == msg.UNKNOWN_PLACEHOLDER
+    assert error.params["names"] == "{mp_nmae}"
+    assert "{mp_name}" in error.params["allowed"].split(", ")
+
+
+def test_several_unknown_placeholders_are_all_named(session: Session) -> None:
+    (error,) = refused(session, good(email_body_fr="{nom} {ville} {nom}"))
+    assert error.message == msg.UNKNOWN_PLACEHOLDERS
+    assert error.params["names"] == "{nom}, {ville}"
+
+
+def test_every_bad_field_is_reported_at_once(session: Session) -> None:
+    errors = refused(session, good(slug="?", goal="x", phone_number="1"))
+    assert {e.name for e in errors} == {"slug", "goal", "phone_number"}
+
+
+def test_values_are_cleaned_and_normalised(session: Session) -> None:
+    campaign = save(
+        session,
+        good(
+            slug="  Fair-Wages ",
+            title_en="Fair\x00 wages\u202e",
+            talking_points_en="Line one\r\nLine two\x07",
+            starts_at="2026-01-15T09:30",
+            ends_at="2026-07-01 12:00",
+            goal="5 000",
+            phone_number="613-555-0199",
+            email_from_address="Letters@Example.org",
+            referral_codes="union-local-1 Union Local 1\n\n  partner.ca  \n",
+        ),
+    )
+    assert campaign.slug == "fair-wages"
+    assert campaign.title_en == "Fair wages"
+    assert campaign.talking_points_en == "Line one\nLine two"
+    # Ottawa wall clock: EST (UTC-5) in January, EDT (UTC-4) in July.
+    assert campaign.starts_at == datetime(2026, 1, 15, 14, 30, tzinfo=UTC)
+    assert campaign.ends_at == datetime(2026, 7, 1, 16, 0, tzinfo=UTC)
+    assert campaign.goal == 5000
+    assert campaign.phone_number == "+16135550199"
+    assert campaign.email_from_address == "Letters@example.org"
+    assert [(r.code, r.label) for r in campaign.referral_codes] == [
+        ("partner.ca", ""),
+        ("union-local-1", "Union Local 1"),
+    ]
+    assert campaign_edit.form_values(campaign)["starts_at"] == "2026-01-15T09:30"
+
+
+def test_empty_optional_fields_are_stored_empty(session: Session) -> None:
+    campaign = save(session, good(goal="", phone_number="", email_from_address="", starts_at=""))
+    assert (campaign.goal, campaign.phone_number, campaign.starts_at) == (None, "", None)
+
+
+def test_saving_the_same_values_adds_no_version(session: Session) -> None:
+    campaign = save(session, good())
+    again = CampaignInput(**campaign_edit.form_values(campaign))
+    save(session, again, campaign)
+    assert versions(session, campaign) == [1]
+    save(session, replace(again, goal="300"), campaign)
+    assert versions(session, campaign) == [2, 1]
+    assert history.latest(session, campaign.id) is not None
+    assert history.latest(session, campaign.id).summary == "goal"  # type: ignore[union-attr]
+
+
+def test_the_demo_gets_a_baseline_before_its_first_edit(session: Session) -> None:
+    campaign = demo(session)
+    before = versions(session, campaign)
+    data = CampaignInput(**campaign_edit.form_values(campaign))
+    save(session, replace(data, goal="6000"), campaign)
+    after = versions(session, campaign)
+    assert len(after) == max(len(before), 1) + 1
+    assert campaign.goal == 6000
+
+
+def test_referral_codes_are_updated_in_place(session: Session) -> None:
+    campaign = save(session, good(referral_codes="union Union\npartner Partner"))
+    kept = {r.code: r.id for r in campaign.referral_codes}["union"]
+    save(session, good(referral_codes="union Union Local 1\nnewcomer New"), campaign)
+    codes = {r.code: (r.id, r.label) for r in campaign.referral_codes}
+    assert codes["union"] == (kept, "Union Local 1")
+    assert set(codes) == {"union", "newcomer"}
+
+
+def add_target(session: Session, campaign: Campaign) -> None:
+    """Give a campaign the supporter's MP as its target."""
+    campaign.targets.append(Target(position=1, kind=TargetKind.own_mp))
+    session.flush()
+
+
+def test_publishing_an_incomplete_campaign_names_what_is_missing(session: Session) -> None:
+    campaign = save(session, good(title_fr="", call_intro_en="", languages="en fr"))
+    with pytest.raises(CampaignInvalid) as caught:
+        campaign_status.publish(session, campaign, None)
+    (error,) = caught.value.errors
+    assert error.message == campaign_status.NOT_COMPLETE
+    assert error.missing == ("title_fr", "call_intro_en", "targets")
+    assert campaign.status == CampaignStatus.draft
+
+
+def test_publishing_checks_only_the_offered_languages_and_channels(session: Session) -> None:
+    campaign = save(
+        session,
+        good(languages="en", title_fr="", email_subject_en="", bridged_calls=False, emails=False),
+    )
+    add_target(session, campaign)
+    assert campaign_status.missing(campaign) == []
+    campaign.direct_calls = False
+    assert campaign_status.missing(campaign) == ["channels"]
+
+
+def test_publish_unpublish_archive_are_audited(session: Session) -> None:
+    campaign = save(session, good())
+    add_target(session, campaign)
+    campaign_status.publish(session, campaign, None)
+    assert campaign.status == CampaignStatus.published
+    with pytest.raises(CampaignInvalid):
+        campaign_status.publish(session, campaign, None)
+    campaign_status.unpublish(session, campaign, None)
+    assert campaign.status == CampaignStatus.draft
+    with pytest.raises(CampaignInvalid):
+        campaign_status.unpublish(session, campaign, None)
+    campaign_status.archive(session, campaign, None)
+    assert campaign.status == CampaignStatus.archived
+    actions = session.scalars(
+        select(AuditEntry.action)
+        .where(AuditEntry.campaign_id == campaign.id)
+        .order_by(AuditEntry.id)
+    ).all()
+    assert actions == [
+        "campaign.create",
+        "campaign.publish",
+        "campaign.unpublish",
+        "campaign.archive",
+    ]
+    assert versions(session, campaign) == [1]  # status is not part of a version
+
+
+def test_a_published_campaign_cannot_be_saved_incomplete(session: Session) -> None:
+    campaign = demo(session)
+    data = CampaignInput(**campaign_edit.form_values(campaign))
+    (error,) = refused(session, replace(data, email_body_fr=""), campaign)
+    assert error.message == msg.STILL_PUBLISHED
+    assert error.missing == ("email_body_fr",)
+    assert session.get(Campaign, campaign.id).email_body_fr  # type: ignore[union-attr]
+
+
+def test_the_list_is_newest_first(session: Session) -> None:
+    first = save(session, good(slug="first-one"))
+    second = save(session, good(slug="second-one"))
+    first.created_at = datetime(2020, 1, 1, tzinfo=UTC)
+    session.flush()
+    listed = campaign_status.list_campaigns(session)
+    assert listed.index(second) < listed.index(first)
+
+
+def test_the_preview_says_the_call_and_drafts_the_letters_without_storing_anything(
+    session: Session,
+) -> None:
+    campaign = save(session, good())
+    add_target(session, campaign)
+    calls = session.scalar(select(func.count()).select_from(CallRequest))
+    events = session.scalar(select(func.count()).select_from(ContactEvent))
+    preview = campaign_preview.build(
+        session, campaign, SPADINA, "en", datetime(2026, 11, 25, 19, tzinfo=UTC)
+    )
+    assert preview is not None
+    assert preview.spoken.greeting[0] == "Hello from Fair Wages."
+    assert preview.spoken.greeting[1].startswith("Press 1 to be connected.")
+    (stop,) = preview.spoken.stops
+    assert stop.label == "Chi Nguyen, your MP"
+    assert stop.announce[0].startswith("Connecting you to Chi Nguyen, your MP.")
+    assert stop.talking_points == (
+        "I live in Spadina—Harbourfront. Please support fair wages, Chi Nguyen."
+    )
+    assert stop.numbers and all(number.startswith("+1") for number in stop.numbers)
+    (letter,) = preview.letters
+    assert letter.to_address == "chi.nguyen@parl.gc.ca"
+    assert letter.subject == "Fair wages in Spadina—Harbourfront"
+    assert letter.body == "Dear Chi Nguyen, I live in Spadina—Harbourfront."
+    session.flush()
+    assert session.scalar(select(func.count()).select_from(CallRequest)) == calls
+    assert session.scalar(select(func.count()).select_from(ContactEvent)) == events
+
+
+def test_the_preview_names_the_next_target_and_speaks_french(session: Session) -> None:
+    preview = campaign_preview.build(
+        session, demo(session), SPADINA, "fr", datetime(2026, 11, 25, 19, tzinfo=UTC)
+    )
+    assert preview is not None
+    first, second = preview.spoken.stops
+    assert preview.spoken.greeting[0].startswith("Bonjour, ici la campagne")
+    assert "Spadina—Harbourfront" in first.talking_points
+    assert second.announce[0] != first.announce[0]
+    assert second.label in second.announce[0]
+
+
+def test_the_preview_of_an_unknown_riding_is_none(session: Session) -> None:
+    assert campaign_preview.build(session, demo(session), 99999, "en", datetime.now(UTC)) is None
