@@ -93,7 +93,7 @@ def local_time(office: Office, now: datetime | None = None) -> str:
 
 def office_hours(office: Office) -> str:
     """The office's opening hours in the current language, e.g. "Mon–Fri 9:00 AM–5:00 PM"."""
-    return format_hours(stored_hours(office.hours), locale_code())
+    return format_hours(stored_hours(office.hours), str(get_locale() or "en"))
 
 
 def office_status(office: Office, now: datetime | None = None) -> str:
