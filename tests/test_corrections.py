@@ -11,10 +11,21 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp import contact_lists, corrections, importer
+from callmp import callplan, contact_lists, corrections, flowplan, importer
 from callmp.config import REPO_ROOT
 from callmp.corrections import CorrectionError
-from callmp.models import AuditEntry, ContactCorrection, Office, OfficeKind, Person, Role, User
+from callmp.i18n import translator
+from callmp.models import (
+    AuditEntry,
+    CallRequest,
+    Campaign,
+    ContactCorrection,
+    Office,
+    OfficeKind,
+    Person,
+    Role,
+    User,
+)
 
 DATA = REPO_ROOT / "data"
 AVALON = 10001  # Paul Connors: a Hill office and a riding office in St. John's time
@@ -343,3 +354,40 @@ def test_a_correction_goes_with_its_office_when_the_data_drops_it(
     session.expire_all()
     assert session.get(ContactCorrection, fix_id) is None
     assert office(member(session, AVALON), OfficeKind.constituency).phone == "+17098343421"
+
+
+# --- corrected hours in the call plan ---------------------------------------------------------
+
+
+def test_corrected_hours_decide_the_call_plans_office_order(session: Session, lead: User) -> None:
+    campaign = session.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
+    campaign.office_policy = "open_first"
+    mp = member(session, AVALON)
+    hill = office(mp, OfficeKind.hill)
+    friday_afternoon = datetime(2026, 1, 16, 19, 0, tzinfo=UTC)  # Ottawa 14:00, NL 15:30
+
+    def first_kinds() -> list[str]:
+        stops = callplan.plan_for(
+            session, campaign, AVALON, "en", friday_afternoon, translator("en")
+        )
+        return [str(leg.office.kind) for leg in stops[0].legs]
+
+    assert first_kinds() == ["hill", "constituency"]
+    corrections.correct(
+        session, lead, mp, "hours", "Mon-Thu 09:00-17:00; Fri 09:00-12:00", office=hill
+    )
+    assert first_kinds() == ["constituency", "hill"]
+
+
+def test_the_flow_plan_carries_each_offices_hours_for_the_voicemail_check(
+    session: Session, lead: User
+) -> None:
+    campaign = session.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
+    mp = member(session, AVALON)
+    hill = office(mp, OfficeKind.hill)
+    corrections.correct(session, lead, mp, "hours", "Mon-Fri 10:00-14:00", office=hill)
+    call = CallRequest(campaign_id=campaign.id, fed_num=AVALON, locale="en", created_at=WHEN)
+    plan = flowplan.build(session, call, translator("en"))
+    hours_by_office = {leg.office_id: leg.hours for leg in plan.stops[0].legs}
+    assert hours_by_office[hill.id] == "Mon-Fri 10:00-14:00"
+    assert hours_by_office[office(mp, OfficeKind.constituency).id] == ""
