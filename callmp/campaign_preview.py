@@ -64,9 +64,18 @@ class Preview:
 
 
 def _said(document: str) -> list[str]:
-    """The text of every <Say> in a TwiML document, in order."""
+    """What a TwiML document says, in order, up to its menu's prompt.
+
+    What follows a <Gather> is only said when no key is pressed; the preview leaves it out.
+    """
     root = ET.fromstring(document)  # noqa: S314 - our own TwiML, built just above
-    return [element.text or "" for element in root.iter("Say")]
+    spoken: list[str] = []
+    for element in root:
+        if element.tag == "Say":
+            spoken.append(element.text or "")
+        elif element.tag == "Gather":
+            return spoken + [say.text or "" for say in element.iter("Say")]
+    return spoken
 
 
 def _announce(
