@@ -174,7 +174,8 @@ def _offices(person: Person, rows: list[tuple[Office | None, dict[str, str]]]) -
             position = max(used, default=0) + 1
             used.add(position)
             if office is None:
-                office = Office(person=person)
+                office = Office()
+                person.offices.append(office)
             office.position = position
         for name, value in values.items():
             setattr(office, name, value)
