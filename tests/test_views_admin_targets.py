@@ -259,3 +259,39 @@ def test_deleting_a_person_a_target_uses_is_refused(
     assert response.status_code == 400
     assert demo.DEMO_SLUG in text(one(parse(response.data), ".flash.error"))
     assert _minister_id(app, campaign_id) == minister_id
+
+
+def _set_fallback(app: Flask, campaign_id: int, **fields: object) -> str:
+    """Give the demo's own-MP target the Minister as fallback and ``fields``; her name."""
+    with app.extensions["callmp.sessions"]() as session:
+        campaign: Campaign | None = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        own, minister = campaign.targets
+        own.fallback_person = minister.person
+        for name, value in fields.items():
+            setattr(own, name, value)
+        session.commit()
+        assert minister.person is not None
+        return minister.person.full_name
+
+
+def test_the_riding_page_says_the_fallback_stands_in_for_a_vacant_seat(
+    app: Flask, client: FlaskClient, campaign_id: int
+) -> None:
+    name = _set_fallback(app, campaign_id)
+    page = parse(client.get(f"/c/{demo.DEMO_SLUG}/riding/35095").data)
+    first = page.select("section.target")[0]
+    assert name in text(one(first, "h2"))
+    assert "vacant" in text(one(first, "p.fallback"))
+    assert text(one(first, "p.progress")).endswith(
+        ": the person this campaign asks you to contact instead of your MP"
+    )
+
+
+def test_the_riding_page_names_the_mp_a_filter_leaves_out(
+    app: Flask, client: FlaskClient, campaign_id: int
+) -> None:
+    name = _set_fallback(app, campaign_id, parties="Liberal")
+    page = parse(client.get(f"/c/{demo.DEMO_SLUG}/riding/{ALGONQUIN}").data)
+    note = text(one(page.select("section.target")[0], "p.fallback"))
+    assert "Cheryl Gallant" in note and name in note

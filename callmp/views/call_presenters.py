@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext
 
+from callmp import campaigns
 from callmp.callplan import StopProgress
 from callmp.i18n import N_
 from callmp.models import CallRequest, CallStatus, Outcome
@@ -80,7 +81,7 @@ def call_json(call: CallRequest, progress: list[StopProgress], locale: str) -> d
             {
                 "position": index + 1,
                 "name": item.stop.item.person.full_name if item.stop.item.person else None,
-                "role": item.stop.item.target.role(locale) or gettext("your MP"),
+                "role": campaigns.target_role(item.stop.item, locale, gettext),
                 "dialable": bool(item.stop.legs),
                 "attempts": [
                     {
