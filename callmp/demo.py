@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp import history
 from callmp.models import (
     Campaign,
     CampaignStatus,
@@ -179,7 +178,7 @@ def _minister(session: Session) -> Person | None:
 
 
 def seed(session: Session) -> Campaign:
-    """Create or refresh the demo campaign, published, with its two targets, as a version."""
+    """Create or refresh the demo campaign, published, with its two targets."""
     campaign = session.scalars(select(Campaign).where(Campaign.slug == DEMO_SLUG)).first()
     if campaign is None:
         campaign = Campaign(slug=DEMO_SLUG, title_en=TITLE_EN, title_fr=TITLE_FR)
@@ -225,8 +224,6 @@ def seed(session: Session) -> Campaign:
     for target in by_position.values():
         campaign.targets.remove(target)
     session.flush()
-    # Version 1 on the first seed; a later seed adds a version only if it changed something.
-    history.record_version(session, campaign, None)
     return campaign
 
 
