@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -23,14 +22,18 @@ from sqlalchemy.orm import Session
 
 from callmp import campaign_fields as msg
 from callmp import campaign_status, history
-from callmp.campaign_fields import CampaignInput, CampaignInvalid, FieldError
+from callmp.campaign_fields import (
+    BOOLEANS,
+    EDIT_TIME_ZONE,
+    CampaignInput,
+    CampaignInvalid,
+    FieldError,
+)
 from callmp.hours import OfficePolicy
 from callmp.letters import BODY_MAX
 from callmp.models import Campaign, CampaignStatus, ReferralCode, User
 from callmp.templating import PLACEHOLDERS, strip_control, unknown_placeholders
 
-#: Dates are entered and shown on Ottawa's wall clock (Parliament's), stored in UTC.
-EDIT_TIME_ZONE = ZoneInfo("America/Toronto")
 LANGUAGES = ("en fr", "en", "fr")
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 SLUG_MIN, SLUG_MAX = 3, 80
@@ -52,18 +55,6 @@ FILLED_TEXTS = {
     "email_body_en": BODY_MAX,
     "email_body_fr": BODY_MAX,
 }
-BOOLEANS = (
-    "bridged_calls",
-    "direct_calls",
-    "emails",
-    "email_confirm",
-    "email_personal_line_required",
-    "email_block_identical",
-    "email_mailto",
-)
-
-
-INPUT_FIELDS = tuple(f.name for f in fields(CampaignInput))
 
 
 @dataclass
@@ -83,13 +74,6 @@ def _text(raw: str) -> str:
     """Multi-line text as typed, with control characters dropped and newlines made ``\\n``."""
     text = strip_control((raw or "").replace("\r\n", "\n").replace("\r", "\n"))
     return text if text.strip() else ""
-
-
-def wall_clock(moment: datetime | None) -> str:
-    """A stored UTC time as Ottawa's wall clock, ``YYYY-MM-DD HH:MM`` ("" for none)."""
-    if moment is None:
-        return ""
-    return moment.astimezone(EDIT_TIME_ZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def _parse_moment(raw: str) -> datetime:
@@ -318,22 +302,3 @@ def save(
         return create(session, cleaned, actor)
     update(session, campaign, cleaned, actor)
     return campaign
-
-
-def form_values(campaign: Campaign | None) -> dict[str, Any]:
-    """The campaign's fields as the edit form shows them (a new campaign's defaults for None)."""
-    if campaign is None:
-        return asdict(CampaignInput())
-    values: dict[str, Any] = {}
-    for name in INPUT_FIELDS:
-        if name in ("starts_at", "ends_at"):
-            values[name] = wall_clock(getattr(campaign, name)).replace(" ", "T")
-        elif name == "goal":
-            values[name] = "" if campaign.goal is None else str(campaign.goal)
-        elif name == "referral_codes":
-            values[name] = "\n".join(
-                f"{ref.code} {ref.label}".strip() for ref in campaign.referral_codes
-            )
-        else:
-            values[name] = getattr(campaign, name)
-    return values

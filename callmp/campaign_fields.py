@@ -1,15 +1,32 @@
-"""The names of a campaign's editable fields for people, and the error a refused edit raises.
+"""A campaign's editable fields as people see them: labels, form input, messages, errors.
 
 Domain code: no Flask. Labels are untranslated msgids (``N_``): forms show them as field
-labels, and the publish check names what is missing with the same words.
+labels, and the publish check names what is missing with the same words. Dates are shown
+and entered on Ottawa's wall clock.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from callmp.hours import OfficePolicy
 from callmp.i18n import N_
+from callmp.models import Campaign
+
+#: Dates are entered and shown on Ottawa's wall clock (Parliament's), stored in UTC.
+EDIT_TIME_ZONE = ZoneInfo("America/Toronto")
+BOOLEANS = (
+    "bridged_calls",
+    "direct_calls",
+    "emails",
+    "email_confirm",
+    "email_personal_line_required",
+    "email_block_identical",
+    "email_mailto",
+)
 
 #: Field (or requirement) -> label, in the order the edit form shows them.
 LABELS: dict[str, str] = {
@@ -99,6 +116,35 @@ class CampaignInput:
     email_subject_fr: str = ""
     email_body_en: str = ""
     email_body_fr: str = ""
+
+
+INPUT_FIELDS = tuple(f.name for f in fields(CampaignInput))
+
+
+def wall_clock(moment: datetime | None) -> str:
+    """A stored UTC time as Ottawa's wall clock, ``YYYY-MM-DD HH:MM`` ("" for none)."""
+    if moment is None:
+        return ""
+    return moment.astimezone(EDIT_TIME_ZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def form_values(campaign: Campaign | None) -> dict[str, Any]:
+    """The campaign's fields as the edit form shows them (a new campaign's defaults for None)."""
+    if campaign is None:
+        return asdict(CampaignInput())
+    values: dict[str, Any] = {}
+    for name in INPUT_FIELDS:
+        if name in ("starts_at", "ends_at"):
+            values[name] = wall_clock(getattr(campaign, name)).replace(" ", "T")
+        elif name == "goal":
+            values[name] = "" if campaign.goal is None else str(campaign.goal)
+        elif name == "referral_codes":
+            values[name] = "\n".join(
+                f"{ref.code} {ref.label}".strip() for ref in campaign.referral_codes
+            )
+        else:
+            values[name] = getattr(campaign, name)
+    return values
 
 
 # Messages for refused input.

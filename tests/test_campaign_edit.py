@@ -193,7 +193,7 @@ def test_values_are_cleaned_and_normalised(session: Session) -> None:
         ("partner.ca", ""),
         ("union-local-1", "Union Local 1"),
     ]
-    assert campaign_edit.form_values(campaign)["starts_at"] == "2026-01-15T09:30"
+    assert msg.form_values(campaign)["starts_at"] == "2026-01-15T09:30"
 
 
 def test_empty_optional_fields_are_stored_empty(session: Session) -> None:
@@ -203,7 +203,7 @@ def test_empty_optional_fields_are_stored_empty(session: Session) -> None:
 
 def test_saving_the_same_values_adds_no_version(session: Session) -> None:
     campaign = save(session, good())
-    again = CampaignInput(**campaign_edit.form_values(campaign))
+    again = CampaignInput(**msg.form_values(campaign))
     save(session, again, campaign)
     assert versions(session, campaign) == [1]
     save(session, replace(again, goal="300"), campaign)
@@ -215,7 +215,7 @@ def test_saving_the_same_values_adds_no_version(session: Session) -> None:
 def test_the_demo_gets_a_baseline_before_its_first_edit(session: Session) -> None:
     campaign = demo(session)
     before = versions(session, campaign)
-    data = CampaignInput(**campaign_edit.form_values(campaign))
+    data = CampaignInput(**msg.form_values(campaign))
     save(session, replace(data, goal="6000"), campaign)
     after = versions(session, campaign)
     assert len(after) == max(len(before), 1) + 1
@@ -284,7 +284,7 @@ def test_publish_unpublish_archive_are_audited(session: Session) -> None:
 
 def test_a_published_campaign_cannot_be_saved_incomplete(session: Session) -> None:
     campaign = demo(session)
-    data = CampaignInput(**campaign_edit.form_values(campaign))
+    data = CampaignInput(**msg.form_values(campaign))
     (error,) = refused(session, replace(data, email_body_fr=""), campaign)
     assert error.message == msg.STILL_PUBLISHED
     assert error.missing == ("email_body_fr",)

@@ -12,8 +12,14 @@ from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, SelectChoice, SelectField, StringField, TextAreaField
 
-from callmp.campaign_edit import BOOLEANS, INPUT_FIELDS
-from callmp.campaign_fields import LABELS, LANGUAGE_LABELS, POLICY_LABELS, CampaignInput
+from callmp.campaign_fields import (
+    BOOLEANS,
+    INPUT_FIELDS,
+    LABELS,
+    LANGUAGE_LABELS,
+    POLICY_LABELS,
+    CampaignInput,
+)
 
 
 def _label(name: str) -> Any:

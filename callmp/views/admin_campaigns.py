@@ -18,7 +18,15 @@ from flask import (
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from callmp import campaign_edit, campaign_preview, campaign_status, lookup, postal, web
+from callmp import (
+    campaign_edit,
+    campaign_fields,
+    campaign_preview,
+    campaign_status,
+    lookup,
+    postal,
+    web,
+)
 from callmp.auth import role_required, staff
 from callmp.campaign_fields import (
     LABELS,
@@ -46,7 +54,7 @@ def _inject() -> dict[str, Any]:
     """Names staff pages show for a campaign's settings."""
     return {
         "status_name": lambda status: gettext(STATUS_LABELS.get(str(status), str(status))),
-        "wall_clock": campaign_edit.wall_clock,
+        "wall_clock": campaign_fields.wall_clock,
     }
 
 
@@ -109,7 +117,7 @@ def _edit_page(
         campaign=campaign,
         errors=errors,
         placeholders=PLACEHOLDERS,
-        time_zone=campaign_edit.EDIT_TIME_ZONE.key,
+        time_zone=campaign_fields.EDIT_TIME_ZONE.key,
     )
     return page, status
 
@@ -117,7 +125,7 @@ def _edit_page(
 def _save(campaign: Campaign | None) -> Page:
     """Show the form, or save what was posted: a new version, or the form again with errors."""
     if request.method == "GET":
-        form = CampaignForm(data=campaign_edit.form_values(campaign))
+        form = CampaignForm(data=campaign_fields.form_values(campaign))
         return _edit_page(form, campaign, [], 200)
     form = CampaignForm()
     try:
