@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -78,13 +77,10 @@ def message(error: FieldError) -> str:
 
 def _show(campaign: Campaign, errors: list[str] | None = None, status: int = 200) -> Page:
     """The read-only campaign page, with refusals at the top if any."""
-    views = current_app.view_functions
     page = render_template(
         "admin/campaigns/show.html",
         campaign=campaign,
         errors=errors or [],
-        has_targets="admin_targets.index" in views,
-        has_history="admin_history.versions" in views,
         languages=LANGUAGE_LABELS,
         policies=POLICY_LABELS,
     )
