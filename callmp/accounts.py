@@ -64,13 +64,13 @@ def check_password(password: str | None) -> str:
     if len(password) < MIN_PASSWORD:
         raise AccountError(
             "password",
-            N_("Please choose a password of at least %(num)d characters."),
+            N_("Please choose a password of at least %(num)s characters."),
             num=MIN_PASSWORD,
         )
     if len(password) > MAX_PASSWORD:
         raise AccountError(
             "password",
-            N_("Please choose a password of at most %(num)d characters."),
+            N_("Please choose a password of at most %(num)s characters."),
             num=MAX_PASSWORD,
         )
     return password
