@@ -15,6 +15,7 @@ from wtforms import SelectChoice
 from callmp import campaigns, people_edit, target_edit
 from callmp.auth import role_required, staff
 from callmp.models import Campaign, Person, Role, Target, TargetKind
+from callmp.views import presenters
 from callmp.views.admin_target_forms import (
     OwnMpForm,
     PersonForm,
@@ -40,9 +41,10 @@ def _campaign(campaign_id: int) -> Campaign:
 
 def _fill(own: OwnMpForm, fixed: PersonTargetForm, found: target_edit.Choices) -> None:
     """Give the forms their choices from the data."""
-    own.parties.choices = [SelectChoice(p, p) for p in found.parties]
+    own.parties.choices = [SelectChoice(p, presenters.party_name(p)) for p in found.parties]
+    french = presenters.locale_code() == "fr"
     own.provinces.choices = [
-        SelectChoice(abbr, f"{abbr} · {en}") for abbr, en, _fr in found.provinces
+        SelectChoice(abbr, f"{abbr} · {fr if french else en}") for abbr, en, fr in found.provinces
     ]
     groups = [(str(lazy_gettext("Other people")), found.custom)]
     own.fallback_person_id.choices = people_choices(
