@@ -13,11 +13,11 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from callmp import audit
+from callmp.addresses import AddressError, clean_address
 from callmp.i18n import N_
 from callmp.models import Role, User
 from callmp.models.accounts import new_session_token
@@ -52,10 +52,9 @@ def hash_password(password: str) -> str:
 def clean_email(raw: str | None) -> str:
     """A staff email address, checked (no DNS) and lower-cased."""
     try:
-        checked = validate_email((raw or "").strip(), check_deliverability=False)
-    except EmailNotValidError:
+        return clean_address((raw or "").strip()).lower()
+    except AddressError:
         raise AccountError("email", N_("Please enter a valid email address.")) from None
-    return checked.normalized.lower()
 
 
 def check_password(password: str | None) -> str:
@@ -175,5 +174,5 @@ def active_admins(session: Session) -> int:
 
 
 def list_users(session: Session) -> list[User]:
-    """Every account, admins first, then by email."""
-    return list(session.scalars(select(User).order_by(User.role.desc(), User.email)))
+    """Every account: admins, then leads, then organizers (the names sort so), then by email."""
+    return list(session.scalars(select(User).order_by(User.role, User.email)))

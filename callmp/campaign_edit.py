@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from phonenumbers import NumberParseException, PhoneNumberFormat
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmp import campaign_fields as msg
 from callmp import campaign_status, history
+from callmp.addresses import AddressError, clean_address
 from callmp.campaign_fields import (
     BOOLEANS,
     EDIT_TIME_ZONE,
@@ -32,7 +32,7 @@ from callmp.campaign_fields import (
 from callmp.hours import OfficePolicy
 from callmp.letters import BODY_MAX
 from callmp.models import Campaign, CampaignStatus, ReferralCode, User
-from callmp.templating import PLACEHOLDERS, strip_control, unknown_placeholders
+from callmp.templating import PLACEHOLDERS, one_line, strip_control, unknown_placeholders
 
 LANGUAGES = ("en fr", "en", "fr")
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
@@ -63,11 +63,6 @@ class Cleaned:
 
     columns: dict[str, Any] = field(default_factory=dict)
     referral_codes: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _line(raw: str) -> str:
-    """One line of text: control characters dropped, whitespace collapsed."""
-    return " ".join(strip_control(raw or "").split())
 
 
 def _text(raw: str) -> str:
@@ -131,7 +126,7 @@ class _Checker:
 
 
 def _check_slug(check: _Checker, session: Session, campaign_id: int | None) -> None:
-    slug = _line(check.data.slug).lower()
+    slug = one_line(check.data.slug).lower()
     check.set("slug", slug)
     if not (SLUG_MIN <= len(slug) <= SLUG_MAX and SLUG.fullmatch(slug)):
         check.refuse("slug", msg.BAD_SLUG)
@@ -148,7 +143,7 @@ def _check_texts(check: _Checker) -> None:
     if not languages:
         check.refuse("languages", msg.BAD_LANGUAGES)
     for name in ("title_en", "title_fr"):
-        check.set(name, check.bounded(name, _line(getattr(data, name)), TITLE_MAX))
+        check.set(name, check.bounded(name, one_line(getattr(data, name)), TITLE_MAX))
     if not check.cleaned.columns["title_en"] and not check.cleaned.columns["title_fr"]:
         first = (languages or "en").split()[0]
         check.refuse(f"title_{first}", msg.TITLE_NEEDED)
@@ -156,7 +151,7 @@ def _check_texts(check: _Checker) -> None:
         check.set(name, check.bounded(name, _text(getattr(data, name)), TEXT_MAX))
     for name, maximum in FILLED_TEXTS.items():
         raw = getattr(data, name)
-        value = _line(raw) if name.startswith("email_subject") else _text(raw)
+        value = one_line(raw) if name.startswith("email_subject") else _text(raw)
         check.set(name, check.bounded(name, value, maximum))
         unknown = unknown_placeholders(value)
         if unknown:
@@ -169,7 +164,7 @@ def _check_settings(check: _Checker) -> None:
         check.set(name, bool(getattr(data, name)))
     moments: dict[str, datetime | None] = {}
     for name in ("starts_at", "ends_at"):
-        raw = _line(getattr(data, name))
+        raw = one_line(getattr(data, name))
         try:
             moments[name] = _parse_moment(raw) if raw else None
         except ValueError:
@@ -179,14 +174,14 @@ def _check_settings(check: _Checker) -> None:
     starts, ends = moments.get("starts_at"), moments.get("ends_at")
     if starts is not None and ends is not None and ends <= starts:
         check.refuse("ends_at", msg.ENDS_BEFORE_START)
-    goal = _GOAL_SEPARATORS.sub("", _line(data.goal))
+    goal = _GOAL_SEPARATORS.sub("", one_line(data.goal))
     if not goal:
         check.set("goal", None)
     elif goal.isdecimal() and goal.isascii() and len(goal) < 12 and 0 < int(goal) <= GOAL_MAX:
         check.set("goal", int(goal))
     else:
         check.refuse("goal", msg.BAD_GOAL)
-    phone = _line(data.phone_number)
+    phone = one_line(data.phone_number)
     try:
         check.set("phone_number", _phone(phone) if phone else "")
     except ValueError:
@@ -195,14 +190,10 @@ def _check_settings(check: _Checker) -> None:
         check.set("office_policy", data.office_policy)
     else:
         check.refuse("office_policy", msg.BAD_POLICY)
-    address = _line(data.email_from_address)
+    address = one_line(data.email_from_address)
     try:
-        normalized = (
-            validate_email(address, check_deliverability=False, allow_smtputf8=False).normalized
-            if address
-            else ""
-        )
-    except EmailNotValidError:
+        normalized = clean_address(address) if address else ""
+    except AddressError:
         check.refuse("email_from_address", msg.BAD_EMAIL)
     else:
         check.set("email_from_address", check.bounded("email_from_address", normalized, 254))
@@ -211,7 +202,7 @@ def _check_settings(check: _Checker) -> None:
 def _check_referrals(check: _Checker, accept_code: Callable[[str], str]) -> None:
     seen: set[str] = set()
     for number, raw in enumerate(_text(check.data.referral_codes).split("\n"), start=1):
-        line = _line(raw)
+        line = one_line(raw)
         if not line:
             continue
         code, _sep, label = line.partition(" ")

@@ -9,20 +9,19 @@ back. Messages are msgids marked with ``N_``; the views translate them.
 from __future__ import annotations
 
 import enum
-import unicodedata
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmp import audit
+from callmp.addresses import AddressError, clean_address
 from callmp.hours import canonical_hours, parse_hours
 from callmp.i18n import N_, InputError
 from callmp.models import ContactCorrection, Office, Person, User
 from callmp.models.campaigns import utcnow
 from callmp.phones import PhoneError, parse_office_phone
-from callmp.templating import strip_control
+from callmp.templating import one_line
 
 NOTE_MAX = 300
 VALUE_MAX = 200
@@ -45,7 +44,7 @@ class CorrectionError(InputError):
 
 def _one_line(raw: str | None, maximum: int, field: str) -> str:
     """``raw`` on one line (NFC, no control characters, spaces collapsed), at most ``maximum``."""
-    text = " ".join(strip_control(unicodedata.normalize("NFC", raw or "")).split())
+    text = one_line(raw)
     if len(text) > maximum:
         raise CorrectionError(
             field, N_("Please keep this under %(n)s characters."), {"n": str(maximum)}
@@ -74,10 +73,9 @@ def clean_email(raw: str | None) -> str:
     if not text:
         raise CorrectionError("value", N_("Please enter the email address."))
     try:
-        checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError:
+        return clean_address(text)
+    except AddressError:
         raise CorrectionError("value", N_("Please enter a valid email address.")) from None
-    return str(checked.ascii_email or checked.normalized)
 
 
 def clean_hours(raw: str | None) -> str:

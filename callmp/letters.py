@@ -15,13 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from email_validator import EmailNotValidError, validate_email
-
 from callmp import campaigns
+from callmp.addresses import AddressError, clean_address
 from callmp.campaigns import ResolvedTarget
 from callmp.i18n import N_, InputError, translator
 from callmp.models import Campaign, Person
-from callmp.templating import fill, strip_control
+from callmp.templating import fill, one_line, strip_control
 
 NAME_MAX = 100
 CITY_MAX = 100
@@ -37,10 +36,9 @@ class LetterError(InputError):
 
 def _one_line(raw: str | None, field: str, maximum: int, required_message: str | None) -> str:
     """A header-safe line: NFC, no line breaks or control characters, spaces collapsed."""
-    text = unicodedata.normalize("NFC", raw or "")
-    if "\r" in text or "\n" in text:
+    if "\r" in (raw or "") or "\n" in (raw or ""):
         raise LetterError(field, N_("Please keep this on one line."))
-    text = " ".join(strip_control(text).replace("\t", " ").split())
+    text = one_line(raw)
     if not text and required_message:
         raise LetterError(field, required_message)
     if len(text) > maximum:
@@ -76,12 +74,9 @@ def clean_email(raw: str | None) -> str:
     if len(text) > EMAIL_MAX or any(ch in text for ch in "\r\n"):
         raise LetterError("email", N_("Please enter a valid email address."))
     try:
-        # Offline: no DNS. No SMTPUTF8: not every MP office's server takes such addresses.
-        checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as error:
-        raise LetterError("email", N_("Please enter a valid email address.")) from error
-    # Headers must be ASCII: an accented domain goes in its IDNA form (same mailbox).
-    return str(checked.ascii_email or checked.normalized)
+        return clean_address(text)
+    except AddressError:
+        raise LetterError("email", N_("Please enter a valid email address.")) from None
 
 
 def _text(raw: str | None, field: str, maximum: int) -> str:

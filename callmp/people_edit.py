@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from callmp import audit, target_edit
+from callmp.addresses import AddressError, clean_address
 from callmp.hours import canonical_hours, parse_hours
 from callmp.i18n import N_, InputError
 from callmp.models import Office, OfficeKind, Person, User
 from callmp.phones import PhoneError, parse_office_phone
 from callmp.postal import PostalCodeError, normalise
+from callmp.templating import one_line
 
 #: Time zones of Canadian offices (IANA names), west to east.
 TIME_ZONES = (
@@ -97,14 +98,9 @@ class PersonData:
 Errors = dict[str, tuple[str, dict[str, str]]]
 
 
-def _line(text: str) -> str:
-    """One line of text, spaces collapsed."""
-    return " ".join(text.split())
-
-
 def _check_person(data: PersonData, errors: Errors) -> dict[str, str]:
     """The person's cleaned fields; problems go to ``errors``."""
-    values = {name: _line(getattr(data, name)) for name in PERSON_SIZES}
+    values = {name: one_line(getattr(data, name)) for name in PERSON_SIZES}
     for name, size in PERSON_SIZES.items():
         if len(values[name]) > size:
             errors[name] = (N_("Please keep this under %(max)s characters."), {"max": str(size)})
@@ -113,9 +109,8 @@ def _check_person(data: PersonData, errors: Errors) -> dict[str, str]:
     values["email"] = ""
     if data.email.strip():
         try:
-            checked = validate_email(data.email.strip(), check_deliverability=False)
-            values["email"] = str(checked.ascii_email or checked.normalized)
-        except EmailNotValidError:
+            values["email"] = clean_address(data.email.strip())
+        except AddressError:
             errors["email"] = (N_("Please enter a valid email address."), {})
     if data.preferred_language not in LANGUAGES:
         errors["preferred_language"] = (N_("Please choose a language."), {})
@@ -125,7 +120,7 @@ def _check_person(data: PersonData, errors: Errors) -> dict[str, str]:
 
 def _check_office(data: OfficeData, prefix: str, errors: Errors) -> dict[str, str]:
     """One office's cleaned fields; problems go to ``errors`` under ``prefix-<field>``."""
-    values = {name: _line(getattr(data, name)) for name in OFFICE_SIZES}
+    values = {name: one_line(getattr(data, name)) for name in OFFICE_SIZES}
     for name, size in OFFICE_SIZES.items():
         if len(values[name]) > size:
             errors[prefix + name] = (
@@ -139,7 +134,7 @@ def _check_office(data: OfficeData, prefix: str, errors: Errors) -> dict[str, st
     if data.phone.strip():
         try:
             values["phone"], _extension = parse_office_phone(data.phone.strip())
-            values["phone_raw"] = _line(data.phone)[:40]
+            values["phone_raw"] = one_line(data.phone)[:40]
         except PhoneError as error:
             errors[prefix + "phone"] = (error.message, error.params)
     values["province_abbr"] = data.province_abbr.strip().upper()

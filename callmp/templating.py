@@ -85,9 +85,9 @@ def strip_control(text: str) -> str:
     return "".join(ch for ch in text if not _dropped(ch))
 
 
-def _plain(value: str) -> str:
-    """A placeholder value as one line of clean text."""
-    return " ".join(strip_control(value).split())
+def one_line(text: str | None) -> str:
+    """Text as one clean line: NFC, control characters dropped, whitespace collapsed."""
+    return " ".join(strip_control(unicodedata.normalize("NFC", text or "")).split())
 
 
 def unknown_placeholders(text: str) -> list[str]:
@@ -108,7 +108,7 @@ def _substitute(
         name = match.group(1)
         if name not in PLACEHOLDERS or name not in values:
             return match.group(0)
-        value = _plain(values[name])
+        value = one_line(values[name])
         return quote(value, safe="@+:/") if encode else value
 
     return pattern.sub(replace, text)

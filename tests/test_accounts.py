@@ -142,3 +142,13 @@ def test_roles_include_the_ones_below(make_user: Callable[..., User]) -> None:
     assert [admin.can(r) for r in Role] == [True, True, True]
     inactive = make_user(Role.admin, active=False)
     assert not inactive.can(Role.organizer)
+
+
+def test_accounts_are_listed_admins_first(session: Session, make_user: Callable[..., User]) -> None:
+    for role in (Role.organizer, Role.admin, Role.lead):
+        make_user(role)
+    assert [user.role for user in accounts.list_users(session)] == [
+        Role.admin,
+        Role.lead,
+        Role.organizer,
+    ]

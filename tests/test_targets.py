@@ -246,3 +246,15 @@ def test_saving_a_custom_person_validates_each_office(session: Session) -> None:
         "offices-0-time_zone",
         "offices-0-hours",
     }
+
+
+def test_a_custom_person_is_saved_without_control_characters_and_with_an_ascii_address(
+    session: Session,
+) -> None:
+    # Names reach TwiML and mail headers: a control character there breaks both.
+    data = people_edit.PersonData(
+        full_name="Chief\x07 of\u202e  Staff", email="bureau@ministère.example"
+    )
+    person = people_edit.save(session, None, data, None)
+    assert person.full_name == "Chief of Staff"
+    assert person.email == "bureau@" + "ministère.example".encode("idna").decode()
