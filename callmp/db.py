@@ -81,10 +81,13 @@ def insert_once(session: Session, model: type[Base], values: dict[str, Any]) -> 
     ``INSERT ... ON CONFLICT DO NOTHING`` keeps replayed webhooks and double submissions
     to one row even when two requests race, without aborting the surrounding transaction.
     """
+    from sqlalchemy import inspect
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing()
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    # RETURNING tells whether a row went in: with PostgreSQL's implicit RETURNING the
+    # rowcount is -1 either way, which made every duplicate look inserted.
+    key = inspect(model).primary_key
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(*key)
+    return session.execute(statement).first() is not None

@@ -20,8 +20,10 @@ from callmp.models.emails import (
 )
 from callmp.models.history import CampaignVersion, ContactCorrection
 from callmp.models.people import Office, OfficeKind, Person, Riding
+from callmp.models.stats import BUCKET_SECONDS, CountByOffice, CountByReferral, CountByTime
 
 __all__ = [
+    "BUCKET_SECONDS",
     "ROLE_RANK",
     "AuditEntry",
     "BlockedPhone",
@@ -33,6 +35,9 @@ __all__ = [
     "Channel",
     "ContactCorrection",
     "ContactEvent",
+    "CountByOffice",
+    "CountByReferral",
+    "CountByTime",
     "EmailMessage",
     "EmailSubmission",
     "MessageKind",

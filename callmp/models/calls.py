@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import (
     Enum,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -123,11 +124,11 @@ class ContactEvent(Base):
     """One contact attempt with one target: every total is counted from these rows."""
 
     __tablename__ = "contact_events"
+    # Exports read a campaign's events in order; the counts come from callmp.models.stats.
+    __table_args__ = (Index("ix_contact_events_campaign_id_id", "campaign_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
-    )
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id", ondelete="SET NULL"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="SET NULL"))
