@@ -50,10 +50,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["callmp.mail"] = MailService.from_config(app.config, sessions, huey)
 
     from callmp import auth, cli, errors
+    from callmp.views.counts import init_counts
+
+    init_counts(app)
     from callmp.views import (
         admin_campaigns,
         admin_contacts,
         admin_history,
+        admin_stats,
         admin_targets,
         admin_users,
         api,
@@ -69,6 +73,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         admin_campaigns.bp,
         admin_targets.bp,
         admin_history.bp,
+        admin_stats.bp,
         admin_contacts.bp,
         admin_users.bp,
     ]

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -205,6 +206,18 @@ SETTINGS: tuple[Setting, ...] = (
         120,
         "Call requests stuck this long before the provider took them are queued again.",
     ),
+    # -- Counting -----------------------------------------------------------------------
+    Setting(
+        "COUNTS_CACHE_SECONDS",
+        5,
+        "The public counter (campaign page and counts API) is recounted at most this often "
+        "per process; 0 recounts on every request. Staff dashboards never wait.",
+    ),
+    Setting(
+        "DASHBOARD_TIME_ZONE",
+        "America/Toronto",
+        "Time zone of staff dashboards until an organizer picks their own.",
+    ),
 )
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}
@@ -284,5 +297,11 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError("CALLMP_QUEUE=redis needs CALLMP_REDIS_URL")
     if int(config["STAFF_SESSION_HOURS"]) <= 0:
         raise ConfigError("CALLMP_STAFF_SESSION_HOURS must be positive")
+    try:
+        ZoneInfo(str(config["DASHBOARD_TIME_ZONE"]))
+    except (ValueError, ZoneInfoNotFoundError) as error:
+        raise ConfigError("CALLMP_DASHBOARD_TIME_ZONE must be a time zone name") from error
+    if int(config["COUNTS_CACHE_SECONDS"]) < 0:
+        raise ConfigError("CALLMP_COUNTS_CACHE_SECONDS must be 0 or more")
     if not float(config["CALLS_PER_SECOND"]) > 0:
         raise ConfigError("CALLMP_CALLS_PER_SECOND must be positive")

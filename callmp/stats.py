@@ -139,6 +139,15 @@ def totals(session: Session, campaign_id: int) -> Totals:
         if n:
             by_outcome.setdefault(channel, {})[outcome] = int(n)
             figures.add(channel, outcome, int(n))
+    figures.duration_s = int(
+        session.scalar(
+            select(func.coalesce(func.sum(CountByOffice.duration_s), 0)).where(
+                CountByOffice.campaign_id == campaign_id,
+                CountByOffice.channel == Channel.bridged_call,
+            )
+        )
+        or 0
+    )
     return Totals(by_outcome, figures)
 
 

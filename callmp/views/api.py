@@ -17,7 +17,7 @@ from callmp.models import Campaign
 from callmp.models.campaigns import utcnow
 from callmp.phones import PhoneError
 from callmp.tasks import CallService
-from callmp.views import call_presenters, letter_input, presenters
+from callmp.views import call_presenters, counts, letter_input, presenters
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -67,6 +67,27 @@ def _in_callers_language(
     locale = str(lang) if lang in current_app.config["LOCALES"] else presenters.locale_code()
     with force_locale(f"{locale}_CA"):
         return handle(campaign, body, locale)
+
+
+@bp.get("/campaigns/<slug>/counts")
+def campaign_counts(slug: str) -> Response:
+    """The campaign's public counter: contacts made, by channel, toward the goal, per office.
+
+    ``by_office=0`` leaves out the per-office list (what a campaign page polls). Answers
+    carry an ETag (``If-None-Match`` gets a 304) and may be read from any site (CORS).
+    """
+    by_office = request.args.get("by_office", "1").lower() not in {"0", "false", "no"}
+    found = counts.public_counts(slug, presenters.locale_code(), by_office=by_office)
+    if found is None:
+        abort(404)
+    response = Response(found.body, mimetype="application/json")
+    response.set_etag(found.etag)
+    max_age = int(current_app.config["COUNTS_CACHE_SECONDS"])
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    response.make_conditional(request)
+    return response
 
 
 @bp.post("/campaigns/<slug>/calls")

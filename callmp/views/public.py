@@ -14,7 +14,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime, gettext
+from flask_babel import format_date, format_datetime, format_number, format_percent, gettext
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -22,7 +22,7 @@ from callmp import campaigns, counting, lookup, postal, web
 from callmp.forms import CallForm, LookupForm, ReportForm, translate_postal_error
 from callmp.models import Campaign
 from callmp.tasks import CallService
-from callmp.views import presenters
+from callmp.views import counts, presenters
 from callmp.web import db, lookup_postal_code
 
 bp = Blueprint("public", __name__)
@@ -74,6 +74,8 @@ def _inject() -> dict[str, Any]:
         "office_hours": presenters.office_hours,
         "format_date": format_date,
         "format_datetime": format_datetime,
+        "format_number": format_number,
+        "format_percent": format_percent,
     }
 
 
@@ -115,7 +117,12 @@ def campaign(slug: str) -> Response | tuple[str, int] | str:
                 notice = gettext(result.notice) if result.notice else None
         else:
             status = 400
-    return render_template("public/campaign.html", campaign=item, form=form, notice=notice), status
+    found = counts.public_counts(slug, presenters.locale_code(), by_office=False)
+    counter = found.payload if found is not None else None
+    page = render_template(
+        "public/campaign.html", campaign=item, form=form, notice=notice, counter=counter
+    )
+    return page, status
 
 
 def last_lookup(slug: str) -> dict[str, Any] | None:

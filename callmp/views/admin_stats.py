@@ -1,0 +1,121 @@
+"""Organizers' dashboard of a campaign, and its CSV exports (organizer role and up)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+)
+from flask_babel import force_locale
+
+from callmp import dashboard, stats, stats_export
+from callmp.auth import role_required
+from callmp.models import Campaign, Role
+from callmp.models.campaigns import utcnow
+from callmp.views import dashboard_presenters as present
+from callmp.views import presenters
+from callmp.views.dashboard_forms import DashboardForm
+from callmp.web import db
+
+bp = Blueprint("admin_stats", __name__, url_prefix="/admin")
+
+TZ_KEY = "dashboard_tz"  # session: the organizer's chosen time zone
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    """The campaign of the URL, or 404."""
+    campaign = db().get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _form() -> DashboardForm:
+    """The filter form from the query string, its zone defaulting to the remembered one."""
+    remembered = session.get(TZ_KEY)
+    default = current_app.config["DASHBOARD_TIME_ZONE"]
+    if remembered not in dashboard.TIME_ZONES:
+        remembered = default if default in dashboard.TIME_ZONES else "America/Toronto"
+    return DashboardForm(request.args, tz=remembered)
+
+
+def _zone(form: DashboardForm) -> ZoneInfo:
+    """The form's time zone (remembered for next time when valid)."""
+    if not form.tz.errors:
+        session[TZ_KEY] = form.tz.data
+        return ZoneInfo(form.tz.data)
+    return ZoneInfo(str(current_app.config["DASHBOARD_TIME_ZONE"]))
+
+
+@bp.get("/campaigns/<int:campaign_id>/dashboard")
+@role_required(Role.organizer)
+def show(campaign_id: int) -> tuple[str, int]:
+    """Totals, charts over time, and the office, target and referral tables."""
+    campaign = _campaign(campaign_id)
+    form = _form()
+    valid = form.validate()
+    filters = form.filters() if valid else dashboard.Filters()
+    board = dashboard.build(db(), campaign, _zone(form), filters, utcnow())
+    form.set_parties(board.parties)
+    page = render_template(
+        "admin/stats/dashboard.html",
+        campaign=campaign,
+        board=board,
+        form=form,
+        present=present,
+        columns=present.table_columns(),
+        sort_url=present.sort_url,
+        locale=presenters.locale_code(),
+    )
+    return page, 200 if valid else 400
+
+
+def _csv(name: str, lines: Iterator[str]) -> Response:
+    """A streamed CSV download called ``name``."""
+    response = Response(stream_with_context(lines), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/campaigns/<int:campaign_id>/dashboard/offices.csv")
+@role_required(Role.organizer)
+def offices_csv(campaign_id: int) -> Response:
+    """The per-office table (filtered and sorted as on the page) as CSV."""
+    campaign = _campaign(campaign_id)
+    form = _form()
+    if not form.validate():
+        abort(400)
+    filters = form.filters()
+    rows = stats.office_rows(db(), campaign.id)
+    shown = dashboard.sort_rows(dashboard.filter_rows(rows, filters), filters)
+    locale = presenters.locale_code()
+    day = utcnow().astimezone(_zone(form)).date().isoformat()
+    return _csv(f"{campaign.slug}-offices-{day}.csv", stats_export.offices_csv(shown, locale))
+
+
+@bp.get("/campaigns/<int:campaign_id>/dashboard/events.csv")
+@role_required(Role.organizer)
+def events_csv(campaign_id: int) -> Response:
+    """Every contact event of the campaign as CSV (no personal data), streamed."""
+    campaign = _campaign(campaign_id)
+    form = _form()
+    form.validate()
+    zone = _zone(form)
+    locale = presenters.locale_code()
+    day = utcnow().astimezone(zone).date().isoformat()
+
+    def lines() -> Iterator[str]:
+        with force_locale(f"{locale}_CA"):
+            yield from stats_export.events_csv(db(), campaign.id, zone, locale)
+
+    return _csv(f"{campaign.slug}-events-{day}.csv", lines())

@@ -1,0 +1,59 @@
+"""The public counter, kept a few seconds per process so every open page may poll it.
+
+``COUNTS_CACHE_SECONDS`` bounds how stale a public figure may be; the figures themselves
+come exact from the running totals. Staff dashboards don't use this cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from cachetools import TTLCache
+from flask import Flask, current_app
+
+from callmp import counter, web
+from callmp.models.campaigns import utcnow
+
+
+@dataclass(frozen=True)
+class Counts:
+    """One campaign's public counter: the figures, and their JSON body and ETag."""
+
+    payload: dict[str, Any]
+    body: bytes
+    etag: str
+
+
+def init_counts(app: Flask) -> None:
+    """A per-process cache of public counters."""
+    ttl = int(app.config["COUNTS_CACHE_SECONDS"])
+    cache: TTLCache[tuple[str, str, bool], Counts | None] | None = (
+        TTLCache(maxsize=512, ttl=ttl) if ttl > 0 else None
+    )
+    app.extensions["callmp.counts"] = (cache, threading.Lock())
+
+
+def public_counts(slug: str, locale: str, *, by_office: bool = True) -> Counts | None:
+    """The public counter of campaign ``slug`` (None: no such public campaign)."""
+    cache, lock = current_app.extensions["callmp.counts"]
+    key = (slug, locale, by_office)
+    if cache is not None:
+        with lock:
+            if key in cache:
+                found: Counts | None = cache[key]
+                return found
+    campaign = counter.public_campaign(web.db(), slug)
+    counts = None
+    if campaign is not None:
+        payload = counter.counts(web.db(), campaign, locale, utcnow(), by_office=by_office)
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        counts = Counts(payload, body, etag)
+    if cache is not None:
+        with lock:
+            cache[key] = counts
+    return counts
