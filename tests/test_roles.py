@@ -23,6 +23,7 @@ STAFF_BLUEPRINTS = (
     "admin_campaigns",
     "admin_targets",
     "admin_history",
+    "admin_stats",
     "admin_contacts",
     "admin_users",
 )
@@ -58,6 +59,9 @@ POLICY: dict[tuple[str, str], Role] = {
     ("admin_history.compare", "GET"): ORG,
     ("admin_history.restore", "POST"): LEAD,
     ("admin_history.audit", "GET"): LEAD,
+    ("admin_stats.show", "GET"): ORG,
+    ("admin_stats.offices_csv", "GET"): ORG,
+    ("admin_stats.events_csv", "GET"): ORG,
     ("admin_contacts.index", "GET"): LEAD,
     ("admin_contacts.person", "GET"): LEAD,
     ("admin_contacts.person", "POST"): LEAD,
@@ -133,6 +137,7 @@ def test_role_matrix(
         if viewer is not None:
             log_in(client, make_user(viewer))
         response = client.open(url, method=method, data={})
+        response.close()  # a streamed download ends here, in its own request context
         seen = (viewer, response.status_code, response.headers.get("Location", ""))
         if viewer is None:
             assert response.status_code == 302, seen

@@ -137,7 +137,7 @@ def hour_chart(board: dashboard.Dashboard) -> Markup:
     return charts.bar_chart(
         [_bucket(p, "EEE HH:mm", "EEEE d MMMM, HH:mm") for p in board.hours],
         _series(),
-        title=gettext("Contacts made per hour, last %(hours)d hours", hours=dashboard.RECENT_HOURS),
+        title=gettext("Contacts made per hour, last %(hours)s hours", hours=dashboard.RECENT_HOURS),
         description=gettext("Stacked bars: bridged calls, direct calls and emails per hour."),
         empty_text=gettext("No contacts in these hours."),
     )
