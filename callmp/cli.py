@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from callmp import accounts, demo, importer, migrate
+from callmp import accounts, demo, importer, migrate, stats_check
 from callmp.models import Role
 from callmp.tasks import CallService
 
@@ -66,6 +66,25 @@ def register(app: Flask) -> None:
         for call_id in ids:
             service.enqueue(call_id)
         click.echo(f"re-queued {len(ids)} call requests")
+
+    @app.cli.command("check-counts")
+    @click.option("--repair", is_flag=True, help="Recount every running total from the events.")
+    def check_counts_command(repair: bool) -> None:
+        """Compare the running totals with the contact events (and repair them with --repair)."""
+        with _session() as session:
+            if repair:
+                stats_check.rebuild(session)
+                session.commit()
+                click.echo("running totals recounted from the events")
+            mismatches = stats_check.check(session)
+        for mismatch in mismatches[:20]:
+            click.echo(
+                f"{mismatch.table} {mismatch.key}: stored {mismatch.stored}, "
+                f"events {mismatch.counted}"
+            )
+        if mismatches:
+            raise click.ClickException(f"{len(mismatches)} running totals differ from the events")
+        click.echo("every running total equals its events")
 
     @app.cli.command("create-user")
     @click.argument("email")

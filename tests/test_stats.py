@@ -382,3 +382,23 @@ def test_deleting_a_campaign_takes_its_totals_with_it(session: Session) -> None:
         remaining = select(func.count()).select_from(model).where(model.campaign_id == campaign.id)
         assert session.scalar(remaining) == 0
     assert stats_check.check(session) == []
+
+
+def test_the_check_counts_command_reports_and_repairs(app: Flask) -> None:
+    with app.extensions["callmp.sessions"]() as session:
+        campaign = demo_campaign(session)
+        add_event(session, campaign, mp(session, 35100), Channel.email, Outcome.sent)
+        session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["check-counts"])
+    assert result.exit_code == 0, result.output
+    assert "every running total equals its events" in result.output
+    with app.extensions["callmp.sessions"]() as session:
+        session.execute(update(CountByOffice).values(n=CountByOffice.n + 1))
+        session.commit()
+    result = runner.invoke(args=["check-counts"])
+    assert result.exit_code == 1
+    assert "counts_by_office" in result.output and "stored 2, events 1" in result.output
+    result = runner.invoke(args=["check-counts", "--repair"])
+    assert result.exit_code == 0, result.output
+    assert "every running total equals its events" in result.output
