@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from callmp.models import BUCKET_SECONDS, Channel, CountByTime
-from callmp.stats import is_reached
+from callmp.stats import REACHED
 
 
 @dataclass(frozen=True)
@@ -35,21 +35,32 @@ def timeline(
     now: datetime,
 ) -> list[Point]:
     """Contacts made per local hour or day, from ``since`` (else the first event) to now."""
+    reached = or_(
+        *(
+            and_(CountByTime.channel == channel, CountByTime.outcome.in_(outcomes))
+            for channel, outcomes in REACHED.items()
+        )
+    )
+    total = func.sum(CountByTime.n)
     query = (
-        select(CountByTime.bucket, CountByTime.channel, CountByTime.outcome, CountByTime.n)
-        .where(CountByTime.campaign_id == campaign_id, CountByTime.n != 0)
+        select(CountByTime.bucket, CountByTime.channel, total)
+        .where(CountByTime.campaign_id == campaign_id, reached)
+        .group_by(CountByTime.bucket, CountByTime.channel)
         .order_by(CountByTime.bucket)
     )
-    if since is not None:
-        query = query.where(CountByTime.bucket >= int(since.timestamp()) // BUCKET_SECONDS)
+    first = _floor(since, zone, unit) if since is not None else None
+    if first is not None:
+        # A local hour or day starts on a half hour in UTC in every Canadian zone.
+        query = query.where(CountByTime.bucket >= int(first.timestamp()) // BUCKET_SECONDS)
     points: dict[datetime, dict[str, int]] = {}
-    for bucket, channel, outcome, n in session.execute(query):
-        if not is_reached(channel, outcome):
+    for bucket, channel, n in session.execute(query):
+        if not n:
             continue
         start = _floor(datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC), zone, unit)
         point = points.setdefault(start, dict.fromkeys(map(str, Channel), 0))
         point[channel] += int(n)
-    first = _floor(since, zone, unit) if since is not None else min(points, default=None)
+    if first is None:
+        first = min(points, default=None)
     if first is None:
         return []
     return [

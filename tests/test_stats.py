@@ -402,3 +402,23 @@ def test_the_check_counts_command_reports_and_repairs(app: Flask) -> None:
     result = runner.invoke(args=["check-counts", "--repair"])
     assert result.exit_code == 0, result.output
     assert "every running total equals its events" in result.output
+
+
+def test_the_first_hour_of_a_window_counts_from_its_start(session: Session) -> None:
+    campaign = demo_campaign(session)
+    spadina = mp(session, 35100)
+    # 15:05 UTC is 10:05 in Toronto: before the window's "since" (10:40) but in its first hour.
+    add_event(
+        session,
+        campaign,
+        spadina,
+        Channel.email,
+        Outcome.sent,
+        at=datetime(2026, 12, 1, 15, 5, tzinfo=UTC),
+    )
+    session.flush()
+    since = datetime(2026, 12, 1, 15, 40, tzinfo=UTC)
+    now = datetime(2026, 12, 1, 16, 10, tzinfo=UTC)
+    zone = ZoneInfo("America/Toronto")
+    points = stats_timeline.timeline(session, campaign.id, zone, unit="hour", since=since, now=now)
+    assert [(p.start.hour, p.by_channel["email"]) for p in points] == [(10, 1), (11, 0)]
