@@ -106,6 +106,8 @@ def test_call_me_leads_to_the_status_page_with_outcomes_and_the_demo_transcript(
     assert not soup.select("noscript")  # finished: nothing refreshes any more
     events = session.scalars(select(ContactEvent)).all()
     assert {e.referral for e in events} == {"newsletter"}
+    # The thank-you shows the count with this call in it (two offices reached).
+    assert text(one(soup, '.counter [data-count="calls"]')) == "2"
 
 
 def test_status_page_of_another_campaign_or_unknown_call_is_404(

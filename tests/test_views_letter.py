@@ -537,6 +537,7 @@ def test_without_confirmation_the_letters_go_at_once(
     _update_campaign(app, email_confirm=False)
     soup = _page(client, _send(client))
     assert not soup.select("div.notice[role=status]")
+    assert text(one(soup, '.counter [data-count="emails"]')) == "2"  # both letters, at once
     assert _to(outbox, SUPPORTER) == []
     assert len(_to(outbox, MP_ADDRESS)) == len(_to(outbox, MINISTER_ADDRESS)) == 1
 

@@ -14,7 +14,7 @@ from callmp.i18n import translator
 from callmp.models.calls import FINAL
 from callmp.phones import PhoneError
 from callmp.tasks import CallService
-from callmp.views import call_presenters, presenters
+from callmp.views import call_presenters, counts, presenters
 from callmp.views.public import referral_for, riding_page
 from callmp.web import db
 
@@ -66,12 +66,15 @@ def status(slug: str, public_id: str) -> str:
         abort(404)
     locale = presenters.locale_code()
     progress = callplan.progress(db(), call, translator(call.locale))
+    finished = call.status in FINAL
+    found = counts.public_counts(slug, locale, by_office=False, fresh=True) if finished else None
     return render_template(
         "call/status.html",
         campaign=campaign,
         call=call,
-        finished=call.status in FINAL,
+        finished=finished,
         info=call_presenters.call_json(call, progress, locale),
+        counter=found.payload if found else None,
     )
 
 

@@ -37,11 +37,17 @@ def init_counts(app: Flask) -> None:
     app.extensions["callmp.counts"] = (cache, threading.Lock())
 
 
-def public_counts(slug: str, locale: str, *, by_office: bool = True) -> Counts | None:
-    """The public counter of campaign ``slug`` (None: no such public campaign)."""
+def public_counts(
+    slug: str, locale: str, *, by_office: bool = True, fresh: bool = False
+) -> Counts | None:
+    """The public counter of campaign ``slug`` (None: no such public campaign).
+
+    ``fresh`` counts now (and refreshes the cache): a supporter who just acted sees
+    their own contact in the count.
+    """
     cache, lock = current_app.extensions["callmp.counts"]
     key = (slug, locale, by_office)
-    if cache is not None:
+    if cache is not None and not fresh:
         with lock:
             if key in cache:
                 found: Counts | None = cache[key]

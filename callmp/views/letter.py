@@ -24,9 +24,9 @@ from callmp.confirmation import ConfirmError
 from callmp.emailing import LetterRefused
 from callmp.forms import EmailForm
 from callmp.mailqueue import MailService
-from callmp.models import Campaign, MessageKind
+from callmp.models import Campaign, MessageKind, SubmissionStatus
 from callmp.models.campaigns import utcnow
-from callmp.views import presenters
+from callmp.views import counts, presenters
 from callmp.views.letter_input import LetterInputError, Prepared, prepare
 from callmp.views.public import last_lookup, referral_for
 from callmp.web import db
@@ -199,6 +199,9 @@ def status(slug: str, public_id: str) -> str:
     if campaign is None or submission is None or submission.campaign_id != campaign.id:
         abort(404)
     messages = [m for m in submission.messages if m.kind == MessageKind.letter]
+    confirmed = submission.status == SubmissionStatus.queued
+    locale = presenters.locale_code()
+    found = counts.public_counts(slug, locale, by_office=False, fresh=True) if confirmed else None
     return render_template(
         "email/status.html",
         campaign=campaign,
@@ -206,6 +209,7 @@ def status(slug: str, public_id: str) -> str:
         messages=messages,
         pending=any(m.status in ("held", "queued", "sending") for m in messages),
         outbox=mail_service().outbox is not None,
+        counter=found.payload if found else None,
     )
 
 
