@@ -7,11 +7,11 @@ Domain code: no Flask. Every figure is a sum over the running totals in
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from callmp.i18n import N_
@@ -175,19 +175,18 @@ class OfficeRow:
         return self.person.party if self.person is not None else ""
 
 
+def _office_counts(session: Session, campaign_id: int) -> Sequence[Row[Any]]:
+    """The campaign's non-zero running totals per target, person and office (plain rows)."""
+    c = CountByOffice
+    query = select(
+        c.target_id, c.person_id, c.office_id, c.channel, c.outcome, c.n, c.duration_s
+    ).where(c.campaign_id == campaign_id, c.n != 0)
+    return session.execute(query).all()
+
+
 def office_rows(session: Session, campaign_id: int) -> list[OfficeRow]:
     """The per-office table: one row per person and office that has events."""
-    counts = session.execute(
-        select(
-            CountByOffice.target_id,
-            CountByOffice.person_id,
-            CountByOffice.office_id,
-            CountByOffice.channel,
-            CountByOffice.outcome,
-            CountByOffice.n,
-            CountByOffice.duration_s,
-        ).where(CountByOffice.campaign_id == campaign_id, CountByOffice.n != 0)
-    ).all()
+    counts = _office_counts(session, campaign_id)
     people = _by_id(session, Person, {r.person_id for r in counts})
     offices = _by_id(session, Office, {r.office_id for r in counts})
     ridings = _ridings(session, [p.fed_num for p in people.values() if p.fed_num])
@@ -216,16 +215,7 @@ class TargetRow:
 
 def target_rows(session: Session, campaign_id: int) -> list[TargetRow]:
     """The per-target table, in the campaign's order (targets since removed last)."""
-    counts = session.execute(
-        select(
-            CountByOffice.target_id,
-            CountByOffice.person_id,
-            CountByOffice.channel,
-            CountByOffice.outcome,
-            CountByOffice.n,
-            CountByOffice.duration_s,
-        ).where(CountByOffice.campaign_id == campaign_id, CountByOffice.n != 0)
-    ).all()
+    counts = _office_counts(session, campaign_id)
     people: dict[int, set[int]] = defaultdict(set)
     figures: dict[int, Figures] = defaultdict(Figures)
     for r in counts:
