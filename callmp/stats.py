@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
@@ -175,7 +175,9 @@ class OfficeRow:
         return self.person.party if self.person is not None else ""
 
 
-def _office_counts(session: Session, campaign_id: int) -> Sequence[Row[Any]]:
+def _office_counts(
+    session: Session, campaign_id: int
+) -> Sequence[Row[int, int, int, str, str, int, int]]:
     """The campaign's non-zero running totals per target, person and office (plain rows)."""
     c = CountByOffice
     query = select(
