@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TypeVar
 
 from sqlalchemy import Row, func, select
@@ -85,6 +86,14 @@ def is_reached(channel: str, outcome: str) -> bool:
     return outcome in REACHED.get(Channel(channel), frozenset())
 
 
+@cache
+def _placement(channel: str, outcome: str) -> tuple[tuple[str, ...], bool, bool]:
+    """The columns an event of ``channel`` and ``outcome`` adds to, whether it is a contact
+    made, and whether it is an email (worked out once per pair: tables add thousands)."""
+    keys = tuple(c.key for c in COLUMNS if c.matches(channel, outcome))
+    return keys, is_reached(channel, outcome), channel == Channel.email
+
+
 @dataclass
 class Figures:
     """Counts of one table row: per column, plus the contacts made and call minutes."""
@@ -97,12 +106,12 @@ class Figures:
 
     def add(self, channel: str, outcome: str, n: int, duration_s: int = 0) -> None:
         """Add ``n`` events of ``channel`` and ``outcome``."""
-        for column in COLUMNS:
-            if column.matches(channel, outcome):
-                self.values[column.key] += n
-        if is_reached(channel, outcome):
+        keys, reached, email = _placement(channel, outcome)
+        for key in keys:
+            self.values[key] += n
+        if reached:
             self.reached += n
-            if channel == Channel.email:
+            if email:
                 self.emails_reached += n
             else:
                 self.calls_reached += n
@@ -175,10 +184,12 @@ class OfficeRow:
         return self.person.party if self.person is not None else ""
 
 
-def _office_counts(
-    session: Session, campaign_id: int
-) -> Sequence[Row[int, int, int, str, str, int, int]]:
-    """The campaign's non-zero running totals per target, person and office (plain rows)."""
+OfficeCounts = Sequence[Row[int, int, int, str, str, int, int]]
+
+
+def office_counts(session: Session, campaign_id: int) -> OfficeCounts:
+    """The campaign's non-zero running totals per target, person and office (plain rows),
+    read once for both the office and the target tables."""
     c = CountByOffice
     query = select(
         c.target_id, c.person_id, c.office_id, c.channel, c.outcome, c.n, c.duration_s
@@ -186,9 +197,11 @@ def _office_counts(
     return session.execute(query).all()
 
 
-def office_rows(session: Session, campaign_id: int) -> list[OfficeRow]:
+def office_rows(
+    session: Session, campaign_id: int, counts: OfficeCounts | None = None
+) -> list[OfficeRow]:
     """The per-office table: one row per person and office that has events."""
-    counts = _office_counts(session, campaign_id)
+    counts = office_counts(session, campaign_id) if counts is None else counts
     people = _by_id(session, Person, {r.person_id for r in counts})
     offices = _by_id(session, Office, {r.office_id for r in counts})
     ridings = _ridings(session, [p.fed_num for p in people.values() if p.fed_num])
@@ -215,9 +228,11 @@ class TargetRow:
     figures: Figures
 
 
-def target_rows(session: Session, campaign_id: int) -> list[TargetRow]:
+def target_rows(
+    session: Session, campaign_id: int, counts: OfficeCounts | None = None
+) -> list[TargetRow]:
     """The per-target table, in the campaign's order (targets since removed last)."""
-    counts = _office_counts(session, campaign_id)
+    counts = office_counts(session, campaign_id) if counts is None else counts
     people: dict[int, set[int]] = defaultdict(set)
     figures: dict[int, Figures] = defaultdict(Figures)
     for r in counts:

@@ -274,3 +274,19 @@ def test_the_campaign_page_links_its_dashboard(
     page = parse(organizer.get(f"/admin/campaigns/{seeded.id}").data)
     links = [a["href"] for a in page.select("nav.actions a")]
     assert f"/admin/campaigns/{seeded.id}/dashboard" in links
+
+
+def test_a_long_office_table_shows_its_first_rows_and_links_to_all(
+    organizer: FlaskClient, seeded: Campaign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from callmp.views import dashboard_presenters
+
+    monkeypatch.setattr(dashboard_presenters, "OFFICE_ROWS_SHOWN", 2)
+    _s, _b, page = dashboard(organizer, seeded)
+    assert len(office_table(page)) == 2
+    more = one(page, "table.offices tfoot a")
+    assert "all=1" in str(more["href"])
+    assert text(one(page, "table.offices tfoot th")) == "Total of 4 rows"
+    _s, _b, page = dashboard(organizer, seeded, "?all=1")
+    assert len(office_table(page)) == 4
+    assert not page.select("table.offices tfoot a")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from babel import dates as babel_dates
+from babel.numbers import get_group_symbol
 from flask import request, url_for
 from flask_babel import get_locale, gettext
 from markupsafe import Markup
@@ -62,6 +64,22 @@ CHANNEL_OUTCOMES = {
     Channel.email: (Outcome.sent, Outcome.queued, Outcome.mailto, Outcome.failed),
 }
 _COLUMN_LABELS = {column.key: column.label for column in stats.COLUMNS}
+
+
+#: The office table shows this many rows unless asked for all (the CSV always has all).
+OFFICE_ROWS_SHOWN = 250
+
+
+@cache
+def _group_symbol(locale: str) -> str:
+    """The thousands separator of ``locale``."""
+    return str(get_group_symbol(locale))
+
+
+def number(value: int) -> str:
+    """A whole number with the page language's thousands separator (the tables hold
+    thousands of them, so this skips Babel's general formatter)."""
+    return f"{value:,}".replace(",", _group_symbol(str(get_locale() or "en_CA")))
 
 
 def channel_label(channel: str) -> str:
