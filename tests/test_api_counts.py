@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -149,3 +151,29 @@ def test_a_new_campaign_shows_zero(uncached: Flask, session: Session) -> None:
     assert campaign.slug == "status-for-all"
     body = get_json(uncached)
     assert (body["total"], body["by_office"], body["goal_percent"]) == (0, [], 0)
+
+
+def test_clients_that_accept_gzip_get_the_same_answer_compressed(uncached: Flask) -> None:
+    seed(uncached)
+    client = uncached.test_client()
+    plain = client.get(URL)
+    packed = client.get(URL, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
+    assert packed.headers["ETag"] != plain.headers["ETag"]  # one per encoding
+    again = client.get(
+        URL, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_unknown_campaigns_do_not_fill_the_cache(make_app: Callable[..., Flask]) -> None:
+    app = make_app(COUNTS_CACHE_SECONDS=300)
+    seed(app)
+    client = app.test_client()
+    assert client.get(URL).status_code == 200
+    for n in range(50):
+        assert client.get(f"/api/v1/campaigns/made-up-{n}/counts").status_code == 404
+    cache, _lock = app.extensions["callmp.counts"]
+    assert [key[0] for key in cache] == ["status-for-all"]

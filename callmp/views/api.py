@@ -74,18 +74,24 @@ def campaign_counts(slug: str) -> Response:
     """The campaign's public counter: contacts made, by channel, toward the goal, per office.
 
     ``by_office=0`` leaves out the per-office list (what a campaign page polls). Answers
-    carry an ETag (``If-None-Match`` gets a 304) and may be read from any site (CORS).
+    are gzipped for clients that accept it, carry an ETag (``If-None-Match`` gets a 304)
+    and may be read from any site (CORS).
     """
     by_office = request.args.get("by_office", "1").lower() not in {"0", "false", "no"}
     found = counts.public_counts(slug, presenters.locale_code(), by_office=by_office)
     if found is None:
         abort(404)
-    response = Response(found.body, mimetype="application/json")
-    response.set_etag(found.etag)
+    if request.accept_encodings["gzip"]:
+        response = Response(found.gzipped, mimetype="application/json")
+        response.headers["Content-Encoding"] = "gzip"
+        response.set_etag(found.etag + "-gz")
+    else:
+        response = Response(found.body, mimetype="application/json")
+        response.set_etag(found.etag)
     max_age = int(current_app.config["COUNTS_CACHE_SECONDS"])
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Vary"] = "Accept-Language, Cookie"
+    response.headers["Vary"] = "Accept-Encoding, Accept-Language, Cookie"
     response.make_conditional(request)
     return response
 

@@ -6,6 +6,7 @@ come exact from the running totals. Staff dashboards don't use this cache.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import threading
@@ -21,17 +22,19 @@ from callmp.models.campaigns import utcnow
 
 @dataclass(frozen=True)
 class Counts:
-    """One campaign's public counter: the figures, and their JSON body and ETag."""
+    """One campaign's public counter: the figures, their JSON body (plain and gzipped,
+    compressed once per count rather than per request) and its ETag."""
 
     payload: dict[str, Any]
     body: bytes
+    gzipped: bytes
     etag: str
 
 
 def init_counts(app: Flask) -> None:
     """A per-process cache of public counters."""
     ttl = int(app.config["COUNTS_CACHE_SECONDS"])
-    cache: TTLCache[tuple[str, str, bool], Counts | None] | None = (
+    cache: TTLCache[tuple[str, str, bool], Counts] | None = (
         TTLCache(maxsize=512, ttl=ttl) if ttl > 0 else None
     )
     app.extensions["callmp.counts"] = (cache, threading.Lock())
@@ -49,8 +52,8 @@ def public_counts(
     key = (slug, locale, by_office)
     if cache is not None and not fresh:
         with lock:
-            if key in cache:
-                found: Counts | None = cache[key]
+            found: Counts | None = cache.get(key)
+            if found is not None:
                 return found
     campaign = counter.public_campaign(web.db(), slug)
     counts = None
@@ -58,8 +61,9 @@ def public_counts(
         payload = counter.counts(web.db(), campaign, locale, utcnow(), by_office=by_office)
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
-        counts = Counts(payload, body, etag)
-    if cache is not None:
+        counts = Counts(payload, body, gzip.compress(body, compresslevel=6, mtime=0), etag)
+    # Only real campaigns are kept: made-up slugs must not push them out of the cache.
+    if cache is not None and counts is not None:
         with lock:
             cache[key] = counts
     return counts
