@@ -80,8 +80,7 @@ def build(
     session: Session, campaign: Campaign, zone: ZoneInfo, filters: Filters, now: datetime
 ) -> Dashboard:
     """The dashboard of ``campaign`` as of ``now``, its times in ``zone``."""
-    counts = stats.office_counts(session, campaign.id)
-    rows = stats.office_rows(session, campaign.id, counts)
+    rows = stats.office_rows(session, campaign.id)
     shown = sort_rows(filter_rows(rows, filters), filters)
     subtotal = stats.Figures()
     for row in shown:
@@ -100,7 +99,7 @@ def build(
         days=stats_timeline.timeline(session, campaign.id, zone, unit="day", since=start, now=end),
         offices=shown,
         offices_total=subtotal,
-        targets=stats.target_rows(session, campaign.id, counts),
+        targets=stats.target_rows(session, campaign.id),
         referrals=stats.referral_rows(session, campaign.id),
         provinces=sorted({r.province for r in rows if r.province}),
         parties=sorted({r.party for r in rows if r.party}),

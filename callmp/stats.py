@@ -6,13 +6,12 @@ Domain code: no Flask. Every figure is a sum over the running totals in
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from callmp.i18n import N_
@@ -168,7 +167,6 @@ class OfficeRow:
     person: Person | None
     office: Office | None
     riding: Riding | None
-    targets: set[int] = field(default_factory=set)
     figures: Figures = field(default_factory=Figures)
 
     @property
@@ -184,38 +182,51 @@ class OfficeRow:
         return self.person.party if self.person is not None else ""
 
 
-OfficeCounts = Sequence[Row[int, int, int, str, str, int, int]]
-
-
-def office_counts(session: Session, campaign_id: int) -> OfficeCounts:
-    """The campaign's non-zero running totals per target, person and office (plain rows),
-    read once for both the office and the target tables."""
+def _pivot() -> list[Any]:
+    """Per-column sums of the office totals, so the database hands over one line per row
+    of a table instead of one per (channel, outcome)."""
     c = CountByOffice
-    query = select(
-        c.target_id, c.person_id, c.office_id, c.channel, c.outcome, c.n, c.duration_s
-    ).where(c.campaign_id == campaign_id, c.n != 0)
-    return session.execute(query).all()
+
+    def total(*conditions: Any) -> Any:
+        return func.coalesce(func.sum(case((and_(*conditions), c.n), else_=0)), 0)
+
+    columns = [
+        total(c.channel == col.channel, *([c.outcome.in_(col.outcomes)] if col.outcomes else []))
+        for col in COLUMNS
+    ]
+    calls = [k for k in REACHED if k != Channel.email]
+    columns.append(total(or_(*(and_(c.channel == k, c.outcome.in_(REACHED[k])) for k in calls))))
+    columns.append(total(c.channel == Channel.email, c.outcome.in_(REACHED[Channel.email])))
+    columns.append(func.coalesce(func.sum(c.duration_s), 0))
+    return columns
 
 
-def office_rows(
-    session: Session, campaign_id: int, counts: OfficeCounts | None = None
-) -> list[OfficeRow]:
+def _figures(values: Sequence[Any]) -> Figures:
+    """A row's figures from the pivoted sums (columns, calls made, emails made, seconds)."""
+    figures = Figures(dict(zip((col.key for col in COLUMNS), map(int, values), strict=False)))
+    calls, emails, seconds = (int(v) for v in values[len(COLUMNS) :])
+    figures.calls_reached, figures.emails_reached = calls, emails
+    figures.reached, figures.duration_s = calls + emails, seconds
+    return figures
+
+
+def office_rows(session: Session, campaign_id: int) -> list[OfficeRow]:
     """The per-office table: one row per person and office that has events."""
-    counts = office_counts(session, campaign_id) if counts is None else counts
-    people = _by_id(session, Person, {r.person_id for r in counts})
-    offices = _by_id(session, Office, {r.office_id for r in counts})
+    c = CountByOffice
+    counts = session.execute(
+        select(c.person_id, c.office_id, *_pivot())
+        .where(c.campaign_id == campaign_id, c.n != 0)
+        .group_by(c.person_id, c.office_id)
+    ).all()
+    people = _by_id(session, Person, {r[0] for r in counts})
+    offices = _by_id(session, Office, {r[1] for r in counts})
     ridings = _ridings(session, [p.fed_num for p in people.values() if p.fed_num])
-    rows: dict[tuple[int, int], OfficeRow] = {}
-    for r in counts:
-        row = rows.get((r.person_id, r.office_id))
-        if row is None:
-            person = people.get(r.person_id)
-            riding = ridings.get(person.fed_num) if person and person.fed_num else None
-            row = OfficeRow(r.person_id, person, offices.get(r.office_id), riding)
-            rows[(r.person_id, r.office_id)] = row
-        row.targets.add(r.target_id)
-        row.figures.add(r.channel, r.outcome, int(r.n), int(r.duration_s or 0))
-    return list(rows.values())
+    rows = []
+    for person_id, office_id, *values in counts:
+        person = people.get(person_id)
+        riding = ridings.get(person.fed_num) if person and person.fed_num else None
+        rows.append(OfficeRow(person_id, person, offices.get(office_id), riding, _figures(values)))
+    return rows
 
 
 @dataclass
@@ -228,19 +239,18 @@ class TargetRow:
     figures: Figures
 
 
-def target_rows(
-    session: Session, campaign_id: int, counts: OfficeCounts | None = None
-) -> list[TargetRow]:
+def target_rows(session: Session, campaign_id: int) -> list[TargetRow]:
     """The per-target table, in the campaign's order (targets since removed last)."""
-    counts = office_counts(session, campaign_id) if counts is None else counts
-    people: dict[int, set[int]] = defaultdict(set)
-    figures: dict[int, Figures] = defaultdict(Figures)
-    for r in counts:
-        people[r.target_id].add(r.person_id)
-        figures[r.target_id].add(r.channel, r.outcome, int(r.n), int(r.duration_s or 0))
-    targets = _by_id(session, Target, set(figures))
+    c = CountByOffice
+    people = func.count(func.distinct(case((c.person_id != 0, c.person_id))))
+    counts = session.execute(
+        select(c.target_id, people, *_pivot())
+        .where(c.campaign_id == campaign_id, c.n != 0)
+        .group_by(c.target_id)
+    ).all()
+    targets = _by_id(session, Target, {r[0] for r in counts})
     result = [
-        TargetRow(tid, targets.get(tid), len(people[tid] - {0}), f) for tid, f in figures.items()
+        TargetRow(tid, targets.get(tid), int(n), _figures(values)) for tid, n, *values in counts
     ]
     far = 1 << 30
     return sorted(result, key=lambda t: (t.target.position if t.target else far, t.target_id))
