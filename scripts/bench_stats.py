@@ -17,6 +17,7 @@ Usage: .venv/bin/python scripts/bench_stats.py [--events 1000000] [--database-ur
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import shutil
@@ -430,6 +431,7 @@ def main() -> None:
         demo.prepare_database(url, REPO / "data")
         print(f"{backend}: migrated, imported and seeded in {time.perf_counter() - start:.1f} s")
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "QUEUE": "immediate"})
+        gc.freeze()  # as wsgi.py does in the served app
         try:
             with app.extensions["callmp.sessions"]() as session:
                 slug = demo.DEMO_SLUG
