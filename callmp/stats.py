@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from callmp.i18n import N_
 from callmp.models import (
-    Campaign,
     Channel,
     CountByOffice,
     CountByReferral,
@@ -297,8 +296,3 @@ def _ridings(session: Session, fed_nums: list[int]) -> dict[int, Riding]:
         return {}
     rows = session.scalars(select(Riding).where(Riding.fed_num.in_(fed_nums)))
     return {row.fed_num: row for row in rows}
-
-
-def campaign_figures(session: Session, campaign: Campaign) -> Figures:
-    """The campaign's figures (contacts made, by channel) for the public counter."""
-    return totals(session, campaign.id).figures
