@@ -16,6 +16,7 @@ from callmp.campaigns import ResolvedTarget
 from callmp.db import insert_once
 from callmp.i18n import N_, InputError
 from callmp.models import Campaign, Channel, ContactEvent, Outcome
+from callmp.models.campaigns import utcnow
 
 #: What a supporter may report after calling an office themselves.
 DIRECT_OUTCOMES = (
@@ -85,6 +86,8 @@ def report_mailto(
     token: str,
 ) -> int:
     """Count letters the supporter sent from their own mail app; how many were new."""
+    # One time for all of them: see mailrecords.count_queued.
+    now = utcnow()
     counted = 0
     for item in targets:
         if item.person is None:
@@ -101,6 +104,7 @@ def report_mailto(
                 "outcome": Outcome.mailto,
                 "referral": referral[:64],
                 "dedupe_key": f"m:{token}:{item.target.id}",
+                "created_at": now,
             },
         )
     return counted

@@ -26,6 +26,7 @@ from callmp.models import (
     MessageStatus,
     Outcome,
 )
+from callmp.models.campaigns import utcnow
 
 #: Letters that count as "already written" for the duplicate check.
 LIVE = (MessageStatus.held, MessageStatus.queued, MessageStatus.sending, MessageStatus.sent)
@@ -96,6 +97,9 @@ def new_message(
 
 def count_queued(session: Session, submission: EmailSubmission) -> None:
     """One contact event per letter now in the queue (replays insert nothing)."""
+    # One time for the whole letter: its events then share their half-hour running total,
+    # so concurrent confirmations lock the totals in the same order (no deadlock).
+    now = utcnow()
     for message in submission.messages:
         if message.kind != MessageKind.letter or message.status != MessageStatus.queued:
             continue
@@ -112,6 +116,7 @@ def count_queued(session: Session, submission: EmailSubmission) -> None:
                 "referral": submission.referral,
                 "email_message_id": message.id,
                 "dedupe_key": f"e:{message.id}",
+                "created_at": now,
             },
         )
 

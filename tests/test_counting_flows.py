@@ -531,6 +531,10 @@ def test_letters_count_queued_then_move_to_sent_or_failed_and_a_replayed_confirm
         },
     )
     check_counts(app, queued)
+    # Both letters carry one time, so they share one half-hour total (see count_queued).
+    with app.extensions["callmp.sessions"]() as session:
+        times = session.scalars(select(ContactEvent.created_at)).all()
+    assert len(times) == 2 and len(set(times)) == 1
     # The supporter clicks again: already confirmed, nothing more counted or sent.
     assert app.test_client().post(path).status_code == 303
     check_counts(app, queued)
