@@ -10,6 +10,7 @@ import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -176,3 +177,16 @@ def active_admins(session: Session) -> int:
 def list_users(session: Session) -> list[User]:
     """Every account: admins, then leads, then organizers (the names sort so), then by email."""
     return list(session.scalars(select(User).order_by(User.role, User.email)))
+
+
+def set_time_zone(session: Session, user: User, zone: str) -> bool:
+    """Remember the time zone ``user``'s dashboards are shown in; True when it changed."""
+    try:
+        ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError) as error:
+        raise ValueError(f"unknown time zone {zone!r}") from error
+    if user.time_zone == zone:
+        return False
+    user.time_zone = zone
+    session.flush()
+    return True

@@ -152,3 +152,14 @@ def test_accounts_are_listed_admins_first(session: Session, make_user: Callable[
         Role.lead,
         Role.organizer,
     ]
+
+
+def test_the_dashboard_time_zone_is_kept_only_when_real(
+    session: Session, make_user: Callable[..., User]
+) -> None:
+    user = make_user(Role.organizer)
+    assert accounts.set_time_zone(session, user, "America/Regina") is True
+    assert accounts.set_time_zone(session, user, "America/Regina") is False
+    with pytest.raises(ValueError):
+        accounts.set_time_zone(session, user, "Mars/Olympus")
+    assert user.time_zone == "America/Regina"

@@ -26,6 +26,7 @@ from callmp.models import (
     Role,
     User,
 )
+from tests.conftest import log_in
 from tests.html import one, parse, text
 from tests.test_stats import add_event, demo_campaign, mp
 
@@ -175,14 +176,28 @@ def test_bad_filters_get_a_400_with_a_message(
     assert page.select('[role="alert"]')
 
 
-def test_the_time_zone_is_remembered_and_used(organizer: FlaskClient, seeded: Campaign) -> None:
-    dashboard(organizer, seeded, "?tz=America/St_Johns")
-    _s, _b, page = dashboard(organizer, seeded)
-    selected = one(page, 'select[name="tz"] option[selected]')
-    assert selected["value"] == "America/St_Johns"
-    response = organizer.get(f"/admin/campaigns/{seeded.id}/dashboard/events.csv")
+def test_the_time_zone_is_the_accounts_own_on_every_device(
+    app: Flask, seeded: Campaign, make_user: Callable[..., User]
+) -> None:
+    organizer, other = make_user(Role.organizer), make_user(Role.organizer)
+    laptop, phone, colleague = app.test_client(), app.test_client(), app.test_client()
+    for client, user in ((laptop, organizer), (phone, organizer), (colleague, other)):
+        log_in(client, user)
+    _s, _b, page = dashboard(laptop, seeded)
+    assert one(page, 'select[name="tz"] option[selected]')["value"] == "America/Toronto"
+    dashboard(laptop, seeded, "?tz=America/St_Johns")
+    _s, _b, page = dashboard(phone, seeded)
+    assert one(page, 'select[name="tz"] option[selected]')["value"] == "America/St_Johns"
+    response = phone.get(f"/admin/campaigns/{seeded.id}/dashboard/events.csv")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert all(row["time_local"].endswith("-03:30") for row in rows)
+    assert rows and all(row["time_local"].endswith("-03:30") for row in rows)
+    _s, _b, page = dashboard(colleague, seeded)
+    assert one(page, 'select[name="tz"] option[selected]')["value"] == "America/Toronto"
+    # A zone that is not offered changes nothing.
+    status, _b, _page = dashboard(laptop, seeded, "?tz=Europe/Paris")
+    assert status == 400
+    _s, _b, page = dashboard(phone, seeded)
+    assert one(page, 'select[name="tz"] option[selected]')["value"] == "America/St_Johns"
 
 
 def test_offices_csv_parses_back_to_the_table(

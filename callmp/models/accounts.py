@@ -48,6 +48,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The time zone dashboards are shown in, once the person picked one ("": the default).
+    time_zone: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     def can(self, role: Role) -> bool:
         """True when this account's role includes ``role``."""

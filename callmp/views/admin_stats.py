@@ -12,13 +12,12 @@ from flask import (
     current_app,
     render_template,
     request,
-    session,
     stream_with_context,
 )
 from flask_babel import force_locale
 
-from callmp import dashboard, stats, stats_export
-from callmp.auth import role_required
+from callmp import accounts, dashboard, stats, stats_export
+from callmp.auth import role_required, staff
 from callmp.models import Campaign, Role
 from callmp.models.campaigns import utcnow
 from callmp.views import dashboard_presenters as present
@@ -27,8 +26,6 @@ from callmp.views.dashboard_forms import DashboardForm
 from callmp.web import db
 
 bp = Blueprint("admin_stats", __name__, url_prefix="/admin")
-
-TZ_KEY = "dashboard_tz"  # session: the organizer's chosen time zone
 
 
 def _campaign(campaign_id: int) -> Campaign:
@@ -40,20 +37,18 @@ def _campaign(campaign_id: int) -> Campaign:
 
 
 def _form() -> DashboardForm:
-    """The filter form from the query string, its zone defaulting to the remembered one."""
-    remembered = session.get(TZ_KEY)
-    default = current_app.config["DASHBOARD_TIME_ZONE"]
-    if remembered not in dashboard.TIME_ZONES:
-        remembered = default if default in dashboard.TIME_ZONES else "America/Toronto"
-    return DashboardForm(request.args, tz=remembered)
+    """The filter form from the query string, its zone defaulting to the account's own."""
+    zone = staff().time_zone or current_app.config["DASHBOARD_TIME_ZONE"]
+    if zone not in dashboard.TIME_ZONES:
+        zone = "America/Toronto"
+    return DashboardForm(request.args, tz=zone)
 
 
 def _zone(form: DashboardForm) -> ZoneInfo:
-    """The form's time zone (remembered for next time when valid)."""
-    if not form.tz.errors:
-        session[TZ_KEY] = form.tz.data
-        return ZoneInfo(form.tz.data)
-    return ZoneInfo(str(current_app.config["DASHBOARD_TIME_ZONE"]))
+    """The form's time zone (or the default when the one asked for is not offered)."""
+    if form.tz.errors:
+        return ZoneInfo(str(current_app.config["DASHBOARD_TIME_ZONE"]))
+    return ZoneInfo(form.tz.data)
 
 
 @bp.get("/campaigns/<int:campaign_id>/dashboard")
@@ -63,6 +58,8 @@ def show(campaign_id: int) -> tuple[str, int]:
     campaign = _campaign(campaign_id)
     form = _form()
     valid = form.validate()
+    if valid and request.args.get("tz") and accounts.set_time_zone(db(), staff(), form.tz.data):
+        db().commit()  # the zone picked is the account's from now on
     filters = form.filters() if valid else dashboard.Filters()
     board = dashboard.build(db(), campaign, _zone(form), filters, utcnow())
     form.set_parties(board.parties)
