@@ -72,8 +72,7 @@ class Dashboard:
     offices_total: stats.Figures  # of the filtered rows
     targets: list[stats.TargetRow]
     referrals: list[tuple[str, str, stats.Figures]]
-    provinces: list[str]  # present among the rows, for the filter
-    parties: list[str]
+    parties: list[str]  # present among the rows, for the filter
 
 
 def build(
@@ -81,7 +80,7 @@ def build(
 ) -> Dashboard:
     """The dashboard of ``campaign`` as of ``now``, its times in ``zone``."""
     rows = stats.office_rows(session, campaign.id)
-    shown = sort_rows(filter_rows(rows, filters), filters)
+    shown = office_table(rows, filters)
     subtotal = stats.Figures()
     for row in shown:
         subtotal.merge(row.figures)
@@ -101,9 +100,13 @@ def build(
         offices_total=subtotal,
         targets=stats.target_rows(session, campaign.id),
         referrals=stats.referral_rows(session, campaign.id),
-        provinces=sorted({r.province for r in rows if r.province}),
         parties=sorted({r.party for r in rows if r.party}),
     )
+
+
+def office_table(rows: list[stats.OfficeRow], filters: Filters) -> list[stats.OfficeRow]:
+    """The office table as asked: the rows of the province and party, in the order."""
+    return sort_rows(filter_rows(rows, filters), filters)
 
 
 def filter_rows(rows: list[stats.OfficeRow], filters: Filters) -> list[stats.OfficeRow]:

@@ -283,9 +283,7 @@ def test_the_dashboard_is_in_french(organizer: FlaskClient, seeded: Campaign) ->
     assert "Tableau de bord" in text(one(page, "h1"))
 
 
-def test_the_campaign_page_links_its_dashboard(
-    organizer: FlaskClient, seeded: Campaign, app: Flask
-) -> None:
+def test_the_campaign_page_links_its_dashboard(organizer: FlaskClient, seeded: Campaign) -> None:
     page = parse(organizer.get(f"/admin/campaigns/{seeded.id}").data)
     links = [a["href"] for a in page.select("nav.actions a")]
     assert f"/admin/campaigns/{seeded.id}/dashboard" in links

@@ -14,7 +14,6 @@ from flask import (
     request,
     stream_with_context,
 )
-from flask_babel import force_locale
 
 from callmp import accounts, dashboard, stats, stats_export
 from callmp.auth import role_required, staff
@@ -93,9 +92,7 @@ def offices_csv(campaign_id: int) -> Response:
     form = _form()
     if not form.validate():
         abort(400)
-    filters = form.filters()
-    rows = stats.office_rows(db(), campaign.id)
-    shown = dashboard.sort_rows(dashboard.filter_rows(rows, filters), filters)
+    shown = dashboard.office_table(stats.office_rows(db(), campaign.id), form.filters())
     locale = presenters.locale_code()
     day = utcnow().astimezone(_zone(form)).date().isoformat()
     # A few thousand lines at most: sent whole, unlike the events.
@@ -114,8 +111,5 @@ def events_csv(campaign_id: int) -> Response:
     locale = presenters.locale_code()
     day = utcnow().astimezone(zone).date().isoformat()
 
-    def lines() -> Iterator[str]:
-        with force_locale(f"{locale}_CA"):
-            yield from stats_export.events_csv(db(), campaign.id, zone, locale)
-
-    return _csv(f"{campaign.slug}-events-{day}.csv", lines())
+    lines = stats_export.events_csv(db(), campaign.id, zone, locale)
+    return _csv(f"{campaign.slug}-events-{day}.csv", lines)
