@@ -111,5 +111,8 @@ def events_csv(campaign_id: int) -> Response:
     locale = presenters.locale_code()
     day = utcnow().astimezone(zone).date().isoformat()
 
-    lines = stats_export.events_csv(db(), campaign.id, zone, locale)
-    return _csv(f"{campaign.slug}-events-{day}.csv", lines)
+    def lines() -> Iterator[str]:
+        # Nothing touches the database until the download is read, inside its context.
+        yield from stats_export.events_csv(db(), campaign.id, zone, locale)
+
+    return _csv(f"{campaign.slug}-events-{day}.csv", lines())
