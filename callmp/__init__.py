@@ -34,14 +34,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
 
-    from callmp import web
+    from callmp.views import context
 
-    web.init_database(app)
-    web.init_babel(app)
+    context.init_database(app)
+    context.init_babel(app)
     app.extensions["callmp.data_dir"] = Path(app.config["DATA_DIR"])
 
-    from callmp.mailqueue import MailService
-    from callmp.tasks import CallService, make_queue
+    from callmp.calls.service import CallService
+    from callmp.job_queue import make_queue
+    from callmp.letters.service import MailService
 
     # One queue for calls and mail, so one worker runs both.
     huey = make_queue(app.config)
@@ -49,37 +50,28 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["callmp.calls"] = CallService.from_config(app.config, sessions, huey)
     app.extensions["callmp.mail"] = MailService.from_config(app.config, sessions, huey)
 
-    from callmp import auth, cli, errors
+    from callmp import cli
+    from callmp.views import errors, security
     from callmp.views.counts import init_counts
 
     init_counts(app)
-    from callmp.views import (
-        admin_campaigns,
-        admin_contacts,
-        admin_history,
-        admin_stats,
-        admin_targets,
-        admin_users,
-        api,
-        call,
-        letter,
-        public,
-        twilio,
-    )
-    from callmp.views import auth as auth_views
+    from callmp.views import api, call, letter, public, twilio
+    from callmp.views.admin import campaigns as admin_campaigns
+    from callmp.views.admin import contacts, dashboard, targets, users, versions
+    from callmp.views.admin import login as auth_views
 
     staff = [
         auth_views.bp,
         admin_campaigns.bp,
-        admin_targets.bp,
-        admin_history.bp,
-        admin_stats.bp,
-        admin_contacts.bp,
-        admin_users.bp,
+        targets.bp,
+        versions.bp,
+        dashboard.bp,
+        contacts.bp,
+        users.bp,
     ]
     for blueprint in [public.bp, api.bp, call.bp, letter.bp, twilio.bp, *staff]:
         app.register_blueprint(blueprint)
-    auth.init_auth(app, staff)
+    security.init_auth(app, staff)
     errors.register(app)
     cli.register(app)
     return app

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from callmp import audit
-from callmp.addresses import AddressError, clean_address
+from callmp.directory.email_addresses import AddressError, clean_address
 from callmp.i18n import N_
 from callmp.models import Role, User
 from callmp.models.accounts import new_session_token

@@ -8,9 +8,11 @@ import click
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from callmp import accounts, demo, importer, migrate, stats_check
+from callmp import accounts, demo, migrate
+from callmp.calls.service import CallService
+from callmp.directory import data_import
 from callmp.models import Role
-from callmp.tasks import CallService
+from callmp.stats import consistency
 
 
 def _session() -> Session:
@@ -33,7 +35,7 @@ def register(app: Flask) -> None:
     def import_data_command() -> None:
         """Import ridings, MPs and offices from the data folder (safe to repeat)."""
         with _session() as session:
-            report = importer.import_all(session, Path(current_app.config["DATA_DIR"]))
+            report = data_import.import_all(session, Path(current_app.config["DATA_DIR"]))
             session.commit()
         click.echo(report.summary())
 
@@ -73,10 +75,10 @@ def register(app: Flask) -> None:
         """Compare the running totals with the contact events (and repair them with --repair)."""
         with _session() as session:
             if repair:
-                stats_check.rebuild(session)
+                consistency.rebuild(session)
                 session.commit()
                 click.echo("running totals recounted from the events")
-            mismatches = stats_check.check(session)
+            mismatches = consistency.check(session)
         for mismatch in mismatches[:20]:
             click.echo(
                 f"{mismatch.table} {mismatch.key}: stored {mismatch.stored}, "

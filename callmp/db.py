@@ -1,4 +1,4 @@
-"""Declarative base, engine and session factory (one engine per app)."""
+"""Declarative base, engine and session factory (one engine per app), and ``utcnow``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

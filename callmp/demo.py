@@ -229,14 +229,15 @@ def seed(session: Session) -> Campaign:
 
 def prepare_database(url: str, data_dir: Path) -> None:
     """Migrate the database at ``url``, import the shipped data and seed the demo campaign."""
-    from callmp import importer, migrate
+    from callmp import migrate
     from callmp.db import make_engine, make_session_factory
+    from callmp.directory import data_import
 
     engine = make_engine(url)
     try:
         migrate.upgrade(engine)
         with make_session_factory(engine)() as session:
-            importer.import_all(session, data_dir)
+            data_import.import_all(session, data_dir)
             seed(session)
             session.commit()
     finally:

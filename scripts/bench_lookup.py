@@ -32,8 +32,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from callmp import create_app, demo, lookup  # noqa: E402
-from callmp.postal_index import get_index  # noqa: E402
+from callmp import create_app, demo  # noqa: E402
+from callmp.directory import lookup  # noqa: E402
+from callmp.directory.postal_index import get_index  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -76,7 +77,7 @@ def bench_in_process(url: str, codes: list[str]) -> None:
     """Time resolve() and lookup() on every code."""
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     index = get_index(REPO / "data")
-    from callmp import postal
+    from callmp.directory import postal_codes as postal
 
     normalised = [postal.normalise(c) for c in codes]
     times = []

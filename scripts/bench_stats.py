@@ -47,7 +47,8 @@ from sqlalchemy.exc import DBAPIError  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from werkzeug.exceptions import HTTPException  # noqa: E402
 
-from callmp import accounts, counter, create_app, dashboard, demo, stats, stats_check  # noqa: E402
+from callmp import accounts, create_app, demo  # noqa: E402
+from callmp.db import utcnow  # noqa: E402
 from callmp.models import (  # noqa: E402
     Campaign,
     ContactEvent,
@@ -57,8 +58,9 @@ from callmp.models import (  # noqa: E402
     ReferralCode,
     Role,
 )
-from callmp.models.campaigns import utcnow  # noqa: E402
-from callmp.stats_timeline import timeline  # noqa: E402
+from callmp.stats import consistency, counter, dashboard  # noqa: E402
+from callmp.stats import totals as stats  # noqa: E402
+from callmp.stats.timeline import timeline  # noqa: E402
 
 QUERY_MS, API_RPS, SEED, BATCH = 200.0, 2000.0, 20261204, 10_000
 OTTAWA = ZoneInfo("America/Toronto")
@@ -441,7 +443,7 @@ def main() -> None:
             out.append(("insert through triggers", f"{rate:,.0f} events/s", "info"))
             with app.extensions["callmp.sessions"]() as session:
                 start = time.perf_counter()
-                mismatches = stats_check.check(session, campaign.id)
+                mismatches = consistency.check(session, campaign.id)
                 took = time.perf_counter() - start
                 referred = session.scalar(
                     select(func.sum(CountByReferral.n)).where(

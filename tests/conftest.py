@@ -29,10 +29,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from callmp import accounts, create_app, demo
+from callmp.calls.service import CallService
 from callmp.config import REPO_ROOT
+from callmp.directory.postal_index import PostalIndex, get_index
 from callmp.models import Role, User
-from callmp.postal_index import PostalIndex, get_index
-from callmp.tasks import CallService
 from tests.smtp_peer import smtp_peer, tls_ca  # noqa: F401 - fixtures for every test file
 from tests.twilio_standin import TwilioStandIn
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmp import accounts
+from callmp.db import utcnow
 from callmp.models import AuditEntry, Role, User
-from callmp.models.campaigns import utcnow
 from tests.conftest import STAFF_PASSWORD
 
 

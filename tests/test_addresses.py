@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callmp.addresses import AddressError, clean_address
+from callmp.directory.email_addresses import AddressError, clean_address
 
 
 def test_an_accented_domain_comes_back_in_its_ascii_form() -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from callmp import phones
+from callmp.directory import phones
 from callmp.models import (
     BlockedPhone,
     CallRequest,

@@ -12,9 +12,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callmp import callflow, calling, callplan, phones
-from callmp.callflow import FlowContext
-from callmp.calling import CallRefused, CallSettings
+from callmp.calls import call_requests, webhooks
+from callmp.calls import plan as callplan
+from callmp.calls.call_requests import CallRefused, CallSettings
+from callmp.calls.telephony import LocalTelephony
+from callmp.calls.webhooks import FlowContext
+from callmp.directory import phones
 from callmp.i18n import translator
 from callmp.models import (
     BlockedPhone,
@@ -30,7 +33,6 @@ from callmp.models import (
     ProviderEvent,
     Riding,
 )
-from callmp.telephony import LocalTelephony
 from tests.conftest import OFFICES_OPEN
 from tests.twiml_doc import none, one, parse, path, query, said, tags
 
@@ -93,9 +95,9 @@ def new_call(
         translate=translator(locale),
     )
     session.commit()
-    assert calling.claim(session, call.id, now) is call
-    urls = callflow.call_urls(context(locale), call, None)
-    assert calling.place(
+    assert call_requests.claim(session, call.id, now) is call
+    urls = webhooks.call_urls(context(locale), call, None)
+    assert call_requests.place(
         session, LocalTelephony(), call, from_number=CALLER_ID, urls=urls, settings=SETTINGS
     )
     session.commit()
@@ -211,7 +213,7 @@ def test_answer_says_the_default_intro_then_offers_the_menu(
 ) -> None:
     campaign.call_intro_en = ""
     call = new_call(session, campaign)
-    root = parse(callflow.answer(session, call, context()))
+    root = parse(webhooks.answer(session, call, context()))
     assert tags(root) == ["Say", "Gather", "Say", "Hangup"]
     assert (
         said(root)[0]
@@ -234,12 +236,12 @@ def test_answer_reads_the_campaign_intro_with_placeholders_filled_and_markdown_d
 ) -> None:
     campaign.call_intro_en = "# Welcome!\n\nYou live in {riding}. **Ask** {mp_name} for status."
     campaign.call_intro_fr = "Bienvenue! Vous habitez {riding}."
-    english = parse(callflow.answer(session, new_call(session, campaign), context()))
+    english = parse(webhooks.answer(session, new_call(session, campaign), context()))
     assert (
         said(english)[0] == "Welcome! You live in Spadina—Harbourfront. Ask Chi Nguyen for status."
     )
     call = new_call(session, campaign, phone="613-555-0143", locale="fr")
-    french = parse(callflow.answer(session, call, context("fr")))
+    french = parse(webhooks.answer(session, call, context("fr")))
     riding = session.get(Riding, SPADINA)
     assert riding is not None
     assert said(french)[0] == f"Bienvenue! Vous habitez {riding.name_fr}."
@@ -250,8 +252,8 @@ def test_gather_1_dials_the_first_office_with_the_campaign_caller_id(
     session: Session, campaign: Campaign
 ) -> None:
     call = new_call(session, campaign)
-    callflow.answer(session, call, context())
-    root = parse(callflow.gather(session, call, context(), 0, "1"))
+    webhooks.answer(session, call, context())
+    root = parse(webhooks.gather(session, call, context(), 0, "1"))
     assert tags(root) == ["Say", "Dial"]
     assert said(root) == [f"Connecting you to {MP_LABEL}. Press star to hang up and move on."]
     dial = one(root, "Dial")
@@ -274,7 +276,7 @@ def test_gather_1_sends_the_extension_after_a_pause(session: Session, campaign: 
     assert hill is not None
     hill.phone_raw = "(613) 992-2352 poste 4567"
     call = new_call(session, campaign)
-    number = one(parse(callflow.gather(session, call, context(), 0, "1")), "Number")
+    number = one(parse(webhooks.gather(session, call, context(), 0, "1")), "Number")
     assert number.text == SPADINA_HILL
     assert number.get("sendDigits") == "wwww4567"
 
@@ -283,7 +285,7 @@ def test_gather_2_reads_the_talking_points_then_the_menu_again(
     session: Session, campaign: Campaign
 ) -> None:
     call = new_call(session, campaign)
-    root = parse(callflow.gather(session, call, context(), 0, "2"))
+    root = parse(webhooks.gather(session, call, context(), 0, "2"))
     none(root, "Dial")
     points = " ".join(said(root)[:-1])
     assert points.startswith(
@@ -296,14 +298,14 @@ def test_gather_2_reads_the_talking_points_then_the_menu_again(
 
 def test_other_keys_repeat_the_menu_without_points(session: Session, campaign: Campaign) -> None:
     call = new_call(session, campaign)
-    root = parse(callflow.gather(session, call, context(), 0, "5"))
+    root = parse(webhooks.gather(session, call, context(), 0, "5"))
     assert tags(root) == ["Gather", "Say", "Hangup"]
     assert one(root, "Gather").get("action") == gather_url(call, 0)
 
 
 def test_gather_9_blocks_the_number_for_good(session: Session, campaign: Campaign) -> None:
     call = new_call(session, campaign)
-    root = parse(callflow.gather(session, call, context(), 0, "9"))
+    root = parse(webhooks.gather(session, call, context(), 0, "9"))
     session.commit()
     assert tags(root) == ["Say", "Hangup"]
     assert said(root) == ["You will not be called again. Goodbye."]
@@ -312,9 +314,9 @@ def test_gather_9_blocks_the_number_for_good(session: Session, campaign: Campaig
     blocked = session.get(BlockedPhone, phones.phone_hmac("+16135550142", KEY))
     assert blocked is not None
     # Pressing 9 again (a replayed webhook) changes nothing and says goodbye.
-    assert tags(parse(callflow.gather(session, call, context(), 0, "9"))) == ["Say", "Hangup"]
+    assert tags(parse(webhooks.gather(session, call, context(), 0, "9"))) == ["Say", "Hangup"]
     assert session.scalar(select(func.count()).select_from(BlockedPhone)) == 1
-    assert tags(parse(callflow.gather(session, call, context(), 0, "1"))) == ["Say", "Hangup"]
+    assert tags(parse(webhooks.gather(session, call, context(), 0, "1"))) == ["Say", "Hangup"]
     with pytest.raises(CallRefused) as refused:
         new_call(session, campaign, phone="(613) 555-0142")
     assert refused.value.reason == "blocked"
@@ -329,8 +331,8 @@ def test_a_vacant_seat_is_skipped_and_counted_no_number(
     call = new_call(session, campaign, VACANT)
     stops = callplan.plan(session, call, translator("en"))
     assert [len(stop.legs) for stop in stops] == [0, 1]
-    callflow.answer(session, call, context())
-    document = callflow.gather(session, call, context(), 0, "1")
+    webhooks.answer(session, call, context())
+    document = webhooks.gather(session, call, context(), 0, "1")
     root = parse(document)
     assert said(root) == [
         "Sorry, we have no phone number for your MP (the seat is vacant).",
@@ -339,13 +341,13 @@ def test_a_vacant_seat_is_skipped_and_counted_no_number(
     ]
     assert one(root, "Gather").get("action") == gather_url(call, 1)
     # A replay answers the same and counts nothing more.
-    assert callflow.gather(session, call, context(), 0, "1") == document
+    assert webhooks.gather(session, call, context(), 0, "1") == document
     (event,) = events(session, call)
     assert event.outcome == Outcome.no_number
     assert event.office_id is None
     assert event.person_id is None
     assert event.target_id == campaign.targets[0].id
-    dial = one(parse(callflow.gather(session, call, context(), 1, "1")), "Dial")
+    dial = one(parse(webhooks.gather(session, call, context(), 1, "1")), "Dial")
     assert one(dial, "Number").text == MINISTER
 
 
@@ -357,7 +359,7 @@ def test_an_mp_whose_offices_have_no_number_is_skipped(
     for office in riding.member.offices:
         office.phone = ""
     call = new_call(session, campaign)
-    root = parse(callflow.gather(session, call, context(), 0, "1"))
+    root = parse(webhooks.gather(session, call, context(), 0, "1"))
     assert said(root)[0] == f"Sorry, we have no phone number for {MP_LABEL}."
     (event,) = events(session, call)
     assert (event.outcome, event.person_id) == (Outcome.no_number, riding.member.id)
@@ -370,7 +372,7 @@ def dialled(
     session: Session, call: CallRequest, step: int, office: int, status: str, duration: int | None
 ) -> str:
     """The dial action webhook for target ``step``, office ``office``."""
-    return callflow.dialled(
+    return webhooks.dialled(
         session, call, context(), step=step, office=office, dial_status=status, duration=duration
     )
 
@@ -435,7 +437,7 @@ def test_a_closed_office_answering_is_its_voicemail_not_a_conversation(
     session: Session, campaign: Campaign, duration: int, outcome: str
 ) -> None:
     call = new_call(session, campaign)
-    callflow.dialled(
+    webhooks.dialled(
         session,
         call,
         context(),
@@ -455,7 +457,7 @@ def test_office_hours_are_judged_when_the_dial_began_not_when_it_ended(
     call = new_call(session, campaign)
     # Ended 17:10 in Ottawa after 20 minutes: it began at 16:50, while the office was open.
     ended = datetime(2026, 11, 25, 22, 10, tzinfo=UTC)
-    callflow.dialled(
+    webhooks.dialled(
         session,
         call,
         context(),
@@ -473,8 +475,8 @@ def test_a_whole_call_through_both_targets_then_goodbye(
     session: Session, campaign: Campaign
 ) -> None:
     call = new_call(session, campaign)
-    callflow.answer(session, call, context())
-    callflow.gather(session, call, context(), 0, "1")
+    webhooks.answer(session, call, context())
+    webhooks.gather(session, call, context(), 0, "1")
     root = parse(dialled(session, call, 0, 0, "completed", 45))
     none(root, "Dial")
     gather = one(root, "Gather")
@@ -482,7 +484,7 @@ def test_a_whole_call_through_both_targets_then_goodbye(
     assert said(gather) == ["Press 1 to be connected, or hang up to stop."]
     assert said(root)[0] == f"Next: {MINISTER_LABEL}."
     assert call.step == 1
-    dial = one(parse(callflow.gather(session, call, context(), 1, "1")), "Dial")
+    dial = one(parse(webhooks.gather(session, call, context(), 1, "1")), "Dial")
     assert one(dial, "Number").text == MINISTER
     assert query(dial.get("action", "")) == {"step": "1", "office": "0"}
     root = parse(dialled(session, call, 1, 0, "completed", 12))
@@ -554,13 +556,13 @@ def test_status_callbacks_out_of_order_and_repeated_are_recorded_once_never_back
 ) -> None:
     call = new_call(session, campaign)
     sid = call.provider_sid or ""
-    assert callflow.status_changed(session, sid, "completed")  # before ringing arrives
+    assert webhooks.status_changed(session, sid, "completed")  # before ringing arrives
     assert status_of(session, call) == CallStatus.completed
     assert call.phone is None  # purged at the final status
-    assert not callflow.status_changed(session, sid, "ringing")  # late
-    assert not callflow.status_changed(session, sid, "in-progress")  # late
-    assert not callflow.status_changed(session, sid, "completed")  # retried
-    assert not callflow.status_changed(session, sid, " Completed ")  # retried, spelt otherwise
+    assert not webhooks.status_changed(session, sid, "ringing")  # late
+    assert not webhooks.status_changed(session, sid, "in-progress")  # late
+    assert not webhooks.status_changed(session, sid, "completed")  # retried
+    assert not webhooks.status_changed(session, sid, " Completed ")  # retried, spelt otherwise
     session.commit()
     assert status_of(session, call) == CallStatus.completed
     assert provider_events(session, sid) == ["completed", "in-progress", "ringing"]
@@ -571,13 +573,13 @@ def test_status_callbacks_in_order_move_the_request_forward(
 ) -> None:
     call = new_call(session, campaign)
     sid = call.provider_sid or ""
-    assert not callflow.status_changed(session, sid, "initiated")  # no news for the request
-    assert not callflow.status_changed(session, sid, "ringing")  # already ringing
-    assert callflow.status_changed(session, sid, "in-progress")
+    assert not webhooks.status_changed(session, sid, "initiated")  # no news for the request
+    assert not webhooks.status_changed(session, sid, "ringing")  # already ringing
+    assert webhooks.status_changed(session, sid, "in-progress")
     assert status_of(session, call) == CallStatus.in_progress
     assert call.phone == "+16135550142"  # still needed while the call goes on
-    assert not callflow.status_changed(session, sid, "answered")  # same step, other name
-    assert callflow.status_changed(session, sid, "completed")
+    assert not webhooks.status_changed(session, sid, "answered")  # same step, other name
+    assert webhooks.status_changed(session, sid, "completed")
     assert status_of(session, call) == CallStatus.completed
     assert call.phone is None
 
@@ -586,17 +588,17 @@ def test_a_supporter_who_does_not_answer_fails_the_request(
     session: Session, campaign: Campaign
 ) -> None:
     call = new_call(session, campaign)
-    assert callflow.status_changed(session, call.provider_sid or "", "no-answer")
+    assert webhooks.status_changed(session, call.provider_sid or "", "no-answer")
     assert call.status == CallStatus.failed
     assert call.error_reason == "supporter_no_answer"
     assert call.phone is None
     # Twilio's answer webhook cannot revive it.
-    assert tags(parse(callflow.answer(session, call, context()))) == ["Say", "Hangup"]
+    assert tags(parse(webhooks.answer(session, call, context()))) == ["Say", "Hangup"]
 
 
 def test_status_for_an_unknown_call_is_recorded_and_ignored(session: Session) -> None:
-    assert not callflow.status_changed(session, "CA" + "f" * 32, "completed")
-    assert not callflow.status_changed(session, "", "completed")
+    assert not webhooks.status_changed(session, "CA" + "f" * 32, "completed")
+    assert not webhooks.status_changed(session, "", "completed")
     assert provider_events(session, "CA" + "f" * 32) == ["completed"]
 
 
@@ -605,9 +607,9 @@ def test_status_news_of_another_call_does_not_move_this_request(
 ) -> None:
     call = new_call(session, campaign)
     own = call.provider_sid
-    assert not callflow.status_changed(session, "CA" + "e" * 32, "completed", call)
+    assert not webhooks.status_changed(session, "CA" + "e" * 32, "completed", call)
     assert (status_of(session, call), call.provider_sid) == (CallStatus.ringing, own)
-    assert callflow.status_changed(session, own or "", "completed", call)
+    assert webhooks.status_changed(session, own or "", "completed", call)
     assert status_of(session, call) == CallStatus.completed
 
 
@@ -627,10 +629,10 @@ def test_the_answer_webhook_links_a_call_we_never_heard_back_about(
         translate=translator("en"),
     )
     sid = "CA" + "d" * 32
-    callflow.answer(session, call, context(), sid)
+    webhooks.answer(session, call, context(), sid)
     session.commit()
     assert call.provider_sid == sid
-    assert calling.claim(session, call.id, OTTAWA_MORNING) is None  # no retry rings again
+    assert call_requests.claim(session, call.id, OTTAWA_MORNING) is None  # no retry rings again
     other = new_call(session, campaign, phone="613-555-0143")
-    callflow.answer(session, other, context(), sid)  # a sid that is already taken
+    webhooks.answer(session, other, context(), sid)  # a sid that is already taken
     assert other.provider_sid not in (None, sid)

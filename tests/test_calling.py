@@ -9,15 +9,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callmp import calling, phones
+from callmp.calls import call_requests
+from callmp.calls.telephony import PlacedCall, Telephony, TwilioTelephony
+from callmp.directory import phones
 from callmp.models import BlockedPhone, CallRequest, CallStatus, Campaign
-from callmp.telephony import PlacedCall, Telephony, TwilioTelephony
 from tests.twilio_standin import TwilioStandIn, error_reply, server_error, slow_reply
 
 KEY = b"test-hmac-key"
-SETTINGS = calling.CallSettings(hmac_key=KEY, allow_fictional=True, max_attempts=3)
+SETTINGS = call_requests.CallSettings(hmac_key=KEY, allow_fictional=True, max_attempts=3)
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
-URLS = calling.CallUrls(
+URLS = call_requests.CallUrls(
     answer="https://callmp.example/twilio/voice/x/answer",
     status="https://callmp.example/twilio/voice/x/status",
     fallback="https://callmp.example/twilio/voice/fallback",
@@ -46,7 +47,7 @@ def _request(
     ip: str = "192.0.2.1",
     now: datetime = NOW,
 ) -> CallRequest:
-    return calling.request_call(
+    return call_requests.request_call(
         session,
         campaign,
         phone_raw=phone,
@@ -62,12 +63,12 @@ def _request(
 def _place(session: Session, telephony: Telephony, call: CallRequest) -> PlacedCall | None:
     """What a queue worker does: claim the request (committed), then place it."""
     session.commit()
-    claimed = calling.claim(session, call.id, NOW)
+    claimed = call_requests.claim(session, call.id, NOW)
     session.commit()
     if claimed is None:
         return None
     assert claimed is call  # the session's identity map: the same object, refreshed
-    return calling.place(
+    return call_requests.place(
         session, telephony, call, from_number=CAMPAIGN_NUMBER, urls=URLS, settings=SETTINGS
     )
 
@@ -88,7 +89,7 @@ def test_request_is_stored_pending_with_e164_and_hmacs(
 def test_phone_limit_per_hour_refuses_with_429(session: Session, campaign: Campaign) -> None:
     for minute in range(SETTINGS.max_per_phone_per_hour):
         _request(session, campaign, ip=f"192.0.2.{minute}", now=NOW + timedelta(minutes=minute))
-    with pytest.raises(calling.CallRefused) as refused:
+    with pytest.raises(call_requests.CallRefused) as refused:
         _request(session, campaign, ip="198.51.100.7", now=NOW + timedelta(minutes=30))
     assert refused.value.reason == "phone_limit"
     assert refused.value.status == 429
@@ -100,7 +101,7 @@ def test_phone_limit_per_hour_refuses_with_429(session: Session, campaign: Campa
 def test_blocked_number_is_refused(session: Session, campaign: Campaign) -> None:
     session.add(BlockedPhone(phone_hmac=phones.phone_hmac("+16135550142", KEY)))
     session.flush()
-    with pytest.raises(calling.CallRefused) as refused:
+    with pytest.raises(call_requests.CallRefused) as refused:
         _request(session, campaign)
     assert refused.value.reason == "blocked"
     assert session.scalar(select(func.count()).select_from(CallRequest)) == 0
@@ -128,7 +129,7 @@ def test_place_retries_server_errors_then_fails_and_forgets_the_number(
     call = _request(session, campaign)
     standin.reply_next(server_error(), times=10)
     for _ in range(SETTINGS.max_attempts - 1):
-        with pytest.raises(calling.RetryLater):
+        with pytest.raises(call_requests.RetryLater):
             _place(session, twilio, call)
     _place(session, twilio, call)
     assert call.status == CallStatus.failed
@@ -152,7 +153,7 @@ def test_retry_after_a_timeout_finds_the_call_instead_of_ringing_twice(
 ) -> None:
     call = _request(session, campaign, now=datetime.now(UTC))
     standin.reply_next(slow_reply(1.5))
-    with pytest.raises(calling.RetryLater):
+    with pytest.raises(call_requests.RetryLater):
         _place(session, twilio, call)
     assert standin.wait_idle()
     assert len(standin.call_sids()) == 1  # Twilio created it although we timed out
@@ -166,10 +167,10 @@ def test_status_only_moves_forward_and_final_states_purge_the_number(
     session: Session, campaign: Campaign
 ) -> None:
     call = _request(session, campaign)
-    assert calling.advance(call, CallStatus.in_progress)
-    assert not calling.advance(call, CallStatus.ringing)  # a late "ringing" changes nothing
+    assert call_requests.advance(call, CallStatus.in_progress)
+    assert not call_requests.advance(call, CallStatus.ringing)  # a late "ringing" changes nothing
     assert call.status == CallStatus.in_progress
-    assert calling.advance(call, CallStatus.completed)
+    assert call_requests.advance(call, CallStatus.completed)
     assert call.phone is None
-    assert not calling.advance(call, CallStatus.failed)
+    assert not call_requests.advance(call, CallStatus.failed)
     assert str(call.status) == "completed"

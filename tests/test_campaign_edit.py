@@ -10,9 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callmp import campaign_edit, campaign_preview, campaign_status, history
-from callmp import campaign_fields as msg
-from callmp.campaign_fields import CampaignInput, CampaignInvalid, FieldError
+from callmp.campaigns import editing as campaign_edit
+from callmp.campaigns import fields as msg
+from callmp.campaigns import preview as campaign_preview
+from callmp.campaigns import status as campaign_status
+from callmp.campaigns import versions as history
+from callmp.campaigns.fields import CampaignInput, CampaignInvalid, FieldError
 from callmp.demo import DEMO_SLUG
 from callmp.models import (
     AuditEntry,
@@ -23,7 +26,7 @@ from callmp.models import (
     Target,
     TargetKind,
 )
-from callmp.web import clean_referral
+from callmp.views.context import clean_referral
 
 SPADINA = 35100  # Spadina—Harbourfront, Chi Nguyen
 

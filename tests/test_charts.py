@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 import pytest
 from markupsafe import Markup
 
-from callmp.charts import Bucket, Series, bar_chart, nice_ticks, thinned
+from callmp.stats.charts import Bucket, Series, bar_chart, nice_ticks, thinned
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 SVG = "{http://www.w3.org/2000/svg}"

@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp import callplan, contact_lists, corrections, flowplan, importer
+from callmp.calls import plan as callplan
+from callmp.calls import plan_cache
 from callmp.config import REPO_ROOT
-from callmp.corrections import CorrectionError
+from callmp.directory import contact_lists, corrections, data_import
+from callmp.directory.corrections import CorrectionError
 from callmp.i18n import translator
 from callmp.models import (
     AuditEntry,
@@ -301,7 +303,7 @@ def test_corrections_survive_a_reimport_which_then_reports_everything_unchanged(
     corrections.correct(session, lead, mp, "email", "connors.p@parl.gc.ca")
     session.commit()
     for _run in range(2):
-        report = importer.import_all(session, DATA)
+        report = data_import.import_all(session, DATA)
         session.commit()
         assert report.updated == {} and report.created == {} and report.removed == {}
     session.expire_all()
@@ -321,14 +323,14 @@ def test_reimport_records_the_newly_shipped_value_and_when_it_agrees(
     data = copy_data(tmp_path)
     where = {"ourcommons_person_id": "122369", "office_type": "constituency"}
     edit_csv(data / "offices.csv", where, {"phone": "+17098340000", "phone_raw": "709-834-0000"})
-    report = importer.import_all(session, data)
+    report = data_import.import_all(session, data)
     session.commit()
     assert report.updated == {"corrections": 1}
     assert phone.shipped_value == "709-834-0000" and not corrections.agrees(phone)
     assert riding.phone == "+17098349999"
     edit_csv(data / "offices.csv", where, {"phone": "+17098349999", "phone_raw": "709-834-9999"})
     edit_csv(data / "mps.csv", {"fed_num": "10001"}, {"email": "Connors.P@parl.gc.ca"})
-    importer.import_all(session, data)
+    data_import.import_all(session, data)
     session.commit()
     assert corrections.agrees(phone) and corrections.agrees(email)
     assert riding.phone_raw == "709 834 9999"  # still what the lead typed
@@ -348,7 +350,7 @@ def test_a_correction_goes_with_its_office_when_the_data_drops_it(
         {"ourcommons_person_id": "122369", "office_type": "constituency"},
         {"position": "2"},
     )
-    report = importer.import_all(session, data)
+    report = data_import.import_all(session, data)
     session.commit()
     assert report.removed == {"offices": 1} and report.created == {"offices": 1}
     session.expire_all()
@@ -387,7 +389,7 @@ def test_the_flow_plan_carries_each_offices_hours_for_the_voicemail_check(
     hill = office(mp, OfficeKind.hill)
     corrections.correct(session, lead, mp, "hours", "Mon-Fri 10:00-14:00", office=hill)
     call = CallRequest(campaign_id=campaign.id, fed_num=AVALON, locale="en", created_at=WHEN)
-    plan = flowplan.build(session, call, translator("en"))
+    plan = plan_cache.build(session, call, translator("en"))
     hours_by_office = {leg.office_id: leg.hours for leg in plan.stops[0].legs}
     assert hours_by_office[hill.id] == "Mon-Fri 10:00-14:00"
     assert hours_by_office[office(mp, OfficeKind.constituency).id] == ""

@@ -4,7 +4,7 @@ Each test drives a real flow (signed Twilio webhooks, the letter API and confirm
 page with an SMTP peer, the riding page's direct-call report form), replays and reorders
 what the outside world may replay, then checks three things against numbers derived from
 what it drove: the events themselves (a fresh GROUP BY over ``contact_events``), the
-running totals the triggers keep (``stats.totals``, ``stats_check.check``, the per-office,
+running totals the triggers keep (``stats.totals``, ``consistency.check``, the per-office,
 per-target and per-referral tables), and the public counter
 ``GET /api/v1/campaigns/<slug>/counts``.
 """
@@ -25,7 +25,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callmp import stats, stats_check
 from callmp.demo import DEMO_SLUG, MINISTER_SOURCE
 from callmp.models import (
     CallRequest,
@@ -37,6 +36,8 @@ from callmp.models import (
     Person,
     ProviderEvent,
 )
+from callmp.stats import consistency
+from callmp.stats import totals as stats
 from tests.conftest import PUBLIC_URL
 from tests.html import one as one_html
 from tests.html import parse as parse_html
@@ -133,8 +134,8 @@ def check_counts(app: Flask, expected: Expected) -> dict[str, Any]:
         totals = stats.totals(session, cid)
         assert totals.by_outcome == expected.by_outcome
         # (b) Every running total equals a fresh count, for this campaign and in all.
-        assert stats_check.check(session, cid) == []
-        assert stats_check.check(session) == []
+        assert consistency.check(session, cid) == []
+        assert consistency.check(session) == []
         figures = totals.figures
         reached = expected.reached
         assert figures.reached == sum(reached.values())

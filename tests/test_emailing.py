@@ -21,10 +21,11 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
-from callmp import confirmation, mailrecords
-from callmp.confirmation import ConfirmError
+from callmp.db import utcnow
 from callmp.demo import DEMO_SLUG, EMAIL_FROM
-from callmp.mailqueue import MailService
+from callmp.letters import confirmation, records
+from callmp.letters.confirmation import ConfirmError
+from callmp.letters.service import MailService
 from callmp.models import (
     Campaign,
     Channel,
@@ -36,7 +37,6 @@ from callmp.models import (
     Outcome,
     SubmissionStatus,
 )
-from callmp.models.campaigns import utcnow
 from tests.conftest import run_scheduled as conftest_run_scheduled
 from tests.smtp_peer import SmtpPeer, free_port
 
@@ -291,7 +291,7 @@ def test_nothing_goes_to_targets_until_the_supporter_confirms_then_everything_go
         submission, confirmed = confirmation.confirm(session, token, settings, utcnow())
         session.commit()
         assert confirmed and submission.status == SubmissionStatus.queued
-        ids = mailrecords.queued_ids(submission)
+        ids = records.queued_ids(submission)
     service(app).enqueue(ids)
     assert len(smtp_peer.wait_for(3)) == 3
     with app.extensions["callmp.sessions"]() as session:
@@ -308,7 +308,7 @@ def test_tampered_and_unknown_confirmation_links_are_refused(
     write(app.test_client())
     token = confirmation_link(smtp_peer.wait_for(1)[0].message).rsplit("/", 1)[1]
     settings = service(app).settings
-    other = mailrecords.MailSettings(secret="another secret")
+    other = records.MailSettings(secret="another secret")
     forged = URLSafeTimedSerializer(other.secret, salt=confirmation.TOKEN_SALT).dumps("x" * 22)
     unknown = URLSafeTimedSerializer(settings.secret, salt=confirmation.TOKEN_SALT).dumps(
         "not-a-submission"
@@ -462,8 +462,8 @@ def test_old_letters_and_addresses_are_purged_and_the_counts_stay(
     service(app).sweep()
     with app.extensions["callmp.sessions"]() as session:
         rows = {s.email_hmac: s for s in session.scalars(select(EmailSubmission))}
-        kept = rows[mailrecords.keyed_hash("keep@example.org", service(app).settings)]
-        gone = rows[mailrecords.keyed_hash("gone@example.org", service(app).settings)]
+        kept = rows[records.keyed_hash("keep@example.org", service(app).settings)]
+        gone = rows[records.keyed_hash("gone@example.org", service(app).settings)]
         assert (kept.email, kept.name, kept.personal_line) == (
             "keep@example.org",
             "Camille Tremblay",

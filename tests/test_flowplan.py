@@ -10,8 +10,8 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from callmp import callflow, flowplan
-from callmp.flowplan import FlowPlan, PlanCache
+from callmp.calls import plan_cache, webhooks
+from callmp.calls.plan_cache import FlowPlan, PlanCache
 from callmp.i18n import translator
 from callmp.models import CallRequest, Campaign, Office, OfficeKind
 from tests.test_callflow import (
@@ -63,7 +63,7 @@ def test_a_plan_is_plain_data_with_ids_labels_and_offices(
     campaign.phone_number = "+16135550188"
     campaign.call_intro_en = "Hi {mp_first_name}! *Thanks*."
     call = new_call(session, campaign)
-    plan = flowplan.build(session, call, TRANSLATE)
+    plan = plan_cache.build(session, call, TRANSLATE)
     assert [[leg.number for leg in stop.legs] for stop in plan.stops] == [
         [SPADINA_HILL, SPADINA_RIDING],
         [MINISTER],
@@ -81,7 +81,7 @@ def test_a_call_under_way_keeps_its_plan_while_new_calls_see_the_edit(
 ) -> None:
     plans = PlanCache()
     ctx = context()
-    cached = callflow.FlowContext(
+    cached = webhooks.FlowContext(
         settings=ctx.settings,
         public_url=ctx.public_url,
         caller_id=ctx.caller_id,
@@ -89,17 +89,17 @@ def test_a_call_under_way_keeps_its_plan_while_new_calls_see_the_edit(
         plans=plans,
     )
     under_way = new_call(session, campaign)
-    greeting = parse(callflow.answer(session, under_way, cached))
+    greeting = parse(webhooks.answer(session, under_way, cached))
     # The organiser edits the intro and the office's number mid-call.
     campaign.call_intro_en = "A new intro."
     hill_office(session).phone = "+16139920000"
     session.commit()
-    dial = one(parse(callflow.gather(session, under_way, cached, 0, "1")), "Dial")
+    dial = one(parse(webhooks.gather(session, under_way, cached, 0, "1")), "Dial")
     assert one(dial, "Number").text == SPADINA_HILL
-    assert said(parse(callflow.answer(session, under_way, cached)))[0] == said(greeting)[0]
+    assert said(parse(webhooks.answer(session, under_way, cached)))[0] == said(greeting)[0]
     later = new_call(session, campaign, phone="613-555-0143")
-    assert said(parse(callflow.answer(session, later, cached)))[0] == "A new intro."
-    dial = one(parse(callflow.gather(session, later, cached, 0, "1")), "Dial")
+    assert said(parse(webhooks.answer(session, later, cached)))[0] == "A new intro."
+    dial = one(parse(webhooks.gather(session, later, cached, 0, "1")), "Dial")
     assert one(dial, "Number").text == "+16139920000"
     assert len(plans) == 2
 
@@ -148,13 +148,13 @@ def test_the_cache_drops_the_least_recently_used_and_the_expired(
 def test_a_replayed_dial_action_writes_nothing(session: Session, campaign: Campaign) -> None:
     call = new_call(session, campaign)
     ctx = context()
-    callflow.gather(session, call, ctx, 0, "1")
-    first = callflow.dialled(
+    webhooks.gather(session, call, ctx, 0, "1")
+    first = webhooks.dialled(
         session, call, ctx, step=0, office=0, dial_status="completed", duration=45
     )
     session.commit()
     with statements(session) as seen:
-        again = callflow.dialled(
+        again = webhooks.dialled(
             session, call, ctx, step=0, office=0, dial_status="completed", duration=45
         )
         session.commit()

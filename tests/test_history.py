@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp import audit, history, versions_diff
+from callmp import audit
+from callmp.campaigns import version_diffs
+from callmp.campaigns import versions as history
 from callmp.demo import DEMO_SLUG
 from callmp.models import (
     Campaign,
@@ -115,17 +117,17 @@ def test_history_rows_name_the_fields_each_version_changed(session: Session, lea
     with history.saving(session, campaign, lead):
         campaign.title_en = "New title"
         campaign.targets[1].role_en = "the minister"
-    rows = versions_diff.history_rows(session, campaign.id)
+    rows = version_diffs.history_rows(session, campaign.id)
     assert [(row.version.number, row.changed, row.previous) for row in rows] == [
         (3, ["title_en", "targets"], 2),
         (2, ["talking_points_fr"], 1),
         (1, [], None),
     ]
-    assert versions_diff.field_label("talking_points_fr") == "Talking points (French)"
+    assert version_diffs.field_label("talking_points_fr") == "Talking points (French)"
 
 
 def test_text_diff_shows_organiser_markup_as_text() -> None:
-    html = versions_diff.text_diff("Call now.\n", "Call now.\n<script>alert(1)</script>\n")
+    html = version_diffs.text_diff("Call now.\n", "Call now.\n<script>alert(1)</script>\n")
     soup = parse(str(html))
     assert soup.find("script") is None
     assert text(one(soup, "ins")) == "<script>alert(1)</script>"
@@ -134,14 +136,14 @@ def test_text_diff_shows_organiser_markup_as_text() -> None:
 def test_text_diff_marks_changed_words_and_lines() -> None:
     old = "Housing is a right.\nCall your MP.\nThanks!\n"
     new = "Housing is a human right.\nCall your MP.\n"
-    soup = parse(str(versions_diff.text_diff(old, new)))
+    soup = parse(str(version_diffs.text_diff(old, new)))
     assert [text(tag) for tag in soup.select("ins")] == ["human"]
     assert [text(tag) for tag in soup.select("del")] == ["Thanks!"]
     assert "Call your MP." in soup.get_text()
 
 
 def test_text_diff_shows_a_rewritten_line_whole() -> None:
-    soup = parse(str(versions_diff.text_diff("Hello dear friends of housing\n", "Call now\n")))
+    soup = parse(str(version_diffs.text_diff("Hello dear friends of housing\n", "Call now\n")))
     assert [text(tag) for tag in soup.select("del")] == ["Hello dear friends of housing"]
     assert [text(tag) for tag in soup.select("ins")] == ["Call now"]
 
@@ -157,7 +159,7 @@ def test_targets_diff_names_people_and_marks_added_and_removed(
     with history.saving(session, campaign, lead):
         campaign.targets[1].person_id = other.id
         campaign.targets[0].parties = "NDP"
-    comparison = versions_diff.compare(session, campaign, 1, 2)
+    comparison = version_diffs.compare(session, campaign, 1, 2)
     [diff] = comparison.diffs
     assert diff.name == "targets"
     lines = [(line.change, line.kind, line.person, line.parties) for line in diff.targets]
@@ -175,11 +177,11 @@ def test_compare_of_short_fields_gives_old_and_new(session: Session, lead: User)
     with history.saving(session, campaign, lead):
         campaign.goal = 7
         campaign.referral_codes.append(ReferralCode(code="union", label="The union"))
-    diffs = {diff.name: diff for diff in versions_diff.compare(session, campaign, 1, 2).diffs}
+    diffs = {diff.name: diff for diff in version_diffs.compare(session, campaign, 1, 2).diffs}
     assert (diffs["goal"].old, diffs["goal"].new) == (5000, 7)
     assert [(c.change, c.code) for c in diffs["referral_codes"].codes] == [("added", "union")]
-    with pytest.raises(versions_diff.UnknownVersion):
-        versions_diff.compare(session, campaign, 1, 9)
+    with pytest.raises(version_diffs.UnknownVersion):
+        version_diffs.compare(session, campaign, 1, 9)
 
 
 def test_restore_brings_back_texts_targets_codes_and_keeps_status(

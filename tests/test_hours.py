@@ -8,8 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from callmp import hours
-from callmp.hours import DEFAULT_HOURS, Hours, OfficePolicy, open_state, order_offices
+from callmp.directory import office_hours
+from callmp.directory.office_hours import (
+    DEFAULT_HOURS,
+    Hours,
+    OfficePolicy,
+    open_state,
+    order_offices,
+)
 from callmp.models import Office, OfficeKind
 
 TORONTO = "America/Toronto"
@@ -435,7 +441,7 @@ def test_order_offices_works_with_the_office_model() -> None:
 
 
 def test_zone_helper_returns_the_zone() -> None:
-    assert hours.zone(ST_JOHNS) == ZoneInfo(ST_JOHNS)
+    assert office_hours.zone(ST_JOHNS) == ZoneInfo(ST_JOHNS)
 
 
 # --- parse_hours / format_hours --------------------------------------------------------------
@@ -459,13 +465,13 @@ def test_zone_helper_returns_the_zone() -> None:
     ],
 )
 def test_parse_hours_reads_english_and_french(text: str, canonical: str) -> None:
-    assert hours.canonical_hours(hours.parse_hours(text)) == canonical
+    assert office_hours.canonical_hours(office_hours.parse_hours(text)) == canonical
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n;\n"])
 def test_parse_hours_empty_text_is_weekdays_nine_to_five(text: str) -> None:
-    week = hours.parse_hours(text)
-    assert week == hours.DEFAULT_WEEK
+    week = office_hours.parse_hours(text)
+    assert week == office_hours.DEFAULT_WEEK
     assert [week.day(d) for d in range(7)] == [[(time(9), time(17))]] * 5 + [[], []]
 
 
@@ -485,8 +491,8 @@ def test_parse_hours_empty_text_is_weekdays_nine_to_five(text: str) -> None:
     ],
 )
 def test_parse_hours_refuses_with_a_message_and_params(text: str, reason: str, param: str) -> None:
-    with pytest.raises(hours.HoursError) as caught:
-        hours.parse_hours(text)
+    with pytest.raises(office_hours.HoursError) as caught:
+        office_hours.parse_hours(text)
     error = caught.value
     assert isinstance(error, ValueError)
     assert error.reason == reason
@@ -496,23 +502,23 @@ def test_parse_hours_refuses_with_a_message_and_params(text: str, reason: str, p
 
 
 def test_parse_hours_refuses_a_day_open_twice_at_once() -> None:
-    with pytest.raises(hours.HoursError) as caught:
-        hours.parse_hours("Mon-Fri 09:00-17:00; Fri 09:00-12:00")
+    with pytest.raises(office_hours.HoursError) as caught:
+        office_hours.parse_hours("Mon-Fri 09:00-17:00; Fri 09:00-12:00")
     assert caught.value.reason == "overlap"
     assert caught.value.params["day"] == "Friday"
 
 
 def test_stored_hours_falls_back_to_the_default_for_unreadable_text() -> None:
-    assert hours.stored_hours("whenever we feel like it") == hours.DEFAULT_WEEK
-    assert hours.stored_hours("Sat 10:00-12:00").day(5) == [(time(10), time(12))]
+    assert office_hours.stored_hours("whenever we feel like it") == office_hours.DEFAULT_WEEK
+    assert office_hours.stored_hours("Sat 10:00-12:00").day(5) == [(time(10), time(12))]
 
 
 def test_format_hours_in_english_and_french() -> None:
-    week = hours.parse_hours("Mon-Thu 09:00-17:00; Fri 09:00-12:30")
-    english = hours.format_hours(week, "en").replace("\u202f", " ")  # CLDR's narrow space
+    week = office_hours.parse_hours("Mon-Thu 09:00-17:00; Fri 09:00-12:30")
+    english = office_hours.format_hours(week, "en").replace("\u202f", " ")  # CLDR's narrow space
     assert english == "Mon–Thu 9:00 AM–5:00 PM; Fri 9:00 AM–12:30 PM"
-    assert hours.format_hours(week, "fr") == "lun.–jeu. 09:00–17:00; ven. 09:00–12:30"
-    assert hours.format_hours(hours.DEFAULT_HOURS, "fr") == "lun.–ven. 09:00–17:00"
+    assert office_hours.format_hours(week, "fr") == "lun.–jeu. 09:00–17:00; ven. 09:00–12:30"
+    assert office_hours.format_hours(office_hours.DEFAULT_HOURS, "fr") == "lun.–ven. 09:00–17:00"
 
 
 # --- open_state and order_offices with each office's own hours -------------------------------

@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callmp import importer
 from callmp.config import REPO_ROOT
+from callmp.directory import data_import
 from callmp.models import Office, OfficeKind, Person, Riding
 
 DATA = REPO_ROOT / "data"
@@ -76,7 +76,7 @@ def test_import_twice_updates_in_place_and_duplicates_nothing(session: Session) 
         table: session.scalar(select(func.count()).select_from(table))
         for table in (Riding, Person, Office)
     }
-    report = importer.import_all(session, DATA)
+    report = data_import.import_all(session, DATA)
     session.commit()
     assert report.created == {}
     assert report.updated == {}
@@ -125,7 +125,7 @@ def test_reimport_applies_changes_to_existing_rows(session: Session, tmp_path: P
         {"10001": {"seat_status": "vacant", "previous_member": "Paul Connors"}},
         "fed_num",
     )
-    report = importer.import_all(session, data)
+    report = data_import.import_all(session, data)
     session.commit()
     assert report.updated.get("members") == 1
     session.expire_all()

@@ -16,10 +16,12 @@ import dns.resolver
 import pytest
 from sqlalchemy.orm import Session
 
-from callmp import campaigns, demo, lookup
-from callmp.campaigns import ResolvedTarget
+from callmp import demo
+from callmp.campaigns import active
+from callmp.campaigns.targets import ResolvedTarget, targets_for
+from callmp.directory import lookup
 from callmp.i18n import translator
-from callmp.letters import (
+from callmp.letters.compose import (
     BODY_MAX,
     CITY_MAX,
     NAME_MAX,
@@ -68,7 +70,7 @@ Clean = Callable[[str | None], str]
 @pytest.fixture
 def campaign(session: Session) -> Campaign:
     """The demo campaign, with its targets loaded."""
-    found = campaigns.get_active(session, demo.DEMO_SLUG)
+    found = active.get_active(session, demo.DEMO_SLUG)
     assert found is not None
     return found
 
@@ -77,7 +79,7 @@ def _targets(session: Session, campaign: Campaign, fed_num: int = RIDING) -> lis
     """The campaign's targets for a supporter in riding ``fed_num``."""
     candidate = lookup.riding(session, fed_num)
     assert candidate is not None
-    return campaigns.targets_for(campaign, candidate)
+    return targets_for(campaign, candidate)
 
 
 @pytest.fixture

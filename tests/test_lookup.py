@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from callmp import lookup, postal
-from callmp.lookup import Match
-from callmp.postal_index import PostalIndex
+from callmp.directory import lookup, postal_codes
+from callmp.directory.lookup import Match
+from callmp.directory.postal_index import PostalIndex
 
 
 def _feds(result: lookup.LookupResult) -> list[int]:
@@ -53,7 +53,7 @@ def test_lookup_unknown_code_in_dominated_fsa_answers_but_stays_uncertain(
         if index.fsa(fsa) and index.fsa(fsa)[0].share >= 0.9
     )
     code = f"{dominated} 9Z9"
-    assert index.code(postal.compact(code)) is None
+    assert index.code(postal_codes.compact(code)) is None
     result = lookup.lookup(session, index, code)
     assert result.match == Match.fsa_majority
     assert not result.certain
@@ -143,7 +143,7 @@ def test_lookup_unknown_fsa_says_so(session: Session, index: PostalIndex) -> Non
 
 
 def test_lookup_rejects_what_is_not_a_postal_code(session: Session, index: PostalIndex) -> None:
-    with pytest.raises(postal.PostalCodeError) as caught:
+    with pytest.raises(postal_codes.PostalCodeError) as caught:
         lookup.lookup(session, index, "90210")
     assert caught.value.reason == "us_zip"
 

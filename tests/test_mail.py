@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import trustme
 
-from callmp.mail import (
+from callmp.letters.outbox import LocalSender, list_outbox, outbox_name, read_outbox
+from callmp.letters.smtp import (
     MailError,
     OutgoingMail,
     PermanentMailError,
@@ -27,7 +28,6 @@ from callmp.mail import (
     build_message,
     new_message_id,
 )
-from callmp.outbox import LocalSender, list_outbox, outbox_name, read_outbox
 from tests.smtp_peer import (
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
@@ -234,14 +234,16 @@ def test_smtp_failure_reason_and_logs_hold_no_addresses(
     smtp_peer: SmtpPeer, caplog: pytest.LogCaptureFixture
 ) -> None:
     smtp_peer.answer_next("550 5.1.1 No such user", stage="RCPT")
-    caplog.set_level(logging.DEBUG, logger="callmp.mail")
+    caplog.set_level(logging.DEBUG, logger="callmp.letters.smtp")
     message = build_message(letter(), NOW)
 
     with pytest.raises(PermanentMailError) as failure:
         sender_for(smtp_peer).send(message)
     sender_for(smtp_peer).send(message)
 
-    ours = [record.getMessage() for record in caplog.records if record.name == "callmp.mail"]
+    ours = [
+        record.getMessage() for record in caplog.records if record.name == "callmp.letters.smtp"
+    ]
     assert len(ours) == 2
     assert all(letter().message_id in text for text in ours)
     for text in [*ours, failure.value.reason, str(failure.value)]:

@@ -7,8 +7,8 @@ import hmac
 
 import pytest
 
-from callmp import phones
-from callmp.phones import PhoneError
+from callmp.directory import phones
+from callmp.directory.phones import PhoneError
 
 
 @pytest.mark.parametrize(

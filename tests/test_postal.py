@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from callmp import postal
-from callmp.postal import PostalCodeError
+from callmp.directory import postal_codes
+from callmp.directory.postal_codes import PostalCodeError
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ from callmp.postal import PostalCodeError
     ],
 )
 def test_normalise_accepts_common_spellings(raw: str, expected: str) -> None:
-    assert postal.normalise(raw) == expected
+    assert postal_codes.normalise(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -69,11 +69,11 @@ def test_normalise_accepts_common_spellings(raw: str, expected: str) -> None:
 )
 def test_normalise_rejects_with_reason(raw: str | None, reason: str) -> None:
     with pytest.raises(PostalCodeError) as caught:
-        postal.normalise(raw)
+        postal_codes.normalise(raw)
     assert caught.value.reason == reason
 
 
-@pytest.mark.parametrize("letter", sorted(postal.NEVER_USED))
+@pytest.mark.parametrize("letter", sorted(postal_codes.NEVER_USED))
 @pytest.mark.parametrize("position", [0, 2, 4])
 def test_normalise_rejects_never_used_letter_in_any_letter_position(
     letter: str, position: int
@@ -81,14 +81,14 @@ def test_normalise_rejects_never_used_letter_in_any_letter_position(
     chars = list("K1A0A6")
     chars[position] = letter
     with pytest.raises(PostalCodeError) as caught:
-        postal.normalise("".join(chars))
+        postal_codes.normalise("".join(chars))
     assert caught.value.reason == "bad_letter"
     assert caught.value.params == {"letter": letter}
 
 
 def test_normalise_reports_never_used_letter_typed_in_lower_case_as_upper_case() -> None:
     with pytest.raises(PostalCodeError) as caught:
-        postal.normalise("k1d 0a6")
+        postal_codes.normalise("k1d 0a6")
     assert caught.value.params == {"letter": "D"}
 
 
@@ -105,18 +105,18 @@ def test_normalise_reports_never_used_letter_typed_in_lower_case_as_upper_case()
 )
 def test_pattern_error_names_the_wrong_position(raw: str, position: str) -> None:
     with pytest.raises(PostalCodeError) as caught:
-        postal.normalise(raw)
+        postal_codes.normalise(raw)
     assert caught.value.params == {"position": position}
 
 
 def test_postal_code_error_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="postal code"):
-        postal.normalise("")
+        postal_codes.normalise("")
 
 
 def test_error_str_interpolates_the_letter() -> None:
     with pytest.raises(PostalCodeError) as caught:
-        postal.normalise("K1Q 0A6")
+        postal_codes.normalise("K1Q 0A6")
     assert str(caught.value) == (
         "Canadian postal codes never use the letter Q. Please check your postal code."
     )
@@ -124,7 +124,7 @@ def test_error_str_interpolates_the_letter() -> None:
 
 def test_error_str_interpolates_the_first_letter() -> None:
     with pytest.raises(PostalCodeError) as caught:
-        postal.normalise("w1a0a6")
+        postal_codes.normalise("w1a0a6")
     assert str(caught.value) == (
         "No Canadian postal code starts with W. Please check your postal code."
     )
@@ -132,13 +132,13 @@ def test_error_str_interpolates_the_first_letter() -> None:
 
 def test_error_str_interpolates_the_position() -> None:
     with pytest.raises(PostalCodeError) as caught:
-        postal.normalise("K1A B06")
+        postal_codes.normalise("K1A B06")
     assert str(caught.value) == ("Character 4 should be a digit: a postal code looks like A1A 1A1.")
 
 
 def test_error_str_without_params_is_the_message() -> None:
     with pytest.raises(PostalCodeError) as caught:
-        postal.normalise("90210")
+        postal_codes.normalise("90210")
     assert caught.value.params == {}
     assert str(caught.value) == caught.value.message
     assert "ZIP" in str(caught.value)
@@ -159,17 +159,17 @@ def test_error_str_without_params_is_the_message() -> None:
     ],
 )
 def test_is_valid_says_whether_normalise_succeeds(raw: str | None, expected: bool) -> None:
-    assert postal.is_valid(raw) is expected
+    assert postal_codes.is_valid(raw) is expected
 
 
 def test_fsa_is_the_first_three_characters() -> None:
-    assert postal.fsa("K1A 0A6") == "K1A"
-    assert postal.fsa("M5V3L9") == "M5V"
+    assert postal_codes.fsa("K1A 0A6") == "K1A"
+    assert postal_codes.fsa("M5V3L9") == "M5V"
 
 
 def test_compact_drops_the_space() -> None:
-    assert postal.compact("K1A 0A6") == "K1A0A6"
-    assert postal.compact("K1A0A6") == "K1A0A6"
+    assert postal_codes.compact("K1A 0A6") == "K1A0A6"
+    assert postal_codes.compact("K1A0A6") == "K1A0A6"
 
 
 @pytest.mark.parametrize(
@@ -196,18 +196,18 @@ def test_compact_drops_the_space() -> None:
     ],
 )
 def test_provinces_follow_the_first_letter(first: str, expected: tuple[str, ...]) -> None:
-    code = postal.normalise(f"{first}1A 0A6")
-    assert postal.provinces(code) == expected
+    code = postal_codes.normalise(f"{first}1A 0A6")
+    assert postal_codes.provinces(code) == expected
 
 
 def test_every_valid_first_letter_has_a_province() -> None:
     letters = {chr(c) for c in range(ord("A"), ord("Z") + 1)}
-    usable = letters - postal.NEVER_USED - postal.NEVER_FIRST
-    assert set(postal.PROVINCE_BY_LETTER) == usable
+    usable = letters - postal_codes.NEVER_USED - postal_codes.NEVER_FIRST
+    assert set(postal_codes.PROVINCE_BY_LETTER) == usable
 
 
 def test_x_is_shared_by_the_northwest_territories_and_nunavut() -> None:
-    assert set(postal.provinces("X0A 0H0")) == {"NT", "NU"}
+    assert set(postal_codes.provinces("X0A 0H0")) == {"NT", "NU"}
 
 
 @pytest.mark.parametrize(
@@ -215,4 +215,4 @@ def test_x_is_shared_by_the_northwest_territories_and_nunavut() -> None:
     [("K0A 1A0", True), ("X0A 0H0", True), ("K1A 0A6", False), ("M5V 3L9", False)],
 )
 def test_is_rural_when_the_second_character_is_zero(code: str, expected: bool) -> None:
-    assert postal.is_rural(code) is expected
+    assert postal_codes.is_rural(code) is expected

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from callmp import postal
 from callmp.config import REPO_ROOT
-from callmp.postal_index import (
+from callmp.directory import postal_codes
+from callmp.directory.postal_index import (
     FSA_FILE,
     HEADER,
     LINE,
@@ -149,7 +149,7 @@ def test_every_shipped_code_lies_in_a_province_its_first_letter_allows() -> None
     wrong = []
     for line in lines:
         code, fed_num, alt_fed_num, _flags = line.split(",")
-        allowed = postal.provinces(code)
+        allowed = postal_codes.provinces(code)
         if province[fed_num] not in allowed:
             wrong.append(code)
         if alt_fed_num != "00000" and province[alt_fed_num] not in allowed:

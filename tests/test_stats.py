@@ -11,7 +11,6 @@ from flask import Flask
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from callmp import stats, stats_check, stats_timeline
 from callmp.db import insert_once
 from callmp.models import (
     Campaign,
@@ -25,6 +24,9 @@ from callmp.models import (
     ReferralCode,
     Target,
 )
+from callmp.stats import consistency
+from callmp.stats import timeline as stats_timeline
+from callmp.stats import totals as stats
 
 T0 = datetime(2026, 12, 1, 15, 10, tzinfo=UTC)
 
@@ -138,7 +140,7 @@ def test_each_insert_update_and_delete_moves_the_totals(session: Session) -> Non
         select(func.sum(CountByOffice.duration_s)).where(CountByOffice.campaign_id == campaign.id)
     )
     assert office_total == 0
-    assert stats_check.check(session, campaign.id) == []
+    assert consistency.check(session, campaign.id) == []
 
 
 def test_check_finds_a_total_edited_by_hand_and_rebuild_repairs_it(session: Session) -> None:
@@ -147,12 +149,12 @@ def test_check_finds_a_total_edited_by_hand_and_rebuild_repairs_it(session: Sess
     for _ in range(3):
         add_event(session, campaign, spadina, Channel.email, Outcome.sent, referral="union")
     session.flush()
-    assert stats_check.check(session) == []
+    assert consistency.check(session) == []
     session.execute(update(CountByReferral).values(n=CountByReferral.n + 5))
-    (mismatch,) = stats_check.check(session, campaign.id)
+    (mismatch,) = consistency.check(session, campaign.id)
     assert (mismatch.table, mismatch.stored, mismatch.counted) == ("counts_by_referral", 8, 3)
-    stats_check.rebuild(session, [campaign.id])
-    assert stats_check.check(session) == []
+    consistency.rebuild(session, [campaign.id])
+    assert consistency.check(session) == []
     assert stats.totals(session, campaign.id).figures.values["emails_sent"] == 3
 
 
@@ -196,7 +198,7 @@ def test_concurrent_writers_lose_no_count(app: Flask) -> None:
         assert [
             (c, f.values["bridged"]) for c, _l, f in stats.referral_rows(session, campaign.id) if c
         ] == [("r0", 120), ("r1", 120)]
-        assert stats_check.check(session) == []
+        assert consistency.check(session) == []
 
 
 def test_office_rows_split_by_office_with_riding_party_and_province(session: Session) -> None:
@@ -381,7 +383,7 @@ def test_deleting_a_campaign_takes_its_totals_with_it(session: Session) -> None:
     for model in (CountByOffice, CountByReferral):
         remaining = select(func.count()).select_from(model).where(model.campaign_id == campaign.id)
         assert session.scalar(remaining) == 0
-    assert stats_check.check(session) == []
+    assert consistency.check(session) == []
 
 
 def test_the_check_counts_command_reports_and_repairs(app: Flask) -> None:

@@ -12,9 +12,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp import callplan, campaigns, demo, history, letters, lookup, people_edit, target_edit
-from callmp.campaigns import Reason
+from callmp import demo
+from callmp.calls import plan
+from callmp.campaigns import people_editing, target_editing, targets
+from callmp.campaigns import versions as history
+from callmp.campaigns.targets import Reason
+from callmp.directory import lookup
 from callmp.i18n import translator
+from callmp.letters import compose
 from callmp.models import Campaign, Person, Target, TargetKind
 
 AJAX = 35001  # ON, Liberal: Jennifer McKelvie
@@ -50,10 +55,10 @@ def _own_mp(campaign: Campaign, **fields: object) -> Target:
     return target
 
 
-def _resolve(session: Session, campaign: Campaign, fed_num: int) -> list[campaigns.ResolvedTarget]:
+def _resolve(session: Session, campaign: Campaign, fed_num: int) -> list[targets.ResolvedTarget]:
     """The campaign's targets for a supporter in ``fed_num``."""
     session.flush()
-    return campaigns.targets_for(campaign, lookup.riding(session, fed_num))
+    return targets.targets_for(campaign, lookup.riding(session, fed_num))
 
 
 def test_without_filters_the_own_mp_is_reached_then_the_minister(
@@ -139,11 +144,11 @@ def test_the_call_plan_calls_the_fallback_and_says_why(
 ) -> None:
     _own_mp(campaign, fallback_person=minister)
     session.flush()
-    stops = callplan.plan_for(session, campaign, SCARBOROUGH_NORTH, "en", WHEN, EN)
+    stops = plan.plan_for(session, campaign, SCARBOROUGH_NORTH, "en", WHEN, EN)
     assert stops[0].label == f"{minister.full_name}, instead of your MP (the seat is vacant)"
     assert stops[0].legs
     assert {leg.office.person_id for leg in stops[0].legs} == {minister.id}
-    fr = callplan.plan_for(session, campaign, SCARBOROUGH_NORTH, "fr", WHEN, translator("fr"))
+    fr = plan.plan_for(session, campaign, SCARBOROUGH_NORTH, "fr", WHEN, translator("fr"))
     assert minister.full_name in fr[0].label
 
 
@@ -152,7 +157,7 @@ def test_the_call_plan_labels_a_filtered_out_mp_s_fallback(
 ) -> None:
     _own_mp(campaign, parties="Liberal", fallback_person=minister)
     session.flush()
-    stops = callplan.plan_for(session, campaign, ALGONQUIN, "en", WHEN, EN)
+    stops = plan.plan_for(session, campaign, ALGONQUIN, "en", WHEN, EN)
     assert (
         stops[0].label == f"{minister.full_name}, instead of your MP (this campaign asks other MPs)"
     )
@@ -163,8 +168,8 @@ def test_letters_go_to_the_fallback_with_an_honest_role(
 ) -> None:
     _own_mp(campaign, parties="Liberal", fallback_person=minister)
     items = _resolve(session, campaign, ALGONQUIN)
-    assert [i.person for i in letters.recipients(items)] == [minister, minister]
-    values = campaigns.placeholder_values(campaign, items[0], "K1A 0A6", "en", EN)
+    assert [i.person for i in compose.recipients(items)] == [minister, minister]
+    values = targets.placeholder_values(campaign, items[0], "K1A 0A6", "en", EN)
     assert values["mp_name"] == minister.full_name
     assert values["target_role"] != "your MP"
     assert "instead of your MP" in values["target_role"]
@@ -177,7 +182,7 @@ def test_an_mp_as_fallback_is_described_as_the_mp_for_their_riding(
     assert mp is not None and mp.member is not None
     _own_mp(campaign, fallback_person=mp.member)
     items = _resolve(session, campaign, SCARBOROUGH_NORTH)
-    values = campaigns.placeholder_values(campaign, items[0], "", "en", EN)
+    values = targets.placeholder_values(campaign, items[0], "", "en", EN)
     assert values["target_role"] == "MP for Ajax"
 
 
@@ -185,23 +190,23 @@ def test_adding_an_own_mp_target_checks_the_filters_and_keeps_a_version(
     session: Session, campaign: Campaign, minister: Person
 ) -> None:
     before = len(history.versions(session, campaign.id))
-    choice = target_edit.TargetChoice(
+    choice = target_editing.TargetChoice(
         kind=TargetKind.own_mp,
         parties=("Bloc Québécois", "Liberal"),
         provinces=("qc", "ON"),
         fallback_person_id=minister.id,
     )
-    target = target_edit.add(session, campaign, choice, None)
+    target = target_editing.add(session, campaign, choice, None)
     assert (target.position, target.parties, target.provinces) == (
         3,
         "Bloc Québécois|Liberal",
         "ON QC",
     )
-    assert campaigns.split_parties(target.parties) == ["Bloc Québécois", "Liberal"]
+    assert targets.split_parties(target.parties) == ["Bloc Québécois", "Liberal"]
     assert len(history.versions(session, campaign.id)) == max(before, 1) + 1
-    with pytest.raises(target_edit.TargetError) as refused:
-        bad = target_edit.TargetChoice(kind=TargetKind.own_mp, provinces=("ZZ",))
-        target_edit.add(session, campaign, bad, None)
+    with pytest.raises(target_editing.TargetError) as refused:
+        bad = target_editing.TargetChoice(kind=TargetKind.own_mp, provinces=("ZZ",))
+        target_editing.add(session, campaign, bad, None)
     assert refused.value.field == "provinces"
 
 
@@ -209,37 +214,37 @@ def test_move_and_remove_keep_positions_dense(
     session: Session, campaign: Campaign, minister: Person
 ) -> None:
     first, second = campaign.targets
-    target_edit.move(session, campaign, second.id, -1, None)
+    target_editing.move(session, campaign, second.id, -1, None)
     assert [t.id for t in sorted(campaign.targets, key=lambda t: t.position)] == [
         second.id,
         first.id,
     ]
-    target_edit.remove(session, campaign, second.id, None)
+    target_editing.remove(session, campaign, second.id, None)
     assert [(t.id, t.position) for t in campaign.targets] == [(first.id, 1)]
 
 
 def test_finding_mps_ignores_case_and_accents_and_takes_riding_numbers(session: Session) -> None:
-    assert [p.full_name for p in target_edit.find_mps(session, "sebastien LEMIRE")] == [
+    assert [p.full_name for p in target_editing.find_mps(session, "sebastien LEMIRE")] == [
         "Sébastien Lemire"
     ]
-    assert [p.fed_num for p in target_edit.find_mps(session, str(ALGONQUIN))] == [ALGONQUIN]
-    assert ALGONQUIN in [p.fed_num for p in target_edit.find_mps(session, "algonquin")]
-    assert target_edit.find_mps(session, "nobody-by-this-name") == []
+    assert [p.fed_num for p in target_editing.find_mps(session, str(ALGONQUIN))] == [ALGONQUIN]
+    assert ALGONQUIN in [p.fed_num for p in target_editing.find_mps(session, "algonquin")]
+    assert target_editing.find_mps(session, "nobody-by-this-name") == []
 
 
 def test_a_person_used_by_a_target_cannot_be_deleted(
     session: Session, campaign: Campaign, minister: Person
 ) -> None:
-    with pytest.raises(target_edit.TargetError):
-        people_edit.delete(session, minister, None)
+    with pytest.raises(target_editing.TargetError):
+        people_editing.delete(session, minister, None)
     assert session.get(Person, minister.id) is not None
 
 
 def test_saving_a_custom_person_validates_each_office(session: Session) -> None:
-    office = people_edit.OfficeData(phone="not a phone", time_zone="Europe/Paris", hours="Mon")
-    data = people_edit.PersonData(full_name="A. Staffer", email="nope", offices=[office])
-    with pytest.raises(people_edit.PersonInvalid) as refused:
-        people_edit.save(session, None, data, None)
+    office = people_editing.OfficeData(phone="not a phone", time_zone="Europe/Paris", hours="Mon")
+    data = people_editing.PersonData(full_name="A. Staffer", email="nope", offices=[office])
+    with pytest.raises(people_editing.PersonInvalid) as refused:
+        people_editing.save(session, None, data, None)
     assert set(refused.value.errors) == {
         "email",
         "offices-0-phone",
@@ -252,9 +257,9 @@ def test_a_custom_person_is_saved_without_control_characters_and_with_an_ascii_a
     session: Session,
 ) -> None:
     # Names reach TwiML and mail headers: a control character there breaks both.
-    data = people_edit.PersonData(
+    data = people_editing.PersonData(
         full_name="Chief\x07 of\u202e  Staff", email="bureau@ministère.example"
     )
-    person = people_edit.save(session, None, data, None)
+    person = people_editing.save(session, None, data, None)
     assert person.full_name == "Chief of Staff"
     assert person.email == "bureau@" + "ministère.example".encode("idna").decode()

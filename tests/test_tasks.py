@@ -17,10 +17,10 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from callmp import calling
+from callmp.calls import call_requests
+from callmp.calls.service import GIVE_UP_AFTER_S, MAX_BACKOFF_S, backoff, throttle_window
+from callmp.db import utcnow
 from callmp.models import CallRequest, CallStatus, Campaign, Channel, ContactEvent, Outcome
-from callmp.models.campaigns import utcnow
-from callmp.tasks import GIVE_UP_AFTER_S, MAX_BACKOFF_S, backoff, throttle_window
 from tests.conftest import call_service, run_scheduled, twilio_settings
 from tests.twilio_standin import (
     TwilioStandIn,
@@ -247,7 +247,7 @@ def test_of_many_concurrent_claims_exactly_one_wins(
         try:
             with sessions() as session:
                 barrier.wait()
-                claimed = calling.claim(session, call_id, utcnow())
+                claimed = call_requests.claim(session, call_id, utcnow())
                 session.commit()
                 won.append(claimed is not None)
         except BaseException as error:  # reported below: a thread's error would be lost
@@ -287,7 +287,7 @@ def test_the_sweeper_requeues_a_request_a_crashed_worker_left_placing(
     service = call_service(app)
     call_id = new_request(app)
     with app.extensions["callmp.sessions"]() as session:
-        assert calling.claim(session, call_id, utcnow()) is not None
+        assert call_requests.claim(session, call_id, utcnow()) is not None
         session.commit()  # ... and the worker dies before calling Twilio
     assert service.sweep() == []  # not stuck yet
     age(app, call_id, 600)
@@ -408,9 +408,9 @@ def test_marking_a_request_queued_never_takes_back_a_worker_claim(
     with sessions() as web, sessions() as worker:
         seen = web.get(CallRequest, call_id)  # the web process read it: pending
         assert seen is not None and seen.status == CallStatus.pending
-        assert calling.claim(worker, call_id, utcnow()) is not None
+        assert call_requests.claim(worker, call_id, utcnow()) is not None
         worker.commit()  # a worker took it meanwhile
-        assert not calling.mark_queued(web, call_id)
+        assert not call_requests.mark_queued(web, call_id)
         web.commit()
     assert load(app, call_id).status == CallStatus.placing
 

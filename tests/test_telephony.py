@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from callmp.telephony import (
+from callmp.calls.telephony import (
     USER_MESSAGES,
     LocalTelephony,
     Telephony,

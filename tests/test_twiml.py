@@ -11,8 +11,8 @@ from twilio.twiml.voice_response import (
     VoiceResponse,
 )
 
-from callmp import twiml
-from callmp.twiml import Voice, markdown_to_speech, spoken_digits, voice_for
+from callmp.calls import twiml
+from callmp.calls.twiml import Voice, markdown_to_speech, spoken_digits, voice_for
 from tests import twiml_doc
 from tests.twiml_doc import said, tags
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callmp import history
+from callmp.campaigns import versions as history
 from callmp.demo import DEMO_SLUG
 from callmp.models import (
     AuditEntry,

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp import corrections
+from callmp.directory import corrections
 from callmp.models import ContactCorrection, Office, OfficeKind, Person, Role, User
 from callmp.views import presenters
 from tests.html import one, parse, text

@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp import audit, history
+from callmp import audit
+from callmp.campaigns import versions as history
 from callmp.demo import DEMO_SLUG
 from callmp.models import Campaign, CampaignStatus, ReferralCode, Role, User
 from tests.html import one, parse, text

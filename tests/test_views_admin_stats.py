@@ -14,7 +14,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callmp import stats
 from callmp.models import (
     Campaign,
     Channel,
@@ -26,6 +25,7 @@ from callmp.models import (
     Role,
     User,
 )
+from callmp.stats import totals as stats
 from tests.conftest import log_in
 from tests.html import one, parse, text
 from tests.test_stats import add_event, demo_campaign, mp
@@ -292,7 +292,7 @@ def test_the_campaign_page_links_its_dashboard(organizer: FlaskClient, seeded: C
 def test_a_long_office_table_shows_its_first_rows_and_links_to_all(
     organizer: FlaskClient, seeded: Campaign, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from callmp.views import dashboard_presenters
+    from callmp.views.admin import dashboard_presenters
 
     monkeypatch.setattr(dashboard_presenters, "OFFICE_ROWS_SHOWN", 2)
     _s, _b, page = dashboard(organizer, seeded)

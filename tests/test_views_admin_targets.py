@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from callmp import demo, history
+from callmp import demo
+from callmp.campaigns import versions as history
 from callmp.models import AuditEntry, Campaign, Person, Role, TargetKind, User
 from tests.html import one, parse, text
 

@@ -28,8 +28,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from callmp import confirmation
+from callmp.db import utcnow
 from callmp.demo import DEMO_SLUG, EMAIL_FROM, TITLE_EN
+from callmp.letters import confirmation
 from callmp.models import (
     Campaign,
     Channel,
@@ -40,7 +41,6 @@ from callmp.models import (
     Person,
     SubmissionStatus,
 )
-from callmp.models.campaigns import utcnow
 from tests.html import one, parse, text
 
 CAMPAIGN = f"/c/{DEMO_SLUG}"

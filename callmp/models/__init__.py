@@ -18,9 +18,9 @@ from callmp.models.emails import (
     MessageStatus,
     SubmissionStatus,
 )
-from callmp.models.history import CampaignVersion, ContactCorrection
-from callmp.models.people import Office, OfficeKind, Person, Riding
+from callmp.models.people import ContactCorrection, Office, OfficeKind, Person, Riding
 from callmp.models.stats import BUCKET_SECONDS, CountByOffice, CountByReferral, CountByTime
+from callmp.models.versions import CampaignVersion
 
 __all__ = [
     "BUCKET_SECONDS",

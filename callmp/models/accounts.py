@@ -9,8 +9,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from callmp.db import Base, UtcDateTime
-from callmp.models.campaigns import utcnow
+from callmp.db import Base, UtcDateTime, utcnow
 
 
 class Role(enum.StrEnum):

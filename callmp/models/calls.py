@@ -17,8 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from callmp.db import Base, UtcDateTime
-from callmp.models.campaigns import Campaign, utcnow
+from callmp.db import Base, UtcDateTime, utcnow
+from callmp.models.campaigns import Campaign
 
 
 def _enum(cls: type[enum.StrEnum]) -> Enum:

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, Enum, ForeignKey, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from callmp.db import Base, UtcDateTime
-from callmp.models.campaigns import Campaign, utcnow
+from callmp.db import Base, UtcDateTime, utcnow
+from callmp.models.campaigns import Campaign
 
 
 def _enum(cls: type[enum.StrEnum]) -> Enum:

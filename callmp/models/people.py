@@ -1,10 +1,9 @@
-"""Ridings, the people campaigns target (MPs and others) and their offices."""
+"""Ridings, the people campaigns target (MPs and others), their offices and corrections."""
 
 from __future__ import annotations
 
 import enum
-from datetime import date
-from typing import TYPE_CHECKING
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -19,10 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from callmp.db import Base
-
-if TYPE_CHECKING:
-    from callmp.models.history import ContactCorrection
+from callmp.db import Base, UtcDateTime, utcnow
 
 
 class Riding(Base):
@@ -138,14 +134,14 @@ class Office(Base):
     fax: Mapped[str] = mapped_column(String(20), default="")
     time_zone: Mapped[str] = mapped_column(String(40), default="America/Toronto")
     # Opening hours as written by a lead, e.g. "Mon-Thu 09:00-17:00; Fri 09:00-12:00";
-    # empty means the usual weekday 9 to 5 (see callmp.hours).
+    # empty means the usual weekday 9 to 5 (see callmp.directory.office_hours).
     hours: Mapped[str] = mapped_column(String(200), default="")
     source: Mapped[str] = mapped_column(String(80), default="")
     as_of: Mapped[date | None]
     issues: Mapped[str] = mapped_column(String(500), default="")
 
     person: Mapped[Person] = relationship(back_populates="offices")
-    # Active corrections of this office's phone or hours (see callmp.corrections).
+    # Active corrections of this office's phone or hours (see callmp.directory.corrections).
     corrections: Mapped[list[ContactCorrection]] = relationship(
         primaryjoin="and_(ContactCorrection.office_id == Office.id, ContactCorrection.active)",
         viewonly=True,
@@ -159,3 +155,28 @@ class Office(Base):
     def label(self, locale: str) -> str:
         """The office's label in ``locale``."""
         return self.label_fr if locale == "fr" else self.label_en
+
+
+class ContactCorrection(Base):
+    """A campaign lead's correction of a person's email or an office's phone or hours.
+
+    The imported data is overwritten by the corrected value, and a re-import leaves
+    corrected fields alone; ``shipped_value`` keeps what the shipped data says, so a lead
+    can see when the data has caught up.
+    """
+
+    __tablename__ = "contact_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    office_id: Mapped[int | None] = mapped_column(
+        ForeignKey("offices.id", ondelete="CASCADE"), index=True
+    )
+    field: Mapped[str] = mapped_column(String(20))  # "phone", "email" or "hours"
+    value: Mapped[str] = mapped_column(String(500), default="")
+    shipped_value: Mapped[str] = mapped_column(String(500), default="")
+    note: Mapped[str] = mapped_column(String(300), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False once undone/replaced
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_label: Mapped[str] = mapped_column(String(254), default="")

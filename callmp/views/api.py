@@ -8,16 +8,20 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask_babel import force_locale, gettext
 
-from callmp import calling, callplan, campaigns, emailing, lookup, mailrecords, postal, web
-from callmp.calling import CallRefused
-from callmp.forms import translate_postal_error
+from callmp.calls import call_requests, plan
+from callmp.calls.call_requests import CallRefused
+from callmp.calls.service import CallService
+from callmp.campaigns import active
+from callmp.db import utcnow
+from callmp.directory import lookup, postal_codes
+from callmp.directory.phones import PhoneError
 from callmp.i18n import InputError, translator
-from callmp.mailqueue import MailService
+from callmp.letters import records
+from callmp.letters import submit as emailing
+from callmp.letters.service import MailService
 from callmp.models import Campaign
-from callmp.models.campaigns import utcnow
-from callmp.phones import PhoneError
-from callmp.tasks import CallService
-from callmp.views import call_presenters, counts, letter_input, presenters
+from callmp.views import call_presenters, context, counts, letter_input, presenters
+from callmp.views.public_forms import translate_postal_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -31,8 +35,8 @@ def lookup_postal_code() -> tuple[Response, int]:
     if raw is not None and not isinstance(raw, str):
         raw = None
     try:
-        result = web.lookup_postal_code(raw)
-    except postal.PostalCodeError as error:
+        result = context.lookup_postal_code(raw)
+    except postal_codes.PostalCodeError as error:
         return jsonify(error=translate_postal_error(error), reason=error.reason), 400
     locale = presenters.locale_code()
     payload = {
@@ -102,7 +106,7 @@ def create_call(slug: str) -> tuple[Response, int]:
 
     ``lang`` in the body picks the call's language and that of any error message.
     """
-    campaign = campaigns.get_active(web.db(), slug)
+    campaign = active.get_active(context.db(), slug)
     if campaign is None:
         abort(404)
     return _in_callers_language(campaign, _create_call)
@@ -117,15 +121,15 @@ def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple
     result = None
     if isinstance(postal_code, str) and postal_code.strip():
         try:
-            result = web.lookup_postal_code(postal_code)
-        except postal.PostalCodeError as error:
+            result = context.lookup_postal_code(postal_code)
+        except postal_codes.PostalCodeError as error:
             return _error(error, field="postal_code")
     try:
         if result is not None:
             fed_num = lookup.choose(result, fed_num)
         elif fed_num is None:
             raise lookup.RidingNeeded("postal_code", gettext("Please enter your postal code."))
-        if lookup.riding(web.db(), fed_num) is None:
+        if lookup.riding(context.db(), fed_num) is None:
             raise lookup.RidingNeeded("fed_num", gettext("We don't know that riding."))
     except lookup.RidingNeeded as error:
         ridings = [
@@ -135,21 +139,21 @@ def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple
     service: CallService = current_app.extensions["callmp.calls"]
     try:
         call, _stops = service.request(
-            web.db(),
+            context.db(),
             campaign,
             phone_raw=phone if isinstance(phone, str) else None,
             fed_num=fed_num,
             locale=locale,
-            referral=web.clean_referral(ref if isinstance(ref, str) else ""),
+            referral=context.clean_referral(ref if isinstance(ref, str) else ""),
             ip=request.remote_addr or "",
         )
     except PhoneError as error:
         return _error(error, field="phone")
     except CallRefused as error:
         return _error(error, error.status)
-    web.db().commit()
+    context.db().commit()
     service.enqueue(call.id)
-    web.db().refresh(call)
+    context.db().refresh(call)
     status_url = url_for(".call_status", public_id=call.public_id)
     return jsonify(id=call.public_id, status=str(call.status), status_url=status_url), 202
 
@@ -157,11 +161,11 @@ def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple
 @bp.get("/calls/<public_id>")
 def call_status(public_id: str) -> tuple[Response, int]:
     """A call request's status and each target's outcome so far."""
-    call = calling.by_public_id(web.db(), public_id)
+    call = call_requests.by_public_id(context.db(), public_id)
     if call is None:
         abort(404)
     locale = presenters.locale_code()
-    progress = callplan.progress(web.db(), call, translator(call.locale))
+    progress = plan.progress(context.db(), call, translator(call.locale))
     response = jsonify(call_presenters.call_json(call, progress, locale))
     response.headers["Cache-Control"] = "no-store"
     return response, 200
@@ -174,7 +178,7 @@ def create_email(slug: str) -> tuple[Response, int]:
     The status is ``awaiting_confirmation`` when the campaign asks supporters to confirm
     their address first, else ``queued``. ``lang`` picks the letter's and errors' language.
     """
-    campaign = campaigns.get_active(web.db(), slug)
+    campaign = active.get_active(context.db(), slug)
     if campaign is None or not campaign.emails:
         abort(404)
     return _in_callers_language(campaign, _create_email)
@@ -201,7 +205,7 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
     ref = body.get("ref")
     try:
         submission = emailing.submit(
-            web.db(),
+            context.db(),
             campaign,
             prepared.letters,
             supporter=prepared.supporter,
@@ -210,19 +214,19 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
             fingerprint=prepared.fingerprint,
             fed_num=prepared.candidate.riding.fed_num,
             consent_followup=body.get("consent_followup") is True,
-            referral=web.clean_referral(ref if isinstance(ref, str) else ""),
+            referral=context.clean_referral(ref if isinstance(ref, str) else ""),
             ip=request.remote_addr or "",
             settings=service.settings,
             now=utcnow(),
         )
     except emailing.LetterRefused as error:
         return _error(error, error.status)
-    web.db().commit()
+    context.db().commit()
     status = str(submission.status)
-    service.enqueue(mailrecords.queued_ids(submission))
+    service.enqueue(records.queued_ids(submission))
     return jsonify(
         id=submission.public_id,
         status=status,
-        recipients=mailrecords.recipient_names(submission),
+        recipients=records.recipient_names(submission),
         identical=prepared.identical,
     ), 202

@@ -7,16 +7,20 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from callmp import calling, callplan, campaigns, counting, lookup
-from callmp.calling import CallRefused
-from callmp.forms import CallForm, ReportForm
+from callmp.calls import call_requests, plan
+from callmp.calls.call_requests import CallRefused
+from callmp.calls.service import CallService
+from callmp.campaigns import active
+from callmp.campaigns.targets import targets_for
+from callmp.directory import lookup
+from callmp.directory.phones import PhoneError
 from callmp.i18n import translator
 from callmp.models.calls import FINAL
-from callmp.phones import PhoneError
-from callmp.tasks import CallService
+from callmp.stats import self_reports
 from callmp.views import call_presenters, counts, presenters
+from callmp.views.context import db
 from callmp.views.public import referral_for, riding_page
-from callmp.web import db
+from callmp.views.public_forms import CallForm, ReportForm
 
 bp = Blueprint("call", __name__)
 
@@ -29,7 +33,7 @@ def _service() -> CallService:
 @bp.post("/c/<slug>/riding/<int:fed_num>/call")
 def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
     """Store a "call me" request and queue it; then show its live status."""
-    campaign = campaigns.get_active(db(), slug)
+    campaign = active.get_active(db(), slug)
     if campaign is None or lookup.riding(db(), fed_num) is None:
         abort(404)
     form = CallForm()
@@ -60,12 +64,12 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
 @bp.get("/c/<slug>/calls/<public_id>")
 def status(slug: str, public_id: str) -> str:
     """ "We're calling you now": the call's status, refreshed until it ends."""
-    call = calling.by_public_id(db(), public_id)
-    campaign = campaigns.get_active(db(), slug)
+    call = call_requests.by_public_id(db(), public_id)
+    campaign = active.get_active(db(), slug)
     if call is None or campaign is None or call.campaign_id != campaign.id:
         abort(404)
     locale = presenters.locale_code()
-    progress = callplan.progress(db(), call, translator(call.locale))
+    progress = plan.progress(db(), call, translator(call.locale))
     finished = call.status in FINAL
     found = counts.public_counts(slug, locale, by_office=False, fresh=True) if finished else None
     return render_template(
@@ -81,11 +85,11 @@ def status(slug: str, public_id: str) -> str:
 @bp.post("/c/<slug>/riding/<int:fed_num>/report")
 def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
     """Count a call the supporter made themselves, with how it went."""
-    campaign = campaigns.get_active(db(), slug)
+    campaign = active.get_active(db(), slug)
     candidate = lookup.riding(db(), fed_num)
     if campaign is None or candidate is None:
         abort(404)
-    targets = campaigns.targets_for(campaign, candidate)
+    targets = targets_for(campaign, candidate)
     target_id = request.form.get("target_id", "")
     item = next((t for t in targets if str(t.target.id) == target_id), None)
     if item is None:
@@ -98,7 +102,7 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
     if not form.validate():
         return riding_page(slug, fed_num, report_forms={item.target.id: form}, status=400)
     try:
-        counting.report_direct_call(
+        self_reports.report_direct_call(
             db(),
             campaign,
             targets,
@@ -109,7 +113,7 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
             referral=referral_for(slug),
             token=form.token.data or "",
         )
-    except counting.ReportError as error:
+    except self_reports.ReportError as error:
         form.outcome.errors = [gettext(error.message)]
         return riding_page(slug, fed_num, report_forms={item.target.id: form}, status=400)
     db().commit()

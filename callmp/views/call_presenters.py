@@ -7,12 +7,12 @@ from typing import Any
 
 from flask_babel import gettext
 
-from callmp import campaigns
-from callmp.callplan import StopProgress
+from callmp.calls.plan import StopProgress
+from callmp.calls.telephony import USER_MESSAGES
+from callmp.campaigns import targets
 from callmp.i18n import N_
 from callmp.models import CallRequest, CallStatus, Outcome
 from callmp.models.calls import FINAL
-from callmp.telephony import USER_MESSAGES
 
 STATUS_MESSAGES = {
     CallStatus.pending: N_("Your call is in line. We'll call you in a moment."),
@@ -81,7 +81,7 @@ def call_json(call: CallRequest, progress: list[StopProgress], locale: str) -> d
             {
                 "position": index + 1,
                 "name": item.stop.item.person.full_name if item.stop.item.person else None,
-                "role": campaigns.target_role(item.stop.item, locale, gettext),
+                "role": targets.target_role(item.stop.item, locale, gettext),
                 "dialable": bool(item.stop.legs),
                 "attempts": [
                     {

@@ -16,8 +16,9 @@ from typing import Any
 from cachetools import TTLCache
 from flask import Flask, current_app
 
-from callmp import counter, web
-from callmp.models.campaigns import utcnow
+from callmp.db import utcnow
+from callmp.stats import counter
+from callmp.views import context
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,10 @@ def public_counts(
             found: Counts | None = cache.get(key)
             if found is not None:
                 return found
-    campaign = counter.public_campaign(web.db(), slug)
+    campaign = counter.public_campaign(context.db(), slug)
     counts = None
     if campaign is not None:
-        payload = counter.counts(web.db(), campaign, locale, utcnow(), by_office=by_office)
+        payload = counter.counts(context.db(), campaign, locale, utcnow(), by_office=by_office)
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
         counts = Counts(payload, body, gzip.compress(body, compresslevel=6, mtime=0), etag)

@@ -18,18 +18,23 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from callmp import campaigns, confirmation, counting, emailing, letters, lookup, mailrecords
-from callmp import outbox as local_outbox
-from callmp.confirmation import ConfirmError
-from callmp.emailing import LetterRefused
-from callmp.forms import EmailForm
-from callmp.mailqueue import MailService
+from callmp.campaigns import active
+from callmp.campaigns.targets import targets_for
+from callmp.db import utcnow
+from callmp.directory import lookup
+from callmp.letters import compose, confirmation, records
+from callmp.letters import outbox as local_outbox
+from callmp.letters import submit as emailing
+from callmp.letters.confirmation import ConfirmError
+from callmp.letters.service import MailService
+from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign, MessageKind, SubmissionStatus
-from callmp.models.campaigns import utcnow
+from callmp.stats import self_reports
 from callmp.views import counts, presenters
+from callmp.views.context import db
 from callmp.views.letter_input import LetterInputError, Prepared, prepare
 from callmp.views.public import last_lookup, referral_for
-from callmp.web import db
+from callmp.views.public_forms import EmailForm
 
 bp = Blueprint("email", __name__)
 
@@ -42,7 +47,7 @@ def mail_service() -> MailService:
 
 def _campaign(slug: str) -> Campaign:
     """The running campaign with ``slug`` that takes letters, or a 404."""
-    campaign = campaigns.get_active(db(), slug)
+    campaign = active.get_active(db(), slug)
     if campaign is None or not campaign.emails:
         abort(404)
     return campaign
@@ -60,8 +65,8 @@ def _write_page(
     form.fed_num.choices = [
         SelectChoice(str(c.riding.fed_num), c.riding.name(locale)) for c in choices or []
     ]
-    targets = campaigns.targets_for(campaign, candidate)
-    recipients = letters.recipients(targets)
+    targets = targets_for(campaign, candidate)
+    recipients = compose.recipients(targets)
     page = render_template(
         "email/write.html",
         campaign=campaign,
@@ -87,8 +92,8 @@ def write(slug: str, fed_num: int) -> tuple[str, int]:
     if last and fed_num in last["ridings"]:
         form.postal_code.data = last["postal_code"]
     form.fed_num.data = str(fed_num)
-    form.subject.data, form.body.data = letters.draft(
-        campaign, campaigns.targets_for(campaign, candidate), presenters.locale_code()
+    form.subject.data, form.body.data = compose.draft(
+        campaign, targets_for(campaign, candidate), presenters.locale_code()
     )
     return _write_page(campaign, candidate, form)
 
@@ -147,7 +152,7 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
     except LetterRefused as error:
         return _preview(campaign, prepared, form, gettext(error.message), error.status)
     db().commit()
-    service.enqueue(mailrecords.queued_ids(submission))
+    service.enqueue(records.queued_ids(submission))
     return redirect(url_for(".status", slug=slug, public_id=submission.public_id), code=303)
 
 
@@ -162,12 +167,12 @@ def _preview(
         candidate=prepared.candidate,
         form=form,
         prepared=prepared,
-        sender=mailrecords.from_address(campaign, service.settings),
+        sender=records.from_address(campaign, service.settings),
         nudge=prepared.identical >= service.settings.identical_nudge and not prepared.personal_line,
         refusal=refusal,
         mailto=campaign.email_mailto,
-        mailto_links=[letters.mailto_url(letter) for letter in prepared.letters],
-        token=counting.new_report_token(),
+        mailto_links=[compose.mailto_url(letter) for letter in prepared.letters],
+        token=self_reports.new_report_token(),
     )
     return page, status
 
@@ -177,7 +182,7 @@ def _count_mailto(campaign: Campaign, prepared: Prepared) -> Response:
     token = request.form.get("token", "")
     if not token or len(token) > 40:
         abort(400)
-    counting.report_mailto(
+    self_reports.report_mailto(
         db(),
         campaign,
         [letter.item for letter in prepared.letters],
@@ -194,8 +199,8 @@ def _count_mailto(campaign: Campaign, prepared: Prepared) -> Response:
 @bp.get("/c/<slug>/emails/<public_id>")
 def status(slug: str, public_id: str) -> str:
     """Where the supporter's letter is: waiting for confirmation, queued, sent."""
-    campaign = campaigns.get_active(db(), slug)
-    submission = mailrecords.by_public_id(db(), public_id)
+    campaign = active.get_active(db(), slug)
+    submission = records.by_public_id(db(), public_id)
     if campaign is None or submission is None or submission.campaign_id != campaign.id:
         abort(404)
     messages = [m for m in submission.messages if m.kind == MessageKind.letter]
@@ -227,7 +232,7 @@ def confirm_page(slug: str, token: str) -> tuple[str, int]:
 
     A GET never sends anything: mail scanners open links too.
     """
-    campaign = campaigns.get_active(db(), slug)
+    campaign = active.get_active(db(), slug)
     if campaign is None:
         abort(404)
     try:
@@ -240,7 +245,7 @@ def confirm_page(slug: str, token: str) -> tuple[str, int]:
         "email/confirm.html",
         campaign=campaign,
         submission=submission,
-        recipients=mailrecords.recipients_line(submission),
+        recipients=records.recipients_line(submission),
         error=None,
     ), 200
 
@@ -248,7 +253,7 @@ def confirm_page(slug: str, token: str) -> tuple[str, int]:
 @bp.post("/c/<slug>/emails/confirm/<token>")
 def confirm(slug: str, token: str) -> Response | tuple[str, int]:
     """Confirm the address: the held letters go to the queue (once, however many clicks)."""
-    campaign = campaigns.get_active(db(), slug)
+    campaign = active.get_active(db(), slug)
     if campaign is None:
         abort(404)
     service = mail_service()
@@ -260,7 +265,7 @@ def confirm(slug: str, token: str) -> Response | tuple[str, int]:
         abort(404)
     db().commit()
     if confirmed:
-        service.enqueue(mailrecords.queued_ids(submission))
+        service.enqueue(records.queued_ids(submission))
         flash(gettext("Thank you! Your address is confirmed and your letter is on its way."))
     else:
         flash(gettext("This letter was already confirmed. It is sent only once."))

@@ -8,10 +8,14 @@ from typing import Any
 
 from flask_babel import gettext
 
-from callmp import campaigns, emailing, letters, lookup, postal, web
+from callmp.campaigns.targets import targets_for
+from callmp.directory import lookup, postal_codes
 from callmp.i18n import InputError
-from callmp.letters import Letter, Supporter
+from callmp.letters import compose as letters
+from callmp.letters import submit
+from callmp.letters.compose import Letter, Supporter
 from callmp.models import Campaign
+from callmp.views import context
 
 
 @dataclass
@@ -47,8 +51,8 @@ def _riding(
 ) -> tuple[lookup.LookupResult | None, lookup.Candidate | None, list[lookup.Candidate]]:
     """Look up the postal code and settle the riding, noting what goes wrong in ``errors``."""
     try:
-        result = web.lookup_postal_code(raw_postal)
-    except postal.PostalCodeError as error:
+        result = context.lookup_postal_code(raw_postal)
+    except postal_codes.PostalCodeError as error:
         errors["postal_code"] = gettext(error.message, **error.params)
         return None, None, []
     if not strict and pick not in [c.riding.fed_num for c in result.candidates]:
@@ -58,7 +62,7 @@ def _riding(
     except lookup.RidingNeeded as error:
         errors["fed_num" if result.candidates else "postal_code"] = gettext(error.message)
         return result, None, result.candidates
-    candidate = lookup.riding(web.db(), fed_num)
+    candidate = lookup.riding(context.db(), fed_num)
     if candidate is None:
         errors["fed_num"] = gettext("We don't know that riding.")
     return result, candidate, result.candidates
@@ -103,7 +107,7 @@ def prepare(
         reason = "choose_riding" if "fed_num" in errors else "invalid"
         raise LetterInputError(errors, reason, choices)
     supporter = Supporter(name=name, postal_code=result.postal_code, city=city, locale=locale)
-    targets = campaigns.targets_for(campaign, candidate)
+    targets = targets_for(campaign, candidate)
     composed = letters.compose(
         campaign, targets, supporter, subject=subject, body=body, personal_line=personal_line
     )
@@ -119,5 +123,5 @@ def prepare(
         personal_line=personal_line,
         letters=composed,
         fingerprint=fingerprint,
-        identical=emailing.identical_count(web.db(), campaign.id, fingerprint),
+        identical=submit.identical_count(context.db(), campaign.id, fingerprint),
     )

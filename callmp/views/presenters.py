@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from babel import dates as babel_dates
 from flask_babel import get_locale, gettext
 
-from callmp import campaigns
-from callmp.campaigns import ResolvedTarget
-from callmp.hours import format_hours, open_state, stored_hours
-from callmp.lookup import Candidate
+from callmp.campaigns import targets
+from callmp.campaigns.targets import ResolvedTarget
+from callmp.db import utcnow
+from callmp.directory.lookup import Candidate
+from callmp.directory.office_hours import format_hours, open_state, stored_hours
 from callmp.models import Campaign, ContactCorrection, Office, OfficeKind, Person
-from callmp.models.campaigns import utcnow
 from callmp.templating import render_markdown
 
 
@@ -111,12 +111,12 @@ def office_status(office: Office, now: datetime | None = None) -> str:
 
 def party_name(party: str) -> str:
     """A party's name in the current language (unknown names as written)."""
-    return campaigns.party_name(party, gettext)
+    return targets.party_name(party, gettext)
 
 
 def display_name(person: Person) -> str:
     """A person's name with their honorific in the current language."""
-    return campaigns.display_name(person, gettext)
+    return targets.display_name(person, gettext)
 
 
 def placeholder_values(
@@ -124,7 +124,7 @@ def placeholder_values(
 ) -> dict[str, str]:
     """Values for the placeholders of the campaign's texts, for one target."""
     # A blank the supporter fills in aloud when we don't know their code.
-    return campaigns.placeholder_values(campaign, item, postal_code or "___", locale, gettext)
+    return targets.placeholder_values(campaign, item, postal_code or "___", locale, gettext)
 
 
 def talking_points(

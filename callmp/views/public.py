@@ -18,12 +18,16 @@ from flask_babel import format_date, format_datetime, format_number, format_perc
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from callmp import campaigns, counting, lookup, postal, web
-from callmp.forms import CallForm, LookupForm, ReportForm, translate_postal_error
+from callmp.calls.service import CallService
+from callmp.campaigns import active, targets
+from callmp.campaigns.targets import targets_for
+from callmp.directory import lookup, postal_codes
 from callmp.models import Campaign
-from callmp.tasks import CallService
+from callmp.stats import self_reports
+from callmp.views import context as web
 from callmp.views import counts, presenters
-from callmp.web import db, lookup_postal_code
+from callmp.views.context import db, lookup_postal_code
+from callmp.views.public_forms import CallForm, LookupForm, ReportForm, translate_postal_error
 
 bp = Blueprint("public", __name__)
 
@@ -50,7 +54,7 @@ def referral_for(slug: str) -> str:
 
 def _campaign_or_404(slug: str) -> Campaign:
     """The running campaign with ``slug``, or a 404."""
-    campaign = campaigns.get_active(db(), slug)
+    campaign = active.get_active(db(), slug)
     if campaign is None:
         abort(404)
     return campaign
@@ -82,7 +86,7 @@ def _inject() -> dict[str, Any]:
 @bp.get("/")
 def home() -> str:
     """The campaigns running now."""
-    return render_template("public/home.html", campaigns=campaigns.list_active(db()))
+    return render_template("public/home.html", campaigns=active.list_active(db()))
 
 
 @bp.route("/c/<slug>", methods=["GET", "POST"])
@@ -96,7 +100,7 @@ def campaign(slug: str) -> Response | tuple[str, int] | str:
         if form.validate():
             try:
                 result = lookup_postal_code(form.postal_code.data)
-            except postal.PostalCodeError as error:  # pragma: no cover - validated above
+            except postal_codes.PostalCodeError as error:  # pragma: no cover - validated above
                 form.postal_code.errors = [translate_postal_error(error)]
                 status = 400
             else:
@@ -162,7 +166,7 @@ def riding(slug: str, fed_num: int) -> tuple[str, int]:
     return riding_page(slug, fed_num)
 
 
-def _report_form(item: campaigns.ResolvedTarget, token: str, locale: str) -> ReportForm:
+def _report_form(item: targets.ResolvedTarget, token: str, locale: str) -> ReportForm:
     """The "how did it go?" form for one target, listing its offices with a number."""
     form = ReportForm(prefix=f"t{item.target.id}", formdata=None)
     offices = [o for o in item.person.offices if o.phone] if item.person else []
@@ -209,8 +213,8 @@ def riding_page(
             alternatives = [
                 lookup.Candidate(found[f], found[f].member) for f in others if f in found
             ]
-    targets = campaigns.targets_for(item, candidate)
-    token = counting.new_report_token()
+    targets = targets_for(item, candidate)
+    token = self_reports.new_report_token()
     forms = report_forms or {}
     cards = [
         {

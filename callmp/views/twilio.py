@@ -15,12 +15,13 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
-from callmp import callflow, calling, twiml
+from callmp.calls import call_requests, twiml
+from callmp.calls import webhooks as callflow
+from callmp.calls.service import CallService
+from callmp.directory.phones import PhoneError, parse_office_phone
 from callmp.i18n import translator
 from callmp.models import CallRequest
-from callmp.phones import PhoneError, parse_office_phone
-from callmp.tasks import CallService
-from callmp.web import db
+from callmp.views.context import db
 
 bp = Blueprint("twilio", __name__)
 
@@ -81,7 +82,7 @@ def _xml(document: str) -> Response:
 
 def _call(public_id: str) -> CallRequest:
     """The request named in the URL, or 404."""
-    call = calling.by_public_id(db(), public_id)
+    call = call_requests.by_public_id(db(), public_id)
     if call is None:
         abort(404)
     return call

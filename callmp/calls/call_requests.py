@@ -1,0 +1,311 @@
+"""Click-to-call use cases: accept a request, place the call, follow it step by step.
+
+Domain code: no Flask. Functions take the session and providers, flush but do not
+commit; the caller commits once. The call's progress lives in the ``CallRequest`` row
+(a state machine that only moves forward), and every target attempt is one
+``ContactEvent`` row whose unique ``dedupe_key`` makes replayed webhooks harmless.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from callmp.calls.telephony import PlacedCall, Telephony, TelephonyError
+from callmp.directory import phones
+from callmp.i18n import N_
+from callmp.models import BlockedPhone, CallRequest, CallStatus, Campaign
+from callmp.models.calls import FINAL, RANK
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    """Limits and timings for click-to-call (from the app config)."""
+
+    hmac_key: bytes
+    allow_fictional: bool = False
+    max_per_phone_per_hour: int = 3
+    max_per_ip_per_hour: int = 20
+    ring_timeout_s: int = 30  # how long the supporter's phone rings
+    dial_timeout_s: int = 25  # how long an office's phone rings
+    time_limit_s: int = 1200  # longest bridged conversation
+    connected_after_s: int = 30  # a bridged call this long counts as "connected"
+    max_attempts: int = 5
+
+
+@dataclass
+class CallRefused(Exception):
+    """A call request we won't place; ``message`` is an untranslated msgid."""
+
+    reason: str
+    message: str
+    status: int = 400
+
+
+@dataclass(frozen=True)
+class CallUrls:
+    """Where the provider reaches us for one call (no phone number in any of them)."""
+
+    answer: str
+    status: str
+    fallback: str
+
+
+def _count_since(
+    session: Session,
+    column: InstrumentedAttribute[str],
+    value: str,
+    campaign_id: int,
+    since: datetime,
+) -> int:
+    """How many requests for ``campaign_id`` share ``value`` in ``column`` since ``since``."""
+    query = (
+        select(func.count())
+        .select_from(CallRequest)
+        .where(
+            column == value,
+            CallRequest.campaign_id == campaign_id,
+            CallRequest.created_at >= since,
+        )
+    )
+    return int(session.scalar(query) or 0)
+
+
+def request_call(
+    session: Session,
+    campaign: Campaign,
+    *,
+    phone_raw: str | None,
+    fed_num: int | None,
+    locale: str,
+    referral: str,
+    ip: str,
+    settings: CallSettings,
+    now: datetime,
+) -> CallRequest:
+    """Validate and store a "call me" request (status pending); raises PhoneError/CallRefused."""
+    phone = phones.parse_supporter_phone(phone_raw, allow_fictional=settings.allow_fictional)
+    phone_key = phones.phone_hmac(phone, settings.hmac_key)
+    ip_key = phones.phone_hmac("ip:" + ip, settings.hmac_key) if ip else ""
+    if session.get(BlockedPhone, phone_key) is not None:
+        raise CallRefused("blocked", N_("This number asked not to be called. We won't call it."))
+    hour_ago = now - timedelta(hours=1)
+    if (
+        _count_since(session, CallRequest.phone_hmac, phone_key, campaign.id, hour_ago)
+        >= settings.max_per_phone_per_hour
+    ):
+        raise CallRefused(
+            "phone_limit",
+            N_(
+                "We've already called this number several times in the last hour. "
+                "Please try again later."
+            ),
+            status=429,
+        )
+    if ip_key and (
+        _count_since(session, CallRequest.ip_hmac, ip_key, campaign.id, hour_ago)
+        >= settings.max_per_ip_per_hour
+    ):
+        raise CallRefused(
+            "ip_limit",
+            N_("Too many calls were requested from this connection. Please try again later."),
+            status=429,
+        )
+    call = CallRequest(
+        public_id=secrets.token_urlsafe(16),
+        campaign_id=campaign.id,
+        fed_num=fed_num,
+        locale=locale,
+        referral=referral[:64],
+        phone=phone,
+        phone_hmac=phone_key,
+        ip_hmac=ip_key,
+        status=CallStatus.pending,
+        created_at=now,
+    )
+    session.add(call)
+    session.flush()
+    return call
+
+
+def advance(call: CallRequest, status: CallStatus) -> bool:
+    """Move ``call`` to ``status`` if that is forward; late or repeated news changes nothing."""
+    if call.status in FINAL or RANK[status] <= RANK[call.status]:
+        return False
+    call.status = status
+    if status in FINAL:
+        call.phone = None  # keep the number only as long as the call needs it
+    return True
+
+
+class RetryLater(Exception):
+    """Placing failed in a way that may succeed later (the queue retries with backoff)."""
+
+
+#: Requests a worker may take for placing.
+CLAIMABLE = (CallStatus.pending, CallStatus.queued)
+
+
+def mark_queued(session: Session, call_id: int) -> bool:
+    """Move a pending request to ``queued``; False when it is already further along.
+
+    One conditional UPDATE: a request a worker claimed meanwhile is never taken back.
+    """
+    marked = session.execute(
+        update(CallRequest)
+        .where(CallRequest.id == call_id, CallRequest.status == CallStatus.pending)
+        .values(status=CallStatus.queued)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(marked, "rowcount", 0) == 1
+
+
+def claim(session: Session, call_id: int, now: datetime) -> CallRequest | None:
+    """Take request ``call_id`` for placing, or None when another worker has it or it is done.
+
+    One atomic UPDATE, so two workers (or a worker and the sweeper) never both place it.
+    The attempt is counted here: commit before calling the provider, so that after a crash
+    the next attempt knows to look for a call the provider may already have created.
+    """
+    taken = session.execute(
+        update(CallRequest)
+        .where(
+            CallRequest.id == call_id,
+            CallRequest.status.in_(CLAIMABLE),
+            CallRequest.provider_sid.is_(None),
+        )
+        .values(status=CallStatus.placing, attempts=CallRequest.attempts + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(taken, "rowcount", 0) != 1:
+        return None
+    call = session.get(CallRequest, call_id, populate_existing=True)
+    return call
+
+
+def claimable(session: Session, call_id: int) -> bool:
+    """True when request ``call_id`` waits to be placed (a cheap check before the throttle)."""
+    query = select(CallRequest.id).where(
+        CallRequest.id == call_id,
+        CallRequest.status.in_(CLAIMABLE),
+        CallRequest.provider_sid.is_(None),
+    )
+    return session.scalar(query) is not None
+
+
+def _owned(session: Session, sid: str) -> bool:
+    """True when provider call ``sid`` already belongs to a request."""
+    return session.scalar(select(CallRequest.id).where(CallRequest.provider_sid == sid)) is not None
+
+
+def link(session: Session, call: CallRequest, sid: str) -> bool:
+    """Take ``sid`` as the call's provider id when a signed webhook names it first.
+
+    After a timeout the provider may have created the call although we never learnt its
+    id; its webhooks carry it. Once linked, no retry places the call a second time.
+    """
+    if call.provider_sid or not sid or _owned(session, sid):
+        return False
+    call.provider_sid = sid[:64]
+    return True
+
+
+def place(
+    session: Session,
+    telephony: Telephony,
+    call: CallRequest,
+    *,
+    from_number: str,
+    urls: CallUrls,
+    settings: CallSettings,
+) -> PlacedCall | None:
+    """Ask the provider to place a claimed ``call``; None when there is nothing (more) to do.
+
+    Raises RetryLater for errors worth retrying (the request goes back to ``queued``). A
+    retry first looks for a call the provider created although our request timed out, so
+    a supporter is never rung twice.
+    """
+    if call.status != CallStatus.placing or call.provider_sid:
+        return None
+    if call.phone is None:
+        call.error_reason = "no_phone"
+        advance(call, CallStatus.failed)
+        return None
+    if not from_number:
+        call.error_reason = "no_caller_id"
+        advance(call, CallStatus.failed)
+        return None
+    try:
+        if call.attempts > 1:
+            found = telephony.find_call(
+                to=call.phone, from_=from_number, since=call.created_at - timedelta(minutes=1)
+            )
+            # An earlier request for the same number may own the call found: not ours.
+            if found is not None and not _owned(session, found.sid):
+                call.provider_sid = found.sid
+                advance(call, CallStatus.ringing)
+                return found
+        placed = telephony.place_call(
+            to=call.phone,
+            from_=from_number,
+            url=urls.answer,
+            status_callback=urls.status,
+            fallback_url=urls.fallback,
+            ring_timeout=settings.ring_timeout_s,
+        )
+    except TelephonyError as error:
+        if error.retryable and call.attempts < settings.max_attempts:
+            call.status = CallStatus.queued  # back in line: the only step ever taken backwards
+            raise RetryLater(error.reason) from error
+        call.error_reason = error.reason
+        advance(call, CallStatus.failed)
+        return None
+    call.provider_sid = placed.sid
+    advance(call, CallStatus.ringing)
+    return placed
+
+
+def sweep(
+    session: Session, *, now: datetime, stuck_after_s: int, give_up_after_s: int
+) -> list[int]:
+    """Requests a crashed worker or a lost enqueue left behind: their ids, to queue again.
+
+    Requests older than ``give_up_after_s`` that never finished are closed first (which
+    also drops the number). Requests still waiting or mid-placing after ``stuck_after_s``
+    go back to ``queued``; their next attempt looks for an already-created call first.
+    """
+    abandoned = now - timedelta(seconds=give_up_after_s)
+    for call in session.scalars(
+        select(CallRequest).where(
+            CallRequest.status.not_in(FINAL), CallRequest.created_at < abandoned
+        )
+    ):
+        call.error_reason = call.error_reason or "no_news"
+        advance(call, CallStatus.completed if call.provider_sid else CallStatus.failed)
+    session.flush()
+    stuck = now - timedelta(seconds=stuck_after_s)
+    waiting = (*CLAIMABLE, CallStatus.placing)
+    rows = session.scalars(
+        select(CallRequest).where(
+            CallRequest.status.in_(waiting),
+            CallRequest.provider_sid.is_(None),
+            CallRequest.updated_at < stuck,
+        )
+    ).all()
+    for call in rows:
+        if call.status == CallStatus.placing:
+            call.status = CallStatus.queued
+        call.updated_at = now
+    session.flush()
+    return [call.id for call in rows]
+
+
+def by_public_id(session: Session, public_id: str) -> CallRequest | None:
+    """The request with opaque id ``public_id``, or None."""
+    if not public_id or len(public_id) > 32:
+        return None
+    return session.scalars(select(CallRequest).where(CallRequest.public_id == public_id)).first()

@@ -1,0 +1,180 @@
+"""Who a call reaches, in which order, through which office: the plan of one call.
+
+Domain code: no Flask. The plan is worked out from the campaign's targets, the
+supporter's riding and the campaign's office policy; it is the same for every webhook of
+one call because offices are ordered as of the request's creation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callmp.calls import call_requests
+from callmp.calls.call_requests import CallRefused, CallSettings
+from callmp.campaigns import targets
+from callmp.campaigns.targets import ResolvedTarget
+from callmp.directory import lookup
+from callmp.directory.office_hours import OfficePolicy, order_offices
+from callmp.directory.phones import PhoneError, dial_digits, parse_office_phone
+from callmp.i18n import N_
+from callmp.models import CallRequest, Campaign, ContactEvent, Office
+
+Translate = Callable[[str], str]
+
+_YOUR_MP = N_("%(name)s, your MP")
+_WITH_ROLE = N_("%(name)s, %(role)s")
+#: The postal code isn't kept with a call: the script leaves a blank the caller fills in.
+POSTAL_CODE_BLANK = "___"
+_VACANT = N_("your MP (the seat is vacant)")
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One office of a target that can be dialled."""
+
+    office: Office
+    number: str
+    send_digits: str | None
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One target of a call, with its offices in the order to try them."""
+
+    item: ResolvedTarget
+    legs: list[Leg]
+    label: str  # what the voice calls them: "Jenny Kwan, your MP"
+    values: dict[str, str]  # placeholder values for the scripts
+
+
+@lru_cache(maxsize=4096)
+def _send_digits(raw: str) -> str | None:
+    """The digits that reach the extension in an office number as published, if any."""
+    try:
+        _number, extension = parse_office_phone(raw)
+        return dial_digits(extension)
+    except (PhoneError, ValueError):
+        return None
+
+
+def _legs(offices: list[Office], policy: str, when: datetime) -> list[Leg]:
+    """The offices with a number, in policy order, with the digits to reach an extension."""
+    return [
+        Leg(
+            office=office,
+            number=office.phone,
+            send_digits=_send_digits(office.phone_raw or office.phone),
+        )
+        for office in order_offices(offices, OfficePolicy(policy), when)
+    ]
+
+
+def plan_for(
+    session: Session,
+    campaign: Campaign,
+    fed_num: int | None,
+    locale: str,
+    when: datetime,
+    translate: Translate,
+) -> list[Stop]:
+    """The targets for a supporter in ``fed_num`` in order, each with the offices to try."""
+    candidate = lookup.riding(session, fed_num) if fed_num is not None else None
+    stops = []
+    for item in targets.targets_for(campaign, candidate):
+        values = targets.placeholder_values(campaign, item, POSTAL_CODE_BLANK, locale, translate)
+        if item.person is None:
+            label = translate(_VACANT)
+            legs: list[Leg] = []
+        else:
+            role = item.target.role(locale)
+            if item.fallback:
+                label = targets.fallback_label(item, translate)
+            elif item.own_mp and not role:
+                label = translate(_YOUR_MP) % {"name": item.person.full_name}
+            else:
+                label = translate(_WITH_ROLE) % {"name": item.person.full_name, "role": role}
+            legs = _legs(list(item.person.offices), campaign.office_policy, when)
+        stops.append(Stop(item=item, legs=legs, label=label, values=values))
+    return stops
+
+
+def plan(session: Session, call: CallRequest, translate: Translate) -> list[Stop]:
+    """The plan of ``call``, with offices ordered as of the request's creation.
+
+    Every webhook of one call then sees the same plan, even when an office closes while
+    the call goes on.
+    """
+    campaign = session.get(Campaign, call.campaign_id)
+    if campaign is None:
+        return []
+    return plan_for(session, campaign, call.fed_num, call.locale, call.created_at, translate)
+
+
+def request(
+    session: Session,
+    campaign: Campaign,
+    *,
+    phone_raw: str | None,
+    fed_num: int | None,
+    locale: str,
+    referral: str,
+    ip: str,
+    settings: CallSettings,
+    now: datetime,
+    translate: Translate,
+) -> tuple[CallRequest, list[Stop]]:
+    """Store a "call me" request after checking there is someone to dial.
+
+    Raises PhoneError or CallRefused with a message for the supporter. A target with no
+    number is reported now (the returned plan shows it), before anything is dialled.
+    """
+    if not campaign.bridged_calls:
+        raise CallRefused("no_bridged_calls", N_("This campaign does not place calls."))
+    stops = plan_for(session, campaign, fed_num, locale, now, translate)
+    if not any(stop.legs for stop in stops):
+        raise CallRefused(
+            "no_number",
+            N_(
+                "We have no phone number for anyone this campaign asks you to call. "
+                "Please use another way to take part."
+            ),
+        )
+    call = call_requests.request_call(
+        session,
+        campaign,
+        phone_raw=phone_raw,
+        fed_num=fed_num,
+        locale=locale,
+        referral=referral,
+        ip=ip,
+        settings=settings,
+        now=now,
+    )
+    return call, stops
+
+
+@dataclass(frozen=True)
+class StopProgress:
+    """One target of a call and the attempts counted for it so far."""
+
+    stop: Stop
+    events: list[ContactEvent]
+
+
+def progress(session: Session, call: CallRequest, translate: Translate) -> list[StopProgress]:
+    """Each target of ``call`` with its counted attempts, for the supporter's status view."""
+    events = session.scalars(
+        select(ContactEvent)
+        .where(ContactEvent.call_request_id == call.id)
+        .order_by(ContactEvent.id)
+    ).all()
+    return [
+        StopProgress(stop, [e for e in events if e.target_id == stop.item.target.id])
+        for stop in plan(session, call, translate)
+    ]

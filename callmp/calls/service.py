@@ -1,0 +1,262 @@
+"""Background jobs: the queue that places calls, throttled and retried, and its sweeper.
+
+The ``CallRequest`` row is the source of truth; the queue only carries its id. Huey runs
+the jobs: SQLite storage by default, Redis when configured, inline (``immediate``) in
+tests. Built from the config by ``CallService.from_config``; no Flask here, so the worker
+(``flask worker``) and the web app share the same code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from huey import crontab
+from huey.api import Huey, RateLimit
+from huey.exceptions import RetryTask
+from sqlalchemy.orm import Session, sessionmaker
+
+from callmp.calls import call_requests, local_mode, webhooks
+from callmp.calls import plan as callplan
+from callmp.calls.call_requests import CallRefused, CallSettings
+from callmp.calls.plan_cache import PlanCache
+from callmp.calls.telephony import LocalTelephony, Telephony, TwilioTelephony
+from callmp.config import telephony_backend
+from callmp.db import utcnow
+from callmp.i18n import N_, translator
+from callmp.job_queue import make_queue
+from callmp.models import CallRequest, Campaign
+
+log = logging.getLogger(__name__)
+
+#: Caller ID shown in local mode when nothing is configured (a fictional 555-01xx number).
+LOCAL_CALLER_ID = "+16135550100"
+#: Longest wait between two tries at placing one call, in seconds.
+MAX_BACKOFF_S = 300
+#: Calls with no news from the provider for this long are closed by the sweeper.
+GIVE_UP_AFTER_S = 4 * 3600
+
+
+def call_settings(config: Mapping[str, Any]) -> CallSettings:
+    """Click-to-call limits and timings from the config; the HMAC key derives from SECRET_KEY."""
+    secret = str(config["SECRET_KEY"]).encode()
+    return CallSettings(
+        hmac_key=hmac.new(secret, b"callmp phone numbers", hashlib.sha256).digest(),
+        # Local telephony rings no one, so the demo accepts 555-01xx example numbers.
+        allow_fictional=bool(config["ALLOW_FICTIONAL_PHONES"])
+        or telephony_backend(config) == "local",
+        max_per_phone_per_hour=int(config["CALL_MAX_PER_PHONE_PER_HOUR"]),
+        max_per_ip_per_hour=int(config["CALL_MAX_PER_IP_PER_HOUR"]),
+        dial_timeout_s=int(config["CALL_DIAL_TIMEOUT_S"]),
+        time_limit_s=int(config["CALL_TIME_LIMIT_S"]),
+        connected_after_s=int(config["CALL_CONNECTED_AFTER_S"]),
+        max_attempts=int(config["CALL_MAX_ATTEMPTS"]),
+    )
+
+
+def throttle_window(calls_per_second: float) -> tuple[int, int]:
+    """(calls, per seconds) for Huey's fixed-window rate limit at ``calls_per_second``."""
+    if calls_per_second >= 1:
+        return math.floor(calls_per_second), 1
+    return 1, math.ceil(1 / calls_per_second)
+
+
+def backoff(attempts: int) -> int:
+    """Seconds before try number ``attempts + 1``: 2, 4, 8 ... up to MAX_BACKOFF_S."""
+    return int(min(MAX_BACKOFF_S, 2 ** max(1, attempts)))
+
+
+@dataclass
+class CallService:
+    """Everything placing and following calls needs, built once per process."""
+
+    sessions: sessionmaker[Session]
+    telephony: Telephony
+    settings: CallSettings
+    public_url: str
+    default_from: str
+    local: bool
+    sweep_after_s: int
+    huey: Huey
+    throttle: RateLimit
+    plans: PlanCache = field(default_factory=PlanCache)
+    clock: Callable[[], datetime] = utcnow  # "now" for office hours (tests fix it)
+    _place_task: Callable[[int], Any] = field(init=False)
+
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, Any], sessions: sessionmaker[Session], huey: Huey | None = None
+    ) -> CallService:
+        """Build the service and its telephony from ``config``, on ``huey`` (or a new queue)."""
+        local = telephony_backend(config) == "local"
+        telephony: Telephony
+        if local:
+            telephony = LocalTelephony()
+        else:
+            telephony = TwilioTelephony(
+                config["TWILIO_ACCOUNT_SID"],
+                config["TWILIO_AUTH_TOKEN"],
+                api_base_url=config["TWILIO_API_BASE_URL"] or None,
+                timeout=float(config["TWILIO_TIMEOUT"]),
+            )
+        huey = huey if huey is not None else make_queue(config)
+        limit, per = throttle_window(float(config["CALLS_PER_SECOND"]))
+        service = cls(
+            sessions=sessions,
+            telephony=telephony,
+            settings=call_settings(config),
+            public_url=str(config["PUBLIC_URL"] or "http://127.0.0.1:5000"),
+            default_from=str(config["TWILIO_FROM_NUMBER"] or (LOCAL_CALLER_ID if local else "")),
+            local=local,
+            sweep_after_s=int(config["CALL_SWEEP_AFTER_S"]),
+            huey=huey,
+            throttle=huey.rate_limit("calls-per-second", limit, per),
+        )
+        service._register_tasks()
+        return service
+
+    def _register_tasks(self) -> None:
+        """Declare the jobs on this service's Huey instance."""
+
+        @self.huey.task(name="place_call")
+        def place_call(call_id: int) -> None:
+            # A duplicate job (sweeper, retried enqueue) must not use up a throttle slot.
+            """The queue job: place one request, within the calls-per-second throttle."""
+            if not self.claimable(call_id):
+                return
+            with self.throttle:
+                self.place(call_id)
+
+        @self.huey.periodic_task(crontab(minute="*"), name="sweep_calls")
+        def sweep_calls() -> None:
+            """The periodic job: queue again what the sweeper finds."""
+            for call_id in self.sweep():
+                self.enqueue(call_id)
+
+        self._place_task = place_call
+
+    def caller_id(self, campaign: Campaign) -> str:
+        """The number calls of ``campaign`` come from."""
+        return campaign.phone_number or self.default_from
+
+    def context(self, call: CallRequest, campaign: Campaign | None) -> webhooks.FlowContext:
+        """What the call flow's handlers need for ``call``."""
+        return webhooks.FlowContext(
+            settings=self.settings,
+            public_url=self.public_url,
+            caller_id=self.caller_id(campaign) if campaign else self.default_from,
+            translate=translator(call.locale),
+            plans=self.plans,
+            clock=self.clock,
+        )
+
+    def context_for(self, session: Session, call: CallRequest) -> webhooks.FlowContext:
+        """The call flow's context for ``call`` (a webhook), its caller ID from the plan."""
+        translate = translator(call.locale)
+        plan = self.plans.get(session, call, translate)
+        return webhooks.FlowContext(
+            settings=self.settings,
+            public_url=self.public_url,
+            caller_id=plan.caller_id or self.default_from,
+            translate=translate,
+            plans=self.plans,
+            clock=self.clock,
+        )
+
+    def request(
+        self,
+        session: Session,
+        campaign: Campaign,
+        *,
+        phone_raw: str | None,
+        fed_num: int | None,
+        locale: str,
+        referral: str,
+        ip: str,
+    ) -> tuple[CallRequest, list[callplan.Stop]]:
+        """Check and store a "call me" request (the caller commits, then calls ``enqueue``)."""
+        if not self.caller_id(campaign):
+            raise CallRefused("no_caller_id", N_("Calls are not set up for this campaign yet."))
+        return callplan.request(
+            session,
+            campaign,
+            phone_raw=phone_raw,
+            fed_num=fed_num,
+            locale=locale,
+            referral=referral,
+            ip=ip,
+            settings=self.settings,
+            now=utcnow(),
+            translate=translator(locale),
+        )
+
+    def enqueue(self, call_id: int) -> None:
+        """Hand a stored request to the queue; if the queue is down the sweeper retries."""
+        # Marked first: once the job is queued a worker may claim it at any moment.
+        with self.sessions() as session:
+            call_requests.mark_queued(session, call_id)
+            session.commit()
+        try:
+            self._place_task(call_id)
+        except Exception:
+            log.exception("Could not queue call request %s; the sweeper will retry", call_id)
+
+    def claimable(self, call_id: int) -> bool:
+        """True when request ``call_id`` still waits to be placed."""
+        with self.sessions() as session:
+            return call_requests.claimable(session, call_id)
+
+    def place(self, call_id: int) -> None:
+        """Place one request (a queue job): claim it, call the provider, follow it locally."""
+        with self.sessions() as session:
+            call = call_requests.claim(session, call_id, utcnow())
+            session.commit()
+            if call is None:
+                return
+            campaign = session.get(Campaign, call.campaign_id)
+            ctx = self.context(call, campaign)
+            stops = callplan.plan(session, call, ctx.translate)
+            first = next((stop.legs[0].number for stop in stops if stop.legs), None)
+            try:
+                placed = call_requests.place(
+                    session,
+                    self.telephony,
+                    call,
+                    from_number=ctx.caller_id,
+                    urls=webhooks.call_urls(ctx, call, first),
+                    settings=self.settings,
+                )
+            except call_requests.RetryLater as retry:
+                session.commit()
+                log.info("Call request %s: %s; retrying", call.id, retry)
+                raise RetryTask(delay=backoff(call.attempts)) from retry
+            session.commit()
+            if placed is not None and self.local:
+                local_mode.simulate(session, call, ctx)
+                session.commit()
+            elif placed is None:
+                log.info("Call request %s not placed: %s", call.id, call.error_reason or "done")
+
+    def sweep(self, now: datetime | None = None) -> list[int]:
+        """Re-queue what a crashed worker left behind; close calls with no news."""
+        with self.sessions() as session:
+            ids = call_requests.sweep(
+                session,
+                now=now or utcnow(),
+                stuck_after_s=self.sweep_after_s,
+                give_up_after_s=GIVE_UP_AFTER_S,
+            )
+            session.commit()
+        return ids
+
+    def close(self) -> None:
+        """Release the telephony client's connections."""
+        close = getattr(self.telephony, "close", None)
+        if close is not None:
+            close()

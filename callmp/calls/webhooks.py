@@ -1,0 +1,323 @@
+"""The click-to-call flow: what each Twilio webhook answers and what it records.
+
+Domain code: no Flask. Each handler takes the session, the ``CallRequest`` and a
+``FlowContext`` and returns a TwiML document. Handlers are idempotent: what they answer
+depends only on the call's plan and the webhook's own parameters (target step and office
+in its URL), and what they record is keyed (``dedupe_key``, ``ProviderEvent``), so a
+replayed or late webhook gets the same answer and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callmp.calls import plan_cache, twiml
+from callmp.calls.call_requests import CallSettings, CallUrls, advance, link
+from callmp.calls.plan_cache import FlowLeg, FlowPlan, FlowStop, PlanCache
+from callmp.db import insert_once, utcnow
+from callmp.directory.office_hours import open_state
+from callmp.i18n import N_
+from callmp.models import (
+    BlockedPhone,
+    CallRequest,
+    CallStatus,
+    Channel,
+    ContactEvent,
+    Outcome,
+    ProviderEvent,
+)
+from callmp.models.calls import FINAL
+from callmp.templating import fill
+
+Translate = Callable[[str], str]
+
+# Webhook paths, relative to the public URL. Only the call's opaque id is in them.
+ANSWER_PATH = "/twilio/calls/{call}/answer"
+GATHER_PATH = "/twilio/calls/{call}/gather"
+DIAL_PATH = "/twilio/calls/{call}/dial"
+STATUS_PATH = "/twilio/calls/{call}/status"
+FALLBACK_PATH = "/twilio/fallback"
+
+_NO_NUMBER_FOR = N_("Sorry, we have no phone number for %(name)s.")
+_TRY_OTHER_OFFICE = N_("Nobody picked up there. Trying another office.")
+
+#: Twilio's DialCallStatus values and what they mean for the count.
+DIAL_OUTCOMES = {
+    "busy": Outcome.busy,
+    "no-answer": Outcome.no_answer,
+    "failed": Outcome.failed,
+    "canceled": Outcome.cancelled,
+}
+#: Outcomes after which another office of the same target is worth a try.
+TRY_NEXT_OFFICE = frozenset({Outcome.busy, Outcome.no_answer, Outcome.failed})
+
+#: Twilio's CallStatus values (the supporter's leg) and where they move the request.
+CALL_STATUSES: dict[str, CallStatus | None] = {
+    "queued": None,
+    "initiated": None,
+    "ringing": CallStatus.ringing,
+    "in-progress": CallStatus.in_progress,
+    "answered": CallStatus.in_progress,
+    "completed": CallStatus.completed,
+    "busy": CallStatus.failed,
+    "no-answer": CallStatus.failed,
+    "failed": CallStatus.failed,
+    "canceled": CallStatus.failed,
+}
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    """What the handlers need besides the database: settings, URLs, caller ID, language."""
+
+    settings: CallSettings
+    public_url: str
+    caller_id: str
+    translate: Translate
+    plans: PlanCache | None = None  # shared by a process's webhooks; None builds each time
+    clock: Callable[[], datetime] = utcnow  # tells whether an office was open
+
+    def plan(self, session: Session, call: CallRequest) -> FlowPlan:
+        """The plan of ``call``, from the cache when there is one."""
+        if self.plans is None:
+            return plan_cache.build(session, call, self.translate)
+        return self.plans.get(session, call, self.translate)
+
+    def url(self, path: str, call: CallRequest | None = None, /, **query: str | int) -> str:
+        """An absolute webhook URL for ``path`` (with the call's id) and ``query``."""
+        url = self.public_url.rstrip("/") + path.format(call=call.public_id if call else "")
+        return f"{url}?{urlencode(query)}" if query else url
+
+
+def call_urls(ctx: FlowContext, call: CallRequest, first_number: str | None) -> CallUrls:
+    """Where the provider reaches us for ``call``; the fallback carries the office number."""
+    fallback_query: dict[str, str | int] = {"lang": call.locale}
+    if first_number:
+        fallback_query["office"] = first_number
+    return CallUrls(
+        answer=ctx.url(ANSWER_PATH, call),
+        status=ctx.url(STATUS_PATH, call),
+        fallback=ctx.url(FALLBACK_PATH, **fallback_query),
+    )
+
+
+def _voice(call: CallRequest) -> twiml.Voice:
+    """The <Say> voice for the call's language."""
+    return twiml.voice_for(call.locale)
+
+
+def _record(
+    session: Session,
+    call: CallRequest,
+    stop: FlowStop,
+    leg: FlowLeg | None,
+    outcome: Outcome,
+    duration: int | None,
+    key: str,
+) -> bool:
+    """One contact event for this attempt; a replay with the same key records nothing."""
+    # A replay is answered read-only, without taking SQLite's write lock; two first
+    # deliveries racing past this check still make one row (ON CONFLICT DO NOTHING).
+    if session.scalar(select(ContactEvent.id).where(ContactEvent.dedupe_key == key)) is not None:
+        return False
+    return insert_once(
+        session,
+        ContactEvent,
+        {
+            "campaign_id": call.campaign_id,
+            "target_id": stop.target_id,
+            "person_id": stop.person_id,
+            "office_id": leg.office_id if leg else None,
+            "fed_num": call.fed_num,
+            "channel": Channel.bridged_call,
+            "outcome": outcome,
+            "duration_s": duration,
+            "referral": call.referral,
+            "call_request_id": call.id,
+            "dedupe_key": key,
+        },
+    )
+
+
+def _offer(
+    session: Session,
+    call: CallRequest,
+    ctx: FlowContext,
+    stops: tuple[FlowStop, ...],
+    step: int,
+    notes: list[str],
+) -> str:
+    """Offer target ``step`` (skipping and counting those with no number), or say goodbye."""
+    while step < len(stops) and not stops[step].legs:
+        _record(session, call, stops[step], None, Outcome.no_number, None, f"b:{call.id}:{step}:-")
+        notes.append(ctx.translate(_NO_NUMBER_FOR) % {"name": stops[step].label})
+        step += 1
+    reached = min(step, len(stops))
+    if reached > call.step:  # no assignment on a replay: nothing to flush
+        call.step = reached
+    if step >= len(stops):
+        return twiml.goodbye(voice=_voice(call), translate=ctx.translate, notes=notes)
+    return twiml.next_target(
+        target_label=stops[step].label,
+        gather_url=ctx.url(GATHER_PATH, call, step=step),
+        voice=_voice(call),
+        translate=ctx.translate,
+        notes=notes,
+    )
+
+
+def _connect(
+    session: Session,
+    call: CallRequest,
+    ctx: FlowContext,
+    plan: FlowPlan,
+    step: int,
+    office: int,
+    notes: list[str],
+) -> str:
+    """Dial office ``office`` of target ``step``; a target with no number is skipped."""
+    stop = plan.stops[step]
+    if not stop.legs:
+        return _offer(session, call, ctx, plan.stops, step, notes)
+    leg = stop.legs[office]
+    if step > call.step or (step == call.step and office != call.office_try):
+        call.step, call.office_try = step, office
+    return twiml.connect(
+        target_label=stop.label,
+        number=leg.number,
+        send_digits=leg.send_digits,
+        caller_id=plan.caller_id or ctx.caller_id,
+        time_limit=ctx.settings.time_limit_s,
+        dial_timeout=ctx.settings.dial_timeout_s,
+        action_url=ctx.url(DIAL_PATH, call, step=step, office=office),
+        voice=_voice(call),
+        translate=ctx.translate,
+        notes=notes,
+    )
+
+
+def answer(session: Session, call: CallRequest, ctx: FlowContext, call_sid: str = "") -> str:
+    """The supporter picked up: the campaign's intro, then the 1/2/9 menu."""
+    voice = _voice(call)
+    link(session, call, call_sid)
+    if call.status in FINAL:
+        return twiml.goodbye(voice=voice, translate=ctx.translate)
+    advance(call, CallStatus.in_progress)
+    return twiml.greeting(
+        intro=ctx.plan(session, call).intro,
+        gather_url=ctx.url(GATHER_PATH, call, step=0),
+        voice=voice,
+        translate=ctx.translate,
+    )
+
+
+def gather(session: Session, call: CallRequest, ctx: FlowContext, step: int, digits: str) -> str:
+    """A key at the menu for target ``step``: 1 connects, 2 reads the points, 9 blocks."""
+    voice = _voice(call)
+    if call.status in (CallStatus.blocked, CallStatus.failed):
+        return twiml.goodbye(voice=voice, translate=ctx.translate)
+    plan = ctx.plan(session, call)
+    if not 0 <= step < len(plan.stops):
+        return twiml.goodbye(voice=voice, translate=ctx.translate)
+    if digits == "9":
+        insert_once(session, BlockedPhone, {"phone_hmac": call.phone_hmac})
+        advance(call, CallStatus.blocked)
+        return twiml.blocked(voice=voice, translate=ctx.translate)
+    if digits == "1":
+        return _connect(session, call, ctx, plan, step, 0, [])
+    points = ""
+    if digits == "2":
+        points = twiml.markdown_to_speech(fill(plan.talking_points, plan.stops[step].values))
+    # Any other key repeats the menu.
+    return twiml.talking_points(
+        points=points,
+        gather_url=ctx.url(GATHER_PATH, call, step=step),
+        voice=voice,
+        translate=ctx.translate,
+    )
+
+
+#: A bridged call to a closed office this long or longer counts as a voicemail left.
+VOICEMAIL_AFTER_S = 15
+
+
+def outcome_of(
+    dial_status: str, duration: int | None, connected_after: int, office_open: bool = True
+) -> Outcome:
+    """The count's outcome for a <Dial> that ended with ``dial_status`` after ``duration``.
+
+    A closed office that "answers" is its voicemail: such a call counts as a voicemail
+    left (or as short), never as a conversation.
+    """
+    if dial_status == "completed" or dial_status == "answered":
+        if not office_open:
+            return Outcome.left_voicemail if (duration or 0) >= VOICEMAIL_AFTER_S else Outcome.short
+        return Outcome.connected if (duration or 0) >= connected_after else Outcome.short
+    return DIAL_OUTCOMES.get(dial_status, Outcome.failed)
+
+
+def dialled(
+    session: Session,
+    call: CallRequest,
+    ctx: FlowContext,
+    *,
+    step: int,
+    office: int,
+    dial_status: str,
+    duration: int | None,
+    now: datetime | None = None,
+) -> str:
+    """A <Dial> ended: count it once, then the next office, the next target or goodbye."""
+    plan = ctx.plan(session, call)
+    stops = plan.stops
+    if not (0 <= step < len(stops) and 0 <= office < len(stops[step].legs)):
+        return twiml.goodbye(voice=_voice(call), translate=ctx.translate)
+    stop = stops[step]
+    leg = stop.legs[office]
+    # The call to the office started ``duration`` seconds ago; its hours then are what count.
+    started = (now or ctx.clock()) - timedelta(seconds=duration or 0)
+    office_open = open_state(leg.time_zone, started, leg.hours).open
+    outcome = outcome_of(dial_status, duration, ctx.settings.connected_after_s, office_open)
+    _record(
+        session, call, stop, stop.legs[office], outcome, duration, f"b:{call.id}:{step}:{office}"
+    )
+    if call.status in (CallStatus.blocked, CallStatus.failed):
+        return twiml.goodbye(voice=_voice(call), translate=ctx.translate)
+    if outcome in TRY_NEXT_OFFICE and office + 1 < len(stop.legs):
+        notes = [ctx.translate(_TRY_OTHER_OFFICE)]
+        return _connect(session, call, ctx, plan, step, office + 1, notes)
+    return _offer(session, call, ctx, stops, step + 1, [])
+
+
+def status_changed(
+    session: Session, call_sid: str, status: str, call: CallRequest | None = None
+) -> bool:
+    """Twilio's news about the supporter's leg, handled once per (call, status).
+
+    ``call`` is the request named in the callback's URL, when known; otherwise it is found
+    by ``call_sid``. Returns True when it moved the request forward. Retried, late and
+    out-of-order callbacks are recorded once and never move a call backwards.
+    """
+    status = status.strip().lower()[:40]
+    if not call_sid or not insert_once(
+        session, ProviderEvent, {"call_sid": call_sid[:64], "event": status}
+    ):
+        return False
+    new_status = CALL_STATUSES.get(status)
+    if call is None:
+        call = session.scalars(
+            select(CallRequest).where(CallRequest.provider_sid == call_sid)
+        ).first()
+    elif not link(session, call, call_sid) and call.provider_sid != call_sid:
+        return False  # a call of another request, not news of this one
+    if call is None or new_status is None:
+        return False
+    if new_status == CallStatus.failed and not call.error_reason:
+        call.error_reason = "supporter_" + status.replace("-", "_")
+    return advance(call, new_status)

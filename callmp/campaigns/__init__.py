@@ -1,0 +1,4 @@
+"""Campaigns: which are live, their targets, their fields, editing, status and versions.
+
+Domain code: no Flask.
+"""

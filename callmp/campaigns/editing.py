@@ -1,0 +1,296 @@
+"""Campaign leads create and edit campaigns: check every field, then save it as a version.
+
+Domain code: no Flask. Input arrives as the strings and booleans a form holds
+(``CampaignInput``); ``clean`` turns them into column values or raises ``CampaignInvalid``
+listing every refused field with an untranslated message. Saving goes through
+``history`` so each save that changes something is a version.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callmp.campaigns import fields as msg
+from callmp.campaigns import status as campaign_status
+from callmp.campaigns import versions
+from callmp.campaigns.fields import (
+    BOOLEANS,
+    EDIT_TIME_ZONE,
+    CampaignInput,
+    CampaignInvalid,
+    FieldError,
+)
+from callmp.directory.email_addresses import AddressError, clean_address
+from callmp.directory.office_hours import OfficePolicy
+from callmp.letters.compose import BODY_MAX
+from callmp.models import Campaign, CampaignStatus, ReferralCode, User
+from callmp.templating import PLACEHOLDERS, one_line, strip_control, unknown_placeholders
+
+LANGUAGES = ("en fr", "en", "fr")
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+SLUG_MIN, SLUG_MAX = 3, 80
+TITLE_MAX = SUBJECT_MAX = 200
+TEXT_MAX = 10000
+GOAL_MAX = 100_000_000
+LABEL_MAX = 200
+_DATE_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+_GOAL_SEPARATORS = re.compile(r"[\s,_\u00a0\u202f]")
+
+#: Texts whose placeholders are filled for each target, and their length limits.
+FILLED_TEXTS = {
+    "call_intro_en": TEXT_MAX,
+    "call_intro_fr": TEXT_MAX,
+    "talking_points_en": TEXT_MAX,
+    "talking_points_fr": TEXT_MAX,
+    "email_subject_en": SUBJECT_MAX,
+    "email_subject_fr": SUBJECT_MAX,
+    "email_body_en": BODY_MAX,
+    "email_body_fr": BODY_MAX,
+}
+
+
+@dataclass
+class Cleaned:
+    """Checked values: the columns to set and the referral codes (code, label) in order."""
+
+    columns: dict[str, Any] = field(default_factory=dict)
+    referral_codes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _text(raw: str) -> str:
+    """Multi-line text as typed, with control characters dropped and newlines made ``\\n``."""
+    text = strip_control((raw or "").replace("\r\n", "\n").replace("\r", "\n"))
+    return text if text.strip() else ""
+
+
+def _parse_moment(raw: str) -> datetime:
+    """Ottawa wall-clock text as an aware UTC datetime; ValueError if it isn't one."""
+    for pattern in _DATE_FORMATS:
+        try:
+            naive = datetime.strptime(raw, pattern)
+        except ValueError:
+            continue
+        return naive.replace(tzinfo=EDIT_TIME_ZONE).astimezone(UTC)
+    raise ValueError(raw)
+
+
+def _phone(raw: str) -> str:
+    """A Canadian or US number as E.164; ValueError otherwise."""
+    try:
+        number = phonenumbers.parse(raw, "CA")
+    except NumberParseException:
+        raise ValueError(raw) from None
+    region = phonenumbers.region_code_for_number(number)
+    if not phonenumbers.is_valid_number(number) or region not in ("CA", "US"):
+        raise ValueError(raw)
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def placeholder_error(name: str, unknown: list[str]) -> FieldError:
+    """The message naming unknown placeholders and listing the allowed ones."""
+    allowed = ", ".join(f"{{{key}}}" for key in PLACEHOLDERS)
+    names = ", ".join(f"{{{key}}}" for key in unknown)
+    message = msg.UNKNOWN_PLACEHOLDER if len(unknown) == 1 else msg.UNKNOWN_PLACEHOLDERS
+    return FieldError(name, message, {"names": names, "allowed": allowed})
+
+
+class _Checker:
+    """Collects cleaned values and errors for one input."""
+
+    def __init__(self, data: CampaignInput) -> None:
+        self.data = data
+        self.cleaned = Cleaned()
+        self.errors: list[FieldError] = []
+
+    def refuse(self, name: str, message: str, **params: str) -> None:
+        """Note an error for field ``name``."""
+        self.errors.append(FieldError(name, message, params))
+
+    def set(self, name: str, value: Any) -> None:
+        """Keep a checked column value."""
+        self.cleaned.columns[name] = value
+
+    def bounded(self, name: str, value: str, maximum: int) -> str:
+        """``value``, noting an error when it is longer than ``maximum``."""
+        if len(value) > maximum:
+            self.refuse(name, msg.TOO_LONG, n=str(maximum), length=str(len(value)))
+        return value
+
+
+def _check_slug(check: _Checker, session: Session, campaign_id: int | None) -> None:
+    slug = one_line(check.data.slug).lower()
+    check.set("slug", slug)
+    if not (SLUG_MIN <= len(slug) <= SLUG_MAX and SLUG.fullmatch(slug)):
+        check.refuse("slug", msg.BAD_SLUG)
+        return
+    taken = session.scalars(select(Campaign.id).where(Campaign.slug == slug)).first()
+    if taken is not None and taken != campaign_id:
+        check.refuse("slug", msg.SLUG_TAKEN, slug=slug)
+
+
+def _check_texts(check: _Checker) -> None:
+    data = check.data
+    languages = data.languages if data.languages in LANGUAGES else ""
+    check.set("languages", languages)
+    if not languages:
+        check.refuse("languages", msg.BAD_LANGUAGES)
+    for name in ("title_en", "title_fr"):
+        check.set(name, check.bounded(name, one_line(getattr(data, name)), TITLE_MAX))
+    if not check.cleaned.columns["title_en"] and not check.cleaned.columns["title_fr"]:
+        first = (languages or "en").split()[0]
+        check.refuse(f"title_{first}", msg.TITLE_NEEDED)
+    for name in ("summary_en", "summary_fr"):
+        check.set(name, check.bounded(name, _text(getattr(data, name)), TEXT_MAX))
+    for name, maximum in FILLED_TEXTS.items():
+        raw = getattr(data, name)
+        value = one_line(raw) if name.startswith("email_subject") else _text(raw)
+        check.set(name, check.bounded(name, value, maximum))
+        unknown = unknown_placeholders(value)
+        if unknown:
+            check.errors.append(placeholder_error(name, unknown))
+
+
+def _check_settings(check: _Checker) -> None:
+    data = check.data
+    for name in BOOLEANS:
+        check.set(name, bool(getattr(data, name)))
+    moments: dict[str, datetime | None] = {}
+    for name in ("starts_at", "ends_at"):
+        raw = one_line(getattr(data, name))
+        try:
+            moments[name] = _parse_moment(raw) if raw else None
+        except ValueError:
+            check.refuse(name, msg.BAD_DATE)
+        else:
+            check.set(name, moments[name])
+    starts, ends = moments.get("starts_at"), moments.get("ends_at")
+    if starts is not None and ends is not None and ends <= starts:
+        check.refuse("ends_at", msg.ENDS_BEFORE_START)
+    goal = _GOAL_SEPARATORS.sub("", one_line(data.goal))
+    if not goal:
+        check.set("goal", None)
+    elif goal.isdecimal() and goal.isascii() and len(goal) < 12 and 0 < int(goal) <= GOAL_MAX:
+        check.set("goal", int(goal))
+    else:
+        check.refuse("goal", msg.BAD_GOAL)
+    phone = one_line(data.phone_number)
+    try:
+        check.set("phone_number", _phone(phone) if phone else "")
+    except ValueError:
+        check.refuse("phone_number", msg.BAD_PHONE)
+    if data.office_policy in set(OfficePolicy):
+        check.set("office_policy", data.office_policy)
+    else:
+        check.refuse("office_policy", msg.BAD_POLICY)
+    address = one_line(data.email_from_address)
+    try:
+        normalized = clean_address(address) if address else ""
+    except AddressError:
+        check.refuse("email_from_address", msg.BAD_EMAIL)
+    else:
+        check.set("email_from_address", check.bounded("email_from_address", normalized, 254))
+
+
+def _check_referrals(check: _Checker, accept_code: Callable[[str], str]) -> None:
+    seen: set[str] = set()
+    for number, raw in enumerate(_text(check.data.referral_codes).split("\n"), start=1):
+        line = one_line(raw)
+        if not line:
+            continue
+        code, _sep, label = line.partition(" ")
+        where = {"line": str(number), "code": code}
+        if accept_code(code) != code:
+            check.refuse("referral_codes", msg.BAD_CODE, **where)
+        elif code.lower() in seen:
+            check.refuse("referral_codes", msg.DUPLICATE_CODE, **where)
+        elif len(label) > LABEL_MAX:
+            check.refuse("referral_codes", msg.LONG_LABEL, n=str(LABEL_MAX), **where)
+        else:
+            seen.add(code.lower())
+            check.cleaned.referral_codes.append((code, label))
+
+
+def clean(
+    session: Session,
+    data: CampaignInput,
+    campaign_id: int | None,
+    accept_code: Callable[[str], str],
+) -> Cleaned:
+    """Checked values for a campaign (``campaign_id`` None: a new one); else CampaignInvalid.
+
+    ``accept_code`` is the share links' own referral-code check: the code it returns
+    unchanged is accepted.
+    """
+    check = _Checker(data)
+    _check_slug(check, session, campaign_id)
+    _check_texts(check)
+    _check_settings(check)
+    _check_referrals(check, accept_code)
+    if check.errors:
+        raise CampaignInvalid(check.errors)
+    return check.cleaned
+
+
+def _apply(session: Session, campaign: Campaign, cleaned: Cleaned) -> None:
+    """Set the columns and bring the referral codes in line (kept codes keep their rows)."""
+    for name, value in cleaned.columns.items():
+        setattr(campaign, name, value)
+    wanted = dict(cleaned.referral_codes)
+    for ref in list(campaign.referral_codes):
+        if ref.code in wanted:
+            ref.label = wanted.pop(ref.code)
+        else:
+            campaign.referral_codes.remove(ref)
+    session.flush()  # a removed code's row goes before a code differing only in case comes
+    for code, label in wanted.items():
+        campaign.referral_codes.append(ReferralCode(code=code, label=label))
+
+
+def create(session: Session, cleaned: Cleaned, actor: User | None) -> Campaign:
+    """A new draft campaign from checked values, kept as its version 1."""
+    campaign = Campaign(status=CampaignStatus.draft, title_en="", title_fr="", slug="")
+    session.add(campaign)
+    _apply(session, campaign, cleaned)
+    versions.record_version(session, campaign, actor)
+    return campaign
+
+
+def update(session: Session, campaign: Campaign, cleaned: Cleaned, actor: User | None) -> None:
+    """Save checked values as a new version (none if nothing changed).
+
+    A published campaign must stay complete: when the change leaves a gap,
+    CampaignInvalid is raised and the caller rolls the session back.
+    """
+    with versions.saving(session, campaign, actor):
+        _apply(session, campaign, cleaned)
+        published = campaign.status == CampaignStatus.published
+        gaps = campaign_status.missing(campaign) if published else []
+        if gaps:
+            raise CampaignInvalid([FieldError("", msg.STILL_PUBLISHED, missing=tuple(gaps))])
+
+
+def save(
+    session: Session,
+    campaign: Campaign | None,
+    data: CampaignInput,
+    actor: User | None,
+    accept_code: Callable[[str], str],
+) -> Campaign:
+    """Check ``data`` and save it: a new draft when ``campaign`` is None, else a new version.
+
+    Raises CampaignInvalid (the caller rolls back) listing every refused field.
+    """
+    cleaned = clean(session, data, campaign.id if campaign else None, accept_code)
+    if campaign is None:
+        return create(session, cleaned, actor)
+    update(session, campaign, cleaned, actor)
+    return campaign

@@ -1,0 +1,222 @@
+"""Postal code -> riding(s) -> member(s) and offices."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from callmp.directory import postal_codes
+from callmp.directory.postal_index import FsaShare, PostalIndex
+from callmp.i18n import N_, InputError
+from callmp.models import Person, Riding
+
+YUKON = 60001
+NORTHWEST_TERRITORIES = 61001
+NUNAVUT = 62001
+NUNAVUT_FSAS = frozenset({"X0A", "X0B", "X0C"})
+GOVERNMENT_FSA = "K1A"
+
+
+class Match(enum.StrEnum):
+    """How the riding was found, from most to least certain."""
+
+    exact = "exact"  # the full code is in our table
+    territory = "territory"  # one riding covers the whole territory
+    near_boundary = "near_boundary"  # full code found, but a boundary is close
+    government = "government"  # K1A: federal buildings, not a home address
+    suspect = "suspect"  # the code's coordinate looks wrong; FSA used instead
+    fsa_majority = "fsa_majority"  # unknown code; its FSA is mostly one riding
+    fsa_split = "fsa_split"  # unknown code; its FSA spans several ridings
+    unknown = "unknown"  # neither the code nor its FSA is known
+
+
+NOTICES: dict[Match, str] = {
+    Match.near_boundary: N_(
+        "Your postal code is close to the boundary between two ridings, so we may have "
+        "matched the wrong one."
+    ),
+    Match.government: N_(
+        "Postal codes starting with K1A belong to federal government buildings. If you live "
+        "elsewhere, enter your home postal code."
+    ),
+    Match.suspect: N_(
+        "Our map data for this exact postal code looks unreliable, so we matched its area instead."
+    ),
+    Match.fsa_majority: N_(
+        "We don't have this exact postal code, so we matched the area it belongs to."
+    ),
+    Match.fsa_split: N_(
+        "Your postal code's area is split between several ridings. Please choose yours."
+    ),
+    Match.unknown: N_(
+        "We don't know this postal code or its area yet. Elections Canada's lookup can tell "
+        "you your riding."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A riding the supporter may live in, with its member (None when the seat is vacant)."""
+
+    riding: Riding
+    member: Person | None
+    share: float | None = None
+
+    @property
+    def vacant(self) -> bool:
+        """True when nobody holds the seat."""
+        return self.member is None
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """The answer to a postal code: ranked candidate ridings and how sure we are."""
+
+    postal_code: str
+    match: Match
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def certain(self) -> bool:
+        """True when the riding needs no confirmation from the supporter."""
+        return self.match in (Match.exact, Match.territory)
+
+    @property
+    def best(self) -> Candidate | None:
+        """The riding to show without asking, or None when the supporter must choose."""
+        if self.match in (Match.fsa_split, Match.unknown) or not self.candidates:
+            return None
+        return self.candidates[0]
+
+    @property
+    def notice(self) -> str | None:
+        """Untranslated explanation of an uncertain match."""
+        return NOTICES.get(self.match)
+
+
+def resolve(
+    index: PostalIndex, code: str, *, majority: float = 0.9, min_share: float = 0.01
+) -> tuple[Match, list[tuple[int, float | None]]]:
+    """Ridings (ranked, with shares where known) for a normalised postal code."""
+    fsa = postal_codes.fsa(code)
+    if code[0] == "Y":
+        return Match.territory, [(YUKON, 1.0)]
+    if code[0] == "X":
+        return Match.territory, [(NUNAVUT if fsa in NUNAVUT_FSAS else NORTHWEST_TERRITORIES, 1.0)]
+    entry = index.code(postal_codes.compact(code))
+    shares = [s for s in index.fsa(fsa) if s.share >= min_share] or list(index.fsa(fsa))
+    if fsa == GOVERNMENT_FSA:
+        first = entry.fed_num if entry else (shares[0].fed_num if shares else None)
+        if first is None:
+            return Match.unknown, []
+        return Match.government, [(first, None)]
+    if entry is not None and not entry.suspect:
+        if entry.near_boundary and entry.alt_fed_num:
+            return Match.near_boundary, [(entry.fed_num, None), (entry.alt_fed_num, None)]
+        return Match.exact, [(entry.fed_num, None)]
+    if not shares:
+        return Match.unknown, []
+    ranked = _ranked(shares)
+    if entry is not None:
+        return Match.suspect, ranked
+    if shares[0].share >= majority:
+        return Match.fsa_majority, ranked
+    return Match.fsa_split, ranked
+
+
+def _ranked(shares: Sequence[FsaShare]) -> list[tuple[int, float | None]]:
+    """FSA shares as (fed_num, share) pairs, already ranked by the index."""
+    return [(s.fed_num, s.share) for s in shares]
+
+
+def ridings_with_members(session: Session, fed_nums: Sequence[int]) -> dict[int, Riding]:
+    """Load ridings with their sitting member and the member's offices, by FED number."""
+    if not fed_nums:
+        return {}
+    rows = session.scalars(
+        select(Riding)
+        .where(Riding.fed_num.in_(fed_nums))
+        .options(joinedload(Riding.member).joinedload(Person.offices))
+    )
+    return {riding.fed_num: riding for riding in rows.unique()}
+
+
+def lookup(
+    session: Session,
+    index: PostalIndex,
+    raw_code: str | None,
+    *,
+    majority: float = 0.9,
+    min_share: float = 0.01,
+) -> LookupResult:
+    """Match a postal code as typed to ridings and members; raises PostalCodeError."""
+    code = postal_codes.normalise(raw_code)
+    match, ranked = resolve(index, code, majority=majority, min_share=min_share)
+    ridings = ridings_with_members(session, [fed for fed, _ in ranked])
+    candidates = [
+        Candidate(riding=ridings[fed], member=ridings[fed].member, share=share)
+        for fed, share in ranked
+        if fed in ridings
+    ]
+    if not candidates:
+        match = Match.unknown
+    return LookupResult(postal_code=code, match=match, candidates=candidates)
+
+
+def riding(session: Session, fed_num: int) -> Candidate | None:
+    """One riding with its member, or None when the number is not a riding."""
+    found = ridings_with_members(session, [fed_num]).get(fed_num)
+    return Candidate(riding=found, member=found.member) if found else None
+
+
+class RidingNeeded(InputError):
+    """The postal code does not settle the riding: the supporter must pick one."""
+
+
+def choose(result: LookupResult, fed_num: int | None) -> int:
+    """The riding to use for ``result``, given the supporter's pick ``fed_num`` if any.
+
+    A pick must be one of the candidates, except when the code is unknown to us (the
+    supporter may have checked with Elections Canada). Raises RidingNeeded.
+    """
+    choices = [c.riding.fed_num for c in result.candidates]
+    if fed_num is not None:
+        if fed_num in choices or (result.match == Match.unknown and _is_fed_num(fed_num)):
+            return fed_num
+        raise RidingNeeded(
+            "riding_mismatch",
+            N_(
+                "That riding does not match your postal code. "
+                "Please pick one of the ridings offered."
+            ),
+        )
+    if result.best is not None:
+        return result.best.riding.fed_num
+    if not choices:
+        raise RidingNeeded("unknown_postal_code", NOTICES.get(Match.unknown) or "")
+    raise RidingNeeded(
+        "choose_riding",
+        N_("Your postal code's area spans several ridings. Please choose yours."),
+    )
+
+
+def parse_fed_num(value: object) -> int | None:
+    """A riding number from a form or JSON body: an int or a string of digits, else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _is_fed_num(value: int) -> bool:
+    """True for a plausible FED number: five digits starting with a province code."""
+    return 10000 <= value <= 62999 and value // 1000 in PROVINCE_CODES
+
+
+PROVINCE_CODES = frozenset({10, 11, 12, 13, 24, 35, 46, 47, 48, 59, 60, 61, 62})

@@ -1,0 +1,156 @@
+"""Confirming a supporter's address: the signed link, its email, and the click.
+
+Domain code: no Flask. The link carries only the submission's public id, signed and
+timestamped with the app's secret; one conditional UPDATE makes a second click harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from callmp.i18n import N_, InputError, translator
+from callmp.letters.records import (
+    MailSettings,
+    by_public_id,
+    count_queued,
+    from_address,
+    new_message,
+    recipients_line,
+)
+from callmp.models import (
+    Campaign,
+    EmailMessage,
+    EmailSubmission,
+    MessageKind,
+    MessageStatus,
+    SubmissionStatus,
+)
+
+TOKEN_SALT = "callmp email confirmation"  # noqa: S105 - a namespace, not a secret
+#: Letters that count as "already written" for the duplicate check.
+
+
+class ConfirmError(InputError):
+    """A confirmation link that does not confirm anything."""
+
+
+def confirm_url(campaign: Campaign, submission: EmailSubmission, settings: MailSettings) -> str:
+    """The signed, expiring link that confirms ``submission``."""
+    token = URLSafeTimedSerializer(settings.secret, salt=TOKEN_SALT).dumps(submission.public_id)
+    return f"{settings.public_url.rstrip('/')}/c/{campaign.slug}/emails/confirm/{token}"
+
+
+def confirmation_message(
+    campaign: Campaign,
+    submission: EmailSubmission,
+    settings: MailSettings,
+    now: datetime,
+    kind: MessageKind,
+) -> EmailMessage:
+    """The message asking the supporter to confirm their address (or the one reminder)."""
+    translate = translator(submission.locale)
+    title = campaign.text("title", submission.locale)
+    lines = [
+        translate(N_("Hello %(name)s,")) % {"name": submission.name},
+        translate(
+            N_(
+                "Please confirm your email address so that your letter to %(recipients)s "
+                "can be sent. Open this link and press the button:"
+            )
+        )
+        % {"recipients": recipients_line(submission)},
+        confirm_url(campaign, submission, settings),
+        translate(
+            N_(
+                "The link works for %(hours)s hours. If you did not write this letter, "
+                "ignore this message: nothing will be sent."
+            )
+        )
+        % {"hours": settings.confirm_hours},
+        "— " + title,
+    ]
+    subject = (
+        translate(N_("Reminder: confirm your letter"))
+        if kind == MessageKind.reminder
+        else translate(N_("Confirm your letter"))
+    )
+    return new_message(
+        submission,
+        kind=kind,
+        status=MessageStatus.queued,
+        sender=from_address(campaign, settings),
+        from_name=title[:200],
+        to_name=submission.name,
+        to_address=submission.email or "",
+        subject=f"{subject}: {title}"[:300],
+        body="\n\n".join(lines) + "\n",
+        locale=submission.locale,
+        now=now,
+    )
+
+
+def find_by_token(
+    session: Session, token: str, settings: MailSettings, now: datetime
+) -> EmailSubmission:
+    """The submission a confirmation link names; ConfirmError if tampered, expired or unknown."""
+    serializer = URLSafeTimedSerializer(settings.secret, salt=TOKEN_SALT)
+    expired = ConfirmError(
+        "expired", N_("This link has expired. Your letter was not sent; please write again.")
+    )
+    try:
+        public_id = serializer.loads(token, max_age=settings.confirm_hours * 3600)
+    except SignatureExpired as error:
+        raise expired from error
+    except BadSignature as error:
+        raise ConfirmError(
+            "invalid", N_("This link is not valid. Please copy the whole link from the email.")
+        ) from error
+    submission = by_public_id(session, str(public_id))
+    if submission is None:
+        raise ConfirmError("invalid", N_("This link is not valid."))
+    if submission.status == SubmissionStatus.expired or (
+        submission.status == SubmissionStatus.awaiting_confirmation
+        and submission.created_at + timedelta(hours=settings.confirm_hours) < now
+    ):
+        raise expired
+    return submission
+
+
+def confirm(
+    session: Session, token: str, settings: MailSettings, now: datetime
+) -> tuple[EmailSubmission, bool]:
+    """Confirm the submission a link names: (submission, True if this click confirmed it).
+
+    Raises ConfirmError for tampered, expired or unknown links; a second click on a good
+    link returns False and sends nothing again.
+    """
+    submission = find_by_token(session, token, settings, now)
+    session.flush()
+    # One conditional UPDATE: of two clicks at once, exactly one confirms.
+    moved = session.execute(
+        update(EmailSubmission)
+        .where(
+            EmailSubmission.id == submission.id,
+            EmailSubmission.status == SubmissionStatus.awaiting_confirmation,
+        )
+        .values(status=SubmissionStatus.queued, confirmed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        return submission, False
+    session.execute(
+        update(EmailMessage)
+        .where(
+            EmailMessage.submission_id == submission.id,
+            EmailMessage.status == MessageStatus.held,
+        )
+        .values(status=MessageStatus.queued, queued_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()
+    count_queued(session, submission)
+    return submission, True

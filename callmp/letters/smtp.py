@@ -1,0 +1,283 @@
+"""Outgoing mail: build RFC 5322 messages and hand them to an SMTP server.
+
+The local backend, which writes messages to a folder instead, is ``callmp.letters.outbox``.
+
+No Flask and no database here: callers pass plain values and get exceptions that say
+whether a later retry can succeed (``TemporaryMailError``) or not (``PermanentMailError``).
+"""
+
+from __future__ import annotations
+
+import email
+import email.errors
+import email.policy
+import logging
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address, AddressHeader
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+TLS_MODES = ("starttls", "tls", "none")
+
+# Besides CR and LF, str.splitlines() (which parts of the email package rely on) breaks
+# on these; a header value has no business holding any control character.
+_BAD_HEADER_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
+
+
+class MailError(Exception):
+    """A message could not be handed over; ``reason`` is short and free of personal data."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TemporaryMailError(MailError):
+    """Sending may succeed later: keep the message and retry."""
+
+
+class PermanentMailError(MailError):
+    """Sending will not succeed: mark the message failed."""
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """Everything needed to build one plain-text message."""
+
+    message_id: str
+    from_name: str
+    from_address: str
+    to_name: str
+    to_address: str
+    reply_to_name: str
+    reply_to_address: str | None
+    subject: str
+    body: str
+    locale: str
+
+
+def new_message_id(from_address: str) -> str:
+    """A fresh ``<...@domain>`` Message-ID in the sender's domain."""
+    domain = from_address.rpartition("@")[2]
+    if not domain or _BAD_HEADER_CHARS.search(domain):
+        raise ValueError("from_address has no usable domain for a Message-ID")
+    return make_msgid(domain=domain)
+
+
+def _check_header(field: str, value: str) -> None:
+    """Refuse a header value that could inject or fold headers."""
+    if _BAD_HEADER_CHARS.search(value):
+        raise ValueError(f"{field} contains a line break or control character")
+
+
+def _address(field: str, name: str, addr_spec: str) -> Address:
+    """An Address header value, with a clear error instead of the parser's defects."""
+    _check_header(f"{field} name", name)
+    _check_header(f"{field} address", addr_spec)
+    # Non-ASCII addresses need SMTPUTF8 end to end; validate with allow_smtputf8=False
+    # upstream rather than let the policy write an address no server can route.
+    if not addr_spec.isascii():
+        raise ValueError(f"{field} address must be ASCII")
+    try:
+        address = Address(display_name=name, addr_spec=addr_spec)
+    # The stdlib parser raises IndexError on some malformed input ("nobody@").
+    except (ValueError, IndexError, email.errors.HeaderParseError) as error:
+        raise ValueError(f"{field} address is not a valid address") from error
+    if not address.username or not address.domain:
+        raise ValueError(f"{field} address is not a valid address")
+    return address
+
+
+def build_message(mail: OutgoingMail, now: datetime) -> EmailMessage:
+    """The message for ``mail`` dated ``now`` (an aware datetime), ready for SMTP."""
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    if not _MESSAGE_ID.fullmatch(mail.message_id):
+        raise ValueError("message_id must look like <local@domain>")
+    if mail.locale not in ("en", "fr"):
+        raise ValueError("locale must be 'en' or 'fr'")
+    _check_header("subject", mail.subject)
+    # Checked before building: the policy's own refusal differs between Python versions.
+    sender = _address("from", mail.from_name, mail.from_address)
+    recipient = _address("to", mail.to_name, mail.to_address)
+    reply_to = None
+    if mail.reply_to_address:
+        reply_to = _address("reply-to", mail.reply_to_name, mail.reply_to_address)
+
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = sender
+    message["To"] = recipient
+    if reply_to is not None:
+        message["Reply-To"] = reply_to
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(now.astimezone(UTC))
+    message["Message-ID"] = mail.message_id
+    message["MIME-Version"] = "1.0"
+    # Quoted-printable keeps the body 7-bit: no reliance on the server's 8BITMIME.
+    message.set_content(mail.body, charset="utf-8", cte="quoted-printable")
+    # After set_content, which drops every Content-* header already present.
+    message["Content-Language"] = mail.locale
+    return message
+
+
+class EmailSender(Protocol):
+    """Where built messages go: an SMTP server or the local outbox."""
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand over ``message``; raise TemporaryMailError or PermanentMailError."""
+
+    def close(self) -> None:
+        """Release whatever the sender holds."""
+
+
+# Authentication required, mechanism too weak, credentials invalid, encryption required:
+# 5xx, yet about our settings rather than the message, so the message waits for a fix.
+_SETTINGS_CODES = frozenset({530, 534, 535, 538})
+
+
+def _smtp_kind(code: int) -> type[MailError]:
+    """5xx will fail again; 4xx and anything odd may pass later, so keep the message."""
+    if code in _SETTINGS_CODES:
+        return TemporaryMailError
+    return PermanentMailError if 500 <= code < 600 else TemporaryMailError
+
+
+def _classify(error: Exception) -> MailError:
+    """Map an smtplib or socket failure to a MailError (order matters: subclasses first)."""
+    if isinstance(error, MailError):
+        return error
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        # Our credentials, not the message: wait for an admin to fix the settings.
+        return TemporaryMailError(f"smtp {error.smtp_code} login refused; check mail settings")
+    if isinstance(error, smtplib.SMTPConnectError):
+        return TemporaryMailError(f"smtp {error.smtp_code} on connect")
+    if isinstance(error, smtplib.SMTPResponseException):
+        hint = "; check mail settings" if error.smtp_code in _SETTINGS_CODES else ""
+        return _smtp_kind(error.smtp_code)(f"smtp {error.smtp_code}{hint}")
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _ in error.recipients.values()})
+        kind: type[MailError] = TemporaryMailError
+        if codes and all(_smtp_kind(code) is PermanentMailError for code in codes):
+            kind = PermanentMailError
+        return kind("smtp " + ",".join(map(str, codes)) + " recipient refused")
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        # smtplib turns a read timeout into "Connection unexpectedly closed".
+        if isinstance(error.__context__, TimeoutError):
+            return TemporaryMailError("timed out")
+        return TemporaryMailError("connection closed by server")
+    if isinstance(error, smtplib.SMTPException):
+        # E.g. no AUTH offered or none in common: the settings, not the message, are wrong.
+        return TemporaryMailError(f"smtp protocol error ({type(error).__name__})")
+    if isinstance(error, ConnectionRefusedError):
+        return TemporaryMailError("connection refused")
+    if isinstance(error, TimeoutError):
+        return TemporaryMailError("timed out")
+    if isinstance(error, ssl.SSLError):
+        return TemporaryMailError(f"tls error {error.reason or type(error).__name__}")
+    if isinstance(error, OSError):
+        return TemporaryMailError(f"network error {type(error).__name__}")
+    raise error
+
+
+def _envelope(message: EmailMessage) -> tuple[str, list[str]]:
+    """The envelope sender (From) and recipients (To and Cc) of a built message."""
+
+    def addresses(name: str) -> list[str]:
+        headers = message.get_all(name) or []
+        return [a.addr_spec for h in headers if isinstance(h, AddressHeader) for a in h.addresses]
+
+    senders, recipients = addresses("From"), addresses("To") + addresses("Cc")
+    if len(senders) != 1 or not recipients or "Bcc" in message:
+        raise ValueError("message needs one From, at least one To and no Bcc")
+    return senders[0], recipients
+
+
+class SmtpSender:
+    """Sends each message over its own SMTP connection."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        tls: str = "starttls",
+        username: str = "",
+        password: str = "",
+        timeout: float = 15.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        if tls not in TLS_MODES:
+            raise ValueError(f"tls must be one of {', '.join(TLS_MODES)}")
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+        self.ssl_context = ssl_context or ssl.create_default_context()
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver ``message`` to the server; raise TemporaryMailError or PermanentMailError."""
+        message_id = str(message.get("Message-ID", "?"))
+        try:
+            self._deliver(message)
+        except Exception as error:
+            failure = _classify(error)
+            log.warning("mail %s not sent: %s", message_id, failure.reason)
+            if failure is error:
+                raise
+            raise failure from error
+        log.info("mail %s sent", message_id)
+
+    def close(self) -> None:
+        """Nothing held between sends."""
+
+    def _connect(self) -> smtplib.SMTP:
+        """An open connection, encrypted when so configured."""
+        if self.tls == "tls":
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=self.ssl_context
+            )
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+
+    def _deliver(self, message: EmailMessage) -> None:
+        """Connect, secure, log in, send; the caller maps the failures."""
+        # Before connecting: a message we cannot address is our bug, not the server's.
+        sender, recipients = _envelope(message)
+        data = message.as_bytes(policy=email.policy.SMTP)
+        smtp = self._connect()
+        try:
+            smtp.ehlo()
+            if self.tls == "starttls":
+                if not smtp.has_extn("starttls"):
+                    # Never fall back to plain text: the password and the letter would leak.
+                    raise TemporaryMailError("server offers no STARTTLS; check mail settings")
+                try:
+                    smtp.starttls(context=self.ssl_context)
+                except smtplib.SMTPResponseException as error:
+                    raise TemporaryMailError(
+                        f"smtp {error.smtp_code} to STARTTLS; check mail settings"
+                    ) from error
+                smtp.ehlo()
+            if self.username:
+                smtp.login(self.username, self.password)
+            # Not send_message(): its generator turns a body line "From ..." into ">From ...".
+            smtp.sendmail(sender, recipients, data)
+        except BaseException:
+            smtp.close()
+            raise
+        # The server has accepted the message: a failing QUIT must not cause a resend.
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            log.info("mail %s: QUIT failed after acceptance", message.get("Message-ID", "?"))
+        finally:
+            smtp.close()

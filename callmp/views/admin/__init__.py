@@ -1,0 +1,1 @@
+"""Staff pages: logging in, accounts, the campaign editor, targets, versions, dashboard."""

@@ -1,0 +1,250 @@
+"""Campaign leads create, edit, preview, publish and archive campaigns (organizers look)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from callmp.campaigns import editing
+from callmp.campaigns import fields as campaign_fields
+from callmp.campaigns import preview as campaign_preview
+from callmp.campaigns import status as campaign_status
+from callmp.campaigns.fields import (
+    LABELS,
+    LANGUAGE_LABELS,
+    POLICY_LABELS,
+    STATUS_LABELS,
+    CampaignInvalid,
+    FieldError,
+)
+from callmp.db import utcnow
+from callmp.directory import lookup, postal_codes
+from callmp.models import Campaign, Role, User
+from callmp.templating import PLACEHOLDERS
+from callmp.views import context as web
+from callmp.views import presenters, public
+from callmp.views.admin.campaign_forms import CampaignForm, PreviewForm
+from callmp.views.context import db
+from callmp.views.public_forms import translate_postal_error
+from callmp.views.security import role_required, staff
+
+bp = Blueprint("admin_campaigns", __name__, url_prefix="/admin")
+
+Page = Response | tuple[str, int] | str
+
+
+@bp.app_context_processor
+def _inject() -> dict[str, Any]:
+    """Names staff pages show for a campaign's settings."""
+    return {
+        "status_name": lambda status: gettext(STATUS_LABELS.get(str(status), str(status))),
+        "wall_clock": campaign_fields.wall_clock,
+    }
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    """The campaign with this id, or a 404."""
+    campaign = db().get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def message(error: FieldError) -> str:
+    """A refused edit's message in the current language."""
+    params = dict(error.params)
+    if "status" in params:
+        params["status"] = gettext(STATUS_LABELS.get(params["status"], params["status"]))
+    if error.missing:
+        params["missing"] = ", ".join(gettext(LABELS[key]) for key in error.missing)
+    return str(gettext(error.message, **params))
+
+
+def _show(campaign: Campaign, errors: list[str] | None = None, status: int = 200) -> Page:
+    """The read-only campaign page, with refusals at the top if any."""
+    page = render_template(
+        "admin/campaigns/show.html",
+        campaign=campaign,
+        errors=errors or [],
+        languages=LANGUAGE_LABELS,
+        policies=POLICY_LABELS,
+    )
+    return page, status
+
+
+@bp.get("")
+@role_required(Role.organizer)
+def index() -> str:
+    """Every campaign, newest first."""
+    return render_template(
+        "admin/campaigns/index.html", campaigns=campaign_status.list_campaigns(db())
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@role_required(Role.organizer)
+def show(campaign_id: int) -> Page:
+    """One campaign's settings, texts and targets; leads also get its actions."""
+    return _show(_campaign(campaign_id))
+
+
+def _edit_page(
+    form: CampaignForm, campaign: Campaign | None, errors: list[str], status: int
+) -> Page:
+    """The campaign form, with the placeholders the texts may use."""
+    page = render_template(
+        "admin/campaigns/edit.html",
+        form=form,
+        campaign=campaign,
+        errors=errors,
+        placeholders=PLACEHOLDERS,
+        time_zone=campaign_fields.EDIT_TIME_ZONE.key,
+    )
+    return page, status
+
+
+def _save(campaign: Campaign | None) -> Page:
+    """Show the form, or save what was posted: a new version, or the form again with errors."""
+    if request.method == "GET":
+        form = CampaignForm(data=campaign_fields.form_values(campaign))
+        return _edit_page(form, campaign, [], 200)
+    form = CampaignForm()
+    try:
+        saved = editing.save(db(), campaign, form.to_input(), staff(), web.clean_referral)
+    except CampaignInvalid as error:
+        db().rollback()
+        by_field: dict[str, list[str]] = {}
+        general = []
+        for refused in error.errors:
+            if refused.name:
+                by_field.setdefault(refused.name, []).append(message(refused))
+            else:
+                general.append(message(refused))
+        form.show_errors({name: [" ".join(texts)] for name, texts in by_field.items()})
+        if by_field:
+            general.insert(0, gettext("Please correct the fields marked below."))
+        return _edit_page(form, campaign, general, 400)
+    db().commit()
+    flash(gettext("Campaign %(slug)s saved.", slug=saved.slug), "info")
+    return redirect(url_for("admin_campaigns.show", campaign_id=saved.id))
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@role_required(Role.lead)
+def new() -> Page:
+    """A new campaign, saved as a draft."""
+    return _save(None)
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@role_required(Role.lead)
+def edit(campaign_id: int) -> Page:
+    """Change a campaign's settings and texts; each save that changes something is a version."""
+    return _save(_campaign(campaign_id))
+
+
+def _change(campaign_id: int, change: Callable[[Any, Campaign, User], None], done: str) -> Page:
+    """Apply a status change and go back to the campaign, or show why it was refused."""
+    campaign = _campaign(campaign_id)
+    try:
+        change(db(), campaign, staff())
+    except CampaignInvalid as error:
+        db().rollback()
+        return _show(campaign, [message(refused) for refused in error.errors], 400)
+    db().commit()
+    flash(done, "info")
+    return redirect(url_for("admin_campaigns.show", campaign_id=campaign.id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/publish")
+@role_required(Role.lead)
+def publish(campaign_id: int) -> Page:
+    """Show the campaign to supporters, once it is complete."""
+    return _change(campaign_id, campaign_status.publish, gettext("The campaign is published."))
+
+
+@bp.post("/campaigns/<int:campaign_id>/unpublish")
+@role_required(Role.lead)
+def unpublish(campaign_id: int) -> Page:
+    """Take the campaign back to draft."""
+    done = gettext("The campaign is back to draft: supporters no longer see it.")
+    return _change(campaign_id, campaign_status.unpublish, done)
+
+
+@bp.post("/campaigns/<int:campaign_id>/archive")
+@role_required(Role.lead)
+def archive(campaign_id: int) -> Page:
+    """Close the campaign."""
+    done = gettext("The campaign is archived: supporters no longer see it.")
+    return _change(campaign_id, campaign_status.archive, done)
+
+
+def _choose(campaign: Campaign, form: PreviewForm, status: int, **context: Any) -> Page:
+    """The preview's first step: which supporter to preview (or which of several ridings)."""
+    page = render_template(
+        "admin/campaigns/preview_start.html", campaign=campaign, form=form, **context
+    )
+    return page, status
+
+
+@bp.get("/campaigns/<int:campaign_id>/preview")
+@role_required(Role.organizer)
+def preview(campaign_id: int) -> Page:
+    """What a supporter in one riding sees, hears and gets to send; nothing is counted."""
+    campaign = _campaign(campaign_id)
+    form = PreviewForm(request.args)
+    raw_fed = (form.fed_num.data or "").strip()
+    fed_num = lookup.parse_fed_num(raw_fed)
+    if raw_fed and fed_num is None:
+        form.fed_num.errors = [gettext("A riding number has 5 digits, like 35079.")]
+        return _choose(campaign, form, 400)
+    postal_code = None
+    if (form.postal_code.data or "").strip():
+        try:
+            result = web.lookup_postal_code(form.postal_code.data)
+        except postal_codes.PostalCodeError as error:
+            form.postal_code.errors = [translate_postal_error(error)]
+            return _choose(campaign, form, 400)
+        postal_code = result.postal_code
+        ridings = [c.riding.fed_num for c in result.candidates]
+        if fed_num is None or fed_num not in ridings:
+            if result.best is None:
+                notice = gettext(result.notice) if result.notice else None
+                status = 200 if result.candidates else 404
+                return _choose(
+                    campaign,
+                    form,
+                    status,
+                    candidates=result.candidates,
+                    postal_code=postal_code,
+                    notice=notice,
+                )
+            fed_num = result.best.riding.fed_num
+    if fed_num is None:
+        return _choose(campaign, form, 200)
+    locale = presenters.locale_code()
+    extra = campaign_preview.build(db(), campaign, fed_num, locale, utcnow())
+    if extra is None:
+        form.fed_num.errors = [gettext("There is no riding with this number.")]
+        return _choose(campaign, form, 404)
+    return public.riding_page(
+        campaign.slug,
+        fed_num,
+        preview=campaign,
+        preview_postal_code=postal_code,
+        template="admin/campaigns/preview.html",
+        extra=extra,
+        other_locale="en" if locale == "fr" else "fr",
+    )

@@ -1,0 +1,101 @@
+"""Campaign leads correct MPs' office phones, emails and hours (the shipped data)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from callmp.directory import contact_lists, corrections
+from callmp.directory.corrections import CorrectionError
+from callmp.models import ContactCorrection, Office, Person, Role
+from callmp.views.admin.contact_forms import (
+    VALUE_HINTS,
+    CorrectionForm,
+    SearchForm,
+    correction_form,
+)
+from callmp.views.context import db
+from callmp.views.security import role_required, staff
+
+bp = Blueprint("admin_contacts", __name__, url_prefix="/admin/contacts")
+
+
+@bp.get("")
+@role_required(Role.lead)
+def index() -> str:
+    """Search MPs by name or riding; the active corrections, newest first."""
+    form = SearchForm(request.args)
+    query = (form.q.data or "").strip()[:100]
+    found = contact_lists.overview(db(), query)
+    return render_template("admin/contacts/index.html", form=form, overview=found)
+
+
+def _member_or_404(person_id: int) -> Person:
+    """The MP from the shipped data with ``person_id`` (custom people live at /admin/people)."""
+    person = db().get(Person, person_id)
+    if person is None or person.ourcommons_person_id is None:
+        abort(404)
+    return person
+
+
+def _targets(person: Person) -> list[str]:
+    """Every field of ``person`` a lead can correct, as form targets."""
+    return ["email"] + [f"{field}:{o.id}" for o in person.offices for field in ("phone", "hours")]
+
+
+def _page(person: Person, forms: dict[str, CorrectionForm]) -> str:
+    """The MP's contact page."""
+    return render_template(
+        "admin/contacts/person.html",
+        person=person,
+        forms=forms,
+        hints=VALUE_HINTS,
+        agrees=corrections.agrees,
+    )
+
+
+@bp.route("/people/<int:person_id>", methods=["GET", "POST"])
+@role_required(Role.lead)
+def person(person_id: int) -> Response | tuple[str, int] | str:
+    """An MP's email and offices with their sources, and a correction form per field."""
+    member = _member_or_404(person_id)
+    forms = {target: correction_form(target) for target in _targets(member)}
+    if request.method == "GET":
+        return _page(member, forms)
+    target = request.form.get("target", "")
+    if target not in forms:
+        abort(400)
+    form = forms[target] = correction_form(target, request.form)
+    field, _sep, office_id = target.partition(":")
+    office = db().get(Office, int(office_id)) if office_id else None
+    try:
+        corrections.correct(
+            db(), staff(), member, field, form.value.data, office=office, note=form.note.data
+        )
+    except CorrectionError as error:
+        db().rollback()
+        shown = form.note if error.reason == "note" else form.value
+        shown.errors = [gettext(error.message, **error.params)]
+        return _page(member, forms), 400
+    db().commit()
+    flash(gettext("Correction saved. Calls and letters use it from now on."), "info")
+    return redirect(url_for("admin_contacts.person", person_id=member.id))
+
+
+@bp.post("/corrections/<int:correction_id>/undo")
+@role_required(Role.lead)
+def undo(correction_id: int) -> Response:
+    """Undo a correction: the shipped value is back."""
+    correction = db().get(ContactCorrection, correction_id)
+    if correction is None:
+        abort(404)
+    person_id = correction.person_id
+    was_active = correction.active
+    corrections.undo(db(), staff(), correction)
+    db().commit()
+    if was_active:
+        flash(gettext("Correction undone: the shipped data is back."), "info")
+    else:
+        flash(gettext("This correction was already undone or replaced."), "info")
+    return redirect(url_for("admin_contacts.person", person_id=person_id))

@@ -1,0 +1,120 @@
+"""Organizers' dashboard of a campaign, and its CSV exports (organizer role and up)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+)
+
+from callmp import accounts
+from callmp.db import utcnow
+from callmp.models import Campaign, Role
+from callmp.stats import dashboard, totals
+from callmp.stats import exports as stats_export
+from callmp.views import presenters
+from callmp.views.admin import dashboard_presenters as present
+from callmp.views.admin.dashboard_forms import DashboardForm
+from callmp.views.context import db
+from callmp.views.security import role_required, staff
+
+bp = Blueprint("admin_stats", __name__, url_prefix="/admin")
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    """The campaign of the URL, or 404."""
+    campaign = db().get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _form() -> DashboardForm:
+    """The filter form from the query string, its zone defaulting to the account's own."""
+    zone = staff().time_zone or current_app.config["DASHBOARD_TIME_ZONE"]
+    if zone not in dashboard.TIME_ZONES:
+        zone = "America/Toronto"
+    return DashboardForm(request.args, tz=zone)
+
+
+def _zone(form: DashboardForm) -> ZoneInfo:
+    """The form's time zone (or the default when the one asked for is not offered)."""
+    if form.tz.errors:
+        return ZoneInfo(str(current_app.config["DASHBOARD_TIME_ZONE"]))
+    return ZoneInfo(form.tz.data)
+
+
+@bp.get("/campaigns/<int:campaign_id>/dashboard")
+@role_required(Role.organizer)
+def show(campaign_id: int) -> tuple[str, int]:
+    """Totals, charts over time, and the office, target and referral tables."""
+    campaign = _campaign(campaign_id)
+    form = _form()
+    valid = form.validate()
+    if valid and request.args.get("tz") and accounts.set_time_zone(db(), staff(), form.tz.data):
+        db().commit()  # the zone picked is the account's from now on
+    filters = form.filters() if valid else dashboard.Filters()
+    board = dashboard.build(db(), campaign, _zone(form), filters, utcnow())
+    form.set_parties(board.parties)
+    page = render_template(
+        "admin/stats/dashboard.html",
+        campaign=campaign,
+        board=board,
+        form=form,
+        present=present,
+        columns=present.table_columns(),
+        sort_url=present.sort_url,
+        locale=presenters.locale_code(),
+    )
+    return page, 200 if valid else 400
+
+
+def _csv(name: str, content: str | Iterator[str]) -> Response:
+    """A CSV download called ``name`` (streamed when ``content`` is an iterator)."""
+    body = content if isinstance(content, str) else stream_with_context(content)
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/campaigns/<int:campaign_id>/dashboard/offices.csv")
+@role_required(Role.organizer)
+def offices_csv(campaign_id: int) -> Response:
+    """The per-office table (filtered and sorted as on the page) as CSV."""
+    campaign = _campaign(campaign_id)
+    form = _form()
+    if not form.validate():
+        abort(400)
+    shown = dashboard.office_table(totals.office_rows(db(), campaign.id), form.filters())
+    locale = presenters.locale_code()
+    day = utcnow().astimezone(_zone(form)).date().isoformat()
+    # A few thousand lines at most: sent whole, unlike the events.
+    body = "".join(stats_export.offices_csv(shown, locale))
+    return _csv(f"{campaign.slug}-offices-{day}.csv", body)
+
+
+@bp.get("/campaigns/<int:campaign_id>/dashboard/events.csv")
+@role_required(Role.organizer)
+def events_csv(campaign_id: int) -> Response:
+    """Every contact event of the campaign as CSV (no personal data), streamed."""
+    campaign = _campaign(campaign_id)
+    form = _form()
+    form.validate()
+    zone = _zone(form)
+    locale = presenters.locale_code()
+    day = utcnow().astimezone(zone).date().isoformat()
+
+    def lines() -> Iterator[str]:
+        # Nothing touches the database until the download is read, inside its context.
+        yield from stats_export.events_csv(db(), campaign.id, zone, locale)
+
+    return _csv(f"{campaign.slug}-events-{day}.csv", lines())

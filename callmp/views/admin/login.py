@@ -1,0 +1,93 @@
+"""Staff log in and out, and change their own password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from flask_login import login_user, logout_user
+from werkzeug.wrappers import Response
+
+from callmp import accounts
+from callmp.db import utcnow
+from callmp.models import Role
+from callmp.views.admin.account_forms import LoginForm, PasswordForm
+from callmp.views.context import LANG_SESSION_KEY, db
+from callmp.views.security import StaffLogin, current_staff, role_required, staff
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Where to go after logging in: a path on this site only (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and "\\" not in target:
+            return target
+    return url_for("admin_campaigns.index")
+
+
+def _fresh_session() -> None:
+    """Start the login on a clean session (only the chosen language carries over)."""
+    language = session.get(LANG_SESSION_KEY)
+    session.clear()
+    if language:
+        session[LANG_SESSION_KEY] = language
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int] | str:
+    """The login form; a wrong address or password gets one message for both."""
+    if current_staff() is not None and request.method == "GET":
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("auth/login.html", form=form), 400
+        user = accounts.authenticate(
+            db(), form.email.data or "", form.password.data or "", utcnow()
+        )
+        if user is None:
+            db().rollback()
+            form.password.errors = [gettext("That email and password don't match an account.")]
+            return render_template("auth/login.html", form=form), 401
+        db().commit()
+        _fresh_session()
+        login_user(StaffLogin(user))
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Log out of this browser (the blueprint's hook checks the form's CSRF token)."""
+    logout_user()
+    _fresh_session()
+    flash(gettext("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@role_required(Role.organizer)
+def password() -> Response | tuple[str, int] | str:
+    """Change one's own password; every other session of the account ends."""
+    form = PasswordForm()
+    if request.method == "POST":
+        user = staff()
+        try:
+            accounts.change_password(
+                db(), user, form.current.data or "", form.new.data or "", utcnow()
+            )
+        except accounts.AccountError as error:
+            db().rollback()
+            field = form.current if error.field == "current" else form.new
+            field.errors = [gettext(error.message, **error.params)]
+            return render_template("auth/password.html", form=form), 400
+        db().commit()
+        # This browser stays logged in with the new token; every other one is logged out.
+        login_user(StaffLogin(user))
+        flash(gettext("Your password is changed. You are logged out everywhere else."), "info")
+        return redirect(url_for("admin_campaigns.index"))
+    return render_template("auth/password.html", form=form)

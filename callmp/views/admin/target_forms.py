@@ -1,0 +1,222 @@
+"""WTForms classes for a campaign's targets and for custom people with their offices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from callmp.campaigns import people_editing
+from callmp.campaigns.target_editing import TargetChoice
+from callmp.models import OfficeKind, Person, TargetKind
+
+
+class CheckboxesField(SelectMultipleField):  # type: ignore[misc]
+    """Several choices as a list of checkboxes; choices nobody offered are left to the domain."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form: Any) -> None:
+        """The domain checks the values against the data."""
+
+
+def _role_fields() -> tuple[StringField, StringField]:
+    """The two role texts of a target."""
+    return (
+        StringField(lazy_gettext("Role in English"), render_kw={"maxlength": "200"}),
+        StringField(lazy_gettext("Role in French"), render_kw={"maxlength": "200"}),
+    )
+
+
+class OwnMpForm(FlaskForm):  # type: ignore[misc]
+    """The supporter's own MP, optionally only in some parties or provinces, with a fallback."""
+
+    parties = CheckboxesField(lazy_gettext("Only MPs of these parties (none ticked: any party)"))
+    provinces = CheckboxesField(
+        lazy_gettext("Only ridings in these provinces (none ticked: anywhere)")
+    )
+    fallback_person_id = SelectField(
+        lazy_gettext("Instead, outside these filters or when the seat is vacant"),
+        validate_choice=False,
+    )
+    role_en, role_fr = _role_fields()
+
+    def choice(self) -> TargetChoice:
+        """What the lead asked for."""
+        return TargetChoice(
+            kind=TargetKind.own_mp,
+            parties=tuple(self.parties.data or ()),
+            provinces=tuple(self.provinces.data or ()),
+            fallback_person_id=_id(self.fallback_person_id.data),
+            role_en=self.role_en.data or "",
+            role_fr=self.role_fr.data or "",
+        )
+
+
+class PersonTargetForm(FlaskForm):  # type: ignore[misc]
+    """A fixed person: an MP found by name or riding, or a custom person."""
+
+    q = HiddenField()
+    person_id = SelectField(lazy_gettext("Person"), validate_choice=False)
+    role_en, role_fr = _role_fields()
+
+    def choice(self) -> TargetChoice:
+        """What the lead asked for."""
+        return TargetChoice(
+            kind=TargetKind.person,
+            person_id=_id(self.person_id.data),
+            role_en=self.role_en.data or "",
+            role_fr=self.role_fr.data or "",
+        )
+
+
+def _id(raw: str | None) -> int | None:
+    """A submitted id, None when empty or not a number (the domain then says what is wrong)."""
+    text = (raw or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def person_label(person: Person) -> str:
+    """A person in a list: name, party and riding number for MPs."""
+    parts = [person.full_name]
+    if person.party:
+        parts.append(person.party)
+    if person.riding is not None:
+        parts.append(f"{person.riding.name_current} ({person.riding.fed_num})")
+    return " · ".join(parts)
+
+
+def people_choices(groups: list[tuple[str, list[Person]]], empty: str | None) -> list[SelectChoice]:
+    """Select choices grouped by kind of person, with an optional empty first choice."""
+    choices = [SelectChoice("", empty)] if empty is not None else []
+    for label, people in groups:
+        choices += [SelectChoice(str(p.id), person_label(p), optgroup=label) for p in people]
+    return choices
+
+
+KIND_CHOICES = [
+    SelectChoice(OfficeKind.other.value, lazy_gettext("Other office")),
+    SelectChoice(OfficeKind.hill.value, lazy_gettext("Parliament Hill")),
+    SelectChoice(OfficeKind.constituency.value, lazy_gettext("Constituency office")),
+]
+LANGUAGE_CHOICES = [
+    SelectChoice("", lazy_gettext("Not known")),
+    SelectChoice("en", "English"),
+    SelectChoice("fr", "Français"),
+]
+
+
+class OfficeForm(Form):  # type: ignore[misc]
+    """One office of a custom person (a sub-form: the page's form carries the CSRF token)."""
+
+    office_id = HiddenField()
+    remove = BooleanField(lazy_gettext("Remove this office"))
+    kind = SelectField(lazy_gettext("Kind"), choices=KIND_CHOICES, validate_choice=False)
+    label_en = StringField(lazy_gettext("Label in English"), render_kw={"maxlength": "120"})
+    label_fr = StringField(lazy_gettext("Label in French"), render_kw={"maxlength": "120"})
+    phone = StringField(lazy_gettext("Phone"), render_kw={"maxlength": "40", "autocomplete": "off"})
+    street = StringField(lazy_gettext("Street"), render_kw={"maxlength": "300"})
+    city = StringField(lazy_gettext("City"), render_kw={"maxlength": "120"})
+    province_abbr = SelectField(
+        lazy_gettext("Province or territory"),
+        choices=[SelectChoice("", "—"), *[SelectChoice(p, p) for p in people_editing.PROVINCES]],
+        validate_choice=False,
+    )
+    postal_code = StringField(lazy_gettext("Postal code"), render_kw={"maxlength": "10"})
+    time_zone = SelectField(
+        lazy_gettext("Time zone"),
+        choices=[SelectChoice(z, z) for z in people_editing.TIME_ZONES],
+        default="America/Toronto",
+        validate_choice=False,
+    )
+    hours = StringField(lazy_gettext("Opening hours"), render_kw={"maxlength": "200"})
+
+
+class PersonForm(FlaskForm):  # type: ignore[misc]
+    """A custom person (not an MP) and their offices."""
+
+    honorific = StringField(lazy_gettext("Honorific (e.g. Hon.)"), render_kw={"maxlength": "40"})
+    full_name = StringField(lazy_gettext("Name as shown"), render_kw={"maxlength": "200"})
+    first_name = StringField(lazy_gettext("First name"), render_kw={"maxlength": "100"})
+    last_name = StringField(lazy_gettext("Last name"), render_kw={"maxlength": "100"})
+    party = StringField(lazy_gettext("Party (optional)"), render_kw={"maxlength": "60"})
+    email = EmailField(lazy_gettext("Email"), render_kw={"maxlength": "254"})
+    preferred_language = SelectField(
+        lazy_gettext("Preferred language"), choices=LANGUAGE_CHOICES, validate_choice=False
+    )
+    offices = FieldList(FormField(OfficeForm))
+
+    def data_for_domain(self) -> people_editing.PersonData:
+        """The typed values, for ``people_editing.save``."""
+        offices = [
+            people_editing.OfficeData(
+                office_id=_id(entry.office_id.data),
+                remove=bool(entry.remove.data),
+                **{name: entry[name].data or "" for name in _OFFICE_TEXT},
+            )
+            for entry in self.offices
+        ]
+        return people_editing.PersonData(
+            offices=offices, **{name: self[name].data or "" for name in _PERSON_TEXT}
+        )
+
+    def show_errors(self, errors: people_editing.Errors, translate: Any) -> None:
+        """Put each refused value's message next to its field (``offices-0-phone``)."""
+        for key, (message, params) in errors.items():
+            parts = key.split("-")
+            field = self[parts[0]]
+            if len(parts) == 3:
+                field = field.entries[int(parts[1])][parts[2]]
+            field.errors = [translate(message, **params)]
+
+
+_PERSON_TEXT = (
+    "honorific",
+    "full_name",
+    "first_name",
+    "last_name",
+    "party",
+    "email",
+    "preferred_language",
+)
+_OFFICE_TEXT = (
+    "kind",
+    "label_en",
+    "label_fr",
+    "phone",
+    "street",
+    "city",
+    "province_abbr",
+    "postal_code",
+    "time_zone",
+    "hours",
+)
+
+
+def person_form_data(person: Person | None) -> dict[str, Any]:
+    """A person's stored values as the form's data, with an empty office row to add one."""
+    offices: list[dict[str, Any]] = []
+    if person is not None:
+        offices = [
+            {"office_id": str(o.id), **{name: getattr(o, name) for name in _OFFICE_TEXT}}
+            for o in person.offices
+        ]
+        offices = [{**o, "kind": str(o["kind"])} for o in offices]
+    offices.append({"kind": OfficeKind.other.value, "time_zone": "America/Toronto"})
+    values = {name: getattr(person, name) for name in _PERSON_TEXT} if person else {}
+    return {**values, "offices": offices}

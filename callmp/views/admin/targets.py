@@ -1,0 +1,277 @@
+"""Campaign leads choose a campaign's targets: own MP with filters and fallback, people.
+
+Organizers see the same pages without the buttons; every POST needs a lead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from callmp.campaigns import people_editing, target_editing, targets
+from callmp.models import Campaign, Person, Role, Target, TargetKind
+from callmp.views import presenters
+from callmp.views.admin.target_forms import (
+    OwnMpForm,
+    PersonForm,
+    PersonTargetForm,
+    people_choices,
+    person_form_data,
+    person_label,
+)
+from callmp.views.context import db
+from callmp.views.security import role_required, staff
+
+bp = Blueprint("admin_targets", __name__, url_prefix="/admin")
+
+Page = Response | tuple[str, int] | str
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    """The campaign, or 404."""
+    campaign = db().get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _fill(own: OwnMpForm, fixed: PersonTargetForm, found: target_editing.Choices) -> None:
+    """Give the forms their choices from the data."""
+    own.parties.choices = [SelectChoice(p, presenters.party_name(p)) for p in found.parties]
+    french = presenters.locale_code() == "fr"
+    own.provinces.choices = [
+        SelectChoice(abbr, f"{abbr} · {fr if french else en}") for abbr, en, fr in found.provinces
+    ]
+    groups = [(str(lazy_gettext("Other people")), found.custom)]
+    own.fallback_person_id.choices = people_choices(
+        [*groups, (str(lazy_gettext("MPs")), found.mps)], gettext("Nobody (skip, or say vacant)")
+    )
+    fixed.person_id.choices = people_choices(
+        [(str(lazy_gettext("MPs found")), found.found), *groups], None
+    )
+
+
+def _editor(
+    campaign: Campaign,
+    *,
+    own: OwnMpForm | None = None,
+    fixed: PersonTargetForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """The target editor, with forms carrying the lead's input and errors if given."""
+    own = own or OwnMpForm(formdata=None)
+    fixed = fixed or PersonTargetForm(formdata=None)
+    query = (fixed.q.data if fixed.q.data is not None else request.args.get("q", "")).strip()
+    fixed.q.data = query[:100]
+    found = target_editing.choices(db(), fixed.q.data)
+    _fill(own, fixed, found)
+    page = render_template(
+        "admin/targets/index.html",
+        campaign=campaign,
+        targets=sorted(campaign.targets, key=lambda t: t.position),
+        own=own,
+        fixed=fixed,
+        query=fixed.q.data,
+        found=found.found,
+        own_mp=TargetKind.own_mp,
+        split_parties=targets.split_parties,
+    )
+    return page, status
+
+
+def _refused(form: Any, error: target_editing.TargetError) -> None:
+    """Show a refused value next to its field (or above the form)."""
+    db().rollback()
+    field = getattr(form, error.field, None)
+    message = gettext(error.message, **error.params)
+    if field is None:
+        flash(message, "error")
+    else:
+        field.errors = [message]
+
+
+@bp.get("/campaigns/<int:campaign_id>/targets")
+@role_required(Role.organizer)
+def index(campaign_id: int) -> Page:
+    """The campaign's targets in order, and (for leads) the forms to change them."""
+    return _editor(_campaign(campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/targets/own-mp")
+@role_required(Role.lead)
+def add_own_mp(campaign_id: int) -> Page:
+    """Add the supporter's own MP, with optional filters and a fallback person."""
+    campaign = _campaign(campaign_id)
+    form = OwnMpForm()
+    try:
+        target_editing.add(db(), campaign, form.choice(), staff())
+    except target_editing.TargetError as error:
+        _refused(form, error)
+        return _editor(campaign, own=form, status=400)
+    db().commit()
+    flash(gettext("Target added: the supporter's own MP."), "info")
+    return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/targets/person")
+@role_required(Role.lead)
+def add_person(campaign_id: int) -> Page:
+    """Add a fixed person: an MP found by name or riding, or a custom person."""
+    campaign = _campaign(campaign_id)
+    form = PersonTargetForm()
+    try:
+        target = target_editing.add(db(), campaign, form.choice(), staff())
+    except target_editing.TargetError as error:
+        _refused(form, error)
+        return _editor(campaign, fixed=form, status=400)
+    db().commit()
+    name = target.person.full_name if target.person else ""
+    flash(gettext("Target added: %(name)s.", name=name), "info")
+    return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/targets/<int:target_id>/move")
+@role_required(Role.lead)
+def move(campaign_id: int, target_id: int) -> Page:
+    """Move a target one place up or down."""
+    campaign = _campaign(campaign_id)
+    step = -1 if request.form.get("direction") == "up" else 1
+    try:
+        target_editing.move(db(), campaign, target_id, step, staff())
+    except target_editing.TargetError as error:
+        _refused(None, error)
+        return _editor(campaign, status=400)
+    db().commit()
+    return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/targets/<int:target_id>/remove")
+@role_required(Role.lead)
+def remove(campaign_id: int, target_id: int) -> Page:
+    """Remove a target."""
+    campaign = _campaign(campaign_id)
+    try:
+        target_editing.remove(db(), campaign, target_id, staff())
+    except target_editing.TargetError as error:
+        _refused(None, error)
+        return _editor(campaign, status=400)
+    db().commit()
+    flash(gettext("Target removed."), "info")
+    return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/targets/<int:target_id>", methods=["GET", "POST"])
+@role_required(Role.lead)
+def edit(campaign_id: int, target_id: int) -> Page:
+    """Change a target's roles and, for the own MP, its filters and fallback."""
+    campaign = _campaign(campaign_id)
+    target = db().get(Target, target_id)
+    if target is None or target.campaign_id != campaign.id:
+        abort(404)
+    own_mp = target.kind == TargetKind.own_mp
+    form: OwnMpForm | PersonTargetForm
+    status = 200
+    if request.method == "GET":
+        form = (OwnMpForm if own_mp else PersonTargetForm)(formdata=None, data=_stored(target))
+    else:
+        form = OwnMpForm() if own_mp else PersonTargetForm()
+        try:
+            target_editing.update(db(), campaign, target, form.choice(), staff())
+        except target_editing.TargetError as error:
+            _refused(form, error)
+            status = 400
+        else:
+            db().commit()
+            flash(gettext("Target saved."), "info")
+            return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
+    found = target_editing.choices(db())
+    if isinstance(form, OwnMpForm):
+        _fill(form, PersonTargetForm(formdata=None), found)
+    else:
+        _fill(OwnMpForm(formdata=None), form, found)
+        if target.person is not None and target.person.fed_num is not None:
+            current = SelectChoice(str(target.person.id), person_label(target.person))
+            form.person_id.choices = [current, *form.person_id.choices]
+    page = render_template("admin/targets/edit.html", campaign=campaign, target=target, form=form)
+    return page, status
+
+
+def _stored(target: Target) -> dict[str, Any]:
+    """A target's stored values as its form's data."""
+    data: dict[str, Any] = {"role_en": target.role_en, "role_fr": target.role_fr}
+    if target.kind == TargetKind.own_mp:
+        return data | {
+            "parties": targets.split_parties(target.parties),
+            "provinces": target.provinces.split(),
+            "fallback_person_id": str(target.fallback_person_id or ""),
+        }
+    return data | {"person_id": str(target.person_id)}
+
+
+@bp.get("/people")
+@role_required(Role.organizer)
+def people() -> Page:
+    """Custom people (not MPs) campaigns can target."""
+    return render_template("admin/targets/people.html", people=target_editing.custom_people(db()))
+
+
+def _person_page(person: Person | None, form: PersonForm, status: int = 200) -> tuple[str, int]:
+    """The custom person form."""
+    return render_template("admin/targets/person.html", person=person, form=form), status
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@role_required(Role.lead)
+def new_person() -> Page:
+    """Create a custom person with their offices."""
+    return _save_person(None)
+
+
+@bp.route("/people/<int:person_id>", methods=["GET", "POST"])
+@role_required(Role.organizer)
+def person(person_id: int) -> Page:
+    """One custom person and their offices (leads may change them)."""
+    found = db().get(Person, person_id)
+    if found is None or found.fed_num is not None or found.ourcommons_person_id is not None:
+        abort(404)
+    if request.method == "POST" and not staff().can(Role.lead):
+        abort(403)
+    return _save_person(found)
+
+
+def _save_person(person: Person | None) -> Page:
+    """Show or save the custom person form."""
+    if request.method == "GET":
+        return _person_page(person, PersonForm(formdata=None, data=person_form_data(person)))
+    form = PersonForm()
+    try:
+        saved = people_editing.save(db(), person, form.data_for_domain(), staff())
+    except people_editing.PersonInvalid as error:
+        db().rollback()
+        form.show_errors(error.errors, gettext)
+        return _person_page(person, form, 400)
+    db().commit()
+    flash(gettext("%(name)s saved.", name=saved.full_name), "info")
+    return redirect(url_for("admin_targets.person", person_id=saved.id))
+
+
+@bp.post("/people/<int:person_id>/delete")
+@role_required(Role.lead)
+def delete_person(person_id: int) -> Page:
+    """Delete a custom person, unless a campaign still targets them."""
+    found = db().get(Person, person_id)
+    if found is None:
+        abort(404)
+    try:
+        people_editing.delete(db(), found, staff())
+    except target_editing.TargetError as error:
+        db().rollback()
+        flash(gettext(error.message, **error.params), "error")
+        return _person_page(found, PersonForm(formdata=None, data=person_form_data(found)), 400)
+    db().commit()
+    flash(gettext("Person deleted."), "info")
+    return redirect(url_for("admin_targets.people"))

@@ -1,0 +1,169 @@
+"""Staff logins in the web app: Flask-Login, role checks, CSRF and the login rate limit.
+
+Supporters never log in; only the staff pages (``/admin``, ``/account``) use this.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Flask, Response, abort, current_app, request
+from flask_babel import gettext, lazy_gettext
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from callmp.i18n import N_
+from callmp.models import Role, User
+from callmp.views import context
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class StaffLogin(UserMixin):  # type: ignore[misc]
+    """The logged-in account as Flask-Login sees it.
+
+    Its id carries the account's session token, so a new password (which draws a new
+    token) ends every session opened before, on every device.
+    """
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def get_id(self) -> str:
+        """``<account id>:<session token>``."""
+        return f"{self.user.id}:{self.user.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        """Deactivated accounts can't log in."""
+        return self.user.active
+
+
+def _load(session_id: str) -> StaffLogin | None:
+    """The account of a login session, if its token still matches."""
+    user_id, _sep, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = context.db().get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return StaffLogin(user)
+
+
+def current_staff() -> User | None:
+    """The logged-in staff account of this request, if any."""
+    if not current_user.is_authenticated:
+        return None
+    return cast(StaffLogin, current_user).user
+
+
+def staff() -> User:
+    """The logged-in staff account (for views behind ``role_required``)."""
+    user = current_staff()
+    if user is None:  # pragma: no cover - role_required runs first
+        abort(401)
+    return user
+
+
+def role_required(role: Role) -> Callable[[F], F]:
+    """Only accounts with ``role`` or a higher one: others are sent to log in, or get 403."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_staff()
+            if user is None:
+                manager: LoginManager = current_app.login_manager  # type: ignore[attr-defined]
+                return manager.unauthorized()
+            if not user.can(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.required_role = role  # type: ignore[attr-defined]
+        return cast(F, wrapper)
+
+    return decorate
+
+
+def _account_key() -> str:
+    """The rate-limit key of the account being logged into (a keyed hash of its email)."""
+    email = (request.form.get("email") or "").strip().lower()
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return "login:" + hmac.new(key, email.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _no_store(response: Response) -> Response:
+    """Staff pages hold campaign data and personal details: never cache them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+#: Role names for staff pages, marked for translation.
+ROLE_NAMES = {
+    Role.organizer: N_("Organizer"),
+    Role.lead: N_("Campaign lead"),
+    Role.admin: N_("Admin"),
+}
+
+
+def role_name(role: Role | str) -> str:
+    """A role's name in the current language."""
+    return str(gettext(ROLE_NAMES[Role(role)]))
+
+
+def init_auth(app: Flask, staff_blueprints: list[Any]) -> None:
+    """Logins, CSRF on every staff form, no caching, and the login rate limits."""
+    app.context_processor(lambda: {"current_staff": current_staff, "role_name": role_name})
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=app.config["SESSION_COOKIE_SECURE"],
+        # Only staff sessions are permanent; a supporter's lasts as long as the browser.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=int(app.config["STAFF_SESSION_HOURS"])),
+    )
+    # Supporters' forms check their own tokens (so a failure re-shows what they wrote);
+    # staff blueprints check every POST before the view runs.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    csrf = CSRFProtect(app)
+
+    manager = LoginManager(app)
+    manager.login_view = "auth.login"
+    manager.login_message = lazy_gettext("Please log in to see this page.")
+    manager.login_message_category = "info"
+    manager.user_loader(_load)
+
+    names = {blueprint.name for blueprint in staff_blueprints}
+
+    @app.before_request
+    def _staff_csrf() -> None:
+        if request.blueprint in names and app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()  # only unsafe methods are checked
+
+    @app.after_request
+    def _staff_no_store(response: Response) -> Response:
+        return _no_store(response) if request.blueprint in names else response
+
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        default_limits=[],
+        headers_enabled=True,
+    )
+    app.extensions["callmp.limiter"] = limiter
+    login_view: Any = app.view_functions["auth.login"]
+    login_view = limiter.limit(lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(login_view)
+    login_view = limiter.limit(
+        lambda: app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_account_key, methods=["POST"]
+    )(login_view)
+    app.view_functions["auth.login"] = login_view
