@@ -56,13 +56,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     init_counts(app)
     from callmp.views import api, call, letter, public, twilio
-    from callmp.views.admin import campaigns as admin_campaigns
-    from callmp.views.admin import contacts, dashboard, targets, users, versions
-    from callmp.views.admin import login as auth_views
+    from callmp.views.admin import campaigns, contacts, dashboard, login, targets, users, versions
 
     staff = [
-        auth_views.bp,
-        admin_campaigns.bp,
+        login.bp,
+        campaigns.bp,
         targets.bp,
         versions.bp,
         dashboard.bp,

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callmp.campaigns import editing as campaign_edit
-from callmp.campaigns import fields as msg
+from callmp.campaigns import editing, fields
 from callmp.campaigns import preview as campaign_preview
 from callmp.campaigns import status as campaign_status
 from callmp.campaigns import versions as history
@@ -53,7 +52,7 @@ def good(**changes: Any) -> CampaignInput:
 
 def save(session: Session, data: CampaignInput, campaign: Campaign | None = None) -> Campaign:
     """Save through the domain as a view would, and flush."""
-    saved = campaign_edit.save(session, campaign, data, None, clean_referral)
+    saved = editing.save(session, campaign, data, None, clean_referral)
     session.flush()
     return saved
 
@@ -91,30 +90,30 @@ def test_a_new_campaign_is_a_draft_kept_as_version_one(session: Session) -> None
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"slug": "Fair wages!"}, "slug", msg.BAD_SLUG),
-        ({"slug": "ab"}, "slug", msg.BAD_SLUG),
-        ({"slug": "-fair-"}, "slug", msg.BAD_SLUG),
-        ({"slug": "x" * 81}, "slug", msg.BAD_SLUG),
-        ({"languages": "de"}, "languages", msg.BAD_LANGUAGES),
-        ({"title_en": "", "title_fr": ""}, "title_en", msg.TITLE_NEEDED),
-        ({"title_en": "", "title_fr": "", "languages": "fr"}, "title_fr", msg.TITLE_NEEDED),
-        ({"title_fr": "t" * 201}, "title_fr", msg.TOO_LONG),
-        ({"email_subject_en": "s" * 201}, "email_subject_en", msg.TOO_LONG),
-        ({"talking_points_en": "p" * 10001}, "talking_points_en", msg.TOO_LONG),
-        ({"starts_at": "next Tuesday"}, "starts_at", msg.BAD_DATE),
-        ({"ends_at": "2026-02-30T10:00"}, "ends_at", msg.BAD_DATE),
-        ({"goal": "0"}, "goal", msg.BAD_GOAL),
-        ({"goal": "-5"}, "goal", msg.BAD_GOAL),
-        ({"goal": "12.5"}, "goal", msg.BAD_GOAL),
-        ({"goal": "9" * 5000}, "goal", msg.BAD_GOAL),
-        ({"phone_number": "+44 20 7123 4567"}, "phone_number", msg.BAD_PHONE),
-        ({"phone_number": "12345"}, "phone_number", msg.BAD_PHONE),
-        ({"phone_number": "call us"}, "phone_number", msg.BAD_PHONE),
-        ({"office_policy": "random"}, "office_policy", msg.BAD_POLICY),
-        ({"email_from_address": "letters at example"}, "email_from_address", msg.BAD_EMAIL),
-        ({"referral_codes": "bad/code Partner"}, "referral_codes", msg.BAD_CODE),
-        ({"referral_codes": "union Union\nUNION Again"}, "referral_codes", msg.DUPLICATE_CODE),
-        ({"referral_codes": "union " + "l" * 201}, "referral_codes", msg.LONG_LABEL),
+        ({"slug": "Fair wages!"}, "slug", fields.BAD_SLUG),
+        ({"slug": "ab"}, "slug", fields.BAD_SLUG),
+        ({"slug": "-fair-"}, "slug", fields.BAD_SLUG),
+        ({"slug": "x" * 81}, "slug", fields.BAD_SLUG),
+        ({"languages": "de"}, "languages", fields.BAD_LANGUAGES),
+        ({"title_en": "", "title_fr": ""}, "title_en", fields.TITLE_NEEDED),
+        ({"title_en": "", "title_fr": "", "languages": "fr"}, "title_fr", fields.TITLE_NEEDED),
+        ({"title_fr": "t" * 201}, "title_fr", fields.TOO_LONG),
+        ({"email_subject_en": "s" * 201}, "email_subject_en", fields.TOO_LONG),
+        ({"talking_points_en": "p" * 10001}, "talking_points_en", fields.TOO_LONG),
+        ({"starts_at": "next Tuesday"}, "starts_at", fields.BAD_DATE),
+        ({"ends_at": "2026-02-30T10:00"}, "ends_at", fields.BAD_DATE),
+        ({"goal": "0"}, "goal", fields.BAD_GOAL),
+        ({"goal": "-5"}, "goal", fields.BAD_GOAL),
+        ({"goal": "12.5"}, "goal", fields.BAD_GOAL),
+        ({"goal": "9" * 5000}, "goal", fields.BAD_GOAL),
+        ({"phone_number": "+44 20 7123 4567"}, "phone_number", fields.BAD_PHONE),
+        ({"phone_number": "12345"}, "phone_number", fields.BAD_PHONE),
+        ({"phone_number": "call us"}, "phone_number", fields.BAD_PHONE),
+        ({"office_policy": "random"}, "office_policy", fields.BAD_POLICY),
+        ({"email_from_address": "letters at example"}, "email_from_address", fields.BAD_EMAIL),
+        ({"referral_codes": "bad/code Partner"}, "referral_codes", fields.BAD_CODE),
+        ({"referral_codes": "union Union\nUNION Again"}, "referral_codes", fields.DUPLICATE_CODE),
+        ({"referral_codes": "union " + "l" * 201}, "referral_codes", fields.LONG_LABEL),
     ],
 )
 def test_bad_input_is_refused_with_its_message(
@@ -128,7 +127,7 @@ def test_a_taken_slug_is_refused_naming_it(session: Session) -> None:
     (error,) = refused(session, good(slug=DEMO_SLUG))
     assert (error.name, error.message, error.params) == (
         "slug",
-        msg.SLUG_TAKEN,
+        fields.SLUG_TAKEN,
         {"slug": DEMO_SLUG},
     )
 
@@ -140,7 +139,7 @@ def test_a_campaign_keeps_its_own_slug_on_save(session: Session) -> None:
 
 def test_the_end_must_come_after_the_start(session: Session) -> None:
     errors = refused(session, good(starts_at="2026-03-01T09:00", ends_at="2026-03-01T09:00"))
-    assert [(e.name, e.message) for e in errors] == [("ends_at", msg.ENDS_BEFORE_START)]
+    assert [(e.name, e.message) for e in errors] == [("ends_at", fields.ENDS_BEFORE_START)]
 
 
 @pytest.mark.parametrize(
@@ -152,14 +151,14 @@ def test_an_unknown_placeholder_is_named_with_the_allowed_ones(
 ) -> None:
     (error,) = refused(session, good(**{field: "Hello {mp_nmae} and {riding}"}))
     assert error.name == field
-    assert error.message == msg.UNKNOWN_PLACEHOLDER
+    assert error.message == fields.UNKNOWN_PLACEHOLDER
     assert error.params["names"] == "{mp_nmae}"
     assert "{mp_name}" in error.params["allowed"].split(", ")
 
 
 def test_several_unknown_placeholders_are_all_named(session: Session) -> None:
     (error,) = refused(session, good(email_body_fr="{nom} {ville} {nom}"))
-    assert error.message == msg.UNKNOWN_PLACEHOLDERS
+    assert error.message == fields.UNKNOWN_PLACEHOLDERS
     assert error.params["names"] == "{nom}, {ville}"
 
 
@@ -196,7 +195,7 @@ def test_values_are_cleaned_and_normalised(session: Session) -> None:
         ("partner.ca", ""),
         ("union-local-1", "Union Local 1"),
     ]
-    assert msg.form_values(campaign)["starts_at"] == "2026-01-15T09:30"
+    assert fields.form_values(campaign)["starts_at"] == "2026-01-15T09:30"
 
 
 def test_empty_optional_fields_are_stored_empty(session: Session) -> None:
@@ -206,7 +205,7 @@ def test_empty_optional_fields_are_stored_empty(session: Session) -> None:
 
 def test_saving_the_same_values_adds_no_version(session: Session) -> None:
     campaign = save(session, good())
-    again = CampaignInput(**msg.form_values(campaign))
+    again = CampaignInput(**fields.form_values(campaign))
     save(session, again, campaign)
     assert versions(session, campaign) == [1]
     save(session, replace(again, goal="300"), campaign)
@@ -218,7 +217,7 @@ def test_saving_the_same_values_adds_no_version(session: Session) -> None:
 def test_the_demo_gets_a_baseline_before_its_first_edit(session: Session) -> None:
     campaign = demo(session)
     before = versions(session, campaign)
-    data = CampaignInput(**msg.form_values(campaign))
+    data = CampaignInput(**fields.form_values(campaign))
     save(session, replace(data, goal="6000"), campaign)
     after = versions(session, campaign)
     assert len(after) == max(len(before), 1) + 1
@@ -287,9 +286,9 @@ def test_publish_unpublish_archive_are_audited(session: Session) -> None:
 
 def test_a_published_campaign_cannot_be_saved_incomplete(session: Session) -> None:
     campaign = demo(session)
-    data = CampaignInput(**msg.form_values(campaign))
+    data = CampaignInput(**fields.form_values(campaign))
     (error,) = refused(session, replace(data, email_body_fr=""), campaign)
-    assert error.message == msg.STILL_PUBLISHED
+    assert error.message == fields.STILL_PUBLISHED
     assert error.missing == ("email_body_fr",)
     assert session.get(Campaign, campaign.id).email_body_fr  # type: ignore[union-attr]
 

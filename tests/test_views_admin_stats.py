@@ -25,7 +25,7 @@ from callmp.models import (
     Role,
     User,
 )
-from callmp.stats import totals as stats
+from callmp.stats import totals
 from tests.conftest import log_in
 from tests.html import one, parse, text
 from tests.test_stats import add_event, demo_campaign, mp
@@ -208,7 +208,7 @@ def test_offices_csv_parses_back_to_the_table(
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    expected = [r for r in stats.office_rows(session, seeded.id) if r.province == "ON"]
+    expected = [r for r in totals.office_rows(session, seeded.id) if r.province == "ON"]
     assert len(rows) == len(expected) == 1
     (row,) = rows
     assert row["person"] == mp(session, 35100).full_name

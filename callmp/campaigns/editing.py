@@ -19,9 +19,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp.campaigns import fields as msg
-from callmp.campaigns import status as campaign_status
-from callmp.campaigns import versions
+from callmp.campaigns import fields, status, versions
 from callmp.campaigns.fields import (
     BOOLEANS,
     EDIT_TIME_ZONE,
@@ -99,7 +97,7 @@ def placeholder_error(name: str, unknown: list[str]) -> FieldError:
     """The message naming unknown placeholders and listing the allowed ones."""
     allowed = ", ".join(f"{{{key}}}" for key in PLACEHOLDERS)
     names = ", ".join(f"{{{key}}}" for key in unknown)
-    message = msg.UNKNOWN_PLACEHOLDER if len(unknown) == 1 else msg.UNKNOWN_PLACEHOLDERS
+    message = fields.UNKNOWN_PLACEHOLDER if len(unknown) == 1 else fields.UNKNOWN_PLACEHOLDERS
     return FieldError(name, message, {"names": names, "allowed": allowed})
 
 
@@ -122,7 +120,7 @@ class _Checker:
     def bounded(self, name: str, value: str, maximum: int) -> str:
         """``value``, noting an error when it is longer than ``maximum``."""
         if len(value) > maximum:
-            self.refuse(name, msg.TOO_LONG, n=str(maximum), length=str(len(value)))
+            self.refuse(name, fields.TOO_LONG, n=str(maximum), length=str(len(value)))
         return value
 
 
@@ -130,11 +128,11 @@ def _check_slug(check: _Checker, session: Session, campaign_id: int | None) -> N
     slug = one_line(check.data.slug).lower()
     check.set("slug", slug)
     if not (SLUG_MIN <= len(slug) <= SLUG_MAX and SLUG.fullmatch(slug)):
-        check.refuse("slug", msg.BAD_SLUG)
+        check.refuse("slug", fields.BAD_SLUG)
         return
     taken = session.scalars(select(Campaign.id).where(Campaign.slug == slug)).first()
     if taken is not None and taken != campaign_id:
-        check.refuse("slug", msg.SLUG_TAKEN, slug=slug)
+        check.refuse("slug", fields.SLUG_TAKEN, slug=slug)
 
 
 def _check_texts(check: _Checker) -> None:
@@ -142,12 +140,12 @@ def _check_texts(check: _Checker) -> None:
     languages = data.languages if data.languages in LANGUAGES else ""
     check.set("languages", languages)
     if not languages:
-        check.refuse("languages", msg.BAD_LANGUAGES)
+        check.refuse("languages", fields.BAD_LANGUAGES)
     for name in ("title_en", "title_fr"):
         check.set(name, check.bounded(name, one_line(getattr(data, name)), TITLE_MAX))
     if not check.cleaned.columns["title_en"] and not check.cleaned.columns["title_fr"]:
         first = (languages or "en").split()[0]
-        check.refuse(f"title_{first}", msg.TITLE_NEEDED)
+        check.refuse(f"title_{first}", fields.TITLE_NEEDED)
     for name in ("summary_en", "summary_fr"):
         check.set(name, check.bounded(name, _text(getattr(data, name)), TEXT_MAX))
     for name, maximum in FILLED_TEXTS.items():
@@ -169,33 +167,33 @@ def _check_settings(check: _Checker) -> None:
         try:
             moments[name] = _parse_moment(raw) if raw else None
         except ValueError:
-            check.refuse(name, msg.BAD_DATE)
+            check.refuse(name, fields.BAD_DATE)
         else:
             check.set(name, moments[name])
     starts, ends = moments.get("starts_at"), moments.get("ends_at")
     if starts is not None and ends is not None and ends <= starts:
-        check.refuse("ends_at", msg.ENDS_BEFORE_START)
+        check.refuse("ends_at", fields.ENDS_BEFORE_START)
     goal = _GOAL_SEPARATORS.sub("", one_line(data.goal))
     if not goal:
         check.set("goal", None)
     elif goal.isdecimal() and goal.isascii() and len(goal) < 12 and 0 < int(goal) <= GOAL_MAX:
         check.set("goal", int(goal))
     else:
-        check.refuse("goal", msg.BAD_GOAL)
+        check.refuse("goal", fields.BAD_GOAL)
     phone = one_line(data.phone_number)
     try:
         check.set("phone_number", _phone(phone) if phone else "")
     except ValueError:
-        check.refuse("phone_number", msg.BAD_PHONE)
+        check.refuse("phone_number", fields.BAD_PHONE)
     if data.office_policy in set(OfficePolicy):
         check.set("office_policy", data.office_policy)
     else:
-        check.refuse("office_policy", msg.BAD_POLICY)
+        check.refuse("office_policy", fields.BAD_POLICY)
     address = one_line(data.email_from_address)
     try:
         normalized = clean_address(address) if address else ""
     except AddressError:
-        check.refuse("email_from_address", msg.BAD_EMAIL)
+        check.refuse("email_from_address", fields.BAD_EMAIL)
     else:
         check.set("email_from_address", check.bounded("email_from_address", normalized, 254))
 
@@ -209,11 +207,11 @@ def _check_referrals(check: _Checker, accept_code: Callable[[str], str]) -> None
         code, _sep, label = line.partition(" ")
         where = {"line": str(number), "code": code}
         if accept_code(code) != code:
-            check.refuse("referral_codes", msg.BAD_CODE, **where)
+            check.refuse("referral_codes", fields.BAD_CODE, **where)
         elif code.lower() in seen:
-            check.refuse("referral_codes", msg.DUPLICATE_CODE, **where)
+            check.refuse("referral_codes", fields.DUPLICATE_CODE, **where)
         elif len(label) > LABEL_MAX:
-            check.refuse("referral_codes", msg.LONG_LABEL, n=str(LABEL_MAX), **where)
+            check.refuse("referral_codes", fields.LONG_LABEL, n=str(LABEL_MAX), **where)
         else:
             seen.add(code.lower())
             check.cleaned.referral_codes.append((code, label))
@@ -273,9 +271,9 @@ def update(session: Session, campaign: Campaign, cleaned: Cleaned, actor: User |
     with versions.saving(session, campaign, actor):
         _apply(session, campaign, cleaned)
         published = campaign.status == CampaignStatus.published
-        gaps = campaign_status.missing(campaign) if published else []
+        gaps = status.missing(campaign) if published else []
         if gaps:
-            raise CampaignInvalid([FieldError("", msg.STILL_PUBLISHED, missing=tuple(gaps))])
+            raise CampaignInvalid([FieldError("", fields.STILL_PUBLISHED, missing=tuple(gaps))])
 
 
 def save(

@@ -15,8 +15,7 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
-from callmp.calls import call_requests, twiml
-from callmp.calls import webhooks as callflow
+from callmp.calls import call_requests, twiml, webhooks
 from callmp.calls.service import CallService
 from callmp.directory.phones import PhoneError, parse_office_phone
 from callmp.i18n import translator
@@ -88,7 +87,7 @@ def _call(public_id: str) -> CallRequest:
     return call
 
 
-def _context(call: CallRequest) -> callflow.FlowContext:
+def _context(call: CallRequest) -> webhooks.FlowContext:
     """The call flow's context for ``call``."""
     return _service().context_for(db(), call)
 
@@ -113,7 +112,7 @@ def answer(public_id: str) -> Response:
     """The supporter picked up: intro and menu."""
     call = _call(public_id)
     call_sid = request.form.get("CallSid", "")
-    return _commit(callflow.answer(db(), call, _context(call), call_sid))
+    return _commit(webhooks.answer(db(), call, _context(call), call_sid))
 
 
 @bp.post("/twilio/calls/<public_id>/gather")
@@ -122,7 +121,7 @@ def gather(public_id: str) -> Response:
     """A key pressed at a menu."""
     call = _call(public_id)
     digits = request.form.get("Digits", "")[:4]
-    return _commit(callflow.gather(db(), call, _context(call), _int_arg("step"), digits))
+    return _commit(webhooks.gather(db(), call, _context(call), _int_arg("step"), digits))
 
 
 @bp.post("/twilio/calls/<public_id>/dial")
@@ -131,7 +130,7 @@ def dial(public_id: str) -> Response:
     """A <Dial> to an office ended: count it, then move on."""
     call = _call(public_id)
     duration = request.form.get("DialCallDuration", "")
-    document = callflow.dialled(
+    document = webhooks.dialled(
         db(),
         call,
         _context(call),
@@ -149,7 +148,7 @@ def status(public_id: str) -> tuple[str, int]:
     """News about the supporter's leg; recorded once per (call, status)."""
     call = _call(public_id)
     form = request.form
-    callflow.status_changed(db(), form.get("CallSid", ""), form.get("CallStatus", ""), call)
+    webhooks.status_changed(db(), form.get("CallSid", ""), form.get("CallStatus", ""), call)
     db().commit()
     return "", 204
 

@@ -18,8 +18,7 @@ from flask import (
 from callmp import accounts
 from callmp.db import utcnow
 from callmp.models import Campaign, Role
-from callmp.stats import dashboard, totals
-from callmp.stats import exports as stats_export
+from callmp.stats import dashboard, exports, totals
 from callmp.views import presenters
 from callmp.views.admin import dashboard_presenters as present
 from callmp.views.admin.dashboard_forms import DashboardForm
@@ -98,7 +97,7 @@ def offices_csv(campaign_id: int) -> Response:
     locale = presenters.locale_code()
     day = utcnow().astimezone(_zone(form)).date().isoformat()
     # A few thousand lines at most: sent whole, unlike the events.
-    body = "".join(stats_export.offices_csv(shown, locale))
+    body = "".join(exports.offices_csv(shown, locale))
     return _csv(f"{campaign.slug}-offices-{day}.csv", body)
 
 
@@ -115,6 +114,6 @@ def events_csv(campaign_id: int) -> Response:
 
     def lines() -> Iterator[str]:
         # Nothing touches the database until the download is read, inside its context.
-        yield from stats_export.events_csv(db(), campaign.id, zone, locale)
+        yield from exports.events_csv(db(), campaign.id, zone, locale)
 
     return _csv(f"{campaign.slug}-events-{day}.csv", lines())
