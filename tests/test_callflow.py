@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from callmp.calls import call_requests, webhooks
 from callmp.calls import plan as callplan
-from callmp.calls.call_requests import CallRefused, CallSettings
+from callmp.calls.call_requests import CallAsk, CallRefused, CallSettings
 from callmp.calls.telephony import LocalTelephony
 from callmp.calls.webhooks import FlowContext
 from callmp.directory import phones
@@ -82,18 +82,15 @@ def new_call(
     now: datetime = OTTAWA_MORNING,
 ) -> CallRequest:
     """A request accepted, claimed and placed (local telephony), as the queue would."""
-    call, _stops = callplan.request(
-        session,
-        campaign,
+    ask = CallAsk(
+        campaign=campaign,
         phone_raw=phone,
         fed_num=fed_num,
         locale=locale,
         referral="partner-a",
         ip="192.0.2.1",
-        settings=SETTINGS,
-        now=now,
-        translate=translator(locale),
     )
+    call, _stops = call_requests.request_call(session, ask, settings=SETTINGS, now=now)
     session.commit()
     assert call_requests.claim(session, call.id, now) is call
     urls = webhooks.call_urls(context(locale), call, None)
@@ -616,18 +613,8 @@ def test_status_news_of_another_call_does_not_move_this_request(
 def test_the_answer_webhook_links_a_call_we_never_heard_back_about(
     session: Session, campaign: Campaign
 ) -> None:
-    call, _stops = callplan.request(
-        session,
-        campaign,
-        phone_raw=PHONE,
-        fed_num=SPADINA,
-        locale="en",
-        referral="",
-        ip="",
-        settings=SETTINGS,
-        now=OTTAWA_MORNING,
-        translate=translator("en"),
-    )
+    ask = CallAsk(campaign=campaign, phone_raw=PHONE, fed_num=SPADINA, locale="en")
+    call, _stops = call_requests.request_call(session, ask, settings=SETTINGS, now=OTTAWA_MORNING)
     sid = "CA" + "d" * 32
     webhooks.answer(session, call, context(), sid)
     session.commit()

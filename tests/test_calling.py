@@ -47,17 +47,16 @@ def _request(
     ip: str = "192.0.2.1",
     now: datetime = NOW,
 ) -> CallRequest:
-    return call_requests.request_call(
-        session,
-        campaign,
+    ask = call_requests.CallAsk(
+        campaign=campaign,
         phone_raw=phone,
         fed_num=35100,
         locale="fr",
         referral="partner-a",
         ip=ip,
-        settings=SETTINGS,
-        now=now,
     )
+    call, _stops = call_requests.request_call(session, ask, settings=SETTINGS, now=now)
+    return call
 
 
 def _place(session: Session, telephony: Telephony, call: CallRequest) -> PlacedCall | None:

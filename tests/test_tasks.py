@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from callmp.calls import call_requests
+from callmp.calls.call_requests import CallAsk
 from callmp.calls.service import GIVE_UP_AFTER_S, MAX_BACKOFF_S, backoff, throttle_window
 from callmp.db import utcnow
 from callmp.models import CallRequest, CallStatus, Campaign, Channel, ContactEvent, Outcome
@@ -42,15 +43,15 @@ def new_request(app: Flask, phone: str = SUPPORTER) -> int:
     """Store a request as the API does (committed, not yet queued); its id."""
     with app.extensions["callmp.sessions"]() as session:
         campaign = session.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
-        call, _stops = call_service(app).request(
-            session,
-            campaign,
+        ask = CallAsk(
+            campaign=campaign,
             phone_raw=phone,
             fed_num=35100,
             locale="en",
             referral="partner-a",
             ip="192.0.2.1",
         )
+        call, _stops = call_service(app).request(session, ask)
         session.commit()
         return call.id
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
+from callmp.calls.call_requests import CallAsk
 from callmp.models import (
     CallRequest,
     CallStatus,
@@ -95,15 +96,15 @@ def placed_call(app: Flask, db: Session, phone: str = SUPPORTER) -> CallRequest:
     """A request stored and placed through the queue, as the API does it."""
     campaign = db.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
     service = call_service(app)
-    call, _stops = service.request(
-        db,
-        campaign,
+    ask = CallAsk(
+        campaign=campaign,
         phone_raw=phone,
         fed_num=35100,
         locale="en",
         referral="partner-a",
         ip="192.0.2.1",
     )
+    call, _stops = service.request(db, ask)
     db.commit()
     service.enqueue(call.id)
     db.refresh(call)
@@ -444,9 +445,8 @@ def test_a_call_created_despite_a_timeout_is_followed_from_its_first_webhook(
     service = call_service(app)
     with app.extensions["callmp.sessions"]() as db:
         campaign = db.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
-        call, _stops = service.request(
-            db, campaign, phone_raw=SUPPORTER, fed_num=35100, locale="en", referral="", ip=""
-        )
+        ask = CallAsk(campaign=campaign, phone_raw=SUPPORTER, fed_num=35100, locale="en")
+        call, _stops = service.request(db, ask)
         db.commit()
         standin.reply_next(slow_reply(1.5))  # we give up; Twilio creates the call anyway
         service.enqueue(call.id)

@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from callmp.calls.plan import Stop, Translate, plan_for
 from callmp.calls.telephony import PlacedCall, Telephony, TelephonyError
 from callmp.directory import phones
-from callmp.i18n import N_
+from callmp.i18n import N_, translator
 from callmp.models import BlockedPhone, CallRequest, CallStatus, Campaign
 from callmp.models.calls import FINAL, RANK
 
@@ -75,27 +76,51 @@ def _count_since(
     return int(session.scalar(query) or 0)
 
 
+@dataclass(frozen=True)
+class CallAsk:
+    """A supporter's "call me": the campaign, what they typed, and where they asked from."""
+
+    campaign: Campaign
+    phone_raw: str | None
+    fed_num: int | None
+    locale: str
+    referral: str = ""
+    ip: str = ""
+
+
 def request_call(
     session: Session,
-    campaign: Campaign,
+    ask: CallAsk,
     *,
-    phone_raw: str | None,
-    fed_num: int | None,
-    locale: str,
-    referral: str,
-    ip: str,
     settings: CallSettings,
     now: datetime,
-) -> CallRequest:
-    """Validate and store a "call me" request (status pending); raises PhoneError/CallRefused."""
-    phone = phones.parse_supporter_phone(phone_raw, allow_fictional=settings.allow_fictional)
+    translate: Translate | None = None,
+) -> tuple[CallRequest, list[Stop]]:
+    """Check and store a "call me" request (status pending), with the plan it will follow.
+
+    Raises PhoneError or CallRefused with a message for the supporter. A target with no
+    number is reported now (the returned plan shows it), before anything is dialled.
+    """
+    if not ask.campaign.bridged_calls:
+        raise CallRefused("no_bridged_calls", N_("This campaign does not place calls."))
+    translate = translate or translator(ask.locale)
+    stops = plan_for(session, ask.campaign, ask.fed_num, ask.locale, now, translate)
+    if not any(stop.legs for stop in stops):
+        raise CallRefused(
+            "no_number",
+            N_(
+                "We have no phone number for anyone this campaign asks you to call. "
+                "Please use another way to take part."
+            ),
+        )
+    phone = phones.parse_supporter_phone(ask.phone_raw, allow_fictional=settings.allow_fictional)
     phone_key = phones.phone_hmac(phone, settings.hmac_key)
-    ip_key = phones.phone_hmac("ip:" + ip, settings.hmac_key) if ip else ""
+    ip_key = phones.phone_hmac("ip:" + ask.ip, settings.hmac_key) if ask.ip else ""
     if session.get(BlockedPhone, phone_key) is not None:
         raise CallRefused("blocked", N_("This number asked not to be called. We won't call it."))
     hour_ago = now - timedelta(hours=1)
     if (
-        _count_since(session, CallRequest.phone_hmac, phone_key, campaign.id, hour_ago)
+        _count_since(session, CallRequest.phone_hmac, phone_key, ask.campaign.id, hour_ago)
         >= settings.max_per_phone_per_hour
     ):
         raise CallRefused(
@@ -107,7 +132,7 @@ def request_call(
             status=429,
         )
     if ip_key and (
-        _count_since(session, CallRequest.ip_hmac, ip_key, campaign.id, hour_ago)
+        _count_since(session, CallRequest.ip_hmac, ip_key, ask.campaign.id, hour_ago)
         >= settings.max_per_ip_per_hour
     ):
         raise CallRefused(
@@ -117,10 +142,10 @@ def request_call(
         )
     call = CallRequest(
         public_id=secrets.token_urlsafe(16),
-        campaign_id=campaign.id,
-        fed_num=fed_num,
-        locale=locale,
-        referral=referral[:64],
+        campaign_id=ask.campaign.id,
+        fed_num=ask.fed_num,
+        locale=ask.locale,
+        referral=ask.referral[:64],
         phone=phone,
         phone_hmac=phone_key,
         ip_hmac=ip_key,
@@ -129,7 +154,7 @@ def request_call(
     )
     session.add(call)
     session.flush()
-    return call
+    return call, stops
 
 
 def advance(call: CallRequest, status: CallStatus) -> bool:

@@ -15,8 +15,6 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp.calls import call_requests
-from callmp.calls.call_requests import CallRefused, CallSettings
 from callmp.campaigns import targets
 from callmp.campaigns.targets import ResolvedTarget
 from callmp.directory import lookup
@@ -114,49 +112,6 @@ def plan(session: Session, call: CallRequest, translate: Translate) -> list[Stop
     if campaign is None:
         return []
     return plan_for(session, campaign, call.fed_num, call.locale, call.created_at, translate)
-
-
-def request(
-    session: Session,
-    campaign: Campaign,
-    *,
-    phone_raw: str | None,
-    fed_num: int | None,
-    locale: str,
-    referral: str,
-    ip: str,
-    settings: CallSettings,
-    now: datetime,
-    translate: Translate,
-) -> tuple[CallRequest, list[Stop]]:
-    """Store a "call me" request after checking there is someone to dial.
-
-    Raises PhoneError or CallRefused with a message for the supporter. A target with no
-    number is reported now (the returned plan shows it), before anything is dialled.
-    """
-    if not campaign.bridged_calls:
-        raise CallRefused("no_bridged_calls", N_("This campaign does not place calls."))
-    stops = plan_for(session, campaign, fed_num, locale, now, translate)
-    if not any(stop.legs for stop in stops):
-        raise CallRefused(
-            "no_number",
-            N_(
-                "We have no phone number for anyone this campaign asks you to call. "
-                "Please use another way to take part."
-            ),
-        )
-    call = call_requests.request_call(
-        session,
-        campaign,
-        phone_raw=phone_raw,
-        fed_num=fed_num,
-        locale=locale,
-        referral=referral,
-        ip=ip,
-        settings=settings,
-        now=now,
-    )
-    return call, stops
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callmp.calls import call_requests, local_mode, webhooks
 from callmp.calls import plan as callplan
-from callmp.calls.call_requests import CallRefused, CallSettings
+from callmp.calls.call_requests import CallAsk, CallRefused, CallSettings
 from callmp.calls.plan_cache import PlanCache
 from callmp.calls.telephony import LocalTelephony, Telephony, TwilioTelephony
 from callmp.config import telephony_backend
@@ -169,32 +169,11 @@ class CallService:
             clock=self.clock,
         )
 
-    def request(
-        self,
-        session: Session,
-        campaign: Campaign,
-        *,
-        phone_raw: str | None,
-        fed_num: int | None,
-        locale: str,
-        referral: str,
-        ip: str,
-    ) -> tuple[CallRequest, list[callplan.Stop]]:
+    def request(self, session: Session, ask: CallAsk) -> tuple[CallRequest, list[callplan.Stop]]:
         """Check and store a "call me" request (the caller commits, then calls ``enqueue``)."""
-        if not self.caller_id(campaign):
+        if not self.caller_id(ask.campaign):
             raise CallRefused("no_caller_id", N_("Calls are not set up for this campaign yet."))
-        return callplan.request(
-            session,
-            campaign,
-            phone_raw=phone_raw,
-            fed_num=fed_num,
-            locale=locale,
-            referral=referral,
-            ip=ip,
-            settings=self.settings,
-            now=utcnow(),
-            translate=translator(locale),
-        )
+        return call_requests.request_call(session, ask, settings=self.settings, now=utcnow())
 
     def enqueue(self, call_id: int) -> None:
         """Hand a stored request to the queue; if the queue is down the sweeper retries."""

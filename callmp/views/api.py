@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, url
 from flask_babel import force_locale, gettext
 
 from callmp.calls import call_requests, plan
-from callmp.calls.call_requests import CallRefused
+from callmp.calls.call_requests import CallAsk, CallRefused
 from callmp.calls.service import CallService
 from callmp.campaigns import active
 from callmp.db import utcnow
@@ -138,15 +138,15 @@ def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple
         return _error(error, field="fed_num", ridings=ridings)
     service: CallService = current_app.extensions["callmp.calls"]
     try:
-        call, _stops = service.request(
-            context.db(),
-            campaign,
+        ask = CallAsk(
+            campaign=campaign,
             phone_raw=phone if isinstance(phone, str) else None,
             fed_num=fed_num,
             locale=locale,
             referral=context.clean_referral(ref if isinstance(ref, str) else ""),
             ip=request.remote_addr or "",
         )
+        call, _stops = service.request(context.db(), ask)
     except PhoneError as error:
         return _error(error, field="phone")
     except CallRefused as error:

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from callmp.calls import call_requests, plan
-from callmp.calls.call_requests import CallRefused
+from callmp.calls.call_requests import CallAsk, CallRefused
 from callmp.calls.service import CallService
 from callmp.campaigns import active
 from callmp.campaigns.targets import targets_for
@@ -41,15 +41,15 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
         return riding_page(slug, fed_num, call_form=form, status=400)
     service = _service()
     try:
-        call, _stops = service.request(
-            db(),
-            campaign,
+        ask = CallAsk(
+            campaign=campaign,
             phone_raw=form.phone.data,
             fed_num=fed_num,
             locale=presenters.locale_code(),
             referral=referral_for(slug),
             ip=request.remote_addr or "",
         )
+        call, _stops = service.request(db(), ask)
     except PhoneError as error:
         form.phone.errors = [gettext(error.message, **error.params)]
         return riding_page(slug, fed_num, call_form=form, status=400)
