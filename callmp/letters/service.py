@@ -19,9 +19,11 @@ from huey.exceptions import RetryTask
 from sqlalchemy.orm import Session, sessionmaker
 
 from callmp.db import utcnow
-from callmp.letters import delivery, outbox
+from callmp.letters import delivery, outbox, submit
 from callmp.letters import smtp as mail
 from callmp.letters.records import MailSettings
+from callmp.letters.submit import LetterAsk
+from callmp.models import EmailSubmission
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,10 @@ class MailService:
             self.enqueue(self.sweep())
 
         self._send_task = send_email
+
+    def submit(self, session: Session, ask: LetterAsk) -> EmailSubmission:
+        """Check and store a letter (the caller commits, then queues ``queued_ids``)."""
+        return submit.submit(session, ask, settings=self.settings, now=utcnow())
 
     def enqueue(self, message_ids: Iterable[int]) -> None:
         """Hand stored messages to the queue; if the queue is down the sweeper retries."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -72,23 +73,28 @@ def already_written(
     return {pid for pid in session.scalars(query) if pid is not None}
 
 
+@dataclass(frozen=True)
+class LetterAsk:
+    """A supporter's checked letters, one per target, with who writes and from where."""
+
+    campaign: Campaign
+    letters: Sequence[Letter]
+    supporter: Supporter
+    email: str
+    personal_line: str
+    fingerprint: str
+    fed_num: int
+    consent_followup: bool = False
+    referral: str = ""
+    ip: str = ""
+
+
 def submit(
-    session: Session,
-    campaign: Campaign,
-    letters_: Sequence[Letter],
-    *,
-    supporter: Supporter,
-    email: str,
-    personal_line: str,
-    fingerprint: str,
-    fed_num: int,
-    consent_followup: bool,
-    referral: str,
-    ip: str,
-    settings: MailSettings,
-    now: datetime,
+    session: Session, ask: LetterAsk, *, settings: MailSettings, now: datetime
 ) -> EmailSubmission:
     """Store a letter: held for confirmation, or queued at once. Raises LetterRefused."""
+    campaign, letters_, supporter, email = ask.campaign, ask.letters, ask.supporter, ask.email
+    personal_line, fingerprint, ip = ask.personal_line, ask.fingerprint, ask.ip
     if not letters_:
         raise LetterRefused("no_recipient", N_("None of these people has an email address."))
     ip_key = keyed_hash("ip:" + ip, settings) if ip else ""
@@ -137,9 +143,9 @@ def submit(
     submission = EmailSubmission(
         public_id=secrets.token_urlsafe(16),
         campaign_id=campaign.id,
-        fed_num=fed_num,
+        fed_num=ask.fed_num,
         locale=supporter.locale,
-        referral=referral[:64],
+        referral=ask.referral[:64],
         name=supporter.name,
         email=email,
         email_hmac=email_key,
@@ -147,7 +153,7 @@ def submit(
         postal_code=supporter.postal_code,
         city=supporter.city,
         personal_line=personal_line,
-        consent_followup=consent_followup,
+        consent_followup=ask.consent_followup,
         fingerprint=fingerprint,
         status=SubmissionStatus.awaiting_confirmation if confirm else SubmissionStatus.queued,
         confirmed_at=None if confirm else now,

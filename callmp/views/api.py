@@ -12,13 +12,12 @@ from callmp.calls import call_requests, plan
 from callmp.calls.call_requests import CallAsk, CallRefused
 from callmp.calls.service import CallService
 from callmp.campaigns import active
-from callmp.db import utcnow
 from callmp.directory import lookup, postal_codes
 from callmp.directory.phones import PhoneError
 from callmp.i18n import InputError, translator
 from callmp.letters import records
-from callmp.letters import submit as emailing
 from callmp.letters.service import MailService
+from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign
 from callmp.views import call_presenters, context, counts, letter_input, presenters
 from callmp.views.public_forms import translate_postal_error
@@ -204,22 +203,13 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
     service: MailService = current_app.extensions["callmp.mail"]
     ref = body.get("ref")
     try:
-        submission = emailing.submit(
-            context.db(),
-            campaign,
-            prepared.letters,
-            supporter=prepared.supporter,
-            email=prepared.email,
-            personal_line=prepared.personal_line,
-            fingerprint=prepared.fingerprint,
-            fed_num=prepared.candidate.riding.fed_num,
+        ask = prepared.ask(
             consent_followup=body.get("consent_followup") is True,
             referral=context.clean_referral(ref if isinstance(ref, str) else ""),
             ip=request.remote_addr or "",
-            settings=service.settings,
-            now=utcnow(),
         )
-    except emailing.LetterRefused as error:
+        submission = service.submit(context.db(), ask)
+    except LetterRefused as error:
         return _error(error, error.status)
     context.db().commit()
     status = str(submission.status)

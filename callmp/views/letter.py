@@ -24,7 +24,6 @@ from callmp.db import utcnow
 from callmp.directory import lookup
 from callmp.letters import compose, confirmation, records
 from callmp.letters import outbox as local_outbox
-from callmp.letters import submit as emailing
 from callmp.letters.confirmation import ConfirmError
 from callmp.letters.service import MailService
 from callmp.letters.submit import LetterRefused
@@ -134,21 +133,12 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
         return _preview(campaign, prepared, form)
     service = mail_service()
     try:
-        submission = emailing.submit(
-            db(),
-            campaign,
-            prepared.letters,
-            supporter=prepared.supporter,
-            email=prepared.email,
-            personal_line=prepared.personal_line,
-            fingerprint=prepared.fingerprint,
-            fed_num=prepared.candidate.riding.fed_num,
+        ask = prepared.ask(
             consent_followup=bool(form.consent_followup.data),
             referral=referral_for(slug),
             ip=request.remote_addr or "",
-            settings=service.settings,
-            now=utcnow(),
         )
+        submission = service.submit(db(), ask)
     except LetterRefused as error:
         return _preview(campaign, prepared, form, gettext(error.message), error.status)
     db().commit()

@@ -31,6 +31,7 @@ class LetterInputError(Exception):
 class Prepared:
     """A letter that passed every check, ready to preview or to send."""
 
+    campaign: Campaign
     candidate: lookup.Candidate
     supporter: Supporter
     email: str
@@ -38,6 +39,21 @@ class Prepared:
     letters: list[Letter]
     fingerprint: str
     identical: int  # letters with the same words already sent in this campaign
+
+    def ask(self, *, consent_followup: bool, referral: str, ip: str) -> submit.LetterAsk:
+        """The letter to submit, with the supporter's consent and where it came from."""
+        return submit.LetterAsk(
+            campaign=self.campaign,
+            letters=self.letters,
+            supporter=self.supporter,
+            email=self.email,
+            personal_line=self.personal_line,
+            fingerprint=self.fingerprint,
+            fed_num=self.candidate.riding.fed_num,
+            consent_followup=consent_followup,
+            referral=referral,
+            ip=ip,
+        )
 
 
 def _text(data: Mapping[str, Any], name: str) -> str | None:
@@ -117,6 +133,7 @@ def prepare(
     shown_subject, shown_body = letters.draft(campaign, targets, locale)
     fingerprint = letters.fingerprint(subject or shown_subject, body or shown_body, personal_line)
     return Prepared(
+        campaign=campaign,
         candidate=candidate,
         supporter=supporter,
         email=email,
