@@ -174,8 +174,14 @@ def riding(session: Session, fed_num: int) -> Candidate | None:
     return Candidate(riding=found, member=found.member) if found else None
 
 
+@dataclass
 class RidingNeeded(InputError):
-    """The postal code does not settle the riding: the supporter must pick one."""
+    """The postal code does not settle the riding: the supporter must pick one.
+
+    ``candidates`` are the ridings the postal code may be in (none when it gave none).
+    """
+
+    candidates: list[Candidate] = field(default_factory=list)
 
 
 def choose(result: LookupResult, fed_num: int | None) -> int:
@@ -203,6 +209,54 @@ def choose(result: LookupResult, fed_num: int | None) -> int:
         "choose_riding",
         N_("Your postal code's area spans several ridings. Please choose yours."),
     )
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The supporter's riding, and the lookup that led to it (None when none was made)."""
+
+    candidate: Candidate
+    result: LookupResult | None
+
+
+def settle(
+    session: Session,
+    index: PostalIndex,
+    raw_code: str | None,
+    pick: int | None,
+    *,
+    code_required: bool,
+    pick_must_match: bool,
+    majority: float = 0.9,
+    min_share: float = 0.01,
+) -> Settled:
+    """The supporter's riding from a postal code as typed and/or a riding they picked.
+
+    Looks the code up (when given, or when ``code_required``), chooses among its ridings
+    and loads the one chosen. When ``pick_must_match`` is false, a pick the code does not
+    allow is dropped (it was only the page's default) and the code decides. Raises
+    PostalCodeError for the code, RidingNeeded (with the candidates) for the riding.
+    """
+    result = None
+    if code_required or (raw_code is not None and raw_code.strip()):
+        result = lookup(session, index, raw_code, majority=majority, min_share=min_share)
+    candidates = result.candidates if result is not None else []
+    if result is not None:
+        if not pick_must_match and pick not in [c.riding.fed_num for c in candidates]:
+            pick = None
+        try:
+            fed_num = choose(result, pick)
+        except RidingNeeded as error:
+            error.candidates = candidates
+            raise
+    elif pick is None:
+        raise RidingNeeded("postal_code", N_("Please enter your postal code."))
+    else:
+        fed_num = pick
+    found = riding(session, fed_num)
+    if found is None:
+        raise RidingNeeded("fed_num", N_("We don't know that riding."), candidates=candidates)
+    return Settled(candidate=found, result=result)
 
 
 def parse_fed_num(value: object) -> int | None:

@@ -117,30 +117,24 @@ def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple
     postal_code = body.get("postal_code")
     fed_num = lookup.parse_fed_num(body.get("fed_num"))
     ref = body.get("ref")
-    result = None
-    if isinstance(postal_code, str) and postal_code.strip():
-        try:
-            result = context.lookup_postal_code(postal_code)
-        except postal_codes.PostalCodeError as error:
-            return _error(error, field="postal_code")
     try:
-        if result is not None:
-            fed_num = lookup.choose(result, fed_num)
-        elif fed_num is None:
-            raise lookup.RidingNeeded("postal_code", gettext("Please enter your postal code."))
-        if lookup.riding(context.db(), fed_num) is None:
-            raise lookup.RidingNeeded("fed_num", gettext("We don't know that riding."))
+        settled = context.settle_riding(
+            postal_code if isinstance(postal_code, str) else None,
+            fed_num,
+            code_required=False,
+            pick_must_match=True,
+        )
+    except postal_codes.PostalCodeError as error:
+        return _error(error, field="postal_code")
     except lookup.RidingNeeded as error:
-        ridings = [
-            presenters.candidate_json(c, locale) for c in (result.candidates if result else [])
-        ]
+        ridings = [presenters.candidate_json(c, locale) for c in error.candidates]
         return _error(error, field="fed_num", ridings=ridings)
     service: CallService = current_app.extensions["callmp.calls"]
     try:
         ask = CallAsk(
             campaign=campaign,
             phone_raw=phone if isinstance(phone, str) else None,
-            fed_num=fed_num,
+            fed_num=settled.candidate.riding.fed_num,
             locale=locale,
             referral=context.clean_referral(ref if isinstance(ref, str) else ""),
             ip=request.remote_addr or "",

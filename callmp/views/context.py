@@ -10,7 +10,7 @@ from flask_babel import Babel
 from sqlalchemy.orm import Session, sessionmaker
 
 from callmp.db import make_engine, make_session_factory
-from callmp.directory.lookup import LookupResult, lookup
+from callmp.directory.lookup import LookupResult, Settled, lookup, settle
 from callmp.directory.postal_index import PostalIndex, get_index
 from callmp.i18n import TRANSLATIONS_DIR
 
@@ -73,6 +73,22 @@ def lookup_postal_code(raw: str | None) -> LookupResult:
         db(),
         postal_index(),
         raw,
+        majority=current_app.config["FSA_MAJORITY_SHARE"],
+        min_share=current_app.config["FSA_MIN_SHARE"],
+    )
+
+
+def settle_riding(
+    raw: str | None, pick: int | None, *, code_required: bool, pick_must_match: bool
+) -> Settled:
+    """The supporter's riding from the postal code and the pick (see ``lookup.settle``)."""
+    return settle(
+        db(),
+        postal_index(),
+        raw,
+        pick,
+        code_required=code_required,
+        pick_must_match=pick_must_match,
         majority=current_app.config["FSA_MAJORITY_SHARE"],
         min_share=current_app.config["FSA_MIN_SHARE"],
     )

@@ -64,24 +64,24 @@ def _text(data: Mapping[str, Any], name: str) -> str | None:
 
 def _riding(
     raw_postal: str | None, pick: int | None, strict: bool, errors: dict[str, str]
-) -> tuple[lookup.LookupResult | None, lookup.Candidate | None, list[lookup.Candidate]]:
-    """Look up the postal code and settle the riding, noting what goes wrong in ``errors``."""
+) -> tuple[lookup.Settled | None, list[lookup.Candidate]]:
+    """Settle the riding from the postal code (a pick only where it allows), noting errors.
+
+    ``strict``: a pick that does not match the code is an error; otherwise it was the
+    page's riding, and a code from elsewhere decides.
+    """
     try:
-        result = context.lookup_postal_code(raw_postal)
+        settled = context.settle_riding(
+            raw_postal, pick, code_required=True, pick_must_match=strict
+        )
     except postal_codes.PostalCodeError as error:
         errors["postal_code"] = gettext(error.message, **error.params)
-        return None, None, []
-    if not strict and pick not in [c.riding.fed_num for c in result.candidates]:
-        pick = None  # the page's riding; a code from elsewhere decides
-    try:
-        fed_num = lookup.choose(result, pick)
+        return None, []
     except lookup.RidingNeeded as error:
-        errors["fed_num" if result.candidates else "postal_code"] = gettext(error.message)
-        return result, None, result.candidates
-    candidate = lookup.riding(context.db(), fed_num)
-    if candidate is None:
-        errors["fed_num"] = gettext("We don't know that riding.")
-    return result, candidate, result.candidates
+        unknown = error.reason == "fed_num"
+        errors["fed_num" if error.candidates or unknown else "postal_code"] = gettext(error.message)
+        return None, error.candidates
+    return settled, settled.result.candidates if settled.result else []
 
 
 def prepare(
@@ -116,13 +116,14 @@ def prepare(
         _text(data, "personal_line"),
         campaign.email_personal_line_required,
     )
-    result, candidate, choices = _riding(
+    settled, choices = _riding(
         _text(data, "postal_code"), lookup.parse_fed_num(data.get("fed_num")), strict_pick, errors
     )
-    if errors or result is None or candidate is None:
+    if errors or settled is None or settled.result is None:
         reason = "choose_riding" if "fed_num" in errors else "invalid"
         raise LetterInputError(errors, reason, choices)
-    supporter = Supporter(name=name, postal_code=result.postal_code, city=city, locale=locale)
+    candidate, postal_code = settled.candidate, settled.result.postal_code
+    supporter = Supporter(name=name, postal_code=postal_code, city=city, locale=locale)
     targets = targets_for(campaign, candidate)
     composed = letters.compose(
         campaign, targets, supporter, subject=subject, body=body, personal_line=personal_line
