@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -34,24 +33,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
 
+    from callmp.services import Services
     from callmp.views import context
 
-    context.init_database(app)
+    context.init_services(app, Services.from_config(app.config))
     context.init_babel(app)
-    app.extensions["callmp.data_dir"] = Path(app.config["DATA_DIR"])
-
-    from callmp.calls.service import CallService
-    from callmp.job_queue import make_queue
-    from callmp.letters.service import MailService
-
-    # One queue for calls and mail, so one worker runs both.
-    huey = make_queue(app.config)
-    sessions = app.extensions["callmp.sessions"]
-    app.extensions["callmp.calls"] = CallService.from_config(app.config, sessions, huey)
-    app.extensions["callmp.mail"] = MailService.from_config(app.config, sessions, huey)
+    app.before_request(context.remember_referral)
 
     from callmp import cli
-    from callmp.views import errors, security
+    from callmp.views import errors, security, template_globals
     from callmp.views.counts import init_counts
 
     init_counts(app)
@@ -70,6 +60,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in [public.bp, api.bp, call.bp, letter.bp, twilio.bp, *staff]:
         app.register_blueprint(blueprint)
     security.init_auth(app, staff)
+    template_globals.init_template_globals(app)
     errors.register(app)
     cli.register(app)
     return app

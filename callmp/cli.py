@@ -13,11 +13,12 @@ from callmp.calls.service import CallService
 from callmp.directory import data_import
 from callmp.models import Role
 from callmp.stats import consistency
+from callmp.views.context import services
 
 
 def _session() -> Session:
     """A session for a CLI command."""
-    session: Session = current_app.extensions["callmp.sessions"]()
+    session: Session = services().sessions()
     return session
 
 
@@ -28,7 +29,7 @@ def register(app: Flask) -> None:
     def migrate_command() -> None:
         """Create or upgrade the database schema."""
         Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
-        migrate.upgrade(current_app.extensions["callmp.engine"])
+        migrate.upgrade(services().engine)
         click.echo("database is up to date")
 
     @app.cli.command("import-data")
@@ -51,7 +52,7 @@ def register(app: Flask) -> None:
     @click.option("--workers", default=2, show_default=True, help="Worker threads.")
     def worker_command(workers: int) -> None:
         """Run the background queue: places calls (throttled) and sweeps stuck requests."""
-        service: CallService = current_app.extensions["callmp.calls"]
+        service: CallService = services().calls
         if service.huey.immediate:
             raise click.UsageError("CALLMP_QUEUE=immediate runs tasks inline: no worker needed")
         consumer = service.huey.create_consumer(workers=workers, worker_type="thread")
@@ -63,7 +64,7 @@ def register(app: Flask) -> None:
     @app.cli.command("sweep-calls")
     def sweep_calls_command() -> None:
         """Queue again the call requests a crashed worker left behind (the worker does this too)."""
-        service: CallService = current_app.extensions["callmp.calls"]
+        service: CallService = services().calls
         ids = service.sweep()
         for call_id in ids:
             service.enqueue(call_id)

@@ -67,6 +67,7 @@ from callmp.models import (  # noqa: E402
     MessageKind,
     Outcome,
 )
+from callmp.views.context import services  # noqa: E402
 from tests.smtp_peer import Received, SmtpPeer  # noqa: E402
 
 SLUG = demo.DEMO_SLUG
@@ -332,9 +333,9 @@ def queue_phase(folder: Path, url: str, letters: int, workers: int, checks: Chec
         for riding in ridings:
             print(f"  {riding.postal_code} -> {riding.fed_num}, {riding.mp_email}")
         stored_s = store_letters(app, ridings, letters)
-        huey = app.extensions["callmp.mail"].huey
+        huey = services(app).mail.huey
         pending = int(huey.pending_count())
-        app.extensions["callmp.engine"].dispose()
+        services(app).engine.dispose()
         expected = queued_messages(url)
         states = message_states(url)
         print(
@@ -549,7 +550,7 @@ def web_phase(
     """Load the form page and the send request under gunicorn; check nothing was lost."""
     app = make_app(web_env(url, folder))
     ridings = resolve_ridings(app)
-    app.extensions["callmp.engine"].dispose()
+    services(app).engine.dispose()
     port = free_port()
     log = folder / "gunicorn.log"
     with log.open("wb") as log_file:

@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 from callmp import create_app, demo  # noqa: E402
 from callmp.directory import lookup  # noqa: E402
 from callmp.directory.postal_index import get_index  # noqa: E402
+from callmp.views.context import services  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -89,7 +90,7 @@ def bench_in_process(url: str, codes: list[str]) -> None:
     print(
         f"in process, postal tables only: {len(times) / total:,.0f} lookups/s, {percentiles(times)}"
     )
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         times = []
         for code in codes:
             start = time.perf_counter()

@@ -61,6 +61,7 @@ from callmp.models import (  # noqa: E402
 from callmp.stats import consistency, counter, dashboard  # noqa: E402
 from callmp.stats import totals as stats  # noqa: E402
 from callmp.stats.timeline import timeline  # noqa: E402
+from callmp.views.context import services  # noqa: E402
 
 QUERY_MS, API_RPS, SEED, BATCH = 200.0, 2000.0, 20261204, 10_000
 OTTAWA = ZoneInfo("America/Toronto")
@@ -202,8 +203,8 @@ def event_batches(session: Session, campaign: Campaign, n: int) -> Iterator[list
 
 def generate(app: Flask, campaign: Campaign, n: int) -> float:
     """Insert ``n`` events through the triggers, one transaction per batch; events/s."""
-    engine = app.extensions["callmp.engine"]
-    with app.extensions["callmp.sessions"]() as session:
+    engine = services(app).engine
+    with services(app).sessions() as session:
         for code in REFERRALS[:-2]:
             session.add(ReferralCode(campaign_id=campaign.id, code=code, label=code.title()))
         session.commit()
@@ -249,7 +250,7 @@ def time_query(
     """Time ``run`` ``repeat`` times, each in a fresh session; print and record it."""
     samples = []
     for _ in range(repeat):
-        with app.extensions["callmp.sessions"]() as session:
+        with services(app).sessions() as session:
             start = time.perf_counter()
             run(session)
             samples.append(time.perf_counter() - start)
@@ -307,7 +308,7 @@ def has_route(app: Flask, path: str) -> bool:
 
 def time_pages(app: Flask, campaign: Campaign, n: int, repeat: int, out: Summary) -> None:
     """The staff dashboard page and its CSV exports through the test client, when built."""
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         user = accounts.create_user(
             session, email="bench@staff.example", password="bench password 123", role=Role.admin
         )
@@ -435,13 +436,13 @@ def main() -> None:
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "QUEUE": "immediate"})
         gc.freeze()  # as wsgi.py does in the served app
         try:
-            with app.extensions["callmp.sessions"]() as session:
+            with services(app).sessions() as session:
                 slug = demo.DEMO_SLUG
                 campaign = session.scalars(select(Campaign).where(Campaign.slug == slug)).one()
                 assert len(campaign.targets) == 2, "own MP, then the Minister"
             rate = generate(app, campaign, args.events)
             out.append(("insert through triggers", f"{rate:,.0f} events/s", "info"))
-            with app.extensions["callmp.sessions"]() as session:
+            with services(app).sessions() as session:
                 start = time.perf_counter()
                 mismatches = consistency.check(session, campaign.id)
                 took = time.perf_counter() - start
@@ -460,9 +461,9 @@ def main() -> None:
             time_queries(app, campaign, args.repeat, out)
             time_pages(app, campaign, args.events, args.repeat, out)
         finally:
-            app.extensions["callmp.calls"].close()
-            app.extensions["callmp.mail"].close()
-            app.extensions["callmp.engine"].dispose()
+            services(app).calls.close()
+            services(app).mail.close()
+            services(app).engine.dispose()
         for cache in (5, 0):
             load_counts(url, args.seconds, args.clients, cache, out)
     print(f"\nsummary ({backend}, {args.events:,} events):")

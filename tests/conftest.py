@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from callmp.views.context import services
 from callmp import accounts, create_app, demo
 from callmp.calls.service import CallService
 from callmp.config import REPO_ROOT
@@ -171,15 +172,15 @@ def make_app(database_url: str, outbox: Path) -> Iterator[Callable[..., Flask]]:
         application = create_app({**settings, **overrides})
         # Offices' hours decide between a conversation and a voicemail: fix "now" to a
         # weekday afternoon when every office in the country is open.
-        application.extensions["callmp.calls"].clock = lambda: OFFICES_OPEN
+        services(application).calls.clock = lambda: OFFICES_OPEN
         built.append(application)
         return application
 
     yield build
     for application in built:
-        application.extensions["callmp.calls"].close()
-        application.extensions["callmp.mail"].close()
-        application.extensions["callmp.engine"].dispose()
+        services(application).calls.close()
+        services(application).mail.close()
+        services(application).engine.dispose()
 
 
 #: The caller ID and public URL of the tests' Twilio-mode apps.
@@ -224,7 +225,7 @@ def run_scheduled(huey: Huey, name: str | None = None) -> int:
 
 def call_service(app: Flask) -> CallService:
     """The app's click-to-call service."""
-    service: CallService = app.extensions["callmp.calls"]
+    service: CallService = services(app).calls
     return service
 
 
@@ -243,7 +244,7 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
     """A database session on the app's database."""
-    with app.extensions["callmp.sessions"]() as db_session:
+    with services(app).sessions() as db_session:
         yield db_session
 
 
@@ -266,7 +267,7 @@ def make_user(app: Flask, staff_password_hash: str) -> Callable[..., User]:
         role = Role(role)
         made[role] = made.get(role, 0) + 1
         address = email or f"{role.value}{made[role]}@staff.example"
-        with app.extensions["callmp.sessions"](expire_on_commit=False) as db_session:
+        with services(app).sessions(expire_on_commit=False) as db_session:
             user = User(email=address, role=role, password_hash=staff_password_hash, **fields)
             db_session.add(user)
             db_session.commit()

@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from callmp.views.context import services
 from callmp.models import Campaign, CampaignStatus, Channel, Outcome
 from tests.html import one, parse, text
 from tests.test_stats import add_event, demo_campaign, mp
@@ -27,7 +28,7 @@ def uncached(make_app: Callable[..., Flask]) -> Flask:
 
 def seed(app: Flask, goal: int | None = 10) -> Campaign:
     """Two calls reached, one busy, one letter sent, one failed; the campaign's goal set."""
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         campaign = demo_campaign(session)
         campaign.goal = goal
         spadina = mp(session, 35100)
@@ -89,7 +90,7 @@ def test_the_answer_is_conditional_and_open_to_other_sites(uncached: Flask) -> N
 
 def test_drafts_and_unknown_campaigns_are_404(uncached: Flask, session: Session) -> None:
     assert uncached.test_client().get("/api/v1/campaigns/nope/counts").status_code == 404
-    with uncached.extensions["callmp.sessions"]() as own:
+    with services(uncached).sessions() as own:
         own.execute(update(Campaign).values(status=CampaignStatus.draft))
         own.commit()
     assert uncached.test_client().get(URL).status_code == 404
@@ -97,7 +98,7 @@ def test_drafts_and_unknown_campaigns_are_404(uncached: Flask, session: Session)
 
 def test_an_archived_campaign_keeps_its_final_count(uncached: Flask) -> None:
     seed(uncached)
-    with uncached.extensions["callmp.sessions"]() as own:
+    with services(uncached).sessions() as own:
         own.execute(update(Campaign).values(status=CampaignStatus.archived))
         own.commit()
     assert get_json(uncached)["total"] == 3
@@ -107,7 +108,7 @@ def test_cached_counts_wait_for_the_cache_then_catch_up(make_app: Callable[..., 
     app = make_app(COUNTS_CACHE_SECONDS=300)
     campaign = seed(app)
     assert get_json(app)["total"] == 3
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         add_event(session, campaign, mp(session, 35100), Channel.email, Outcome.sent)
         session.commit()
     assert get_json(app)["total"] == 3  # the same answer for the cache's lifetime
@@ -119,7 +120,7 @@ def test_cached_counts_wait_for_the_cache_then_catch_up(make_app: Callable[..., 
 def test_without_a_cache_every_request_recounts(uncached: Flask) -> None:
     campaign = seed(uncached)
     assert get_json(uncached)["emails"] == 1
-    with uncached.extensions["callmp.sessions"]() as session:
+    with services(uncached).sessions() as session:
         add_event(session, campaign, mp(session, 35100), Channel.email, Outcome.mailto)
         session.commit()
     assert get_json(uncached)["emails"] == 2

@@ -14,6 +14,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
+from callmp.views.context import services
 from callmp.models import Channel, Outcome, Role, User
 from tests.conftest import STAFF_PASSWORD
 from tests.smtp_peer import free_port
@@ -37,7 +38,7 @@ def served(make_app: Callable[..., Flask]) -> Iterator[tuple[Flask, str]]:
 def seed(app: Flask) -> int:
     """Calls to an Ontario and a Quebec MP, a letter to a Nova Scotia MP; the campaign id."""
     now = datetime.now(UTC)
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         campaign = demo_campaign(session)
         for fed, outcome in ((35100, Outcome.connected), (24058, Outcome.left_voicemail)):
             person = mp(session, fed)
@@ -110,7 +111,7 @@ def test_the_campaign_counter_refreshes_itself(
     page.goto(f"{base}/c/status-for-all?lang=en")
     total = page.locator('.counter [data-count="total"]')
     expect(total).to_have_text("3")
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         campaign = demo_campaign(session)
         for _ in range(1200):
             add_event(session, campaign, mp(session, 35100), Channel.email, Outcome.mailto)

@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
+from callmp.views.context import services
 from callmp.db import utcnow
 from callmp.demo import DEMO_SLUG, EMAIL_FROM
 from callmp.letters import confirmation, records
@@ -52,14 +53,14 @@ def smtp_app(make_app: Callable[..., Flask], port: int, **overrides: Any) -> Fla
 
 def set_confirm(app: Flask, confirm: bool) -> None:
     """Turn the demo campaign's confirmation step on or off."""
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         session.execute(update(Campaign).values(email_confirm=confirm))
         session.commit()
 
 
 def service(app: Flask) -> MailService:
     """The app's mail service."""
-    mail_service: MailService = app.extensions["callmp.mail"]
+    mail_service: MailService = services(app).mail
     return mail_service
 
 
@@ -74,7 +75,7 @@ def write(client: FlaskClient, **fields: Any) -> dict[str, Any]:
 
 def messages(app: Flask, kind: MessageKind | None = MessageKind.letter) -> list[EmailMessage]:
     """Stored messages (of ``kind``), oldest first."""
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         query = select(EmailMessage).order_by(EmailMessage.id)
         if kind is not None:
             query = query.where(EmailMessage.kind == kind)
@@ -83,7 +84,7 @@ def messages(app: Flask, kind: MessageKind | None = MessageKind.letter) -> list[
 
 def events(app: Flask) -> list[ContactEvent]:
     """Email contact events, oldest first."""
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         query = select(ContactEvent).where(ContactEvent.channel == Channel.email)
         return list(session.scalars(query.order_by(ContactEvent.id)))
 
@@ -95,7 +96,7 @@ def run_scheduled(app: Flask) -> int:
 
 def make_due(app: Flask) -> None:
     """Pretend every retry's wait is over."""
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         past = utcnow() - timedelta(seconds=1)
         session.execute(update(EmailMessage).values(next_try_at=past))
         session.commit()
@@ -214,7 +215,7 @@ def test_temporary_failures_past_the_retry_period_mark_the_message_failed(
     app = smtp_app(make_app, free_port(), EMAIL_RETRY_HOURS=1)
     set_confirm(app, False)
     write(app.test_client())
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         session.execute(update(EmailMessage).values(queued_at=utcnow() - timedelta(hours=2)))
         session.commit()
     make_due(app)
@@ -247,7 +248,7 @@ def test_the_sweeper_requeues_a_message_a_crashed_worker_left_sending(
     write(app.test_client())
     smtp_peer.wait_for(1)  # the confirmation
     letter = messages(app)[0]
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         # A worker claimed it two minutes ago and died before sending.
         session.execute(
             update(EmailMessage)
@@ -287,14 +288,14 @@ def test_nothing_goes_to_targets_until_the_supporter_confirms_then_everything_go
     assert SUPPORTER not in link
     token = link.rsplit("/", 1)[1]
     settings = service(app).settings
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         submission, confirmed = confirmation.confirm(session, token, settings, utcnow())
         session.commit()
         assert confirmed and submission.status == SubmissionStatus.queued
         ids = records.queued_ids(submission)
     service(app).enqueue(ids)
     assert len(smtp_peer.wait_for(3)) == 3
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         _, again = confirmation.confirm(session, token, settings, utcnow())
         session.commit()
     assert not again  # a second click confirms nothing more
@@ -313,7 +314,7 @@ def test_tampered_and_unknown_confirmation_links_are_refused(
     unknown = URLSafeTimedSerializer(settings.secret, salt=confirmation.TOKEN_SALT).dumps(
         "not-a-submission"
     )
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), forged, unknown):
             with pytest.raises(ConfirmError) as caught:
                 confirmation.confirm(session, bad, settings, utcnow())
@@ -330,7 +331,7 @@ def test_an_expired_confirmation_link_is_refused(
     settings = service(app).settings
     later = time.time() + (settings.confirm_hours + 1) * 3600
     monkeypatch.setattr(time, "time", lambda: later)
-    with app.extensions["callmp.sessions"]() as session, pytest.raises(ConfirmError) as caught:
+    with services(app).sessions() as session, pytest.raises(ConfirmError) as caught:
         confirmation.confirm(session, token, settings, utcnow())
     assert caught.value.reason == "expired"
     assert [m.status for m in messages(app)] == [MessageStatus.held] * 2
@@ -338,7 +339,7 @@ def test_an_expired_confirmation_link_is_refused(
 
 def age_submissions(app: Flask, hours: float) -> None:
     """Move every submission's creation back by ``hours``."""
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         past = utcnow() - timedelta(hours=hours)
         session.execute(update(EmailSubmission).values(created_at=past))
         session.commit()
@@ -371,7 +372,7 @@ def test_unconfirmed_letters_expire_and_are_never_sent_or_counted(
     age_submissions(app, 49)
     assert service(app).sweep() == []
     assert [m.status for m in messages(app)] == [MessageStatus.expired] * 2
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         (submission,) = session.scalars(select(EmailSubmission))
         assert submission.status == SubmissionStatus.expired
     assert events(app) == []
@@ -394,7 +395,7 @@ def test_writing_the_same_targets_again_within_the_window_is_caught(
     # Another riding shares the minister: only the new MP gets a letter.
     other = write(client, postal_code="M5V 3L9")
     assert len(other["recipients"]) == 1
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         statuses = session.scalars(
             select(EmailMessage.status).where(EmailMessage.kind == MessageKind.letter)
         ).all()
@@ -438,7 +439,7 @@ def test_identical_letters_are_refused_only_when_the_campaign_says_so(
     assert second["identical"] == 1
     third = write(client, email="c@example.org")
     assert third["identical"] == 2  # told, not blocked
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         session.execute(update(Campaign).values(email_block_identical=True))
         session.commit()
     body = {"name": "D", "email": "d@example.org", "postal_code": "K2P 1L4"}
@@ -460,7 +461,7 @@ def test_old_letters_and_addresses_are_purged_and_the_counts_stay(
     assert service(app).sweep() == [] and counted == 4
     age_submissions(app, 31 * 24)
     service(app).sweep()
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         rows = {s.email_hmac: s for s in session.scalars(select(EmailSubmission))}
         kept = rows[records.keyed_hash("keep@example.org", service(app).settings)]
         gone = rows[records.keyed_hash("gone@example.org", service(app).settings)]
@@ -507,7 +508,7 @@ def test_header_injection_in_the_name_is_refused_before_anything_is_stored(
         },
     )
     assert injected.status_code == 400 and injected.json and injected.json["field"] == "email"
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         assert session.scalar(select(func.count()).select_from(EmailSubmission)) == 0
 
 

@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callmp.views.context import services
 from callmp import demo
 from callmp.models import Campaign, Person, Role, User
 from tests.conftest import log_in
@@ -118,7 +119,7 @@ def matrix_app(make_app: Callable[..., Flask]) -> Flask:
 
 def _url(app: Flask, endpoint: str) -> str:
     """The URL of ``endpoint`` with real ids filled in."""
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         values = _url_values(session, endpoint)
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():

@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from callmp.views.context import services
 from callmp.db import insert_once
 from callmp.models import (
     Campaign,
@@ -159,7 +160,7 @@ def test_check_finds_a_total_edited_by_hand_and_rebuild_repairs_it(session: Sess
 
 
 def test_concurrent_writers_lose_no_count(app: Flask) -> None:
-    sessions = app.extensions["callmp.sessions"]
+    sessions = services(app).sessions
     with sessions() as session:
         campaign = demo_campaign(session)
         target = campaign.targets[0]
@@ -387,7 +388,7 @@ def test_deleting_a_campaign_takes_its_totals_with_it(session: Session) -> None:
 
 
 def test_the_check_counts_command_reports_and_repairs(app: Flask) -> None:
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         campaign = demo_campaign(session)
         add_event(session, campaign, mp(session, 35100), Channel.email, Outcome.sent)
         session.commit()
@@ -395,7 +396,7 @@ def test_the_check_counts_command_reports_and_repairs(app: Flask) -> None:
     result = runner.invoke(args=["check-counts"])
     assert result.exit_code == 0, result.output
     assert "every running total equals its events" in result.output
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         session.execute(update(CountByOffice).values(n=CountByOffice.n + 1))
         session.commit()
     result = runner.invoke(args=["check-counts"])

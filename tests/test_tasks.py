@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from callmp.views.context import services
 from callmp.calls import call_requests
 from callmp.calls.call_requests import CallAsk
 from callmp.calls.service import GIVE_UP_AFTER_S, MAX_BACKOFF_S, backoff, throttle_window
@@ -41,7 +42,7 @@ def twilio_app(make_app: Callable[..., Flask], standin: TwilioStandIn, **overrid
 
 def new_request(app: Flask, phone: str = SUPPORTER) -> int:
     """Store a request as the API does (committed, not yet queued); its id."""
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         campaign = session.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
         ask = CallAsk(
             campaign=campaign,
@@ -59,7 +60,7 @@ def new_request(app: Flask, phone: str = SUPPORTER) -> int:
 def load(app: Flask, call_id: int) -> CallRequest:
     """The request as stored now."""
     session: Session
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         call = session.get(CallRequest, call_id)
         assert call is not None
         return call
@@ -237,7 +238,7 @@ def test_of_many_concurrent_claims_exactly_one_wins(
 ) -> None:
     app = twilio_app(make_app, standin)
     call_id = new_request(app)
-    sessions = app.extensions["callmp.sessions"]
+    sessions = services(app).sessions
     workers = 6
     barrier = threading.Barrier(workers)
     won: list[bool] = []
@@ -272,7 +273,7 @@ def test_of_many_concurrent_claims_exactly_one_wins(
 def age(app: Flask, call_id: int, seconds: int) -> None:
     """Pretend the request was created and last touched ``seconds`` ago."""
     moment = utcnow() - timedelta(seconds=seconds)
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         session.execute(
             update(CallRequest)
             .where(CallRequest.id == call_id)
@@ -287,7 +288,7 @@ def test_the_sweeper_requeues_a_request_a_crashed_worker_left_placing(
     app = twilio_app(make_app, standin)
     service = call_service(app)
     call_id = new_request(app)
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         assert call_requests.claim(session, call_id, utcnow()) is not None
         session.commit()  # ... and the worker dies before calling Twilio
     assert service.sweep() == []  # not stuck yet
@@ -403,7 +404,7 @@ def test_marking_a_request_queued_never_takes_back_a_worker_claim(
 ) -> None:
     app = twilio_app(make_app, standin)
     call_id = new_request(app)
-    sessions = app.extensions["callmp.sessions"]
+    sessions = services(app).sessions
     web: Session
     worker: Session
     with sessions() as web, sessions() as worker:

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callmp.views.context import services
 from callmp import audit
 from callmp.campaigns import versions as history
 from callmp.demo import DEMO_SLUG
@@ -169,7 +170,7 @@ def test_lead_restores_an_old_version_as_a_new_one(
     changed = one(page, "#version-4 td.changed")
     assert text(one(changed, "strong")) == "Restored version 1"
     assert text(changed).endswith("Goal, Talking points (French), Referral codes")
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         campaign = demo(session)
         assert campaign.goal == 5000 and campaign.referral_codes == []
         assert "<script>" not in campaign.talking_points_fr
@@ -184,7 +185,7 @@ def test_restore_without_csrf_token_is_refused(
     login_as(Role.lead)
     response = client.post(f"/admin/campaigns/{versioned}/versions/1/restore")
     assert response.status_code == 400
-    with app.extensions["callmp.sessions"]() as session:
+    with services(app).sessions() as session:
         assert len(history.versions(session, versioned)) == 3
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from callmp.views.context import services
 from callmp.db import utcnow
 from callmp.demo import DEMO_SLUG, EMAIL_FROM, TITLE_EN
 from callmp.letters import confirmation
@@ -69,7 +70,7 @@ STATUS_URL = re.compile(rf"^{CAMPAIGN}/emails/([A-Za-z0-9_-]+)$")
 
 def _db(app: Flask) -> Session:
     """A new session on the app's database (close it after use)."""
-    session: Session = app.extensions["callmp.sessions"]()
+    session: Session = services(app).sessions()
     return session
 
 

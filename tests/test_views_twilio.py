@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
+from callmp.views.context import services
 from callmp.calls.call_requests import CallAsk
 from callmp.models import (
     CallRequest,
@@ -61,7 +62,7 @@ def twilio_client(twilio_app: Flask) -> FlaskClient:
 @pytest.fixture
 def db(twilio_app: Flask) -> Iterator[Session]:
     """A session on the app's database."""
-    with twilio_app.extensions["callmp.sessions"]() as db_session:
+    with services(twilio_app).sessions() as db_session:
         yield db_session
 
 
@@ -239,7 +240,7 @@ def test_a_public_url_with_a_path_prefix_validates_behind_either_kind_of_proxy(
     prefixed = f"{PUBLIC_URL}/campaigns"
     app = make_twilio_app(make_app, standin, PUBLIC_URL=prefixed)
     client = app.test_client()
-    with app.extensions["callmp.sessions"]() as db:
+    with services(app).sessions() as db:
         call = placed_call(app, db)
     created = next(r for r in standin.requests if r.method == "POST")
     assert created.params["Url"] == [f"{prefixed}/twilio/calls/{call.public_id}/answer"]
@@ -443,7 +444,7 @@ def test_a_call_created_despite_a_timeout_is_followed_from_its_first_webhook(
     app = make_twilio_app(make_app, standin, TWILIO_TIMEOUT=0.5)
     client = app.test_client()
     service = call_service(app)
-    with app.extensions["callmp.sessions"]() as db:
+    with services(app).sessions() as db:
         campaign = db.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
         ask = CallAsk(campaign=campaign, phone_raw=SUPPORTER, fed_num=35100, locale="en")
         call, _stops = service.request(db, ask)

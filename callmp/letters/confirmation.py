@@ -38,10 +38,15 @@ class ConfirmError(InputError):
     """A confirmation link that does not confirm anything."""
 
 
+#: Where a confirmation link leads (the letter views serve it).
+CONFIRM_PATH = "/c/{slug}/emails/confirm/{token}"
+
+
 def confirm_url(campaign: Campaign, submission: EmailSubmission, settings: MailSettings) -> str:
     """The signed, expiring link that confirms ``submission``."""
     token = URLSafeTimedSerializer(settings.secret, salt=TOKEN_SALT).dumps(submission.public_id)
-    return f"{settings.public_url.rstrip('/')}/c/{campaign.slug}/emails/confirm/{token}"
+    path = CONFIRM_PATH.format(slug=campaign.slug, token=token)
+    return settings.public_url.rstrip("/") + path
 
 
 def confirmation_message(

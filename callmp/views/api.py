@@ -20,6 +20,7 @@ from callmp.letters.service import MailService
 from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign
 from callmp.views import call_presenters, context, counts, letter_input, presenters
+from callmp.views.context import services
 from callmp.views.public_forms import translate_postal_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -129,7 +130,7 @@ def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple
     except lookup.RidingNeeded as error:
         ridings = [presenters.candidate_json(c, locale) for c in error.candidates]
         return _error(error, field="fed_num", ridings=ridings)
-    service: CallService = current_app.extensions["callmp.calls"]
+    service: CallService = services().calls
     try:
         ask = CallAsk(
             campaign=campaign,
@@ -194,7 +195,7 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
             field=field,
             ridings=ridings,
         ), 400
-    service: MailService = current_app.extensions["callmp.mail"]
+    service: MailService = services().mail
     ref = body.get("ref")
     try:
         ask = prepared.ask(

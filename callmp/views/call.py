@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -18,15 +18,15 @@ from callmp.i18n import translator
 from callmp.models.calls import FINAL
 from callmp.stats import self_reports
 from callmp.views import call_presenters, counts, presenters
-from callmp.views.context import db
-from callmp.views.public import referral_for, riding_page
+from callmp.views.context import db, referral_for, services
 from callmp.views.public_forms import CallForm, ReportForm
+from callmp.views.riding_page import riding_page
 
 bp = Blueprint("call", __name__)
 
 
 def _service() -> CallService:
-    service: CallService = current_app.extensions["callmp.calls"]
+    service: CallService = services().calls
     return service
 
 

@@ -1,27 +1,34 @@
-"""Flask glue shared by the views: the request's database session, languages, the index."""
+"""What every view shares: the app's services, the request's database session, languages.
+
+The one home of the web layer's glue: typed access to ``callmp.services.Services``, the
+postal lookup with this app's settings, the language, and what the session remembers
+for a supporter (the referral code of a share link, the last lookup).
+"""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, g, request, session
 from flask_babel import Babel
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from callmp.db import make_engine, make_session_factory
 from callmp.directory.lookup import LookupResult, Settled, lookup, settle
 from callmp.directory.postal_index import PostalIndex, get_index
 from callmp.i18n import TRANSLATIONS_DIR
+from callmp.services import Services
 
 LANG_SESSION_KEY = "lang"
 
 
-def init_database(app: Flask) -> None:
-    """One engine and session factory per app; the request's session closes at teardown."""
-    engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["callmp.engine"] = engine
-    app.extensions["callmp.sessions"] = make_session_factory(engine)
+#: The key of the app's ``Services`` in ``app.extensions``; read it through ``services()``.
+SERVICES_KEY = "callmp"
+
+
+def init_services(app: Flask, built: Services) -> None:
+    """Keep ``built`` on ``app``; the request's database session closes at teardown."""
+    app.extensions[SERVICES_KEY] = built
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
@@ -30,19 +37,23 @@ def init_database(app: Flask) -> None:
             db_session.close()
 
 
+def services(app: Flask | None = None) -> Services:
+    """The services of ``app`` (default: the current app): database, queue, calls, mail."""
+    found: Services = (app or current_app).extensions[SERVICES_KEY]
+    return found
+
+
 def db() -> Session:
     """The database session of the current request (created on first use)."""
     if "db_session" not in g:
-        factory: sessionmaker[Session] = current_app.extensions["callmp.sessions"]
-        g.db_session = factory()
+        g.db_session = services().sessions()
     session: Session = g.db_session
     return session
 
 
 def postal_index() -> PostalIndex:
     """The shipped postal-code tables for this app's data folder."""
-    data_dir: Path = current_app.extensions["callmp.data_dir"]
-    return get_index(data_dir)
+    return get_index(services().data_dir)
 
 
 def select_locale() -> str:
@@ -101,3 +112,43 @@ def clean_referral(raw: str) -> str:
     """A referral code as given on a share link (``?ref=``), or "" when it isn't one."""
     raw = raw.strip()
     return raw if _REFERRAL.fullmatch(raw) else ""
+
+
+#: Session keys: the share link's referral code (per campaign) and the last lookup.
+REFERRAL_KEY = "ref"
+LOOKUP_KEY = "lookup"
+
+
+def remember_referral() -> None:
+    """A campaign link's ``?ref=`` code is kept so the contacts it brings are credited."""
+    slug = (request.view_args or {}).get("slug")
+    code = clean_referral(request.args.get("ref", ""))
+    if slug and code:
+        session[REFERRAL_KEY] = {"slug": slug, "code": code}
+
+
+def referral_for(slug: str) -> str:
+    """The referral code remembered for campaign ``slug``, or ""."""
+    saved = session.get(REFERRAL_KEY)
+    if isinstance(saved, dict) and saved.get("slug") == slug:
+        return str(saved.get("code", ""))
+    return ""
+
+
+def remember_lookup(slug: str, result: LookupResult) -> None:
+    """Keep a lookup made on campaign ``slug``: its postal code, how sure, its ridings."""
+    session[LOOKUP_KEY] = {
+        "slug": slug,
+        "postal_code": result.postal_code,
+        "match": str(result.match),
+        "ridings": [c.riding.fed_num for c in result.candidates],
+        "shares": [c.share for c in result.candidates],
+    }
+
+
+def last_lookup(slug: str) -> dict[str, Any] | None:
+    """The session's last lookup when it was made on this campaign."""
+    last = session.get(LOOKUP_KEY)
+    if isinstance(last, dict) and last.get("slug") == slug:
+        return last
+    return None

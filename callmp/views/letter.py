@@ -7,7 +7,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -30,17 +29,19 @@ from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign, MessageKind, SubmissionStatus
 from callmp.stats import self_reports
 from callmp.views import counts, presenters
-from callmp.views.context import db
+from callmp.views.context import db, last_lookup, referral_for, services
 from callmp.views.letter_input import LetterInputError, Prepared, prepare
-from callmp.views.public import last_lookup, referral_for
 from callmp.views.public_forms import EmailForm
 
 bp = Blueprint("email", __name__)
 
+#: The confirmation link of ``letters.confirmation``, as a route (``<token>`` is its variable).
+CONFIRM_RULE = confirmation.CONFIRM_PATH.format(slug="<slug>", token="<token>")  # noqa: S106
+
 
 def mail_service() -> MailService:
     """The app's mail service."""
-    service: MailService = current_app.extensions["callmp.mail"]
+    service: MailService = services().mail
     return service
 
 
@@ -216,7 +217,7 @@ def _confirm_error(campaign: Campaign, error: ConfirmError) -> tuple[str, int]:
     return page, 410 if error.reason == "expired" else 400
 
 
-@bp.get("/c/<slug>/emails/confirm/<token>")
+@bp.get(CONFIRM_RULE)
 def confirm_page(slug: str, token: str) -> tuple[str, int]:
     """The link from the confirmation email: one button sends the letter.
 
@@ -240,7 +241,7 @@ def confirm_page(slug: str, token: str) -> tuple[str, int]:
     ), 200
 
 
-@bp.post("/c/<slug>/emails/confirm/<token>")
+@bp.post(CONFIRM_RULE)
 def confirm(slug: str, token: str) -> Response | tuple[str, int]:
     """Confirm the address: the held letters go to the queue (once, however many clicks)."""
     campaign = active.get_active(db(), slug)

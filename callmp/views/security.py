@@ -122,7 +122,6 @@ def role_name(role: Role | str) -> str:
 
 def init_auth(app: Flask, staff_blueprints: list[Any]) -> None:
     """Logins, CSRF on every staff form, no caching, and the login rate limits."""
-    app.context_processor(lambda: {"current_staff": current_staff, "role_name": role_name})
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

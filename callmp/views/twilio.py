@@ -20,7 +20,7 @@ from callmp.calls.service import CallService
 from callmp.directory.phones import PhoneError, parse_office_phone
 from callmp.i18n import translator
 from callmp.models import CallRequest
-from callmp.views.context import db
+from callmp.views.context import db, services
 
 bp = Blueprint("twilio", __name__)
 
@@ -29,7 +29,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _service() -> CallService:
     """The app's call service."""
-    service: CallService = current_app.extensions["callmp.calls"]
+    service: CallService = services().calls
     return service
 
 
@@ -100,13 +100,18 @@ def _int_arg(name: str) -> int:
     return int(value)
 
 
+def _rule(path: str) -> str:
+    """A webhook path of ``calls.webhooks`` as a route: its call is the ``public_id``."""
+    return path.format(call="<public_id>")
+
+
 def _commit(document: str) -> Response:
     """Commit the request's work, then answer with ``document``."""
     db().commit()
     return _xml(document)
 
 
-@bp.post("/twilio/calls/<public_id>/answer")
+@bp.post(_rule(webhooks.ANSWER_PATH))
 @signed
 def answer(public_id: str) -> Response:
     """The supporter picked up: intro and menu."""
@@ -115,7 +120,7 @@ def answer(public_id: str) -> Response:
     return _commit(webhooks.answer(db(), call, _context(call), call_sid))
 
 
-@bp.post("/twilio/calls/<public_id>/gather")
+@bp.post(_rule(webhooks.GATHER_PATH))
 @signed
 def gather(public_id: str) -> Response:
     """A key pressed at a menu."""
@@ -124,7 +129,7 @@ def gather(public_id: str) -> Response:
     return _commit(webhooks.gather(db(), call, _context(call), _int_arg("step"), digits))
 
 
-@bp.post("/twilio/calls/<public_id>/dial")
+@bp.post(_rule(webhooks.DIAL_PATH))
 @signed
 def dial(public_id: str) -> Response:
     """A <Dial> to an office ended: count it, then move on."""
@@ -142,7 +147,7 @@ def dial(public_id: str) -> Response:
     return _commit(document)
 
 
-@bp.post("/twilio/calls/<public_id>/status")
+@bp.post(_rule(webhooks.STATUS_PATH))
 @signed
 def status(public_id: str) -> tuple[str, int]:
     """News about the supporter's leg; recorded once per (call, status)."""
@@ -153,7 +158,7 @@ def status(public_id: str) -> tuple[str, int]:
     return "", 204
 
 
-@bp.post("/twilio/fallback")
+@bp.post(webhooks.FALLBACK_PATH)
 @signed
 def fallback() -> Response:
     """When our answer failed or was too slow: sorry, and the office number. No database."""

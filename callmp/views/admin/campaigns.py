@@ -25,7 +25,6 @@ from callmp.campaigns.fields import (
     LABELS,
     LANGUAGE_LABELS,
     POLICY_LABELS,
-    STATUS_LABELS,
     CampaignInvalid,
     FieldError,
 )
@@ -34,24 +33,17 @@ from callmp.directory import lookup, postal_codes
 from callmp.models import Campaign, Role, User
 from callmp.templating import PLACEHOLDERS
 from callmp.views import context as web
-from callmp.views import presenters, public
+from callmp.views import presenters
 from callmp.views.admin.campaign_forms import CampaignForm, PreviewForm
 from callmp.views.context import db
 from callmp.views.public_forms import translate_postal_error
+from callmp.views.riding_page import riding_page
 from callmp.views.security import role_required, staff
+from callmp.views.template_globals import status_name
 
 bp = Blueprint("admin_campaigns", __name__, url_prefix="/admin")
 
 Page = Response | tuple[str, int] | str
-
-
-@bp.app_context_processor
-def _inject() -> dict[str, Any]:
-    """Names staff pages show for a campaign's settings."""
-    return {
-        "status_name": lambda status: gettext(STATUS_LABELS.get(str(status), str(status))),
-        "wall_clock": campaign_fields.wall_clock,
-    }
 
 
 def _campaign(campaign_id: int) -> Campaign:
@@ -66,7 +58,7 @@ def message(error: FieldError) -> str:
     """A refused edit's message in the current language."""
     params = dict(error.params)
     if "status" in params:
-        params["status"] = gettext(STATUS_LABELS.get(params["status"], params["status"]))
+        params["status"] = status_name(params["status"])
     if error.missing:
         params["missing"] = ", ".join(gettext(LABELS[key]) for key in error.missing)
     return str(gettext(error.message, **params))
@@ -239,7 +231,7 @@ def preview(campaign_id: int) -> Page:
     if extra is None:
         form.fed_num.errors = [gettext("There is no riding with this number.")]
         return _choose(campaign, form, 404)
-    return public.riding_page(
+    return riding_page(
         campaign.slug,
         fed_num,
         preview=campaign,

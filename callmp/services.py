@@ -1,0 +1,55 @@
+"""What the web app, the worker and the CLI share, built once per process from the config.
+
+The database engine and its sessions, the shipped data's folder, the job queue, and the
+call and mail services on that queue. No Flask here: the app keeps one ``Services`` (see
+``callmp.views.context.services``), and scripts may build their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from huey.api import Huey
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from callmp.calls.service import CallService
+from callmp.db import make_engine, make_session_factory
+from callmp.job_queue import make_queue
+from callmp.letters.service import MailService
+
+
+@dataclass
+class Services:
+    """One process's database, data folder, queue, and the call and mail services."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    data_dir: Path
+    queue: Huey
+    calls: CallService
+    mail: MailService
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Services:
+        """Build everything ``config`` asks for; one queue for calls and mail, one worker."""
+        engine = make_engine(config["DATABASE_URL"])
+        sessions = make_session_factory(engine)
+        queue = make_queue(config)
+        return cls(
+            engine=engine,
+            sessions=sessions,
+            data_dir=Path(config["DATA_DIR"]),
+            queue=queue,
+            calls=CallService.from_config(config, sessions, queue),
+            mail=MailService.from_config(config, sessions, queue),
+        )
+
+    def close(self) -> None:
+        """Release the providers' connections and the database pool."""
+        self.calls.close()
+        self.mail.close()
+        self.engine.dispose()

@@ -1,0 +1,108 @@
+"""The riding page: whom a supporter contacts, their offices, the talking points, the forms.
+
+Shown by the public pages, re-shown with errors by the call and report forms, and by the
+staff preview with its own template.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, render_template
+from flask_babel import gettext
+from wtforms import SelectChoice
+
+from callmp.campaigns import active, targets
+from callmp.campaigns.targets import targets_for
+from callmp.directory import lookup
+from callmp.models import Campaign
+from callmp.stats import self_reports
+from callmp.views import presenters
+from callmp.views.context import db, last_lookup, services
+from callmp.views.public_forms import CallForm, ReportForm
+
+
+def campaign_or_404(slug: str) -> Campaign:
+    """The running campaign with ``slug``, or a 404."""
+    campaign = active.get_active(db(), slug)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _report_form(item: targets.ResolvedTarget, token: str, locale: str) -> ReportForm:
+    """The "how did it go?" form for one target, listing its offices with a number."""
+    form = ReportForm(prefix=f"t{item.target.id}", formdata=None)
+    offices = [o for o in item.person.offices if o.phone] if item.person else []
+    form.office.choices = [SelectChoice(str(o.id), o.label(locale)) for o in offices]
+    form.office.data = offices[0].id if offices else None
+    form.token.data = token
+    return form
+
+
+def riding_page(
+    slug: str,
+    fed_num: int,
+    *,
+    call_form: CallForm | None = None,
+    report_forms: dict[int, ReportForm] | None = None,
+    status: int = 200,
+    preview: Campaign | None = None,
+    preview_postal_code: str | None = None,
+    template: str = "public/riding.html",
+    **context: Any,
+) -> tuple[str, int]:
+    """Render the riding page, with forms carrying the supporter's input and errors if given.
+
+    Staff previews pass the campaign (any status), the postal code to fill in, and their
+    own template extending the riding page; the supporter's session is not read.
+    """
+    item = preview if preview is not None else campaign_or_404(slug)
+    candidate = lookup.riding(db(), fed_num)
+    if candidate is None:
+        abort(404)
+    locale = presenters.locale_code()
+    last = last_lookup(slug) if preview is None else None
+    postal_code = preview_postal_code
+    notice = None
+    alternatives: list[lookup.Candidate] = []
+    if last and fed_num in last["ridings"]:
+        postal_code = last["postal_code"]
+        match = lookup.Match(last["match"])
+        if match not in (lookup.Match.exact, lookup.Match.territory):
+            message = lookup.NOTICES.get(match)
+            notice = gettext(message) if message else None
+            others = [f for f in last["ridings"] if f != fed_num]
+            found = lookup.ridings_with_members(db(), others)
+            alternatives = [
+                lookup.Candidate(found[f], found[f].member) for f in others if f in found
+            ]
+    targets = targets_for(item, candidate)
+    token = self_reports.new_report_token()
+    forms = report_forms or {}
+    cards = [
+        {
+            "item": target,
+            "talking_points": presenters.talking_points(item, target, postal_code, locale),
+            "report": forms.get(target.target.id) or _report_form(target, token, locale),
+        }
+        for target in targets
+    ]
+    service = services().calls
+    page = render_template(
+        template,
+        campaign=item,
+        candidate=candidate,
+        cards=cards,
+        postal_code=postal_code,
+        notice=notice,
+        alternatives=alternatives,
+        local_time=presenters.local_time,
+        call_form=call_form or CallForm(formdata=None),
+        bridged=item.bridged_calls,
+        direct=item.direct_calls or service.local,
+        local_telephony=service.local,
+        emails=item.emails,
+        **context,
+    )
+    return page, status
