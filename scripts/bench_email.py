@@ -18,7 +18,7 @@ Usage: .venv/bin/python scripts/bench_email.py [--letters 500] [--workers 4] [--
    ``--concurrency`` connections for ``--seconds`` each: the letter form page
    (``GET /c/status-for-all/riding/<fed>/email``) and the send request. The send is measured
    through the JSON API, which runs the same code as the form's "send" button
-   (``letter_input.prepare``, ``emailing.submit``, commit, enqueue) without the CSRF token
+   (``letter_input.prepare``, ``MailService.submit``, commit, enqueue) without the CSRF token
    and session cookie the HTML form needs. Every request uses a new address. Afterwards the
    submissions stored are compared with the 202 answers: exactly, in a final round from
    Python threads that wait for every answer; within the requests still in flight when the

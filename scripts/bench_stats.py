@@ -7,7 +7,7 @@ Usage: .venv/bin/python scripts/bench_stats.py [--events 1000000] [--database-ur
    PostgreSQL server of ``--database-url``): migrate, import the shipped data, seed the demo.
 2. Inserts ``--events`` realistic contact events into the demo campaign through the real
    triggers (batched INSERTs), over the last 30 days, and prints the insert rate.
-3. Checks the running totals against a fresh count of the events (``stats_check``).
+3. Checks the running totals against a fresh count of the events (``stats.consistency``).
 4. Times each dashboard query in process (min / median / max of ``--repeat`` runs) against
    200 ms, and the dashboard page and CSV exports when those routes exist.
 5. Loads the counts API under gunicorn (``-w 2``) with wrk, cached and uncached, against

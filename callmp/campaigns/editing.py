@@ -3,7 +3,7 @@
 Domain code: no Flask. Input arrives as the strings and booleans a form holds
 (``CampaignInput``); ``clean`` turns them into column values or raises ``CampaignInvalid``
 listing every refused field with an untranslated message. Saving goes through
-``history`` so each save that changes something is a version.
+``versions`` so each save that changes something is a version.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What a supporter in one riding would hear on a bridged call and get as letter drafts.
 
 Domain code: no Flask, and nothing is stored or counted. The spoken text comes from the
-call flow's own builders (``flowplan``, ``twiml``), so the preview says what the voice
-will say; the letters come from ``letters`` as it drafts them for each target.
+call flow's own builders (``calls.plan_cache``, ``calls.twiml``), so the preview says what the voice
+will say; the letters come from ``letters.compose`` as it drafts them for each target.
 """
 
 from __future__ import annotations

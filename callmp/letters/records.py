@@ -1,6 +1,6 @@
 """Stored letters: the email settings, new message rows, lookups and counting.
 
-Shared by submitting (``emailing``), confirming (``confirmation``) and delivering
+Shared by submitting (``submit``), confirming (``confirmation``) and delivering
 (``delivery``) letters. Domain code: no Flask; functions flush but do not commit.
 """
 

@@ -1,6 +1,6 @@
 """WTForms classes for the campaign editor and its preview.
 
-The forms only carry what was typed; ``campaign_edit.clean`` checks it, so a refused
+The forms only carry what was typed; ``campaigns.editing.clean`` checks it, so a refused
 value comes back with the domain's message next to its field.
 """
 
