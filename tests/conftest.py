@@ -28,12 +28,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from callmp.views.context import services
 from callmp import accounts, create_app, demo
 from callmp.calls.service import CallService
 from callmp.config import REPO_ROOT
 from callmp.directory.postal_index import PostalIndex, get_index
 from callmp.models import Role, User
+from callmp.views.context import services
 from tests.smtp_peer import smtp_peer, tls_ca  # noqa: F401 - fixtures for every test file
 from tests.twilio_standin import TwilioStandIn
 

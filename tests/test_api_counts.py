@@ -12,8 +12,8 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from callmp.views.context import services
 from callmp.models import Campaign, CampaignStatus, Channel, Outcome
+from callmp.views.context import services
 from tests.html import one, parse, text
 from tests.test_stats import add_event, demo_campaign, mp
 

@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from callmp.views.context import services
 from callmp.demo import DEMO_SLUG
 from callmp.models import Campaign, EmailSubmission
+from callmp.views.context import services
 
 API = f"/api/v1/campaigns/{DEMO_SLUG}/emails"
 SPLIT = "V6B 9Z9"  # unknown code in an area split between ridings

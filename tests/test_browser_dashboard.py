@@ -14,8 +14,8 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
-from callmp.views.context import services
 from callmp.models import Channel, Outcome, Role, User
+from callmp.views.context import services
 from tests.conftest import STAFF_PASSWORD
 from tests.smtp_peer import free_port
 from tests.test_browser_email import browser, page  # noqa: F401 - fixtures

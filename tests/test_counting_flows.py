@@ -25,7 +25,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callmp.views.context import services
 from callmp.demo import DEMO_SLUG, MINISTER_SOURCE
 from callmp.models import (
     CallRequest,
@@ -39,6 +38,7 @@ from callmp.models import (
 )
 from callmp.stats import consistency
 from callmp.stats import totals as stats
+from callmp.views.context import services
 from tests.conftest import PUBLIC_URL
 from tests.html import one as one_html
 from tests.html import parse as parse_html

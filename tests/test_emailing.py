@@ -21,7 +21,6 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
-from callmp.views.context import services
 from callmp.db import utcnow
 from callmp.demo import DEMO_SLUG, EMAIL_FROM
 from callmp.letters import confirmation, records
@@ -38,6 +37,7 @@ from callmp.models import (
     Outcome,
     SubmissionStatus,
 )
+from callmp.views.context import services
 from tests.conftest import run_scheduled as conftest_run_scheduled
 from tests.smtp_peer import SmtpPeer, free_port
 

@@ -14,9 +14,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp.views.context import services
 from callmp import demo
 from callmp.models import Campaign, Person, Role, User
+from callmp.views.context import services
 from tests.conftest import log_in
 
 STAFF_BLUEPRINTS = (

@@ -11,7 +11,6 @@ from flask import Flask
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from callmp.views.context import services
 from callmp.db import insert_once
 from callmp.models import (
     Campaign,
@@ -28,6 +27,7 @@ from callmp.models import (
 from callmp.stats import consistency
 from callmp.stats import timeline as stats_timeline
 from callmp.stats import totals as stats
+from callmp.views.context import services
 
 T0 = datetime(2026, 12, 1, 15, 10, tzinfo=UTC)
 

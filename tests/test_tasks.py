@@ -17,12 +17,12 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from callmp.views.context import services
 from callmp.calls import call_requests
 from callmp.calls.call_requests import CallAsk
 from callmp.calls.service import GIVE_UP_AFTER_S, MAX_BACKOFF_S, backoff, throttle_window
 from callmp.db import utcnow
 from callmp.models import CallRequest, CallStatus, Campaign, Channel, ContactEvent, Outcome
+from callmp.views.context import services
 from tests.conftest import call_service, run_scheduled, twilio_settings
 from tests.twilio_standin import (
     TwilioStandIn,

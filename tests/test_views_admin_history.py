@@ -11,11 +11,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp.views.context import services
 from callmp import audit
 from callmp.campaigns import versions as history
 from callmp.demo import DEMO_SLUG
 from callmp.models import Campaign, CampaignStatus, ReferralCode, Role, User
+from callmp.views.context import services
 from tests.html import one, parse, text
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from callmp.views.context import services
 from callmp import demo
 from callmp.campaigns import versions as history
 from callmp.models import AuditEntry, Campaign, Person, Role, TargetKind, User
+from callmp.views.context import services
 from tests.html import one, parse, text
 
 ALGONQUIN = 35002  # ON, Conservative: Cheryl Gallant

@@ -28,7 +28,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from callmp.views.context import services
 from callmp.db import utcnow
 from callmp.demo import DEMO_SLUG, EMAIL_FROM, TITLE_EN
 from callmp.letters import confirmation
@@ -42,6 +41,7 @@ from callmp.models import (
     Person,
     SubmissionStatus,
 )
+from callmp.views.context import services
 from tests.html import one, parse, text
 
 CAMPAIGN = f"/c/{DEMO_SLUG}"

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from callmp.views.context import services
 from callmp.calls.call_requests import CallAsk
 from callmp.models import (
     CallRequest,
@@ -29,6 +28,7 @@ from callmp.models import (
     Outcome,
     ProviderEvent,
 )
+from callmp.views.context import services
 from tests.conftest import CALLER_ID, PUBLIC_URL, call_service, run_scheduled, twilio_settings
 from tests.twilio_standin import DEFAULT_AUTH_TOKEN as TOKEN
 from tests.twilio_standin import TwilioStandIn, slow_reply

@@ -5,8 +5,8 @@ are small whatever the number of events: one row per campaign and office (and ta
 channel, outcome), per half hour, or per referral code. Triggers on ``contact_events``
 add each inserted event, move an event whose outcome changes (a queued letter that is
 sent), and take deleted events back out, in the same transaction as the event itself, so
-the totals are exact under concurrency. ``callmp.stats.consistency.rebuild`` recomputes them from the
-events, and ``flask check-counts`` compares the two.
+the totals are exact under concurrency. ``callmp.stats.consistency.rebuild`` recomputes
+them from the events, and ``flask check-counts`` compares the two.
 
 Keys that may be missing on an event (target, person, office) are stored as 0, because
 NULL never equals NULL in a primary key.
