@@ -33,8 +33,8 @@ from callmp.calls.service import CallService
 from callmp.config import REPO_ROOT
 from callmp.directory.postal_index import PostalIndex, get_index
 from callmp.models import Role, User
-from tests.smtp_peer import smtp_peer, tls_ca  # noqa: F401 - fixtures for every test file
-from tests.twilio_standin import TwilioStandIn
+from tests.support.smtp_peer import smtp_peer, tls_ca  # noqa: F401 - fixtures for every test file
+from tests.support.twilio_standin import TwilioStandIn
 
 DATA_DIR = REPO_ROOT / "data"
 TRANSLATIONS = REPO_ROOT / "callmp" / "translations"

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 
 from callmp.config import REPO_ROOT
 from tests.conftest import compile_catalogues
-from tests.html import one, parse, text
+from tests.support.html import one, parse, text
 
 TRANSLATIONS = REPO_ROOT / "callmp" / "translations"
 FRENCH_PO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po"
