@@ -7,8 +7,6 @@ webhooks, and the status page must follow the call by itself through its script.
 
 from __future__ import annotations
 
-import socket
-import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -16,27 +14,16 @@ from dataclasses import dataclass
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
-from werkzeug.serving import make_server
 
 from callmp.models import CallRequest
-from tests.conftest import twilio_settings
+from tests.support.app import twilio_settings
+from tests.support.browser import serving
+from tests.support.smtp_peer import free_port
 from tests.support.twilio_standin import TwilioStandIn
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass
@@ -60,33 +47,15 @@ class Live:
             return int(response.status)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def live(make_app: Callable[..., Flask]) -> Iterator[Live]:
     """The app in Twilio mode behind Werkzeug's threaded server."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     with TwilioStandIn() as standin:
         app = make_app(**twilio_settings(standin, PUBLIC_URL=base))
-        server = make_server("127.0.0.1", port, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield Live(base=base, standin=standin)
-        server.shutdown()
-        thread.join(5)
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context (own cookies) and page."""
-    context = browser.new_context(locale="en-CA")
-    yield context.new_page()
-    context.close()
+        with serving(app, port):
+            yield Live(base=base, standin=standin)
 
 
 def _ask_for_a_call(page: Page, live: Live) -> None:

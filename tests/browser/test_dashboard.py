@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from callmp.models import Channel, Outcome, Role, User
-from tests.browser.test_letter import browser, page  # noqa: F401 - fixtures
-from tests.conftest import STAFF_PASSWORD
-from tests.stats.test_totals import add_event, demo_campaign, mp
+from tests.factories import add_event, demo_campaign, mp
+from tests.support.app import STAFF_PASSWORD, sessions
+from tests.support.browser import serving
 from tests.support.smtp_peer import free_port
 
 
@@ -25,19 +23,14 @@ from tests.support.smtp_peer import free_port
 def served(make_app: Callable[..., Flask]) -> Iterator[tuple[Flask, str]]:
     """The app (recounting on every request) behind a threaded server on loopback."""
     app = make_app(COUNTS_CACHE_SECONDS=0)
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app, free_port()) as url:
+        yield app, url
 
 
 def seed(app: Flask) -> int:
     """Calls to an Ontario and a Quebec MP, a letter to a Nova Scotia MP; the campaign id."""
     now = datetime.now(UTC)
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         campaign = demo_campaign(session)
         for fed, outcome in ((35100, Outcome.connected), (24058, Outcome.left_voicemail)):
             person = mp(session, fed)
@@ -57,7 +50,7 @@ def seed(app: Flask) -> int:
 
 
 def test_an_organizer_filters_sorts_and_downloads_the_office_table(
-    page: Page,  # noqa: F811 - the imported fixture
+    page: Page,
     served: tuple[Flask, str],
     make_user: Callable[..., User],
 ) -> None:
@@ -101,7 +94,7 @@ def test_an_organizer_filters_sorts_and_downloads_the_office_table(
 
 
 def test_the_campaign_counter_refreshes_itself(
-    page: Page,  # noqa: F811 - the imported fixture
+    page: Page,
     served: tuple[Flask, str],
 ) -> None:
     app, base = served
@@ -110,7 +103,7 @@ def test_the_campaign_counter_refreshes_itself(
     page.goto(f"{base}/c/status-for-all?lang=en")
     total = page.locator('.counter [data-count="total"]')
     expect(total).to_have_text("3")
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         campaign = demo_campaign(session)
         for _ in range(1200):
             add_event(session, campaign, mp(session, 35100), Channel.email, Outcome.mailto)

@@ -8,26 +8,15 @@ from __future__ import annotations
 
 import email
 import email.policy
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Page, expect
 
-from tests.browser.test_call import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import serving
 from tests.support.smtp_peer import free_port
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -35,22 +24,8 @@ def base(make_app: Callable[..., Flask]) -> Iterator[str]:
     """The app (local mail, inline queue) behind Werkzeug's threaded server."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = make_app(PUBLIC_URL=url)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser tab."""
-    context = browser.new_context()
-    tab = context.new_page()
-    yield tab
-    context.close()
+    with serving(make_app(PUBLIC_URL=url), port):
+        yield url
 
 
 def mails(outbox: Path) -> list[email.message.EmailMessage]:

@@ -3,17 +3,15 @@ change as a supporter in a riding, compare the versions and restore the old one.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from callmp.models import Role, User
-from tests.browser.test_letter import browser, page  # noqa: F401 - fixtures
-from tests.conftest import STAFF_PASSWORD
+from tests.support.app import STAFF_PASSWORD
+from tests.support.browser import serving
 from tests.support.smtp_peer import free_port
 
 ADDED = "Please also ask about family reunification for {riding}."
@@ -22,18 +20,12 @@ ADDED = "Please also ask about family reunification for {riding}."
 @pytest.fixture
 def base(make_app: Callable[..., Flask]) -> Iterator[str]:
     """The app behind Werkzeug's threaded server on a free loopback port."""
-    port = free_port()
-    app = make_app()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(make_app(), free_port()) as url:
+        yield url
 
 
 def test_a_lead_edits_previews_compares_and_restores_the_talking_points(
-    page: Page,  # noqa: F811 - the imported fixture
+    page: Page,
     base: str,
     make_user: Callable[..., User],
 ) -> None:

@@ -27,11 +27,6 @@ CAMPAIGN_NUMBER = "+16135550199"
 
 
 @pytest.fixture
-def campaign(session: Session) -> Campaign:
-    return session.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
-
-
-@pytest.fixture
 def twilio(standin: TwilioStandIn) -> Iterator[TwilioTelephony]:
     telephony = TwilioTelephony(
         standin.account_sid, standin.auth_token, api_base_url=standin.base_url, timeout=0.5
@@ -41,14 +36,14 @@ def twilio(standin: TwilioStandIn) -> Iterator[TwilioTelephony]:
 
 
 def _request(
-    session: Session,
+    db_session: Session,
     campaign: Campaign,
     phone: str = "613-555-0142",
     ip: str = "192.0.2.1",
     now: datetime = NOW,
 ) -> CallRequest:
     return call_requests.request_call(
-        session,
+        db_session,
         campaign,
         phone_raw=phone,
         fed_num=35100,
@@ -60,24 +55,24 @@ def _request(
     )
 
 
-def _place(session: Session, telephony: Telephony, call: CallRequest) -> PlacedCall | None:
+def _place(db_session: Session, telephony: Telephony, call: CallRequest) -> PlacedCall | None:
     """What a queue worker does: claim the request (committed), then place it."""
-    session.commit()
-    claimed = call_requests.claim(session, call.id, NOW)
-    session.commit()
+    db_session.commit()
+    claimed = call_requests.claim(db_session, call.id, NOW)
+    db_session.commit()
     if claimed is None:
         return None
     assert claimed is call  # the session's identity map: the same object, refreshed
     return call_requests.place(
-        session, telephony, call, from_number=CAMPAIGN_NUMBER, urls=URLS, settings=SETTINGS
+        db_session, telephony, call, from_number=CAMPAIGN_NUMBER, urls=URLS, settings=SETTINGS
     )
 
 
 def test_request_is_stored_pending_with_e164_and_hmacs(
-    session: Session, campaign: Campaign
+    db_session: Session, campaign: Campaign
 ) -> None:
-    call = _request(session, campaign)
-    session.commit()
+    call = _request(db_session, campaign)
+    db_session.commit()
     assert call.status == CallStatus.pending
     assert call.phone == "+16135550142"
     assert call.phone_hmac == phones.phone_hmac("+16135550142", KEY)
@@ -86,32 +81,32 @@ def test_request_is_stored_pending_with_e164_and_hmacs(
     assert "6135550142" not in call.public_id
 
 
-def test_phone_limit_per_hour_refuses_with_429(session: Session, campaign: Campaign) -> None:
+def test_phone_limit_per_hour_refuses_with_429(db_session: Session, campaign: Campaign) -> None:
     for minute in range(SETTINGS.max_per_phone_per_hour):
-        _request(session, campaign, ip=f"192.0.2.{minute}", now=NOW + timedelta(minutes=minute))
+        _request(db_session, campaign, ip=f"192.0.2.{minute}", now=NOW + timedelta(minutes=minute))
     with pytest.raises(call_requests.CallRefused) as refused:
-        _request(session, campaign, ip="198.51.100.7", now=NOW + timedelta(minutes=30))
+        _request(db_session, campaign, ip="198.51.100.7", now=NOW + timedelta(minutes=30))
     assert refused.value.reason == "phone_limit"
     assert refused.value.status == 429
     # An hour later the number may be called again.
-    later = _request(session, campaign, ip="198.51.100.7", now=NOW + timedelta(minutes=61))
+    later = _request(db_session, campaign, ip="198.51.100.7", now=NOW + timedelta(minutes=61))
     assert later.status == CallStatus.pending
 
 
-def test_blocked_number_is_refused(session: Session, campaign: Campaign) -> None:
-    session.add(BlockedPhone(phone_hmac=phones.phone_hmac("+16135550142", KEY)))
-    session.flush()
+def test_blocked_number_is_refused(db_session: Session, campaign: Campaign) -> None:
+    db_session.add(BlockedPhone(phone_hmac=phones.phone_hmac("+16135550142", KEY)))
+    db_session.flush()
     with pytest.raises(call_requests.CallRefused) as refused:
-        _request(session, campaign)
+        _request(db_session, campaign)
     assert refused.value.reason == "blocked"
-    assert session.scalar(select(func.count()).select_from(CallRequest)) == 0
+    assert db_session.scalar(select(func.count()).select_from(CallRequest)) == 0
 
 
 def test_place_creates_the_call_with_our_urls_and_no_phone_in_them(
-    session: Session, campaign: Campaign, standin: TwilioStandIn, twilio: TwilioTelephony
+    db_session: Session, campaign: Campaign, standin: TwilioStandIn, twilio: TwilioTelephony
 ) -> None:
-    call = _request(session, campaign)
-    placed = _place(session, twilio, call)
+    call = _request(db_session, campaign)
+    placed = _place(db_session, twilio, call)
     assert placed is not None
     assert call.provider_sid == placed.sid
     assert call.status == CallStatus.ringing
@@ -124,49 +119,49 @@ def test_place_creates_the_call_with_our_urls_and_no_phone_in_them(
 
 
 def test_place_retries_server_errors_then_fails_and_forgets_the_number(
-    session: Session, campaign: Campaign, standin: TwilioStandIn, twilio: TwilioTelephony
+    db_session: Session, campaign: Campaign, standin: TwilioStandIn, twilio: TwilioTelephony
 ) -> None:
-    call = _request(session, campaign)
+    call = _request(db_session, campaign)
     standin.reply_next(server_error(), times=10)
     for _ in range(SETTINGS.max_attempts - 1):
         with pytest.raises(call_requests.RetryLater):
-            _place(session, twilio, call)
-    _place(session, twilio, call)
+            _place(db_session, twilio, call)
+    _place(db_session, twilio, call)
     assert call.status == CallStatus.failed
     assert call.error_reason == "server_error"
     assert call.phone is None
 
 
 def test_place_does_not_retry_an_invalid_number(
-    session: Session, campaign: Campaign, standin: TwilioStandIn, twilio: TwilioTelephony
+    db_session: Session, campaign: Campaign, standin: TwilioStandIn, twilio: TwilioTelephony
 ) -> None:
-    call = _request(session, campaign)
+    call = _request(db_session, campaign)
     standin.reply_next(error_reply(21211, 400, "Invalid 'To' Phone Number"))
-    assert _place(session, twilio, call) is None
+    assert _place(db_session, twilio, call) is None
     assert call.status == CallStatus.failed
     assert call.error_reason == "invalid_number"
     assert call.attempts == 1
 
 
 def test_retry_after_a_timeout_finds_the_call_instead_of_ringing_twice(
-    session: Session, campaign: Campaign, standin: TwilioStandIn, twilio: TwilioTelephony
+    db_session: Session, campaign: Campaign, standin: TwilioStandIn, twilio: TwilioTelephony
 ) -> None:
-    call = _request(session, campaign, now=datetime.now(UTC))
+    call = _request(db_session, campaign, now=datetime.now(UTC))
     standin.reply_next(slow_reply(1.5))
     with pytest.raises(call_requests.RetryLater):
-        _place(session, twilio, call)
+        _place(db_session, twilio, call)
     assert standin.wait_idle()
     assert len(standin.call_sids()) == 1  # Twilio created it although we timed out
-    placed = _place(session, twilio, call)
+    placed = _place(db_session, twilio, call)
     assert placed is not None
     assert standin.call_sids() == [placed.sid]
     assert call.status == CallStatus.ringing
 
 
 def test_status_only_moves_forward_and_final_states_purge_the_number(
-    session: Session, campaign: Campaign
+    db_session: Session, campaign: Campaign
 ) -> None:
-    call = _request(session, campaign)
+    call = _request(db_session, campaign)
     assert call_requests.advance(call, CallStatus.in_progress)
     assert not call_requests.advance(call, CallStatus.ringing)  # a late "ringing" changes nothing
     assert call.status == CallStatus.in_progress

@@ -21,7 +21,8 @@ from callmp.calls import call_requests
 from callmp.calls.service import GIVE_UP_AFTER_S, MAX_BACKOFF_S, backoff, throttle_window
 from callmp.db import utcnow
 from callmp.models import CallRequest, CallStatus, Campaign, Channel, ContactEvent, Outcome
-from tests.conftest import call_service, run_scheduled, twilio_settings
+from tests.support.app import OFFICES_OPEN, call_service, run_scheduled, sessions, twilio_settings
+from tests.support.clock import clock_at, window_start
 from tests.support.twilio_standin import (
     TwilioStandIn,
     error_reply,
@@ -31,6 +32,8 @@ from tests.support.twilio_standin import (
 )
 
 SUPPORTER = "+16135550142"
+#: One call per 100,000 seconds (about 28 hours).
+SLOW = 0.00001
 
 
 def twilio_app(make_app: Callable[..., Flask], standin: TwilioStandIn, **overrides: Any) -> Flask:
@@ -40,7 +43,7 @@ def twilio_app(make_app: Callable[..., Flask], standin: TwilioStandIn, **overrid
 
 def new_request(app: Flask, phone: str = SUPPORTER) -> int:
     """Store a request as the API does (committed, not yet queued); its id."""
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         campaign = session.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
         call, _stops = call_service(app).request(
             session,
@@ -58,7 +61,7 @@ def new_request(app: Flask, phone: str = SUPPORTER) -> int:
 def load(app: Flask, call_id: int) -> CallRequest:
     """The request as stored now."""
     session: Session
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         call = session.get(CallRequest, call_id)
         assert call is not None
         return call
@@ -101,18 +104,23 @@ def test_backoff_doubles_up_to_the_cap() -> None:
 def test_the_throttle_holds_back_a_second_call_in_the_same_window(
     make_app: Callable[..., Flask], standin: TwilioStandIn
 ) -> None:
-    # One call per ~28 hours: both requests fall in the same window.
-    app = twilio_app(make_app, standin, CALLS_PER_SECOND=0.00001)
+    # One call per ~28 hours: both requests fall in the same window. Huey's windows are
+    # aligned on the epoch, not on the first call, so the test sets the clock a minute into
+    # one: on the wall clock, the two calls could straddle a window's end, or the next
+    # window could begin less than an hour after the second.
+    _calls, per = throttle_window(SLOW)
+    app = twilio_app(make_app, standin, CALLS_PER_SECOND=SLOW)
     service = call_service(app)
-    first, second = new_request(app), new_request(app, "+16135550143")
-    service.enqueue(first)
-    service.enqueue(second)
-    assert creates(standin) == 1
-    assert load(app, first).status == CallStatus.ringing
-    assert load(app, second).status == CallStatus.queued
-    (waiting,) = service.huey.scheduled()
-    assert waiting.args == (second,)
-    assert waiting.eta > datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=1)
+    with clock_at(window_start(OFFICES_OPEN, per) + timedelta(minutes=1)):
+        first, second = new_request(app), new_request(app, "+16135550143")
+        service.enqueue(first)
+        service.enqueue(second)
+        assert creates(standin) == 1
+        assert load(app, first).status == CallStatus.ringing
+        assert load(app, second).status == CallStatus.queued
+        (waiting,) = service.huey.scheduled()
+        assert waiting.args == (second,)
+        assert waiting.eta > datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=1)
 
 
 # -- Placing and retrying ---------------------------------------------------------------------
@@ -236,7 +244,7 @@ def test_of_many_concurrent_claims_exactly_one_wins(
 ) -> None:
     app = twilio_app(make_app, standin)
     call_id = new_request(app)
-    sessions = app.extensions["callmp.sessions"]
+    factory = sessions(app)
     workers = 6
     barrier = threading.Barrier(workers)
     won: list[bool] = []
@@ -245,7 +253,7 @@ def test_of_many_concurrent_claims_exactly_one_wins(
     def worker() -> None:
         """Claim the request from a session of its own."""
         try:
-            with sessions() as session:
+            with factory() as session:
                 barrier.wait()
                 claimed = call_requests.claim(session, call_id, utcnow())
                 session.commit()
@@ -271,7 +279,7 @@ def test_of_many_concurrent_claims_exactly_one_wins(
 def age(app: Flask, call_id: int, seconds: int) -> None:
     """Pretend the request was created and last touched ``seconds`` ago."""
     moment = utcnow() - timedelta(seconds=seconds)
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         session.execute(
             update(CallRequest)
             .where(CallRequest.id == call_id)
@@ -286,7 +294,7 @@ def test_the_sweeper_requeues_a_request_a_crashed_worker_left_placing(
     app = twilio_app(make_app, standin)
     service = call_service(app)
     call_id = new_request(app)
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         assert call_requests.claim(session, call_id, utcnow()) is not None
         session.commit()  # ... and the worker dies before calling Twilio
     assert service.sweep() == []  # not stuck yet
@@ -386,7 +394,7 @@ def test_a_retry_does_not_take_over_the_call_of_an_earlier_request_for_the_same_
 def test_a_job_for_a_request_already_placed_uses_no_throttle_slot(
     make_app: Callable[..., Flask], standin: TwilioStandIn
 ) -> None:
-    app = twilio_app(make_app, standin, CALLS_PER_SECOND=0.00001)
+    app = twilio_app(make_app, standin, CALLS_PER_SECOND=SLOW)
     service = call_service(app)
     placed = new_request(app)
     service.place(placed)  # placed by another job, outside this window's count
@@ -402,10 +410,10 @@ def test_marking_a_request_queued_never_takes_back_a_worker_claim(
 ) -> None:
     app = twilio_app(make_app, standin)
     call_id = new_request(app)
-    sessions = app.extensions["callmp.sessions"]
+    factory = sessions(app)
     web: Session
     worker: Session
-    with sessions() as web, sessions() as worker:
+    with factory() as web, factory() as worker:
         seen = web.get(CallRequest, call_id)  # the web process read it: pending
         assert seen is not None and seen.status == CallStatus.pending
         assert call_requests.claim(worker, call_id, utcnow()) is not None

@@ -50,40 +50,42 @@ def good(**changes: Any) -> CampaignInput:
     return replace(base, **changes)
 
 
-def save(session: Session, data: CampaignInput, campaign: Campaign | None = None) -> Campaign:
+def save(db_session: Session, data: CampaignInput, campaign: Campaign | None = None) -> Campaign:
     """Save through the domain as a view would, and flush."""
-    saved = editing.save(session, campaign, data, None, clean_referral)
-    session.flush()
+    saved = editing.save(db_session, campaign, data, None, clean_referral)
+    db_session.flush()
     return saved
 
 
 def refused(
-    session: Session, data: CampaignInput, campaign: Campaign | None = None
+    db_session: Session, data: CampaignInput, campaign: Campaign | None = None
 ) -> list[FieldError]:
     """The errors saving ``data`` raises."""
     with pytest.raises(CampaignInvalid) as caught:
-        save(session, data, campaign)
-    session.rollback()
+        save(db_session, data, campaign)
+    db_session.rollback()
     return caught.value.errors
 
 
-def demo(session: Session) -> Campaign:
+def demo(db_session: Session) -> Campaign:
     """The demo campaign seeded in every test database."""
-    found = session.scalars(select(Campaign).where(Campaign.slug == DEMO_SLUG)).one()
+    found = db_session.scalars(select(Campaign).where(Campaign.slug == DEMO_SLUG)).one()
     return found
 
 
-def versions(session: Session, campaign: Campaign) -> list[int]:
+def versions(db_session: Session, campaign: Campaign) -> list[int]:
     """The campaign's version numbers, newest first."""
-    return [v.number for v in history.versions(session, campaign.id)]
+    return [v.number for v in history.versions(db_session, campaign.id)]
 
 
-def test_a_new_campaign_is_a_draft_kept_as_version_one(session: Session) -> None:
-    campaign = save(session, good())
+def test_a_new_campaign_is_a_draft_kept_as_version_one(db_session: Session) -> None:
+    campaign = save(db_session, good())
     assert campaign.status == CampaignStatus.draft
     assert campaign.title_fr == "Des salaires justes"
-    assert versions(session, campaign) == [1]
-    entry = session.scalars(select(AuditEntry).where(AuditEntry.campaign_id == campaign.id)).one()
+    assert versions(db_session, campaign) == [1]
+    entry = db_session.scalars(
+        select(AuditEntry).where(AuditEntry.campaign_id == campaign.id)
+    ).one()
     assert entry.action == "campaign.create"
 
 
@@ -117,14 +119,14 @@ def test_a_new_campaign_is_a_draft_kept_as_version_one(session: Session) -> None
     ],
 )
 def test_bad_input_is_refused_with_its_message(
-    session: Session, changes: dict[str, str], field: str, message: str
+    db_session: Session, changes: dict[str, str], field: str, message: str
 ) -> None:
-    errors = refused(session, good(**changes))
+    errors = refused(db_session, good(**changes))
     assert [(e.name, e.message) for e in errors] == [(field, message)]
 
 
-def test_a_taken_slug_is_refused_naming_it(session: Session) -> None:
-    (error,) = refused(session, good(slug=DEMO_SLUG))
+def test_a_taken_slug_is_refused_naming_it(db_session: Session) -> None:
+    (error,) = refused(db_session, good(slug=DEMO_SLUG))
     assert (error.name, error.message, error.params) == (
         "slug",
         fields.SLUG_TAKEN,
@@ -132,13 +134,13 @@ def test_a_taken_slug_is_refused_naming_it(session: Session) -> None:
     )
 
 
-def test_a_campaign_keeps_its_own_slug_on_save(session: Session) -> None:
-    campaign = save(session, good())
-    assert save(session, good(title_en="Fairer wages"), campaign).slug == "fair-wages"
+def test_a_campaign_keeps_its_own_slug_on_save(db_session: Session) -> None:
+    campaign = save(db_session, good())
+    assert save(db_session, good(title_en="Fairer wages"), campaign).slug == "fair-wages"
 
 
-def test_the_end_must_come_after_the_start(session: Session) -> None:
-    errors = refused(session, good(starts_at="2026-03-01T09:00", ends_at="2026-03-01T09:00"))
+def test_the_end_must_come_after_the_start(db_session: Session) -> None:
+    errors = refused(db_session, good(starts_at="2026-03-01T09:00", ends_at="2026-03-01T09:00"))
     assert [(e.name, e.message) for e in errors] == [("ends_at", fields.ENDS_BEFORE_START)]
 
 
@@ -147,29 +149,29 @@ def test_the_end_must_come_after_the_start(session: Session) -> None:
     ["call_intro_fr", "talking_points_en", "email_subject_fr", "email_body_en"],
 )
 def test_an_unknown_placeholder_is_named_with_the_allowed_ones(
-    session: Session, field: str
+    db_session: Session, field: str
 ) -> None:
-    (error,) = refused(session, good(**{field: "Hello {mp_nmae} and {riding}"}))
+    (error,) = refused(db_session, good(**{field: "Hello {mp_nmae} and {riding}"}))
     assert error.name == field
     assert error.message == fields.UNKNOWN_PLACEHOLDER
     assert error.params["names"] == "{mp_nmae}"
     assert "{mp_name}" in error.params["allowed"].split(", ")
 
 
-def test_several_unknown_placeholders_are_all_named(session: Session) -> None:
-    (error,) = refused(session, good(email_body_fr="{nom} {ville} {nom}"))
+def test_several_unknown_placeholders_are_all_named(db_session: Session) -> None:
+    (error,) = refused(db_session, good(email_body_fr="{nom} {ville} {nom}"))
     assert error.message == fields.UNKNOWN_PLACEHOLDERS
     assert error.params["names"] == "{nom}, {ville}"
 
 
-def test_every_bad_field_is_reported_at_once(session: Session) -> None:
-    errors = refused(session, good(slug="?", goal="x", phone_number="1"))
+def test_every_bad_field_is_reported_at_once(db_session: Session) -> None:
+    errors = refused(db_session, good(slug="?", goal="x", phone_number="1"))
     assert {e.name for e in errors} == {"slug", "goal", "phone_number"}
 
 
-def test_values_are_cleaned_and_normalised(session: Session) -> None:
+def test_values_are_cleaned_and_normalised(db_session: Session) -> None:
     campaign = save(
-        session,
+        db_session,
         good(
             slug="  Fair-Wages ",
             title_en="Fair\x00 wages\u202e",
@@ -198,79 +200,79 @@ def test_values_are_cleaned_and_normalised(session: Session) -> None:
     assert fields.form_values(campaign)["starts_at"] == "2026-01-15T09:30"
 
 
-def test_empty_optional_fields_are_stored_empty(session: Session) -> None:
-    campaign = save(session, good(goal="", phone_number="", email_from_address="", starts_at=""))
+def test_empty_optional_fields_are_stored_empty(db_session: Session) -> None:
+    campaign = save(db_session, good(goal="", phone_number="", email_from_address="", starts_at=""))
     assert (campaign.goal, campaign.phone_number, campaign.starts_at) == (None, "", None)
 
 
-def test_saving_the_same_values_adds_no_version(session: Session) -> None:
-    campaign = save(session, good())
+def test_saving_the_same_values_adds_no_version(db_session: Session) -> None:
+    campaign = save(db_session, good())
     again = CampaignInput(**fields.form_values(campaign))
-    save(session, again, campaign)
-    assert versions(session, campaign) == [1]
-    save(session, replace(again, goal="300"), campaign)
-    assert versions(session, campaign) == [2, 1]
-    assert history.latest(session, campaign.id) is not None
-    assert history.latest(session, campaign.id).summary == "goal"  # type: ignore[union-attr]
+    save(db_session, again, campaign)
+    assert versions(db_session, campaign) == [1]
+    save(db_session, replace(again, goal="300"), campaign)
+    assert versions(db_session, campaign) == [2, 1]
+    assert history.latest(db_session, campaign.id) is not None
+    assert history.latest(db_session, campaign.id).summary == "goal"  # type: ignore[union-attr]
 
 
-def test_the_demo_gets_a_baseline_before_its_first_edit(session: Session) -> None:
-    campaign = demo(session)
-    before = versions(session, campaign)
+def test_the_demo_gets_a_baseline_before_its_first_edit(db_session: Session) -> None:
+    campaign = demo(db_session)
+    before = versions(db_session, campaign)
     data = CampaignInput(**fields.form_values(campaign))
-    save(session, replace(data, goal="6000"), campaign)
-    after = versions(session, campaign)
+    save(db_session, replace(data, goal="6000"), campaign)
+    after = versions(db_session, campaign)
     assert len(after) == max(len(before), 1) + 1
     assert campaign.goal == 6000
 
 
-def test_referral_codes_are_updated_in_place(session: Session) -> None:
-    campaign = save(session, good(referral_codes="union Union\npartner Partner"))
+def test_referral_codes_are_updated_in_place(db_session: Session) -> None:
+    campaign = save(db_session, good(referral_codes="union Union\npartner Partner"))
     kept = {r.code: r.id for r in campaign.referral_codes}["union"]
-    save(session, good(referral_codes="union Union Local 1\nnewcomer New"), campaign)
+    save(db_session, good(referral_codes="union Union Local 1\nnewcomer New"), campaign)
     codes = {r.code: (r.id, r.label) for r in campaign.referral_codes}
     assert codes["union"] == (kept, "Union Local 1")
     assert set(codes) == {"union", "newcomer"}
 
 
-def add_target(session: Session, campaign: Campaign) -> None:
+def add_target(db_session: Session, campaign: Campaign) -> None:
     """Give a campaign the supporter's MP as its target."""
     campaign.targets.append(Target(position=1, kind=TargetKind.own_mp))
-    session.flush()
+    db_session.flush()
 
 
-def test_publishing_an_incomplete_campaign_names_what_is_missing(session: Session) -> None:
-    campaign = save(session, good(title_fr="", call_intro_en="", languages="en fr"))
+def test_publishing_an_incomplete_campaign_names_what_is_missing(db_session: Session) -> None:
+    campaign = save(db_session, good(title_fr="", call_intro_en="", languages="en fr"))
     with pytest.raises(CampaignInvalid) as caught:
-        campaign_status.publish(session, campaign, None)
+        campaign_status.publish(db_session, campaign, None)
     (error,) = caught.value.errors
     assert error.message == campaign_status.NOT_COMPLETE
     assert error.missing == ("title_fr", "call_intro_en", "targets")
     assert campaign.status == CampaignStatus.draft
 
 
-def test_publishing_checks_only_the_offered_languages_and_channels(session: Session) -> None:
+def test_publishing_checks_only_the_offered_languages_and_channels(db_session: Session) -> None:
     campaign = save(
-        session,
+        db_session,
         good(languages="en", title_fr="", email_subject_en="", bridged_calls=False, emails=False),
     )
-    add_target(session, campaign)
+    add_target(db_session, campaign)
     assert campaign_status.missing(campaign) == []
     campaign.direct_calls = False
     assert campaign_status.missing(campaign) == ["channels"]
 
 
-def test_publish_unpublish_archive_are_audited(session: Session) -> None:
-    campaign = save(session, good())
-    add_target(session, campaign)
+def test_publish_unpublish_archive_are_audited(db_session: Session) -> None:
+    campaign = save(db_session, good())
+    add_target(db_session, campaign)
     seen = []
     for change in (campaign_status.publish, campaign_status.unpublish, campaign_status.archive):
-        change(session, campaign, None)
+        change(db_session, campaign, None)
         seen.append(campaign.status)
         with pytest.raises(CampaignInvalid):  # the same change twice is refused
-            change(session, campaign, None)
+            change(db_session, campaign, None)
     assert seen == [CampaignStatus.published, CampaignStatus.draft, CampaignStatus.archived]
-    actions = session.scalars(
+    actions = db_session.scalars(
         select(AuditEntry.action)
         .where(AuditEntry.campaign_id == campaign.id)
         .order_by(AuditEntry.id)
@@ -281,36 +283,36 @@ def test_publish_unpublish_archive_are_audited(session: Session) -> None:
         "campaign.unpublish",
         "campaign.archive",
     ]
-    assert versions(session, campaign) == [1]  # status is not part of a version
+    assert versions(db_session, campaign) == [1]  # status is not part of a version
 
 
-def test_a_published_campaign_cannot_be_saved_incomplete(session: Session) -> None:
-    campaign = demo(session)
+def test_a_published_campaign_cannot_be_saved_incomplete(db_session: Session) -> None:
+    campaign = demo(db_session)
     data = CampaignInput(**fields.form_values(campaign))
-    (error,) = refused(session, replace(data, email_body_fr=""), campaign)
+    (error,) = refused(db_session, replace(data, email_body_fr=""), campaign)
     assert error.message == fields.STILL_PUBLISHED
     assert error.missing == ("email_body_fr",)
-    assert session.get(Campaign, campaign.id).email_body_fr  # type: ignore[union-attr]
+    assert db_session.get(Campaign, campaign.id).email_body_fr  # type: ignore[union-attr]
 
 
-def test_the_list_is_newest_first(session: Session) -> None:
-    first = save(session, good(slug="first-one"))
-    second = save(session, good(slug="second-one"))
+def test_the_list_is_newest_first(db_session: Session) -> None:
+    first = save(db_session, good(slug="first-one"))
+    second = save(db_session, good(slug="second-one"))
     first.created_at = datetime(2020, 1, 1, tzinfo=UTC)
-    session.flush()
-    listed = campaign_status.list_campaigns(session)
+    db_session.flush()
+    listed = campaign_status.list_campaigns(db_session)
     assert listed.index(second) < listed.index(first)
 
 
 def test_the_preview_says_the_call_and_drafts_the_letters_without_storing_anything(
-    session: Session,
+    db_session: Session,
 ) -> None:
-    campaign = save(session, good())
-    add_target(session, campaign)
-    calls = session.scalar(select(func.count()).select_from(CallRequest))
-    events = session.scalar(select(func.count()).select_from(ContactEvent))
+    campaign = save(db_session, good())
+    add_target(db_session, campaign)
+    calls = db_session.scalar(select(func.count()).select_from(CallRequest))
+    events = db_session.scalar(select(func.count()).select_from(ContactEvent))
     preview = campaign_preview.build(
-        session, campaign, SPADINA, "en", datetime(2026, 11, 25, 19, tzinfo=UTC)
+        db_session, campaign, SPADINA, "en", datetime(2026, 11, 25, 19, tzinfo=UTC)
     )
     assert preview is not None
     assert preview.spoken.greeting[0] == "Hello from Fair Wages."
@@ -328,14 +330,14 @@ def test_the_preview_says_the_call_and_drafts_the_letters_without_storing_anythi
     assert letter.to_address == "chi.nguyen@parl.gc.ca"
     assert letter.subject == "Fair wages in Spadina—Harbourfront"
     assert letter.body == "Dear Chi Nguyen, I live in Spadina—Harbourfront."
-    session.flush()
-    assert session.scalar(select(func.count()).select_from(CallRequest)) == calls
-    assert session.scalar(select(func.count()).select_from(ContactEvent)) == events
+    db_session.flush()
+    assert db_session.scalar(select(func.count()).select_from(CallRequest)) == calls
+    assert db_session.scalar(select(func.count()).select_from(ContactEvent)) == events
 
 
-def test_the_preview_names_the_next_target_and_speaks_french(session: Session) -> None:
+def test_the_preview_names_the_next_target_and_speaks_french(db_session: Session) -> None:
     preview = campaign_preview.build(
-        session, demo(session), SPADINA, "fr", datetime(2026, 11, 25, 19, tzinfo=UTC)
+        db_session, demo(db_session), SPADINA, "fr", datetime(2026, 11, 25, 19, tzinfo=UTC)
     )
     assert preview is not None
     first, second = preview.spoken.stops
@@ -347,5 +349,7 @@ def test_the_preview_names_the_next_target_and_speaks_french(session: Session) -
     assert menu.startswith("Appuyez")
 
 
-def test_the_preview_of_an_unknown_riding_is_none(session: Session) -> None:
-    assert campaign_preview.build(session, demo(session), 99999, "en", datetime.now(UTC)) is None
+def test_the_preview_of_an_unknown_riding_is_none(db_session: Session) -> None:
+    assert (
+        campaign_preview.build(db_session, demo(db_session), 99999, "en", datetime.now(UTC)) is None
+    )

@@ -61,23 +61,23 @@ def test_offices_csv_numbers_are_e164_or_empty_and_never_invented() -> None:
     assert all(r["issues"] for r in hill_without_phone)
 
 
-def test_import_loads_every_riding_member_and_office(session: Session) -> None:
-    assert session.scalar(select(func.count()).select_from(Riding)) == 343
+def test_import_loads_every_riding_member_and_office(db_session: Session) -> None:
+    assert db_session.scalar(select(func.count()).select_from(Riding)) == 343
     sitting = select(func.count()).select_from(Person).where(Person.fed_num.is_not(None))
-    assert session.scalar(sitting) == 337
+    assert db_session.scalar(sitting) == 337
     shipped_offices = (
         select(func.count()).select_from(Office).where(Office.kind != OfficeKind.other)
     )
-    assert session.scalar(shipped_offices) == len(_rows("offices.csv"))
+    assert db_session.scalar(shipped_offices) == len(_rows("offices.csv"))
 
 
-def test_import_twice_updates_in_place_and_duplicates_nothing(session: Session) -> None:
+def test_import_twice_updates_in_place_and_duplicates_nothing(db_session: Session) -> None:
     before = {
-        table: session.scalar(select(func.count()).select_from(table))
+        table: db_session.scalar(select(func.count()).select_from(table))
         for table in (Riding, Person, Office)
     }
-    report = data_import.import_all(session, DATA)
-    session.commit()
+    report = data_import.import_all(db_session, DATA)
+    db_session.commit()
     assert report.created == {}
     assert report.updated == {}
     assert report.removed == {}
@@ -87,7 +87,7 @@ def test_import_twice_updates_in_place_and_duplicates_nothing(session: Session) 
         "offices": len(_rows("offices.csv")),
     }
     after = {
-        table: session.scalar(select(func.count()).select_from(table))
+        table: db_session.scalar(select(func.count()).select_from(table))
         for table in (Riding, Person, Office)
     }
     assert after == before
@@ -114,9 +114,9 @@ def _rewrite(path: Path, change: dict[str, dict[str, str]], key: str) -> None:
         writer.writerows(rows)
 
 
-def test_reimport_applies_changes_to_existing_rows(session: Session, tmp_path: Path) -> None:
+def test_reimport_applies_changes_to_existing_rows(db_session: Session, tmp_path: Path) -> None:
     data = _copy_data(tmp_path)
-    member = session.scalars(select(Person).where(Person.fed_num == 35100)).one()
+    member = db_session.scalars(select(Person).where(Person.fed_num == 35100)).one()
     member_id = member.id
     # The member's party changes and the seat of 10001 falls vacant.
     _rewrite(data / "mps.csv", {"35100": {"party": "Independent"}}, "fed_num")
@@ -125,13 +125,13 @@ def test_reimport_applies_changes_to_existing_rows(session: Session, tmp_path: P
         {"10001": {"seat_status": "vacant", "previous_member": "Paul Connors"}},
         "fed_num",
     )
-    report = data_import.import_all(session, data)
-    session.commit()
+    report = data_import.import_all(db_session, data)
+    db_session.commit()
     assert report.updated.get("members") == 1
-    session.expire_all()
-    changed = session.get(Person, member_id)
+    db_session.expire_all()
+    changed = db_session.get(Person, member_id)
     assert changed is not None and changed.party == "Independent"
-    assert session.scalars(select(Person).where(Person.fed_num == 10001)).first() is None
-    riding = session.get(Riding, 10001)
+    assert db_session.scalars(select(Person).where(Person.fed_num == 10001)).first() is None
+    riding = db_session.get(Riding, 10001)
     assert riding is not None and riding.previous_member == "Paul Connors"
     assert report.removed.get("offices") == 2  # the departed MP's Hill and riding offices

@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from callmp import demo
-from callmp.campaigns import active
 from callmp.campaigns.targets import ResolvedTarget, targets_for
 from callmp.directory import lookup
 from callmp.i18n import translator
@@ -67,25 +66,19 @@ BODY_TEMPLATE = (
 Clean = Callable[[str | None], str]
 
 
-@pytest.fixture
-def campaign(session: Session) -> Campaign:
-    """The demo campaign, with its targets loaded."""
-    found = active.get_active(session, demo.DEMO_SLUG)
-    assert found is not None
-    return found
-
-
-def _targets(session: Session, campaign: Campaign, fed_num: int = RIDING) -> list[ResolvedTarget]:
+def _targets(
+    db_session: Session, campaign: Campaign, fed_num: int = RIDING
+) -> list[ResolvedTarget]:
     """The campaign's targets for a supporter in riding ``fed_num``."""
-    candidate = lookup.riding(session, fed_num)
+    candidate = lookup.riding(db_session, fed_num)
     assert candidate is not None
     return targets_for(campaign, candidate)
 
 
 @pytest.fixture
-def targets(session: Session, campaign: Campaign) -> list[ResolvedTarget]:
+def targets(db_session: Session, campaign: Campaign) -> list[ResolvedTarget]:
     """The MP for Spadina—Harbourfront, then the Minister."""
-    found = _targets(session, campaign)
+    found = _targets(db_session, campaign)
     assert [t.person.full_name if t.person else None for t in found] == [
         MP,
         "Lena Metlege Diab",
@@ -331,9 +324,9 @@ def test_draft_is_the_campaign_template_filled_for_the_riding(
 
 
 def test_french_draft_uses_the_french_template_and_riding_name(
-    session: Session, campaign: Campaign
+    db_session: Session, campaign: Campaign
 ) -> None:
-    subject, body = draft(campaign, _targets(session, campaign, 12007), "fr")
+    subject, body = draft(campaign, _targets(db_session, campaign, 12007), "fr")
     assert subject == " ".join(demo.SUBJECT_FR.replace("{riding}", "Halifax-Ouest").split())
     assert body == _template(campaign, "fr", "Halifax-Ouest")
 
@@ -374,8 +367,8 @@ def test_draft_and_letters_skip_targets_without_an_address(
     assert [letter.to_address for letter in letters] == [MINISTER_ADDRESS]
 
 
-def test_a_vacant_seat_gets_no_letter(session: Session, campaign: Campaign) -> None:
-    targets = _targets(session, campaign, 35095)
+def test_a_vacant_seat_gets_no_letter(db_session: Session, campaign: Campaign) -> None:
+    targets = _targets(db_session, campaign, 35095)
     assert targets[0].vacant
     letters = compose(campaign, targets, JANE)
     assert [letter.to_address for letter in letters] == [MINISTER_ADDRESS]

@@ -25,7 +25,6 @@ from callmp.db import utcnow
 from callmp.demo import DEMO_SLUG, EMAIL_FROM
 from callmp.letters import confirmation, records
 from callmp.letters.confirmation import ConfirmError
-from callmp.letters.service import MailService
 from callmp.models import (
     Campaign,
     Channel,
@@ -37,30 +36,19 @@ from callmp.models import (
     Outcome,
     SubmissionStatus,
 )
-from tests.conftest import run_scheduled as conftest_run_scheduled
+from tests.support.app import mail_service, sessions
+from tests.support.letters import confirmation_link, make_due, messages, run_mail_jobs, smtp_app
 from tests.support.smtp_peer import SmtpPeer, free_port
 
 API = f"/api/v1/campaigns/{DEMO_SLUG}/emails"
 SUPPORTER = "camille.tremblay@example.org"
 
 
-def smtp_app(make_app: Callable[..., Flask], port: int, **overrides: Any) -> Flask:
-    """An app whose mail goes by SMTP to 127.0.0.1:``port``."""
-    settings = {"MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": port}
-    return make_app(**{**settings, "SMTP_TLS": "none", "SMTP_TIMEOUT": 2.0, **overrides})
-
-
 def set_confirm(app: Flask, confirm: bool) -> None:
     """Turn the demo campaign's confirmation step on or off."""
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         session.execute(update(Campaign).values(email_confirm=confirm))
         session.commit()
-
-
-def service(app: Flask) -> MailService:
-    """The app's mail service."""
-    mail_service: MailService = app.extensions["callmp.mail"]
-    return mail_service
 
 
 def write(client: FlaskClient, **fields: Any) -> dict[str, Any]:
@@ -72,33 +60,11 @@ def write(client: FlaskClient, **fields: Any) -> dict[str, Any]:
     return answer
 
 
-def messages(app: Flask, kind: MessageKind | None = MessageKind.letter) -> list[EmailMessage]:
-    """Stored messages (of ``kind``), oldest first."""
-    with app.extensions["callmp.sessions"]() as session:
-        query = select(EmailMessage).order_by(EmailMessage.id)
-        if kind is not None:
-            query = query.where(EmailMessage.kind == kind)
-        return list(session.scalars(query))
-
-
 def events(app: Flask) -> list[ContactEvent]:
     """Email contact events, oldest first."""
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         query = select(ContactEvent).where(ContactEvent.channel == Channel.email)
         return list(session.scalars(query.order_by(ContactEvent.id)))
-
-
-def run_scheduled(app: Flask) -> int:
-    """Run every job in the queue's schedule now, whatever its time; how many ran."""
-    return conftest_run_scheduled(service(app).huey, "send_email")
-
-
-def make_due(app: Flask) -> None:
-    """Pretend every retry's wait is over."""
-    with app.extensions["callmp.sessions"]() as session:
-        past = utcnow() - timedelta(seconds=1)
-        session.execute(update(EmailMessage).values(next_try_at=past))
-        session.commit()
 
 
 def by_recipient(received: list[Any]) -> dict[str, ParsedMessage]:
@@ -156,14 +122,14 @@ def test_a_451_answer_is_retried_and_then_delivered_once(
     assert "451" in waiting.error and waiting.next_try_at is not None
     assert [e.outcome for e in events(app)].count(Outcome.queued) == 1
     make_due(app)
-    assert run_scheduled(app) >= 1
+    assert run_mail_jobs(app) >= 1
     received = smtp_peer.wait_for(2)
     assert sorted(m["Message-ID"] for m in (r.message for r in received)) == sorted(
         m.message_id for m in (first, second)
     )
     assert all(m.status == MessageStatus.sent for m in messages(app))
     assert {e.outcome for e in events(app)} == {Outcome.sent}
-    assert run_scheduled(app) == 0  # nothing left to retry
+    assert run_mail_jobs(app) == 0  # nothing left to retry
     time.sleep(0.1)
     assert len(smtp_peer.received) == 2  # and nothing sent twice
 
@@ -179,7 +145,7 @@ def test_a_550_answer_marks_the_message_failed_without_retrying(
     assert [m.status for m in stored] == [MessageStatus.failed] * 2
     assert all("550" in m.error and m.attempts == 1 for m in stored)
     assert [e.outcome for e in events(app)] == [Outcome.failed] * 2
-    assert run_scheduled(app) == 0
+    assert run_mail_jobs(app) == 0
 
 
 def test_letters_written_while_the_mail_server_is_down_go_out_once_it_is_back(
@@ -196,12 +162,12 @@ def test_letters_written_while_the_mail_server_is_down_go_out_once_it_is_back(
     peer = SmtpPeer().start(port)
     try:
         make_due(app)
-        run_scheduled(app)
+        run_mail_jobs(app)
         received = peer.wait_for(2)
         assert len({r.message["Message-ID"] for r in received}) == 2
         assert all(m.status == MessageStatus.sent for m in messages(app))
         make_due(app)
-        assert service(app).sweep() == []  # nothing due: the sweeper sends nothing again
+        assert mail_service(app).sweep() == []  # nothing due: the sweeper sends nothing again
         time.sleep(0.1)
         assert len(peer.received) == 2
     finally:
@@ -214,11 +180,11 @@ def test_temporary_failures_past_the_retry_period_mark_the_message_failed(
     app = smtp_app(make_app, free_port(), EMAIL_RETRY_HOURS=1)
     set_confirm(app, False)
     write(app.test_client())
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         session.execute(update(EmailMessage).values(queued_at=utcnow() - timedelta(hours=2)))
         session.commit()
     make_due(app)
-    run_scheduled(app)
+    run_mail_jobs(app)
     stored = messages(app)
     assert [m.status for m in stored] == [MessageStatus.failed] * 2
     assert all(m.error.startswith("gave up after 2 tries") for m in stored)
@@ -233,8 +199,8 @@ def test_a_message_is_claimed_once_so_a_repeated_job_sends_nothing(
     write(app.test_client())
     smtp_peer.wait_for(2)
     for message in messages(app):
-        assert service(app).deliver(message.id) is None
-    service(app).enqueue(m.id for m in messages(app))
+        assert mail_service(app).deliver(message.id) is None
+    mail_service(app).enqueue(m.id for m in messages(app))
     time.sleep(0.1)
     assert len(smtp_peer.received) == 2
 
@@ -247,7 +213,7 @@ def test_the_sweeper_requeues_a_message_a_crashed_worker_left_sending(
     write(app.test_client())
     smtp_peer.wait_for(1)  # the confirmation
     letter = messages(app)[0]
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         # A worker claimed it two minutes ago and died before sending.
         session.execute(
             update(EmailMessage)
@@ -255,21 +221,14 @@ def test_the_sweeper_requeues_a_message_a_crashed_worker_left_sending(
             .values(status=MessageStatus.sending, claimed_at=utcnow() - timedelta(minutes=2))
         )
         session.commit()
-    due = service(app).sweep()
+    due = mail_service(app).sweep()
     assert letter.id in due
-    service(app).enqueue(due)
+    mail_service(app).enqueue(due)
     received = smtp_peer.wait_for(2)
     assert received[-1].message["Message-ID"] == letter.message_id
 
 
 # -- Confirmation ------------------------------------------------------------------------
-
-
-def confirmation_link(received: ParsedMessage) -> str:
-    """The confirm URL in a confirmation email."""
-    lines = str(received.get_content()).splitlines()
-    (link,) = [line for line in lines if "/emails/confirm/" in line]
-    return link.strip()
 
 
 def test_nothing_goes_to_targets_until_the_supporter_confirms_then_everything_goes_once(
@@ -286,15 +245,15 @@ def test_nothing_goes_to_targets_until_the_supporter_confirms_then_everything_go
     assert link.startswith(f"https://letters.example/c/{DEMO_SLUG}/emails/confirm/")
     assert SUPPORTER not in link
     token = link.rsplit("/", 1)[1]
-    settings = service(app).settings
-    with app.extensions["callmp.sessions"]() as session:
+    settings = mail_service(app).settings
+    with sessions(app)() as session:
         submission, confirmed = confirmation.confirm(session, token, settings, utcnow())
         session.commit()
         assert confirmed and submission.status == SubmissionStatus.queued
         ids = records.queued_ids(submission)
-    service(app).enqueue(ids)
+    mail_service(app).enqueue(ids)
     assert len(smtp_peer.wait_for(3)) == 3
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         _, again = confirmation.confirm(session, token, settings, utcnow())
         session.commit()
     assert not again  # a second click confirms nothing more
@@ -307,13 +266,13 @@ def test_tampered_and_unknown_confirmation_links_are_refused(
     app = smtp_app(make_app, smtp_peer.port)
     write(app.test_client())
     token = confirmation_link(smtp_peer.wait_for(1)[0].message).rsplit("/", 1)[1]
-    settings = service(app).settings
+    settings = mail_service(app).settings
     other = records.MailSettings(secret="another secret")
     forged = URLSafeTimedSerializer(other.secret, salt=confirmation.TOKEN_SALT).dumps("x" * 22)
     unknown = URLSafeTimedSerializer(settings.secret, salt=confirmation.TOKEN_SALT).dumps(
         "not-a-submission"
     )
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), forged, unknown):
             with pytest.raises(ConfirmError) as caught:
                 confirmation.confirm(session, bad, settings, utcnow())
@@ -327,10 +286,10 @@ def test_an_expired_confirmation_link_is_refused(
     app = smtp_app(make_app, smtp_peer.port)
     write(app.test_client())
     token = confirmation_link(smtp_peer.wait_for(1)[0].message).rsplit("/", 1)[1]
-    settings = service(app).settings
+    settings = mail_service(app).settings
     later = time.time() + (settings.confirm_hours + 1) * 3600
     monkeypatch.setattr(time, "time", lambda: later)
-    with app.extensions["callmp.sessions"]() as session, pytest.raises(ConfirmError) as caught:
+    with sessions(app)() as session, pytest.raises(ConfirmError) as caught:
         confirmation.confirm(session, token, settings, utcnow())
     assert caught.value.reason == "expired"
     assert [m.status for m in messages(app)] == [MessageStatus.held] * 2
@@ -338,7 +297,7 @@ def test_an_expired_confirmation_link_is_refused(
 
 def age_submissions(app: Flask, hours: float) -> None:
     """Move every submission's creation back by ``hours``."""
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         past = utcnow() - timedelta(hours=hours)
         session.execute(update(EmailSubmission).values(created_at=past))
         session.commit()
@@ -350,10 +309,10 @@ def test_one_reminder_goes_to_a_supporter_who_has_not_confirmed(
     app = smtp_app(make_app, smtp_peer.port)
     write(app.test_client())
     smtp_peer.wait_for(1)
-    assert service(app).sweep() == []  # too early for a reminder
+    assert mail_service(app).sweep() == []  # too early for a reminder
     age_submissions(app, 25)
-    service(app).enqueue(service(app).sweep())
-    service(app).enqueue(service(app).sweep())  # a second sweep sends no second reminder
+    mail_service(app).enqueue(mail_service(app).sweep())
+    mail_service(app).enqueue(mail_service(app).sweep())  # a second sweep sends no second reminder
     received = smtp_peer.wait_for(2)
     time.sleep(0.1)
     assert len(smtp_peer.received) == 2
@@ -369,9 +328,9 @@ def test_unconfirmed_letters_expire_and_are_never_sent_or_counted(
     write(app.test_client())
     smtp_peer.wait_for(1)
     age_submissions(app, 49)
-    assert service(app).sweep() == []
+    assert mail_service(app).sweep() == []
     assert [m.status for m in messages(app)] == [MessageStatus.expired] * 2
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         (submission,) = session.scalars(select(EmailSubmission))
         assert submission.status == SubmissionStatus.expired
     assert events(app) == []
@@ -394,7 +353,7 @@ def test_writing_the_same_targets_again_within_the_window_is_caught(
     # Another riding shares the minister: only the new MP gets a letter.
     other = write(client, postal_code="M5V 3L9")
     assert len(other["recipients"]) == 1
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         statuses = session.scalars(
             select(EmailMessage.status).where(EmailMessage.kind == MessageKind.letter)
         ).all()
@@ -438,7 +397,7 @@ def test_identical_letters_are_refused_only_when_the_campaign_says_so(
     assert second["identical"] == 1
     third = write(client, email="c@example.org")
     assert third["identical"] == 2  # told, not blocked
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         session.execute(update(Campaign).values(email_block_identical=True))
         session.commit()
     body = {"name": "D", "email": "d@example.org", "postal_code": "K2P 1L4"}
@@ -457,13 +416,13 @@ def test_old_letters_and_addresses_are_purged_and_the_counts_stay(
     write(client, email="keep@example.org", consent_followup=True, personal_line="Mine.")
     write(client, email="gone@example.org", postal_code="M5V 3L9", city="Toronto")
     counted = len(events(app))
-    assert service(app).sweep() == [] and counted == 4
+    assert mail_service(app).sweep() == [] and counted == 4
     age_submissions(app, 31 * 24)
-    service(app).sweep()
-    with app.extensions["callmp.sessions"]() as session:
+    mail_service(app).sweep()
+    with sessions(app)() as session:
         rows = {s.email_hmac: s for s in session.scalars(select(EmailSubmission))}
-        kept = rows[records.keyed_hash("keep@example.org", service(app).settings)]
-        gone = rows[records.keyed_hash("gone@example.org", service(app).settings)]
+        kept = rows[records.keyed_hash("keep@example.org", mail_service(app).settings)]
+        gone = rows[records.keyed_hash("gone@example.org", mail_service(app).settings)]
         assert (kept.email, kept.name, kept.personal_line) == (
             "keep@example.org",
             "Camille Tremblay",
@@ -483,7 +442,7 @@ def test_a_letter_still_in_the_queue_is_not_purged(make_app: Callable[..., Flask
     set_confirm(app, False)
     write(app.test_client())
     age_submissions(app, 48)
-    service(app).sweep()
+    mail_service(app).sweep()
     assert all(m.body for m in messages(app))
 
 
@@ -507,7 +466,7 @@ def test_header_injection_in_the_name_is_refused_before_anything_is_stored(
         },
     )
     assert injected.status_code == 400 and injected.json and injected.json["field"] == "email"
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         assert session.scalar(select(func.count()).select_from(EmailSubmission)) == 0
 
 

@@ -38,26 +38,18 @@ from callmp.models import (
 )
 from callmp.stats import consistency
 from callmp.stats import totals as stats
-from tests.conftest import PUBLIC_URL
-from tests.letters.test_submit import confirmation_link, make_due, messages, smtp_app
-from tests.letters.test_submit import run_scheduled as run_mail_retries
+from tests.support.app import PUBLIC_URL, sessions
+from tests.support.calls import MINISTER, SPADINA, SPADINA_HILL, SPADINA_RIDING
 from tests.support.html import one as one_html
 from tests.support.html import parse as parse_html
+from tests.support.letters import confirmation_link, make_due, messages, smtp_app
+from tests.support.letters import run_mail_jobs as run_mail_retries
 from tests.support.smtp_peer import SmtpPeer
+from tests.support.twilio_http import make_twilio_app, placed_call, twilio_params, webhook
+from tests.support.twilio_http import xml as twiml_of
 from tests.support.twilio_standin import TwilioStandIn
 from tests.support.twiml_doc import one, query, tags
-from tests.views.test_twilio import (
-    MINISTER,
-    SPADINA_HILL,
-    make_twilio_app,
-    placed_call,
-    twilio_params,
-    webhook,
-)
-from tests.views.test_twilio import xml as twiml_of
 
-SPADINA = 35100
-SPADINA_RIDING = "+14165331340"  # the MP's constituency office, tried after the Hill
 COUNTS_API = f"/api/v1/campaigns/{DEMO_SLUG}/counts"
 RIDING_PAGE = f"/c/{DEMO_SLUG}/riding/{SPADINA}"
 LETTERS_API = f"/api/v1/campaigns/{DEMO_SLUG}/emails"
@@ -127,7 +119,7 @@ def check_counts(app: Flask, expected: Expected) -> dict[str, Any]:
 
     Returns the counter's JSON for further checks.
     """
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         cid = campaign_id(session)
         # (a) The events themselves, and the running totals over them.
         assert events_by_outcome(session, cid) == expected.by_outcome
@@ -198,7 +190,7 @@ class People:
 
 def people(app: Flask) -> People:
     """The MP for Spadina—Harbourfront and the demo's minister, as the database has them."""
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         mp = session.scalars(select(Person).where(Person.fed_num == SPADINA)).one()
         minister = session.scalars(select(Person).where(Person.source == MINISTER_SOURCE)).one()
         by_phone = {(o.person_id, o.phone): o.id for o in (*mp.offices, *minister.offices)}
@@ -281,7 +273,7 @@ class Twilio:
 
 def call_status(app: Flask, call: CallRequest) -> CallStatus:
     """The request's status as stored now."""
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         status: CallStatus = session.scalars(
             select(CallRequest.status).where(CallRequest.id == call.id)
         ).one()
@@ -296,7 +288,7 @@ def test_a_bridged_call_with_replayed_and_late_callbacks_counts_each_attempt_onc
 ) -> None:
     app = make_twilio_app(make_app, standin, COUNTS_CACHE_SECONDS=0)
     who = people(app)
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         call = placed_call(app, session)
     twilio = Twilio(app.test_client(), call, standin.auth_token)
     # The Hill is busy, the riding office talks 75 s, the Minister's office doesn't answer.
@@ -336,7 +328,7 @@ def test_a_bridged_call_with_replayed_and_late_callbacks_counts_each_attempt_onc
     assert {k: v for k, v in after.items() if k != "as_of"} == {
         k: v for k, v in before.items() if k != "as_of"
     }
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         events = list(
             session.scalars(
                 select(ContactEvent)
@@ -376,7 +368,7 @@ def test_a_dial_action_arriving_after_the_call_completed_still_counts_once(
 ) -> None:
     app = make_twilio_app(make_app, standin, COUNTS_CACHE_SECONDS=0)
     who = people(app)
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         call = placed_call(app, session)
     twilio = Twilio(app.test_client(), call, standin.auth_token)
     base = f"/twilio/calls/{call.public_id}"
@@ -422,7 +414,7 @@ def test_concurrent_calls_with_racing_replays_count_exactly(
 ) -> None:
     app = make_twilio_app(make_app, standin, COUNTS_CACHE_SECONDS=0)
     who = people(app)
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         calls = [placed_call(app, session, phone=f"+1613555015{i}") for i in range(len(SCRIPTS))]
     # Two drivers per call, each on its own test client and thread, start together: every
     # webhook reaches the app at least four times, two of them racing each other.
@@ -470,7 +462,7 @@ def test_concurrent_calls_with_racing_replays_count_exactly(
             },
         ),
     )
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         per_call = session.execute(
             select(ContactEvent.call_request_id, func.count())
             .group_by(ContactEvent.call_request_id)
@@ -533,7 +525,7 @@ def test_letters_count_queued_then_move_to_sent_or_failed_and_a_replayed_confirm
     )
     check_counts(app, queued)
     # Both letters carry one time, so they share one half-hour total (see count_queued).
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         times = session.scalars(select(ContactEvent.created_at)).all()
     assert len(times) == 2 and len(set(times)) == 1
     # The supporter clicks again: already confirmed, nothing more counted or sent.
@@ -597,7 +589,7 @@ def test_letters_count_queued_then_move_to_sent_or_failed_and_a_replayed_confirm
     assert app.test_client().post(path).status_code == 303
     assert run_mail_retries(app) == 0
     check_counts(app, failed)
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         # Four letters, four events: the outcome moved in place, no row was added.
         assert session.scalar(select(func.count()).select_from(ContactEvent)) == 4
     assert len(smtp_peer.received) == 4  # two confirmations and two letters, never more
@@ -678,6 +670,6 @@ def test_direct_call_reports_sent_twice_with_the_same_token_count_once(
         ),
     )
     assert body["total"] == 2
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         ((code, _label, figures),) = stats.referral_rows(session, campaign_id(session))
         assert (code, figures.values["direct"], figures.reached) == ("flyer-7", 3, 2)

@@ -18,69 +18,20 @@ from callmp.models import (
     ContactEvent,
     CountByOffice,
     CountByReferral,
-    Office,
     Outcome,
-    Person,
     ReferralCode,
-    Target,
 )
 from callmp.stats import consistency
 from callmp.stats import timeline as stats_timeline
 from callmp.stats import totals as stats
-
-T0 = datetime(2026, 12, 1, 15, 10, tzinfo=UTC)
-
-
-def demo_campaign(session: Session) -> Campaign:
-    """The demo campaign (own MP, then the Minister)."""
-    return session.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
+from tests.factories import add_event, demo_campaign, mp
+from tests.support.app import sessions
 
 
-def mp(session: Session, fed_num: int) -> Person:
-    """The MP of riding ``fed_num``."""
-    return session.scalars(select(Person).where(Person.fed_num == fed_num)).one()
-
-
-_serial = iter(range(1, 10**9))
-
-
-def add_event(
-    session: Session,
-    campaign: Campaign,
-    person: Person,
-    channel: Channel,
-    outcome: Outcome,
-    *,
-    office: Office | None = None,
-    target: Target | None = None,
-    referral: str = "",
-    duration: int | None = None,
-    at: datetime = T0,
-    key: str | None = None,
-) -> bool:
-    """Insert one contact event the way the app does (once per key)."""
-    return insert_once(
-        session,
-        ContactEvent,
-        {
-            "campaign_id": campaign.id,
-            "target_id": (target or campaign.targets[0]).id,
-            "person_id": person.id,
-            "office_id": office.id if office else None,
-            "channel": channel,
-            "outcome": outcome,
-            "duration_s": duration,
-            "referral": referral,
-            "dedupe_key": key or f"test:{next(_serial)}",
-            "created_at": at,
-        },
-    )
-
-
-def events_by_outcome(session: Session, campaign: Campaign) -> dict[str, dict[str, int]]:
+def events_by_outcome(db_session: Session, campaign: Campaign) -> dict[str, dict[str, int]]:
     """A fresh count of the events by channel and outcome, straight from the table."""
     counted: dict[str, dict[str, int]] = {str(c): {} for c in Channel}
-    rows = session.execute(
+    rows = db_session.execute(
         select(ContactEvent.channel, ContactEvent.outcome, func.count())
         .where(ContactEvent.campaign_id == campaign.id)
         .group_by(ContactEvent.channel, ContactEvent.outcome)
@@ -90,12 +41,12 @@ def events_by_outcome(session: Session, campaign: Campaign) -> dict[str, dict[st
     return counted
 
 
-def test_each_insert_update_and_delete_moves_the_totals(session: Session) -> None:
-    campaign = demo_campaign(session)
-    spadina = mp(session, 35100)
+def test_each_insert_update_and_delete_moves_the_totals(db_session: Session) -> None:
+    campaign = demo_campaign(db_session)
+    spadina = mp(db_session, 35100)
     hill = spadina.offices[0]
     assert add_event(
-        session,
+        db_session,
         campaign,
         spadina,
         Channel.bridged_call,
@@ -106,7 +57,7 @@ def test_each_insert_update_and_delete_moves_the_totals(session: Session) -> Non
     )
     # A replayed webhook with the same key counts nothing.
     assert not add_event(
-        session,
+        db_session,
         campaign,
         spadina,
         Channel.bridged_call,
@@ -115,62 +66,62 @@ def test_each_insert_update_and_delete_moves_the_totals(session: Session) -> Non
         duration=45,
         key="k1",
     )
-    add_event(session, campaign, spadina, Channel.email, Outcome.queued, key="mail")
-    add_event(session, campaign, spadina, Channel.direct_call, Outcome.no_answer, office=hill)
-    session.flush()
-    result = stats.totals(session, campaign.id)
-    assert result.by_outcome == events_by_outcome(session, campaign)
+    add_event(db_session, campaign, spadina, Channel.email, Outcome.queued, key="mail")
+    add_event(db_session, campaign, spadina, Channel.direct_call, Outcome.no_answer, office=hill)
+    db_session.flush()
+    result = stats.totals(db_session, campaign.id)
+    assert result.by_outcome == events_by_outcome(db_session, campaign)
     assert result.by_outcome["bridged_call"] == {"connected": 1}
     assert (result.figures.reached, result.figures.calls_reached) == (2, 1)
 
     # The letter is sent: the event's outcome changes, and the totals follow.
-    session.execute(
+    db_session.execute(
         update(ContactEvent).where(ContactEvent.dedupe_key == "mail").values(outcome="sent")
     )
-    result = stats.totals(session, campaign.id)
+    result = stats.totals(db_session, campaign.id)
     assert result.by_outcome["email"] == {"sent": 1}
     assert result.figures.values["emails_sent"] == 1
     assert result.figures.values["emails_queued"] == 0
 
-    session.execute(delete(ContactEvent).where(ContactEvent.dedupe_key == "k1"))
-    result = stats.totals(session, campaign.id)
+    db_session.execute(delete(ContactEvent).where(ContactEvent.dedupe_key == "k1"))
+    result = stats.totals(db_session, campaign.id)
     assert result.by_outcome["bridged_call"] == {}
     assert result.figures.duration_s == 0
-    office_total = session.scalar(
+    office_total = db_session.scalar(
         select(func.sum(CountByOffice.duration_s)).where(CountByOffice.campaign_id == campaign.id)
     )
     assert office_total == 0
-    assert consistency.check(session, campaign.id) == []
+    assert consistency.check(db_session, campaign.id) == []
 
 
-def test_check_finds_a_total_edited_by_hand_and_rebuild_repairs_it(session: Session) -> None:
-    campaign = demo_campaign(session)
-    spadina = mp(session, 35100)
+def test_check_finds_a_total_edited_by_hand_and_rebuild_repairs_it(db_session: Session) -> None:
+    campaign = demo_campaign(db_session)
+    spadina = mp(db_session, 35100)
     for _ in range(3):
-        add_event(session, campaign, spadina, Channel.email, Outcome.sent, referral="union")
-    session.flush()
-    assert consistency.check(session) == []
-    session.execute(update(CountByReferral).values(n=CountByReferral.n + 5))
-    (mismatch,) = consistency.check(session, campaign.id)
+        add_event(db_session, campaign, spadina, Channel.email, Outcome.sent, referral="union")
+    db_session.flush()
+    assert consistency.check(db_session) == []
+    db_session.execute(update(CountByReferral).values(n=CountByReferral.n + 5))
+    (mismatch,) = consistency.check(db_session, campaign.id)
     assert (mismatch.table, mismatch.stored, mismatch.counted) == ("counts_by_referral", 8, 3)
-    consistency.rebuild(session, [campaign.id])
-    assert consistency.check(session) == []
-    assert stats.totals(session, campaign.id).figures.values["emails_sent"] == 3
+    consistency.rebuild(db_session, [campaign.id])
+    assert consistency.check(db_session) == []
+    assert stats.totals(db_session, campaign.id).figures.values["emails_sent"] == 3
 
 
 def test_concurrent_writers_lose_no_count(app: Flask) -> None:
-    sessions = app.extensions["callmp.sessions"]
-    with sessions() as session:
-        campaign = demo_campaign(session)
+    factory = sessions(app)
+    with factory() as db_session:
+        campaign = demo_campaign(db_session)
         target = campaign.targets[0]
-        person = mp(session, 35100)
+        person = mp(db_session, 35100)
         office = person.offices[0]
     errors: list[BaseException] = []
 
     def writer(worker: int) -> None:
         try:
             for i in range(40):
-                with sessions() as own:
+                with factory() as own:
                     for _ in range(2):  # each webhook delivered twice
                         add_event(
                             own,
@@ -193,20 +144,22 @@ def test_concurrent_writers_lose_no_count(app: Flask) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    with sessions() as session:
-        assert stats.totals(session, campaign.id).figures.values["bridged_unanswered"] == 240
+    with factory() as db_session:
+        assert stats.totals(db_session, campaign.id).figures.values["bridged_unanswered"] == 240
         assert [
-            (c, f.values["bridged"]) for c, _l, f in stats.referral_rows(session, campaign.id) if c
+            (c, f.values["bridged"])
+            for c, _l, f in stats.referral_rows(db_session, campaign.id)
+            if c
         ] == [("r0", 120), ("r1", 120)]
-        assert consistency.check(session) == []
+        assert consistency.check(db_session) == []
 
 
-def test_office_rows_split_by_office_with_riding_party_and_province(session: Session) -> None:
-    campaign = demo_campaign(session)
-    spadina = mp(session, 35100)
+def test_office_rows_split_by_office_with_riding_party_and_province(db_session: Session) -> None:
+    campaign = demo_campaign(db_session)
+    spadina = mp(db_session, 35100)
     hill, local = spadina.offices[0], spadina.offices[1]
     add_event(
-        session,
+        db_session,
         campaign,
         spadina,
         Channel.bridged_call,
@@ -214,9 +167,9 @@ def test_office_rows_split_by_office_with_riding_party_and_province(session: Ses
         office=hill,
         duration=60,
     )
-    add_event(session, campaign, spadina, Channel.bridged_call, Outcome.busy, office=hill)
+    add_event(db_session, campaign, spadina, Channel.bridged_call, Outcome.busy, office=hill)
     add_event(
-        session,
+        db_session,
         campaign,
         spadina,
         Channel.bridged_call,
@@ -224,11 +177,11 @@ def test_office_rows_split_by_office_with_riding_party_and_province(session: Ses
         office=local,
         duration=20,
     )
-    add_event(session, campaign, spadina, Channel.email, Outcome.failed)
-    session.flush()
+    add_event(db_session, campaign, spadina, Channel.email, Outcome.failed)
+    db_session.flush()
     rows = {
         (r.person_id, r.office.id if r.office else None): r
-        for r in stats.office_rows(session, campaign.id)
+        for r in stats.office_rows(db_session, campaign.id)
     }
     assert set(rows) == {(spadina.id, hill.id), (spadina.id, local.id), (spadina.id, None)}
     at_hill = rows[(spadina.id, hill.id)]
@@ -243,38 +196,40 @@ def test_office_rows_split_by_office_with_riding_party_and_province(session: Ses
     assert rows[(spadina.id, None)].figures.reached == 0
 
 
-def test_target_rows_follow_the_campaign_order_and_count_people(session: Session) -> None:
-    campaign = demo_campaign(session)
+def test_target_rows_follow_the_campaign_order_and_count_people(db_session: Session) -> None:
+    campaign = demo_campaign(db_session)
     own_mp, minister_target = campaign.targets[0], campaign.targets[1]
     minister = minister_target.person
     assert minister is not None
     for fed in (35100, 35100, 24003, 59001):
-        add_event(session, campaign, mp(session, fed), Channel.email, Outcome.sent, target=own_mp)
+        add_event(
+            db_session, campaign, mp(db_session, fed), Channel.email, Outcome.sent, target=own_mp
+        )
     add_event(
-        session,
+        db_session,
         campaign,
         minister,
         Channel.direct_call,
         Outcome.talked_to_staff,
         target=minister_target,
     )
-    session.flush()
-    rows = stats.target_rows(session, campaign.id)
+    db_session.flush()
+    rows = stats.target_rows(db_session, campaign.id)
     assert [r.target_id for r in rows] == [own_mp.id, minister_target.id]
     assert [(r.people, r.figures.reached) for r in rows] == [(3, 4), (1, 1)]
     assert rows[1].figures.values["direct_talked"] == 1
 
 
-def test_referral_rows_list_named_codes_even_without_contacts(session: Session) -> None:
-    campaign = demo_campaign(session)
-    session.add(ReferralCode(campaign_id=campaign.id, code="quiet", label="Quiet partner"))
-    session.add(ReferralCode(campaign_id=campaign.id, code="union", label="Union local"))
-    spadina = mp(session, 35100)
+def test_referral_rows_list_named_codes_even_without_contacts(db_session: Session) -> None:
+    campaign = demo_campaign(db_session)
+    db_session.add(ReferralCode(campaign_id=campaign.id, code="quiet", label="Quiet partner"))
+    db_session.add(ReferralCode(campaign_id=campaign.id, code="union", label="Union local"))
+    spadina = mp(db_session, 35100)
     for referral in ("union", "union", "", "unknown-code"):
-        add_event(session, campaign, spadina, Channel.email, Outcome.sent, referral=referral)
-    session.flush()
+        add_event(db_session, campaign, spadina, Channel.email, Outcome.sent, referral=referral)
+    db_session.flush()
     rows = [
-        (code, label, f.reached) for code, label, f in stats.referral_rows(session, campaign.id)
+        (code, label, f.reached) for code, label, f in stats.referral_rows(db_session, campaign.id)
     ]
     assert rows == [
         ("union", "Union local", 2),
@@ -289,10 +244,10 @@ def test_referral_rows_list_named_codes_even_without_contacts(session: Session) 
     [("America/St_Johns", "11:00"), ("America/Toronto", "10:00"), ("America/Vancouver", "07:00")],
 )
 def test_the_timeline_counts_local_hours_exactly(
-    session: Session, zone: str, first_hour: str
+    db_session: Session, zone: str, first_hour: str
 ) -> None:
-    campaign = demo_campaign(session)
-    spadina = mp(session, 35100)
+    campaign = demo_campaign(db_session)
+    spadina = mp(db_session, 35100)
     # 15:00 and 15:29 UTC share a half hour; 15:30 starts the next one.
     for minute, outcome in (
         (0, Outcome.sent),
@@ -301,17 +256,17 @@ def test_the_timeline_counts_local_hours_exactly(
         (31, Outcome.sent),
     ):
         add_event(
-            session,
+            db_session,
             campaign,
             spadina,
             Channel.email,
             outcome,
             at=datetime(2026, 12, 1, 15, minute, tzinfo=UTC),
         )
-    session.flush()
+    db_session.flush()
     tz = ZoneInfo(zone)
     now = datetime(2026, 12, 1, 17, 5, tzinfo=UTC)
-    points = stats_timeline.timeline(session, campaign.id, tz, unit="hour", since=None, now=now)
+    points = stats_timeline.timeline(db_session, campaign.id, tz, unit="hour", since=None, now=now)
     labels = [(p.start.strftime("%H:%M"), p.by_channel["email"]) for p in points]
     if zone == "America/St_Johns":  # UTC-3:30: 15:00-15:29 is 11:30-11:59, 15:30 is 12:00
         assert labels == [("11:00", 2), ("12:00", 1), ("13:00", 0)]
@@ -322,16 +277,16 @@ def test_the_timeline_counts_local_hours_exactly(
     assert all(p.start.tzinfo == tz for p in points)
 
 
-def test_the_timeline_by_day_fills_empty_days_and_crosses_dst(session: Session) -> None:
-    campaign = demo_campaign(session)
-    spadina = mp(session, 35100)
+def test_the_timeline_by_day_fills_empty_days_and_crosses_dst(db_session: Session) -> None:
+    campaign = demo_campaign(db_session)
+    spadina = mp(db_session, 35100)
     zone = ZoneInfo("America/Toronto")
     # 02:30 UTC on 2 Nov 2026 is still 1 November in Toronto (DST ended on 1 November).
     for at in (datetime(2026, 10, 31, 12, tzinfo=UTC), datetime(2026, 11, 2, 2, 30, tzinfo=UTC)):
-        add_event(session, campaign, spadina, Channel.direct_call, Outcome.left_voicemail, at=at)
-    session.flush()
+        add_event(db_session, campaign, spadina, Channel.direct_call, Outcome.left_voicemail, at=at)
+    db_session.flush()
     now = datetime(2026, 11, 3, 12, tzinfo=UTC)
-    points = stats_timeline.timeline(session, campaign.id, zone, unit="day", since=None, now=now)
+    points = stats_timeline.timeline(db_session, campaign.id, zone, unit="day", since=None, now=now)
     assert [
         (p.start.date().isoformat(), p.start.hour, p.by_channel["direct_call"]) for p in points
     ] == [
@@ -341,33 +296,35 @@ def test_the_timeline_by_day_fills_empty_days_and_crosses_dst(session: Session) 
         ("2026-11-03", 0, 0),
     ]
     since = now - timedelta(hours=3)
-    hours = stats_timeline.timeline(session, campaign.id, zone, unit="hour", since=since, now=now)
+    hours = stats_timeline.timeline(
+        db_session, campaign.id, zone, unit="hour", since=since, now=now
+    )
     assert len(hours) == 4 and sum(p.by_channel["direct_call"] for p in hours) == 0
 
 
-def test_a_campaign_with_no_events_has_zero_everywhere(session: Session) -> None:
-    campaign = demo_campaign(session)
-    result = stats.totals(session, campaign.id)
+def test_a_campaign_with_no_events_has_zero_everywhere(db_session: Session) -> None:
+    campaign = demo_campaign(db_session)
+    result = stats.totals(db_session, campaign.id)
     assert result.figures.reached == 0
     assert all(not outcomes for outcomes in result.by_outcome.values())
-    assert stats.office_rows(session, campaign.id) == []
+    assert stats.office_rows(db_session, campaign.id) == []
     now = datetime(2026, 12, 1, tzinfo=UTC)
     assert (
         stats_timeline.timeline(
-            session, campaign.id, ZoneInfo("UTC"), unit="day", since=None, now=now
+            db_session, campaign.id, ZoneInfo("UTC"), unit="day", since=None, now=now
         )
         == []
     )
 
 
-def test_deleting_a_campaign_takes_its_totals_with_it(session: Session) -> None:
+def test_deleting_a_campaign_takes_its_totals_with_it(db_session: Session) -> None:
     campaign = Campaign(slug="short-lived", title_en="Short", title_fr="Court")
-    session.add(campaign)
-    session.flush()
-    person = mp(session, 35100)
+    db_session.add(campaign)
+    db_session.flush()
+    person = mp(db_session, 35100)
     for referral in ("a", "b"):
         insert_once(
-            session,
+            db_session,
             ContactEvent,
             {
                 "campaign_id": campaign.id,
@@ -378,26 +335,26 @@ def test_deleting_a_campaign_takes_its_totals_with_it(session: Session) -> None:
                 "dedupe_key": f"gone:{referral}",
             },
         )
-    assert stats.totals(session, campaign.id).figures.reached == 2
-    session.execute(delete(Campaign).where(Campaign.id == campaign.id))
+    assert stats.totals(db_session, campaign.id).figures.reached == 2
+    db_session.execute(delete(Campaign).where(Campaign.id == campaign.id))
     for model in (CountByOffice, CountByReferral):
         remaining = select(func.count()).select_from(model).where(model.campaign_id == campaign.id)
-        assert session.scalar(remaining) == 0
-    assert consistency.check(session) == []
+        assert db_session.scalar(remaining) == 0
+    assert consistency.check(db_session) == []
 
 
 def test_the_check_counts_command_reports_and_repairs(app: Flask) -> None:
-    with app.extensions["callmp.sessions"]() as session:
-        campaign = demo_campaign(session)
-        add_event(session, campaign, mp(session, 35100), Channel.email, Outcome.sent)
-        session.commit()
+    with sessions(app)() as db_session:
+        campaign = demo_campaign(db_session)
+        add_event(db_session, campaign, mp(db_session, 35100), Channel.email, Outcome.sent)
+        db_session.commit()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["check-counts"])
     assert result.exit_code == 0, result.output
     assert "every running total equals its events" in result.output
-    with app.extensions["callmp.sessions"]() as session:
-        session.execute(update(CountByOffice).values(n=CountByOffice.n + 1))
-        session.commit()
+    with sessions(app)() as db_session:
+        db_session.execute(update(CountByOffice).values(n=CountByOffice.n + 1))
+        db_session.commit()
     result = runner.invoke(args=["check-counts"])
     assert result.exit_code == 1
     assert "counts_by_office" in result.output and "stored 2, events 1" in result.output
@@ -406,21 +363,23 @@ def test_the_check_counts_command_reports_and_repairs(app: Flask) -> None:
     assert "every running total equals its events" in result.output
 
 
-def test_the_first_hour_of_a_window_counts_from_its_start(session: Session) -> None:
-    campaign = demo_campaign(session)
-    spadina = mp(session, 35100)
+def test_the_first_hour_of_a_window_counts_from_its_start(db_session: Session) -> None:
+    campaign = demo_campaign(db_session)
+    spadina = mp(db_session, 35100)
     # 15:05 UTC is 10:05 in Toronto: before the window's "since" (10:40) but in its first hour.
     add_event(
-        session,
+        db_session,
         campaign,
         spadina,
         Channel.email,
         Outcome.sent,
         at=datetime(2026, 12, 1, 15, 5, tzinfo=UTC),
     )
-    session.flush()
+    db_session.flush()
     since = datetime(2026, 12, 1, 15, 40, tzinfo=UTC)
     now = datetime(2026, 12, 1, 16, 10, tzinfo=UTC)
     zone = ZoneInfo("America/Toronto")
-    points = stats_timeline.timeline(session, campaign.id, zone, unit="hour", since=since, now=now)
+    points = stats_timeline.timeline(
+        db_session, campaign.id, zone, unit="hour", since=since, now=now
+    )
     assert [(p.start.hour, p.by_channel["email"]) for p in points] == [(10, 1), (11, 0)]

@@ -5,7 +5,7 @@ MAIL, RCPT or DATA with a scripted reply (``451 ...``, ``550 ...``), and can spe
 STARTTLS or implicit TLS with a certificate from a trustme CA and require a login.
 
 Use ``SmtpPeer`` as a context manager, or the ``smtp_peer`` and ``tls_ca`` fixtures
-(import them into conftest: ``from tests.support.smtp_peer import smtp_peer, tls_ca``).
+(the root conftest loads this module as a plugin).
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from callmp.models import (
     Target,
     TargetKind,
 )
-from tests.conftest import call_service, twilio_settings
+from tests.support.app import call_service, twilio_settings
 from tests.support.twilio_standin import TwilioStandIn
 
 CALLS = "/api/v1/campaigns/status-for-all/calls"

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from callmp.demo import DEMO_SLUG
 from callmp.models import Campaign, EmailSubmission
+from tests.support.app import sessions
 
 API = f"/api/v1/campaigns/{DEMO_SLUG}/emails"
 SPLIT = "V6B 9Z9"  # unknown code in an area split between ridings
@@ -26,7 +27,7 @@ def post(client: FlaskClient, **fields: Any) -> tuple[int, dict[str, Any]]:
 
 def stored(app: Flask) -> int:
     """How many submissions are stored."""
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         return int(session.scalar(select(func.count()).select_from(EmailSubmission)) or 0)
 
 
@@ -41,7 +42,7 @@ def test_a_letter_is_accepted_with_its_id_and_awaits_confirmation(app: Flask) ->
 
 
 def test_without_confirmation_the_letter_is_queued_at_once(app: Flask) -> None:
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         session.execute(update(Campaign).values(email_confirm=False))
         session.commit()
     status, body = post(app.test_client(), body="Please act now, {mp_name}.")
@@ -101,14 +102,14 @@ def test_a_body_that_is_not_a_json_object_is_refused(app: Flask) -> None:
 def test_unknown_campaigns_and_campaigns_without_email_are_404(app: Flask) -> None:
     client = app.test_client()
     assert client.post("/api/v1/campaigns/nope/emails", json=LETTER).status_code == 404
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         session.execute(update(Campaign).values(emails=False))
         session.commit()
     assert client.post(API, json=LETTER).status_code == 404
 
 
 def test_a_mailto_campaign_says_so(app: Flask) -> None:
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         session.execute(update(Campaign).values(email_mailto=True))
         session.commit()
     status, body = post(app.test_client())
@@ -126,7 +127,7 @@ def test_lang_picks_the_language_of_errors_and_of_the_letter(
     assert english["error"] != french["error"]
     status, _ = post(client, lang="fr")
     assert status == 202
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         (submission,) = session.scalars(select(EmailSubmission))
         assert submission.locale == "fr"
         letters = [m for m in submission.messages if m.kind == "letter"]

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from callmp.models import CallRequest, Campaign, Channel, ContactEvent, Outcome
-from tests.conftest import twilio_settings
+from tests.support.app import twilio_settings
 from tests.support.html import one, parse, text
 from tests.support.twilio_standin import TwilioStandIn
 

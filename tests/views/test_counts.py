@@ -13,7 +13,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from callmp.models import Campaign, CampaignStatus, Channel, Outcome
-from tests.stats.test_totals import add_event, demo_campaign, mp
+from tests.factories import add_event, demo_campaign, mp
+from tests.support.app import counts_cache, sessions
+from tests.support.clock import clock_stopped
 from tests.support.html import one, parse, text
 
 URL = "/api/v1/campaigns/status-for-all/counts"
@@ -27,7 +29,7 @@ def uncached(make_app: Callable[..., Flask]) -> Flask:
 
 def seed(app: Flask, goal: int | None = 10) -> Campaign:
     """Two calls reached, one busy, one letter sent, one failed; the campaign's goal set."""
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         campaign = demo_campaign(session)
         campaign.goal = goal
         spadina = mp(session, 35100)
@@ -79,17 +81,20 @@ def test_by_office_can_be_left_out(uncached: Flask) -> None:
 def test_the_answer_is_conditional_and_open_to_other_sites(uncached: Flask) -> None:
     seed(uncached)
     client = uncached.test_client()
-    first = client.get(URL)
-    assert first.headers["Access-Control-Allow-Origin"] == "*"
-    assert "max-age=0" in first.headers["Cache-Control"]
-    etag = first.headers["ETag"]
-    again = client.get(URL, headers={"If-None-Match": etag})
+    # The answer says when it was counted (to the second): the clock stands still, so both
+    # requests count the same figures at the same time.
+    with clock_stopped():
+        first = client.get(URL)
+        assert first.headers["Access-Control-Allow-Origin"] == "*"
+        assert "max-age=0" in first.headers["Cache-Control"]
+        etag = first.headers["ETag"]
+        again = client.get(URL, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
 
 
 def test_drafts_and_unknown_campaigns_are_404(uncached: Flask, session: Session) -> None:
     assert uncached.test_client().get("/api/v1/campaigns/nope/counts").status_code == 404
-    with uncached.extensions["callmp.sessions"]() as own:
+    with sessions(uncached)() as own:
         own.execute(update(Campaign).values(status=CampaignStatus.draft))
         own.commit()
     assert uncached.test_client().get(URL).status_code == 404
@@ -97,7 +102,7 @@ def test_drafts_and_unknown_campaigns_are_404(uncached: Flask, session: Session)
 
 def test_an_archived_campaign_keeps_its_final_count(uncached: Flask) -> None:
     seed(uncached)
-    with uncached.extensions["callmp.sessions"]() as own:
+    with sessions(uncached)() as own:
         own.execute(update(Campaign).values(status=CampaignStatus.archived))
         own.commit()
     assert get_json(uncached)["total"] == 3
@@ -107,11 +112,11 @@ def test_cached_counts_wait_for_the_cache_then_catch_up(make_app: Callable[..., 
     app = make_app(COUNTS_CACHE_SECONDS=300)
     campaign = seed(app)
     assert get_json(app)["total"] == 3
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         add_event(session, campaign, mp(session, 35100), Channel.email, Outcome.sent)
         session.commit()
     assert get_json(app)["total"] == 3  # the same answer for the cache's lifetime
-    cache, _lock = app.extensions["callmp.counts"]
+    cache = counts_cache(app)
     cache.clear()  # what expiry does
     assert get_json(app)["total"] == 4
 
@@ -119,7 +124,7 @@ def test_cached_counts_wait_for_the_cache_then_catch_up(make_app: Callable[..., 
 def test_without_a_cache_every_request_recounts(uncached: Flask) -> None:
     campaign = seed(uncached)
     assert get_json(uncached)["emails"] == 1
-    with uncached.extensions["callmp.sessions"]() as session:
+    with sessions(uncached)() as session:
         add_event(session, campaign, mp(session, 35100), Channel.email, Outcome.mailto)
         session.commit()
     assert get_json(uncached)["emails"] == 2
@@ -156,15 +161,18 @@ def test_a_new_campaign_shows_zero(uncached: Flask, session: Session) -> None:
 def test_clients_that_accept_gzip_get_the_same_answer_compressed(uncached: Flask) -> None:
     seed(uncached)
     client = uncached.test_client()
-    plain = client.get(URL)
-    packed = client.get(URL, headers={"Accept-Encoding": "gzip, deflate, br"})
-    assert packed.headers["Content-Encoding"] == "gzip"
-    assert "Accept-Encoding" in packed.headers["Vary"]
-    assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
-    assert packed.headers["ETag"] != plain.headers["ETag"]  # one per encoding
-    again = client.get(
-        URL, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]}
-    )
+    # The answer says when it was counted (to the second): the clock stands still, so every
+    # request counts the same figures at the same time.
+    with clock_stopped():
+        plain = client.get(URL)
+        packed = client.get(URL, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
+        assert packed.headers["ETag"] != plain.headers["ETag"]  # one per encoding
+        again = client.get(
+            URL, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]}
+        )
     assert again.status_code == 304
 
 
@@ -175,5 +183,5 @@ def test_unknown_campaigns_do_not_fill_the_cache(make_app: Callable[..., Flask])
     assert client.get(URL).status_code == 200
     for n in range(50):
         assert client.get(f"/api/v1/campaigns/made-up-{n}/counts").status_code == 404
-    cache, _lock = app.extensions["callmp.counts"]
+    cache = counts_cache(app)
     assert [key[0] for key in cache] == ["status-for-all"]

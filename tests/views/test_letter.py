@@ -41,6 +41,7 @@ from callmp.models import (
     Person,
     SubmissionStatus,
 )
+from tests.support.app import sessions
 from tests.support.html import one, parse, text
 
 CAMPAIGN = f"/c/{DEMO_SLUG}"
@@ -69,7 +70,7 @@ STATUS_URL = re.compile(rf"^{CAMPAIGN}/emails/([A-Za-z0-9_-]+)$")
 
 def _db(app: Flask) -> Session:
     """A new session on the app's database (close it after use)."""
-    session: Session = app.extensions["callmp.sessions"]()
+    session: Session = sessions(app)()
     return session
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from callmp import demo
 from callmp.models import Campaign, Person, Role, User
-from tests.conftest import log_in
+from tests.support.app import log_in, sessions
 
 STAFF_BLUEPRINTS = (
     "auth",
@@ -118,7 +118,7 @@ def matrix_app(make_app: Callable[..., Flask]) -> Flask:
 
 def _url(app: Flask, endpoint: str) -> str:
     """The URL of ``endpoint`` with real ids filled in."""
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         values = _url_values(session, endpoint)
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():

@@ -27,14 +27,27 @@ from callmp.models import (
     Outcome,
     ProviderEvent,
 )
-from tests.conftest import CALLER_ID, PUBLIC_URL, call_service, run_scheduled, twilio_settings
+from tests.support.app import (
+    CALLER_ID,
+    PUBLIC_URL,
+    call_service,
+    run_scheduled,
+    sessions,
+)
+from tests.support.calls import MINISTER, SPADINA_HILL
+from tests.support.twilio_http import (
+    SUPPORTER,
+    make_twilio_app,
+    placed_call,
+    sign,
+    twilio_params,
+    webhook,
+    xml,
+)
 from tests.support.twilio_standin import DEFAULT_AUTH_TOKEN as TOKEN
 from tests.support.twilio_standin import TwilioStandIn, slow_reply
-from tests.support.twiml_doc import none, one, parse, path, query, said, tags
+from tests.support.twiml_doc import none, one, path, query, said, tags
 
-SUPPORTER = "+16135550142"
-SPADINA_HILL = "+16139922352"
-MINISTER = "+16139963085"
 ACCENTED = "x=l%27%C3%A9t%C3%A9%7E"  # l'été~ as a browser or Twilio percent-encodes it
 
 
@@ -42,13 +55,6 @@ ACCENTED = "x=l%27%C3%A9t%C3%A9%7E"  # l'été~ as a browser or Twilio percent-e
 def twilio_app(make_app: Callable[..., Flask], standin: TwilioStandIn) -> Flask:
     """The app in Twilio mode, its REST calls going to the stand-in."""
     return make_twilio_app(make_app, standin)
-
-
-def make_twilio_app(
-    make_app: Callable[..., Flask], standin: TwilioStandIn, **overrides: Any
-) -> Flask:
-    """An app in Twilio mode with ``overrides``."""
-    return make_app(**twilio_settings(standin, **overrides))
 
 
 @pytest.fixture
@@ -60,80 +66,13 @@ def twilio_client(twilio_app: Flask) -> FlaskClient:
 @pytest.fixture
 def db(twilio_app: Flask) -> Iterator[Session]:
     """A session on the app's database."""
-    with twilio_app.extensions["callmp.sessions"]() as db_session:
+    with sessions(twilio_app)() as db_session:
         yield db_session
-
-
-def sign(token: str, url: str, params: dict[str, str]) -> str:
-    """The X-Twilio-Signature Twilio sends for a POST of ``params`` to ``url``."""
-    return str(RequestValidator(token).compute_signature(url, params))
-
-
-def webhook(
-    client: FlaskClient,
-    target: str,
-    params: dict[str, str] | None = None,
-    *,
-    token: str,
-    signed_url: str | None = None,
-    base_url: str = PUBLIC_URL,
-    environ: dict[str, str] | None = None,
-) -> TestResponse:
-    """POST ``params`` to ``target`` (path and raw query) signed as Twilio signs it."""
-    params = params or {}
-    url = signed_url if signed_url is not None else base_url + target
-    return client.post(
-        target,
-        data=params,
-        base_url=base_url,
-        headers={"X-Twilio-Signature": sign(token, url, params)},
-        environ_overrides=environ or {},
-    )
-
-
-def placed_call(app: Flask, db: Session, phone: str = SUPPORTER) -> CallRequest:
-    """A request stored and placed through the queue, as the API does it."""
-    campaign = db.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
-    service = call_service(app)
-    call, _stops = service.request(
-        db,
-        campaign,
-        phone_raw=phone,
-        fed_num=35100,
-        locale="en",
-        referral="partner-a",
-        ip="192.0.2.1",
-    )
-    db.commit()
-    service.enqueue(call.id)
-    db.refresh(call)
-    assert call.status == CallStatus.ringing
-    return call
-
-
-def twilio_params(call: CallRequest, **extra: str) -> dict[str, str]:
-    """What Twilio posts to a voice webhook of ``call``."""
-    return {
-        "AccountSid": "AC" + "0123456789abcdef" * 2,
-        "CallSid": call.provider_sid or "",
-        "From": CALLER_ID,
-        "To": SUPPORTER,
-        "Direction": "outbound-api",
-        "CallStatus": "in-progress",
-        **extra,
-    }
 
 
 def status_of(db: Session, call: CallRequest) -> CallStatus:
     """The request's status as stored now."""
     return db.scalars(select(CallRequest.status).where(CallRequest.id == call.id)).one()
-
-
-def xml(response: TestResponse) -> Any:
-    """The TwiML of a 200 text/xml answer, parsed."""
-    assert response.status_code == 200, response.status_code
-    assert response.mimetype == "text/xml"
-    return parse(response.data)
 
 
 # -- Signatures -----------------------------------------------------------------------------
@@ -238,7 +177,7 @@ def test_a_public_url_with_a_path_prefix_validates_behind_either_kind_of_proxy(
     prefixed = f"{PUBLIC_URL}/campaigns"
     app = make_twilio_app(make_app, standin, PUBLIC_URL=prefixed)
     client = app.test_client()
-    with app.extensions["callmp.sessions"]() as db:
+    with sessions(app)() as db:
         call = placed_call(app, db)
     created = next(r for r in standin.requests if r.method == "POST")
     assert created.params["Url"] == [f"{prefixed}/twilio/calls/{call.public_id}/answer"]
@@ -442,7 +381,7 @@ def test_a_call_created_despite_a_timeout_is_followed_from_its_first_webhook(
     app = make_twilio_app(make_app, standin, TWILIO_TIMEOUT=0.5)
     client = app.test_client()
     service = call_service(app)
-    with app.extensions["callmp.sessions"]() as db:
+    with sessions(app)() as db:
         campaign = db.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
         call, _stops = service.request(
             db, campaign, phone_raw=SUPPORTER, fed_num=35100, locale="en", referral="", ip=""

@@ -26,8 +26,8 @@ from callmp.models import (
     User,
 )
 from callmp.stats import totals
-from tests.conftest import log_in
-from tests.stats.test_totals import add_event, demo_campaign, mp
+from tests.factories import add_event, demo_campaign, mp
+from tests.support.app import log_in
 from tests.support.html import one, parse, text
 
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from callmp.models import AuditEntry, Role, User
-from tests.conftest import STAFF_PASSWORD, log_in
+from tests.support.app import STAFF_PASSWORD, log_in
 from tests.support.html import one, parse, text
 
 

@@ -14,6 +14,7 @@ from werkzeug.test import TestResponse
 from callmp import demo
 from callmp.campaigns import versions as history
 from callmp.models import AuditEntry, Campaign, Person, Role, TargetKind, User
+from tests.support.app import sessions
 from tests.support.html import one, parse, text
 
 ALGONQUIN = 35002  # ON, Conservative: Cheryl Gallant
@@ -35,7 +36,7 @@ def campaign_id(session: Session) -> int:
 
 def _campaign(app: Flask, campaign_id: int) -> Campaign:
     """The campaign as stored now, with its targets loaded (fresh session)."""
-    with app.extensions["callmp.sessions"](expire_on_commit=False) as session:
+    with sessions(app)(expire_on_commit=False) as session:
         campaign: Campaign | None = session.get(Campaign, campaign_id)
         assert campaign is not None
         for target in campaign.targets:
@@ -45,7 +46,7 @@ def _campaign(app: Flask, campaign_id: int) -> Campaign:
 
 def _versions(app: Flask, campaign_id: int) -> int:
     """How many versions the campaign has."""
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         return len(history.versions(session, campaign_id))
 
 
@@ -264,7 +265,7 @@ def test_deleting_a_person_a_target_uses_is_refused(
 
 def _set_fallback(app: Flask, campaign_id: int, **fields: object) -> str:
     """Give the demo's own-MP target the Minister as fallback and ``fields``; her name."""
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         campaign: Campaign | None = session.get(Campaign, campaign_id)
         assert campaign is not None
         own, minister = campaign.targets

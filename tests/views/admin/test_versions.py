@@ -15,6 +15,7 @@ from callmp import audit
 from callmp.campaigns import versions as history
 from callmp.demo import DEMO_SLUG
 from callmp.models import Campaign, CampaignStatus, ReferralCode, Role, User
+from tests.support.app import sessions
 from tests.support.html import one, parse, text
 
 
@@ -169,7 +170,7 @@ def test_lead_restores_an_old_version_as_a_new_one(
     changed = one(page, "#version-4 td.changed")
     assert text(one(changed, "strong")) == "Restored version 1"
     assert text(changed).endswith("Goal, Talking points (French), Referral codes")
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         campaign = demo(session)
         assert campaign.goal == 5000 and campaign.referral_codes == []
         assert "<script>" not in campaign.talking_points_fr
@@ -184,7 +185,7 @@ def test_restore_without_csrf_token_is_refused(
     login_as(Role.lead)
     response = client.post(f"/admin/campaigns/{versioned}/versions/1/restore")
     assert response.status_code == 400
-    with app.extensions["callmp.sessions"]() as session:
+    with sessions(app)() as session:
         assert len(history.versions(session, versioned)) == 3
 
 
