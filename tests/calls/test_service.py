@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from callmp.calls import call_requests
 from callmp.calls.service import GIVE_UP_AFTER_S, MAX_BACKOFF_S, backoff, throttle_window
 from callmp.db import utcnow
-from callmp.models import CallRequest, CallStatus, Campaign, Channel, ContactEvent, Outcome
+from callmp.models import CallRequest, CallStatus, Channel, ContactEvent, Outcome
 from tests.support.app import OFFICES_OPEN, call_service, run_scheduled, sessions, twilio_settings
 from tests.support.clock import clock_at, window_start
+from tests.support.twilio_http import SUPPORTER, stored_request
 from tests.support.twilio_standin import (
     TwilioStandIn,
     error_reply,
@@ -31,7 +32,6 @@ from tests.support.twilio_standin import (
     slow_reply,
 )
 
-SUPPORTER = "+16135550142"
 #: One call per 100,000 seconds (about 28 hours).
 SLOW = 0.00001
 
@@ -44,18 +44,7 @@ def twilio_app(make_app: Callable[..., Flask], standin: TwilioStandIn, **overrid
 def new_request(app: Flask, phone: str = SUPPORTER) -> int:
     """Store a request as the API does (committed, not yet queued); its id."""
     with sessions(app)() as session:
-        campaign = session.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
-        call, _stops = call_service(app).request(
-            session,
-            campaign,
-            phone_raw=phone,
-            fed_num=35100,
-            locale="en",
-            referral="partner-a",
-            ip="192.0.2.1",
-        )
-        session.commit()
-        return call.id
+        return stored_request(app, session, phone).id
 
 
 def load(app: Flask, call_id: int) -> CallRequest:

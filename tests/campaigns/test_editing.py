@@ -22,10 +22,10 @@ from callmp.models import (
     Campaign,
     CampaignStatus,
     ContactEvent,
-    Target,
     TargetKind,
 )
 from callmp.views.context import clean_referral
+from tests.factories import demo_campaign, make_target
 
 SPADINA = 35100  # Spadina—Harbourfront, Chi Nguyen
 
@@ -65,12 +65,6 @@ def refused(
         save(db_session, data, campaign)
     db_session.rollback()
     return caught.value.errors
-
-
-def demo(db_session: Session) -> Campaign:
-    """The demo campaign seeded in every test database."""
-    found = db_session.scalars(select(Campaign).where(Campaign.slug == DEMO_SLUG)).one()
-    return found
 
 
 def versions(db_session: Session, campaign: Campaign) -> list[int]:
@@ -217,7 +211,7 @@ def test_saving_the_same_values_adds_no_version(db_session: Session) -> None:
 
 
 def test_the_demo_gets_a_baseline_before_its_first_edit(db_session: Session) -> None:
-    campaign = demo(db_session)
+    campaign = demo_campaign(db_session)
     before = versions(db_session, campaign)
     data = CampaignInput(**fields.form_values(campaign))
     save(db_session, replace(data, goal="6000"), campaign)
@@ -237,7 +231,7 @@ def test_referral_codes_are_updated_in_place(db_session: Session) -> None:
 
 def add_target(db_session: Session, campaign: Campaign) -> None:
     """Give a campaign the supporter's MP as its target."""
-    campaign.targets.append(Target(position=1, kind=TargetKind.own_mp))
+    make_target(db_session, campaign, position=1, kind=TargetKind.own_mp)
     db_session.flush()
 
 
@@ -287,7 +281,7 @@ def test_publish_unpublish_archive_are_audited(db_session: Session) -> None:
 
 
 def test_a_published_campaign_cannot_be_saved_incomplete(db_session: Session) -> None:
-    campaign = demo(db_session)
+    campaign = demo_campaign(db_session)
     data = CampaignInput(**fields.form_values(campaign))
     (error,) = refused(db_session, replace(data, email_body_fr=""), campaign)
     assert error.message == fields.STILL_PUBLISHED
@@ -337,7 +331,7 @@ def test_the_preview_says_the_call_and_drafts_the_letters_without_storing_anythi
 
 def test_the_preview_names_the_next_target_and_speaks_french(db_session: Session) -> None:
     preview = campaign_preview.build(
-        db_session, demo(db_session), SPADINA, "fr", datetime(2026, 11, 25, 19, tzinfo=UTC)
+        db_session, demo_campaign(db_session), SPADINA, "fr", datetime(2026, 11, 25, 19, tzinfo=UTC)
     )
     assert preview is not None
     first, second = preview.spoken.stops
@@ -351,5 +345,8 @@ def test_the_preview_names_the_next_target_and_speaks_french(db_session: Session
 
 def test_the_preview_of_an_unknown_riding_is_none(db_session: Session) -> None:
     assert (
-        campaign_preview.build(db_session, demo(db_session), 99999, "en", datetime.now(UTC)) is None
+        campaign_preview.build(
+            db_session, demo_campaign(db_session), 99999, "en", datetime.now(UTC)
+        )
+        is None
     )

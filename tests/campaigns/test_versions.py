@@ -19,19 +19,14 @@ from callmp.models import (
     Channel,
     ContactEvent,
     Outcome,
-    Person,
     ReferralCode,
     Role,
     Target,
     TargetKind,
     User,
 )
+from tests.factories import demo_campaign, make_person, make_target
 from tests.support.html import one, parse, text
-
-
-def demo(session: Session) -> Campaign:
-    """The seeded demo campaign (own MP, then the minister)."""
-    return session.scalars(select(Campaign).where(Campaign.slug == DEMO_SLUG)).one()
 
 
 @pytest.fixture
@@ -40,14 +35,6 @@ def lead(session: Session, make_user: Callable[..., User]) -> User:
     user = session.get(User, make_user(Role.lead, name="Lee Lead").id)
     assert user is not None
     return user
-
-
-def new_person(session: Session, name: str) -> Person:
-    """A custom contact campaigns can target."""
-    person = Person(full_name=name, source="test")
-    session.add(person)
-    session.flush()
-    return person
 
 
 def add_event(session: Session, campaign: Campaign, target: Target) -> ContactEvent:
@@ -65,7 +52,7 @@ def add_event(session: Session, campaign: Campaign, target: Target) -> ContactEv
 
 
 def test_snapshot_is_json_data_with_every_field_targets_and_codes(session: Session) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     campaign.referral_codes.append(ReferralCode(code="union", label="The union"))
     session.flush()
     data = history.snapshot(campaign)
@@ -77,7 +64,7 @@ def test_snapshot_is_json_data_with_every_field_targets_and_codes(session: Sessi
 
 
 def test_restoring_a_snapshot_gives_back_the_same_snapshot(session: Session, lead: User) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     campaign.starts_at = None
     history.ensure_baseline(session, campaign, lead)
     first = history.snapshot(campaign)
@@ -91,7 +78,7 @@ def test_restoring_a_snapshot_gives_back_the_same_snapshot(session: Session, lea
 
 
 def test_record_version_adds_nothing_when_nothing_changed(session: Session, lead: User) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     first = history.record_version(session, campaign, lead)
     again = history.record_version(session, campaign, lead)
     assert first is not None and first.number == 1
@@ -100,7 +87,7 @@ def test_record_version_adds_nothing_when_nothing_changed(session: Session, lead
 
 
 def test_each_change_gets_the_next_number_and_an_audit_entry(session: Session, lead: User) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     for goal in (10, 20, 30):
         with history.saving(session, campaign, lead):
             campaign.goal = goal
@@ -111,7 +98,7 @@ def test_each_change_gets_the_next_number_and_an_audit_entry(session: Session, l
 
 
 def test_history_rows_name_the_fields_each_version_changed(session: Session, lead: User) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     with history.saving(session, campaign, lead):
         campaign.talking_points_fr = "Nouveau texte"
     with history.saving(session, campaign, lead):
@@ -151,10 +138,10 @@ def test_text_diff_shows_a_rewritten_line_whole() -> None:
 def test_targets_diff_names_people_and_marks_added_and_removed(
     session: Session, lead: User
 ) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     minister = campaign.targets[1].person
     assert minister is not None
-    other = new_person(session, "Pat Other")
+    other = make_person(session, full_name="Pat Other")
     history.ensure_baseline(session, campaign, lead)
     with history.saving(session, campaign, lead):
         campaign.targets[1].person_id = other.id
@@ -172,7 +159,7 @@ def test_targets_diff_names_people_and_marks_added_and_removed(
 
 
 def test_compare_of_short_fields_gives_old_and_new(session: Session, lead: User) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     history.ensure_baseline(session, campaign, lead)
     with history.saving(session, campaign, lead):
         campaign.goal = 7
@@ -187,7 +174,7 @@ def test_compare_of_short_fields_gives_old_and_new(session: Session, lead: User)
 def test_restore_brings_back_texts_targets_codes_and_keeps_status(
     session: Session, lead: User
 ) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     minister_id = campaign.targets[1].person_id
     campaign.referral_codes.append(ReferralCode(code="union", label="The union"))
     history.ensure_baseline(session, campaign, lead)
@@ -212,31 +199,31 @@ def test_restore_brings_back_texts_targets_codes_and_keeps_status(
 
 
 def test_restore_keeps_counted_events_on_their_targets(session: Session, lead: User) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     own_mp, minister = campaign.targets
     event = add_event(session, campaign, minister)
     history.ensure_baseline(session, campaign, lead)
-    other = new_person(session, "Pat Other")
+    other = make_person(session, full_name="Pat Other")
     with history.saving(session, campaign, lead):
         campaign.targets.remove(own_mp)
         session.flush()
         minister.position = 1
-        campaign.targets.append(Target(position=2, kind=TargetKind.person, person_id=other.id))
+        make_target(session, campaign, position=2, kind=TargetKind.person, person_id=other.id)
     history.restore(session, campaign, 1, lead)
     session.expire_all()
     assert session.get(ContactEvent, event.id).target_id == minister.id  # type: ignore[union-attr]
-    restored = [(t.id, t.position, t.person_id) for t in demo(session).targets]
+    restored = [(t.id, t.position, t.person_id) for t in demo_campaign(session).targets]
     assert restored[1] == (minister.id, 2, minister.person_id)
     assert restored[0][1:] == (1, None)
     assert not session.scalars(select(Target).where(Target.person_id == other.id)).all()
 
 
 def test_restore_refuses_to_drop_a_target_with_counted_events(session: Session, lead: User) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     history.ensure_baseline(session, campaign, lead)
-    other = new_person(session, "Pat Other")
+    other = make_person(session, full_name="Pat Other")
     with history.saving(session, campaign, lead):
-        campaign.targets.append(Target(position=3, kind=TargetKind.person, person_id=other.id))
+        make_target(session, campaign, position=3, kind=TargetKind.person, person_id=other.id)
     session.refresh(campaign, ["targets"])
     add_event(session, campaign, campaign.targets[2])
     with pytest.raises(history.RestoreRefused) as refused:
@@ -245,10 +232,10 @@ def test_restore_refuses_to_drop_a_target_with_counted_events(session: Session, 
 
 
 def test_restore_refuses_when_a_target_person_is_gone(session: Session, lead: User) -> None:
-    campaign = demo(session)
-    gone = new_person(session, "Gone Person")
+    campaign = demo_campaign(session)
+    gone = make_person(session, full_name="Gone Person")
     with history.saving(session, campaign, lead):
-        campaign.targets.append(Target(position=3, kind=TargetKind.person, person_id=gone.id))
+        make_target(session, campaign, position=3, kind=TargetKind.person, person_id=gone.id)
     with history.saving(session, campaign, lead):
         campaign.targets.remove(campaign.targets[2])
     session.delete(gone)
@@ -261,7 +248,7 @@ def test_restore_refuses_when_a_target_person_is_gone(session: Session, lead: Us
 
 
 def test_restore_refuses_a_slug_another_campaign_took(session: Session, lead: User) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     history.ensure_baseline(session, campaign, lead)
     with history.saving(session, campaign, lead):
         campaign.slug = "renamed"
@@ -277,7 +264,7 @@ def test_restore_refuses_a_slug_another_campaign_took(session: Session, lead: Us
 def test_restoring_a_version_without_targets_leaves_targets_alone(
     session: Session, lead: User
 ) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     first = history.record_version(session, campaign, lead)
     assert first is not None
     first.snapshot = {k: v for k, v in first.snapshot.items() if k != "targets"}
@@ -289,14 +276,14 @@ def test_restoring_a_version_without_targets_leaves_targets_alone(
 
 
 def test_restoring_the_current_version_records_nothing(session: Session, lead: User) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     history.ensure_baseline(session, campaign, lead)
     assert history.restore(session, campaign, 1, lead) is None
     assert len(history.versions(session, campaign.id)) == 1
 
 
 def test_audit_entries_filter_by_campaign_and_action_group(session: Session, lead: User) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     audit.record(session, lead, "campaign.publish", "published", campaign=campaign)
     audit.record(session, lead, "campaigns.other", "not a campaign action")
     audit.record(session, lead, "user.update", "someone", user=lead)

@@ -20,7 +20,6 @@ from callmp.i18n import translator
 from callmp.models import (
     AuditEntry,
     CallRequest,
-    Campaign,
     ContactCorrection,
     Office,
     OfficeKind,
@@ -28,6 +27,7 @@ from callmp.models import (
     Role,
     User,
 )
+from tests.factories import demo_campaign
 
 DATA = REPO_ROOT / "data"
 AVALON = 10001  # Paul Connors: a Hill office and a riding office in St. John's time
@@ -362,7 +362,7 @@ def test_a_correction_goes_with_its_office_when_the_data_drops_it(
 
 
 def test_corrected_hours_decide_the_call_plans_office_order(session: Session, lead: User) -> None:
-    campaign = session.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
+    campaign = demo_campaign(session)
     campaign.office_policy = "open_first"
     mp = member(session, AVALON)
     hill = office(mp, OfficeKind.hill)
@@ -384,7 +384,7 @@ def test_corrected_hours_decide_the_call_plans_office_order(session: Session, le
 def test_the_flow_plan_carries_each_offices_hours_for_the_voicemail_check(
     session: Session, lead: User
 ) -> None:
-    campaign = session.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
+    campaign = demo_campaign(session)
     mp = member(session, AVALON)
     hill = office(mp, OfficeKind.hill)
     corrections.correct(session, lead, mp, "hours", "Mon-Fri 10:00-14:00", office=hill)

@@ -24,7 +24,7 @@ from callmp.models import (
 from callmp.stats import consistency
 from callmp.stats import timeline as stats_timeline
 from callmp.stats import totals as stats
-from tests.factories import add_event, demo_campaign, mp
+from tests.factories import add_event, demo_campaign, make_campaign, mp
 from tests.support.app import sessions
 
 
@@ -318,9 +318,7 @@ def test_a_campaign_with_no_events_has_zero_everywhere(db_session: Session) -> N
 
 
 def test_deleting_a_campaign_takes_its_totals_with_it(db_session: Session) -> None:
-    campaign = Campaign(slug="short-lived", title_en="Short", title_fr="Court")
-    db_session.add(campaign)
-    db_session.flush()
+    campaign = make_campaign(db_session, slug="short-lived", title_en="Short", title_fr="Court")
     person = mp(db_session, 35100)
     for referral in ("a", "b"):
         insert_once(

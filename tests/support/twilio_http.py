@@ -59,13 +59,11 @@ def webhook(
     )
 
 
-def placed_call(app: Flask, db: Session, phone: str = SUPPORTER) -> CallRequest:
-    """A request stored and placed through the queue, as the API does it."""
-    campaign = demo_campaign(db)
-    service = call_service(app)
-    call, _stops = service.request(
+def stored_request(app: Flask, db: Session, phone: str = SUPPORTER) -> CallRequest:
+    """A request of the demo campaign stored (committed) as the API does it, not yet queued."""
+    call, _stops = call_service(app).request(
         db,
-        campaign,
+        demo_campaign(db),
         phone_raw=phone,
         fed_num=35100,
         locale="en",
@@ -73,7 +71,13 @@ def placed_call(app: Flask, db: Session, phone: str = SUPPORTER) -> CallRequest:
         ip="192.0.2.1",
     )
     db.commit()
-    service.enqueue(call.id)
+    return call
+
+
+def placed_call(app: Flask, db: Session, phone: str = SUPPORTER) -> CallRequest:
+    """A request stored and placed through the queue, as the API does it."""
+    call = stored_request(app, db, phone)
+    call_service(app).enqueue(call.id)
     db.refresh(call)
     assert call.status == CallStatus.ringing
     return call

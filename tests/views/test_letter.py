@@ -41,6 +41,7 @@ from callmp.models import (
     Person,
     SubmissionStatus,
 )
+from tests.factories import demo_campaign
 from tests.support.app import sessions
 from tests.support.html import one, parse, text
 
@@ -84,7 +85,7 @@ def _update_campaign(app: Flask, **values: Any) -> None:
 def _campaign_template(app: Flask, locale: str = "en") -> tuple[str, str]:
     """The demo campaign's stored (subject, body) in ``locale``, riding filled in."""
     with _db(app) as session:
-        campaign = session.scalars(select(Campaign).where(Campaign.slug == DEMO_SLUG)).one()
+        campaign = demo_campaign(session)
         subject, body = campaign.text("email_subject", locale), campaign.text("email_body", locale)
     # The riding is the only placeholder, so filling it here is the whole template's work.
     assert body.count("{") == body.count("{riding}") and subject.count("{") == 1

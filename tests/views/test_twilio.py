@@ -20,13 +20,13 @@ from werkzeug.test import TestResponse
 from callmp.models import (
     CallRequest,
     CallStatus,
-    Campaign,
     Channel,
     ContactEvent,
     Office,
     Outcome,
     ProviderEvent,
 )
+from tests.factories import demo_campaign
 from tests.support.app import (
     CALLER_ID,
     PUBLIC_URL,
@@ -382,7 +382,7 @@ def test_a_call_created_despite_a_timeout_is_followed_from_its_first_webhook(
     client = app.test_client()
     service = call_service(app)
     with sessions(app)() as db:
-        campaign = db.scalars(select(Campaign).where(Campaign.slug == "status-for-all")).one()
+        campaign = demo_campaign(db)
         call, _stops = service.request(
             db, campaign, phone_raw=SUPPORTER, fed_num=35100, locale="en", referral="", ip=""
         )

@@ -24,10 +24,10 @@ from callmp.models import (
     EmailMessage,
     EmailSubmission,
     Role,
-    Target,
     TargetKind,
     User,
 )
+from tests.factories import make_target
 from tests.support.html import one, parse, text
 
 Login = Callable[..., User]
@@ -122,7 +122,7 @@ def draft(client: FlaskClient, login_as: Login, session: Session) -> Campaign:
     assert create(client).status_code == 302
     campaign = campaign_by_slug(session, "fair-wages")
     with history.saving(session, campaign, None):
-        campaign.targets.append(Target(position=1, kind=TargetKind.own_mp))
+        make_target(session, campaign, position=1, kind=TargetKind.own_mp)
     session.commit()
     return campaign
 
@@ -202,7 +202,7 @@ def test_a_lead_creates_edits_publishes_unpublishes_and_archives(
     message = text(one(parse(refused.data), "main p.error"))
     assert message == "This campaign can't be published yet. Missing: at least one target."
     campaign = campaign_by_slug(session, "fair-wages")
-    campaign.targets.append(Target(position=1, kind=TargetKind.own_mp))
+    make_target(session, campaign, position=1, kind=TargetKind.own_mp)
     session.commit()
 
     for action, status in [

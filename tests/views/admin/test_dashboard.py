@@ -18,15 +18,13 @@ from callmp.models import (
     Campaign,
     Channel,
     ContactEvent,
-    Office,
     OfficeKind,
     Outcome,
-    Person,
     Role,
     User,
 )
 from callmp.stats import totals
-from tests.factories import add_event, demo_campaign, mp
+from tests.factories import add_event, demo_campaign, make_office, make_person, mp
 from tests.support.app import log_in
 from tests.support.html import one, parse, text
 
@@ -246,10 +244,8 @@ def test_events_csv_streams_every_event_without_personal_data(
 def test_csv_cells_cannot_become_spreadsheet_formulas(
     organizer: FlaskClient, seeded: Campaign, session: Session
 ) -> None:
-    person = Person(full_name='=HYPERLINK("http://evil.example")', party="@party")
-    person.offices.append(Office(kind=OfficeKind.other, label_en="+1 office", label_fr="-x"))
-    session.add(person)
-    session.flush()
+    person = make_person(session, full_name='=HYPERLINK("http://evil.example")', party="@party")
+    make_office(session, person, kind=OfficeKind.other, label_en="+1 office", label_fr="-x")
     add_event(
         session,
         seeded,

@@ -8,26 +8,21 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmp import audit
 from callmp.campaigns import versions as history
 from callmp.demo import DEMO_SLUG
 from callmp.models import Campaign, CampaignStatus, ReferralCode, Role, User
+from tests.factories import demo_campaign
 from tests.support.app import sessions
 from tests.support.html import one, parse, text
-
-
-def demo(session: Session) -> Campaign:
-    """The seeded demo campaign."""
-    return session.scalars(select(Campaign).where(Campaign.slug == DEMO_SLUG)).one()
 
 
 @pytest.fixture
 def versioned(session: Session) -> int:
     """The demo campaign with three versions: as seeded, new talking points, a new goal."""
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     with history.saving(session, campaign, None):
         campaign.talking_points_fr = "Appelez <script>alert(1)</script> maintenant"
     with history.saving(session, campaign, None):
@@ -103,7 +98,7 @@ def test_compare_shows_short_fields_and_referral_codes(
 def test_compare_of_targets_names_the_people(
     client: FlaskClient, login_as: Callable[..., User], session: Session
 ) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     minister = campaign.targets[1].person
     assert minister is not None
     with history.saving(session, campaign, None):
@@ -171,7 +166,7 @@ def test_lead_restores_an_old_version_as_a_new_one(
     assert text(one(changed, "strong")) == "Restored version 1"
     assert text(changed).endswith("Goal, Talking points (French), Referral codes")
     with sessions(app)() as session:
-        campaign = demo(session)
+        campaign = demo_campaign(session)
         assert campaign.goal == 5000 and campaign.referral_codes == []
         assert "<script>" not in campaign.talking_points_fr
         assert campaign.status == CampaignStatus.published
@@ -201,7 +196,7 @@ def test_restore_of_unknown_version_is_not_found(
 def test_refused_restore_says_why(
     client: FlaskClient, login_as: Callable[..., User], versioned: int, session: Session
 ) -> None:
-    campaign = demo(session)
+    campaign = demo_campaign(session)
     with history.saving(session, campaign, None):
         campaign.slug = "renamed"
     session.add(Campaign(slug=DEMO_SLUG, title_en="Copy", title_fr="Copie"))
@@ -228,7 +223,7 @@ def add_entries(session: Session, campaign_id: int, count: int) -> None:
 def test_audit_log_lists_entries_newest_first_with_labels(
     client: FlaskClient, login_as: Callable[..., User], session: Session
 ) -> None:
-    campaign_id, title = demo(session).id, demo(session).title_en
+    campaign_id, title = demo_campaign(session).id, demo_campaign(session).title_en
     add_entries(session, campaign_id, 2)
     login_as(Role.lead)
     page = parse(client.get("/admin/audit").data)
@@ -245,7 +240,7 @@ def test_audit_log_lists_entries_newest_first_with_labels(
 def test_audit_log_filters_by_campaign_and_action_and_pages(
     client: FlaskClient, login_as: Callable[..., User], session: Session
 ) -> None:
-    campaign_id = demo(session).id
+    campaign_id = demo_campaign(session).id
     add_entries(session, campaign_id, 60)
     login_as(Role.admin)
     page = parse(client.get(f"/admin/audit?campaign_id={campaign_id}&action=campaign").data)
