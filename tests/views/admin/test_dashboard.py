@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,8 +25,21 @@ from callmp.models import (
 )
 from callmp.stats import totals
 from tests.factories import add_event, demo_campaign, make_office, make_person, mp
-from tests.support.app import log_in
+from tests.support.app import OFFICES_OPEN, log_in
+from tests.support.clock import clock_at
 from tests.support.html import one, parse, text
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[datetime]:
+    """Every test here at one weekday afternoon, "now" running on from there.
+
+    The events are seeded minutes to days before now, and the charts and exports cut them
+    by the viewer's local hours and days: on the wall clock, a daylight-saving change or a
+    midnight between them moves events into other buckets and offsets.
+    """
+    with clock_at(OFFICES_OPEN) as now:
+        yield now
 
 
 @pytest.fixture
