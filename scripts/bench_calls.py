@@ -47,7 +47,7 @@ from twilio.request_validator import RequestValidator  # noqa: E402
 from callmp import demo  # noqa: E402
 from callmp.db import make_engine  # noqa: E402
 from callmp.models import CallRequest, ContactEvent  # noqa: E402
-from tests.twilio_standin import TwilioStandIn  # noqa: E402
+from tests.support.twilio_standin import TwilioStandIn  # noqa: E402
 
 CALLER_ID = "+16135550199"
 AREA_CODES = ("613", "416", "514", "604", "403", "902", "306", "204", "709", "867")

@@ -68,7 +68,7 @@ from callmp.models import (  # noqa: E402
     Outcome,
 )
 from callmp.views.context import services  # noqa: E402
-from tests.smtp_peer import Received, SmtpPeer  # noqa: E402
+from tests.support.smtp_peer import Received, SmtpPeer  # noqa: E402
 
 SLUG = demo.DEMO_SLUG
 API_PATH = f"/api/v1/campaigns/{SLUG}/emails"

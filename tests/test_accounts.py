@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from callmp import accounts
 from callmp.db import utcnow
 from callmp.models import AuditEntry, Role, User
-from tests.conftest import STAFF_PASSWORD
+from tests.support.app import STAFF_PASSWORD
 
 
 def _entries(session: Session, action: str) -> list[AuditEntry]:

@@ -20,8 +20,8 @@ from babel.messages.pofile import read_po, write_po
 from flask.testing import FlaskClient
 
 from callmp.config import REPO_ROOT
-from tests.conftest import compile_catalogues
-from tests.html import one, parse, text
+from tests.support.app import compile_catalogues
+from tests.support.html import one, parse, text
 
 TRANSLATIONS = REPO_ROOT / "callmp" / "translations"
 FRENCH_PO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po"

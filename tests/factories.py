@@ -1,0 +1,133 @@
+"""Test data: small factories that add a model to a session, flush it and return it.
+
+Each ``make_*`` takes the session and keyword overrides of the model's fields; what a test
+does not care about gets a plain default. The ``demo_campaign`` and ``mp`` readers find
+what every test database holds already: the seeded demo campaign and the shipped MPs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from itertools import count
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callmp.db import insert_once
+from callmp.demo import DEMO_SLUG
+from callmp.models import (
+    CallRequest,
+    Campaign,
+    Channel,
+    ContactEvent,
+    Office,
+    OfficeKind,
+    Outcome,
+    Person,
+    Target,
+    TargetKind,
+)
+
+#: When ``add_event``'s events happen unless told otherwise.
+T0 = datetime(2026, 12, 1, 15, 10, tzinfo=UTC)
+
+_serial = count(1)
+
+M = TypeVar("M")
+
+
+def demo_campaign(session: Session) -> Campaign:
+    """The demo campaign seeded in every test database (own MP, then the Minister)."""
+    return session.scalars(select(Campaign).where(Campaign.slug == DEMO_SLUG)).one()
+
+
+def mp(session: Session, fed_num: int) -> Person:
+    """The MP of riding ``fed_num``, from the shipped data."""
+    return session.scalars(select(Person).where(Person.fed_num == fed_num)).one()
+
+
+def _added(session: Session, model: M) -> M:
+    """Add ``model`` to ``session``, flush and return it."""
+    session.add(model)
+    session.flush()
+    return model
+
+
+def make_campaign(session: Session, **fields: Any) -> Campaign:
+    """A campaign (a draft with an English and a French title unless told otherwise)."""
+    n = next(_serial)
+    defaults: dict[str, Any] = {
+        "slug": f"campaign-{n}",
+        "title_en": f"Campaign {n}",
+        "title_fr": f"Campagne {n}",
+    }
+    return _added(session, Campaign(**{**defaults, **fields}))
+
+
+def make_person(session: Session, **fields: Any) -> Person:
+    """A person (a custom contact, with no riding, unless told otherwise)."""
+    defaults: dict[str, Any] = {"full_name": f"Person {next(_serial)}", "source": "test"}
+    return _added(session, Person(**{**defaults, **fields}))
+
+
+def make_office(session: Session, person: Person, **fields: Any) -> Office:
+    """An office of ``person`` (an ``other`` office unless told otherwise)."""
+    office = Office(**{"kind": OfficeKind.other, **fields})
+    person.offices.append(office)
+    session.flush()
+    return office
+
+
+def make_target(session: Session, campaign: Campaign, **fields: Any) -> Target:
+    """A target of ``campaign`` (the supporter's own MP, after the last one, by default)."""
+    position = max((target.position for target in campaign.targets), default=0) + 1
+    target = Target(**{"position": position, "kind": TargetKind.own_mp, **fields})
+    campaign.targets.append(target)
+    session.flush()
+    return target
+
+
+def make_call_request(session: Session, campaign: Campaign, **fields: Any) -> CallRequest:
+    """A call request of ``campaign`` (English, no riding, no phone) as stored, unplaced."""
+    n = next(_serial)
+    defaults: dict[str, Any] = {
+        "campaign_id": campaign.id,
+        "public_id": f"test{n:028d}",
+        "phone_hmac": f"{n:064x}",
+        "locale": "en",
+    }
+    return _added(session, CallRequest(**{**defaults, **fields}))
+
+
+def add_event(
+    session: Session,
+    campaign: Campaign,
+    person: Person,
+    channel: Channel,
+    outcome: Outcome,
+    *,
+    office: Office | None = None,
+    target: Target | None = None,
+    referral: str = "",
+    duration: int | None = None,
+    at: datetime = T0,
+    key: str | None = None,
+) -> bool:
+    """Insert one contact event the way the app does (once per key)."""
+    return insert_once(
+        session,
+        ContactEvent,
+        {
+            "campaign_id": campaign.id,
+            "target_id": (target or campaign.targets[0]).id,
+            "person_id": person.id,
+            "office_id": office.id if office else None,
+            "channel": channel,
+            "outcome": outcome,
+            "duration_s": duration,
+            "referral": referral,
+            "dedupe_key": key or f"test:{next(_serial)}",
+            "created_at": at,
+        },
+    )

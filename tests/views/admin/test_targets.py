@@ -1,0 +1,299 @@
+"""The target editor and custom people pages: leads change targets, organizers only look."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from callmp import demo
+from callmp.campaigns import versions as history
+from callmp.models import AuditEntry, Campaign, Person, Role, TargetKind, User
+from tests.support.app import sessions
+from tests.support.html import one, parse, text
+
+ALGONQUIN = 35002  # ON, Conservative: Cheryl Gallant
+
+
+def _post(client: FlaskClient, url: str, data: Mapping[str, object] | None = None) -> TestResponse:
+    """POST ``data`` with the session's CSRF token, as the page's forms do."""
+    page = parse(client.get("/admin/people").data)
+    token = page.select_one("input[name=csrf_token]")
+    assert token is not None
+    return client.post(url, data={"csrf_token": token["value"], **(data or {})})
+
+
+@pytest.fixture
+def campaign_id(session: Session) -> int:
+    """The demo campaign's id."""
+    return session.scalars(select(Campaign.id).where(Campaign.slug == demo.DEMO_SLUG)).one()
+
+
+def _campaign(app: Flask, campaign_id: int) -> Campaign:
+    """The campaign as stored now, with its targets loaded (fresh session)."""
+    with sessions(app)(expire_on_commit=False) as session:
+        campaign: Campaign | None = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        for target in campaign.targets:
+            _ = target.person, target.fallback_person
+        return campaign
+
+
+def _versions(app: Flask, campaign_id: int) -> int:
+    """How many versions the campaign has."""
+    with sessions(app)() as session:
+        return len(history.versions(session, campaign_id))
+
+
+def _minister_id(app: Flask, campaign_id: int) -> int:
+    """The demo's custom person."""
+    person = _campaign(app, campaign_id).targets[1].person
+    assert person is not None
+    return person.id
+
+
+def _url(campaign_id: int, rest: str = "") -> str:
+    """A URL of the target editor."""
+    return f"/admin/campaigns/{campaign_id}/targets{rest}"
+
+
+def test_index_lists_the_targets_in_order_with_buttons_for_a_lead(
+    client: FlaskClient, login_as: Callable[..., User], campaign_id: int
+) -> None:
+    login_as(Role.lead)
+    page = parse(client.get(_url(campaign_id)).data)
+    rows = page.select("table.targets tbody tr")
+    assert len(rows) == 2
+    assert "own MP" in text(rows[0])
+    assert rows[0].select("button.move-down") and not rows[0].select("button.move-up")
+    assert rows[1].select("button.move-up") and rows[1].select("button.remove")
+    boxes = one(page, "section.add-own-mp").select("input[type=checkbox][name=parties]")
+    assert "Bloc Québécois" in [box["value"] for box in boxes]
+
+
+def test_an_organizer_sees_the_targets_but_no_forms_and_gets_403_on_posts(
+    client: FlaskClient, login_as: Callable[..., User], campaign_id: int
+) -> None:
+    login_as(Role.organizer)
+    page = parse(client.get(_url(campaign_id)).data)
+    assert len(page.select("table.targets tbody tr")) == 2
+    assert page.select("form[method=post] button.remove") == []
+    target_id = _campaign(client.application, campaign_id).targets[0].id
+    for rest in ("/own-mp", "/person", f"/{target_id}/move", f"/{target_id}/remove"):
+        assert _post(client, _url(campaign_id, rest)).status_code == 403
+    assert _post(client, "/admin/people/new", data={"full_name": "X"}).status_code == 403
+
+
+def test_adding_the_own_mp_with_filters_and_a_fallback_makes_a_version(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
+) -> None:
+    login_as(Role.lead)
+    before = _versions(app, campaign_id)
+    minister_id = _minister_id(app, campaign_id)
+    response = _post(
+        client,
+        _url(campaign_id, "/own-mp"),
+        data={
+            "parties": ["Bloc Québécois", "Liberal"],
+            "provinces": ["QC", "ON"],
+            "fallback_person_id": str(minister_id),
+            "role_en": "your MP",
+        },
+    )
+    assert response.status_code == 302
+    added = _campaign(app, campaign_id).targets[-1]
+    assert (added.kind, added.parties, added.provinces) == (
+        TargetKind.own_mp,
+        "Bloc Québécois|Liberal",
+        "ON QC",
+    )
+    assert added.fallback_person_id == minister_id
+    assert _versions(app, campaign_id) == max(before, 1) + 1
+    row = parse(client.get(_url(campaign_id)).data).select("table.targets tbody tr")[-1]
+    assert "Bloc Québécois, Liberal" in text(one(row, ".filter-parties"))
+
+
+def test_searching_an_mp_by_name_ignores_accents_and_adds_them(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
+) -> None:
+    login_as(Role.lead)
+    page = parse(client.get(_url(campaign_id) + "?q=sebastien+lemire").data)
+    options = one(page, "#add-person select[name=person_id]").select("optgroup")[0].select("option")
+    assert [text(o) for o in options] == [
+        "Sébastien Lemire · Bloc Québécois · Abitibi—Témiscamingue (24002)"
+    ]
+    response = _post(
+        client,
+        _url(campaign_id, "/person"),
+        data={"person_id": options[0]["value"], "role_en": "the Bloc's critic"},
+    )
+    assert response.status_code == 302
+    added = _campaign(app, campaign_id).targets[-1]
+    assert added.person is not None and added.person.fed_num == 24002
+    assert added.role_en == "the Bloc's critic"
+
+
+def test_searching_by_riding_number_finds_its_mp(
+    client: FlaskClient, login_as: Callable[..., User], campaign_id: int
+) -> None:
+    login_as(Role.lead)
+    page = parse(client.get(_url(campaign_id) + f"?q={ALGONQUIN}").data)
+    group = one(page, "#add-person select[name=person_id]").select("optgroup")[0]
+    assert [text(o) for o in group.select("option")] == [
+        "Cheryl Gallant · Conservative · Algonquin—Renfrew—Pembroke (35002)"
+    ]
+
+
+def test_an_unknown_person_is_refused_next_to_the_field_keeping_the_roles(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
+) -> None:
+    login_as(Role.lead)
+    before = _versions(app, campaign_id)
+    response = _post(
+        client,
+        _url(campaign_id, "/person"),
+        data={"person_id": "999999", "role_en": "the Minister"},
+    )
+    assert response.status_code == 400
+    page = parse(response.data)
+    field = one(page, "#add-person .field.has-error")
+    assert "choose a person" in text(one(field, ".error"))
+    assert one(page, "#add-person input[name=role_en]")["value"] == "the Minister"
+    assert len(_campaign(app, campaign_id).targets) == 2
+    assert _versions(app, campaign_id) == before
+
+
+def test_moving_and_removing_targets_each_make_a_version(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
+) -> None:
+    login_as(Role.lead)
+    first, second = (t.id for t in _campaign(app, campaign_id).targets)
+    _post(client, _url(campaign_id, f"/{second}/move"), data={"direction": "up"})
+    after_move = _versions(app, campaign_id)
+    assert [t.id for t in _campaign(app, campaign_id).targets] == [second, first]
+    _post(client, _url(campaign_id, f"/{second}/remove"))
+    assert [(t.id, t.position) for t in _campaign(app, campaign_id).targets] == [(first, 1)]
+    assert _versions(app, campaign_id) == after_move + 1
+
+
+def test_editing_a_target_changes_its_filters(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
+) -> None:
+    login_as(Role.lead)
+    target_id = _campaign(app, campaign_id).targets[0].id
+    page = parse(client.get(_url(campaign_id, f"/{target_id}")).data)
+    assert one(page, "input[name=role_en]")["value"] == "your MP"
+    response = _post(
+        client, _url(campaign_id, f"/{target_id}"), data={"provinces": ["ON"], "role_en": "your MP"}
+    )
+    assert response.status_code == 302
+    assert _campaign(app, campaign_id).targets[0].provinces == "ON"
+
+
+def _office(**fields: str) -> dict[str, str]:
+    """Form fields of office 0."""
+    base = {
+        "kind": "other",
+        "label_en": "Minister's office",
+        "phone": "613-555-0123 ext. 45",
+        "city": "Ottawa",
+        "province_abbr": "ON",
+        "postal_code": "k1a0a6",
+        "time_zone": "America/Toronto",
+        "hours": "Mon-Thu 09:00-17:00; Fri 9:00-12:00",
+    }
+    return {f"offices-0-{name}": value for name, value in (base | fields).items()}
+
+
+def test_a_lead_adds_a_custom_person_with_an_office(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], session: Session
+) -> None:
+    login_as(Role.lead)
+    data = {"full_name": "Hon. Pat Minister", "email": "pat@example.gc.ca", **_office()}
+    response = _post(client, "/admin/people/new", data=data)
+    assert response.status_code == 302
+    person = session.scalars(select(Person).where(Person.full_name == "Hon. Pat Minister")).one()
+    [office] = person.offices
+    assert (office.phone, office.phone_raw) == ("+16135550123", "613-555-0123 ext. 45")
+    assert (office.postal_code, office.hours) == ("K1A 0A6", "Mon-Thu 09:00-17:00; Fri 09:00-12:00")
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.object_id == person.id)).all()
+    assert [e.action for e in entries if e.object_type == "person"] == ["person.update"]
+    listing = parse(client.get("/admin/people").data)
+    assert "Pat Minister" in text(one(listing, "table.people"))
+
+
+@pytest.mark.parametrize(
+    ("field", "data", "message"),
+    [
+        ("offices-0-phone", _office(phone="12"), "phone"),
+        ("email", {"email": "not an address"}, "valid email"),
+        ("offices-0-time_zone", _office(time_zone="Europe/Paris"), "time zone"),
+    ],
+)
+def test_bad_person_input_is_refused_next_to_the_field_keeping_what_was_typed(
+    client: FlaskClient,
+    login_as: Callable[..., User],
+    field: str,
+    data: dict[str, str],
+    message: str,
+) -> None:
+    login_as(Role.lead)
+    response = _post(client, "/admin/people/new", data={"full_name": "Kept Name", **data})
+    assert response.status_code == 400
+    page = parse(response.data)
+    wrong = one(page, ".field.has-error")
+    assert one(wrong, f"[name={field}]")
+    assert message in text(one(wrong, ".error")).lower()
+    assert one(page, "input[name=full_name]")["value"] == "Kept Name"
+
+
+def test_deleting_a_person_a_target_uses_is_refused(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
+) -> None:
+    login_as(Role.lead)
+    minister_id = _minister_id(app, campaign_id)
+    response = _post(client, f"/admin/people/{minister_id}/delete")
+    assert response.status_code == 400
+    assert demo.DEMO_SLUG in text(one(parse(response.data), ".flash.error"))
+    assert _minister_id(app, campaign_id) == minister_id
+
+
+def _set_fallback(app: Flask, campaign_id: int, **fields: object) -> str:
+    """Give the demo's own-MP target the Minister as fallback and ``fields``; her name."""
+    with sessions(app)() as session:
+        campaign: Campaign | None = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        own, minister = campaign.targets
+        own.fallback_person = minister.person
+        for name, value in fields.items():
+            setattr(own, name, value)
+        session.commit()
+        assert minister.person is not None
+        return minister.person.full_name
+
+
+def test_the_riding_page_says_the_fallback_stands_in_for_a_vacant_seat(
+    app: Flask, client: FlaskClient, campaign_id: int
+) -> None:
+    name = _set_fallback(app, campaign_id)
+    page = parse(client.get(f"/c/{demo.DEMO_SLUG}/riding/35095").data)
+    first = page.select("section.target")[0]
+    assert name in text(one(first, "h2"))
+    assert "vacant" in text(one(first, "p.fallback"))
+    assert text(one(first, "p.progress")).endswith(
+        ": the person this campaign asks you to contact instead of your MP"
+    )
+
+
+def test_the_riding_page_names_the_mp_a_filter_leaves_out(
+    app: Flask, client: FlaskClient, campaign_id: int
+) -> None:
+    name = _set_fallback(app, campaign_id, parties="Liberal")
+    page = parse(client.get(f"/c/{demo.DEMO_SLUG}/riding/{ALGONQUIN}").data)
+    note = text(one(page.select("section.target")[0], "p.fallback"))
+    assert "Cheryl Gallant" in note and name in note

@@ -1,0 +1,202 @@
+"""Supporter pages for calls: "call me", its status page, and direct-call reports (HTML parsed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from callmp.models import CallRequest, Campaign, Channel, ContactEvent, Outcome
+from tests.support.app import twilio_settings
+from tests.support.html import one, parse, text
+from tests.support.twilio_standin import TwilioStandIn
+
+CAMPAIGN = "/c/status-for-all"
+RIDING = f"{CAMPAIGN}/riding/35100"
+
+
+def _page(client: FlaskClient, url: str = RIDING) -> BeautifulSoup:
+    response = client.get(url)
+    assert response.status_code == 200
+    return parse(response.data)
+
+
+def _call_form(soup: BeautifulSoup) -> dict[str, str]:
+    form = one(soup, "section.call-me form")
+    return {str(i["name"]): str(i.get("value", "")) for i in form.select("input[type=hidden]")}
+
+
+def _report_form(soup: BeautifulSoup, index: int) -> tuple[str, dict[str, str]]:
+    form = soup.select("form.report")[index]
+    fields = {str(i["name"]): str(i.get("value", "")) for i in form.select("input[type=hidden]")}
+    checked = form.select("input[type=radio][checked]")
+    fields.update({str(i["name"]): str(i["value"]) for i in checked})
+    return str(form["action"]).split("#")[0], fields
+
+
+def test_riding_page_offers_call_me_with_a_labelled_phone_field_and_consent(
+    client: FlaskClient,
+) -> None:
+    soup = _page(client)
+    section = one(soup, "section.call-me")
+    phone = one(section, "input[name=phone]")
+    assert phone["type"] == "tel"
+    assert phone["autocomplete"] == "tel"
+    assert text(one(section, f"label[for={phone['id']}]")) == "Your phone number"
+    consent = one(section, "input[name=consent]")
+    assert consent["type"] == "checkbox"
+    assert not consent.has_attr("checked")
+    assert text(one(section, f"label[for={consent['id']}]")).startswith("Call me now")
+    assert _call_form(soup)["csrf_token"]
+    assert "Demo mode" in text(section)  # local telephony says so
+
+
+def test_call_me_without_consent_keeps_the_number_and_says_why(client: FlaskClient) -> None:
+    fields = _call_form(_page(client))
+    response = client.post(f"{RIDING}/call", data={**fields, "phone": "613-555-0142"})
+    assert response.status_code == 400
+    soup = parse(response.data)
+    assert one(soup, "input[name=phone]")["value"] == "613-555-0142"
+    assert text(one(soup, "#consent-error")) == "Please tick the box so we may call you."
+
+
+def test_call_me_with_a_bad_number_shows_the_message_next_to_the_field(
+    client: FlaskClient,
+) -> None:
+    fields = _call_form(_page(client))
+    data = {**fields, "phone": "1-888-555-0142", "consent": "y"}
+    response = client.post(f"{RIDING}/call", data=data)
+    assert response.status_code == 400
+    soup = parse(response.data)
+    field = one(soup, "input[name=phone]")
+    assert field["aria-invalid"] == "true"
+    assert "toll-free" in text(one(soup, f"#{str(field['aria-describedby']).split()[-1]}"))
+
+
+def test_call_me_without_the_csrf_token_is_refused(client: FlaskClient, session: Session) -> None:
+    response = client.post(f"{RIDING}/call", data={"phone": "613-555-0142", "consent": "y"})
+    assert response.status_code == 400
+    assert session.scalars(select(CallRequest)).first() is None
+
+
+def test_call_me_leads_to_the_status_page_with_outcomes_and_the_demo_transcript(
+    client: FlaskClient, session: Session
+) -> None:
+    client.get(f"{CAMPAIGN}?ref=newsletter")
+    fields = _call_form(_page(client))
+    response = client.post(
+        f"{RIDING}/call", data={**fields, "phone": "613-555-0142", "consent": "y"}
+    )
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert "555" not in location
+    soup = _page(client, location)
+    status = one(soup, "#call-status")
+    assert status["data-finished"] == "true"
+    assert "ended" in text(one(soup, ".status-message"))
+    outcomes = [text(li) for li in soup.select(".attempts li")]
+    assert len(outcomes) == 2 and all(line.startswith("Connected") for line in outcomes)
+    lines = [text(li) for li in soup.select(".transcript li")]
+    assert lines[0].startswith("The voice says:")
+    assert any(line.startswith("We dial +1613") for line in lines)
+    assert not soup.select("noscript")  # finished: nothing refreshes any more
+    events = session.scalars(select(ContactEvent)).all()
+    assert {e.referral for e in events} == {"newsletter"}
+    # The thank-you shows the count with this call in it (two offices reached).
+    assert text(one(soup, '.counter [data-count="calls"]')) == "2"
+
+
+def test_status_page_of_another_campaign_or_unknown_call_is_404(
+    client: FlaskClient, session: Session
+) -> None:
+    fields = _call_form(_page(client))
+    location = client.post(
+        f"{RIDING}/call", data={**fields, "phone": "613-555-0142", "consent": "y"}
+    ).headers["Location"]
+    public_id = location.rsplit("/", 1)[1]
+    assert client.get(f"/c/other/calls/{public_id}").status_code == 404
+    assert client.get(f"{CAMPAIGN}/calls/unknown").status_code == 404
+
+
+def test_a_call_under_way_refreshes_without_javascript_and_polls_with_it(
+    make_app: Callable[..., Flask],
+) -> None:
+    with TwilioStandIn() as standin:
+        app = make_app(**twilio_settings(standin))
+        client = app.test_client()
+        soup = _page(client)
+        assert "Demo mode" not in text(one(soup, "section.call-me"))
+        data = {**_call_form(soup), "phone": "613-555-0142", "consent": "y"}
+        location = client.post(f"{RIDING}/call", data=data).headers["Location"]
+        soup = _page(client, location)
+        status = one(soup, "#call-status")
+        assert status["data-finished"] == "false"
+        assert str(status["data-status-url"]).startswith("/api/v1/calls/")
+        refresh = one(soup, "noscript meta[http-equiv=refresh]")
+        assert refresh["content"] == "4"
+        assert str(one(soup, "script[src]")["src"]).endswith("/static/call-status.js")
+        assert client.get(str(status["data-status-url"])).get_json()["status"] == "ringing"
+
+
+def test_direct_call_report_is_counted_once_with_office_and_referral(
+    client: FlaskClient, session: Session
+) -> None:
+    client.get(f"{RIDING}?ref=flyer-7")
+    soup = _page(client)
+    assert len(soup.select("form.report")) == 2
+    action, fields = _report_form(soup, 0)
+    prefix = next(name for name in fields if name.endswith("-token")).split("-")[0]
+    data = {**fields, f"{prefix}-outcome": "left_voicemail"}
+    first = client.post(action, data=data)
+    assert first.status_code == 303
+    again = client.post(action, data=data)  # a double tap on the button
+    assert again.status_code == 303
+    (event,) = session.scalars(select(ContactEvent)).all()
+    assert event.channel == Channel.direct_call
+    assert event.outcome == Outcome.left_voicemail
+    assert event.referral == "flyer-7"
+    assert event.fed_num == 35100
+    assert event.office_id is not None
+    thanks = _page(client, first.headers["Location"].split("#")[0])
+    assert text(one(thanks, "p.done")) == "Thank you! Your call is counted."
+
+
+def test_direct_call_report_needs_an_outcome_and_a_real_office(
+    client: FlaskClient, session: Session
+) -> None:
+    soup = _page(client)
+    action, fields = _report_form(soup, 0)
+    prefix = next(name for name in fields if name.endswith("-token")).split("-")[0]
+    response = client.post(action, data=fields)
+    assert response.status_code == 400
+    assert "how the call went" in text(one(parse(response.data), "form.report .error"))
+    wrong_office = {**fields, f"{prefix}-outcome": "talked_to_staff", f"{prefix}-office": "999999"}
+    assert client.post(action, data=wrong_office).status_code == 400
+    assert client.post(action, data={**fields, "target_id": "nope"}).status_code == 400
+    assert session.scalars(select(ContactEvent)).first() is None
+
+
+def test_campaign_without_direct_calls_in_twilio_mode_hides_the_report_forms(
+    make_app: Callable[..., Flask], session: Session
+) -> None:
+    session.execute(update(Campaign).values(direct_calls=False))
+    session.commit()
+    local = make_app().test_client()
+    assert _page(local).select("form.report")  # no telephony: direct calls always offered
+    with TwilioStandIn() as standin:
+        app = make_app(**twilio_settings(standin, TWILIO_FROM_NUMBER=""))
+        assert not _page(app.test_client()).select("form.report")
+
+
+def test_call_pages_in_french(client: FlaskClient) -> None:
+    soup = _page(client, f"{RIDING}?lang=fr")
+    section = one(soup, "section.call-me")
+    phone = one(section, "input[name=phone]")
+    assert text(one(section, f"label[for={phone['id']}]")) == "Votre numéro de téléphone"
+    assert text(one(section, "button")) == "Appelez-moi"
+    legends = [text(legend) for legend in soup.select("form.report legend")]
+    assert "Comment ça s'est passé?" in legends
