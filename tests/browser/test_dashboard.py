@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -90,7 +91,11 @@ def test_an_organizer_filters_sorts_and_downloads_the_office_table(
     with open(path, encoding="utf-8") as handle:
         events = list(csv.DictReader(io.StringIO(handle.read())))
     assert len(events) == 3
-    assert all(row["time_local"].endswith("-03:30") for row in events)
+    # Each time in Newfoundland's offset at that instant (-03:30, or -02:30 in summer).
+    for row in events:
+        utc = datetime.fromisoformat(row["time_utc"])
+        local = utc.astimezone(ZoneInfo("America/St_Johns"))
+        assert row["time_local"] == local.isoformat(timespec="seconds")
 
 
 def test_the_campaign_counter_refreshes_itself(
