@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from callmp.calls.plan import Stop, Translate, plan_for
@@ -36,6 +36,9 @@ class CallSettings:
     time_limit_s: int = 1200  # longest bridged conversation
     connected_after_s: int = 30  # a bridged call this long counts as "connected"
     max_attempts: int = 5
+    # After a create that timed out, how long the provider may still take to create the
+    # call: the retry waits this long, then looks for the call before creating another.
+    recheck_after_s: int = 60
 
 
 @dataclass
@@ -168,11 +171,28 @@ def advance(call: CallRequest, status: CallStatus) -> bool:
 
 
 class RetryLater(Exception):
-    """Placing failed in a way that may succeed later (the queue retries with backoff)."""
+    """Placing failed in a way that may succeed later (the queue retries with backoff).
+
+    ``not_before`` is set when the provider may still be creating the call: the retry
+    must not run before it.
+    """
+
+    def __init__(self, reason: str, not_before: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.not_before = not_before
+
+
+#: Errors after which the provider may have created the call although we never heard back.
+UNCERTAIN = frozenset({"timeout", "connection"})
 
 
 #: Requests a worker may take for placing.
 CLAIMABLE = (CallStatus.pending, CallStatus.queued)
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """No creation window of an earlier, timed-out attempt is still open at ``now``."""
+    return or_(CallRequest.retry_at.is_(None), CallRequest.retry_at <= now)
 
 
 def mark_queued(session: Session, call_id: int) -> bool:
@@ -202,6 +222,7 @@ def claim(session: Session, call_id: int, now: datetime) -> CallRequest | None:
             CallRequest.id == call_id,
             CallRequest.status.in_(CLAIMABLE),
             CallRequest.provider_sid.is_(None),
+            _due(now),
         )
         .values(status=CallStatus.placing, attempts=CallRequest.attempts + 1, updated_at=now)
         .execution_options(synchronize_session=False)
@@ -214,12 +235,20 @@ def claim(session: Session, call_id: int, now: datetime) -> CallRequest | None:
 
 def claimable(session: Session, call_id: int) -> bool:
     """True when request ``call_id`` waits to be placed (a cheap check before the throttle)."""
-    query = select(CallRequest.id).where(
+    return due_at(session, call_id) is not None
+
+
+def due_at(session: Session, call_id: int) -> datetime | None:
+    """When request ``call_id`` may be placed (``datetime.min`` at once); None if never."""
+    query = select(CallRequest.id, CallRequest.retry_at).where(
         CallRequest.id == call_id,
         CallRequest.status.in_(CLAIMABLE),
         CallRequest.provider_sid.is_(None),
     )
-    return session.scalar(query) is not None
+    row = session.execute(query).first()
+    if row is None:
+        return None
+    return row.retry_at or datetime.min.replace(tzinfo=UTC)
 
 
 def _owned(session: Session, sid: str) -> bool:
@@ -247,12 +276,15 @@ def place(
     from_number: str,
     urls: CallUrls,
     settings: CallSettings,
+    now: datetime,
 ) -> PlacedCall | None:
     """Ask the provider to place a claimed ``call``; None when there is nothing (more) to do.
 
     Raises RetryLater for errors worth retrying (the request goes back to ``queued``). A
     retry first looks for a call the provider created although our request timed out, so
-    a supporter is never rung twice.
+    a supporter is never rung twice. After a create that timed out, the provider may
+    still be creating the call (a look-up then misses it): ``retry_at`` keeps every
+    worker, duplicate job and the sweeper away until that window has passed.
     """
     if call.status != CallStatus.placing or call.provider_sid:
         return None
@@ -264,6 +296,7 @@ def place(
         call.error_reason = "no_caller_id"
         advance(call, CallStatus.failed)
         return None
+    creating = False
     try:
         if call.attempts > 1:
             found = telephony.find_call(
@@ -272,8 +305,10 @@ def place(
             # An earlier request for the same number may own the call found: not ours.
             if found is not None and not _owned(session, found.sid):
                 call.provider_sid = found.sid
+                call.retry_at = None
                 advance(call, CallStatus.ringing)
                 return found
+        creating = True
         placed = telephony.place_call(
             to=call.phone,
             from_=from_number,
@@ -283,13 +318,17 @@ def place(
             ring_timeout=settings.ring_timeout_s,
         )
     except TelephonyError as error:
+        uncertain = creating and error.reason in UNCERTAIN
+        if uncertain:
+            call.retry_at = now + timedelta(seconds=settings.recheck_after_s)
         if error.retryable and call.attempts < settings.max_attempts:
             call.status = CallStatus.queued  # back in line: the only step ever taken backwards
-            raise RetryLater(error.reason) from error
+            raise RetryLater(error.reason, call.retry_at) from error
         call.error_reason = error.reason
         advance(call, CallStatus.failed)
         return None
     call.provider_sid = placed.sid
+    call.retry_at = None
     advance(call, CallStatus.ringing)
     return placed
 
@@ -319,6 +358,7 @@ def sweep(
             CallRequest.status.in_(waiting),
             CallRequest.provider_sid.is_(None),
             CallRequest.updated_at < stuck,
+            _due(now),
         )
     ).all()
     for call in rows:

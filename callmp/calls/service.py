@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 LOCAL_CALLER_ID = "+16135550100"
 #: Longest wait between two tries at placing one call, in seconds.
 MAX_BACKOFF_S = 300
+#: After a create that timed out: wait the client timeout plus this margin, and at least
+#: MIN_RECHECK_S, before looking for the call and maybe creating it again.
+RECHECK_MARGIN_S = 50
+MIN_RECHECK_S = 60
 #: Calls with no news from the provider for this long are closed by the sweeper.
 GIVE_UP_AFTER_S = 4 * 3600
 
@@ -57,7 +61,17 @@ def call_settings(config: Mapping[str, Any]) -> CallSettings:
         time_limit_s=int(config["CALL_TIME_LIMIT_S"]),
         connected_after_s=int(config["CALL_CONNECTED_AFTER_S"]),
         max_attempts=int(config["CALL_MAX_ATTEMPTS"]),
+        recheck_after_s=recheck_after(float(config["TWILIO_TIMEOUT"])),
     )
+
+
+def recheck_after(timeout_s: float) -> int:
+    """Seconds a retry waits after a create that timed out: the client timeout plus a margin.
+
+    Twilio may go on creating a call after our client gave up; a look-up before then
+    misses it and the supporter is rung twice.
+    """
+    return max(MIN_RECHECK_S, math.ceil(timeout_s) + RECHECK_MARGIN_S)
 
 
 def throttle_window(calls_per_second: float) -> tuple[int, int]:
@@ -126,10 +140,14 @@ class CallService:
 
         @self.huey.task(name="place_call")
         def place_call(call_id: int) -> None:
-            # A duplicate job (sweeper, retried enqueue) must not use up a throttle slot.
             """The queue job: place one request, within the calls-per-second throttle."""
-            if not self.claimable(call_id):
+            # A duplicate job (sweeper, retried enqueue) must not use up a throttle slot.
+            due = self.due_at(call_id)
+            if due is None:
                 return
+            wait = (due - utcnow()).total_seconds()
+            if wait > 0:  # a timed-out create's window is still open: come back after it
+                raise RetryTask(delay=math.ceil(wait))
             with self.throttle:
                 self.place(call_id)
 
@@ -191,10 +209,16 @@ class CallService:
         with self.sessions() as session:
             return call_requests.claimable(session, call_id)
 
+    def due_at(self, call_id: int) -> datetime | None:
+        """When request ``call_id`` may be placed; None when it no longer waits."""
+        with self.sessions() as session:
+            return call_requests.due_at(session, call_id)
+
     def place(self, call_id: int) -> None:
         """Place one request (a queue job): claim it, call the provider, follow it locally."""
         with self.sessions() as session:
-            call = call_requests.claim(session, call_id, utcnow())
+            now = utcnow()
+            call = call_requests.claim(session, call_id, now)
             session.commit()
             if call is None:
                 return
@@ -210,11 +234,16 @@ class CallService:
                     from_number=ctx.caller_id,
                     urls=webhooks.call_urls(ctx, call, first),
                     settings=self.settings,
+                    now=now,
                 )
             except call_requests.RetryLater as retry:
                 session.commit()
-                log.info("Call request %s: %s; retrying", call.id, retry)
-                raise RetryTask(delay=backoff(call.attempts)) from retry
+                delay = backoff(call.attempts)
+                if retry.not_before is not None:
+                    wait = (retry.not_before - utcnow()).total_seconds()
+                    delay = max(delay, math.ceil(wait))
+                log.info("Call request %s: %s; retrying in %s s", call.id, retry, delay)
+                raise RetryTask(delay=delay) from retry
             session.commit()
             if placed is not None and self.local:
                 local_mode.simulate(session, call, ctx)

@@ -62,6 +62,9 @@ class CallRequest(Base):
     error_reason: Mapped[str] = mapped_column(String(40), default="")
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # After a create that timed out, the provider may still be creating the call: no
+    # attempt (worker, duplicate job or sweeper) before this moment, then look for it first.
+    retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     step: Mapped[int] = mapped_column(SmallInteger, default=0)  # index of the current target
     office_try: Mapped[int] = mapped_column(SmallInteger, default=0)  # office within target
     # Local telephony only: what the voice would have said and which numbers it would

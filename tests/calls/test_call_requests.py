@@ -54,16 +54,24 @@ def _request(
     return call
 
 
-def _place(db_session: Session, telephony: Telephony, call: CallRequest) -> PlacedCall | None:
-    """What a queue worker does: claim the request (committed), then place it."""
+def _place(
+    db_session: Session, telephony: Telephony, call: CallRequest, now: datetime = NOW
+) -> PlacedCall | None:
+    """What a queue worker does at ``now``: claim the request (committed), then place it."""
     db_session.commit()
-    claimed = call_requests.claim(db_session, call.id, NOW)
+    claimed = call_requests.claim(db_session, call.id, now)
     db_session.commit()
     if claimed is None:
         return None
     assert claimed is call  # the session's identity map: the same object, refreshed
     return call_requests.place(
-        db_session, telephony, call, from_number=CAMPAIGN_NUMBER, urls=URLS, settings=SETTINGS
+        db_session,
+        telephony,
+        call,
+        from_number=CAMPAIGN_NUMBER,
+        urls=URLS,
+        settings=SETTINGS,
+        now=now,
     )
 
 
@@ -151,8 +159,12 @@ def test_retry_after_a_timeout_finds_the_call_instead_of_ringing_twice(
         _place(db_session, twilio, call)
     assert standin.wait_idle()
     assert len(standin.call_sids()) == 1  # Twilio created it although we timed out
-    placed = _place(db_session, twilio, call)
+    assert call.retry_at == NOW + timedelta(seconds=SETTINGS.recheck_after_s)
+    assert _place(db_session, twilio, call) is None  # still inside the creation window
+    assert call.attempts == 1
+    placed = _place(db_session, twilio, call, call.retry_at)
     assert placed is not None
+    assert call.retry_at is None
     assert standin.call_sids() == [placed.sid]
     assert call.status == CallStatus.ringing
 

@@ -188,11 +188,82 @@ def test_a_retry_after_a_timeout_finds_the_call_and_does_not_create_another(
     assert load(app, call_id).status == CallStatus.queued
     assert standin.wait_idle()
     (created_anyway,) = standin.call_sids()
-    assert run_scheduled(service.huey) == 1
+    with clock_at(after_the_creation_window(app)):
+        assert run_scheduled(service.huey) == 1
     call = load(app, call_id)
     assert call.status == CallStatus.ringing
     assert call.provider_sid == created_anyway
     assert creates(standin) == 1  # the retry looked the call up instead
+    assert [r.method for r in standin.requests] == ["POST", "GET"]
+
+
+def slow_app(make_app: Callable[..., Flask], standin: TwilioStandIn) -> Flask:
+    """An app whose Twilio client gives up after 0.3 s, for replies slower than that."""
+    return make_app(**twilio_settings(standin, TWILIO_TIMEOUT=0.3))
+
+
+def after_the_creation_window(app: Flask) -> datetime:
+    """A moment when the creation window of a request that timed out just now is over."""
+    wait = call_service(app).settings.recheck_after_s
+    return datetime.now(UTC) + timedelta(seconds=wait + 1)
+
+
+@pytest.mark.parametrize("requests", [1, 3, 5])
+def test_a_create_slower_than_the_timeout_rings_each_supporter_once(
+    make_app: Callable[..., Flask], standin: TwilioStandIn, requests: int
+) -> None:
+    app = slow_app(make_app, standin)
+    service = call_service(app)
+    phones = [f"+1613555{140 + n:04d}" for n in range(requests)]
+    ids = [new_request(app, phone) for phone in phones]
+    # Each create answers after 1.5 s: we give up after 0.3 s, Twilio creates the call anyway.
+    standin.reply_next(slow_reply(1.5), times=requests)
+    for call_id in ids:
+        service.enqueue(call_id)
+    assert {load(app, call_id).status for call_id in ids} == {CallStatus.queued}
+    # The retries come due while the calls are still being created: they must wait.
+    assert run_scheduled(service.huey) == requests
+    assert standin.wait_idle()
+    with clock_at(after_the_creation_window(app)):
+        while run_scheduled(service.huey):
+            pass
+    created = [standin.call(sid)["to"] for sid in standin.call_sids()]
+    assert sorted(created) == sorted(phones)  # exactly one call per request
+    assert creates(standin) == requests
+    calls = [load(app, call_id) for call_id in ids]
+    assert {call.status for call in calls} == {CallStatus.ringing}
+    assert sorted(call.provider_sid or "" for call in calls) == sorted(standin.call_sids())
+
+
+def test_a_request_that_timed_out_waits_out_the_creation_window_before_a_retry(
+    make_app: Callable[..., Flask], standin: TwilioStandIn
+) -> None:
+    app = slow_app(make_app, standin)
+    service = call_service(app)
+    call_id = new_request(app)
+    standin.reply_next(slow_reply(1.0))
+    before = datetime.now(UTC).replace(tzinfo=None)
+    service.enqueue(call_id)
+    call = load(app, call_id)
+    assert call.status == CallStatus.queued
+    assert call.retry_at is not None
+    window = timedelta(seconds=service.settings.recheck_after_s)
+    assert call.retry_at >= before.replace(tzinfo=UTC) + window
+    (retry,) = service.huey.scheduled()
+    assert retry.eta >= before + window  # the queue's delay, not a sleep
+    # Neither a second worker's job nor the sweeper may place it inside the window.
+    service.place(call_id)
+    age_updated(app, call_id, 600)
+    assert service.sweep() == []
+    assert creates(standin) == 1
+    assert load(app, call_id).attempts == 1
+    assert standin.wait_idle()
+    with clock_at(after_the_creation_window(app)):
+        assert run_scheduled(service.huey) == 1
+    call = load(app, call_id)
+    assert call.status == CallStatus.ringing
+    assert call.provider_sid == standin.call_sids()[0]
+    assert call.retry_at is None
     assert [r.method for r in standin.requests] == ["POST", "GET"]
 
 
@@ -273,6 +344,17 @@ def age(app: Flask, call_id: int, seconds: int) -> None:
             update(CallRequest)
             .where(CallRequest.id == call_id)
             .values(created_at=moment, updated_at=moment)
+        )
+        session.commit()
+
+
+def age_updated(app: Flask, call_id: int, seconds: int) -> None:
+    """Pretend the request was last touched ``seconds`` ago."""
+    with sessions(app)() as session:
+        session.execute(
+            update(CallRequest)
+            .where(CallRequest.id == call_id)
+            .values(updated_at=utcnow() - timedelta(seconds=seconds))
         )
         session.commit()
 

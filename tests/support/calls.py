@@ -65,7 +65,13 @@ def new_call(
     assert call_requests.claim(session, call.id, now) is call
     urls = webhooks.call_urls(context(locale), call, None)
     assert call_requests.place(
-        session, LocalTelephony(), call, from_number=CALLER_ID, urls=urls, settings=SETTINGS
+        session,
+        LocalTelephony(),
+        call,
+        from_number=CALLER_ID,
+        urls=urls,
+        settings=SETTINGS,
+        now=now,
     )
     session.commit()
     assert call.status == CallStatus.ringing
