@@ -98,8 +98,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CALL_CONNECTED_AFTER_S", 30, "A bridged call this long or longer counts as connected."
     ),
-    Setting("CALL_MAX_PER_PHONE_PER_HOUR", 3, "Calls to one number per campaign per hour."),
-    Setting("CALL_MAX_PER_IP_PER_HOUR", 20, "Call requests from one IP per campaign per hour."),
+    Setting(
+        "CALL_MAX_PER_PHONE_PER_HOUR", 3, "Calls to one number per hour, all campaigns together."
+    ),
+    Setting(
+        "CALL_MAX_PER_PHONE_PER_DAY", 5, "Calls to one number per 24 hours, all campaigns together."
+    ),
+    Setting(
+        "CALL_MAX_PER_IP_PER_HOUR",
+        20,
+        "Call requests from one IP per hour, all campaigns together.",
+    ),
     Setting("CALL_DIAL_TIMEOUT_S", 25, "Seconds an office's phone rings before we move on."),
     Setting("CALL_TIME_LIMIT_S", 1200, "Longest bridged conversation, in seconds."),
     Setting("CALL_MAX_ATTEMPTS", 5, "Tries at placing one call (5xx, 429, timeouts)."),

@@ -29,7 +29,9 @@ class CallSettings:
 
     hmac_key: bytes
     allow_fictional: bool = False
+    # Limits count requests of every campaign: one number, one connection.
     max_per_phone_per_hour: int = 3
+    max_per_phone_per_day: int = 5
     max_per_ip_per_hour: int = 20
     ring_timeout_s: int = 30  # how long the supporter's phone rings
     dial_timeout_s: int = 25  # how long an office's phone rings
@@ -60,21 +62,17 @@ class CallUrls:
 
 
 def _count_since(
-    session: Session,
-    column: InstrumentedAttribute[str],
-    value: str,
-    campaign_id: int,
-    since: datetime,
+    session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
 ) -> int:
-    """How many requests for ``campaign_id`` share ``value`` in ``column`` since ``since``."""
+    """How many requests, of any campaign, share ``value`` in ``column`` since ``since``.
+
+    Across campaigns: per-campaign limits let anyone ring one number three times an hour
+    per campaign.
+    """
     query = (
         select(func.count())
         .select_from(CallRequest)
-        .where(
-            column == value,
-            CallRequest.campaign_id == campaign_id,
-            CallRequest.created_at >= since,
-        )
+        .where(column == value, CallRequest.created_at >= since)
     )
     return int(session.scalar(query) or 0)
 
@@ -123,7 +121,7 @@ def request_call(
         raise CallRefused("blocked", N_("This number asked not to be called. We won't call it."))
     hour_ago = now - timedelta(hours=1)
     if (
-        _count_since(session, CallRequest.phone_hmac, phone_key, ask.campaign.id, hour_ago)
+        _count_since(session, CallRequest.phone_hmac, phone_key, hour_ago)
         >= settings.max_per_phone_per_hour
     ):
         raise CallRefused(
@@ -134,9 +132,20 @@ def request_call(
             ),
             status=429,
         )
+    if (
+        _count_since(session, CallRequest.phone_hmac, phone_key, now - timedelta(days=1))
+        >= settings.max_per_phone_per_day
+    ):
+        raise CallRefused(
+            "phone_daily_limit",
+            N_(
+                "We've already called this number as often as we do in one day. "
+                "Please try again tomorrow."
+            ),
+            status=429,
+        )
     if ip_key and (
-        _count_since(session, CallRequest.ip_hmac, ip_key, ask.campaign.id, hour_ago)
-        >= settings.max_per_ip_per_hour
+        _count_since(session, CallRequest.ip_hmac, ip_key, hour_ago) >= settings.max_per_ip_per_hour
     ):
         raise CallRefused(
             "ip_limit",

@@ -56,6 +56,7 @@ def call_settings(config: Mapping[str, Any]) -> CallSettings:
         allow_fictional=bool(config["ALLOW_FICTIONAL_PHONES"])
         or telephony_backend(config) == "local",
         max_per_phone_per_hour=int(config["CALL_MAX_PER_PHONE_PER_HOUR"]),
+        max_per_phone_per_day=int(config["CALL_MAX_PER_PHONE_PER_DAY"]),
         max_per_ip_per_hour=int(config["CALL_MAX_PER_IP_PER_HOUR"]),
         dial_timeout_s=int(config["CALL_DIAL_TIMEOUT_S"]),
         time_limit_s=int(config["CALL_TIME_LIMIT_S"]),

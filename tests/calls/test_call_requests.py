@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from callmp.calls import call_requests
 from callmp.calls.telephony import PlacedCall, Telephony, TwilioTelephony
 from callmp.directory import phones
 from callmp.models import BlockedPhone, CallRequest, CallStatus, Campaign
+from tests.factories import make_campaign, make_target
 from tests.support.twilio_standin import TwilioStandIn, error_reply, server_error, slow_reply
 
 KEY = b"test-hmac-key"
@@ -41,6 +43,7 @@ def _request(
     phone: str = "613-555-0142",
     ip: str = "192.0.2.1",
     now: datetime = NOW,
+    settings: call_requests.CallSettings = SETTINGS,
 ) -> CallRequest:
     ask = call_requests.CallAsk(
         campaign=campaign,
@@ -50,8 +53,16 @@ def _request(
         referral="partner-a",
         ip=ip,
     )
-    call, _stops = call_requests.request_call(db_session, ask, settings=SETTINGS, now=now)
+    call, _stops = call_requests.request_call(db_session, ask, settings=settings, now=now)
     return call
+
+
+@pytest.fixture
+def other_campaign(db_session: Session) -> Campaign:
+    """A second campaign that calls the supporter's own MP."""
+    campaign = make_campaign(db_session)
+    make_target(db_session, campaign)
+    return campaign
 
 
 def _place(
@@ -97,6 +108,47 @@ def test_phone_limit_per_hour_refuses_with_429(db_session: Session, campaign: Ca
     assert refused.value.status == 429
     # An hour later the number may be called again.
     later = _request(db_session, campaign, ip="198.51.100.7", now=NOW + timedelta(minutes=61))
+    assert later.status == CallStatus.pending
+
+
+def test_phone_limit_holds_across_campaigns(
+    db_session: Session, campaign: Campaign, other_campaign: Campaign
+) -> None:
+    for minute in range(SETTINGS.max_per_phone_per_hour):
+        either = (campaign, other_campaign)[minute % 2]
+        _request(db_session, either, ip=f"192.0.2.{minute}", now=NOW + timedelta(minutes=minute))
+    for target in (campaign, other_campaign):
+        with pytest.raises(call_requests.CallRefused) as refused:
+            _request(db_session, target, ip="198.51.100.7", now=NOW + timedelta(minutes=30))
+        assert (refused.value.reason, refused.value.status) == ("phone_limit", 429)
+
+
+def test_ip_limit_holds_across_campaigns(
+    db_session: Session, campaign: Campaign, other_campaign: Campaign
+) -> None:
+    settings = replace(SETTINGS, max_per_ip_per_hour=2)
+    _request(db_session, campaign, "613-555-0141", settings=settings)
+    _request(db_session, other_campaign, "613-555-0142", settings=settings)
+    with pytest.raises(call_requests.CallRefused) as refused:
+        _request(db_session, other_campaign, "613-555-0143", settings=settings)
+    assert (refused.value.reason, refused.value.status) == ("ip_limit", 429)
+
+
+def test_daily_cap_per_number_holds_across_campaigns_and_hours(
+    db_session: Session, campaign: Campaign, other_campaign: Campaign
+) -> None:
+    assert SETTINGS.max_per_phone_per_day == 5
+    for hour in range(5):  # one an hour: the hourly limit never bites
+        either = (campaign, other_campaign)[hour % 2]
+        _request(db_session, either, ip=f"192.0.2.{hour}", now=NOW + timedelta(hours=hour))
+    with pytest.raises(call_requests.CallRefused) as refused:
+        _request(db_session, campaign, ip="198.51.100.7", now=NOW + timedelta(hours=23))
+    assert (refused.value.reason, refused.value.status) == ("phone_daily_limit", 429)
+    assert "one day" in refused.value.message
+    # A day after the first call, one more is allowed.
+    later = _request(
+        db_session, campaign, ip="198.51.100.7", now=NOW + timedelta(hours=24, minutes=1)
+    )
     assert later.status == CallStatus.pending
 
 
