@@ -55,6 +55,38 @@ _REFUSED_TYPES: dict[int, tuple[str, str]] = {
             "Please enter the number of the phone you will answer."
         ),
     ),
+    # In the +1 zone, phonenumbers' metadata gives this type only to area code 600,
+    # Canada's non-geographic services (satellite phones, data and private networks).
+    PhoneNumberType.VOIP: (
+        "non_geographic",
+        N_(
+            "We can't call non-geographic numbers (area code 600). "
+            "Please enter the number of the phone you will answer."
+        ),
+    ),
+}
+# What phonenumbers' metadata does not know (it calls these ordinary fixed lines, checked
+# with phonenumbers 9.0): numbers that cost the caller or reach a service, not a person.
+# N11 area codes (211-911) are already invalid for it.
+#: Exchanges of pay-per-call information services, in every area code.
+_PAY_PER_CALL_EXCHANGE = "976"
+#: Directory assistance, in every area code.
+_DIRECTORY_ASSISTANCE_LINE = "5551212"
+#: N11 codes (211 community services ... 911 emergencies) used as an exchange.
+_N11 = re.compile(r"^[2-9]11$")
+_NUISANCE_MESSAGES: dict[str, str] = {
+    "pay_per_call": N_(
+        "We can't call pay-per-call numbers (the 976 exchange). "
+        "Please enter the number of the phone you will answer."
+    ),
+    "directory_assistance": N_(
+        "We can't call directory assistance (555-1212). "
+        "Please enter the number of the phone you will answer."
+    ),
+    "service_exchange": N_(
+        "We can't call service codes such as 211, 411 or 911, even after an area code. "
+        "Please enter the number of the phone you will answer."
+    ),
 }
 _SERVICE_TYPES = frozenset(
     {
@@ -123,6 +155,21 @@ def is_fictional(e164: str) -> bool:
     return len(e164) == 12 and e164.startswith("+1") and e164[5:10] == "55501"
 
 
+def _nuisance(number: PhoneNumber) -> str | None:
+    """Which of the +1 numbers that only cost or annoy ``number`` is, if any."""
+    national = str(number.national_number)
+    if number.country_code != 1 or len(national) != 10:
+        return None
+    exchange = national[3:6]
+    if exchange == _PAY_PER_CALL_EXCHANGE:
+        return "pay_per_call"
+    if national[3:] == _DIRECTORY_ASSISTANCE_LINE:
+        return "directory_assistance"
+    if _N11.match(exchange):
+        return "service_exchange"
+    return None
+
+
 def parse_supporter_phone(raw: str | None, *, allow_fictional: bool = False) -> str:
     """Return the supporter's own phone number as E.164 or raise PhoneError saying what is wrong."""
     number = _parse(raw, N_("Please enter your phone number, like 613-555-0123."))
@@ -134,6 +181,9 @@ def parse_supporter_phone(raw: str | None, *, allow_fictional: bool = False) -> 
         raise PhoneError("service_number", _SERVICE_MESSAGE)
     if phonenumbers.region_code_for_number(number) not in CALLABLE_REGIONS:
         raise _not_ca_us()
+    nuisance = _nuisance(number)
+    if nuisance is not None:
+        raise PhoneError(nuisance, _NUISANCE_MESSAGES[nuisance])
     if number.extension:
         raise PhoneError(
             "extension",

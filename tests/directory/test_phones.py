@@ -75,6 +75,20 @@ def test_parse_supporter_phone_accepts_common_spellings(raw: str, expected: str)
         pytest.param("1-900-654-3210", "premium_rate", id="premium-900"),
         pytest.param("1-500-555-1234", "service_number", id="personal-number-500"),
         pytest.param("1-622-555-1234", "service_number", id="personal-number-622-ca"),
+        pytest.param("+1 600 234 5678", "non_geographic", id="non-geographic-600"),
+        pytest.param("1-600-555-1234", "non_geographic", id="non-geographic-600-555"),
+        pytest.param("416-976-1234", "pay_per_call", id="pay-per-call-976-toronto"),
+        pytest.param("+1 212 976 5000", "pay_per_call", id="pay-per-call-976-us"),
+        pytest.param("613-555-1212", "directory_assistance", id="directory-assistance"),
+        pytest.param("1 (212) 555-1212", "directory_assistance", id="directory-assistance-us"),
+        pytest.param("416-411-1234", "service_exchange", id="n11-exchange-411"),
+        pytest.param("613-911-0000", "service_exchange", id="n11-exchange-911"),
+        pytest.param("514-211-2345", "service_exchange", id="n11-exchange-211"),
+        pytest.param("604-811-2345", "service_exchange", id="n11-exchange-811"),
+        pytest.param("211-555-1234", "invalid", id="n11-area-code-211"),
+        pytest.param("911-555-1234", "invalid", id="n11-area-code-911"),
+        pytest.param("411", "invalid", id="n11-alone"),
+        pytest.param("1-811", "invalid", id="n11-alone-with-1"),
         pytest.param("613-992-0946 ext. 5", "extension", id="extension-ext"),
         pytest.param("613-992-0946 x5", "extension", id="extension-x"),
         pytest.param("613-992-0946 #123", "extension", id="extension-hash"),
@@ -106,6 +120,9 @@ def test_fictional_numbers_accepted_when_allowed() -> None:
         pytest.param("1-800-665-8711", "toll_free", id="toll-free"),
         pytest.param("+44 20 7946 0018", "not_ca_us", id="uk"),
         pytest.param("613-555-0123 ext. 5", "extension", id="extension"),
+        pytest.param("613-555-1212", "directory_assistance", id="directory-assistance"),
+        pytest.param("416-976-0142", "pay_per_call", id="pay-per-call"),
+        pytest.param("+1 600 555 0142", "non_geographic", id="non-geographic"),
     ],
 )
 def test_allow_fictional_does_not_lift_other_checks(raw: str, reason: str) -> None:
@@ -124,6 +141,39 @@ def test_refusals_tell_the_supporter_what_to_do() -> None:
     for message in messages.values():
         assert "Please enter" in message
         assert "613-992-0946" not in message  # examples use a fictional number
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        pytest.param("+1 600 234 5678", ("non-geographic", "600"), id="non-geographic"),
+        pytest.param("416-976-1234", ("pay-per-call", "976"), id="pay-per-call"),
+        pytest.param("613-555-1212", ("directory assistance", "555-1212"), id="555-1212"),
+        pytest.param("416-411-1234", ("service", "411", "911"), id="n11-exchange"),
+    ],
+)
+def test_cost_or_nuisance_numbers_are_refused_with_a_clear_message(
+    raw: str, words: tuple[str, ...]
+) -> None:
+    with pytest.raises(PhoneError) as caught:
+        phones.parse_supporter_phone(raw, allow_fictional=True)
+    message = caught.value.message
+    assert all(word in message for word in words), message
+    assert "Please enter the number of the phone you will answer." in message
+
+
+@pytest.mark.parametrize(
+    "raw", ["613-555-0100", "613-555-0199", "416-555-0142", "212-555-0150"], ids=str
+)
+def test_fictional_numbers_next_to_the_refused_ones_stay_allowed(raw: str) -> None:
+    assert phones.is_fictional(phones.parse_supporter_phone(raw, allow_fictional=True))
+
+
+@pytest.mark.parametrize(
+    "raw", ["416-977-1234", "613-555-1213", "613-412-1234", "416-912-1234"], ids=str
+)
+def test_numbers_close_to_the_refused_ones_are_accepted(raw: str) -> None:
+    assert phones.parse_supporter_phone(raw).startswith("+1")
 
 
 def test_phone_error_is_a_value_error_that_interpolates_params() -> None:
