@@ -48,7 +48,7 @@ _UNREACHABLE = frozenset({21214, 21217, 13225})
 _GEO_PERMISSION = frozenset({21215, 21216, 13227})
 _RATE_LIMITED_CODE = 20429
 _NOT_FOUND_CODE = 20404
-_CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
+_CALL_SID = re.compile(r"CA[0-9a-f]{32}")
 
 USER_MESSAGES: dict[Reason, str] = {
     "invalid_number": N_("We couldn't call that number. Please check it and try again."),
@@ -121,6 +121,11 @@ class Telephony(Protocol):
     def hangup(self, sid: str) -> None:
         """End the call (or cancel it while it is queued or ringing)."""
         ...
+
+
+def is_call_sid(value: str) -> bool:
+    """True when ``value`` has the form of a Twilio call sid (``CA`` and 32 hex digits)."""
+    return _CALL_SID.fullmatch(value) is not None
 
 
 def classify(*, http_status: int | None, code: int | None) -> TelephonyError:
@@ -284,7 +289,7 @@ class TwilioTelephony:
 
     def hangup(self, sid: str) -> None:
         """Set the call's status to completed, which also cancels a queued or ringing call."""
-        if not _CALL_SID.match(sid):
+        if not is_call_sid(sid):
             raise ValueError("not a Twilio call sid")
         self._twilio(lambda: self._client.calls(sid).update(status="completed"))
 

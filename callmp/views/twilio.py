@@ -4,6 +4,13 @@ Every route checks ``X-Twilio-Signature`` with the SDK's ``RequestValidator`` ag
 URL Twilio requested: the configured public URL plus the raw path and query as received
 (Flask's ``request.url`` re-escapes characters and would break valid signatures). Forged
 or unsigned requests get 403. The signature is the protection here, not CSRF.
+
+Twilio signs the URL followed by the sorted form keys and values run together, with each
+key's distinct values once. So a captured request can be re-split (``CallSid`` +
+``CallStatus`` read as one longer ``CallSid``) or sent with a field twice under the same
+signature. After the signature, each route therefore takes only the query keys it gave
+Twilio, each once, the form fields it reads at most once each, and a well-formed
+``CallSid``; anything else is a 400.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from twilio.request_validator import RequestValidator
 
 from callmp.calls import call_requests, twiml, webhooks
 from callmp.calls.service import CallService
+from callmp.calls.telephony import is_call_sid
 from callmp.directory.phones import PhoneError, parse_office_phone
 from callmp.i18n import translator
 from callmp.models import CallRequest
@@ -74,6 +82,32 @@ def signed(view: F) -> F:
     return cast(F, checked)
 
 
+def expects(
+    *, query: frozenset[str] = frozenset(), form: frozenset[str] = frozenset()
+) -> Callable[[F], F]:
+    """Refuse (400) query keys other than ``query`` or given twice, and ``form`` fields twice."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            """The view, once its parameters are the ones it gave Twilio."""
+            args_seen = request.args
+            if not set(args_seen) <= query:
+                abort(400)
+            if any(len(args_seen.getlist(key)) > 1 for key in args_seen):
+                abort(400)
+            if any(len(request.form.getlist(key)) > 1 for key in form):
+                abort(400)
+            sid = request.form.get("CallSid", "")
+            if "CallSid" in form and sid and not is_call_sid(sid):
+                abort(400)
+            return view(*args, **kwargs)
+
+        return cast(F, checked)
+
+    return decorate
+
+
 def _xml(document: str) -> Response:
     """A TwiML response."""
     return Response(document, mimetype="text/xml")
@@ -113,6 +147,7 @@ def _commit(document: str) -> Response:
 
 @bp.post(_rule(webhooks.ANSWER_PATH))
 @signed
+@expects(form=frozenset({"CallSid"}))
 def answer(public_id: str) -> Response:
     """The supporter picked up: intro and menu."""
     call = _call(public_id)
@@ -122,6 +157,7 @@ def answer(public_id: str) -> Response:
 
 @bp.post(_rule(webhooks.GATHER_PATH))
 @signed
+@expects(query=frozenset({"step"}), form=frozenset({"Digits"}))
 def gather(public_id: str) -> Response:
     """A key pressed at a menu."""
     call = _call(public_id)
@@ -131,6 +167,9 @@ def gather(public_id: str) -> Response:
 
 @bp.post(_rule(webhooks.DIAL_PATH))
 @signed
+@expects(
+    query=frozenset({"step", "office"}), form=frozenset({"DialCallStatus", "DialCallDuration"})
+)
 def dial(public_id: str) -> Response:
     """A <Dial> to an office ended: count it, then move on."""
     call = _call(public_id)
@@ -149,6 +188,7 @@ def dial(public_id: str) -> Response:
 
 @bp.post(_rule(webhooks.STATUS_PATH))
 @signed
+@expects(form=frozenset({"CallSid", "CallStatus"}))
 def status(public_id: str) -> tuple[str, int]:
     """News about the supporter's leg; recorded once per (call, status)."""
     call = _call(public_id)
@@ -160,6 +200,7 @@ def status(public_id: str) -> tuple[str, int]:
 
 @bp.post(webhooks.FALLBACK_PATH)
 @signed
+@expects(query=frozenset({"lang", "office"}))
 def fallback() -> Response:
     """When our answer failed or was too slow: sorry, and the office number. No database."""
     lang = request.args.get("lang", "en")

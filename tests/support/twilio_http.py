@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from callmp.calls.call_requests import CallAsk
@@ -57,6 +58,20 @@ def webhook(
         base_url=base_url,
         headers={"X-Twilio-Signature": sign(token, url, params)},
         environ_overrides=environ or {},
+    )
+
+
+def webhook_items(
+    client: FlaskClient, target: str, items: list[tuple[str, str]], *, token: str
+) -> TestResponse:
+    """POST form ``items`` (a key may repeat) to ``target``, signed as Twilio's SDK signs them.
+
+    The SDK signs each key's distinct values once: a pair sent twice keeps the signature.
+    """
+    form = MultiDict(items)
+    signature = str(RequestValidator(token).compute_signature(PUBLIC_URL + target, form))
+    return client.post(
+        target, data=form, base_url=PUBLIC_URL, headers={"X-Twilio-Signature": signature}
     )
 
 

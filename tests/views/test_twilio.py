@@ -43,6 +43,7 @@ from tests.support.twilio_http import (
     sign,
     twilio_params,
     webhook,
+    webhook_items,
     xml,
 )
 from tests.support.twilio_standin import DEFAULT_AUTH_TOKEN as TOKEN
@@ -156,20 +157,22 @@ def test_a_query_with_quotes_and_accents_still_validates(
     twilio_app: Flask, twilio_client: FlaskClient, db: Session, standin: TwilioStandIn
 ) -> None:
     call = placed_call(twilio_app, db)
-    target = f"/twilio/calls/{call.public_id}/gather?step=0&{ACCENTED}"
-    params = twilio_params(call, Digits="1")
+    # The fallback is the route whose query takes text: an office it can't read.
+    target = f"/twilio/fallback?lang=en&office={ACCENTED.partition('=')[2]}"
+    params = twilio_params(call)
     validator = RequestValidator(standin.auth_token)
     signature = sign(standin.auth_token, PUBLIC_URL + target, params)
     # The trap: Flask's request.url decodes the query, so it fails against the signature.
     with twilio_app.test_request_context(target, base_url=PUBLIC_URL):
         assert request.url != PUBLIC_URL + target
         assert not validator.validate(request.url, params, signature)
+    apology = ["Sorry, something went wrong. Please try again later."]
     root = xml(webhook(twilio_client, target, params, token=standin.auth_token))
-    assert one(root, "Number").text == SPADINA_HILL
+    assert said(root) == apology
     # A server that gives no raw URI: the path and the undecoded QUERY_STRING are used.
     no_raw_uri = {"RAW_URI": "", "REQUEST_URI": ""}
     response = webhook(twilio_client, target, params, token=standin.auth_token, environ=no_raw_uri)
-    assert one(xml(response), "Number").text == SPADINA_HILL
+    assert said(xml(response)) == apology
 
 
 def test_a_public_url_with_a_path_prefix_validates_behind_either_kind_of_proxy(
@@ -182,7 +185,7 @@ def test_a_public_url_with_a_path_prefix_validates_behind_either_kind_of_proxy(
         call = placed_call(app, db)
     created = next(r for r in standin.requests if r.method == "POST")
     assert created.params["Url"] == [f"{prefixed}/twilio/calls/{call.public_id}/answer"]
-    target = f"/twilio/calls/{call.public_id}/gather?step=0&{ACCENTED}"
+    target = f"/twilio/calls/{call.public_id}/gather?step=0"
     params = twilio_params(call, Digits="2")
     token = standin.auth_token
     # The proxy keeps the prefix and the app is mounted under it (SCRIPT_NAME=/campaigns):
@@ -202,6 +205,103 @@ def test_a_public_url_with_a_path_prefix_validates_behind_either_kind_of_proxy(
     assert one(xml(stripped), "Gather").get("action") == gather.get("action")
     # Signed for the URL without the prefix: not what Twilio was given, so refused.
     assert webhook(client, target, params, token=token).status_code == 403
+
+
+# -- Parameters ---------------------------------------------------------------------------
+
+
+def test_webhooks_refuse_unexpected_or_repeated_query_keys(
+    twilio_app: Flask, twilio_client: FlaskClient, db: Session, standin: TwilioStandIn
+) -> None:
+    call = placed_call(twilio_app, db)
+    base = f"/twilio/calls/{call.public_id}"
+    params = twilio_params(call)
+    token = standin.auth_token
+    for target in (
+        f"{base}/answer?step=0",
+        f"{base}/answer?x=1",
+        f"{base}/gather?step=0&step=1",
+        f"{base}/gather?step=0&step=0",
+        f"{base}/gather?step=0&office=0",
+        f"{base}/gather?step=0&{ACCENTED}",
+        f"{base}/dial?step=0&office=0&office=1",
+        f"{base}/dial?step=0&office=0&lang=en",
+        f"{base}/status?x=",
+        f"{base}/status?CallStatus=completed",
+        "/twilio/fallback?lang=en&lang=fr",
+        "/twilio/fallback?lang=en&office=%2B16139922352&office=%2B16139963085",
+        "/twilio/fallback?lang=en&step=0",
+        "/twilio/fallback?lang=en&junk",
+    ):
+        response = webhook(twilio_client, target, params, token=token)
+        assert response.status_code == 400, target
+    assert status_of(db, call) == CallStatus.ringing
+    # The same routes with the keys they expect: answered.
+    assert webhook(twilio_client, f"{base}/answer", params, token=token).status_code == 200
+    gather = webhook(twilio_client, f"{base}/gather?step=0", {**params, "Digits": "1"}, token=token)
+    assert gather.status_code == 200
+    dial = webhook(twilio_client, f"{base}/dial?step=0&office=0", params, token=token)
+    assert dial.status_code == 200
+    fallback = "/twilio/fallback?lang=en&office=%2B16139922352"
+    assert webhook(twilio_client, fallback, params, token=token).status_code == 200
+    assert webhook(twilio_client, "/twilio/fallback?lang=fr", {}, token=token).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("route", "field", "values"),
+    [
+        ("answer", "CallSid", ("CA" + "1" * 32, "CA" + "2" * 32)),
+        ("gather?step=0", "Digits", ("1", "1")),  # a pair twice keeps the SDK's signature
+        ("gather?step=0", "Digits", ("2", "9")),
+        ("dial?step=0&office=0", "DialCallStatus", ("completed", "completed")),
+        ("dial?step=0&office=0", "DialCallDuration", ("95", "3")),
+        ("status", "CallStatus", ("completed", "ringing")),
+        ("status", "CallSid", ("CA" + "1" * 32, "CA" + "1" * 32)),
+    ],
+)
+def test_webhooks_refuse_a_repeated_form_field(
+    twilio_app: Flask,
+    twilio_client: FlaskClient,
+    db: Session,
+    standin: TwilioStandIn,
+    route: str,
+    field: str,
+    values: tuple[str, str],
+) -> None:
+    call = placed_call(twilio_app, db)
+    params = twilio_params(call, Digits="1", DialCallStatus="completed", DialCallDuration="95")
+    items = [(key, value) for key, value in params.items() if key != field]
+    items += [(field, value) for value in values]
+    target = f"/twilio/calls/{call.public_id}/{route}"
+    response = webhook_items(twilio_client, target, items, token=standin.auth_token)
+    assert response.status_code == 400
+    assert status_of(db, call) == CallStatus.ringing
+    assert db.scalar(select(func.count()).select_from(ContactEvent)) == 0
+    assert db.scalar(select(func.count()).select_from(ProviderEvent)) == 0
+
+
+def test_a_captured_callback_re_split_into_other_fields_is_refused(
+    twilio_app: Flask, twilio_client: FlaskClient, db: Session, standin: TwilioStandIn
+) -> None:
+    call = placed_call(twilio_app, db)
+    target = f"/twilio/calls/{call.public_id}/status"
+    sid = call.provider_sid or ""
+    captured = twilio_params(call, CallStatus="ringing")
+    # Twilio signs the sorted keys and values run together: "CallSid<sid>CallStatusringing"
+    # reads the same as one CallSid "<sid>CallStatusringing" and no CallStatus.
+    re_split = {k: v for k, v in captured.items() if k != "CallStatus"}
+    re_split["CallSid"] = sid + "CallStatusringing"
+    token = standin.auth_token
+    signature = sign(token, PUBLIC_URL + target, captured)
+    assert signature == sign(token, PUBLIC_URL + target, re_split)  # the same signature
+    response = twilio_client.post(
+        target, data=re_split, base_url=PUBLIC_URL, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 400
+    answer = f"/twilio/calls/{call.public_id}/answer"
+    assert webhook(twilio_client, answer, re_split, token=token).status_code == 400
+    assert db.scalar(select(func.count()).select_from(ProviderEvent)) == 0
+    assert status_of(db, call) == CallStatus.ringing
 
 
 # -- Fallback -----------------------------------------------------------------------------
