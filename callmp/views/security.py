@@ -160,9 +160,9 @@ def init_auth(app: Flask, staff_blueprints: list[Any]) -> None:
         headers_enabled=True,
     )
     app.extensions["callmp.limiter"] = limiter
-    login_view: Any = app.view_functions["auth.login"]
+    login_view: Any = app.view_functions["auth.submit_login"]
     login_view = limiter.limit(lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(login_view)
     login_view = limiter.limit(
         lambda: app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_account_key, methods=["POST"]
     )(login_view)
-    app.view_functions["auth.login"] = login_view
+    app.view_functions["auth.submit_login"] = login_view

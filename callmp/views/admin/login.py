@@ -37,27 +37,29 @@ def _fresh_session() -> None:
     session.permanent = True
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | tuple[str, int] | str:
-    """The login form; a wrong address or password gets one message for both."""
-    if current_staff() is not None and request.method == "GET":
+@bp.get("/login")
+def login() -> Response | str:
+    """The login form (or straight on, when already logged in)."""
+    if current_staff() is not None:
         return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=LoginForm())
+
+
+@bp.post("/login")
+def submit_login() -> Response | tuple[str, int]:
+    """Log in; a wrong address or password gets one message for both."""
     form = LoginForm()
-    if request.method == "POST":
-        if not form.validate():
-            return render_template("auth/login.html", form=form), 400
-        user = accounts.authenticate(
-            db(), form.email.data or "", form.password.data or "", utcnow()
-        )
-        if user is None:
-            db().rollback()
-            form.password.errors = [gettext("That email and password don't match an account.")]
-            return render_template("auth/login.html", form=form), 401
-        db().commit()
-        _fresh_session()
-        login_user(StaffLogin(user))
-        return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    if not form.validate():
+        return render_template("auth/login.html", form=form), 400
+    user = accounts.authenticate(db(), form.email.data or "", form.password.data or "", utcnow())
+    if user is None:
+        db().rollback()
+        form.password.errors = [gettext("That email and password don't match an account.")]
+        return render_template("auth/login.html", form=form), 401
+    db().commit()
+    _fresh_session()
+    login_user(StaffLogin(user))
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
@@ -69,25 +71,28 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/account/password", methods=["GET", "POST"])
+@bp.get("/account/password")
 @role_required(Role.organizer)
-def password() -> Response | tuple[str, int] | str:
+def password() -> str:
+    """The form to change one's own password."""
+    return render_template("auth/password.html", form=PasswordForm())
+
+
+@bp.post("/account/password")
+@role_required(Role.organizer)
+def change_password() -> Response | tuple[str, int]:
     """Change one's own password; every other session of the account ends."""
     form = PasswordForm()
-    if request.method == "POST":
-        user = staff()
-        try:
-            accounts.change_password(
-                db(), user, form.current.data or "", form.new.data or "", utcnow()
-            )
-        except accounts.AccountError as error:
-            db().rollback()
-            field = form.current if error.field == "current" else form.new
-            field.errors = [gettext(error.message, **error.params)]
-            return render_template("auth/password.html", form=form), 400
-        db().commit()
-        # This browser stays logged in with the new token; every other one is logged out.
-        login_user(StaffLogin(user))
-        flash(gettext("Your password is changed. You are logged out everywhere else."), "info")
-        return redirect(url_for("admin_campaigns.index"))
-    return render_template("auth/password.html", form=form)
+    user = staff()
+    try:
+        accounts.change_password(db(), user, form.current.data or "", form.new.data or "", utcnow())
+    except accounts.AccountError as error:
+        db().rollback()
+        field = form.current if error.field == "current" else form.new
+        field.errors = [gettext(error.message, **error.params)]
+        return render_template("auth/password.html", form=form), 400
+    db().commit()
+    # This browser stays logged in with the new token; every other one is logged out.
+    login_user(StaffLogin(user))
+    flash(gettext("Your password is changed. You are logged out everywhere else."), "info")
+    return redirect(url_for("admin_campaigns.index"))
