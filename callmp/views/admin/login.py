@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
@@ -14,7 +24,7 @@ from callmp.db import utcnow
 from callmp.models import Role
 from callmp.views.admin.account_forms import LoginForm, PasswordForm
 from callmp.views.context import LANG_SESSION_KEY, db
-from callmp.views.security import StaffLogin, current_staff, role_required, staff
+from callmp.views.security import StaffLogin, current_staff, login_limits, role_required, staff
 
 bp = Blueprint("auth", __name__)
 
@@ -51,11 +61,23 @@ def submit_login() -> Response | tuple[str, int]:
     form = LoginForm()
     if not form.validate():
         return render_template("auth/login.html", form=form), 400
+    limits = login_limits()
+    keys = limits.keys(form.email.data or "", request.remote_addr or "")
+    wait = limits.wait(db(), keys)
+    if wait is not None:
+        # Refused before the password is checked: guessing from here is slowed down.
+        form.password.errors = [gettext("Too many requests. Please wait a little and try again.")]
+        page = make_response(render_template("auth/login.html", form=form), 429)
+        page.headers["Retry-After"] = str(math.ceil(wait.total_seconds()))
+        return page
     user = accounts.authenticate(db(), form.email.data or "", form.password.data or "", utcnow())
     if user is None:
         db().rollback()
+        limits.failed(db(), keys)
+        db().commit()
         form.password.errors = [gettext("That email and password don't match an account.")]
         return render_template("auth/login.html", form=form), 401
+    limits.succeeded(db(), keys)
     db().commit()
     _fresh_session()
     login_user(StaffLogin(user))
@@ -64,10 +86,20 @@ def submit_login() -> Response | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Log out of this browser (the blueprint's hook checks the form's CSRF token)."""
+    """Log out, and revoke the session on the server: a copy of the session cookie opens
+    nothing afterwards (the blueprint's hook checks the form's CSRF token).
+
+    Flask's sessions live in the cookie, so the server can only revoke them through the
+    account's session token, which every session cookie carries: a new one ends this
+    session and the account's sessions on other devices too.
+    """
+    user = current_staff()
+    if user is not None:
+        accounts.end_sessions(user)
+        db().commit()
     logout_user()
     _fresh_session()
-    flash(gettext("You are logged out."), "info")
+    flash(gettext("You are logged out, on this device and every other."), "info")
     return redirect(url_for("auth.login"))
 
 
