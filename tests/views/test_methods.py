@@ -13,12 +13,11 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from callmp import demo
 from callmp.db import Base
-from callmp.models import Campaign, Person, Role, User
+from callmp.models import Role, User
 from tests.support.app import engine, log_in, sessions
+from tests.support.routes import every_url, url_values
 
 #: Routes that take GET and POST on one view, and why that is safe: they save nothing.
 READ_ONLY_GET_AND_POST = {"api.lookup_postal_code"}  # a lookup; nothing is stored
@@ -42,41 +41,6 @@ def _snapshot(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
             )
             for table in Base.metadata.sorted_tables
         }
-
-
-def _values(session: Session) -> dict[str, Any]:
-    """Real ids and names for every URL argument."""
-    campaign = session.scalars(select(Campaign).where(Campaign.slug == demo.DEMO_SLUG)).one()
-    member = session.scalars(select(Person).where(Person.fed_num == 35109)).one()
-    custom = session.scalars(select(Person).where(Person.source == demo.MINISTER_SOURCE)).one()
-    admin = session.scalars(select(User).order_by(User.id)).first()
-    return {
-        "slug": campaign.slug,
-        "fed_num": 35109,
-        "campaign_id": campaign.id,
-        "target_id": campaign.targets[0].id,
-        "mp_id": member.id,
-        "custom_id": custom.id,
-        "office_id": member.offices[0].id,
-        "user_id": admin.id if admin else 1,
-        "number": 1,
-        "correction_id": 1,
-        "public_id": "x" * 22,
-        "token": "not-a-token",
-        "name": "nothing.eml",
-        "filename": "callmp.css",
-    }
-
-
-def _url(app: Flask, endpoint: str, arguments: set[str], values: dict[str, Any]) -> str:
-    """The URL of ``endpoint`` with real values filled in."""
-    filled = {name: values[name] for name in arguments - {"person_id"}}
-    if "person_id" in arguments:
-        filled["person_id"] = values[
-            "mp_id" if endpoint.startswith("admin_contacts.") else "custom_id"
-        ]
-    with app.test_request_context():
-        return app.url_for(endpoint, **filled)
 
 
 def _body(values: dict[str, Any]) -> dict[str, str]:
@@ -119,10 +83,9 @@ def test_head_and_options_change_nothing_on_any_url(
     client = app.test_client()
     log_in(client, admin)
     with sessions(app)() as session:
-        values = _values(session)
+        values = url_values(session)
     before = _snapshot(app)
-    for rule in app.url_map.iter_rules():
-        url = _url(app, rule.endpoint, set(rule.arguments), values)
+    for _endpoint, _methods, url in every_url(app):
         for method in ("HEAD", "OPTIONS"):
             for body in (None, _body(values)):
                 seen_session = _session_data(client)
