@@ -141,6 +141,12 @@ def change_password(session: Session, user: User, current: str, new: str, now: d
     set_password(session, user, new, now)
 
 
+def end_sessions(user: User) -> None:
+    """Log ``user`` out everywhere: a new session token makes every session cookie
+    issued so far (including copies of it) worthless."""
+    user.session_token = new_session_token()
+
+
 @dataclass(frozen=True)
 class AccountChange:
     """What an admin sets on someone's account."""

@@ -190,20 +190,33 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_URL", "", "Redis URL of the queue when QUEUE is 'redis'."),
     # -- Staff accounts -----------------------------------------------------------------
     Setting(
-        "LOGIN_RATE_LIMIT",
-        "10 per minute;50 per hour",
-        "Login attempts allowed from one address (Flask-Limiter syntax).",
+        "LOGIN_FREE_TRIES",
+        5,
+        "Wrong passwords for one account from one address before each further try waits "
+        "(the owner, from another address, is not slowed). Counted in the database.",
     ),
     Setting(
-        "LOGIN_ACCOUNT_RATE_LIMIT",
-        "5 per minute;30 per hour",
-        "Login attempts allowed for one account, from anywhere.",
+        "LOGIN_ADDRESS_FREE_TRIES",
+        30,
+        "Wrong passwords from one address, whatever the account, before it must wait.",
+    ),
+    Setting(
+        "LOGIN_FIRST_WAIT_SECONDS",
+        30,
+        "The wait after the first wrong password beyond the free ones; it doubles with "
+        "each further one. Counts are forgotten an hour after the last wrong password.",
+    ),
+    Setting(
+        "LOGIN_LONGEST_WAIT_SECONDS",
+        900,
+        "The longest wait between two login tries (under an hour).",
     ),
     Setting(
         "RATELIMIT_STORAGE_URI",
         "memory://",
-        "Where rate-limit counts are kept: memory:// per process, or redis://... shared by "
-        "every worker (use it with several gunicorn workers).",
+        "Where Flask-Limiter keeps counts for any limit declared with it (logins are "
+        "counted in the database instead): memory:// per process, or redis://... shared "
+        "by every worker.",
     ),
     Setting(
         "STAFF_SESSION_HOURS",
@@ -304,6 +317,18 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError("CALLMP_QUEUE must be 'sqlite', 'redis' or 'immediate'")
     if config["QUEUE"] == "redis" and not config["REDIS_URL"]:
         raise ConfigError("CALLMP_QUEUE=redis needs CALLMP_REDIS_URL")
+    if min(int(config["LOGIN_FREE_TRIES"]), int(config["LOGIN_ADDRESS_FREE_TRIES"])) < 1:
+        raise ConfigError("CALLMP_LOGIN_FREE_TRIES and LOGIN_ADDRESS_FREE_TRIES must be 1 or more")
+    if (
+        not 0
+        < int(config["LOGIN_FIRST_WAIT_SECONDS"])
+        <= int(config["LOGIN_LONGEST_WAIT_SECONDS"])
+        < 3600
+    ):
+        raise ConfigError(
+            "CALLMP_LOGIN_FIRST_WAIT_SECONDS must be positive and at most "
+            "CALLMP_LOGIN_LONGEST_WAIT_SECONDS, which must be under 3600"
+        )
     if int(config["STAFF_SESSION_HOURS"]) <= 0:
         raise ConfigError("CALLMP_STAFF_SESSION_HOURS must be positive")
     try:

@@ -32,6 +32,7 @@ TOP_LEVEL = {
     "demo",
     "i18n",
     "job_queue",
+    "login_limits",
     "migrate",
     "services",
     "templating",

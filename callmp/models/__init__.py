@@ -1,6 +1,6 @@
 """Database models, one module per area."""
 
-from callmp.models.accounts import ROLE_RANK, AuditEntry, Role, User
+from callmp.models.accounts import ROLE_RANK, AuditEntry, LoginFailures, Role, User
 from callmp.models.calls import (
     BlockedPhone,
     CallRequest,
@@ -40,6 +40,7 @@ __all__ = [
     "CountByTime",
     "EmailMessage",
     "EmailSubmission",
+    "LoginFailures",
     "MessageKind",
     "MessageStatus",
     "Office",

@@ -79,3 +79,19 @@ class AuditEntry(Base):
         ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
     )
     summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class LoginFailures(Base):
+    """Wrong passwords lately for one key: an account from one address, or one address.
+
+    Kept in the database so every web process sees the same count. Keys are keyed
+    hashes, so neither addresses nor emails are stored here.
+    """
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    # Until then every login with this key is refused without checking the password.
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

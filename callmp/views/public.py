@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from callmp.campaigns import active
 from callmp.directory import lookup, postal_codes
+from callmp.models import Campaign
 from callmp.views import counts, presenters
 from callmp.views.context import db, last_lookup, lookup_postal_code, remember_lookup
 from callmp.views.public_forms import LookupForm, translate_postal_error
@@ -27,32 +28,38 @@ def home() -> str:
     return render_template("public/home.html", campaigns=active.list_active(db()))
 
 
-@bp.route("/c/<slug>", methods=["GET", "POST"])
-def campaign(slug: str) -> Response | tuple[str, int] | str:
-    """The campaign's ask and its postal code box; a valid code leads to the riding."""
+@bp.get("/c/<slug>")
+def campaign(slug: str) -> tuple[str, int]:
+    """The campaign's ask and its postal code box."""
+    return _campaign_page(campaign_or_404(slug), LookupForm(formdata=None), 200)
+
+
+@bp.post("/c/<slug>")
+def lookup_form(slug: str) -> Response | tuple[str, int]:
+    """Look up the postal code typed in (kept in the session); a valid one leads to the
+    riding. Only POST reaches here, so a HEAD never changes the session."""
     item = campaign_or_404(slug)
     form = LookupForm()
-    status = 200
-    notice = None
-    if form.is_submitted():
-        if form.validate():
-            try:
-                result = lookup_postal_code(form.postal_code.data)
-            except postal_codes.PostalCodeError as error:  # pragma: no cover - validated above
-                form.postal_code.errors = [translate_postal_error(error)]
-                status = 400
-            else:
-                remember_lookup(slug, result)
-                if result.best is not None:
-                    return redirect(
-                        url_for(".riding", slug=slug, fed_num=result.best.riding.fed_num)
-                    )
-                if result.candidates:
-                    return redirect(url_for(".choose", slug=slug))
-                status = 404
-                notice = gettext(result.notice) if result.notice else None
-        else:
-            status = 400
+    if not form.validate():
+        return _campaign_page(item, form, 400)
+    try:
+        result = lookup_postal_code(form.postal_code.data)
+    except postal_codes.PostalCodeError as error:  # pragma: no cover - validated above
+        form.postal_code.errors = [translate_postal_error(error)]
+        return _campaign_page(item, form, 400)
+    remember_lookup(slug, result)
+    if result.best is not None:
+        return redirect(url_for(".riding", slug=slug, fed_num=result.best.riding.fed_num))
+    if result.candidates:
+        return redirect(url_for(".choose", slug=slug))
+    return _campaign_page(item, form, 404, gettext(result.notice) if result.notice else None)
+
+
+def _campaign_page(
+    item: Campaign, form: LookupForm, status: int, notice: str | None = None
+) -> tuple[str, int]:
+    """The campaign page with its lookup form (and a notice when the code is unknown)."""
+    slug = item.slug
     found = counts.public_counts(slug, presenters.locale_code(), by_office=False)
     counter = found.payload if found is not None else None
     page = render_template(

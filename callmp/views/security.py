@@ -5,9 +5,8 @@ Supporters never log in; only the staff pages (``/admin``, ``/account``) use thi
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -20,6 +19,7 @@ from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from callmp.i18n import N_
+from callmp.login_limits import Backoff, LoginLimits
 from callmp.models import Role, User
 from callmp.views import context
 
@@ -94,11 +94,21 @@ def role_required(role: Role) -> Callable[[F], F]:
     return decorate
 
 
-def _account_key() -> str:
-    """The rate-limit key of the account being logged into (a keyed hash of its email)."""
-    email = (request.form.get("email") or "").strip().lower()
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return "login:" + hmac.new(key, email.encode(), hashlib.sha256).hexdigest()[:32]
+def login_limits(app: Flask | None = None) -> LoginLimits:
+    """The app's login limits (counted in the database, shared by every process)."""
+    found: LoginLimits = (app or current_app).extensions["callmp.login_limits"]
+    return found
+
+
+def _login_limits(config: Mapping[str, Any]) -> LoginLimits:
+    """Login limits from the settings."""
+    first = timedelta(seconds=int(config["LOGIN_FIRST_WAIT_SECONDS"]))
+    longest = timedelta(seconds=int(config["LOGIN_LONGEST_WAIT_SECONDS"]))
+    return LoginLimits(
+        secret=str(config["SECRET_KEY"]).encode(),
+        per_account_address=Backoff(int(config["LOGIN_FREE_TRIES"]), first, longest),
+        per_address=Backoff(int(config["LOGIN_ADDRESS_FREE_TRIES"]), first, longest),
+    )
 
 
 def _no_store(response: Response) -> Response:
@@ -152,17 +162,14 @@ def init_auth(app: Flask, staff_blueprints: list[Any]) -> None:
     def _staff_no_store(response: Response) -> Response:
         return _no_store(response) if request.blueprint in names else response
 
-    limiter = Limiter(
+    # Logins are limited in the database (callmp/login_limits.py), which every process
+    # shares; Flask-Limiter stays for limits declared with it, stored per
+    # RATELIMIT_STORAGE_URI.
+    app.extensions["callmp.login_limits"] = _login_limits(app.config)
+    app.extensions["callmp.limiter"] = Limiter(
         get_remote_address,
         app=app,
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
         default_limits=[],
         headers_enabled=True,
     )
-    app.extensions["callmp.limiter"] = limiter
-    login_view: Any = app.view_functions["auth.login"]
-    login_view = limiter.limit(lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(login_view)
-    login_view = limiter.limit(
-        lambda: app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_account_key, methods=["POST"]
-    )(login_view)
-    app.view_functions["auth.login"] = login_view

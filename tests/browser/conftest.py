@@ -21,7 +21,17 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context (own cookies) and page."""
+    """A fresh browser context (own cookies) and page; fails the test if the page broke
+    its Content-Security-Policy (Chromium reports each violation on the console)."""
     context = browser.new_context(locale="en-CA")
-    yield context.new_page()
+    opened = context.new_page()
+    violations: list[str] = []
+    opened.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield opened
     context.close()
+    assert violations == [], "the page broke its Content-Security-Policy"

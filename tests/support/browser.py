@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask
+from playwright.sync_api import ConsoleMessage, Page
 from werkzeug.serving import make_server
 
 #: Playwright drives the system's Chromium (it cannot download its own here).
@@ -25,3 +26,16 @@ def serving(app: Flask, port: int) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def csp_violations(page: Page) -> list[str]:
+    """A list that fills with every Content-Security-Policy violation ``page`` reports
+    (Chromium writes each one on the console)."""
+    found: list[str] = []
+
+    def _seen(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            found.append(message.text)
+
+    page.on("console", _seen)
+    return found

@@ -31,29 +31,29 @@ ORG, LEAD, ADMIN = Role.organizer, Role.lead, Role.admin
 #: (endpoint, method) -> the least role that may use it.
 POLICY: dict[tuple[str, str], Role] = {
     ("auth.password", "GET"): ORG,
-    ("auth.password", "POST"): ORG,
+    ("auth.change_password", "POST"): ORG,
     ("admin_campaigns.index", "GET"): ORG,
     ("admin_campaigns.show", "GET"): ORG,
     ("admin_campaigns.preview", "GET"): ORG,
     ("admin_campaigns.new", "GET"): LEAD,
-    ("admin_campaigns.new", "POST"): LEAD,
+    ("admin_campaigns.create", "POST"): LEAD,
     ("admin_campaigns.edit", "GET"): LEAD,
-    ("admin_campaigns.edit", "POST"): LEAD,
+    ("admin_campaigns.save", "POST"): LEAD,
     ("admin_campaigns.publish", "POST"): LEAD,
     ("admin_campaigns.unpublish", "POST"): LEAD,
     ("admin_campaigns.archive", "POST"): LEAD,
     ("admin_targets.index", "GET"): ORG,
     ("admin_targets.edit", "GET"): LEAD,
-    ("admin_targets.edit", "POST"): LEAD,
+    ("admin_targets.save", "POST"): LEAD,
     ("admin_targets.move", "POST"): LEAD,
     ("admin_targets.remove", "POST"): LEAD,
     ("admin_targets.add_own_mp", "POST"): LEAD,
     ("admin_targets.add_person", "POST"): LEAD,
     ("admin_targets.people", "GET"): ORG,
     ("admin_targets.person", "GET"): ORG,
-    ("admin_targets.person", "POST"): LEAD,
+    ("admin_targets.save_person", "POST"): LEAD,
     ("admin_targets.new_person", "GET"): LEAD,
-    ("admin_targets.new_person", "POST"): LEAD,
+    ("admin_targets.create_person", "POST"): LEAD,
     ("admin_targets.delete_person", "POST"): LEAD,
     ("admin_history.versions", "GET"): ORG,
     ("admin_history.compare", "GET"): ORG,
@@ -64,15 +64,15 @@ POLICY: dict[tuple[str, str], Role] = {
     ("admin_stats.events_csv", "GET"): ORG,
     ("admin_contacts.index", "GET"): LEAD,
     ("admin_contacts.person", "GET"): LEAD,
-    ("admin_contacts.person", "POST"): LEAD,
+    ("admin_contacts.correct", "POST"): LEAD,
     ("admin_contacts.undo", "POST"): LEAD,
     ("admin_users.index", "GET"): ADMIN,
-    ("admin_users.index", "POST"): ADMIN,
+    ("admin_users.add", "POST"): ADMIN,
     ("admin_users.edit", "GET"): ADMIN,
-    ("admin_users.edit", "POST"): ADMIN,
+    ("admin_users.save", "POST"): ADMIN,
 }
 #: Staff URLs open to everyone: the login form, and logging out.
-PUBLIC = {("auth.login", "GET"), ("auth.login", "POST"), ("auth.logout", "POST")}
+PUBLIC = {("auth.login", "GET"), ("auth.submit_login", "POST"), ("auth.logout", "POST")}
 RANK = {ORG: 1, LEAD: 2, ADMIN: 3}
 VIEWERS: list[Role | None] = [None, ORG, LEAD, ADMIN]
 

@@ -107,11 +107,14 @@ def _edit_page(
     return page, status
 
 
+def _form(campaign: Campaign | None) -> Page:
+    """The campaign form with the stored values."""
+    form = CampaignForm(data=campaign_fields.form_values(campaign))
+    return _edit_page(form, campaign, [], 200)
+
+
 def _save(campaign: Campaign | None) -> Page:
-    """Show the form, or save what was posted: a new version, or the form again with errors."""
-    if request.method == "GET":
-        form = CampaignForm(data=campaign_fields.form_values(campaign))
-        return _edit_page(form, campaign, [], 200)
+    """Save what was posted: a new version, or the form again with errors."""
     form = CampaignForm()
     try:
         saved = editing.save(db(), campaign, form.to_input(), staff(), web.clean_referral)
@@ -133,16 +136,30 @@ def _save(campaign: Campaign | None) -> Page:
     return redirect(url_for("admin_campaigns.show", campaign_id=saved.id))
 
 
-@bp.route("/campaigns/new", methods=["GET", "POST"])
+@bp.get("/campaigns/new")
 @role_required(Role.lead)
 def new() -> Page:
+    """The form for a new campaign."""
+    return _form(None)
+
+
+@bp.post("/campaigns/new")
+@role_required(Role.lead)
+def create() -> Page:
     """A new campaign, saved as a draft."""
     return _save(None)
 
 
-@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@bp.get("/campaigns/<int:campaign_id>/edit")
 @role_required(Role.lead)
 def edit(campaign_id: int) -> Page:
+    """The form to change a campaign's settings and texts."""
+    return _form(_campaign(campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/edit")
+@role_required(Role.lead)
+def save(campaign_id: int) -> Page:
     """Change a campaign's settings and texts; each save that changes something is a version."""
     return _save(_campaign(campaign_id))
 

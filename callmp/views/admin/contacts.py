@@ -55,14 +55,20 @@ def _page(person: Person, forms: dict[str, CorrectionForm]) -> str:
     )
 
 
-@bp.route("/people/<int:person_id>", methods=["GET", "POST"])
+@bp.get("/people/<int:person_id>")
 @role_required(Role.lead)
-def person(person_id: int) -> Response | tuple[str, int] | str:
+def person(person_id: int) -> str:
     """An MP's email and offices with their sources, and a correction form per field."""
     member = _member_or_404(person_id)
+    return _page(member, {target: correction_form(target) for target in _targets(member)})
+
+
+@bp.post("/people/<int:person_id>")
+@role_required(Role.lead)
+def correct(person_id: int) -> Response | tuple[str, int]:
+    """Save one correction (only POST reaches here: HEAD and OPTIONS never save)."""
+    member = _member_or_404(person_id)
     forms = {target: correction_form(target) for target in _targets(member)}
-    if request.method == "GET":
-        return _page(member, forms)
     target = request.form.get("target", "")
     if target not in forms:
         abort(400)

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
@@ -14,7 +24,7 @@ from callmp.db import utcnow
 from callmp.models import Role
 from callmp.views.admin.account_forms import LoginForm, PasswordForm
 from callmp.views.context import LANG_SESSION_KEY, db
-from callmp.views.security import StaffLogin, current_staff, role_required, staff
+from callmp.views.security import StaffLogin, current_staff, login_limits, role_required, staff
 
 bp = Blueprint("auth", __name__)
 
@@ -37,57 +47,84 @@ def _fresh_session() -> None:
     session.permanent = True
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | tuple[str, int] | str:
-    """The login form; a wrong address or password gets one message for both."""
-    if current_staff() is not None and request.method == "GET":
+@bp.get("/login")
+def login() -> Response | str:
+    """The login form (or straight on, when already logged in)."""
+    if current_staff() is not None:
         return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=LoginForm())
+
+
+@bp.post("/login")
+def submit_login() -> Response | tuple[str, int]:
+    """Log in; a wrong address or password gets one message for both."""
     form = LoginForm()
-    if request.method == "POST":
-        if not form.validate():
-            return render_template("auth/login.html", form=form), 400
-        user = accounts.authenticate(
-            db(), form.email.data or "", form.password.data or "", utcnow()
-        )
-        if user is None:
-            db().rollback()
-            form.password.errors = [gettext("That email and password don't match an account.")]
-            return render_template("auth/login.html", form=form), 401
+    if not form.validate():
+        return render_template("auth/login.html", form=form), 400
+    limits = login_limits()
+    keys = limits.keys(form.email.data or "", request.remote_addr or "")
+    wait = limits.wait(db(), keys)
+    if wait is not None:
+        # Refused before the password is checked: guessing from here is slowed down.
+        form.password.errors = [gettext("Too many requests. Please wait a little and try again.")]
+        page = make_response(render_template("auth/login.html", form=form), 429)
+        page.headers["Retry-After"] = str(math.ceil(wait.total_seconds()))
+        return page
+    user = accounts.authenticate(db(), form.email.data or "", form.password.data or "", utcnow())
+    if user is None:
+        db().rollback()
+        limits.failed(db(), keys)
         db().commit()
-        _fresh_session()
-        login_user(StaffLogin(user))
-        return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+        form.password.errors = [gettext("That email and password don't match an account.")]
+        return render_template("auth/login.html", form=form), 401
+    limits.succeeded(db(), keys)
+    db().commit()
+    _fresh_session()
+    login_user(StaffLogin(user))
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Log out of this browser (the blueprint's hook checks the form's CSRF token)."""
+    """Log out, and revoke the session on the server: a copy of the session cookie opens
+    nothing afterwards (the blueprint's hook checks the form's CSRF token).
+
+    Flask's sessions live in the cookie, so the server can only revoke them through the
+    account's session token, which every session cookie carries: a new one ends this
+    session and the account's sessions on other devices too.
+    """
+    user = current_staff()
+    if user is not None:
+        accounts.end_sessions(user)
+        db().commit()
     logout_user()
     _fresh_session()
-    flash(gettext("You are logged out."), "info")
+    flash(gettext("You are logged out, on this device and every other."), "info")
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/account/password", methods=["GET", "POST"])
+@bp.get("/account/password")
 @role_required(Role.organizer)
-def password() -> Response | tuple[str, int] | str:
+def password() -> str:
+    """The form to change one's own password."""
+    return render_template("auth/password.html", form=PasswordForm())
+
+
+@bp.post("/account/password")
+@role_required(Role.organizer)
+def change_password() -> Response | tuple[str, int]:
     """Change one's own password; every other session of the account ends."""
     form = PasswordForm()
-    if request.method == "POST":
-        user = staff()
-        try:
-            accounts.change_password(
-                db(), user, form.current.data or "", form.new.data or "", utcnow()
-            )
-        except accounts.AccountError as error:
-            db().rollback()
-            field = form.current if error.field == "current" else form.new
-            field.errors = [gettext(error.message, **error.params)]
-            return render_template("auth/password.html", form=form), 400
-        db().commit()
-        # This browser stays logged in with the new token; every other one is logged out.
-        login_user(StaffLogin(user))
-        flash(gettext("Your password is changed. You are logged out everywhere else."), "info")
-        return redirect(url_for("admin_campaigns.index"))
-    return render_template("auth/password.html", form=form)
+    user = staff()
+    try:
+        accounts.change_password(db(), user, form.current.data or "", form.new.data or "", utcnow())
+    except accounts.AccountError as error:
+        db().rollback()
+        field = form.current if error.field == "current" else form.new
+        field.errors = [gettext(error.message, **error.params)]
+        return render_template("auth/password.html", form=form), 400
+    db().commit()
+    # This browser stays logged in with the new token; every other one is logged out.
+    login_user(StaffLogin(user))
+    flash(gettext("Your password is changed. You are logged out everywhere else."), "info")
+    return redirect(url_for("admin_campaigns.index"))

@@ -164,30 +164,45 @@ def remove(campaign_id: int, target_id: int) -> Page:
     return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
 
 
-@bp.route("/campaigns/<int:campaign_id>/targets/<int:target_id>", methods=["GET", "POST"])
-@role_required(Role.lead)
-def edit(campaign_id: int, target_id: int) -> Page:
-    """Change a target's roles and, for the own MP, its filters and fallback."""
-    campaign = _campaign(campaign_id)
+def _target(campaign: Campaign, target_id: int) -> Target:
+    """The campaign's target ``target_id``, or 404."""
     target = db().get(Target, target_id)
     if target is None or target.campaign_id != campaign.id:
         abort(404)
-    own_mp = target.kind == TargetKind.own_mp
-    form: OwnMpForm | PersonTargetForm
-    status = 200
-    if request.method == "GET":
-        form = (OwnMpForm if own_mp else PersonTargetForm)(formdata=None, data=_stored(target))
-    else:
-        form = OwnMpForm() if own_mp else PersonTargetForm()
-        try:
-            target_editing.update(db(), campaign, target, form.choice(), staff())
-        except target_editing.TargetError as error:
-            _refused(form, error)
-            status = 400
-        else:
-            db().commit()
-            flash(gettext("Target saved."), "info")
-            return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
+    return target
+
+
+@bp.get("/campaigns/<int:campaign_id>/targets/<int:target_id>")
+@role_required(Role.lead)
+def edit(campaign_id: int, target_id: int) -> Page:
+    """The form to change a target's roles and, for the own MP, its filters and fallback."""
+    campaign = _campaign(campaign_id)
+    target = _target(campaign, target_id)
+    kind = OwnMpForm if target.kind == TargetKind.own_mp else PersonTargetForm
+    return _target_page(campaign, target, kind(formdata=None, data=_stored(target)), 200)
+
+
+@bp.post("/campaigns/<int:campaign_id>/targets/<int:target_id>")
+@role_required(Role.lead)
+def save(campaign_id: int, target_id: int) -> Page:
+    """Change a target's roles and, for the own MP, its filters and fallback."""
+    campaign = _campaign(campaign_id)
+    target = _target(campaign, target_id)
+    form = OwnMpForm() if target.kind == TargetKind.own_mp else PersonTargetForm()
+    try:
+        target_editing.update(db(), campaign, target, form.choice(), staff())
+    except target_editing.TargetError as error:
+        _refused(form, error)
+        return _target_page(campaign, target, form, 400)
+    db().commit()
+    flash(gettext("Target saved."), "info")
+    return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
+
+
+def _target_page(
+    campaign: Campaign, target: Target, form: OwnMpForm | PersonTargetForm, status: int
+) -> Page:
+    """The target form with the people it may name."""
     found = target_editing.choices(db())
     if isinstance(form, OwnMpForm):
         _fill(form, PersonTargetForm(formdata=None), found)
@@ -224,29 +239,45 @@ def _person_page(person: Person | None, form: PersonForm, status: int = 200) -> 
     return render_template("admin/targets/person.html", person=person, form=form), status
 
 
-@bp.route("/people/new", methods=["GET", "POST"])
+@bp.get("/people/new")
 @role_required(Role.lead)
 def new_person() -> Page:
+    """The form for a custom person with their offices."""
+    return _person_page(None, PersonForm(formdata=None, data=person_form_data(None)))
+
+
+@bp.post("/people/new")
+@role_required(Role.lead)
+def create_person() -> Page:
     """Create a custom person with their offices."""
     return _save_person(None)
 
 
-@bp.route("/people/<int:person_id>", methods=["GET", "POST"])
-@role_required(Role.organizer)
-def person(person_id: int) -> Page:
-    """One custom person and their offices (leads may change them)."""
+def _custom_person(person_id: int) -> Person:
+    """The custom person ``person_id`` (not an MP), or 404."""
     found = db().get(Person, person_id)
     if found is None or found.fed_num is not None or found.ourcommons_person_id is not None:
         abort(404)
-    if request.method == "POST" and not staff().can(Role.lead):
-        abort(403)
-    return _save_person(found)
+    return found
+
+
+@bp.get("/people/<int:person_id>")
+@role_required(Role.organizer)
+def person(person_id: int) -> Page:
+    """One custom person and their offices (leads may change them)."""
+    found = _custom_person(person_id)
+    return _person_page(found, PersonForm(formdata=None, data=person_form_data(found)))
+
+
+@bp.post("/people/<int:person_id>")
+@role_required(Role.lead)
+def save_person(person_id: int) -> Page:
+    """Save a custom person and their offices."""
+    return _save_person(_custom_person(person_id))
 
 
 def _save_person(person: Person | None) -> Page:
-    """Show or save the custom person form."""
-    if request.method == "GET":
-        return _person_page(person, PersonForm(formdata=None, data=person_form_data(person)))
+    """Save the custom person form (POST only)."""
     form = PersonForm()
     try:
         saved = people_editing.save(db(), person, form.data_for_domain(), staff())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import login_user
 from werkzeug.wrappers import Response
@@ -23,59 +23,74 @@ def _error_to_form(form: NewUserForm | EditUserForm, error: accounts.AccountErro
     field.errors = [gettext(error.message, **error.params)]
 
 
-@bp.route("", methods=["GET", "POST"])
+@bp.get("")
 @role_required(Role.admin)
-def index() -> Response | tuple[str, int] | str:
+def index() -> str:
     """Every account, and the form to add one."""
-    form = NewUserForm()
-    if request.method == "POST":
-        try:
-            user = accounts.create_user(
-                db(),
-                email=form.email.data or "",
-                password=form.password.data or "",
-                role=Role(form.role.data) if form.role.data in set(Role) else Role.organizer,
-                name=form.name.data or "",
-                actor=staff(),
-            )
-        except accounts.AccountError as error:
-            db().rollback()
-            _error_to_form(form, error)
-            return render_template(
-                "admin/users.html", form=form, users=accounts.list_users(db())
-            ), 400
-        db().commit()
-        flash(gettext("Account %(email)s added.", email=user.email), "info")
-        return redirect(url_for("admin_users.index"))
-    return render_template("admin/users.html", form=form, users=accounts.list_users(db()))
+    return render_template("admin/users.html", form=NewUserForm(), users=accounts.list_users(db()))
 
 
-@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@bp.post("")
 @role_required(Role.admin)
-def edit(user_id: int) -> Response | tuple[str, int] | str:
-    """One account: name, role, active, and a new password if needed."""
+def add() -> Response | tuple[str, int]:
+    """Add an account (only POST reaches here: HEAD and OPTIONS never save)."""
+    form = NewUserForm()
+    try:
+        user = accounts.create_user(
+            db(),
+            email=form.email.data or "",
+            password=form.password.data or "",
+            role=Role(form.role.data) if form.role.data in set(Role) else Role.organizer,
+            name=form.name.data or "",
+            actor=staff(),
+        )
+    except accounts.AccountError as error:
+        db().rollback()
+        _error_to_form(form, error)
+        return render_template("admin/users.html", form=form, users=accounts.list_users(db())), 400
+    db().commit()
+    flash(gettext("Account %(email)s added.", email=user.email), "info")
+    return redirect(url_for("admin_users.index"))
+
+
+def _account(user_id: int) -> User:
+    """The account ``user_id``, or 404."""
     user = db().get(User, user_id)
     if user is None:
         abort(404)
-    form = EditUserForm(obj=user if request.method == "GET" else None)
-    if request.method == "POST":
-        if form.role.data not in set(Role):
-            form.role.errors = [gettext("Please choose a role.")]
-            return render_template("admin/user.html", form=form, user=user), 400
-        change = accounts.AccountChange(
-            name=form.name.data or "", role=Role(form.role.data), active=bool(form.active.data)
-        )
-        try:
-            accounts.update_user(db(), user, change, staff())
-            if form.password.data:
-                accounts.set_password(db(), user, form.password.data, utcnow(), actor=staff())
-        except accounts.AccountError as error:
-            db().rollback()
-            _error_to_form(form, error)
-            return render_template("admin/user.html", form=form, user=user), 400
-        db().commit()
-        if form.password.data and user.id == staff().id:
-            login_user(StaffLogin(user))  # an admin resetting their own password stays in
-        flash(gettext("Account %(email)s saved.", email=user.email), "info")
-        return redirect(url_for("admin_users.index"))
-    return render_template("admin/user.html", form=form, user=user)
+    return user
+
+
+@bp.get("/<int:user_id>")
+@role_required(Role.admin)
+def edit(user_id: int) -> str:
+    """One account: name, role, active, and a new password if needed."""
+    user = _account(user_id)
+    return render_template("admin/user.html", form=EditUserForm(obj=user), user=user)
+
+
+@bp.post("/<int:user_id>")
+@role_required(Role.admin)
+def save(user_id: int) -> Response | tuple[str, int]:
+    """Save an account's name, role, standing and new password."""
+    user = _account(user_id)
+    form = EditUserForm()
+    if form.role.data not in set(Role):
+        form.role.errors = [gettext("Please choose a role.")]
+        return render_template("admin/user.html", form=form, user=user), 400
+    change = accounts.AccountChange(
+        name=form.name.data or "", role=Role(form.role.data), active=bool(form.active.data)
+    )
+    try:
+        accounts.update_user(db(), user, change, staff())
+        if form.password.data:
+            accounts.set_password(db(), user, form.password.data, utcnow(), actor=staff())
+    except accounts.AccountError as error:
+        db().rollback()
+        _error_to_form(form, error)
+        return render_template("admin/user.html", form=form, user=user), 400
+    db().commit()
+    if form.password.data and user.id == staff().id:
+        login_user(StaffLogin(user))  # an admin resetting their own password stays in
+    flash(gettext("Account %(email)s saved.", email=user.email), "info")
+    return redirect(url_for("admin_users.index"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -10,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from callmp.models import AuditEntry, Role, User
+from callmp.views.security import login_limits
 from tests.support.app import STAFF_PASSWORD, log_in
 from tests.support.html import one, parse, text
 
@@ -85,51 +87,120 @@ def test_login_without_a_csrf_token_is_refused(
     assert client.get("/admin").status_code == 302
 
 
-def test_login_is_rate_limited_per_address(
-    make_app: Callable[..., Flask], make_user: Callable[..., User]
-) -> None:
-    app = make_app(LOGIN_RATE_LIMIT="3 per minute", LOGIN_ACCOUNT_RATE_LIMIT="100 per minute")
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def limited_app(make_app: Callable[..., Flask], clock: Clock, **settings: object) -> Flask:
+    """An app whose login limits read ``clock``."""
+    app = make_app(**settings)
+    login_limits(app).clock = clock
+    return app
+
+
+def try_login(app: Flask, email: str, password: str, address: str) -> tuple[int, str]:
+    """One login from ``address`` in a fresh browser: the status and its Retry-After."""
     client = app.test_client()
-    user = make_user(Role.lead)
     token = csrf_token(client, "/login")
-    codes = [
-        client.post(
-            "/login", data={"csrf_token": token, "email": f"x{i}@example.org", "password": "x"}
-        ).status_code
-        for i in range(4)
-    ]
-    assert codes == [401, 401, 401, 429]
-    # Even the right password waits out the limit.
-    right = {"csrf_token": token, "email": user.email, "password": STAFF_PASSWORD}
-    assert client.post("/login", data=right).status_code == 429
-    # The form itself still shows.
-    assert client.get("/login").status_code == 200
+    response = client.post(
+        "/login",
+        data={"csrf_token": token, "email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+    return response.status_code, response.headers.get("Retry-After", "")
 
 
-def test_login_is_rate_limited_per_account_across_addresses(
+def test_wrong_passwords_from_one_address_wait_longer_and_longer(
     make_app: Callable[..., Flask], make_user: Callable[..., User]
 ) -> None:
-    app = make_app(LOGIN_RATE_LIMIT="100 per minute", LOGIN_ACCOUNT_RATE_LIMIT="2 per minute")
+    clock = Clock()
+    app = limited_app(make_app, clock, LOGIN_FREE_TRIES=3, LOGIN_FIRST_WAIT_SECONDS=30)
     user = make_user(Role.lead)
-    codes = []
-    for i in range(3):
-        client = app.test_client()
-        token = csrf_token(client, "/login")
-        response = client.post(
-            "/login",
-            data={"csrf_token": token, "email": user.email, "password": "wrong"},
-            environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"},
-        )
-        codes.append(response.status_code)
-    assert codes == [401, 401, 429]
-    other = app.test_client()
-    token = csrf_token(other, "/login")
-    response = other.post(
-        "/login",
-        data={"csrf_token": token, "email": "someone.else@example.org", "password": "wrong"},
-        environ_base={"REMOTE_ADDR": "10.0.0.9"},
-    )
-    assert response.status_code == 401
+    attacker = "203.0.113.66"
+    codes = [try_login(app, user.email, "wrong", attacker) for _ in range(4)]
+    assert codes == [(401, ""), (401, ""), (401, ""), (429, "30")]
+    # Even the right password waits: the password is not checked during the wait.
+    assert try_login(app, user.email, STAFF_PASSWORD, attacker) == (429, "30")
+    clock.advance(31)
+    assert try_login(app, user.email, "wrong", attacker) == (401, "")
+    assert try_login(app, user.email, "wrong", attacker) == (429, "60")  # twice as long
+    clock.advance(61)
+    assert try_login(app, user.email, STAFF_PASSWORD, attacker)[0] == 302
+    # The right password starts the count again.
+    assert try_login(app, user.email, "wrong", attacker) == (401, "")
+    # An hour after the last wrong password, the count is forgotten.
+    for _ in range(2):
+        try_login(app, user.email, "wrong", attacker)
+    clock.advance(3601)
+    assert try_login(app, user.email, "wrong", attacker) == (401, "")
+
+
+def test_the_owner_logs_in_from_another_address_while_an_attacker_waits(
+    make_app: Callable[..., Flask], make_user: Callable[..., User]
+) -> None:
+    clock = Clock()
+    app = limited_app(make_app, clock, LOGIN_FREE_TRIES=3)
+    admin = make_user(Role.admin)
+    for i in range(6):
+        try_login(app, admin.email, f"guess {i}", "203.0.113.66")
+    assert try_login(app, admin.email, "guess", "203.0.113.66")[0] == 429
+    assert try_login(app, admin.email, STAFF_PASSWORD, "198.51.100.7") == (302, "")
+
+
+def test_one_address_trying_many_accounts_must_wait(
+    make_app: Callable[..., Flask], make_user: Callable[..., User]
+) -> None:
+    clock = Clock()
+    app = limited_app(make_app, clock, LOGIN_FREE_TRIES=5, LOGIN_ADDRESS_FREE_TRIES=4)
+    user = make_user(Role.lead)
+    codes = [try_login(app, f"x{i}@example.org", "wrong", "203.0.113.66")[0] for i in range(5)]
+    assert codes == [401, 401, 401, 401, 429]
+    assert try_login(app, user.email, STAFF_PASSWORD, "203.0.113.66")[0] == 429
+    assert try_login(app, user.email, STAFF_PASSWORD, "198.51.100.7")[0] == 302
+
+
+def test_login_limits_are_shared_by_every_process(
+    make_app: Callable[..., Flask], make_user: Callable[..., User]
+) -> None:
+    """Two apps on one database stand for two gunicorn workers: one count, not two."""
+    clock = Clock()
+    first = limited_app(make_app, clock, LOGIN_FREE_TRIES=4)
+    second = limited_app(make_app, clock, LOGIN_FREE_TRIES=4)
+    user = make_user(Role.lead)
+    codes = [
+        try_login(worker, user.email, "wrong", "203.0.113.66")[0]
+        for worker in (first, second, first, second, first, second)
+    ]
+    assert codes == [401, 401, 401, 401, 429, 429]
+
+
+def test_logout_revokes_the_session_so_a_copied_cookie_opens_nothing(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    user = make_user(Role.admin)
+    browser = app.test_client()
+    assert log_in_with_form(browser, user.email, STAFF_PASSWORD)[0] == 302
+    cookie = browser.get_cookie("session")
+    assert cookie is not None
+    copy = app.test_client()
+    copy.set_cookie("session", cookie.value)
+    assert copy.get("/admin/users").status_code == 200
+    token = csrf_token(browser, "/account/password")
+    assert browser.post("/logout", data={"csrf_token": token}).status_code == 302
+    response = copy.get("/admin/users")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    # The account itself still works: logging in again opens a new session.
+    assert log_in_with_form(app.test_client(), user.email, STAFF_PASSWORD)[0] == 302
 
 
 def test_session_cookie_is_http_only_and_same_site_and_secure_when_configured(

@@ -1,0 +1,82 @@
+"""Security headers on every response, set by Flask-Talisman.
+
+The pages load nothing from other sites except MPs' photos from the House of Commons
+(fetched with no referrer), and have no inline scripts, event handlers or style
+attributes: scripts and styles come from /static only.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_talisman import Talisman
+
+#: Where MPs' photos come from (``photo_url`` in data/mps.csv).
+PHOTO_HOST = "https://www.ourcommons.ca"
+
+#: Who may show our pages in a frame: nobody, for now. When campaigns can be embedded,
+#: the public pages will widen this per campaign: change it here (Talisman's per-view
+#: ``talisman(content_security_policy=..., frame_options=...)`` or a later after_request
+#: hook that rewrites this one directive), and X-Frame-Options with it.
+FRAME_ANCESTORS = "'none'"
+
+CONTENT_SECURITY_POLICY: dict[str, str] = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": f"'self' {PHOTO_HOST}",
+    "connect-src": "'self'",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": FRAME_ANCESTORS,
+}
+
+#: Browser features no page of ours uses.
+PERMISSIONS_POLICY: dict[str, str] = {
+    feature: "()"
+    for feature in (
+        "camera",
+        "microphone",
+        "geolocation",
+        "payment",
+        "usb",
+        "serial",
+        "bluetooth",
+        "hid",
+        "midi",
+        "magnetometer",
+        "gyroscope",
+        "accelerometer",
+        "display-capture",
+        "browsing-topics",
+    )
+}
+
+#: HSTS lasts a year once a browser saw the site over HTTPS (only sent over HTTPS).
+HSTS_SECONDS = 365 * 24 * 3600
+
+
+def init_headers(app: Flask) -> None:
+    """Content-Security-Policy, frame, type-sniffing, referrer and permissions headers on
+    every response; HSTS over HTTPS only."""
+    Talisman(
+        app,
+        # The proxy or the platform redirects to HTTPS; we only say "stay on HTTPS".
+        force_https=False,
+        strict_transport_security=True,
+        strict_transport_security_max_age=HSTS_SECONDS,
+        strict_transport_security_include_subdomains=False,
+        # Keep the cookie settings of callmp/config.py and views/security.py.
+        session_cookie_secure=bool(app.config["SESSION_COOKIE_SECURE"]),
+        session_cookie_http_only=True,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        # same-origin, not no-referrer: Flask-WTF checks the Referer of every form sent
+        # over HTTPS, so our own pages must still send it to us.
+        referrer_policy="same-origin",
+        permissions_policy=PERMISSIONS_POLICY,
+        x_content_type_options=True,
+        # The old XSS auditor header is gone from browsers and could do harm.
+        x_xss_protection=False,
+    )
