@@ -432,6 +432,9 @@ def test_old_letters_and_addresses_are_purged_and_the_counts_stay(
             "",
         )
         assert (gone.email, gone.name, gone.city) == (None, "", "")
+        # The postal code goes for everyone; the riding stays for the counts.
+        assert (kept.postal_code, gone.postal_code) == ("", "")
+        assert (kept.fed_num, gone.fed_num) == (35079, 35100)
         assert kept.purged_at is not None and gone.purged_at is not None
         letters = session.scalars(select(EmailMessage)).all()
         assert all(m.body is None and m.reply_to_address is None for m in letters)
