@@ -164,7 +164,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "EMAIL_RETENTION_DAYS",
         30,
-        "Days before letters, names and addresses are purged (the counts stay).",
+        "Days before letters, names, addresses and postal codes are purged (the counts and "
+        "ridings stay).",
     ),
     Setting("EMAIL_MAX_PER_IP_PER_HOUR", 20, "Letters from one IP per campaign per hour."),
     Setting(
