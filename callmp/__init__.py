@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from callmp import log_privacy
 from callmp.config import REPO_ROOT, load_config
 
 
@@ -22,6 +23,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_config(overrides))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
+    # No phone number, email address or postal code in any log line, whoever logs it.
+    log_privacy.install()
     # urllib3 logs full request URLs at DEBUG, and Twilio's query strings hold phone numbers.
     logging.getLogger("urllib3").setLevel(max(logging.INFO, logging.getLogger().level))
 

@@ -7,14 +7,19 @@ app factory.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Address letters come from when a campaign has none of its own (the supporter's "
         "name is the display name).",
     ),
+    Setting(
+        "ALLOW_LOCAL_MAIL",
+        False,
+        "Start with MAIL_BACKEND 'local' even with Twilio telephony or a public PUBLIC_URL "
+        "(letters then go nowhere; a warning is logged at each start). Without it the app "
+        "refuses to start.",
+    ),
     Setting("SMTP_HOST", "", "SMTP server (needed when MAIL_BACKEND is 'smtp')."),
     Setting("SMTP_PORT", 587, "SMTP port (587 for STARTTLS, 465 for TLS)."),
     Setting("SMTP_TLS", "starttls", "'starttls', 'tls' (implicit, port 465) or 'none'."),
@@ -161,7 +173,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "EMAIL_RETENTION_DAYS",
         30,
-        "Days before letters, names and addresses are purged (the counts stay).",
+        "Days before letters, names, addresses and postal codes are purged (the counts and "
+        "ridings stay).",
     ),
     Setting("EMAIL_MAX_PER_IP_PER_HOUR", 20, "Letters from one IP per campaign per hour."),
     Setting(
@@ -339,3 +352,44 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError("CALLMP_COUNTS_CACHE_SECONDS must be 0 or more")
     if not float(config["CALLS_PER_SECOND"]) > 0:
         raise ConfigError("CALLMP_CALLS_PER_SECOND must be positive")
+    _check_local_mail(config, backend)
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when ``url``'s host is this machine (localhost or a loopback address)."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_local_mail(config: Mapping[str, Any], telephony: str) -> None:
+    """Refuse local mail where real people use the app.
+
+    Local mail lists every supporter's name, address and confirmation link on
+    /dev/outbox, and sends nothing: right for a demo on this machine, wrong once
+    Twilio rings real phones or the app is reachable at a public URL.
+    """
+    if config["MAIL_BACKEND"] != "local":
+        return
+    public_url = str(config["PUBLIC_URL"] or "")
+    if telephony == "twilio":
+        problem = "CALLMP_TELEPHONY is Twilio (real calls)"
+    elif public_url and not is_loopback_url(public_url):
+        problem = f"CALLMP_PUBLIC_URL ({public_url}) is not a loopback address"
+    else:
+        return
+    message = (
+        f"{problem} but CALLMP_MAIL_BACKEND is 'local': letters would never be sent and "
+        "supporters' addresses would sit in the local outbox. Set CALLMP_MAIL_BACKEND=smtp "
+        "with CALLMP_SMTP_HOST, or set CALLMP_ALLOW_LOCAL_MAIL=1 to start anyway."
+    )
+    if not config["ALLOW_LOCAL_MAIL"]:
+        raise ConfigError(message)
+    log.warning("LOCAL MAIL IN A REAL SETUP (CALLMP_ALLOW_LOCAL_MAIL is set): %s", message)

@@ -64,15 +64,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create the engine for ``url`` with the settings each backend needs."""
+    """Create the engine for ``url`` with the settings each backend needs.
+
+    Parameters are hidden: SQLAlchemy would otherwise quote them (phone numbers, email
+    addresses, postal codes) in every error message and echo line.
+    """
     from sqlalchemy import create_engine
 
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 5})
+        engine = create_engine(url, connect_args={"timeout": 5}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -32,6 +32,7 @@ TOP_LEVEL = {
     "demo",
     "i18n",
     "job_queue",
+    "log_privacy",
     "login_limits",
     "migrate",
     "services",

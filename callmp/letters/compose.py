@@ -28,6 +28,10 @@ BODY_MAX = 8000
 PERSONAL_LINE_MAX = 1000
 EMAIL_MAX = 254
 
+#: Address syntax, which has no place in a name shown in ``From:`` and ``Reply-To:``;
+#: "=?" starts an RFC 2047 encoded word, which mail programs would decode.
+NAME_FORBIDDEN = ("<", ">", "@", '"', "\\", ";", ":", "=?")
+
 
 class LetterError(InputError):
     """Input for a letter that we refuse; ``reason`` names the field."""
@@ -52,6 +56,14 @@ def clean_name(raw: str | None) -> str:
     name = _one_line(raw, "name", NAME_MAX, N_("Please enter your name."))
     if not any(ch.isalpha() for ch in name):
         raise LetterError("name", N_("Please enter your name."))
+    # NFKC folds look-alikes (full-width "＠", "＜") into the characters they imitate.
+    folded = unicodedata.normalize("NFKC", name)
+    if any(part in folded for part in NAME_FORBIDDEN):
+        raise LetterError(
+            "name",
+            N_("Please write your name without these characters: %(chars)s"),
+            {"chars": " ".join(NAME_FORBIDDEN)},
+        )
     return name
 
 

@@ -230,10 +230,11 @@ def _expire(session: Session, settings: MailSettings, now: datetime, result: Swe
 
 
 def purge(session: Session, settings: MailSettings, now: datetime) -> int:
-    """Erase letters, names and addresses older than the retention period; counts stay.
+    """Erase letters, names, addresses and postal codes after the retention period.
 
-    Supporters who ticked the follow-up box keep their name and address (that is what
-    they agreed to); their letter text goes like everyone else's.
+    The counts and each letter's riding stay. Supporters who ticked the follow-up box
+    keep their name and address (that is what they agreed to); their letter text and
+    postal code go like everyone else's.
     """
     cutoff = now - timedelta(days=settings.retention_days)
     old = list(
@@ -263,7 +264,14 @@ def purge(session: Session, settings: MailSettings, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     for consenting in (False, True):
-        values: dict[str, object] = {"personal_line": "", "city": "", "purged_at": now}
+        # The postal code can name a single building: it goes for everyone. The riding
+        # (fed_num) stays, which is all the counts and a follow-up need.
+        values: dict[str, object] = {
+            "personal_line": "",
+            "city": "",
+            "postal_code": "",
+            "purged_at": now,
+        }
         if not consenting:
             values.update(name="", email=None)
         session.execute(

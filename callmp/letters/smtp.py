@@ -19,12 +19,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address, AddressHeader
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, getaddresses, make_msgid
 from typing import Protocol
 
 log = logging.getLogger(__name__)
 
 TLS_MODES = ("starttls", "tls", "none")
+
+#: Longest display name in From, To and Reply-To, quotes and escapes included. Python
+#: 3.11's folder drops the quotes of a quoted display name that does not fit on the
+#: header's first line, so "Doe, Jane" became two addresses; kept this short, a name
+#: always fits there. The signature still carries the full name.
+DISPLAY_NAME_MAX = 58
+
+#: The headers that must each hold exactly the one address we meant.
+ADDRESS_HEADERS = ("From", "To", "Reply-To")
 
 # Besides CR and LF, str.splitlines() (which parts of the email package rely on) breaks
 # on these; a header value has no business holding any control character.
@@ -78,6 +87,14 @@ def _check_header(field: str, value: str) -> None:
         raise ValueError(f"{field} contains a line break or control character")
 
 
+def display_name(name: str) -> str:
+    """``name`` on one line, cut so that quoted it fits ``DISPLAY_NAME_MAX``."""
+    name = " ".join(name.split())
+    while name and len(name) + name.count("\\") + name.count('"') + 2 > DISPLAY_NAME_MAX:
+        name = name[:-1].rstrip()
+    return name
+
+
 def _address(field: str, name: str, addr_spec: str) -> Address:
     """An Address header value, with a clear error instead of the parser's defects."""
     _check_header(f"{field} name", name)
@@ -87,7 +104,7 @@ def _address(field: str, name: str, addr_spec: str) -> Address:
     if not addr_spec.isascii():
         raise ValueError(f"{field} address must be ASCII")
     try:
-        address = Address(display_name=name, addr_spec=addr_spec)
+        address = Address(display_name=display_name(name), addr_spec=addr_spec)
     # The stdlib parser raises IndexError on some malformed input ("nobody@").
     except (ValueError, IndexError, email.errors.HeaderParseError) as error:
         raise ValueError(f"{field} address is not a valid address") from error
@@ -125,7 +142,51 @@ def build_message(mail: OutgoingMail, now: datetime) -> EmailMessage:
     message.set_content(mail.body, charset="utf-8", cte="quoted-printable")
     # After set_content, which drops every Content-* header already present.
     message["Content-Language"] = mail.locale
+    intended = {"From": sender, "To": recipient, "Reply-To": reply_to}
+    _check_parses_back(message, {k: v for k, v in intended.items() if v is not None})
     return message
+
+
+def _squeezed(text: str) -> str:
+    """``text`` without any whitespace."""
+    return "".join(text.split())
+
+
+def _check_parses_back(message: EmailMessage, intended: dict[str, Address]) -> None:
+    """Refuse a message whose address headers, as sent, read as anything else.
+
+    The bytes the senders write are parsed again, by the email package and by
+    ``getaddresses``: each address header must be exactly the one address we built.
+    """
+    raw = message.as_bytes(policy=email.policy.SMTP)
+    head = re.sub(rb"\r\n[ \t]", b" ", raw.split(b"\r\n\r\n", 1)[0]).decode("ascii", "replace")
+    lines = head.split("\r\n")
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    for field in ADDRESS_HEADERS:
+        want = intended.get(field)
+        values = [
+            line.split(":", 1)[1] for line in lines if line.lower().startswith(f"{field.lower()}:")
+        ]
+        try:
+            headers = parsed.get_all(field) or []
+            found = [a for h in headers if isinstance(h, AddressHeader) for a in h.addresses]
+            pairs = getaddresses(values)
+        except (ValueError, IndexError, email.errors.HeaderParseError):
+            found, pairs = [], []
+        if want is None:
+            if values:
+                raise PermanentMailError(f"{field} does not parse back: unexpected header")
+            continue
+        same = (
+            len(values) == 1
+            and len(found) == 1
+            and len(pairs) == 1
+            and found[0].addr_spec == pairs[0][1] == want.addr_spec
+            # Folding may add a space between encoded words: compare all but spaces.
+            and _squeezed(found[0].display_name) == _squeezed(want.display_name)
+        )
+        if not same:
+            raise PermanentMailError(f"{field} does not parse back as its one address")
 
 
 class EmailSender(Protocol):

@@ -28,8 +28,9 @@ class SubmissionStatus(enum.StrEnum):
 class EmailSubmission(Base):
     """One supporter's letter, sent as one message per target.
 
-    Name, address and letter text are purged after the retention period; the HMAC of the
-    address stays to catch duplicates, and the contact events stay for the counts.
+    Name, address, postal code and letter text are purged after the retention period
+    (the riding stays); the HMAC of the address stays to catch duplicates, and the
+    contact events stay for the counts.
     """
 
     __tablename__ = "email_submissions"

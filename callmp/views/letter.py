@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -26,12 +27,13 @@ from callmp.letters import outbox as local_outbox
 from callmp.letters.confirmation import ConfirmError
 from callmp.letters.service import MailService
 from callmp.letters.submit import LetterRefused
-from callmp.models import Campaign, MessageKind, SubmissionStatus
+from callmp.models import Campaign, MessageKind, Role, SubmissionStatus
 from callmp.stats import self_reports
 from callmp.views import counts, presenters
 from callmp.views.context import db, last_lookup, referral_for, services
 from callmp.views.letter_input import LetterInputError, Prepared, prepare
 from callmp.views.public_forms import EmailForm
+from callmp.views.security import role_required
 
 bp = Blueprint("email", __name__)
 
@@ -272,21 +274,35 @@ def _outbox() -> Any:
 
 
 @bp.get("/dev/outbox")
-def outbox() -> str:
-    """Demo and development: the messages the local backend wrote instead of sending."""
-    return render_template("email/outbox.html", entries=local_outbox.list_outbox(_outbox()))
+@role_required(Role.organizer)
+def outbox() -> Response:
+    """Demo and development: the messages the local backend wrote instead of sending.
+
+    They hold supporters' names, addresses and confirmation links: staff only.
+    """
+    page = render_template("email/outbox.html", entries=local_outbox.list_outbox(_outbox()))
+    return _private(page)
 
 
 @bp.get("/dev/outbox/<name>")
-def outbox_message(name: str) -> str:
+@role_required(Role.organizer)
+def outbox_message(name: str) -> Response:
     """One message of the local outbox, headers and text."""
     message = local_outbox.read_outbox(_outbox(), name)
     if message is None:
         abort(404)
     body = message.get_body(preferencelist=("plain",))
-    return render_template(
+    page = render_template(
         "email/outbox_message.html",
         name=name,
         headers=[(k, str(v)) for k, v in message.items()],
         text=body.get_content() if body is not None else "",
     )
+    return _private(page)
+
+
+def _private(page: str) -> Response:
+    """A page with personal data: never kept in a cache."""
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response

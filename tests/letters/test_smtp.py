@@ -9,11 +9,14 @@ import re
 import socket
 import threading
 from collections.abc import Iterator
+from email.headerregistry import Address
+from email.utils import getaddresses
 
 import pytest
 import trustme
 
 from callmp.letters.smtp import (
+    DISPLAY_NAME_MAX,
     MailError,
     PermanentMailError,
     SmtpSender,
@@ -303,3 +306,80 @@ def test_smtp_implicit_tls_with_login_delivers_encrypted(tls_ca: trustme.CA) -> 
 def test_smtp_sender_rejects_unknown_tls_mode() -> None:
     with pytest.raises(ValueError, match="tls"):
         SmtpSender(HOST, 25, tls="ssl")
+
+
+# -- Display names that must stay one address -----------------------------------------
+
+#: Names of 70 to 120 characters that Python 3.11's folder, given them as they are, split
+#: into several addresses (its fold drops the quotes around a long quoted display name).
+HOSTILE_NAMES = [
+    "Jane Doe, attacker@evil.example, " + "x" * 60,
+    'Jane "The Boss" Doe; other@evil.example: ' + "y" * 50,
+    "Jane <attacker@evil.example>, Doe (" + "z" * 50 + ")",
+    "Jane Doe,@evil.example," + ", ".join(["a@b.example"] * 7),
+    "=?utf-8?q?Jane_=3Cattacker=40evil.example=3E?=, " + "w" * 55,
+    "Zoë Côté-Tremblay, Élise <attacker@evil.example>, " + "é" * 40 + ", 保护森林",
+    '\\\\\\"Jane\\" <a@evil.example>; ,, ::: @@@ ' + "q" * 70,
+    ("O'Brien-Smith, Mary Jane Élise, Jr., PhD., Member of the Order of Canada, " * 2)[:118],
+]
+
+
+def _one_address(raw: bytes, field: str) -> Address:
+    """The one address of ``field`` in the serialised message, by two parsers."""
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    (header,) = parsed.get_all(field) or []
+    (address,) = header.addresses
+    # The same header as written on the wire (unfolded), through the older parser.
+    (line,) = [
+        line for line in headers_of(raw) if line.lower().startswith(field.lower().encode() + b":")
+    ]
+    (pair,) = getaddresses([line.split(b":", 1)[1].decode("ascii")])
+    assert pair[1] == address.addr_spec
+    assert isinstance(address, Address)
+    return address
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_long_display_name_never_becomes_more_addresses(name: str) -> None:
+    assert 70 <= len(name) <= 120
+    mail = letter(from_name=name, reply_to_name=name, to_name=name)
+    try:
+        message = build_message(mail, NOW)
+    except PermanentMailError as refused:
+        assert "does not parse back" in refused.reason
+        return
+    raw = message.as_bytes(policy=email.policy.SMTP)
+    for field, intended in (("From", CAMPAIGN), ("Reply-To", SUPPORTER), ("To", MP)):
+        address = _one_address(raw, field)
+        assert address.addr_spec == intended, (field, raw)
+        assert len(address.display_name) <= DISPLAY_NAME_MAX
+        # The name as written, perhaps cut short (folding may add spaces).
+        assert "".join(address.display_name.split()) in "".join(name.split())
+
+
+def test_a_name_that_decodes_into_an_address_is_refused_permanently() -> None:
+    spoof = "=?utf-8?q?Jane_=3Cattacker=40evil.example=3E?="
+    with pytest.raises(PermanentMailError, match="Reply-To does not parse back"):
+        build_message(letter(from_name="Jane", reply_to_name=spoof), NOW)
+
+
+def test_smtp_delivers_hostile_names_as_one_address_per_header(smtp_peer: SmtpPeer) -> None:
+    sender = sender_for(smtp_peer)
+    sent = 0
+    for number, name in enumerate(HOSTILE_NAMES):
+        mail = letter(
+            from_name=name, reply_to_name=name, message_id=f"<{number}.hostile@forets.example.org>"
+        )
+        try:
+            sender.send(build_message(mail, NOW))
+        except PermanentMailError:
+            continue
+        sent += 1
+    received = smtp_peer.wait_for(sent)
+    assert sent == len(HOSTILE_NAMES) - 1  # only the encoded word that decodes differently
+    for item in received:
+        assert item.mail_from == CAMPAIGN and item.rcpt_tos == (MP,)
+        raw = item.raw
+        assert _one_address(raw, "From").addr_spec == CAMPAIGN
+        assert _one_address(raw, "Reply-To").addr_spec == SUPPORTER
+        assert _one_address(raw, "To").addr_spec == MP

@@ -7,12 +7,15 @@ which ``run_scheduled`` runs regardless of its time. Letters go in through the J
 
 from __future__ import annotations
 
+import email
+import email.policy
+import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage as ParsedMessage
-from email.utils import parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -429,6 +432,9 @@ def test_old_letters_and_addresses_are_purged_and_the_counts_stay(
             "",
         )
         assert (gone.email, gone.name, gone.city) == (None, "", "")
+        # The postal code goes for everyone; the riding stays for the counts.
+        assert (kept.postal_code, gone.postal_code) == ("", "")
+        assert (kept.fed_num, gone.fed_num) == (35079, 35100)
         assert kept.purged_at is not None and gone.purged_at is not None
         letters = session.scalars(select(EmailMessage)).all()
         assert all(m.body is None and m.reply_to_address is None for m in letters)
@@ -484,3 +490,94 @@ def test_the_stored_name_in_from_is_encoded_and_cannot_add_headers(
         assert sender.display_name == "Zoë O'Brien, Jr."
         assert set(item.message.keys()) >= {"From", "To", "Reply-To", "Subject", "Message-ID"}
         assert "Bcc" not in item.message
+
+
+# -- Display names in From and Reply-To -------------------------------------------------
+
+#: What a name must never do: add an address to From or Reply-To (70 to 120 characters).
+ADDRESS_LIKE_NAMES = [
+    "Jane Doe, attacker@evil.example, " + "x" * 60,
+    'Jane "The Boss" Doe; other@evil.example: ' + "y" * 50,
+    "Jane <attacker@evil.example>, Doe (" + "z" * 50 + ")",
+    "=?utf-8?q?Jane_=3Cattacker=40evil.example=3E?=, " + "w" * 45,
+    "Zoë Côté-Tremblay, Élise <attacker@evil.example>, " + "é" * 40,
+]
+
+
+def _single(raw: bytes, field: str) -> str:
+    """The one address of ``field`` as sent, read by both of the email package's parsers."""
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    (header,) = parsed.get_all(field) or []
+    (address,) = header.addresses
+    head = re.sub(rb"\r\n[ \t]", b" ", raw.split(b"\r\n\r\n", 1)[0]).decode("ascii")
+    (line,) = [h for h in head.split("\r\n") if h.lower().startswith(field.lower() + ":")]
+    (pair,) = getaddresses([line.split(":", 1)[1]])
+    assert pair[1] == address.addr_spec
+    return str(address.addr_spec)
+
+
+def test_a_name_with_address_syntax_is_refused_at_input(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    client = app.test_client()
+    for name in ADDRESS_LIKE_NAMES:
+        assert 70 <= len(name) <= 120
+        response = client.post(
+            API, json={"name": name, "email": SUPPORTER, "postal_code": "K2P 1L4"}
+        )
+        assert response.status_code == 400, name
+        assert response.json and response.json["field"] == "name"
+        assert "<" in response.json["error"]
+    with sessions(app)() as session:
+        assert session.scalar(select(func.count()).select_from(EmailSubmission)) == 0
+
+
+def test_a_long_name_with_commas_goes_out_as_one_address_in_from_and_reply_to(
+    make_app: Callable[..., Flask], smtp_peer: SmtpPeer
+) -> None:
+    app = smtp_app(make_app, smtp_peer.port)
+    set_confirm(app, False)
+    name = "Zoë O'Brien-Côté, Jr., Marie-Ève (Mimi) Tremblay & Jean-François St. Pierre, PhD"
+    assert len(name) > 78
+    write(app.test_client(), name=name)
+    received = smtp_peer.wait_for(2)
+    assert len(received) == 2
+    for item in received:
+        assert _single(item.raw, "From") == EMAIL_FROM
+        assert _single(item.raw, "Reply-To") == SUPPORTER
+        assert _single(item.raw, "To") == item.rcpt_tos[0]
+        assert name in item.message.get_content()  # the signature keeps the whole name
+    assert [m.status for m in messages(app)] == [MessageStatus.sent] * 2
+
+
+def test_a_stored_name_with_address_syntax_never_adds_an_address(
+    make_app: Callable[..., Flask], smtp_peer: SmtpPeer
+) -> None:
+    """A name stored before the input check: each letter goes to one address or fails."""
+    app = smtp_app(make_app, smtp_peer.port)
+    set_confirm(app, True)
+    write(app.test_client())
+    (link_mail,) = smtp_peer.wait_for(1)
+    letters = messages(app)
+    with sessions(app)() as session:
+        for row, name in zip(letters, ADDRESS_LIKE_NAMES[2:4], strict=True):
+            session.execute(
+                update(EmailMessage)
+                .where(EmailMessage.id == row.id)
+                .values(from_name=name, reply_to_name=name)
+            )
+        session.commit()
+        token = confirmation_link(link_mail.message).rsplit("/", 1)[1]
+        submission, _confirmed = confirmation.confirm(
+            session, token, mail_service(app).settings, utcnow()
+        )
+        session.commit()
+        ids = records.queued_ids(submission)
+    mail_service(app).enqueue(ids)
+    sent, refused = sorted(messages(app), key=lambda m: m.status != MessageStatus.sent)
+    assert (sent.status, refused.status) == (MessageStatus.sent, MessageStatus.failed)
+    assert "Reply-To does not parse back" in refused.error or "From does not" in refused.error
+    (_link, letter) = smtp_peer.wait_for(2)
+    assert _single(letter.raw, "From") == EMAIL_FROM
+    assert _single(letter.raw, "Reply-To") == SUPPORTER
+    outcomes = sorted(e.outcome for e in events(app))
+    assert outcomes == sorted([Outcome.sent, Outcome.failed])

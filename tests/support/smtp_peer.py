@@ -68,6 +68,7 @@ class Received:
     message: EmailMessage
     login: str | None
     tls: bool
+    raw: bytes = b""  # the message as it came over the wire
 
 
 class _Controller(Controller):
@@ -139,6 +140,7 @@ class _Handler:
                 message=message,
                 login=login if isinstance(login, str) else None,
                 tls=_encrypted(server),
+                raw=raw,
             )
         )
         return "250 2.0.0 Message accepted"

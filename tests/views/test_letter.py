@@ -39,10 +39,12 @@ from callmp.models import (
     MessageStatus,
     Outcome,
     Person,
+    Role,
     SubmissionStatus,
+    User,
 )
 from tests.factories import demo_campaign
-from tests.support.app import sessions
+from tests.support.app import log_in, sessions
 from tests.support.html import one, parse, text
 
 CAMPAIGN = f"/c/{DEMO_SLUG}"
@@ -723,10 +725,15 @@ def test_a_letter_without_the_csrf_token_is_refused_and_nothing_is_stored(
 # -- The development outbox ----------------------------------------------------------------
 
 
-def test_dev_outbox_lists_the_messages_written_locally(client: FlaskClient, outbox: Path) -> None:
+def test_dev_outbox_lists_the_messages_written_locally(
+    client: FlaskClient, outbox: Path, login_as: Callable[..., User]
+) -> None:
+    login_as(Role.organizer)
     assert not _page(client, "/dev/outbox").select("table.outbox")
     _send(client)
-    rows = _page(client, "/dev/outbox").select("table.outbox tbody tr")
+    response = client.get("/dev/outbox")
+    assert response.headers["Cache-Control"] == "no-store"
+    rows = parse(response.data).select("table.outbox tbody tr")
     assert len(rows) == 1
     link = one(rows[0], "a")
     assert text(link).startswith("Confirm your letter")
@@ -739,8 +746,30 @@ def test_dev_outbox_lists_the_messages_written_locally(client: FlaskClient, outb
     assert "/emails/confirm/" in one(message, "pre.letter-text").get_text()
 
 
-def test_dev_outbox_refuses_names_outside_the_outbox(client: FlaskClient, outbox: Path) -> None:
+def test_dev_outbox_is_for_logged_in_staff_only(
+    app: Flask, client: FlaskClient, outbox: Path, login_as: Callable[..., User]
+) -> None:
     _send(client)
+    (real,) = [p.name for p in outbox.glob("*.eml")]
+    for url in ("/dev/outbox", f"/dev/outbox/{real}"):
+        for where in ("127.0.0.1", "203.0.113.9"):
+            response = client.get(url, environ_base={"REMOTE_ADDR": where})
+            assert response.status_code == 302, (url, where)
+            assert urlsplit(response.headers["Location"]).path == "/login"
+            assert SUPPORTER.encode() not in response.data
+            assert b"/emails/confirm/" not in response.data
+    # The status page's demo notice says the outbox is for staff.
+    notice = one(_page(client, _send(client, email="other@example.org")), "p.notice")
+    assert "staff" in text(notice).lower()
+    login_as(Role.organizer)
+    assert client.get(f"/dev/outbox/{real}").status_code == 200
+
+
+def test_dev_outbox_refuses_names_outside_the_outbox(
+    client: FlaskClient, outbox: Path, login_as: Callable[..., User]
+) -> None:
+    _send(client)
+    login_as(Role.organizer)
     secret = outbox.parent / "secret-0123456789abcdef.eml"
     secret.write_text("Subject: private\n\nnot for the web\n")
     (real,) = [p.name for p in outbox.glob("*.eml")]
@@ -759,9 +788,12 @@ def test_dev_outbox_refuses_names_outside_the_outbox(client: FlaskClient, outbox
     assert client.get(f"/dev/outbox/{real}").status_code == 200
 
 
-def test_dev_outbox_is_404_when_mail_really_goes_out(make_app: Callable[..., Flask]) -> None:
+def test_dev_outbox_is_404_when_mail_really_goes_out(
+    make_app: Callable[..., Flask], make_user: Callable[..., User]
+) -> None:
     app = make_app(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1")
     client = app.test_client()
+    log_in(client, make_user(Role.admin))
     assert client.get("/dev/outbox").status_code == 404
     assert client.get("/dev/outbox/x-0123456789abcdef.eml").status_code == 404
 
