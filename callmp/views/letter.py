@@ -121,6 +121,8 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
     locale = presenters.locale_code()
     if action == "edit":
         return _write_page(campaign, candidate, form)
+    if action == "mailto" and not campaign.email_mailto:
+        abort(404)  # this campaign's letters go through our server: nothing to report
     try:
         prepared = prepare(campaign, request.form, locale)
     except LetterInputError as error:
@@ -130,8 +132,6 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
         return _write_page(campaign, candidate, form, 400, choices)
     form.fed_num.data = str(prepared.candidate.riding.fed_num)
     if action == "mailto":
-        if not campaign.email_mailto:
-            abort(404)  # this campaign's letters go through our server: nothing to report
         return _count_mailto(campaign, prepared, form)
     if action != "send" or campaign.email_mailto:
         return _preview(campaign, prepared, form)
