@@ -185,3 +185,26 @@ def test_unknown_campaigns_do_not_fill_the_cache(make_app: Callable[..., Flask])
         assert client.get(f"/api/v1/campaigns/made-up-{n}/counts").status_code == 404
     cache = counts_cache(app)
     assert [key[0] for key in cache] == ["status-for-all"]
+
+
+def test_the_counts_answer_separates_verified_from_self_reported_contacts(
+    uncached: Flask,
+) -> None:
+    seed(uncached)
+    with sessions(uncached)() as session:
+        campaign = demo_campaign(session)
+        spadina = mp(session, 35100)
+        add_event(session, campaign, spadina, Channel.email, Outcome.mailto)
+        add_event(session, campaign, spadina, Channel.direct_call, Outcome.no_answer)
+        session.commit()
+    body = get_json(uncached)
+    # Verified: the bridged call Twilio connected, the letter our server sent.
+    # Self-reported: the direct call's voicemail, the letter from the supporter's mail app.
+    assert (body["total"], body["verified"], body["self_reported"]) == (4, 2, 2)
+    assert body["verified"] + body["self_reported"] == body["total"]
+    offices = {o["office_kind"]: o for o in body["by_office"]}
+    assert {k: (o["verified"], o["self_reported"]) for k, o in offices.items()} == {
+        "hill": (1, 0),
+        "constituency": (0, 1),
+        None: (1, 1),
+    }
