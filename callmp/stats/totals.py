@@ -103,17 +103,14 @@ def _placement(channel: str, outcome: str) -> tuple[tuple[str, ...], bool, bool,
     made, whether it is an email, and whether it is self-reported (worked out once per
     pair: tables add thousands)."""
     keys = tuple(c.key for c in COLUMNS if c.matches(channel, outcome))
-    reached, email = is_reached(channel, outcome), channel == Channel.email
-    return keys, reached, email, is_self_reported(channel, outcome)
+    own = is_self_reported(channel, outcome)
+    return keys, is_reached(channel, outcome), channel == Channel.email, own
 
 
 @dataclass
 class Figures:
-    """Counts of one table row: per column, plus the contacts made and call minutes.
-
-    ``reached`` is every contact made; ``self_reported`` the part of it only the supporter
-    vouches for, ``verified`` the rest.
-    """
+    """Counts of one table row: per column, the contacts made (``self_reported`` of them on
+    the supporter's word alone, ``verified`` the rest) and call minutes."""
 
     values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLUMN_KEYS, 0))
     reached: int = 0
@@ -225,16 +222,8 @@ def _pivot() -> list[Any]:
     columns.append(total(or_(*(and_(c.channel == k, c.outcome.in_(REACHED[k])) for k in calls))))
     columns.append(total(c.channel == Channel.email, c.outcome.in_(REACHED[Channel.email])))
     columns.append(func.coalesce(func.sum(c.duration_s), 0))
-    columns.append(
-        total(
-            or_(
-                *(
-                    and_(c.channel == k, c.outcome.in_(o & REACHED[k]))
-                    for k, o in SELF_REPORTED.items()
-                )
-            )
-        )
-    )
+    own = [and_(c.channel == k, c.outcome.in_(o & REACHED[k])) for k, o in SELF_REPORTED.items()]
+    columns.append(total(or_(*own)))
     return columns
 
 
