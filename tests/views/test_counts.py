@@ -137,6 +137,8 @@ def test_the_campaign_page_shows_the_counter_and_goal(uncached: Flask) -> None:
     assert text(one(counter, '[data-count="total"]')) == "3"
     assert text(one(counter, ".counter-total")) == "3 contacts so far"
     assert text(one(counter, ".counter-split")) == "2 calls · 1 email"
+    # The direct call rests on the supporter's word: shown apart from the verified two.
+    assert text(one(counter, ".counter-proof")) == "2 verified · 1 reported by supporters"
     progress = one(counter, "progress")
     assert (progress["max"], progress["value"]) == ("4", "3")
     assert text(one(counter, '[data-count="goal_percent"]')) == "75%"
@@ -148,6 +150,7 @@ def test_the_counter_is_in_french_and_without_goal_has_no_bar(uncached: Flask) -
     page = parse(uncached.test_client().get("/c/status-for-all?lang=fr").data)
     counter = one(page, "section.counter")
     assert text(one(counter, ".counter-total")) == "3 contacts jusqu'ici"
+    assert text(one(counter, ".counter-proof")) == "2 vérifiés · 1 déclaré"
     assert counter.select("progress") == []
 
 
