@@ -178,6 +178,23 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("EMAIL_MAX_PER_IP_PER_HOUR", 20, "Letters from one IP per campaign per hour."),
     Setting(
+        "REPORTS_MAX_PER_IP_PER_HOUR",
+        30,
+        "Self-reported contacts (direct calls, mailto letters) counted from one IP per hour, "
+        "across all campaigns.",
+    ),
+    Setting(
+        "REPORTS_MAX_PER_CLIENT_PER_HOUR",
+        12,
+        "Self-reported contacts counted from one browser session (or one page, without "
+        "cookies) per hour, across all campaigns.",
+    ),
+    Setting(
+        "REPORT_TOKEN_MAX_AGE_S",
+        86400,
+        "Seconds a page's report form stays valid after the page was shown.",
+    ),
+    Setting(
         "EMAIL_IDENTICAL_NUDGE",
         5,
         "When this many letters with the same words were already sent, the supporter is "

@@ -27,6 +27,8 @@
         show("total", counts.total);
         show("calls", counts.calls);
         show("emails", counts.emails);
+        show("verified", counts.verified);
+        show("self_reported", counts.self_reported);
         show("progress", counts.total);
         show("goal_percent", counts.goal_percent);
         delay = 30000;

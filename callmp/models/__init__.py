@@ -19,7 +19,13 @@ from callmp.models.emails import (
     SubmissionStatus,
 )
 from callmp.models.people import ContactCorrection, Office, OfficeKind, Person, Riding
-from callmp.models.stats import BUCKET_SECONDS, CountByOffice, CountByReferral, CountByTime
+from callmp.models.stats import (
+    BUCKET_SECONDS,
+    CountByOffice,
+    CountByReferral,
+    CountByTime,
+    ReportLimit,
+)
 from callmp.models.versions import CampaignVersion
 
 __all__ = [
@@ -49,6 +55,7 @@ __all__ = [
     "Person",
     "ProviderEvent",
     "ReferralCode",
+    "ReportLimit",
     "Riding",
     "Role",
     "SubmissionStatus",

@@ -67,3 +67,17 @@ class CountByReferral(Base):
     channel: Mapped[str] = mapped_column(String(20), primary_key=True)
     outcome: Mapped[str] = mapped_column(String(20), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportLimit(Base):
+    """Self-reports counted per limit key (an IP's HMAC, a page's client) and hour.
+
+    One row per key and hour since 1970; a conditional ``UPDATE ... SET n = n + 1 WHERE
+    n < limit`` takes a place atomically, so the limit holds across processes.
+    """
+
+    __tablename__ = "report_limits"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)

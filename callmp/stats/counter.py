@@ -26,12 +26,19 @@ def public_campaign(session: Session, slug: str) -> Campaign | None:
 def counts(
     session: Session, campaign: Campaign, locale: str, now: datetime, *, by_office: bool = True
 ) -> dict[str, Any]:
-    """The campaign's contacts made, by channel, toward its goal, and per office."""
+    """The campaign's contacts made, by channel, toward its goal, and per office.
+
+    ``total`` is every contact made; ``verified`` and ``self_reported`` split it into
+    those Twilio or our mail server vouch for and those only the supporter reports.
+    """
     totals = stats.totals(session, campaign.id)
     figures = totals.figures
     payload: dict[str, Any] = {
         "campaign": campaign.slug,
         "total": figures.reached,
+        # Of the total: vouched for by Twilio or our mail server, or by the supporter alone.
+        "verified": figures.verified,
+        "self_reported": figures.self_reported,
         "calls": figures.calls_reached,
         "bridged_calls": _reached(totals.by_outcome, Channel.bridged_call),
         "direct_calls": _reached(totals.by_outcome, Channel.direct_call),
@@ -76,6 +83,8 @@ def _office_json(row: stats.OfficeRow, locale: str) -> dict[str, Any]:
         "office_kind": str(row.office.kind) if row.office else None,
         "city": row.office.city if row.office and row.office.city else None,
         "total": figures.reached,
+        "verified": figures.verified,
+        "self_reported": figures.self_reported,
         "calls": figures.calls_reached,
         "emails": figures.emails_reached,
         "bridged_calls": figures.values["bridged"],

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from callmp.models import ContactEvent, Office, Person, Riding, Target
-from callmp.stats.totals import COLUMNS, OfficeRow
+from callmp.stats.totals import COLUMNS, OfficeRow, is_self_reported
 
 #: Rows read from the database per batch while streaming the events.
 BATCH = 2000
@@ -38,6 +38,9 @@ OFFICE_HEADER = (
     *(column.key for column in COLUMNS),
     "contacts_made",
     "call_seconds",
+    # Added after the others so existing spreadsheets keep their columns.
+    "contacts_verified",
+    "contacts_self_reported",
 )
 EVENT_HEADER = (
     "event_id",
@@ -56,6 +59,7 @@ EVENT_HEADER = (
     "supporter_riding_fed_num",
     "supporter_riding",
     "referral",
+    "self_reported",
 )
 
 
@@ -98,6 +102,8 @@ def offices_csv(rows: Iterable[OfficeRow], locale: str) -> Iterator[str]:
             *(row.figures.values[column.key] for column in COLUMNS),
             row.figures.reached,
             row.figures.duration_s,
+            row.figures.verified,
+            row.figures.self_reported,
         ]
 
     return _lines((cells(row) for row in rows), OFFICE_HEADER)
@@ -155,6 +161,7 @@ def events_csv(session: Session, campaign_id: int, zone: ZoneInfo, locale: str) 
                 "" if row[12] is None else row[12],
                 row[13] or "",
                 row[14] or "",
+                "yes" if is_self_reported(row[2], row[3]) else "no",
             ]
 
     return _lines(rows(), EVENT_HEADER)

@@ -37,6 +37,13 @@ REACHED: Mapping[Channel, frozenset[Outcome]] = {
     C.direct_call: frozenset({Out.talked_to_staff, Out.left_voicemail}),
     C.email: frozenset({Out.queued, Out.sent, Out.mailto}),
 }
+#: Contacts made that only the supporter's word vouches for: direct calls they dialled and
+#: letters from their own mail app. The rest are verified: bridged calls with Twilio's
+#: outcome, letters our server queued or sent. Shown apart everywhere counts are shown.
+SELF_REPORTED: Mapping[Channel, frozenset[Outcome]] = {
+    C.direct_call: frozenset({Out.talked_to_staff, Out.left_voicemail, Out.no_answer, Out.skipped}),
+    C.email: frozenset({Out.mailto}),
+}
 
 
 @dataclass(frozen=True)
@@ -84,31 +91,48 @@ def is_reached(channel: str, outcome: str) -> bool:
     return outcome in REACHED.get(Channel(channel), frozenset())
 
 
+def is_self_reported(channel: str, outcome: str) -> bool:
+    """Whether an event of ``channel`` and ``outcome`` is a contact made on the supporter's
+    word alone (not verified by Twilio or our mail server)."""
+    return outcome in SELF_REPORTED.get(Channel(channel), frozenset())
+
+
 @cache
-def _placement(channel: str, outcome: str) -> tuple[tuple[str, ...], bool, bool]:
+def _placement(channel: str, outcome: str) -> tuple[tuple[str, ...], bool, bool, bool]:
     """The columns an event of ``channel`` and ``outcome`` adds to, whether it is a contact
-    made, and whether it is an email (worked out once per pair: tables add thousands)."""
+    made, whether it is an email, and whether it is self-reported (worked out once per
+    pair: tables add thousands)."""
     keys = tuple(c.key for c in COLUMNS if c.matches(channel, outcome))
-    return keys, is_reached(channel, outcome), channel == Channel.email
+    own = is_self_reported(channel, outcome)
+    return keys, is_reached(channel, outcome), channel == Channel.email, own
 
 
 @dataclass
 class Figures:
-    """Counts of one table row: per column, plus the contacts made and call minutes."""
+    """Counts of one table row: per column, the contacts made (``self_reported`` of them on
+    the supporter's word alone, ``verified`` the rest) and call minutes."""
 
     values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLUMN_KEYS, 0))
     reached: int = 0
     calls_reached: int = 0
     emails_reached: int = 0
     duration_s: int = 0
+    self_reported: int = 0
+
+    @property
+    def verified(self) -> int:
+        """Contacts made that Twilio or our mail server vouches for."""
+        return self.reached - self.self_reported
 
     def add(self, channel: str, outcome: str, n: int, duration_s: int = 0) -> None:
         """Add ``n`` events of ``channel`` and ``outcome``."""
-        keys, reached, email = _placement(channel, outcome)
+        keys, reached, email, self_reported = _placement(channel, outcome)
         for key in keys:
             self.values[key] += n
         if reached:
             self.reached += n
+            if self_reported:
+                self.self_reported += n
             if email:
                 self.emails_reached += n
             else:
@@ -123,6 +147,7 @@ class Figures:
         self.calls_reached += other.calls_reached
         self.emails_reached += other.emails_reached
         self.duration_s += other.duration_s
+        self.self_reported += other.self_reported
 
 
 @dataclass
@@ -197,15 +222,19 @@ def _pivot() -> list[Any]:
     columns.append(total(or_(*(and_(c.channel == k, c.outcome.in_(REACHED[k])) for k in calls))))
     columns.append(total(c.channel == Channel.email, c.outcome.in_(REACHED[Channel.email])))
     columns.append(func.coalesce(func.sum(c.duration_s), 0))
+    own = [and_(c.channel == k, c.outcome.in_(o & REACHED[k])) for k, o in SELF_REPORTED.items()]
+    columns.append(total(or_(*own)))
     return columns
 
 
 def _figures(values: Sequence[Any]) -> Figures:
-    """A row's figures from the pivoted sums (columns, calls made, emails made, seconds)."""
+    """A row's figures from the pivoted sums (columns, calls made, emails made, seconds,
+    self-reported contacts made)."""
     figures = Figures(dict(zip((col.key for col in COLUMNS), map(int, values), strict=False)))
-    calls, emails, seconds = (int(v) for v in values[len(COLUMNS) :])
+    calls, emails, seconds, self_reported = (int(v) for v in values[len(COLUMNS) :])
     figures.calls_reached, figures.emails_reached = calls, emails
     figures.reached, figures.duration_s = calls + emails, seconds
+    figures.self_reported = self_reported
     return figures
 
 

@@ -20,7 +20,7 @@ from callmp.stats import self_reports
 from callmp.views import call_presenters, counts, presenters
 from callmp.views.context import db, referral_for, services
 from callmp.views.public_forms import CallForm, ReportForm
-from callmp.views.riding_page import riding_page
+from callmp.views.riding_page import reporter, riding_page
 
 bp = Blueprint("call", __name__)
 
@@ -84,11 +84,17 @@ def status(slug: str, public_id: str) -> str:
 
 @bp.post("/c/<slug>/riding/<int:fed_num>/report")
 def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
-    """Count a call the supporter made themselves, with how it went."""
+    """Count a call the supporter made themselves, with how it went.
+
+    Only with the token the riding page issued, once per target and token (a double tap
+    still says thank you), under the hourly limits, and only where direct calls are on.
+    """
     campaign = active.get_active(db(), slug)
     candidate = lookup.riding(db(), fed_num)
     if campaign is None or candidate is None:
         abort(404)
+    if not (campaign.direct_calls or _service().local):
+        abort(404)  # the page offers no direct calls, so nothing to report
     targets = targets_for(campaign, candidate)
     target_id = request.form.get("target_id", "")
     item = next((t for t in targets if str(t.target.id) == target_id), None)
@@ -111,11 +117,16 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
             outcome=form.outcome.data,
             fed_num=fed_num,
             referral=referral_for(slug),
-            token=form.token.data or "",
+            reporter=reporter(form.token.data or ""),
         )
-    except self_reports.ReportError as error:
+    except (self_reports.ReportError, self_reports.TokenError) as error:
+        db().rollback()
         form.outcome.errors = [gettext(error.message)]
         return riding_page(slug, fed_num, report_forms={item.target.id: form}, status=400)
+    except self_reports.ReportLimited as error:
+        db().rollback()
+        form.outcome.errors = [gettext(error.message)]
+        return riding_page(slug, fed_num, report_forms={item.target.id: form}, status=429)
     db().commit()
     flash(gettext("Thank you! Your call is counted."), f"reported-{item.target.id}")
     url = url_for("public.riding", slug=slug, fed_num=fed_num, _anchor=f"target-{item.target.id}")

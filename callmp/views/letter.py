@@ -28,11 +28,12 @@ from callmp.letters.confirmation import ConfirmError
 from callmp.letters.service import MailService
 from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign, MessageKind, Role, SubmissionStatus
-from callmp.stats import self_reports
+from callmp.stats import report_tokens, self_reports
 from callmp.views import counts, presenters
 from callmp.views.context import db, last_lookup, referral_for, services
 from callmp.views.letter_input import LetterInputError, Prepared, prepare
 from callmp.views.public_forms import EmailForm
+from callmp.views.riding_page import report_token, reporter
 from callmp.views.security import role_required
 
 bp = Blueprint("email", __name__)
@@ -122,6 +123,8 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
     locale = presenters.locale_code()
     if action == "edit":
         return _write_page(campaign, candidate, form)
+    if action == "mailto" and not campaign.email_mailto:
+        abort(404)  # this campaign's letters go through our server: nothing to report
     try:
         prepared = prepare(campaign, request.form, locale)
     except LetterInputError as error:
@@ -130,8 +133,8 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
         choices = error.candidates if "fed_num" in error.errors else None
         return _write_page(campaign, candidate, form, 400, choices)
     form.fed_num.data = str(prepared.candidate.riding.fed_num)
-    if action == "mailto" and campaign.email_mailto:
-        return _count_mailto(campaign, prepared)
+    if action == "mailto":
+        return _count_mailto(campaign, prepared, form)
     if action != "send" or campaign.email_mailto:
         return _preview(campaign, prepared, form)
     service = mail_service()
@@ -165,27 +168,44 @@ def _preview(
         refusal=refusal,
         mailto=campaign.email_mailto,
         mailto_links=[compose.mailto_url(letter) for letter in prepared.letters],
-        token=self_reports.new_report_token(),
+        token=report_token(
+            report_tokens.MAILTO,
+            campaign,
+            prepared.candidate.riding.fed_num,
+            [letter.item.target.id for letter in prepared.letters],
+        )
+        if campaign.email_mailto
+        else "",
     )
     return page, status
 
 
-def _count_mailto(campaign: Campaign, prepared: Prepared) -> Response:
-    """The supporter says they sent the letters from their own mail app: count them."""
-    token = request.form.get("token", "")
-    if not token or len(token) > 40:
-        abort(400)
-    self_reports.report_mailto(
-        db(),
-        campaign,
-        [letter.item for letter in prepared.letters],
-        fed_num=prepared.candidate.riding.fed_num,
-        referral=referral_for(campaign.slug),
-        token=token,
-    )
+def _count_mailto(
+    campaign: Campaign, prepared: Prepared, form: EmailForm
+) -> Response | tuple[str, int]:
+    """The supporter says they sent the letters from their own mail app: count them.
+
+    Only with the token this preview issued, once per token (a double tap still says
+    thank you), and under the hourly limits.
+    """
+    fed_num = prepared.candidate.riding.fed_num
+    try:
+        self_reports.report_mailto(
+            db(),
+            campaign,
+            [letter.item for letter in prepared.letters],
+            fed_num=fed_num,
+            referral=referral_for(campaign.slug),
+            reporter=reporter(request.form.get("token", "")),
+        )
+    except self_reports.TokenError as error:
+        db().rollback()
+        return _preview(campaign, prepared, form, gettext(error.message), 400)
+    except self_reports.ReportLimited as error:
+        db().rollback()
+        return _preview(campaign, prepared, form, gettext(error.message), 429)
     db().commit()
     flash(gettext("Thank you! Your letters are counted."), "mailto-counted")
-    fed_num = prepared.candidate.riding.fed_num
     return redirect(url_for("public.riding", slug=campaign.slug, fed_num=fed_num), code=303)
 
 

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template
+from flask import abort, current_app, render_template, request, session
 from flask_babel import gettext
 from wtforms import SelectChoice
 
 from callmp.campaigns import active, targets
 from callmp.campaigns.targets import targets_for
+from callmp.db import utcnow
 from callmp.directory import lookup
 from callmp.models import Campaign
-from callmp.stats import self_reports
+from callmp.stats import report_tokens, self_reports
 from callmp.views import presenters
 from callmp.views.context import db, last_lookup, services
 from callmp.views.public_forms import CallForm, ReportForm
@@ -28,6 +29,47 @@ def campaign_or_404(slug: str) -> Campaign:
     if campaign is None:
         abort(404)
     return campaign
+
+
+#: The session key of the visitor's id for report limits (not personal: a random id).
+CLIENT_KEY = "report_client"
+
+
+def report_settings() -> report_tokens.ReportSettings:
+    """Report tokens and limits, from the app's config."""
+    return report_tokens.ReportSettings.from_config(current_app.config)
+
+
+def report_token(
+    kind: str, campaign: Campaign, fed_num: int, target_ids: list[int], *, own_session: bool = True
+) -> str:
+    """A signed token for this page's report form, bound to the visitor's session when
+    there is one (without cookies, every page is its own client; staff previews never
+    touch the session)."""
+    client = session.get(CLIENT_KEY) if own_session else None
+    if not isinstance(client, str) or not client:
+        client = report_tokens.new_client_id()
+        if own_session:
+            session[CLIENT_KEY] = client
+    return report_tokens.issue(
+        report_settings(),
+        kind,
+        campaign_id=campaign.id,
+        fed_num=fed_num,
+        target_ids=target_ids,
+        client=client,
+        now=utcnow(),
+    )
+
+
+def reporter(token: str) -> self_reports.Reporter:
+    """Who is reporting: the posted token, the client's address, now."""
+    return self_reports.Reporter(
+        settings=report_settings(),
+        token=token,
+        ip=request.remote_addr or "",
+        now=utcnow(),
+    )
 
 
 def _report_form(item: targets.ResolvedTarget, token: str, locale: str) -> ReportForm:
@@ -78,8 +120,16 @@ def riding_page(
                 lookup.Candidate(found[f], found[f].member) for f in others if f in found
             ]
     targets = targets_for(item, candidate)
-    token = self_reports.new_report_token()
+    token = report_token(
+        report_tokens.DIRECT,
+        item,
+        fed_num,
+        [t.target.id for t in targets if t.person],
+        own_session=preview is None,
+    )
     forms = report_forms or {}
+    for form in forms.values():
+        form.token.data = token  # a form shown again gets a fresh token
     cards = [
         {
             "item": target,

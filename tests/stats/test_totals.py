@@ -381,3 +381,33 @@ def test_the_first_hour_of_a_window_counts_from_its_start(db_session: Session) -
         db_session, campaign.id, zone, unit="hour", since=since, now=now
     )
     assert [(p.start.hour, p.by_channel["email"]) for p in points] == [(10, 1), (11, 0)]
+
+
+def test_every_table_splits_contacts_into_verified_and_self_reported(db_session: Session) -> None:
+    campaign = demo_campaign(db_session)
+    spadina = mp(db_session, 35100)
+    hill = spadina.offices[0]
+    made = (
+        (Channel.bridged_call, Outcome.connected, True, False),
+        (Channel.bridged_call, Outcome.left_voicemail, True, False),
+        (Channel.bridged_call, Outcome.busy, False, False),
+        (Channel.direct_call, Outcome.talked_to_staff, True, True),
+        (Channel.direct_call, Outcome.no_answer, False, True),
+        (Channel.email, Outcome.sent, True, False),
+        (Channel.email, Outcome.queued, True, False),
+        (Channel.email, Outcome.mailto, True, True),
+        (Channel.email, Outcome.failed, False, False),
+    )
+    for channel, outcome, _reached, _self in made:
+        add_event(db_session, campaign, spadina, channel, outcome, office=hill, referral="x")
+    db_session.commit()
+    assert [stats.is_self_reported(c, o) for c, o, _r, _s in made] == [s for *_, s in made]
+    reached_self = sum(1 for _c, _o, r, s in made if r and s)
+    reached_verified = sum(1 for _c, _o, r, s in made if r and not s)
+    assert (reached_self, reached_verified) == (2, 4)
+    figures = stats.totals(db_session, campaign.id).figures
+    (office,) = stats.office_rows(db_session, campaign.id)
+    target = stats.target_rows(db_session, campaign.id)[0]
+    ((_code, _label, referral),) = stats.referral_rows(db_session, campaign.id)
+    for row in (figures, office.figures, target.figures, referral):
+        assert (row.reached, row.verified, row.self_reported) == (6, 4, 2)

@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from callmp.models import CallRequest, Campaign, Channel, ContactEvent, Outcome
+from callmp.models import CallRequest, Campaign, CampaignStatus, Channel, ContactEvent, Outcome
+from tests.factories import make_campaign, make_target
 from tests.support.app import twilio_settings
 from tests.support.html import one, parse, text
 from tests.support.twilio_standin import TwilioStandIn
@@ -200,3 +201,130 @@ def test_call_pages_in_french(client: FlaskClient) -> None:
     assert text(one(section, "button")) == "Appelez-moi"
     legends = [text(legend) for legend in soup.select("form.report legend")]
     assert "Comment ça s'est passé?" in legends
+
+
+# -- Self-reports: only with the page's token, under limits, where direct calls are on ------
+
+
+def _report_data(
+    client: FlaskClient, url: str = RIDING, index: int = 0
+) -> tuple[str, dict[str, str]]:
+    """A fresh riding page's report form for target ``index``, filled in as a browser would."""
+    action, fields = _report_form(_page(client, url), index)
+    prefix = next(name for name in fields if name.endswith("-token")).split("-")[0]
+    return action, {**fields, f"{prefix}-outcome": "talked_to_staff"}
+
+
+def _direct_events(session: Session) -> int:
+    session.expire_all()
+    return len(session.scalars(select(ContactEvent)).all())
+
+
+def test_many_reports_from_one_client_add_at_most_the_limit(
+    make_app: Callable[..., Flask], session: Session
+) -> None:
+    app = make_app(REPORTS_MAX_PER_IP_PER_HOUR=5, REPORTS_MAX_PER_CLIENT_PER_HOUR=100)
+    client = app.test_client()
+    statuses = []
+    for n in range(40):
+        # Each a fresh page (a fresh token), half without the session cookie.
+        if n % 2:
+            client.delete_cookie("session")
+        action, data = _report_data(client)
+        statuses.append(client.post(action, data=data).status_code)
+    assert statuses.count(303) == 5 and statuses.count(429) == 35
+    assert _direct_events(session) == 5
+    action, data = _report_data(client)
+    refused = client.post(action, data=data)
+    assert refused.status_code == 429
+    error = text(one(parse(refused.data), "form.report .error"))
+    assert error == "You have reported many contacts in the last hour. Please try again later."
+
+
+def test_reports_from_one_browser_session_stop_at_its_limit(
+    make_app: Callable[..., Flask], session: Session
+) -> None:
+    app = make_app(REPORTS_MAX_PER_IP_PER_HOUR=100, REPORTS_MAX_PER_CLIENT_PER_HOUR=3)
+    client = app.test_client()
+    for n in range(6):
+        action, data = _report_data(client)
+        ip = {"REMOTE_ADDR": f"198.51.100.{n}"}  # a phone moving between networks
+        expected = 303 if n < 3 else 429
+        assert client.post(action, data=data, environ_base=ip).status_code == expected
+    assert _direct_events(session) == 3
+
+
+def test_a_report_with_a_made_up_token_counts_nothing_and_says_why(
+    client: FlaskClient, session: Session
+) -> None:
+    action, data = _report_data(client)
+    prefix = next(name for name in data if name.endswith("-token")).split("-")[0]
+    for made_up in ("abc123", "", data[f"{prefix}-token"][:-4] + "AAAA"):
+        response = client.post(action, data={**data, f"{prefix}-token": made_up})
+        assert response.status_code == 400
+        soup = parse(response.data)
+        error = text(one(soup, "form.report .error"))
+        assert error in (
+            "This form was not issued by this page. Please reload the page.",
+            "This form has expired. Please reload the page.",
+        )
+        # The page shown again carries a fresh, valid token.
+        assert _report_form(soup, 0)[1][f"{prefix}-token"] not in (made_up, "")
+    assert _direct_events(session) == 0
+
+
+def test_a_reused_token_counts_once_and_a_double_tap_still_says_thank_you(
+    client: FlaskClient, session: Session
+) -> None:
+    action, data = _report_data(client)
+    for _ in range(5):
+        response = client.post(action, data=data)
+        assert response.status_code == 303
+    assert _direct_events(session) == 1
+    thanks = _page(client, response.headers["Location"].split("#")[0])
+    assert text(one(thanks, "p.done")) == "Thank you! Your call is counted."
+
+
+def test_a_token_from_another_riding_page_counts_nothing(
+    client: FlaskClient, session: Session
+) -> None:
+    action, data = _report_data(client)
+    _, elsewhere = _report_data(client, f"{CAMPAIGN}/riding/35101")
+    prefix = next(name for name in data if name.endswith("-token")).split("-")[0]
+    token = next(value for name, value in elsewhere.items() if name.endswith("-token"))
+    response = client.post(action, data={**data, f"{prefix}-token": token})
+    assert response.status_code == 400
+    error = text(one(parse(response.data), "form.report .error"))
+    assert error == "This form was not issued by this page. Please reload the page."
+    assert _direct_events(session) == 0
+
+
+def test_a_report_for_a_campaign_with_direct_calls_off_counts_nothing(
+    make_app: Callable[..., Flask], session: Session
+) -> None:
+    with TwilioStandIn() as standin:
+        app = make_app(**twilio_settings(standin))
+        client = app.test_client()
+        action, data = _report_data(client)  # shown while direct calls were on
+        session.execute(update(Campaign).values(direct_calls=False))
+        session.commit()
+        assert client.post(action, data=data).status_code == 404
+    assert _direct_events(session) == 0
+
+
+def test_report_limits_hold_across_two_app_instances_and_two_campaigns(
+    make_app: Callable[..., Flask], session: Session
+) -> None:
+    other = make_campaign(session, slug="second", status=CampaignStatus.published)
+    make_target(session, other)
+    session.commit()
+    limits = {"REPORTS_MAX_PER_IP_PER_HOUR": 4, "REPORTS_MAX_PER_CLIENT_PER_HOUR": 100}
+    first, second = make_app(**limits).test_client(), make_app(**limits).test_client()
+    statuses = []
+    for n in range(12):
+        client = (first, second)[n % 2]
+        url = (RIDING, "/c/second/riding/35100")[n // 2 % 2]
+        action, data = _report_data(client, url)
+        statuses.append(client.post(action, data=data).status_code)
+    assert statuses.count(303) == 4
+    assert _direct_events(session) == 4

@@ -137,6 +137,8 @@ def test_the_campaign_page_shows_the_counter_and_goal(uncached: Flask) -> None:
     assert text(one(counter, '[data-count="total"]')) == "3"
     assert text(one(counter, ".counter-total")) == "3 contacts so far"
     assert text(one(counter, ".counter-split")) == "2 calls · 1 email"
+    # The direct call rests on the supporter's word: shown apart from the verified two.
+    assert text(one(counter, ".counter-proof")) == "2 verified · 1 reported by supporters"
     progress = one(counter, "progress")
     assert (progress["max"], progress["value"]) == ("4", "3")
     assert text(one(counter, '[data-count="goal_percent"]')) == "75%"
@@ -148,6 +150,7 @@ def test_the_counter_is_in_french_and_without_goal_has_no_bar(uncached: Flask) -
     page = parse(uncached.test_client().get("/c/status-for-all?lang=fr").data)
     counter = one(page, "section.counter")
     assert text(one(counter, ".counter-total")) == "3 contacts jusqu'ici"
+    assert text(one(counter, ".counter-proof")) == "2 vérifiés · 1 déclaré"
     assert counter.select("progress") == []
 
 
@@ -185,3 +188,26 @@ def test_unknown_campaigns_do_not_fill_the_cache(make_app: Callable[..., Flask])
         assert client.get(f"/api/v1/campaigns/made-up-{n}/counts").status_code == 404
     cache = counts_cache(app)
     assert [key[0] for key in cache] == ["status-for-all"]
+
+
+def test_the_counts_answer_separates_verified_from_self_reported_contacts(
+    uncached: Flask,
+) -> None:
+    seed(uncached)
+    with sessions(uncached)() as session:
+        campaign = demo_campaign(session)
+        spadina = mp(session, 35100)
+        add_event(session, campaign, spadina, Channel.email, Outcome.mailto)
+        add_event(session, campaign, spadina, Channel.direct_call, Outcome.no_answer)
+        session.commit()
+    body = get_json(uncached)
+    # Verified: the bridged call Twilio connected, the letter our server sent.
+    # Self-reported: the direct call's voicemail, the letter from the supporter's mail app.
+    assert (body["total"], body["verified"], body["self_reported"]) == (4, 2, 2)
+    assert body["verified"] + body["self_reported"] == body["total"]
+    offices = {o["office_kind"]: o for o in body["by_office"]}
+    assert {k: (o["verified"], o["self_reported"]) for k, o in offices.items()} == {
+        "hill": (1, 0),
+        "constituency": (0, 1),
+        None: (1, 1),
+    }

@@ -336,7 +336,9 @@ def test_preview_carries_the_input_in_hidden_fields(client: FlaskClient) -> None
     assert {name: fields[name] for name in INPUT} == INPUT
     assert fields["fed_num"] == "35100"
     assert fields["consent_followup"] == "y"
-    assert fields["csrf_token"] and fields["token"]
+    assert fields["csrf_token"]
+    # Letters sent through our server are counted by the server: no report token.
+    assert "token" not in fields
     buttons = {str(b["value"]): text(b) for b in form.select("button[name=action]")}
     assert buttons == {"send": "Send my 2 letters", "edit": "Change my letter"}
 
@@ -889,3 +891,47 @@ def test_a_french_speaking_target_gets_the_french_letter_from_an_english_support
     (letter,) = _to(outbox, MINISTER_ADDRESS)
     assert str(letter["Content-Language"]) == "fr"
     assert french in _content(letter)
+
+
+def test_i_sent_my_letters_with_a_made_up_or_reused_token_counts_nothing_more(
+    app: Flask, client: FlaskClient
+) -> None:
+    _update_campaign(app, email_mailto=True)
+    fields = _fields(one(_preview(client, email=""), "form[method=post]"))
+    for made_up in ("abc123", fields["token"][:-4] + "AAAA"):
+        response = _post(client, {**fields, "token": made_up}, "mailto")
+        assert response.status_code == 400
+        refusal = text(one(parse(response.data), "p.error"))
+        assert refusal == "This form was not issued by this page. Please reload the page."
+    # A token from another riding's preview is refused too.
+    other = _fields(one(_preview(client, email="", postal_code="K1A 0A6"), "form[method=post]"))
+    assert other["fed_num"] == "35079"
+    assert _post(client, {**fields, "token": other["token"]}, "mailto").status_code == 400
+    assert _events(app) == []
+    for _ in range(3):
+        assert _post(client, fields, "mailto").status_code == 303
+    assert len(_events(app)) == 2  # one per letter, once
+
+
+def test_i_sent_my_letters_stops_at_the_hourly_limit(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(REPORTS_MAX_PER_IP_PER_HOUR=2)
+    client = app.test_client()
+    _update_campaign(app, email_mailto=True)
+    statuses = []
+    for _ in range(5):
+        fields = _fields(one(_preview(client, email=""), "form[method=post]"))
+        statuses.append(_post(client, fields, "mailto").status_code)
+    assert statuses == [303, 303, 429, 429, 429]
+    assert len(_events(app)) == 4  # two reports of two letters
+
+
+def test_i_sent_my_letters_on_a_campaign_that_sends_them_itself_counts_nothing(
+    app: Flask, client: FlaskClient
+) -> None:
+    _update_campaign(app, email_mailto=True)
+    fields = _fields(one(_preview(client, email=""), "form[method=post]"))
+    _update_campaign(app, email_mailto=False)
+    assert _post(client, fields, "mailto").status_code == 404
+    assert _events(app) == [] and _submissions(app) == []

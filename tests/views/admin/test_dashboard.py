@@ -127,6 +127,8 @@ def test_dashboard_totals_match_the_events(
     assert figures["Calls"] == "4"
     assert figures["Emails"] == "2"
     assert figures["Minutes on bridged calls"] == "3"
+    # Bridged calls and letters we sent are verified; the direct call is the supporter's word.
+    assert (figures["Verified"], figures["Self-reported"]) == ("5", "1")
     captions = [text(c) for c in page.select("table.totals caption")]
     assert captions == ["Bridged calls: 4", "Direct calls: 1", "Emails: 3"]
     events = session.scalar(
@@ -226,6 +228,42 @@ def test_offices_csv_parses_back_to_the_table(
     assert row["riding_fed_num"] == "35100"
     assert (row["bridged"], row["bridged_connected"], row["bridged_unanswered"]) == ("4", "3", "1")
     assert (row["contacts_made"], row["call_seconds"]) == ("3", "180")
+    assert (row["contacts_verified"], row["contacts_self_reported"]) == ("3", "0")
+
+
+def test_the_office_and_target_tables_and_csv_separate_self_reported_contacts(
+    organizer: FlaskClient, seeded: Campaign, session: Session
+) -> None:
+    halifax = mp(session, 12006)
+    add_event(session, seeded, halifax, Channel.email, Outcome.mailto)
+    session.commit()
+    _status, _body, page = dashboard(organizer, seeded, "?province=NS")
+    table = one(page, "table.offices")
+    header = [text(cell) for cell in table.select("thead th")]
+    rows = [dict(zip(header, row, strict=True)) for row in office_table(page)]
+    # The direct call to the Halifax office, the letter from the supporter's mail app.
+    assert "Email, or no office" in {r["Office"] for r in rows}
+    assert [(r["Verified"], r["Self-reported"]) for r in rows] == [("0", "1")] * 2
+    targets = one(page, "table.targets")
+    header = [text(cell) for cell in targets.select("thead th")]
+    own_mp = dict(
+        zip(header, [text(c) for c in targets.select("tbody tr")[0].select("th, td")], strict=True)
+    )
+    assert (own_mp["Contacts made"], own_mp["Verified"], own_mp["Self-reported"]) == ("6", "4", "2")
+    response = organizer.get(f"/admin/campaigns/{seeded.id}/dashboard/offices.csv?province=NS")
+    csv_rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert sorted((r["contacts_verified"], r["contacts_self_reported"]) for r in csv_rows) == [
+        ("0", "1"),
+        ("0", "1"),
+    ]
+    events = organizer.get(f"/admin/campaigns/{seeded.id}/dashboard/events.csv")
+    marks = {
+        (r["channel"], r["outcome"], r["self_reported"])
+        for r in csv.DictReader(io.StringIO(events.get_data(as_text=True)))
+    }
+    assert ("direct_call", "talked_to_staff", "yes") in marks
+    assert ("email", "mailto", "yes") in marks
+    assert ("email", "sent", "no") in marks and ("bridged_call", "connected", "no") in marks
 
 
 def test_events_csv_streams_every_event_without_personal_data(
