@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from callmp.db import Base
 from callmp.models import Role, User
+from callmp.views.riding_page import CLIENT_KEY
 from tests.support.app import engine, log_in, sessions
 from tests.support.routes import every_url, url_values
 
@@ -66,12 +67,13 @@ def _body(values: dict[str, Any]) -> dict[str, str]:
     }
 
 
-_REFRESHED = {"csrf_token", "_fresh", "_id"}
+#: Keys any page view may add: a rendered form's CSRF token, Flask-Login's freshness and
+#: session id, and the riding page's visitor id for self-report limits (random, no data).
+_REFRESHED = {"csrf_token", "_fresh", "_id", CLIENT_KEY}
 
 
 def _session_data(client: FlaskClient) -> dict[str, Any]:
-    """The client's session, without what any page view may refresh (the CSRF token a
-    rendered form adds, Flask-Login's freshness and session identifier)."""
+    """The client's session, without what any page view may refresh (``_REFRESHED``)."""
     with client.session_transaction() as flask_session:
         return {k: v for k, v in flask_session.items() if k not in _REFRESHED}
 
