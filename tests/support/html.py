@@ -20,3 +20,20 @@ def one(soup: BeautifulSoup | Tag, selector: str) -> Tag:
 def text(tag: Tag) -> str:
     """The element's text with whitespace collapsed."""
     return " ".join(tag.get_text(" ").split())
+
+
+def form_fields(form: Tag) -> dict[str, str]:
+    """What a browser would submit from ``form`` (without its buttons)."""
+    data: dict[str, str] = {}
+    for field in form.select("input[name], textarea[name]"):
+        name = str(field["name"])
+        if field.name == "textarea":
+            # A browser drops the newline right after <textarea>.
+            value = field.get_text()
+            data[name] = value[2:] if value.startswith("\r\n") else value.removeprefix("\n")
+        elif field.get("type") in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                data[name] = str(field.get("value", "on"))
+        else:
+            data[name] = str(field.get("value", ""))
+    return data

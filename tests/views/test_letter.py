@@ -45,7 +45,7 @@ from callmp.models import (
 )
 from tests.factories import demo_campaign
 from tests.support.app import log_in, sessions
-from tests.support.html import one, parse, text
+from tests.support.html import form_fields, one, parse, text
 
 CAMPAIGN = f"/c/{DEMO_SLUG}"
 WRITE = f"{CAMPAIGN}/riding/35100/email"
@@ -118,26 +118,9 @@ def _page(client: FlaskClient, url: str, status: int = 200) -> BeautifulSoup:
     return parse(response.data)
 
 
-def _fields(form: Tag) -> dict[str, str]:
-    """What a browser would submit from ``form`` (without its buttons)."""
-    data: dict[str, str] = {}
-    for field in form.select("input[name], textarea[name]"):
-        name = str(field["name"])
-        if field.name == "textarea":
-            # A browser drops the newline right after <textarea>.
-            value = field.get_text()
-            data[name] = value[2:] if value.startswith("\r\n") else value.removeprefix("\n")
-        elif field.get("type") in ("checkbox", "radio"):
-            if field.has_attr("checked"):
-                data[name] = str(field.get("value", "on"))
-        else:
-            data[name] = str(field.get("value", ""))
-    return data
-
-
 def _write_form(client: FlaskClient, url: str = WRITE) -> dict[str, str]:
     """The letter form's fields as the write page fills them in."""
-    return _fields(one(_page(client, url), "form[method=post]"))
+    return form_fields(one(_page(client, url), "form[method=post]"))
 
 
 def _letter(client: FlaskClient, url: str = WRITE, **changes: str) -> dict[str, str]:
@@ -160,7 +143,7 @@ def _preview(client: FlaskClient, url: str = WRITE, **changes: str) -> Beautiful
 def _send(client: FlaskClient, url: str = WRITE, **changes: str) -> str:
     """Preview, then press send on the preview's form; the status page's URL."""
     form = one(_preview(client, url, **changes), "form[method=post]")
-    response = _post(client, _fields(form), "send", str(form["action"]))
+    response = _post(client, form_fields(form), "send", str(form["action"]))
     assert response.status_code == 303, response.data[:300]
     location = response.headers["Location"]
     assert STATUS_URL.match(location), location
@@ -216,7 +199,7 @@ def _confirm(client: FlaskClient, path: str) -> TestResponse:
     """Press the button of the confirmation page at ``path``."""
     form = one(_page(client, path), "main form[method=post]")
     action = str(form.get("action") or path)
-    return client.post(action, data=_fields(form))
+    return client.post(action, data=form_fields(form))
 
 
 def _letters_by_page(soup: BeautifulSoup) -> dict[str, dict[str, str]]:
@@ -274,7 +257,7 @@ def test_write_page_offers_the_campaign_letter_with_the_postal_code_of_the_looku
         assert text(one(form, f"label[for={field['id']}]"))
     assert one(form, "input[name=email]")["type"] == "email"
     assert not one(form, "input[name=consent_followup]").has_attr("checked")
-    fields = _fields(form)
+    fields = form_fields(form)
     subject, body = _campaign_template(app)
     assert (fields["subject"], fields["body"]) == (subject, body)
     assert fields["postal_code"] == "M5V 3L9"
@@ -324,7 +307,7 @@ def test_preview_shows_every_message_exactly_as_it_will_be_sent(
     assert _submissions(app) == [] and _mails(outbox) == []  # a preview stores nothing
 
 
-def test_preview_carries_the_input_in_hidden_fields(client: FlaskClient) -> None:
+def test_preview_carries_the_input_in_hiddenform_fields(client: FlaskClient) -> None:
     soup = _preview(client, consent_followup="y")
     form = one(soup, "form[method=post]")
     assert form["action"] == WRITE
@@ -332,7 +315,7 @@ def test_preview_carries_the_input_in_hidden_fields(client: FlaskClient) -> None
         field.get("type") == "hidden" or field.has_attr("hidden")
         for field in form.select("input[name], textarea[name]")
     )
-    fields = _fields(form)
+    fields = form_fields(form)
     assert {name: fields[name] for name in INPUT} == INPUT
     assert fields["fed_num"] == "35100"
     assert fields["consent_followup"] == "y"
@@ -346,11 +329,11 @@ def test_preview_carries_the_input_in_hidden_fields(client: FlaskClient) -> None
 def test_change_my_letter_goes_back_to_the_form_with_the_input_kept(client: FlaskClient) -> None:
     edited_body = "My own letter to {mp_name}."
     preview = _preview(client, body=edited_body, consent_followup="y")
-    response = _post(client, _fields(one(preview, "form[method=post]")), "edit")
+    response = _post(client, form_fields(one(preview, "form[method=post]")), "edit")
     assert response.status_code == 200
     soup = parse(response.data)
     assert one(soup, "h1").get_text() == "Write to them"
-    fields = _fields(one(soup, "form[method=post]"))
+    fields = form_fields(one(soup, "form[method=post]"))
     assert {name: fields[name] for name in INPUT} == INPUT
     assert fields["body"] == edited_body
     assert fields["consent_followup"] == "y"
@@ -372,7 +355,7 @@ def test_a_postal_code_from_another_riding_addresses_that_riding(client: FlaskCl
     soup = _preview(client, postal_code="K1A 0A6")
     form = one(soup, "form[method=post]")
     assert form["action"] == f"{CAMPAIGN}/riding/35079/email"
-    assert _fields(form)["fed_num"] == "35079"
+    assert form_fields(form)["fed_num"] == "35079"
     assert MP_ADDRESS not in _letters_by_page(soup)
 
 
@@ -405,7 +388,7 @@ def test_bad_input_is_shown_next_to_its_field_with_400_and_nothing_stored(
     assert control["aria-invalid"] == "true"
     assert text(error).startswith(message)
     assert len(soup.select("p.error")) == 1  # the other fields were fine
-    kept = _fields(one(soup, "form[method=post]"))
+    kept = form_fields(one(soup, "form[method=post]"))
     assert {k: kept[k] for k in INPUT if k != field} == {
         k: v for k, v in INPUT.items() if k != field
     }
@@ -440,7 +423,7 @@ def test_a_postal_code_spanning_ridings_asks_which_riding(app: Flask, client: Fl
     assert labels[0] == "Vancouver Centre"
     assert not soup.select("input[type=hidden][name=fed_num]")
     assert _submissions(app) == []
-    data = {**_fields(one(soup, "form[method=post]")), "fed_num": "59036"}
+    data = {**form_fields(one(soup, "form[method=post]")), "fed_num": "59036"}
     chosen = _post(client, data, "preview")
     assert chosen.status_code == 200
     preview = parse(chosen.data)
@@ -629,7 +612,7 @@ def test_the_same_letter_again_from_the_same_address_is_refused_with_409(
 ) -> None:
     _send(client)
     form = one(_preview(client, email=again), "form[method=post]")
-    response = _post(client, _fields(form), "send")
+    response = _post(client, form_fields(form), "send")
     assert response.status_code == 409
     soup = parse(response.data)
     assert "already wrote to them" in text(one(soup, "p.error[role=alert]"))
@@ -675,7 +658,7 @@ def test_mailto_mode_asks_no_address_and_links_each_letter_to_the_supporters_mai
         assert query == {"subject": [letter["Subject"]], "body": [letter["text"]]}
     buttons = [str(b["value"]) for b in soup.select("form button[name=action]")]
     assert buttons == ["mailto", "edit"]
-    send = _post(client, _fields(one(soup, "form[method=post]")), "send")
+    send = _post(client, form_fields(one(soup, "form[method=post]")), "send")
     assert send.status_code == 200  # no sending in this mode: the preview again
     assert _submissions(app) == [] and _mails(outbox) == []
 
@@ -684,7 +667,7 @@ def test_i_sent_my_letters_counts_each_letter_once_per_page(
     app: Flask, client: FlaskClient, outbox: Path
 ) -> None:
     _update_campaign(app, email_mailto=True)
-    fields = _fields(one(_preview(client, email=""), "form[method=post]"))
+    fields = form_fields(one(_preview(client, email=""), "form[method=post]"))
     for _ in range(2):
         response = _post(client, fields, "mailto")
         assert response.status_code == 303
@@ -695,7 +678,7 @@ def test_i_sent_my_letters_counts_each_letter_once_per_page(
     thanks = one(_page(client, f"{CAMPAIGN}/riding/35100"), "section.write p.done")
     assert "counted" in text(thanks)
     # Another preview is another page: its letters count again.
-    again = _fields(one(_preview(client, email=""), "form[method=post]"))
+    again = form_fields(one(_preview(client, email=""), "form[method=post]"))
     assert again["token"] != fields["token"]
     assert _post(client, again, "mailto").status_code == 303
     assert len(_events(app)) == 4
@@ -704,7 +687,7 @@ def test_i_sent_my_letters_counts_each_letter_once_per_page(
 
 def test_i_sent_my_letters_without_a_token_counts_nothing(app: Flask, client: FlaskClient) -> None:
     _update_campaign(app, email_mailto=True)
-    fields = _fields(one(_preview(client, email=""), "form[method=post]"))
+    fields = form_fields(one(_preview(client, email=""), "form[method=post]"))
     assert _post(client, {**fields, "token": ""}, "mailto").status_code == 400
     assert _events(app) == []
 
@@ -823,7 +806,7 @@ def test_the_supporters_address_is_never_in_a_url_or_a_log_record(
     preview = _post(client, data, "preview")
     visit(preview)
     assert SUPPORTER in text(parse(preview.data))  # shown to the supporter, in the page only
-    sent = _post(client, _fields(one(parse(preview.data), "form[method=post]")), "send")
+    sent = _post(client, form_fields(one(parse(preview.data), "form[method=post]")), "send")
     visit(sent)
     visit(client.get(sent.headers["Location"]))
     path = _confirm_path(outbox)
@@ -858,7 +841,7 @@ def test_in_french_the_page_and_the_letter_are_french(
 ) -> None:
     soup = _page(client, f"{WRITE}?lang=fr")
     assert one(soup, "html")["lang"] == "fr"
-    fields = _fields(one(soup, "form[method=post]"))
+    fields = form_fields(one(soup, "form[method=post]"))
     subject, body = _campaign_template(app, "fr")
     assert (fields["subject"], fields["body"]) == (subject, body)
     preview = _preview(client)  # the language stays chosen
@@ -897,14 +880,14 @@ def test_i_sent_my_letters_with_a_made_up_or_reused_token_counts_nothing_more(
     app: Flask, client: FlaskClient
 ) -> None:
     _update_campaign(app, email_mailto=True)
-    fields = _fields(one(_preview(client, email=""), "form[method=post]"))
+    fields = form_fields(one(_preview(client, email=""), "form[method=post]"))
     for made_up in ("abc123", fields["token"][:-4] + "AAAA"):
         response = _post(client, {**fields, "token": made_up}, "mailto")
         assert response.status_code == 400
         refusal = text(one(parse(response.data), "p.error"))
         assert refusal == "This form was not issued by this page. Please reload the page."
     # A token from another riding's preview is refused too.
-    other = _fields(one(_preview(client, email="", postal_code="K1A 0A6"), "form[method=post]"))
+    other = form_fields(one(_preview(client, email="", postal_code="K1A 0A6"), "form[method=post]"))
     assert other["fed_num"] == "35079"
     assert _post(client, {**fields, "token": other["token"]}, "mailto").status_code == 400
     assert _events(app) == []
@@ -921,7 +904,7 @@ def test_i_sent_my_letters_stops_at_the_hourly_limit(
     _update_campaign(app, email_mailto=True)
     statuses = []
     for _ in range(5):
-        fields = _fields(one(_preview(client, email=""), "form[method=post]"))
+        fields = form_fields(one(_preview(client, email=""), "form[method=post]"))
         statuses.append(_post(client, fields, "mailto").status_code)
     assert statuses == [303, 303, 429, 429, 429]
     assert len(_events(app)) == 4  # two reports of two letters
@@ -931,7 +914,7 @@ def test_i_sent_my_letters_on_a_campaign_that_sends_them_itself_counts_nothing(
     app: Flask, client: FlaskClient
 ) -> None:
     _update_campaign(app, email_mailto=True)
-    fields = _fields(one(_preview(client, email=""), "form[method=post]"))
+    fields = form_fields(one(_preview(client, email=""), "form[method=post]"))
     _update_campaign(app, email_mailto=False)
     assert _post(client, fields, "mailto").status_code == 404
     assert _events(app) == [] and _submissions(app) == []
