@@ -33,6 +33,7 @@ TOP_LEVEL = {
     "i18n",
     "job_queue",
     "migrate",
+    "numbers",
     "services",
     "templating",
 }
