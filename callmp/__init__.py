@@ -37,7 +37,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         )
 
     from callmp.services import Services
-    from callmp.views import context
+    from callmp.views import context, inputs
+
+    inputs.init_inputs(app)  # before any blueprint: its rules use the id converter
 
     context.init_services(app, Services.from_config(app.config))
     context.init_babel(app)

@@ -35,6 +35,7 @@ TOP_LEVEL = {
     "log_privacy",
     "login_limits",
     "migrate",
+    "numbers",
     "services",
     "templating",
 }

@@ -19,6 +19,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callmp import numbers
 from callmp.campaigns import fields, status, versions
 from callmp.campaigns.fields import (
     BOOLEANS,
@@ -176,8 +177,8 @@ def _check_settings(check: _Checker) -> None:
     goal = _GOAL_SEPARATORS.sub("", one_line(data.goal))
     if not goal:
         check.set("goal", None)
-    elif goal.isdecimal() and goal.isascii() and len(goal) < 12 and 0 < int(goal) <= GOAL_MAX:
-        check.set("goal", int(goal))
+    elif 0 < (number := numbers.whole_number(goal, 11) or 0) <= GOAL_MAX:
+        check.set("goal", number)
     else:
         check.refuse("goal", fields.BAD_GOAL)
     phone = one_line(data.phone_number)

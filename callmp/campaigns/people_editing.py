@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callmp import audit
@@ -41,12 +42,23 @@ PERSON_SIZES |= {"party": 60}
 OFFICE_SIZES = {"label_en": 120, "label_fr": 120, "street": 300, "city": 120, "hours": 200}
 
 
+#: Another lead saved the same person's offices while this one was editing.
+CONFLICT = N_(
+    "Someone else changed this person's offices at the same time. "
+    "Nothing was saved: please check the offices below and save again."
+)
+
+
 class PersonInvalid(ValueError):
     """Refused input: untranslated (message, params) by field name (``offices-0-phone``)."""
 
     def __init__(self, errors: dict[str, tuple[str, dict[str, str]]]) -> None:
         super().__init__(", ".join(errors))
         self.errors = errors
+
+
+class PersonConflict(PersonInvalid):
+    """Two saves collided (an office's place was taken meanwhile); the caller rolls back."""
 
 
 @dataclass(frozen=True)
@@ -207,7 +219,11 @@ def save(session: Session, person: Person | None, data: PersonData, actor: User 
         person.offices.remove(office)
     session.flush()
     _offices(person, rows)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as error:
+        # Another save took an office's (kind, position) since this person was loaded.
+        raise PersonConflict({"offices": (CONFLICT, {})}) from error
     what = "created" if created else "updated"
     audit.record(
         session,

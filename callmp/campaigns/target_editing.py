@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from callmp import numbers
 from callmp.campaigns import versions
 from callmp.campaigns.targets import join_parties
 from callmp.i18n import N_
@@ -68,8 +69,9 @@ def find_mps(session: Session, query: str, limit: int = 20) -> list[Person]:
     if not text:
         return []
     mps = select(Person).join(Riding, Person.fed_num == Riding.fed_num)
-    if text.isdigit():
-        return list(session.scalars(mps.where(Person.fed_num == int(text))))
+    if text.isdecimal():  # a riding number, or no one
+        number = numbers.fed_num(text)
+        return [] if number is None else list(session.scalars(mps.where(Person.fed_num == number)))
     wanted = _folded(text)
     everyone = session.scalars(mps.options(selectinload(Person.riding)).order_by(Person.last_name))
     found = [

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from callmp import numbers
 from callmp.directory import postal_codes
 from callmp.directory.postal_index import FsaShare, PostalIndex
 from callmp.i18n import N_, InputError
@@ -260,12 +261,8 @@ def settle(
 
 
 def parse_fed_num(value: object) -> int | None:
-    """A riding number from a form or JSON body: an int or a string of digits, else None."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    """A riding number from a form or JSON body: an int or a string of 5 digits, else None."""
+    return numbers.fed_num(value)
 
 
 def _is_fed_num(value: int) -> bool:

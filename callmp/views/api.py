@@ -19,7 +19,7 @@ from callmp.letters import records
 from callmp.letters.service import MailService
 from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign
-from callmp.views import call_presenters, context, counts, letter_input, presenters
+from callmp.views import call_presenters, context, counts, inputs, letter_input, presenters
 from callmp.views.context import services
 from callmp.views.public_forms import translate_postal_error
 
@@ -29,8 +29,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @bp.route("/lookup", methods=["GET", "POST"])
 def lookup_postal_code() -> tuple[Response, int]:
     """Ridings and members for a postal code (query string, form or JSON body)."""
-    body = request.get_json(silent=True) if request.method == "POST" else None
-    raw = (body or {}).get("postal_code") if isinstance(body, dict) else None
+    body = inputs.json_object() if request.method == "POST" else None
+    raw = body.get("postal_code") if body is not None else None
     raw = raw if raw is not None else request.values.get("postal_code")
     if raw is not None and not isinstance(raw, str):
         raw = None
@@ -64,8 +64,8 @@ def _in_callers_language(
     campaign: Campaign, handle: Callable[[Campaign, dict[str, Any], str], tuple[Response, int]]
 ) -> tuple[Response, int]:
     """Run ``handle`` on the JSON object body, in the language its ``lang`` asks for."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
+    body = inputs.json_object()
+    if body is None:
         return jsonify(error=gettext("Send a JSON object."), reason="not_json"), 400
     lang = body.get("lang")
     locale = str(lang) if lang in current_app.config["LOCALES"] else presenters.locale_code()

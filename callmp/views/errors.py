@@ -1,4 +1,10 @@
-"""Error pages: JSON under /api/, HTML elsewhere; never a stack trace to the visitor."""
+"""Error pages: JSON under /api/, HTML elsewhere; never a stack trace to the visitor.
+
+A database too busy to take a write in time (SQLite's "database is locked", PostgreSQL's
+lock and serialization failures) is a 503 with ``Retry-After``: nothing was saved and the
+client is told to send it again. Values the database refuses (``DataError``: a number out
+of range, text it cannot store) are a 400.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,25 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DataError, DBAPIError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
+
+#: How long a client should wait before sending again what a busy database refused.
+RETRY_AFTER_S = 5
+#: SQLSTATEs of PostgreSQL's "try again" errors: lock timeout, serialization, deadlock.
+_RETRY_SQLSTATES = {"55P03", "40001", "40P01"}
+#: SQLite's messages for a database another connection holds.
+_LOCKED = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_busy(error: DBAPIError) -> bool:
+    """True when the database refused only because it was busy: sending again may work."""
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    if sqlstate in _RETRY_SQLSTATES:
+        return True
+    return any(text in str(error.orig).lower() for text in _LOCKED)
 
 
 def _messages() -> dict[int, str]:
@@ -19,8 +41,13 @@ def _messages() -> dict[int, str]:
         403: gettext("You are not allowed to do that."),
         404: gettext("We couldn't find that page."),
         405: gettext("That action isn't available here."),
+        413: gettext("That is too much to send at once. Please shorten it and try again."),
         429: gettext("Too many requests. Please wait a little and try again."),
         500: gettext("Something went wrong on our side. Please try again in a moment."),
+        503: gettext(
+            "We are very busy right now and could not save this. "
+            "Nothing was sent: please try again in a few seconds."
+        ),
     }
 
 
@@ -50,6 +77,20 @@ def register(app: Flask) -> None:
         code = error.code or 500
         # Werkzeug's default descriptions are English and technical; use ours.
         return _respond(code)
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(error: DBAPIError) -> tuple[Response | str, int]:
+        if is_busy(error):
+            # Only the kind of error: its text may carry the statement's parameters.
+            log.warning("database busy on %s %s: asked to retry", request.method, request.path)
+            page, code = _respond(ServiceUnavailable.code)
+            response = app.make_response((page, code))
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return response, code
+        if isinstance(error, DataError):
+            log.warning("value refused by the database on %s %s", request.method, request.path)
+            return _respond(400)
+        return _unexpected(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[Response | str, int]:

@@ -18,6 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
+from callmp import numbers
 from callmp.i18n import N_
 from callmp.login_limits import Backoff, LoginLimits
 from callmp.models import Role, User
@@ -49,9 +50,10 @@ class StaffLogin(UserMixin):  # type: ignore[misc]
 def _load(session_id: str) -> StaffLogin | None:
     """The account of a login session, if its token still matches."""
     user_id, _sep, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+    number = numbers.whole_number(user_id)
+    if number is None or not token:
         return None
-    user = context.db().get(User, int(user_id))
+    user = context.db().get(User, number)
     if user is None or not user.active:
         return None
     if not hmac.compare_digest(user.session_token.encode(), token.encode()):

@@ -22,6 +22,7 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
+from callmp import numbers
 from callmp.calls import call_requests, twiml, webhooks
 from callmp.calls.service import CallService
 from callmp.calls.telephony import is_call_sid
@@ -31,6 +32,9 @@ from callmp.models import CallRequest
 from callmp.views.context import db, services
 
 bp = Blueprint("twilio", __name__)
+
+#: A dialled leg lasts at most 99,999 s (27 h); a longer ``DialCallDuration`` is not one.
+MAX_DURATION_DIGITS = 5
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -181,7 +185,7 @@ def dial(public_id: str) -> Response:
         step=_int_arg("step"),
         office=_int_arg("office"),
         dial_status=request.form.get("DialCallStatus", "failed")[:20],
-        duration=int(duration) if duration.isascii() and duration.isdigit() else None,
+        duration=numbers.whole_number(duration, MAX_DURATION_DIGITS),
     )
     return _commit(document)
 

@@ -155,3 +155,23 @@ def test_every_riding_in_the_postal_tables_is_in_the_database(
 ) -> None:
     found = lookup.ridings_with_members(db_session, sorted(index.fed_nums()))
     assert len(found) == 343
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("35002", 35002),
+        (" 35002 ", 35002),
+        (35002, 35002),
+        ("٣٥٠٠٢", None),  # Arabic-Indic digits: isdigit() is true, but not ours
+        ("3500²", None),  # isdigit() is true and int() raises
+        ("３５００２", None),
+        (str(2**63), None),
+        (2**63, None),
+        (True, None),
+        (35002.0, None),
+        ("-35002", None),
+    ],
+)
+def test_parse_fed_num_takes_five_ascii_digits_only(value: object, expected: int | None) -> None:
+    assert lookup.parse_fed_num(value) == expected

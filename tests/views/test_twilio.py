@@ -505,3 +505,32 @@ def test_a_call_created_despite_a_timeout_is_followed_from_its_first_webhook(
         assert status.status_code == 204
         db.refresh(call)
         assert (call.status, call.provider_sid, call.phone) == (CallStatus.completed, sid, None)
+
+
+@pytest.mark.parametrize("duration", ["9" * 30, str(2**63), "100000", "²", "-5"])
+def test_an_absurd_dial_duration_is_counted_without_one(
+    twilio_app: Flask,
+    twilio_client: FlaskClient,
+    db: Session,
+    standin: TwilioStandIn,
+    duration: str,
+) -> None:
+    call = placed_call(twilio_app, db)
+    base = f"/twilio/calls/{call.public_id}"
+
+    def post(target: str, **extra: str) -> TestResponse:
+        """A signed webhook as Twilio sends it for this call."""
+        return webhook(
+            twilio_client, target, twilio_params(call, **extra), token=standin.auth_token
+        )
+
+    post(f"{base}/answer")
+    dial = one(xml(post(f"{base}/gather?step=0", Digits="1")), "Dial")
+    action = dial.get("action", "").removeprefix(PUBLIC_URL)
+    response = post(action, DialCallStatus="completed", DialCallDuration=duration)
+    assert response.status_code == 200
+    one(xml(response), "Gather")
+    durations = db.scalars(
+        select(ContactEvent.duration_s).where(ContactEvent.call_request_id == call.id)
+    )
+    assert list(durations) == [None]

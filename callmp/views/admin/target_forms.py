@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from callmp import numbers
 from callmp.campaigns import people_editing
 from callmp.campaigns.target_editing import TargetChoice
 from callmp.models import OfficeKind, Person, TargetKind
@@ -87,8 +88,7 @@ class PersonTargetForm(FlaskForm):  # type: ignore[misc]
 
 def _id(raw: str | None) -> int | None:
     """A submitted id, None when empty or not a number (the domain then says what is wrong)."""
-    text = (raw or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+    return numbers.whole_number(raw or "")
 
 
 def person_label(person: Person) -> str:

@@ -281,6 +281,10 @@ def _save_person(person: Person | None) -> Page:
     form = PersonForm()
     try:
         saved = people_editing.save(db(), person, form.data_for_domain(), staff())
+    except people_editing.PersonConflict:
+        db().rollback()
+        flash(gettext(people_editing.CONFLICT), "error")
+        return _person_page(person, form, 409)
     except people_editing.PersonInvalid as error:
         db().rollback()
         form.show_errors(error.errors, gettext)

@@ -8,6 +8,7 @@ from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from callmp import audit as audit_log
+from callmp import numbers
 from callmp.campaigns import version_diffs
 from callmp.campaigns import versions as history
 from callmp.models import Campaign, Role
@@ -44,9 +45,10 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    number = numbers.whole_number(raw)
+    if number is None:
         abort(400)
-    return int(raw)
+    return number
 
 
 @bp.get("/campaigns/<int:campaign_id>/versions")

@@ -7,13 +7,13 @@ from collections.abc import Callable, Mapping
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from callmp import demo
 from callmp.campaigns import versions as history
-from callmp.models import AuditEntry, Campaign, Person, Role, TargetKind, User
+from callmp.models import AuditEntry, Campaign, Office, Person, Role, TargetKind, User
 from tests.support.app import sessions
 from tests.support.html import one, parse, text
 
@@ -297,3 +297,28 @@ def test_the_riding_page_names_the_mp_a_filter_leaves_out(
     page = parse(client.get(f"/c/{demo.DEMO_SLUG}/riding/{ALGONQUIN}").data)
     note = text(one(page.select("section.target")[0], "p.fallback"))
     assert "Cheryl Gallant" in note and name in note
+
+
+def test_a_lead_adding_an_office_as_another_lead_does_gets_a_409(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], session: Session
+) -> None:
+    login_as(Role.lead)
+    person = Person(full_name="Hon. Pat Minister", source="lead")
+    session.add(person)
+    session.commit()
+
+    def other_lead_saves_first(*_args: object) -> None:
+        """Another lead's save lands between this one's reading and writing."""
+        with sessions(app)() as other:
+            other.add(Office(person_id=person.id, kind="other", position=1, label_en="Theirs"))
+            other.commit()
+
+    event.listen(sessions(app), "before_flush", other_lead_saves_first, once=True)
+    data = {"full_name": "Hon. Pat Minister", **_office(label_en="Mine")}
+    response = _post(client, f"/admin/people/{person.id}", data=data)
+    assert response.status_code == 409
+    assert "at the same time" in text(parse(response.data))
+    session.expire_all()
+    assert [
+        o.label_en for o in session.scalars(select(Office)).all() if o.person_id == person.id
+    ] == ["Theirs"]
