@@ -9,12 +9,15 @@ of range, text it cannot store) are a 400.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 
-from flask import Flask, Response, jsonify, render_template, request
-from flask_babel import gettext
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_babel import force_locale, gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from callmp.views import inputs
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,15 @@ def _messages() -> dict[int, str]:
     }
 
 
+def _api_callers_language() -> str | None:
+    """The ``lang`` an API request's JSON body asks for, as the API itself honours it."""
+    if not request.path.startswith("/api/"):
+        return None
+    body = inputs.json_object()
+    lang = body.get("lang") if body is not None else None
+    return lang if isinstance(lang, str) and lang in current_app.config["LOCALES"] else None
+
+
 def _respond(code: int, message: str | None = None) -> tuple[Response | str, int]:
     """An error answer in the form the client expects."""
     text = message or _messages().get(code) or _messages()[500]
@@ -83,7 +95,9 @@ def register(app: Flask) -> None:
         if is_busy(error):
             # Only the kind of error: its text may carry the statement's parameters.
             log.warning("database busy on %s %s: asked to retry", request.method, request.path)
-            page, code = _respond(ServiceUnavailable.code)
+            lang = _api_callers_language()
+            with force_locale(f"{lang}_CA") if lang else nullcontext():
+                page, code = _respond(ServiceUnavailable.code)
             response = app.make_response((page, code))
             response.headers["Retry-After"] = str(RETRY_AFTER_S)
             return response, code
