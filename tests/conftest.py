@@ -51,6 +51,7 @@ from tests.support.app import (
     mail_service,
     sessions,
 )
+from tests.support.clock import clock_stopped
 from tests.support.databases import PostgresDatabases, SqliteDatabases
 from tests.support.twilio_standin import TwilioStandIn
 
@@ -244,3 +245,11 @@ def db_session(database_url: str) -> Iterator[Session]:
 def campaign(db_session: Session) -> Campaign:
     """The demo campaign (own MP, then the Minister) on ``db_session``."""
     return demo_campaign(db_session)
+
+
+@pytest.fixture
+def stopped_clock() -> Iterator[datetime]:
+    """ "Now" stays put for the whole test: limits counted per clock hour then cannot reset
+    half-way through it, whenever the test runs."""
+    with clock_stopped() as now:
+        yield now

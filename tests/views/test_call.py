@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from bs4 import BeautifulSoup
 from flask import Flask
@@ -221,7 +222,7 @@ def _direct_events(session: Session) -> int:
 
 
 def test_many_reports_from_one_client_add_at_most_the_limit(
-    make_app: Callable[..., Flask], session: Session
+    make_app: Callable[..., Flask], session: Session, stopped_clock: datetime
 ) -> None:
     app = make_app(REPORTS_MAX_PER_IP_PER_HOUR=5, REPORTS_MAX_PER_CLIENT_PER_HOUR=100)
     client = app.test_client()
@@ -242,7 +243,7 @@ def test_many_reports_from_one_client_add_at_most_the_limit(
 
 
 def test_reports_from_one_browser_session_stop_at_its_limit(
-    make_app: Callable[..., Flask], session: Session
+    make_app: Callable[..., Flask], session: Session, stopped_clock: datetime
 ) -> None:
     app = make_app(REPORTS_MAX_PER_IP_PER_HOUR=100, REPORTS_MAX_PER_CLIENT_PER_HOUR=3)
     client = app.test_client()
@@ -313,7 +314,7 @@ def test_a_report_for_a_campaign_with_direct_calls_off_counts_nothing(
 
 
 def test_report_limits_hold_across_two_app_instances_and_two_campaigns(
-    make_app: Callable[..., Flask], session: Session
+    make_app: Callable[..., Flask], session: Session, stopped_clock: datetime
 ) -> None:
     other = make_campaign(session, slug="second", status=CampaignStatus.published)
     make_target(session, other)

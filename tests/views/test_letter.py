@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -897,7 +897,7 @@ def test_i_sent_my_letters_with_a_made_up_or_reused_token_counts_nothing_more(
 
 
 def test_i_sent_my_letters_stops_at_the_hourly_limit(
-    make_app: Callable[..., Flask],
+    make_app: Callable[..., Flask], stopped_clock: datetime
 ) -> None:
     app = make_app(REPORTS_MAX_PER_IP_PER_HOUR=2)
     client = app.test_client()
