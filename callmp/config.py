@@ -176,7 +176,9 @@ SETTINGS: tuple[Setting, ...] = (
         "Days before letters, names, addresses and postal codes are purged (the counts and "
         "ridings stay).",
     ),
-    Setting("EMAIL_MAX_PER_IP_PER_HOUR", 20, "Letters from one IP per campaign per hour."),
+    Setting(
+        "EMAIL_MAX_PER_IP_PER_HOUR", 20, "Letters from one IP per hour, all campaigns together."
+    ),
     Setting(
         "REPORTS_MAX_PER_IP_PER_HOUR",
         30,

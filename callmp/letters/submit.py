@@ -99,8 +99,8 @@ def submit(
         raise LetterRefused("no_recipient", N_("None of these people has an email address."))
     ip_key = keyed_hash("ip:" + ip, settings) if ip else ""
     if ip_key:
+        # Every campaign together: more campaigns must not multiply the limit.
         recent = select(func.count()).where(
-            EmailSubmission.campaign_id == campaign.id,
             EmailSubmission.ip_hmac == ip_key,
             EmailSubmission.created_at >= now - timedelta(hours=1),
         )

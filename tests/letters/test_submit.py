@@ -30,6 +30,7 @@ from callmp.letters import confirmation, records
 from callmp.letters.confirmation import ConfirmError
 from callmp.models import (
     Campaign,
+    CampaignStatus,
     Channel,
     ContactEvent,
     EmailMessage,
@@ -39,6 +40,7 @@ from callmp.models import (
     Outcome,
     SubmissionStatus,
 )
+from tests.factories import make_campaign, make_target
 from tests.support.app import mail_service, sessions
 from tests.support.letters import confirmation_link, make_due, messages, run_mail_jobs, smtp_app
 from tests.support.smtp_peer import SmtpPeer, free_port
@@ -384,6 +386,24 @@ def test_too_many_letters_from_one_connection_are_refused_with_429(
     write(client, email="b@example.org")
     refused = client.post(
         API, json={"name": "C", "email": "c@example.org", "postal_code": "K2P 1L4"}
+    )
+    assert refused.status_code == 429
+    assert refused.json and refused.json["reason"] == "ip_limit"
+
+
+def test_the_connection_limit_holds_across_campaigns(make_app: Callable[..., Flask]) -> None:
+    app = make_app(EMAIL_MAX_PER_IP_PER_HOUR=1)
+    with sessions(app)() as session:
+        other = make_campaign(
+            session, slug="second-ask", status=CampaignStatus.published, emails=True
+        )
+        make_target(session, other)
+        session.commit()
+    client = app.test_client()
+    write(client, email="a@example.org")
+    refused = client.post(
+        "/api/v1/campaigns/second-ask/emails",
+        json={"name": "C", "email": "c@example.org", "postal_code": "K2P 1L4"},
     )
     assert refused.status_code == 429
     assert refused.json and refused.json["reason"] == "ip_limit"
