@@ -20,6 +20,7 @@ from babel.messages.pofile import read_po, write_po
 from flask.testing import FlaskClient
 
 from callmp.config import REPO_ROOT
+from callmp.i18n import french_spacing, french_typography_problems
 from tests.support.app import compile_catalogues
 from tests.support.html import one, parse, text
 
@@ -213,3 +214,45 @@ def test_api_error_in_french(client: FlaskClient) -> None:
     assert body["error"] == (
         "Les codes postaux canadiens n'utilisent jamais la lettre D. Vérifiez votre code postal."
     )
+
+
+def test_french_catalogue_keeps_french_typography(french: Catalog) -> None:
+    problems = [
+        f"{problem}: {string!r}"
+        for message in french
+        if message.id
+        for string in _texts(message.string)
+        for problem in french_typography_problems(string)
+    ]
+    assert not problems, "run scripts/french_typography.py --fix:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Pourquoi ? Parce que !", "Pourquoi\u00a0? Parce que\u00a0!"),
+        ("Note : « oui » ; fin", "Note\u00a0: «\u00a0oui\u00a0»\u00a0; fin"),
+        ("de 09:00 à 17:00", "de 09:00 à 17:00"),
+        ("voir https://example.org/?ref=a", "voir https://example.org/?ref=a"),
+        ("liens terminés par ?ref=code", "liens terminés par ?ref=code"),
+        ("Déjà\u00a0: bien", "Déjà\u00a0: bien"),
+    ],
+)
+def test_french_spacing_makes_typed_spaces_no_break(typed: str, expected: str) -> None:
+    assert french_spacing(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Vraiment?", ["no space before '?'"]),
+        ("Objet : le climat", ["ordinary space"]),
+        ('Dites "oui"', ["straight quotes"]),
+        ("À 09:00, voir https://x.org/?ref=b\u00a0!", []),
+    ],
+)
+def test_french_typography_problems_names_each_fault(text: str, found: list[str]) -> None:
+    problems = french_typography_problems(text)
+    assert len(problems) == len(found)
+    for problem, start in zip(problems, found, strict=True):
+        assert start in problem
