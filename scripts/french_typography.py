@@ -54,10 +54,14 @@ def main() -> int:
     for message in catalogue:
         if not message.id:
             continue
-        strings = list(message.string) if isinstance(message.string, tuple) else [message.string]
+        value = message.string
+        plural = isinstance(value, tuple)
+        strings = (
+            [str(item or "") for item in value] if isinstance(value, tuple) else [str(value or "")]
+        )
         if args.fix:
             strings = [corrected(string) for string in strings]
-            message.string = tuple(strings) if isinstance(message.string, tuple) else strings[0]
+            message.string = tuple(strings) if plural else strings[0]
         left += [
             (string, problem)
             for string in strings
