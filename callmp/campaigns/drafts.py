@@ -1,0 +1,319 @@
+"""Changes to a published campaign wait in a draft until a lead publishes them.
+
+Domain code, no Flask. The draft is a snapshot in the format of the campaign's versions
+(``versions.snapshot``), so every field a version keeps (a target's new columns too)
+flows through drafts with no code here. Edits reuse the editing functions unchanged: the
+draft is applied to the campaign's own rows inside a SAVEPOINT (``materialized``), the
+edit runs on them, the result is read back as a snapshot, and the SAVEPOINT is rolled
+back, so supporters never see it. Publishing applies the snapshot for good and records a
+version, like a restore. Campaigns that are not published save directly, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from callmp import audit
+from callmp.campaigns import status, versions
+from callmp.campaigns.fields import CampaignInvalid, FieldError
+from callmp.campaigns.version_diffs import FieldDiff, diff_snapshots
+from callmp.db import utcnow
+from callmp.i18n import N_, InputError
+from callmp.models import Campaign, CampaignDraft, CampaignStatus, Person, Target, TargetKind, User
+
+T = TypeVar("T")
+
+#: Keys of targets a draft adds (no row of their own yet): far above any real row id,
+#: within a 32-bit integer column. They only ever exist inside a rolled-back SAVEPOINT.
+DRAFT_KEYS_START = 1_000_000_000
+
+STALE = N_(
+    "Another lead saved changes to this draft since you opened this page. Nothing was "
+    "saved: please look at the draft as it is now and make your change again."
+)
+STILL_INCOMPLETE = N_(
+    "These changes would leave the published campaign incomplete. Missing: %(missing)s."
+)
+
+
+class NoDraft(LookupError):
+    """The campaign has no unpublished changes."""
+
+
+class DraftStale(InputError):
+    """The draft changed since the lead loaded it; nothing was saved."""
+
+
+def _stale() -> DraftStale:
+    return DraftStale("draft_stale", STALE)
+
+
+class DraftRefused(InputError):
+    """The draft can't be published as it is; ``message`` says why, for the lead."""
+
+
+def find(session: Session, campaign_id: int) -> CampaignDraft | None:
+    """The campaign's draft of unpublished changes, if it has one."""
+    query = select(CampaignDraft).where(CampaignDraft.campaign_id == campaign_id)
+    return session.scalars(query).first()
+
+
+def naming(session: Session, person_id: int) -> list[Campaign]:
+    """The campaigns whose draft has a target (or a fallback) that is this person."""
+    found = []
+    for draft in session.scalars(select(CampaignDraft).order_by(CampaignDraft.campaign_id)):
+        people = {
+            target.get(key)
+            for target in draft.snapshot.get("targets", [])
+            for key in ("person_id", "fallback_person_id")
+        }
+        if person_id in people:
+            campaign = session.get(Campaign, draft.campaign_id)
+            if campaign is not None:
+                found.append(campaign)
+    return found
+
+
+def uses_draft(session: Session, campaign: Campaign) -> bool:
+    """True when edits go to a draft: the campaign is published, or has a draft already."""
+    return campaign.status == CampaignStatus.published or find(session, campaign.id) is not None
+
+
+def revision(draft: CampaignDraft | None) -> int:
+    """The draft's revision as forms carry it (0: no draft yet)."""
+    return draft.revision if draft is not None else 0
+
+
+def _ordered(campaign: Campaign) -> list[Target]:
+    return sorted(campaign.targets, key=lambda t: t.position)
+
+
+def _apply_targets(
+    session: Session,
+    campaign: Campaign,
+    wanted: list[dict[str, Any]],
+    keys: list[int],
+    *,
+    keep_keys: bool,
+) -> None:
+    """Make the campaign's target rows match ``wanted``: a key that is a row id edits that
+    row (its counted calls stay with it); others become new rows (with the key as id when
+    ``keep_keys``, so pages can name them); rows no key names are removed."""
+    rows = {target.id: target for target in campaign.targets}
+    chosen = [rows.pop(key, None) for key in keys]
+    for extra in rows.values():
+        campaign.targets.remove(extra)
+    # Positions are unique per campaign: park kept rows out of the way before renumbering.
+    for index, target in enumerate(chosen):
+        if target is not None:
+            target.position = -1 - index
+    session.flush()
+    for position, (target, data, key) in enumerate(zip(chosen, wanted, keys, strict=True), 1):
+        if target is None:
+            target = Target(kind=TargetKind(data["kind"]))
+            if keep_keys and key >= DRAFT_KEYS_START:
+                target.id = key
+            campaign.targets.append(target)
+        target.position = position
+        versions.target_values(target, data)
+    session.flush()
+    for target in campaign.targets:
+        session.expire(target)  # relationships (person ...) follow the ids just set
+
+
+def _apply(session: Session, campaign: Campaign, draft: CampaignDraft, *, keep_keys: bool) -> None:
+    """Give the campaign's rows the draft's fields, referral codes and targets."""
+    data = draft.snapshot
+    versions.apply_fields(campaign, data)
+    session.flush()
+    _apply_targets(
+        session,
+        campaign,
+        list(data.get("targets", [])),
+        list(draft.target_keys),
+        keep_keys=keep_keys,
+    )
+    session.expire(campaign)
+
+
+@contextmanager
+def materialized(session: Session, campaign: Campaign) -> Iterator[Campaign]:
+    """The campaign as its draft has it, for the ``with`` block only.
+
+    The draft is applied to the campaign's rows inside a SAVEPOINT that is always rolled
+    back: pages rendered and edits made in the block see the draft, nothing else does.
+    Without a draft, the block sees the campaign as it is (still inside a SAVEPOINT).
+    """
+    draft = find(session, campaign.id)
+    nested = session.begin_nested()
+    try:
+        if draft is not None:
+            _apply(session, campaign, draft, keep_keys=True)
+        yield campaign
+    finally:
+        if nested.is_active:
+            nested.rollback()
+        session.expire_all()
+
+
+def _live(session: Session, campaign: Campaign) -> dict[str, Any]:
+    """What supporters see now, as a snapshot."""
+    session.refresh(campaign, ["targets", "referral_codes"])
+    return versions.snapshot(campaign)
+
+
+def edit(
+    session: Session,
+    campaign: Campaign,
+    actor: User | None,
+    change: Callable[[Campaign], T],
+    *,
+    expected: int | None = None,
+) -> T:
+    """Run ``change`` (an editing function) on the draft of ``campaign`` and keep the result.
+
+    ``change`` gets the campaign as the draft has it and may raise to refuse the edit
+    (the caller rolls back). The draft is created on the first edit and dropped when the
+    edit brings it back to what supporters see. ``expected`` is the draft revision the
+    lead's page showed (0: no draft): DraftStale when it has changed since.
+    """
+    versions.ensure_baseline(session, campaign, None)
+    draft = find(session, campaign.id)
+    if expected is not None and expected != revision(draft):
+        raise _stale()
+    live = _live(session, campaign)
+    with materialized(session, campaign) as editing:
+        result = change(editing)
+        session.flush()
+        ordered = _ordered(editing)
+        data = versions.snapshot(editing)
+        ids = [target.id for target in ordered]
+    draft = find(session, campaign.id)
+    if not versions.changed_fields(live, data):
+        if draft is not None:
+            session.delete(draft)
+            session.flush()
+        return result
+    known = set(draft.target_keys if draft is not None else []) | {
+        target.id for target in campaign.targets
+    }
+    created = draft is None
+    if draft is None:
+        base = versions.latest(session, campaign.id)
+        draft = CampaignDraft(
+            campaign_id=campaign.id,
+            base_version=base.number if base is not None else 0,
+            next_key=DRAFT_KEYS_START,
+            created_at=utcnow(),
+        )
+    keys = []
+    for target_id in ids:
+        if target_id not in known:  # added by this edit: give it a key of the draft's own
+            target_id = draft.next_key
+            draft.next_key += 1
+        keys.append(target_id)
+    draft.snapshot, draft.target_keys = data, keys
+    draft.updated_at = utcnow()
+    draft.user_id = actor.id if actor else None
+    draft.user_label = actor.label if actor else "command line"
+    if created:
+        session.add(draft)
+    try:
+        session.flush()
+    except StaleDataError as error:  # another request saved the draft meanwhile
+        raise _stale() from error
+    return result
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The draft of a campaign and how it differs from what supporters see now."""
+
+    draft: CampaignDraft
+    diffs: list[FieldDiff]
+    live_version: int | None  # the newest version's number
+    behind: bool  # versions were recorded since the draft started (a restore, say)
+
+
+def changes(session: Session, campaign: Campaign) -> Changes:
+    """The campaign's draft and its differences from the live campaign; NoDraft if none."""
+    draft = find(session, campaign.id)
+    if draft is None:
+        raise NoDraft(campaign.id)
+    live = _live(session, campaign)
+    latest = versions.latest(session, campaign.id)
+    number = latest.number if latest is not None else None
+    behind = number is not None and number > draft.base_version
+    return Changes(draft, diff_snapshots(session, live, draft.snapshot), number, behind)
+
+
+def _check(session: Session, campaign: Campaign, draft: CampaignDraft) -> None:
+    """Refuse a draft whose address is taken or whose targets name people who are gone."""
+    data = draft.snapshot
+    slug = data.get("slug", campaign.slug)
+    taken = select(Campaign.id).where(Campaign.slug == slug, Campaign.id != campaign.id)
+    if session.scalars(taken).first() is not None:
+        raise DraftRefused(
+            "slug_taken",
+            N_("These changes use the address %(slug)s, which another campaign has now."),
+            {"slug": str(slug)},
+        )
+    for position, target in enumerate(data.get("targets", []), start=1):
+        for key in ("person_id", "fallback_person_id"):
+            person_id = target.get(key)
+            if person_id is not None and session.get(Person, person_id) is None:
+                raise DraftRefused(
+                    "person_gone",
+                    N_(
+                        "Target %(position)s of these changes is a person who is no longer "
+                        "in the contact data: change or remove it first."
+                    ),
+                    {"position": str(position)},
+                )
+
+
+def publish(
+    session: Session, campaign: Campaign, actor: User | None, *, expected: int
+) -> int | None:
+    """Apply the draft to the campaign (supporters see it now) and record it as a version.
+
+    ``expected`` is the revision the lead reviewed: DraftStale if the draft has changed
+    since. Returns the new version's number (None when nothing differed). Raises NoDraft,
+    DraftRefused, or CampaignInvalid when a published campaign would be left incomplete.
+    """
+    draft = find(session, campaign.id)
+    if draft is None:
+        raise NoDraft(campaign.id)
+    if draft.revision != expected:
+        raise _stale()
+    _check(session, campaign, draft)
+    versions.ensure_baseline(session, campaign, None)
+    _apply(session, campaign, draft, keep_keys=False)
+    gaps = status.missing(campaign) if campaign.status == CampaignStatus.published else []
+    if gaps:
+        raise CampaignInvalid([FieldError("", STILL_INCOMPLETE, missing=tuple(gaps))])
+    session.delete(draft)
+    version = versions.record_version(session, campaign, actor, from_draft=True)
+    return version.number if version is not None else None
+
+
+def discard(session: Session, campaign: Campaign, actor: User | None, *, expected: int) -> None:
+    """Drop the campaign's unpublished changes (noted in the audit log)."""
+    draft = find(session, campaign.id)
+    if draft is None:
+        raise NoDraft(campaign.id)
+    if draft.revision != expected:
+        raise _stale()
+    fields = ", ".join(versions.changed_fields(_live(session, campaign), draft.snapshot))
+    session.delete(draft)
+    audit.record(
+        session, actor, "campaign.discard_draft", f"draft discarded: {fields}", campaign=campaign
+    )
+    session.flush()
