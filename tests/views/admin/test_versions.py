@@ -161,8 +161,8 @@ def test_lead_restores_an_old_version_as_a_new_one(
     # The confirmation page says what restoring changes, field by field.
     confirmation = parse(client.get(url).data)
     assert text(one(confirmation, "h1")).startswith("Restore version 1 of Status for all")
-    changed = [section["id"] for section in confirmation.select("section.field-diff")]
-    assert changed == ["diff-goal", "diff-talking_points_fr", "diff-referral_codes"]
+    sections = [section["id"] for section in confirmation.select("section.field-diff")]
+    assert sections == ["diff-goal", "diff-talking_points_fr", "diff-referral_codes"]
     with sessions(app)() as session:
         assert len(history.versions(session, versioned)) == 3  # nothing restored yet
     response = confirm_via_page(client, url)
