@@ -198,8 +198,7 @@ def edit(
     draft = find(session, campaign.id)
     if not versions.changed_fields(live, data):
         if draft is not None:
-            session.delete(draft)
-            session.flush()
+            _drop(session, draft)
         return result
     known = set(draft.target_keys if draft is not None else []) | {
         target.id for target in campaign.targets
@@ -279,6 +278,15 @@ def _check(session: Session, campaign: Campaign, draft: CampaignDraft) -> None:
                 )
 
 
+def _drop(session: Session, draft: CampaignDraft) -> None:
+    """Delete the draft; DraftStale when another request changed or dropped it meanwhile."""
+    session.delete(draft)
+    try:
+        session.flush()
+    except StaleDataError as error:
+        raise _stale() from error
+
+
 def publish(
     session: Session, campaign: Campaign, actor: User | None, *, expected: int
 ) -> int | None:
@@ -299,7 +307,7 @@ def publish(
     gaps = status.missing(campaign) if campaign.status == CampaignStatus.published else []
     if gaps:
         raise CampaignInvalid([FieldError("", STILL_INCOMPLETE, missing=tuple(gaps))])
-    session.delete(draft)
+    _drop(session, draft)
     version = versions.record_version(session, campaign, actor, from_draft=True)
     return version.number if version is not None else None
 
@@ -312,7 +320,7 @@ def discard(session: Session, campaign: Campaign, actor: User | None, *, expecte
     if draft.revision != expected:
         raise _stale()
     fields = ", ".join(versions.changed_fields(_live(session, campaign), draft.snapshot))
-    session.delete(draft)
+    _drop(session, draft)
     audit.record(
         session, actor, "campaign.discard_draft", f"draft discarded: {fields}", campaign=campaign
     )

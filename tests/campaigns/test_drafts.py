@@ -8,7 +8,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from callmp.campaigns import drafts, editing, fields, people_editing, target_editing, versions
 from callmp.campaigns.fields import CampaignInput, CampaignInvalid
@@ -200,23 +199,25 @@ def test_a_stale_draft_is_refused_and_nothing_is_lost(session: Session, lead: Us
         drafts.discard(session, campaign, lead, expected=1)
 
 
-def test_a_concurrent_save_of_the_draft_is_detected(
+def test_a_draft_saved_by_another_request_meanwhile_is_not_published(
     app: Flask, session: Session, lead: User
 ) -> None:
     campaign = demo_campaign(session)
+    live_title = campaign.title_en
     _save_title(session, campaign, lead, "First", expected=0)
     session.commit()
     draft = drafts.find(session, campaign.id)
-    assert draft is not None
-    # Another request saves the same draft between this one's read and its write.
+    assert draft is not None and draft.revision == 1
+    # Another request saves the draft after this one read it, before it publishes.
     with sessions(app)() as other:
         other_draft = other.get(CampaignDraft, draft.id)
         assert other_draft is not None
         other_draft.snapshot = {**other_draft.snapshot, "title_en": "Other"}
         other.commit()
-    draft.snapshot = {**draft.snapshot, "title_en": "Mine"}
-    with pytest.raises(StaleDataError):
-        session.flush()
+    with pytest.raises(drafts.DraftStale):
+        drafts.publish(session, campaign, lead, expected=1)
+    session.rollback()
+    assert _reread(session, campaign.id).title_en == live_title
 
 
 def test_publish_refuses_changes_that_leave_a_live_campaign_incomplete(
