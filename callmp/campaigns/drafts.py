@@ -163,6 +163,30 @@ def materialized(session: Session, campaign: Campaign) -> Iterator[Campaign]:
         session.expire_all()
 
 
+@contextmanager
+def editable(session: Session, campaign: Campaign) -> Iterator[Campaign]:
+    """The campaign as its edit pages show it: as its draft has it when edits go to one."""
+    if not uses_draft(session, campaign):
+        yield campaign
+        return
+    with materialized(session, campaign) as shown:
+        yield shown
+
+
+def save_edit(
+    session: Session,
+    campaign: Campaign,
+    actor: User | None,
+    change: Callable[[Campaign], T],
+    *,
+    expected: int | None = None,
+) -> T:
+    """Run an edit: into the draft when edits go to one (``edit``), else straight on."""
+    if uses_draft(session, campaign):
+        return edit(session, campaign, actor, change, expected=expected)
+    return change(campaign)
+
+
 def _live(session: Session, campaign: Campaign) -> dict[str, Any]:
     """What supporters see now, as a snapshot."""
     session.refresh(campaign, ["targets", "referral_codes"])

@@ -129,11 +129,11 @@ def _edit_page(
 
 @contextmanager
 def as_edited(campaign: Campaign | None) -> Iterator[Campaign | None]:
-    """The campaign as its edit pages show it: its draft when edits go to one."""
-    if campaign is None or not drafts.uses_draft(db(), campaign):
-        yield campaign
+    """The campaign as its edit pages show it (a new one: None)."""
+    if campaign is None:
+        yield None
         return
-    with drafts.materialized(db(), campaign) as shown:
+    with drafts.editable(db(), campaign) as shown:
         yield shown
 
 
@@ -166,18 +166,17 @@ def _save(campaign: Campaign | None) -> Page:
     data = form.to_input()
     to_draft = campaign is not None and drafts.uses_draft(db(), campaign)
     try:
-        if campaign is not None and to_draft:
-            expected = numbers.whole_number(form.draft_revision.data) or 0
-            drafts.edit(
+        if campaign is None:
+            saved = editing.save(db(), None, data, staff(), web.clean_referral)
+        else:
+            drafts.save_edit(
                 db(),
                 campaign,
                 staff(),
                 lambda shown: editing.save(db(), shown, data, staff(), web.clean_referral),
-                expected=expected,
+                expected=numbers.whole_number(form.draft_revision.data) or 0,
             )
             saved = campaign
-        else:
-            saved = editing.save(db(), campaign, data, staff(), web.clean_referral)
     except CampaignInvalid as error:
         db().rollback()
         return _refused_page(form, campaign, error)

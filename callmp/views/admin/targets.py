@@ -5,9 +5,7 @@ Organizers see the same pages without the buttons; every POST needs a lead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
@@ -32,7 +30,6 @@ from callmp.views.security import role_required, staff
 bp = Blueprint("admin_targets", __name__, url_prefix="/admin")
 
 Page = Response | tuple[str, int] | str
-T = TypeVar("T")
 
 
 def _campaign(campaign_id: int) -> Campaign:
@@ -41,23 +38,6 @@ def _campaign(campaign_id: int) -> Campaign:
     if campaign is None:
         abort(404)
     return campaign
-
-
-@contextmanager
-def _as_edited(campaign: Campaign) -> Iterator[Campaign]:
-    """The campaign as its target pages show it: its draft when edits go to one."""
-    if not drafts.uses_draft(db(), campaign):
-        yield campaign
-        return
-    with drafts.materialized(db(), campaign) as shown:
-        yield shown
-
-
-def _edit(campaign: Campaign, change: Callable[[Campaign], T]) -> T:
-    """Run a target edit: on the draft of a live campaign, else on the campaign itself."""
-    if drafts.uses_draft(db(), campaign):
-        return drafts.edit(db(), campaign, staff(), change)
-    return change(campaign)
 
 
 def _fill(own: OwnMpForm, fixed: PersonTargetForm, found: target_editing.Choices) -> None:
@@ -91,7 +71,7 @@ def _editor(
     found = target_editing.choices(db(), fixed.q.data)
     _fill(own, fixed, found)
     draft = drafts.find(db(), campaign.id)
-    with _as_edited(campaign) as shown:
+    with drafts.editable(db(), campaign) as shown:
         page = render_template(
             "admin/targets/index.html",
             campaign=shown,
@@ -133,7 +113,9 @@ def add_own_mp(campaign_id: int) -> Page:
     form = OwnMpForm()
     try:
         choice = form.choice()
-        _edit(campaign, lambda shown: target_editing.add(db(), shown, choice, staff()))
+        drafts.save_edit(
+            db(), campaign, staff(), lambda shown: target_editing.add(db(), shown, choice, staff())
+        )
     except target_editing.TargetError as error:
         _refused(form, error)
         return _editor(campaign, own=form, status=400)
@@ -154,7 +136,7 @@ def add_person(campaign_id: int) -> Page:
         return target.person.full_name if target.person else ""
 
     try:
-        name = _edit(campaign, add)
+        name = drafts.save_edit(db(), campaign, staff(), add)
     except target_editing.TargetError as error:
         _refused(form, error)
         return _editor(campaign, fixed=form, status=400)
@@ -170,7 +152,12 @@ def move(campaign_id: int, target_id: int) -> Page:
     campaign = _campaign(campaign_id)
     step = -1 if request.form.get("direction") == "up" else 1
     try:
-        _edit(campaign, lambda shown: target_editing.move(db(), shown, target_id, step, staff()))
+        drafts.save_edit(
+            db(),
+            campaign,
+            staff(),
+            lambda shown: target_editing.move(db(), shown, target_id, step, staff()),
+        )
     except target_editing.TargetError as error:
         _refused(None, error)
         return _editor(campaign, status=400)
@@ -210,7 +197,7 @@ def _removing(campaign: Campaign, target: Target, number: int) -> confirm.Confir
 
 def _removal_page(campaign: Campaign, target_id: int, refused: bool) -> Page:
     """The confirmation of removing a target, as the campaign's edits see it."""
-    with _as_edited(campaign) as shown:
+    with drafts.editable(db(), campaign) as shown:
         target = _target(shown, target_id)
         number = sorted(shown.targets, key=lambda t: t.position).index(target) + 1
         confirmation = _removing(shown, target, number)
@@ -232,7 +219,12 @@ def remove(campaign_id: int, target_id: int) -> Page:
     if not confirm.confirmed():
         return _removal_page(campaign, target_id, refused=True)
     try:
-        _edit(campaign, lambda shown: target_editing.remove(db(), shown, target_id, staff()))
+        drafts.save_edit(
+            db(),
+            campaign,
+            staff(),
+            lambda shown: target_editing.remove(db(), shown, target_id, staff()),
+        )
     except target_editing.TargetError as error:
         _refused(None, error)
         return _editor(campaign, status=400)
@@ -253,7 +245,7 @@ def _target(campaign: Campaign, target_id: int) -> Target:
 @role_required(Role.lead)
 def edit(campaign_id: int, target_id: int) -> Page:
     """The form to change a target's roles and, for the own MP, its filters and fallback."""
-    with _as_edited(_campaign(campaign_id)) as campaign:
+    with drafts.editable(db(), _campaign(campaign_id)) as campaign:
         target = _target(campaign, target_id)
         kind = OwnMpForm if target.kind == TargetKind.own_mp else PersonTargetForm
         return _target_page(campaign, target, kind(formdata=None, data=_stored(target)), 200)
@@ -273,10 +265,10 @@ def save(campaign_id: int, target_id: int) -> Page:
         target_editing.update(db(), shown, target, form.choice(), staff())
 
     try:
-        _edit(campaign, update)
+        drafts.save_edit(db(), campaign, staff(), update)
     except target_editing.TargetError as error:
         _refused(forms[0], error)
-        with _as_edited(campaign) as shown:
+        with drafts.editable(db(), campaign) as shown:
             return _target_page(shown, _target(shown, target_id), forms[0], 400)
     db().commit()
     flash(gettext("Target saved."), "info")
