@@ -228,3 +228,19 @@ def test_archiving_asks_first(client: FlaskClient, login_as: Login, session: Ses
     assert _campaign(session).status == CampaignStatus.published
     assert confirm_via_page(client, url).status_code == 302
     assert _campaign(session).status == CampaignStatus.archived
+
+
+def test_the_banner_and_the_review_page_speak_french(
+    client: FlaskClient, login_as: Login, session: Session
+) -> None:
+    lead = login_as(Role.lead)
+    campaign = _campaign(session)
+    drafts.edit(session, campaign, lead, lambda shown: setattr(shown, "goal", 1234))
+    session.commit()
+    show = parse(client.get(f"/admin/campaigns/{campaign.id}?lang=fr").data)
+    assert text(one(show, "section.draft-banner h2")) == "Modifications non publiées"
+    review = parse(client.get(f"/admin/campaigns/{campaign.id}/changes?lang=fr").data)
+    heading = one(review, "h1").get_text()  # text() would fold the non-breaking spaces
+    assert heading.startswith("Modifications non publiées de «\u00a0Un statut")
+    assert heading.endswith("\u00a0»")
+    assert text(one(review, "form.confirm button")) == "Publier ces modifications"
