@@ -6,27 +6,24 @@ flows through drafts with no code here. Edits reuse the editing functions unchan
 draft is applied to the campaign's own rows inside a SAVEPOINT (``materialized``), the
 edit runs on them, the result is read back as a snapshot, and the SAVEPOINT is rolled
 back, so supporters never see it. Publishing applies the snapshot for good and records a
-version, like a restore. Campaigns that are not published save directly, as before.
+version, like a restore (``draft_publishing``). Campaigns that are not published save
+directly, as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from callmp import audit
-from callmp.campaigns import status, versions
-from callmp.campaigns.fields import CampaignInvalid, FieldError
-from callmp.campaigns.version_diffs import FieldDiff, diff_snapshots
+from callmp.campaigns import versions
 from callmp.db import utcnow
 from callmp.i18n import N_, InputError
-from callmp.models import Campaign, CampaignDraft, CampaignStatus, Person, Target, TargetKind, User
+from callmp.models import Campaign, CampaignDraft, CampaignStatus, Target, TargetKind, User
 
 T = TypeVar("T")
 
@@ -38,25 +35,15 @@ STALE = N_(
     "Another lead saved changes to this draft since you opened this page. Nothing was "
     "saved: please look at the draft as it is now and make your change again."
 )
-STILL_INCOMPLETE = N_(
-    "These changes would leave the published campaign incomplete. Missing: %(missing)s."
-)
-
-
-class NoDraft(LookupError):
-    """The campaign has no unpublished changes."""
 
 
 class DraftStale(InputError):
     """The draft changed since the lead loaded it; nothing was saved."""
 
 
-def _stale() -> DraftStale:
+def stale_error() -> DraftStale:
+    """The refusal of a save over a draft that changed since the lead loaded it."""
     return DraftStale("draft_stale", STALE)
-
-
-class DraftRefused(InputError):
-    """The draft can't be published as it is; ``message`` says why, for the lead."""
 
 
 def find(session: Session, campaign_id: int) -> CampaignDraft | None:
@@ -128,7 +115,9 @@ def _apply_targets(
         session.expire(target)  # relationships (person ...) follow the ids just set
 
 
-def _apply(session: Session, campaign: Campaign, draft: CampaignDraft, *, keep_keys: bool) -> None:
+def apply_draft(
+    session: Session, campaign: Campaign, draft: CampaignDraft, *, keep_keys: bool
+) -> None:
     """Give the campaign's rows the draft's fields, referral codes and targets."""
     data = draft.snapshot
     versions.apply_fields(campaign, data)
@@ -155,7 +144,7 @@ def materialized(session: Session, campaign: Campaign) -> Iterator[Campaign]:
     nested = session.begin_nested()
     try:
         if draft is not None:
-            _apply(session, campaign, draft, keep_keys=True)
+            apply_draft(session, campaign, draft, keep_keys=True)
         yield campaign
     finally:
         if nested.is_active:
@@ -187,7 +176,7 @@ def save_edit(
     return change(campaign)
 
 
-def _live(session: Session, campaign: Campaign) -> dict[str, Any]:
+def live_snapshot(session: Session, campaign: Campaign) -> dict[str, Any]:
     """What supporters see now, as a snapshot."""
     session.refresh(campaign, ["targets", "referral_codes"])
     return versions.snapshot(campaign)
@@ -211,8 +200,8 @@ def edit(
     versions.ensure_baseline(session, campaign, None)
     draft = find(session, campaign.id)
     if expected is not None and expected != revision(draft):
-        raise _stale()
-    live = _live(session, campaign)
+        raise stale_error()
+    live = live_snapshot(session, campaign)
     with materialized(session, campaign) as editing:
         result = change(editing)
         session.flush()
@@ -222,7 +211,7 @@ def edit(
     draft = find(session, campaign.id)
     if not versions.changed_fields(live, data):
         if draft is not None:
-            _drop(session, draft)
+            drop(session, draft)
         return result
     known = set(draft.target_keys if draft is not None else []) | {
         target.id for target in campaign.targets
@@ -251,101 +240,14 @@ def edit(
     try:
         session.flush()
     except StaleDataError as error:  # another request saved the draft meanwhile
-        raise _stale() from error
+        raise stale_error() from error
     return result
 
 
-@dataclass(frozen=True)
-class Changes:
-    """The draft of a campaign and how it differs from what supporters see now."""
-
-    draft: CampaignDraft
-    diffs: list[FieldDiff]
-    live_version: int | None  # the newest version's number
-    behind: bool  # versions were recorded since the draft started (a restore, say)
-
-
-def changes(session: Session, campaign: Campaign) -> Changes:
-    """The campaign's draft and its differences from the live campaign; NoDraft if none."""
-    draft = find(session, campaign.id)
-    if draft is None:
-        raise NoDraft(campaign.id)
-    live = _live(session, campaign)
-    latest = versions.latest(session, campaign.id)
-    number = latest.number if latest is not None else None
-    behind = number is not None and number > draft.base_version
-    return Changes(draft, diff_snapshots(session, live, draft.snapshot), number, behind)
-
-
-def _check(session: Session, campaign: Campaign, draft: CampaignDraft) -> None:
-    """Refuse a draft whose address is taken or whose targets name people who are gone."""
-    data = draft.snapshot
-    slug = data.get("slug", campaign.slug)
-    taken = select(Campaign.id).where(Campaign.slug == slug, Campaign.id != campaign.id)
-    if session.scalars(taken).first() is not None:
-        raise DraftRefused(
-            "slug_taken",
-            N_("These changes use the address %(slug)s, which another campaign has now."),
-            {"slug": str(slug)},
-        )
-    for position, target in enumerate(data.get("targets", []), start=1):
-        for key in ("person_id", "fallback_person_id"):
-            person_id = target.get(key)
-            if person_id is not None and session.get(Person, person_id) is None:
-                raise DraftRefused(
-                    "person_gone",
-                    N_(
-                        "Target %(position)s of these changes is a person who is no longer "
-                        "in the contact data: change or remove it first."
-                    ),
-                    {"position": str(position)},
-                )
-
-
-def _drop(session: Session, draft: CampaignDraft) -> None:
+def drop(session: Session, draft: CampaignDraft) -> None:
     """Delete the draft; DraftStale when another request changed or dropped it meanwhile."""
     session.delete(draft)
     try:
         session.flush()
     except StaleDataError as error:
-        raise _stale() from error
-
-
-def publish(
-    session: Session, campaign: Campaign, actor: User | None, *, expected: int
-) -> int | None:
-    """Apply the draft to the campaign (supporters see it now) and record it as a version.
-
-    ``expected`` is the revision the lead reviewed: DraftStale if the draft has changed
-    since. Returns the new version's number (None when nothing differed). Raises NoDraft,
-    DraftRefused, or CampaignInvalid when a published campaign would be left incomplete.
-    """
-    draft = find(session, campaign.id)
-    if draft is None:
-        raise NoDraft(campaign.id)
-    if draft.revision != expected:
-        raise _stale()
-    _check(session, campaign, draft)
-    versions.ensure_baseline(session, campaign, None)
-    _apply(session, campaign, draft, keep_keys=False)
-    gaps = status.missing(campaign) if campaign.status == CampaignStatus.published else []
-    if gaps:
-        raise CampaignInvalid([FieldError("", STILL_INCOMPLETE, missing=tuple(gaps))])
-    _drop(session, draft)
-    version = versions.record_version(session, campaign, actor, from_draft=True)
-    return version.number if version is not None else None
-
-
-def discard(session: Session, campaign: Campaign, actor: User | None, *, expected: int) -> None:
-    """Drop the campaign's unpublished changes (noted in the audit log)."""
-    draft = find(session, campaign.id)
-    if draft is None:
-        raise NoDraft(campaign.id)
-    if draft.revision != expected:
-        raise _stale()
-    fields = ", ".join(versions.changed_fields(_live(session, campaign), draft.snapshot))
-    _drop(session, draft)
-    audit.record(
-        session, actor, "campaign.discard_draft", f"draft discarded: {fields}", campaign=campaign
-    )
-    session.flush()
+        raise stale_error() from error

@@ -9,7 +9,15 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp.campaigns import drafts, editing, fields, people_editing, target_editing, versions
+from callmp.campaigns import (
+    draft_publishing,
+    drafts,
+    editing,
+    fields,
+    people_editing,
+    target_editing,
+    versions,
+)
 from callmp.campaigns.fields import CampaignInput, CampaignInvalid
 from callmp.campaigns.target_editing import TargetChoice
 from callmp.models import (
@@ -130,10 +138,10 @@ def test_publish_applies_the_draft_records_a_version_and_an_audit_entry(
     drafts.edit(session, campaign, lead, lambda c: target_editing.add(session, c, choice, lead))
     draft = drafts.find(session, campaign.id)
     assert draft is not None and draft.revision == 2
-    changes = drafts.changes(session, campaign)
+    changes = draft_publishing.changes(session, campaign)
     assert [diff.name for diff in changes.diffs] == ["title_en", "targets"]
     assert [line.change for line in changes.diffs[1].targets] == ["", "", "added"]
-    number = drafts.publish(session, campaign, lead, expected=2)
+    number = draft_publishing.publish(session, campaign, lead, expected=2)
     campaign = _reread(session, campaign.id)
     assert campaign.title_en == "A better title"
     added = campaign.targets[-1]
@@ -161,7 +169,7 @@ def test_publish_keeps_the_rows_of_edited_targets(session: Session, lead: User) 
         session, campaign, lead, lambda c: target_editing.update(session, c, own, choice, lead)
     )
     assert _reread(session, campaign.id).targets[0].provinces == ""
-    drafts.publish(session, campaign, lead, expected=1)
+    draft_publishing.publish(session, campaign, lead, expected=1)
     campaign = _reread(session, campaign.id)
     assert (campaign.targets[0].id, campaign.targets[0].provinces) == (own.id, "ON")
 
@@ -170,15 +178,15 @@ def test_discard_drops_the_draft_and_notes_it(session: Session, lead: User) -> N
     campaign = demo_campaign(session)
     live_title = campaign.title_en
     _save_title(session, campaign, lead, "A better title")
-    drafts.discard(session, campaign, lead, expected=1)
+    draft_publishing.discard(session, campaign, lead, expected=1)
     campaign = _reread(session, campaign.id)
     assert drafts.find(session, campaign.id) is None
     assert campaign.title_en == live_title
     entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert entry is not None
     assert (entry.action, entry.summary) == ("campaign.discard_draft", "draft discarded: title_en")
-    with pytest.raises(drafts.NoDraft):
-        drafts.discard(session, campaign, lead, expected=1)
+    with pytest.raises(draft_publishing.NoDraft):
+        draft_publishing.discard(session, campaign, lead, expected=1)
 
 
 def test_a_stale_draft_is_refused_and_nothing_is_lost(session: Session, lead: User) -> None:
@@ -194,9 +202,9 @@ def test_a_stale_draft_is_refused_and_nothing_is_lost(session: Session, lead: Us
     # Publishing what was reviewed before a later save is refused too.
     _save_title(session, campaign, lead, "Second lead's title", expected=1)
     with pytest.raises(drafts.DraftStale):
-        drafts.publish(session, campaign, lead, expected=1)
+        draft_publishing.publish(session, campaign, lead, expected=1)
     with pytest.raises(drafts.DraftStale):
-        drafts.discard(session, campaign, lead, expected=1)
+        draft_publishing.discard(session, campaign, lead, expected=1)
 
 
 def test_a_draft_saved_by_another_request_meanwhile_is_not_published(
@@ -215,7 +223,7 @@ def test_a_draft_saved_by_another_request_meanwhile_is_not_published(
         other_draft.snapshot = {**other_draft.snapshot, "title_en": "Other"}
         other.commit()
     with pytest.raises(drafts.DraftStale):
-        drafts.publish(session, campaign, lead, expected=1)
+        draft_publishing.publish(session, campaign, lead, expected=1)
     session.rollback()
     assert _reread(session, campaign.id).title_en == live_title
 
@@ -233,7 +241,7 @@ def test_publish_refuses_changes_that_leave_a_live_campaign_incomplete(
     draft = drafts.find(session, campaign.id)
     assert draft is not None and draft.snapshot["targets"] == []
     with pytest.raises(CampaignInvalid) as refused:
-        drafts.publish(session, campaign, lead, expected=2)
+        draft_publishing.publish(session, campaign, lead, expected=2)
     assert refused.value.errors[0].missing == ("targets",)
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from callmp import numbers
-from callmp.campaigns import drafts
+from callmp.campaigns import draft_publishing, drafts
 from callmp.campaigns.fields import CampaignInvalid
 from callmp.models import Campaign, Role
 from callmp.views import presenters
@@ -40,8 +40,8 @@ def _changes_page(campaign: Campaign, error: str = "", status: int = 200) -> Pag
     """The differences between the live campaign and its draft, with the lead's buttons
     (a page saying there are none when there is no draft)."""
     try:
-        found: drafts.Changes | None = drafts.changes(db(), campaign)
-    except drafts.NoDraft:
+        found: draft_publishing.Changes | None = draft_publishing.changes(db(), campaign)
+    except draft_publishing.NoDraft:
         found = None
     page = render_template(
         "admin/campaigns/changes.html",
@@ -75,11 +75,11 @@ def publish_changes(campaign_id: int) -> Page:
         refusal = gettext("Nothing was done yet: please confirm with the button below.")
         return _changes_page(campaign, refusal, 400)
     try:
-        number = drafts.publish(db(), campaign, staff(), expected=_posted_revision())
-    except drafts.NoDraft:
+        number = draft_publishing.publish(db(), campaign, staff(), expected=_posted_revision())
+    except draft_publishing.NoDraft:
         db().rollback()
         return _none_left(campaign)
-    except (drafts.DraftStale, drafts.DraftRefused) as refused:
+    except (drafts.DraftStale, draft_publishing.DraftRefused) as refused:
         db().rollback()
         return _changes_page(campaign, gettext(refused.message, **refused.params), 409)
     except CampaignInvalid as invalid:
@@ -117,8 +117,8 @@ def confirm_discard(campaign_id: int) -> Page:
     """Ask before dropping the unpublished changes, listing them."""
     campaign = _campaign(campaign_id)
     try:
-        found = drafts.changes(db(), campaign)
-    except drafts.NoDraft:
+        found = draft_publishing.changes(db(), campaign)
+    except draft_publishing.NoDraft:
         return _changes_page(campaign)
     confirmation = _discarding(campaign, found.draft.revision)
     confirmation.diffs = found.diffs
@@ -135,8 +135,8 @@ def discard_changes(campaign_id: int) -> Page:
     if not confirm.confirmed():
         return confirm.refused(_discarding(campaign, drafts.revision(draft)))
     try:
-        drafts.discard(db(), campaign, staff(), expected=_posted_revision())
-    except drafts.NoDraft:
+        draft_publishing.discard(db(), campaign, staff(), expected=_posted_revision())
+    except draft_publishing.NoDraft:
         db().rollback()
         return _none_left(campaign)
     except drafts.DraftStale as stale:
