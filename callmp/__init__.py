@@ -51,11 +51,21 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     init_counts(app)
     from callmp.views import api, call, letter, public, twilio
-    from callmp.views.admin import campaigns, contacts, dashboard, login, targets, users, versions
+    from callmp.views.admin import (
+        campaigns,
+        contacts,
+        dashboard,
+        drafts,
+        login,
+        targets,
+        users,
+        versions,
+    )
 
     staff = [
         login.bp,
         campaigns.bp,
+        drafts.bp,
         targets.bp,
         versions.bp,
         dashboard.bp,

@@ -18,6 +18,8 @@ ACTION_LABELS: dict[str, str] = {
     "campaign.publish": N_("Campaign published"),
     "campaign.unpublish": N_("Campaign unpublished"),
     "campaign.archive": N_("Campaign archived"),
+    "campaign.publish_changes": N_("Campaign changes published"),
+    "campaign.discard_draft": N_("Campaign changes discarded"),
     "campaign.status": N_("Campaign status changed"),
     "contact.correct": N_("Contact data corrected"),
     "contact.undo": N_("Contact correction undone"),

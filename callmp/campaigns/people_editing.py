@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callmp import audit
-from callmp.campaigns import target_editing
+from callmp.campaigns import drafts, target_editing
 from callmp.directory.email_addresses import AddressError, clean_address
 from callmp.directory.office_hours import canonical_hours, parse_hours
 from callmp.directory.phones import PhoneError, parse_office_phone
@@ -239,6 +239,7 @@ def save(session: Session, person: Person | None, data: PersonData, actor: User 
 def delete(session: Session, person: Person, actor: User | None) -> None:
     """Delete a custom person, refused (TargetError) while a campaign's target uses them."""
     campaigns = target_editing.used_by(session, person)
+    campaigns += [c for c in drafts.naming(session, person.id) if c not in campaigns]
     if campaigns:
         raise target_editing.TargetError(
             "person",

@@ -128,6 +128,7 @@ def record_version(
     actor: User | None,
     *,
     restored_from: int | None = None,
+    from_draft: bool = False,
 ) -> CampaignVersion | None:
     """Keep the campaign as it is now as a new version, and note it in the audit log.
 
@@ -145,6 +146,8 @@ def record_version(
     summary = "created" if previous is None else ", ".join(changed)
     if restored_from is not None:
         summary = f"restored version {restored_from}: {summary}"
+    elif from_draft:
+        summary = f"published draft changes: {summary}"
     version = CampaignVersion(
         campaign_id=campaign.id,
         number=number,
@@ -158,6 +161,8 @@ def record_version(
     action = (
         "campaign.restore"
         if restored_from is not None
+        else "campaign.publish_changes"
+        if from_draft
         else ("campaign.create" if previous is None else "campaign.update")
     )
     audit.record(session, actor, action, f"version {number}: {summary}", campaign=campaign)
@@ -215,7 +220,7 @@ def _has_contacts(session: Session, target: Target) -> bool:
     return bool(session.scalar(select(events | letters)))
 
 
-def _check_restorable(session: Session, campaign: Campaign, data: dict[str, Any], n: int) -> None:
+def check_restorable(session: Session, campaign: Campaign, data: dict[str, Any], n: int) -> None:
     """Refuse a version whose slug is taken or whose targets name people who are gone."""
     slug = data.get("slug", campaign.slug)
     taken = select(Campaign.id).where(Campaign.slug == slug, Campaign.id != campaign.id)
@@ -281,11 +286,25 @@ def _restore_targets(session: Session, campaign: Campaign, wanted: list[dict[str
             target = Target(kind=TargetKind(data["kind"]))
             campaign.targets.append(target)
         target.position = position
-        for name in TARGET_FIELDS:
-            if name in data:
-                value = data[name]
-                setattr(target, name, TargetKind(value) if name == "kind" else value)
+        target_values(target, data)
     session.flush()
+
+
+def apply_fields(campaign: Campaign, data: dict[str, Any]) -> None:
+    """Set the campaign's columns and referral codes from a snapshot (not its targets)."""
+    for name in CAMPAIGN_FIELDS:
+        if name in data:
+            setattr(campaign, name, _column_value(name, data[name]))
+    if "referral_codes" in data:
+        _restore_referral_codes(campaign, list(data["referral_codes"]))
+
+
+def target_values(target: Target, data: dict[str, Any]) -> None:
+    """Set a target's columns from one target of a snapshot."""
+    for name in TARGET_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(target, name, TargetKind(value) if name == "kind" else value)
 
 
 def _restore_referral_codes(campaign: Campaign, wanted: list[dict[str, Any]]) -> None:
@@ -312,14 +331,10 @@ def restore(
     if version is None:
         raise VersionNotFound(number)
     data = version.snapshot
-    _check_restorable(session, campaign, data, number)
+    check_restorable(session, campaign, data, number)
     ensure_baseline(session, campaign, None)
-    for name in CAMPAIGN_FIELDS:
-        if name in data:
-            setattr(campaign, name, _column_value(name, data[name]))
+    apply_fields(campaign, data)
     if "targets" in data:
         _restore_targets(session, campaign, list(data["targets"]))
-    if "referral_codes" in data:
-        _restore_referral_codes(campaign, list(data["referral_codes"]))
     session.flush()
     return record_version(session, campaign, actor, restored_from=number)

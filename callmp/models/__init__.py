@@ -11,6 +11,7 @@ from callmp.models.calls import (
     ProviderEvent,
 )
 from callmp.models.campaigns import Campaign, CampaignStatus, ReferralCode, Target, TargetKind
+from callmp.models.drafts import CampaignDraft
 from callmp.models.emails import (
     EmailMessage,
     EmailSubmission,
@@ -36,6 +37,7 @@ __all__ = [
     "CallRequest",
     "CallStatus",
     "Campaign",
+    "CampaignDraft",
     "CampaignStatus",
     "CampaignVersion",
     "Channel",

@@ -1,5 +1,5 @@
-"""A campaign lead in a headless Chromium: log in, edit the talking points, preview the
-change as a supporter in a riding, compare the versions and restore the old one."""
+"""A campaign lead in a headless Chromium: log in, edit the talking points, publish the
+change, preview it as a supporter in a riding, compare the versions and restore the old one."""
 
 from __future__ import annotations
 
@@ -42,8 +42,12 @@ def test_a_lead_edits_previews_compares_and_restores_the_talking_points(
     points = page.get_by_label("Talking points (English)")
     original = points.input_value()
     points.fill(original + "\n" + ADDED + "\n")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save as unpublished changes").click()
     expect(page.locator(".flash")).to_be_visible()
+    # The campaign is published: the change waits in a draft until the lead publishes it.
+    page.get_by_role("link", name="Review the changes").click()
+    page.get_by_role("button", name="Publish these changes").click()
+    expect(page.locator(".flash")).to_contain_text("published as version")
 
     page.get_by_role("link", name="Preview", exact=True).first.click()
     page.get_by_label("Postal code").fill("K2P 1L4")
@@ -58,6 +62,8 @@ def test_a_lead_edits_previews_compares_and_restores_the_talking_points(
     expect(page.locator("ins").filter(has_text="family reunification").first).to_be_visible()
 
     page.go_back()
+    page.get_by_role("link", name="Restore version 1").click()
+    expect(page.locator("section.field-diff")).to_have_count(1)
     page.get_by_role("button", name="Restore version 1").click()
     page.goto(f"{base}/admin")
     page.get_by_role("link", name="Status for all", exact=False).first.click()

@@ -274,19 +274,54 @@ ROUTES: list[Route] = [
     Route("admin_campaigns.show", staff=True),
     Route("admin_campaigns.edit", staff=True, forms=(CampaignForm,)),
     Route("admin_campaigns.publish", staff=True),
-    Route("admin_campaigns.unpublish", staff=True),
-    Route("admin_campaigns.archive", staff=True),
+    Route(
+        "admin_campaigns.confirm_unpublish",
+        staff=True,
+        raw=("confirmed",),
+        base=(("confirmed", "yes"),),
+    ),
+    Route(
+        "admin_campaigns.confirm_archive",
+        staff=True,
+        raw=("confirmed",),
+        base=(("confirmed", "yes"),),
+    ),
+    Route("admin_drafts.changes", staff=True),
+    Route(
+        "admin_drafts.publish_changes",
+        staff=True,
+        raw=("confirmed", "revision"),
+        base=(("confirmed", "yes"),),
+    ),
+    Route(
+        "admin_drafts.confirm_discard",
+        staff=True,
+        raw=("confirmed", "revision"),
+        base=(("confirmed", "yes"),),
+    ),
     Route("admin_campaigns.preview", staff=True, query=("postal_code", "fed_num")),
     Route("admin_targets.index", staff=True, query=("q",)),
     Route("admin_targets.add_own_mp", staff=True, forms=(OwnMpForm,)),
     Route("admin_targets.add_person", staff=True, forms=(PersonTargetForm,)),
     Route("admin_targets.move", staff=True, raw=("direction",)),
-    Route("admin_targets.remove", staff=True, ids=(("target_id", "spare_target"),)),
+    Route(
+        "admin_targets.confirm_remove",
+        staff=True,
+        raw=("confirmed",),
+        base=(("confirmed", "yes"),),
+        ids=(("target_id", "spare_target"),),
+    ),
     Route("admin_targets.edit", staff=True, forms=(OwnMpForm, PersonTargetForm)),
     Route("admin_targets.people", staff=True),
     Route("admin_targets.new_person", staff=True, forms=(PersonForm,)),
     Route("admin_targets.person", staff=True, forms=(PersonForm,), ids=(("person_id", "custom"),)),
-    Route("admin_targets.delete_person", staff=True, ids=(("person_id", "spare_person"),)),
+    Route(
+        "admin_targets.confirm_delete_person",
+        staff=True,
+        raw=("confirmed",),
+        base=(("confirmed", "yes"),),
+        ids=(("person_id", "spare_person"),),
+    ),
     Route("admin_contacts.index", staff=True, query=("q",)),
     Route(
         "admin_contacts.person",
@@ -296,10 +331,17 @@ ROUTES: list[Route] = [
         raw=("target",),
         base=(("target", "email"),),
     ),
-    Route("admin_contacts.undo", staff=True),
+    Route(
+        "admin_contacts.confirm_undo", staff=True, raw=("confirmed",), base=(("confirmed", "yes"),)
+    ),
     Route("admin_history.versions", staff=True),
     Route("admin_history.compare", staff=True, query=("a", "b")),
-    Route("admin_history.restore", staff=True),
+    Route(
+        "admin_history.confirm_restore",
+        staff=True,
+        raw=("confirmed",),
+        base=(("confirmed", "yes"),),
+    ),
     Route("admin_history.audit", staff=True, query=("campaign_id", "before", "action")),
     Route(
         "admin_stats.show",
@@ -324,6 +366,14 @@ SAVES = {
     "admin_targets.new_person": "admin_targets.create_person",
     "admin_targets.person": "admin_targets.save_person",
     "admin_contacts.person": "admin_contacts.correct",
+    # Confirmation pages (GET) and the actions their buttons post to.
+    "admin_campaigns.confirm_unpublish": "admin_campaigns.unpublish",
+    "admin_campaigns.confirm_archive": "admin_campaigns.archive",
+    "admin_drafts.confirm_discard": "admin_drafts.discard_changes",
+    "admin_targets.confirm_remove": "admin_targets.remove",
+    "admin_targets.confirm_delete_person": "admin_targets.delete_person",
+    "admin_contacts.confirm_undo": "admin_contacts.undo",
+    "admin_history.confirm_restore": "admin_history.restore",
 }
 ROUTES = [
     replace(route, forms=(), raw=(), base=(), prefix="") if route.endpoint in SAVES else route

@@ -10,7 +10,15 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 
 from callmp.campaigns.fields import (
     BOOLEANS,
@@ -79,6 +87,8 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
     email_subject_fr = _line("email_subject_fr", 200)
     email_body_en = _area("email_body_en", 12)
     email_body_fr = _area("email_body_fr", 12)
+    # The revision of the draft the form was filled from (published campaigns only).
+    draft_revision = HiddenField()
 
     def to_input(self) -> CampaignInput:
         """What was typed, as the domain takes it."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import (
@@ -17,7 +18,8 @@ from flask import (
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from callmp.campaigns import editing
+from callmp import numbers
+from callmp.campaigns import drafts, editing
 from callmp.campaigns import fields as campaign_fields
 from callmp.campaigns import preview as campaign_preview
 from callmp.campaigns import status as campaign_status
@@ -34,6 +36,7 @@ from callmp.models import Campaign, Role, User
 from callmp.templating import PLACEHOLDERS
 from callmp.views import context as web
 from callmp.views import presenters
+from callmp.views.admin import confirm
 from callmp.views.admin.campaign_forms import CampaignForm, PreviewForm
 from callmp.views.context import db
 from callmp.views.public_forms import translate_postal_error
@@ -69,6 +72,7 @@ def _show(campaign: Campaign, errors: list[str] | None = None, status: int = 200
     page = render_template(
         "admin/campaigns/show.html",
         campaign=campaign,
+        draft=drafts.find(db(), campaign.id),
         errors=errors or [],
         languages=LANGUAGE_LABELS,
         policies=POLICY_LABELS,
@@ -93,13 +97,29 @@ def show(campaign_id: int) -> Page:
 
 
 def _edit_page(
-    form: CampaignForm, campaign: Campaign | None, errors: list[str], status: int
+    form: CampaignForm,
+    campaign: Campaign | None,
+    errors: list[str],
+    status: int,
+    *,
+    stale: bool = False,
 ) -> Page:
-    """The campaign form, with the placeholders the texts may use."""
+    """The campaign form, with the placeholders the texts may use.
+
+    For a campaign whose edits go to a draft, the form shows the draft and carries its
+    revision (``stale``: the lead's input came back because the draft moved on).
+    """
+    draft = drafts.find(db(), campaign.id) if campaign is not None else None
+    to_draft = campaign is not None and drafts.uses_draft(db(), campaign)
+    if to_draft:
+        form.draft_revision.data = str(drafts.revision(draft))
     page = render_template(
         "admin/campaigns/edit.html",
         form=form,
         campaign=campaign,
+        draft=draft,
+        to_draft=to_draft,
+        stale=stale,
         errors=errors,
         placeholders=PLACEHOLDERS,
         time_zone=campaign_fields.EDIT_TIME_ZONE.key,
@@ -107,32 +127,74 @@ def _edit_page(
     return page, status
 
 
+@contextmanager
+def as_edited(campaign: Campaign | None) -> Iterator[Campaign | None]:
+    """The campaign as its edit pages show it (a new one: None)."""
+    if campaign is None:
+        yield None
+        return
+    with drafts.editable(db(), campaign) as shown:
+        yield shown
+
+
 def _form(campaign: Campaign | None) -> Page:
-    """The campaign form with the stored values."""
-    form = CampaignForm(data=campaign_fields.form_values(campaign))
-    return _edit_page(form, campaign, [], 200)
+    """The campaign form with the stored values (a live campaign's: its draft's)."""
+    with as_edited(campaign) as shown:
+        form = CampaignForm(data=campaign_fields.form_values(shown))
+        return _edit_page(form, shown, [], 200)
+
+
+def _refused_page(form: CampaignForm, campaign: Campaign | None, error: CampaignInvalid) -> Page:
+    """The form again with every refused field marked."""
+    by_field: dict[str, list[str]] = {}
+    general = []
+    for refused in error.errors:
+        if refused.name:
+            by_field.setdefault(refused.name, []).append(message(refused))
+        else:
+            general.append(message(refused))
+    form.show_errors({name: [" ".join(texts)] for name, texts in by_field.items()})
+    if by_field:
+        general.insert(0, gettext("Please correct the fields marked below."))
+    with as_edited(campaign) as shown:
+        return _edit_page(form, shown, general, 400)
 
 
 def _save(campaign: Campaign | None) -> Page:
-    """Save what was posted: a new version, or the form again with errors."""
+    """Save what was posted: a new version, a draft's change, or the form again with errors."""
     form = CampaignForm()
+    data = form.to_input()
+    to_draft = campaign is not None and drafts.uses_draft(db(), campaign)
     try:
-        saved = editing.save(db(), campaign, form.to_input(), staff(), web.clean_referral)
+        if campaign is None:
+            saved = editing.save(db(), None, data, staff(), web.clean_referral)
+        else:
+            drafts.save_edit(
+                db(),
+                campaign,
+                staff(),
+                lambda shown: editing.save(db(), shown, data, staff(), web.clean_referral),
+                expected=numbers.whole_number(form.draft_revision.data) or 0,
+            )
+            saved = campaign
     except CampaignInvalid as error:
         db().rollback()
-        by_field: dict[str, list[str]] = {}
-        general = []
-        for refused in error.errors:
-            if refused.name:
-                by_field.setdefault(refused.name, []).append(message(refused))
-            else:
-                general.append(message(refused))
-        form.show_errors({name: [" ".join(texts)] for name, texts in by_field.items()})
-        if by_field:
-            general.insert(0, gettext("Please correct the fields marked below."))
-        return _edit_page(form, campaign, general, 400)
+        return _refused_page(form, campaign, error)
+    except drafts.DraftStale as stale:
+        db().rollback()
+        with as_edited(campaign) as shown:
+            return _edit_page(form, shown, [gettext(stale.message)], 409, stale=True)
     db().commit()
-    flash(gettext("Campaign %(slug)s saved.", slug=saved.slug), "info")
+    if to_draft:
+        flash(
+            gettext(
+                "Changes saved as a draft: supporters still see the published campaign "
+                "until you publish the changes."
+            ),
+            "info",
+        )
+    else:
+        flash(gettext("Campaign %(slug)s saved.", slug=saved.slug), "info")
     return redirect(url_for("admin_campaigns.show", campaign_id=saved.id))
 
 
@@ -184,18 +246,74 @@ def publish(campaign_id: int) -> Page:
     return _change(campaign_id, campaign_status.publish, gettext("The campaign is published."))
 
 
+def _title(campaign: Campaign) -> str:
+    """The campaign's name in the page's language."""
+    return campaign.text("title", presenters.locale_code()) or campaign.slug
+
+
+def _unpublishing(campaign: Campaign) -> confirm.Confirmation:
+    """The confirmation of taking a campaign back to draft."""
+    return confirm.Confirmation(
+        heading=gettext("Unpublish %(title)s?", title=_title(campaign)),
+        explanation=[
+            gettext(
+                "Supporters will no longer see the campaign: its page and its share links "
+                "answer “not found”, and no new calls or letters start. Calls already under "
+                "way finish. You can publish it again later."
+            )
+        ],
+        action=url_for("admin_campaigns.unpublish", campaign_id=campaign.id),
+        button=gettext("Unpublish the campaign"),
+        cancel=url_for("admin_campaigns.show", campaign_id=campaign.id),
+    )
+
+
+def _archiving(campaign: Campaign) -> confirm.Confirmation:
+    """The confirmation of archiving a campaign."""
+    return confirm.Confirmation(
+        heading=gettext("Archive %(title)s?", title=_title(campaign)),
+        explanation=[
+            gettext(
+                "The campaign closes: supporters no longer see it and no new calls or "
+                "letters start. Its figures and history stay. A lead can publish it again."
+            )
+        ],
+        action=url_for("admin_campaigns.archive", campaign_id=campaign.id),
+        button=gettext("Archive the campaign"),
+        cancel=url_for("admin_campaigns.show", campaign_id=campaign.id),
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/unpublish")
+@role_required(Role.lead)
+def confirm_unpublish(campaign_id: int) -> Page:
+    """Ask before taking the campaign back to draft."""
+    return confirm.page(_unpublishing(_campaign(campaign_id)))
+
+
 @bp.post("/campaigns/<int:campaign_id>/unpublish")
 @role_required(Role.lead)
 def unpublish(campaign_id: int) -> Page:
-    """Take the campaign back to draft."""
+    """Take the campaign back to draft (from the confirmation page only)."""
+    if not confirm.confirmed():
+        return confirm.refused(_unpublishing(_campaign(campaign_id)))
     done = gettext("The campaign is back to draft: supporters no longer see it.")
     return _change(campaign_id, campaign_status.unpublish, done)
+
+
+@bp.get("/campaigns/<int:campaign_id>/archive")
+@role_required(Role.lead)
+def confirm_archive(campaign_id: int) -> Page:
+    """Ask before closing the campaign."""
+    return confirm.page(_archiving(_campaign(campaign_id)))
 
 
 @bp.post("/campaigns/<int:campaign_id>/archive")
 @role_required(Role.lead)
 def archive(campaign_id: int) -> Page:
-    """Close the campaign."""
+    """Close the campaign (from the confirmation page only)."""
+    if not confirm.confirmed():
+        return confirm.refused(_archiving(_campaign(campaign_id)))
     done = gettext("The campaign is archived: supporters no longer see it.")
     return _change(campaign_id, campaign_status.archive, done)
 
@@ -211,21 +329,32 @@ def _choose(campaign: Campaign, form: PreviewForm, status: int, **context: Any) 
 @bp.get("/campaigns/<int:campaign_id>/preview")
 @role_required(Role.organizer)
 def preview(campaign_id: int) -> Page:
-    """What a supporter in one riding sees, hears and gets to send; nothing is counted."""
+    """What a supporter in one riding sees, hears and gets to send; nothing is counted.
+
+    With ``?draft=1``, the campaign as its unpublished changes have it.
+    """
     campaign = _campaign(campaign_id)
+    if request.args.get("draft") == "1" and drafts.find(db(), campaign.id) is not None:
+        with drafts.materialized(db(), campaign) as shown:
+            return _preview(shown, draft=True)
+    return _preview(campaign, draft=False)
+
+
+def _preview(campaign: Campaign, *, draft: bool) -> Page:
+    """The preview's steps for ``campaign`` as given (``draft``: its unpublished changes)."""
     form = PreviewForm(request.args)
     raw_fed = (form.fed_num.data or "").strip()
     fed_num = lookup.parse_fed_num(raw_fed)
     if raw_fed and fed_num is None:
         form.fed_num.errors = [gettext("A riding number has 5 digits, like 35079.")]
-        return _choose(campaign, form, 400)
+        return _choose(campaign, form, 400, draft_preview=draft)
     postal_code = None
     if (form.postal_code.data or "").strip():
         try:
             result = web.lookup_postal_code(form.postal_code.data)
         except postal_codes.PostalCodeError as error:
             form.postal_code.errors = [translate_postal_error(error)]
-            return _choose(campaign, form, 400)
+            return _choose(campaign, form, 400, draft_preview=draft)
         postal_code = result.postal_code
         ridings = [c.riding.fed_num for c in result.candidates]
         if fed_num is None or fed_num not in ridings:
@@ -239,15 +368,16 @@ def preview(campaign_id: int) -> Page:
                     candidates=result.candidates,
                     postal_code=postal_code,
                     notice=notice,
+                    draft_preview=draft,
                 )
             fed_num = result.best.riding.fed_num
     if fed_num is None:
-        return _choose(campaign, form, 200)
+        return _choose(campaign, form, 200, draft_preview=draft)
     locale = presenters.locale_code()
     extra = campaign_preview.build(db(), campaign, fed_num, locale, utcnow())
     if extra is None:
         form.fed_num.errors = [gettext("There is no riding with this number.")]
-        return _choose(campaign, form, 404)
+        return _choose(campaign, form, 404, draft_preview=draft)
     return riding_page(
         campaign.slug,
         fed_num,
@@ -256,4 +386,5 @@ def preview(campaign_id: int) -> Page:
         template="admin/campaigns/preview.html",
         extra=extra,
         other_locale="en" if locale == "fr" else "fr",
+        draft_preview=draft,
     )

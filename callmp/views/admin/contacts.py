@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from callmp.directory import contact_lists, corrections
 from callmp.directory.corrections import CorrectionError
 from callmp.models import ContactCorrection, Office, Person, Role
+from callmp.views.admin import confirm
 from callmp.views.admin.contact_forms import (
     VALUE_HINTS,
     CorrectionForm,
@@ -89,13 +90,49 @@ def correct(person_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("admin_contacts.person", person_id=member.id))
 
 
-@bp.post("/corrections/<int:correction_id>/undo")
-@role_required(Role.lead)
-def undo(correction_id: int) -> Response:
-    """Undo a correction: the shipped value is back."""
+def _correction(correction_id: int) -> ContactCorrection:
+    """The correction ``correction_id``, or 404."""
     correction = db().get(ContactCorrection, correction_id)
     if correction is None:
         abort(404)
+    return correction
+
+
+def _undoing(correction: ContactCorrection) -> confirm.Confirmation:
+    """The confirmation of undoing a correction: which value comes back."""
+    person = db().get(Person, correction.person_id)
+    name = person.full_name if person is not None else ""
+    empty = gettext("(empty)")
+    return confirm.Confirmation(
+        heading=gettext("Undo the correction for %(name)s?", name=name),
+        explanation=[
+            gettext(
+                "Calls and letters go back to the shipped data: %(shipped)s instead of "
+                "%(value)s. The correction stays in the audit log.",
+                shipped=correction.shipped_value or empty,
+                value=correction.value or empty,
+            )
+        ],
+        action=url_for("admin_contacts.undo", correction_id=correction.id),
+        button=gettext("Undo: use the shipped data"),
+        cancel=url_for("admin_contacts.person", person_id=correction.person_id),
+    )
+
+
+@bp.get("/corrections/<int:correction_id>/undo")
+@role_required(Role.lead)
+def confirm_undo(correction_id: int) -> tuple[str, int]:
+    """Ask before undoing a correction."""
+    return confirm.page(_undoing(_correction(correction_id)))
+
+
+@bp.post("/corrections/<int:correction_id>/undo")
+@role_required(Role.lead)
+def undo(correction_id: int) -> Response | tuple[str, int]:
+    """Undo a correction (from the confirmation page): the shipped value is back."""
+    correction = _correction(correction_id)
+    if not confirm.confirmed():
+        return confirm.refused(_undoing(correction))
     person_id = correction.person_id
     was_active = correction.active
     corrections.undo(db(), staff(), correction)

@@ -12,9 +12,10 @@ from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from callmp.campaigns import people_editing, target_editing, targets
+from callmp.campaigns import drafts, people_editing, target_editing, targets
 from callmp.models import Campaign, Person, Role, Target, TargetKind
 from callmp.views import presenters
+from callmp.views.admin import confirm
 from callmp.views.admin.target_forms import (
     OwnMpForm,
     PersonForm,
@@ -69,17 +70,20 @@ def _editor(
     fixed.q.data = query[:100]
     found = target_editing.choices(db(), fixed.q.data)
     _fill(own, fixed, found)
-    page = render_template(
-        "admin/targets/index.html",
-        campaign=campaign,
-        targets=sorted(campaign.targets, key=lambda t: t.position),
-        own=own,
-        fixed=fixed,
-        query=fixed.q.data,
-        found=found.found,
-        own_mp=TargetKind.own_mp,
-        split_parties=targets.split_parties,
-    )
+    draft = drafts.find(db(), campaign.id)
+    with drafts.editable(db(), campaign) as shown:
+        page = render_template(
+            "admin/targets/index.html",
+            campaign=shown,
+            draft=draft,
+            targets=sorted(shown.targets, key=lambda t: t.position),
+            own=own,
+            fixed=fixed,
+            query=fixed.q.data,
+            found=found.found,
+            own_mp=TargetKind.own_mp,
+            split_parties=targets.split_parties,
+        )
     return page, status
 
 
@@ -108,7 +112,10 @@ def add_own_mp(campaign_id: int) -> Page:
     campaign = _campaign(campaign_id)
     form = OwnMpForm()
     try:
-        target_editing.add(db(), campaign, form.choice(), staff())
+        choice = form.choice()
+        drafts.save_edit(
+            db(), campaign, staff(), lambda shown: target_editing.add(db(), shown, choice, staff())
+        )
     except target_editing.TargetError as error:
         _refused(form, error)
         return _editor(campaign, own=form, status=400)
@@ -123,13 +130,17 @@ def add_person(campaign_id: int) -> Page:
     """Add a fixed person: an MP found by name or riding, or a custom person."""
     campaign = _campaign(campaign_id)
     form = PersonTargetForm()
+
+    def add(shown: Campaign) -> str:
+        target = target_editing.add(db(), shown, form.choice(), staff())
+        return target.person.full_name if target.person else ""
+
     try:
-        target = target_editing.add(db(), campaign, form.choice(), staff())
+        name = drafts.save_edit(db(), campaign, staff(), add)
     except target_editing.TargetError as error:
         _refused(form, error)
         return _editor(campaign, fixed=form, status=400)
     db().commit()
-    name = target.person.full_name if target.person else ""
     flash(gettext("Target added: %(name)s.", name=name), "info")
     return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
 
@@ -141,7 +152,12 @@ def move(campaign_id: int, target_id: int) -> Page:
     campaign = _campaign(campaign_id)
     step = -1 if request.form.get("direction") == "up" else 1
     try:
-        target_editing.move(db(), campaign, target_id, step, staff())
+        drafts.save_edit(
+            db(),
+            campaign,
+            staff(),
+            lambda shown: target_editing.move(db(), shown, target_id, step, staff()),
+        )
     except target_editing.TargetError as error:
         _refused(None, error)
         return _editor(campaign, status=400)
@@ -149,13 +165,66 @@ def move(campaign_id: int, target_id: int) -> Page:
     return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
 
 
+def _removing(campaign: Campaign, target: Target, number: int) -> confirm.Confirmation:
+    """The confirmation of removing ``target`` (number ``number`` in the list)."""
+    who = (
+        gettext("the supporter's own MP")
+        if target.kind == TargetKind.own_mp
+        else (target.person.full_name if target.person else "")
+    )
+    explanation = [
+        gettext(
+            "Supporters will no longer be asked to contact %(who)s. Calls and letters "
+            "already counted for this target stay in the figures.",
+            who=who,
+        )
+    ]
+    if drafts.uses_draft(db(), campaign):
+        explanation.append(
+            gettext(
+                "Supporters see this campaign: the removal waits with the other unpublished "
+                "changes until a lead publishes them."
+            )
+        )
+    return confirm.Confirmation(
+        heading=gettext("Remove target %(number)s (%(who)s)?", number=number, who=who),
+        explanation=explanation,
+        action=url_for("admin_targets.remove", campaign_id=campaign.id, target_id=target.id),
+        button=gettext("Remove the target"),
+        cancel=url_for("admin_targets.index", campaign_id=campaign.id),
+    )
+
+
+def _removal_page(campaign: Campaign, target_id: int, refused: bool) -> Page:
+    """The confirmation of removing a target, as the campaign's edits see it."""
+    with drafts.editable(db(), campaign) as shown:
+        target = _target(shown, target_id)
+        number = sorted(shown.targets, key=lambda t: t.position).index(target) + 1
+        confirmation = _removing(shown, target, number)
+        return confirm.refused(confirmation) if refused else confirm.page(confirmation)
+
+
+@bp.get("/campaigns/<int:campaign_id>/targets/<int:target_id>/remove")
+@role_required(Role.lead)
+def confirm_remove(campaign_id: int, target_id: int) -> Page:
+    """Ask before removing a target."""
+    return _removal_page(_campaign(campaign_id), target_id, refused=False)
+
+
 @bp.post("/campaigns/<int:campaign_id>/targets/<int:target_id>/remove")
 @role_required(Role.lead)
 def remove(campaign_id: int, target_id: int) -> Page:
-    """Remove a target."""
+    """Remove a target (from the confirmation page only)."""
     campaign = _campaign(campaign_id)
+    if not confirm.confirmed():
+        return _removal_page(campaign, target_id, refused=True)
     try:
-        target_editing.remove(db(), campaign, target_id, staff())
+        drafts.save_edit(
+            db(),
+            campaign,
+            staff(),
+            lambda shown: target_editing.remove(db(), shown, target_id, staff()),
+        )
     except target_editing.TargetError as error:
         _refused(None, error)
         return _editor(campaign, status=400)
@@ -176,10 +245,10 @@ def _target(campaign: Campaign, target_id: int) -> Target:
 @role_required(Role.lead)
 def edit(campaign_id: int, target_id: int) -> Page:
     """The form to change a target's roles and, for the own MP, its filters and fallback."""
-    campaign = _campaign(campaign_id)
-    target = _target(campaign, target_id)
-    kind = OwnMpForm if target.kind == TargetKind.own_mp else PersonTargetForm
-    return _target_page(campaign, target, kind(formdata=None, data=_stored(target)), 200)
+    with drafts.editable(db(), _campaign(campaign_id)) as campaign:
+        target = _target(campaign, target_id)
+        kind = OwnMpForm if target.kind == TargetKind.own_mp else PersonTargetForm
+        return _target_page(campaign, target, kind(formdata=None, data=_stored(target)), 200)
 
 
 @bp.post("/campaigns/<int:campaign_id>/targets/<int:target_id>")
@@ -187,13 +256,20 @@ def edit(campaign_id: int, target_id: int) -> Page:
 def save(campaign_id: int, target_id: int) -> Page:
     """Change a target's roles and, for the own MP, its filters and fallback."""
     campaign = _campaign(campaign_id)
-    target = _target(campaign, target_id)
-    form = OwnMpForm() if target.kind == TargetKind.own_mp else PersonTargetForm()
+    forms: list[OwnMpForm | PersonTargetForm] = []
+
+    def update(shown: Campaign) -> None:
+        target = _target(shown, target_id)
+        form = OwnMpForm() if target.kind == TargetKind.own_mp else PersonTargetForm()
+        forms.append(form)
+        target_editing.update(db(), shown, target, form.choice(), staff())
+
     try:
-        target_editing.update(db(), campaign, target, form.choice(), staff())
+        drafts.save_edit(db(), campaign, staff(), update)
     except target_editing.TargetError as error:
-        _refused(form, error)
-        return _target_page(campaign, target, form, 400)
+        _refused(forms[0], error)
+        with drafts.editable(db(), campaign) as shown:
+            return _target_page(shown, _target(shown, target_id), forms[0], 400)
     db().commit()
     flash(gettext("Target saved."), "info")
     return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
@@ -294,13 +370,39 @@ def _save_person(person: Person | None) -> Page:
     return redirect(url_for("admin_targets.person", person_id=saved.id))
 
 
+def _deleting(person: Person) -> confirm.Confirmation:
+    """The confirmation of deleting a custom person."""
+    return confirm.Confirmation(
+        heading=gettext("Delete %(name)s?", name=person.full_name),
+        explanation=[
+            gettext(
+                "The person and their offices are deleted for good. Calls and letters "
+                "already counted stay in the figures. A person a campaign still targets "
+                "can't be deleted."
+            )
+        ],
+        action=url_for("admin_targets.delete_person", person_id=person.id),
+        button=gettext("Delete this person"),
+        cancel=url_for("admin_targets.person", person_id=person.id),
+    )
+
+
+@bp.get("/people/<int:person_id>/delete")
+@role_required(Role.lead)
+def confirm_delete_person(person_id: int) -> Page:
+    """Ask before deleting a custom person."""
+    return confirm.page(_deleting(_custom_person(person_id)))
+
+
 @bp.post("/people/<int:person_id>/delete")
 @role_required(Role.lead)
 def delete_person(person_id: int) -> Page:
-    """Delete a custom person, unless a campaign still targets them."""
+    """Delete a custom person (from the confirmation page), unless a campaign targets them."""
     found = db().get(Person, person_id)
     if found is None:
         abort(404)
+    if not confirm.confirmed():
+        return confirm.refused(_deleting(found))
     try:
         people_editing.delete(db(), found, staff())
     except target_editing.TargetError as error:

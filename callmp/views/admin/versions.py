@@ -9,9 +9,11 @@ from werkzeug.wrappers import Response
 
 from callmp import audit as audit_log
 from callmp import numbers
-from callmp.campaigns import version_diffs
+from callmp.campaigns import drafts, version_diffs
 from callmp.campaigns import versions as history
-from callmp.models import Campaign, Role
+from callmp.models import Campaign, CampaignStatus, Role
+from callmp.views import presenters
+from callmp.views.admin import confirm
 from callmp.views.context import db
 from callmp.views.security import role_required, staff
 
@@ -92,11 +94,53 @@ def compare(campaign_id: int) -> str | tuple[str, int]:
     return (page, 400) if a == b else page
 
 
+def _restoring(campaign: Campaign, number: int) -> confirm.Confirmation:
+    """The confirmation of restoring version ``number``, with what it would change."""
+    version = history.find_version(db(), campaign.id, number)
+    if version is None:
+        abort(404)
+    explanation = [
+        gettext(
+            "The campaign's texts, settings, targets and referral codes become as they were "
+            "in version %(number)s, kept as a new version. Its status does not change.",
+            number=number,
+        )
+    ]
+    if campaign.status == CampaignStatus.published:
+        explanation.append(gettext("The campaign is published: supporters see this at once."))
+    if drafts.find(db(), campaign.id) is not None:
+        explanation.append(
+            gettext(
+                "The unpublished changes are kept: review them again afterwards, as they "
+                "are compared with the restored campaign."
+            )
+        )
+    title = campaign.text("title", presenters.locale_code()) or campaign.slug
+    return confirm.Confirmation(
+        heading=gettext("Restore version %(number)s of %(title)s?", number=number, title=title),
+        explanation=explanation,
+        action=url_for("admin_history.restore", campaign_id=campaign.id, number=number),
+        button=gettext("Restore version %(number)s", number=number),
+        cancel=url_for("admin_history.versions", campaign_id=campaign.id),
+        diffs=version_diffs.diff_snapshots(db(), history.snapshot(campaign), version.snapshot),
+        diffs_heading=gettext("What restoring changes"),
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/versions/<int:number>/restore")
+@role_required(Role.lead)
+def confirm_restore(campaign_id: int, number: int) -> tuple[str, int]:
+    """Ask before restoring an old version, showing what it would change."""
+    return confirm.page(_restoring(_campaign(campaign_id), number))
+
+
 @bp.post("/campaigns/<int:campaign_id>/versions/<int:number>/restore")
 @role_required(Role.lead)
 def restore(campaign_id: int, number: int) -> Response | tuple[str, int]:
-    """Bring back an old version of the campaign as its newest version (not its status)."""
+    """Bring back an old version as the newest version, not its status (once confirmed)."""
     campaign = _campaign(campaign_id)
+    if not confirm.confirmed():
+        return confirm.refused(_restoring(campaign, number))
     try:
         version = history.restore(db(), campaign, number, staff())
     except history.VersionNotFound:

@@ -28,6 +28,7 @@ from callmp.models import (
     User,
 )
 from tests.factories import make_target
+from tests.support.confirm import confirm_via_page
 from tests.support.html import one, parse, text
 
 Login = Callable[..., User]
@@ -205,14 +206,14 @@ def test_a_lead_creates_edits_publishes_unpublishes_and_archives(
     make_target(session, campaign, position=1, kind=TargetKind.own_mp)
     session.commit()
 
+    response = client.post(publish, data={"csrf_token": values["csrf_token"]})
+    assert response.status_code == 302
+    assert campaign_by_slug(session, "fair-wages").status == CampaignStatus.published
     for action, status in [
-        ("publish", CampaignStatus.published),
         ("unpublish", CampaignStatus.draft),
         ("archive", CampaignStatus.archived),
     ]:
-        response = client.post(
-            f"/admin/campaigns/{campaign.id}/{action}", data={"csrf_token": values["csrf_token"]}
-        )
+        response = confirm_via_page(client, f"/admin/campaigns/{campaign.id}/{action}")
         assert response.status_code == 302, action
         assert campaign_by_slug(session, "fair-wages").status == status
     actions = session.scalars(
@@ -235,8 +236,9 @@ def test_the_lead_sees_the_actions_and_the_organizer_does_not(
     page = parse(client.get(f"/admin/campaigns/{draft.id}").data)
     actions = one(page, "nav.actions")
     buttons = [text(b) for b in actions.select("form button")]
-    assert buttons == ["Publish", "Archive"]
+    assert buttons == ["Publish"]
     links = {text(a): a["href"] for a in actions.select("a")}
+    assert links["Archive"] == f"/admin/campaigns/{draft.id}/archive"  # a confirmation page
     assert links["Edit"] == f"/admin/campaigns/{draft.id}/edit"
     assert links["Preview"] == f"/admin/campaigns/{draft.id}/preview"
     assert links["Targets"] == f"/admin/campaigns/{draft.id}/targets"

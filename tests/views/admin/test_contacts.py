@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from callmp.directory import corrections
 from callmp.models import ContactCorrection, Office, OfficeKind, Person, Role, User
 from callmp.views import presenters
+from tests.support.confirm import confirm_via_page
 from tests.support.html import one, parse, text
 
 INDEX = "/admin/contacts"
@@ -226,11 +227,17 @@ def test_undo_puts_the_shipped_value_back(
     mp = member(session)
     status, soup = post_correction(client, mp, "email", "p.connors@parl.gc.ca")
     assert status == 200
-    undo_form = one(one(soup, "#email"), ".correction-mark form")
-    response = client.post(
-        str(undo_form["action"]), data={"csrf_token": token(soup)}, follow_redirects=True
+    undo_link = one(one(soup, "#email"), ".correction-mark a.undo")
+    refused = client.post(str(undo_link["href"]), data={"csrf_token": token(soup)})
+    assert refused.status_code == 400  # not from the confirmation page: nothing undone
+    session.expire_all()
+    assert mp.email == "p.connors@parl.gc.ca"
+    confirmation = parse(client.get(str(undo_link["href"])).data)
+    assert "paul.connors@parl.gc.ca instead of p.connors@parl.gc.ca" in text(
+        one(confirmation, "main")
     )
-    soup = parse(response.data)
+    response = confirm_via_page(client, str(undo_link["href"]))
+    soup = parse(client.get(response.location).data)
     assert "Correction undone" in text(one(soup, "p.flash"))
     assert text(one(soup, "#email .current .value")) == "paul.connors@parl.gc.ca"
     assert not soup.select("#email .correction-mark")

@@ -13,8 +13,18 @@ from werkzeug.test import TestResponse
 
 from callmp import demo
 from callmp.campaigns import versions as history
-from callmp.models import AuditEntry, Campaign, Office, Person, Role, TargetKind, User
+from callmp.models import (
+    AuditEntry,
+    Campaign,
+    CampaignStatus,
+    Office,
+    Person,
+    Role,
+    TargetKind,
+    User,
+)
 from tests.support.app import sessions
+from tests.support.confirm import confirm_via_page
 from tests.support.html import one, parse, text
 
 ALGONQUIN = 35002  # ON, Conservative: Cheryl Gallant
@@ -32,6 +42,16 @@ def _post(client: FlaskClient, url: str, data: Mapping[str, object] | None = Non
 def campaign_id(session: Session) -> int:
     """The demo campaign's id."""
     return session.scalars(select(Campaign.id).where(Campaign.slug == demo.DEMO_SLUG)).one()
+
+
+@pytest.fixture
+def unpublished(session: Session, campaign_id: int) -> None:
+    """The demo campaign back to draft: its target edits save directly (a published
+    campaign's go to a draft of changes, tested in tests/views/admin/test_drafts.py)."""
+    campaign = session.get(Campaign, campaign_id)
+    assert campaign is not None
+    campaign.status = CampaignStatus.draft
+    session.commit()
 
 
 def _campaign(app: Flask, campaign_id: int) -> Campaign:
@@ -71,7 +91,7 @@ def test_index_lists_the_targets_in_order_with_buttons_for_a_lead(
     assert len(rows) == 2
     assert "own MP" in text(rows[0])
     assert rows[0].select("button.move-down") and not rows[0].select("button.move-up")
-    assert rows[1].select("button.move-up") and rows[1].select("button.remove")
+    assert rows[1].select("button.move-up") and rows[1].select("a.remove")
     boxes = one(page, "section.add-own-mp").select("input[type=checkbox][name=parties]")
     assert "Bloc Québécois" in [box["value"] for box in boxes]
 
@@ -89,6 +109,7 @@ def test_an_organizer_sees_the_targets_but_no_forms_and_gets_403_on_posts(
     assert _post(client, "/admin/people/new", data={"full_name": "X"}).status_code == 403
 
 
+@pytest.mark.usefixtures("unpublished")
 def test_adding_the_own_mp_with_filters_and_a_fallback_makes_a_version(
     app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
 ) -> None:
@@ -118,6 +139,7 @@ def test_adding_the_own_mp_with_filters_and_a_fallback_makes_a_version(
     assert "Bloc Québécois, Liberal" in text(one(row, ".filter-parties"))
 
 
+@pytest.mark.usefixtures("unpublished")
 def test_searching_an_mp_by_name_ignores_accents_and_adds_them(
     app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
 ) -> None:
@@ -168,6 +190,7 @@ def test_an_unknown_person_is_refused_next_to_the_field_keeping_the_roles(
     assert _versions(app, campaign_id) == before
 
 
+@pytest.mark.usefixtures("unpublished")
 def test_moving_and_removing_targets_each_make_a_version(
     app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
 ) -> None:
@@ -176,11 +199,19 @@ def test_moving_and_removing_targets_each_make_a_version(
     _post(client, _url(campaign_id, f"/{second}/move"), data={"direction": "up"})
     after_move = _versions(app, campaign_id)
     assert [t.id for t in _campaign(app, campaign_id).targets] == [second, first]
-    _post(client, _url(campaign_id, f"/{second}/remove"))
+    # Removing asks first: a POST without the confirmation page's field does nothing.
+    refused = _post(client, _url(campaign_id, f"/{second}/remove"))
+    assert refused.status_code == 400
+    assert one(parse(refused.data), "form.confirm")["action"] == _url(
+        campaign_id, f"/{second}/remove"
+    )
+    assert len(_campaign(app, campaign_id).targets) == 2
+    assert confirm_via_page(client, _url(campaign_id, f"/{second}/remove")).status_code == 302
     assert [(t.id, t.position) for t in _campaign(app, campaign_id).targets] == [(first, 1)]
     assert _versions(app, campaign_id) == after_move + 1
 
 
+@pytest.mark.usefixtures("unpublished")
 def test_editing_a_target_changes_its_filters(
     app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
 ) -> None:
@@ -257,7 +288,7 @@ def test_deleting_a_person_a_target_uses_is_refused(
 ) -> None:
     login_as(Role.lead)
     minister_id = _minister_id(app, campaign_id)
-    response = _post(client, f"/admin/people/{minister_id}/delete")
+    response = _post(client, f"/admin/people/{minister_id}/delete", {"confirmed": "yes"})
     assert response.status_code == 400
     assert demo.DEMO_SLUG in text(one(parse(response.data), ".flash.error"))
     assert _minister_id(app, campaign_id) == minister_id

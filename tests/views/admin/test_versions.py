@@ -16,6 +16,7 @@ from callmp.demo import DEMO_SLUG
 from callmp.models import Campaign, CampaignStatus, ReferralCode, Role, User
 from tests.factories import demo_campaign
 from tests.support.app import sessions
+from tests.support.confirm import confirm_via_page
 from tests.support.html import one, parse, text
 
 
@@ -54,7 +55,7 @@ def test_organizer_sees_versions_newest_first_with_changed_fields(
     assert text(one(rows[2], "td.changed")) == "First version"
     link = one(rows[0], "td.row-actions a")
     assert link["href"] == f"/admin/campaigns/{versioned}/versions/compare?a=2&b=3"
-    assert page.select("td.row-actions form") == []  # organizers can't restore
+    assert page.select("td.row-actions a.restore") == []  # organizers can't restore
 
 
 def test_versions_page_gives_times_in_the_viewers_language(
@@ -153,14 +154,20 @@ def test_lead_restores_an_old_version_as_a_new_one(
     client: FlaskClient, login_as: Callable[..., User], versioned: int, app: Flask
 ) -> None:
     lead = login_as(Role.lead)
-    token = csrf_token(client, versioned)
-    response = client.post(
-        f"/admin/campaigns/{versioned}/versions/1/restore",
-        data={"csrf_token": token},
-        follow_redirects=True,
-    )
-    assert response.status_code == 200
-    page = parse(response.data)
+    versions_page = parse(client.get(f"/admin/campaigns/{versioned}/versions").data)
+    link = one(one(versions_page, "#version-1"), "a.restore")
+    url = f"/admin/campaigns/{versioned}/versions/1/restore"
+    assert link["href"] == url
+    # The confirmation page says what restoring changes, field by field.
+    confirmation = parse(client.get(url).data)
+    assert text(one(confirmation, "h1")).startswith("Restore version 1 of Status for all")
+    sections = [section["id"] for section in confirmation.select("section.field-diff")]
+    assert sections == ["diff-goal", "diff-talking_points_fr", "diff-referral_codes"]
+    with sessions(app)() as session:
+        assert len(history.versions(session, versioned)) == 3  # nothing restored yet
+    response = confirm_via_page(client, url)
+    assert response.status_code == 303
+    page = parse(client.get(response.location).data)
     assert text(one(page, "p.flash")) == "Version 1 is restored as version 4."
     changed = one(page, "#version-4 td.changed")
     assert text(one(changed, "strong")) == "Restored version 1"
@@ -190,7 +197,23 @@ def test_restore_of_unknown_version_is_not_found(
     login_as(Role.lead)
     token = csrf_token(client, versioned)
     url = f"/admin/campaigns/{versioned}/versions/7/restore"
-    assert client.post(url, data={"csrf_token": token}).status_code == 404
+    assert client.get(url).status_code == 404
+    assert client.post(url, data={"csrf_token": token, "confirmed": "yes"}).status_code == 404
+
+
+def test_restore_without_the_confirmation_does_nothing(
+    client: FlaskClient, login_as: Callable[..., User], versioned: int, app: Flask
+) -> None:
+    login_as(Role.lead)
+    token = csrf_token(client, versioned)
+    url = f"/admin/campaigns/{versioned}/versions/1/restore"
+    response = client.post(url, data={"csrf_token": token})
+    assert response.status_code == 400
+    page = parse(response.data)
+    assert text(one(page, "p.error")).startswith("Nothing was done yet")
+    assert one(page, "form.confirm")["action"] == url
+    with sessions(app)() as session:
+        assert len(history.versions(session, versioned)) == 3
 
 
 def test_refused_restore_says_why(
@@ -204,7 +227,8 @@ def test_refused_restore_says_why(
     login_as(Role.lead)
     token = csrf_token(client, versioned)
     response = client.post(
-        f"/admin/campaigns/{versioned}/versions/1/restore", data={"csrf_token": token}
+        f"/admin/campaigns/{versioned}/versions/1/restore",
+        data={"csrf_token": token, "confirmed": "yes"},
     )
     assert response.status_code == 409
     message = text(one(parse(response.data), "p.error"))
