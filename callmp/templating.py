@@ -29,6 +29,14 @@ PLACEHOLDERS: dict[str, str] = {
     "province": N_("The supporter's province or territory"),
     "postal_code": N_("The supporter's postal code"),
     "target_role": N_("Who the target is, e.g. your MP"),
+    "form_of_address": N_(
+        "How to address the target in a sentence, e.g. Minister Metlege Diab or Madame la "
+        "Ministre (set per target; otherwise their name)"
+    ),
+    "salutation": N_(
+        "The greeting that opens each letter, e.g. Dear Minister Metlege Diab, or Madame la "
+        "Ministre, (letters start with it on their own)"
+    ),
     "campaign_title": N_("The campaign's title"),
     "supporter_name": N_("The supporter's name (letters only)"),
     "supporter_postal_code": N_("The supporter's postal code"),

@@ -20,7 +20,6 @@ from callmp.directory import lookup
 from callmp.i18n import translator
 from callmp.letters import compose
 from callmp.models import CallRequest, Campaign
-from callmp.templating import fill
 
 #: Stand-ins for what only a real call has (webhook URLs, a caller ID): never shown.
 _URL = "https://preview.invalid/"
@@ -128,7 +127,7 @@ def spoken_call(
         SpokenStop(
             label=stop.label,
             announce=_announce(stop, index == 0, voice, translate),
-            talking_points=twiml.markdown_to_speech(fill(plan.talking_points, stop.values)),
+            talking_points=stop.spoken_points(),
             numbers=[leg.number for leg in stop.legs],
         )
         for index, stop in enumerate(plan.stops)
