@@ -12,8 +12,9 @@ from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from callmp.campaigns import people_editing, target_editing, targets
+from callmp.campaigns import people_editing, target_editing, target_words, targets
 from callmp.models import Campaign, Person, Role, Target, TargetKind
+from callmp.templating import PLACEHOLDERS
 from callmp.views import presenters
 from callmp.views.admin.target_forms import (
     OwnMpForm,
@@ -79,6 +80,7 @@ def _editor(
         found=found.found,
         own_mp=TargetKind.own_mp,
         split_parties=targets.split_parties,
+        has_words=target_words.has_words,
     )
     return page, status
 
@@ -175,7 +177,7 @@ def _target(campaign: Campaign, target_id: int) -> Target:
 @bp.get("/campaigns/<int:campaign_id>/targets/<int:target_id>")
 @role_required(Role.lead)
 def edit(campaign_id: int, target_id: int) -> Page:
-    """The form to change a target's roles and, for the own MP, its filters and fallback."""
+    """The form to change a target's roles, own words and, for the own MP, filters."""
     campaign = _campaign(campaign_id)
     target = _target(campaign, target_id)
     kind = OwnMpForm if target.kind == TargetKind.own_mp else PersonTargetForm
@@ -185,7 +187,7 @@ def edit(campaign_id: int, target_id: int) -> Page:
 @bp.post("/campaigns/<int:campaign_id>/targets/<int:target_id>")
 @role_required(Role.lead)
 def save(campaign_id: int, target_id: int) -> Page:
-    """Change a target's roles and, for the own MP, its filters and fallback."""
+    """Change a target's roles, own words and, for the own MP, its filters and fallback."""
     campaign = _campaign(campaign_id)
     target = _target(campaign, target_id)
     form = OwnMpForm() if target.kind == TargetKind.own_mp else PersonTargetForm()
@@ -211,13 +213,20 @@ def _target_page(
         if target.person is not None and target.person.fed_num is not None:
             current = SelectChoice(str(target.person.id), person_label(target.person))
             form.person_id.choices = [current, *form.person_id.choices]
-    page = render_template("admin/targets/edit.html", campaign=campaign, target=target, form=form)
+    page = render_template(
+        "admin/targets/edit.html",
+        campaign=campaign,
+        target=target,
+        form=form,
+        placeholders=PLACEHOLDERS,
+    )
     return page, status
 
 
 def _stored(target: Target) -> dict[str, Any]:
     """A target's stored values as its form's data."""
     data: dict[str, Any] = {"role_en": target.role_en, "role_fr": target.role_fr}
+    data |= target_words.stored(target)
     if target.kind == TargetKind.own_mp:
         return data | {
             "parties": targets.split_parties(target.parties),
