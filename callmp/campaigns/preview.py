@@ -53,6 +53,7 @@ class LetterDraft:
     locale: str
     to_address: str
     subject: str
+    salutation: str  # the greeting the letter opens with ("Dear Minister Metlege Diab,")
     body: str
 
 
@@ -145,7 +146,8 @@ def letter_drafts(
         assert item.person is not None  # recipients() keeps people with an address
         language = compose.letter_locale(item.person, locale)
         subject, body = compose.template_texts(campaign, item, None, language)
-        drafts.append(LetterDraft(item, language, item.person.email, subject, body))
+        salutation = compose.greeting(item, body, language)
+        drafts.append(LetterDraft(item, language, item.person.email, subject, salutation, body))
     return drafts, [item for item in targets if item not in reachable]
 
 

@@ -200,21 +200,24 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
+def greeting(item: ResolvedTarget, body: str, locale: str) -> str:
+    """The line a letter to ``item`` opens with ("Dear Minister Metlege Diab,").
+
+    Empty when the text already opens with it (the lead wrote ``{salutation}`` first).
+    """
+    salutation = address_forms.address(item, locale, translator(locale)).salutation
+    return "" if body.lstrip().startswith(salutation) else salutation
+
+
 def _frame(
     body: str, personal_line: str, item: ResolvedTarget, supporter: Supporter, locale: str
 ) -> str:
-    """Greeting, the letter, the supporter's own line, and a signature showing the riding.
-
-    The greeting is the target's salutation ("Dear Minister Metlege Diab,"), unless the
-    letter already opens with it.
-    """
+    """Greeting, the letter, the supporter's own line, and a signature showing the riding."""
     translate = translator(locale)
-    greeting = address_forms.address(item, locale, translate).salutation
-    if greeting and body.lstrip().startswith(greeting):
-        greeting = ""  # the text opens with it already ({salutation})
     riding = item.candidate.riding.name(locale) if item.candidate else ""
     where = ", ".join(part for part in (supporter.city, supporter.postal_code, riding) if part)
-    parts = [greeting, body, personal_line, translate(N_("Sincerely,")) + "\n" + supporter.name]
+    signature = translate(N_("Sincerely,")) + "\n" + supporter.name
+    parts = [greeting(item, body, locale), body, personal_line, signature]
     text = "\n\n".join(part for part in parts if part)
     return text + ("\n" + where if where else "") + "\n"
 
