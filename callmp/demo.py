@@ -17,6 +17,7 @@ from callmp.models import (
     Target,
     TargetKind,
 )
+from callmp.templating import one_line
 
 DEMO_SLUG = "status-for-all"
 MINISTER_SOURCE = "demo:minister-ircc"
@@ -205,7 +206,8 @@ et contribuer avec les mêmes droits que tout le monde ?
 
 def _paragraphs(text: str) -> str:
     """One line per paragraph: mail apps wrap lines themselves, hard wraps look broken."""
-    return "\n\n".join(" ".join(part.split()) for part in text.strip().split("\n\n")) + "\n"
+    # one_line keeps the no-break spaces of French typography where they are.
+    return "\n\n".join(one_line(part) for part in text.strip().split("\n\n")) + "\n"
 
 
 def _minister(session: Session) -> Person | None:

@@ -93,9 +93,17 @@ def strip_control(text: str) -> str:
     return "".join(ch for ch in text if not _dropped(ch))
 
 
+# Any whitespace but the no-break spaces French typography puts before : ; ? ! and in « ».
+_COLLAPSED_SPACE = re.compile(r"[^\S\u00a0\u202f]+")
+
+
 def one_line(text: str | None) -> str:
-    """Text as one clean line: NFC, control characters dropped, whitespace collapsed."""
-    return " ".join(strip_control(unicodedata.normalize("NFC", text or "")).split())
+    """Text as one clean line: NFC, control characters dropped, whitespace collapsed.
+
+    No-break spaces stay: "Ma demande\u00a0:" must not become "Ma demande :".
+    """
+    clean = strip_control(unicodedata.normalize("NFC", text or ""))
+    return _COLLAPSED_SPACE.sub(" ", clean).strip(" ")
 
 
 def unknown_placeholders(text: str) -> list[str]:

@@ -192,7 +192,7 @@ def template_texts(
     subject_source, body_source = template_sources(item, locale)
     subject = fill(subject_source, values)
     body = fill(body_source, values)
-    return " ".join(subject.split()), body.strip()
+    return one_line(subject), body.strip()
 
 
 def _same(a: str, b: str) -> bool:
@@ -269,7 +269,7 @@ def compose(
         values = _values(campaign, item, supporter, locale)
         own_subject, own_body = template_texts(campaign, item, supporter, locale)
         if edited and edited_subject:
-            own_subject = " ".join(fill(edited_subject, values).split())
+            own_subject = one_line(fill(edited_subject, values))
         if edited and edited_body:
             own_body = fill(edited_body, values)
         letters.append(

@@ -379,7 +379,9 @@ def test_french_draft_uses_the_french_template_and_riding_name(
     db_session: Session, campaign: Campaign
 ) -> None:
     subject, body = draft(campaign, _targets(db_session, campaign, 12007), "fr")
-    assert subject == " ".join(demo.SUBJECT_FR.replace("{riding}", "Halifax-Ouest").split())
+    # The subject is one line, keeping the no-break space before the colon.
+    assert subject == demo.SUBJECT_FR.replace("{riding}", "Halifax-Ouest")
+    assert "\u00a0:" in subject
     assert body == _template(campaign, "fr", "Halifax-Ouest")
 
 
@@ -521,7 +523,7 @@ def test_a_target_preferring_french_gets_the_french_template_when_the_letter_is_
     assert (mp.locale, minister.locale) == ("en", "fr")
     assert mp.body.startswith(f"Dear {MP},\n\nI live in {RIDING_NAME}, and I am writing")
     assert minister.to_name == MINISTER_FR
-    assert minister.subject == " ".join(demo.SUBJECT_FR.replace("{riding}", RIDING_NAME).split())
+    assert minister.subject == demo.SUBJECT_FR.replace("{riding}", RIDING_NAME)
     greeting = translator("fr")("Dear %(name)s,") % {"name": "Lena Metlege Diab"}
     french = _template(campaign, "fr")
     assert minister.body.startswith(f"{greeting}\n\n{french}\n\n")
