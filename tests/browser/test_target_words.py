@@ -98,8 +98,6 @@ def test_a_lead_gives_the_minister_her_own_words_and_the_preview_says_them(
     page.get_by_role("button", name="Preview").click()
     page.get_by_role("link", name="See it in French").click()
     spoken = page.locator("section.spoken-stop p.points")
-    expect(spoken.nth(1)).to_have_text(
-        "Madame la Ministre, agissez maintenant pour Ottawa-Centre."
-    )
+    expect(spoken.nth(1)).to_have_text("Madame la Ministre, agissez maintenant pour Ottawa-Centre.")
     expect(spoken.nth(0)).not_to_contain_text("Madame la Ministre, agissez")
     expect(page.locator("article.letter p.salutation").nth(1)).to_have_text("Madame la Ministre,")

@@ -579,3 +579,54 @@ def test_mailto_url_parses_back_to_the_same_recipient_subject_and_body(
         query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=True)
         assert query == {"subject": [letter.subject], "body": [letter.body]}
         assert line in query["body"][0]
+
+
+# -- Targets with words of their own ---------------------------------------------------
+
+
+@pytest.fixture
+def own_words(db_session: Session, campaign: Campaign) -> list[ResolvedTarget]:
+    """The MP (the campaign's words), then the Minister with her own words, as seeded."""
+    return _targets(db_session, campaign)
+
+
+def test_each_target_gets_its_own_subject_body_and_greeting(
+    campaign: Campaign, own_words: list[ResolvedTarget]
+) -> None:
+    mp, minister = compose(campaign, own_words, JANE)
+    target = own_words[1].target
+    assert mp.subject == demo.SUBJECT_EN.replace("{riding}", RIDING_NAME)
+    assert minister.subject == demo.MINISTER_SUBJECT_EN.replace("{riding}", RIDING_NAME)
+    own_body = target.email_body_en.replace("{riding}", RIDING_NAME).strip()
+    assert minister.body == f"Dear Minister Metlege Diab,\n\n{own_body}\n\n{SIGNATURE}"
+    assert mp.body.startswith(f"Dear {MP},\n\n{_template(campaign, 'en')}")
+
+
+def test_a_french_letter_to_the_minister_opens_with_madame_la_ministre(
+    campaign: Campaign, own_words: list[ResolvedTarget]
+) -> None:
+    french = Supporter(name="Jeanne", postal_code="M5V 3L9", city="", locale="fr")
+    mp, minister = compose(campaign, own_words, french)
+    assert mp.body.startswith(f"Bonjour {MP},\n\n")
+    assert minister.body.startswith("Madame la Ministre,\n\nJ'habite dans Spadina—Harbourfront")
+    assert minister.subject.endswith("vous demande d'agir")
+
+
+def test_an_edited_draft_goes_to_targets_sharing_it_and_others_keep_their_own_words(
+    campaign: Campaign, own_words: list[ResolvedTarget]
+) -> None:
+    subject, _ = draft(campaign, own_words, "en")
+    mp, minister = compose(
+        campaign, own_words, JANE, subject=subject, body="My own words to {mp_name}."
+    )
+    assert mp.body == f"Dear {MP},\n\nMy own words to Chi Nguyen.\n\n{SIGNATURE}"
+    assert "My own words" not in minister.body
+    assert minister.subject == demo.MINISTER_SUBJECT_EN.replace("{riding}", RIDING_NAME)
+
+
+def test_a_letter_that_opens_with_the_salutation_is_not_greeted_twice(
+    campaign: Campaign, own_words: list[ResolvedTarget]
+) -> None:
+    own_words[1].target.email_body_en = "{salutation}\n\nPlease act."
+    letter = compose(campaign, own_words, JANE)[1]
+    assert letter.body == f"Dear Minister Metlege Diab,\n\nPlease act.\n\n{SIGNATURE}"
