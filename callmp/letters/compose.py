@@ -235,6 +235,18 @@ def draft(campaign: Campaign, targets: Sequence[ResolvedTarget], locale: str) ->
     return template_texts(campaign, reachable[0], None, locale)
 
 
+def own_letters(targets: Sequence[ResolvedTarget], locale: str) -> list[ResolvedTarget]:
+    """The recipients whose letter is not the draft: they have words of their own.
+
+    The supporter's edits of the draft go to the others only (see ``compose``).
+    """
+    reachable = recipients(targets)
+    if not reachable:
+        return []
+    shared = template_sources(reachable[0], locale)
+    return [item for item in reachable[1:] if template_sources(item, locale) != shared]
+
+
 def compose(
     campaign: Campaign,
     targets: Sequence[ResolvedTarget],

@@ -273,6 +273,16 @@ def test_write_page_offers_the_campaign_letter_with_the_postal_code_of_the_looku
     assert fields["csrf_token"]
 
 
+def test_write_page_says_who_gets_a_letter_of_their_own(app: Flask, client: FlaskClient) -> None:
+    note = text(one(_page(client, WRITE), "p.own-letters"))
+    assert note.startswith(f"The campaign wrote a letter of its own for {MINISTER}.")
+    with _db(app) as session:
+        for target in demo_campaign(session).targets:
+            target.email_subject_en = target.email_body_en = ""
+        session.commit()
+    assert not _page(client, WRITE).select("p.own-letters")
+
+
 def test_write_page_leaves_the_postal_code_empty_without_a_lookup_for_this_riding(
     client: FlaskClient,
 ) -> None:
