@@ -1,11 +1,12 @@
 """How letters and scripts address a target: the greeting and the form of address.
 
-Domain code: no Flask. A lead may give a target its own form of address in English and
-French ("Minister Metlege Diab", "Madame la Ministre") and a grammatical gender; without
-them the defaults name the person without an honorific ("Dear Jenny Kwan,"), which is
-correct for anyone and needs no gender. With a gender, French uses the formal forms
-("Madame la Députée," for an MP). A fallback person standing in for the supporter's MP
-gets the defaults: the target's own form of address was written for someone else.
+Domain code: no Flask. A lead may give a target, or a custom person, a form of address in
+English and French ("Minister Metlege Diab", "Madame la Ministre") and a grammatical
+gender; the target's come first. Without them the defaults name the person without an
+honorific ("Dear Jenny Kwan,"), which is correct for anyone and needs no gender. With a
+gender, French uses the formal forms ("Madame la Députée," for an MP). A fallback person
+standing in for the supporter's MP gets their own (custom person's) or the defaults: the
+target's form of address was written for someone else.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from callmp.i18n import N_
-from callmp.models import TargetKind
+from callmp.models import Person, TargetKind
+from callmp.templating import one_line
 
 if TYPE_CHECKING:  # targets.py builds placeholder values with this module
     from callmp.campaigns.targets import ResolvedTarget
@@ -48,15 +50,17 @@ def _french(locale: str) -> bool:
     return locale == "fr"
 
 
-def _own_choice(item: ResolvedTarget, locale: str) -> tuple[str, str]:
-    """The lead's (form of address, gender) for this target's own person, if any."""
-    if item.fallback:
-        return "", ""
+def _choice(item: ResolvedTarget, person: Person, locale: str) -> tuple[str, str]:
+    """The lead's (form of address, gender): the target's, else the custom person's."""
+    custom = gender = ""
     target = item.target
-    custom = target.address_fr if _french(locale) else target.address_en
-    # The supporter's own MP is a different person in each riding: no one gender fits.
-    gender = target.gender if target.kind == TargetKind.person else ""
-    return " ".join(custom.split()), gender if gender in GENDERS else ""
+    if not item.fallback:  # the target's words were written for its own person
+        custom = (target.address_fr if _french(locale) else target.address_en) or ""
+        # The supporter's own MP is someone else in every riding: no one gender fits.
+        gender = (target.gender or "") if target.kind == TargetKind.person else ""
+    custom = custom or (person.address_fr if _french(locale) else person.address_en) or ""
+    gender = gender or person.gender or ""
+    return one_line(custom), gender if gender in GENDERS else ""
 
 
 def address(item: ResolvedTarget, locale: str, translate: Translate) -> Address:
@@ -64,7 +68,7 @@ def address(item: ResolvedTarget, locale: str, translate: Translate) -> Address:
     person = item.person
     if person is None:
         return Address("", "")
-    custom, gender = _own_choice(item, locale)
+    custom, gender = _choice(item, person, locale)
     if _french(locale):
         if not custom and gender:
             forms = _FRENCH_MP if person.fed_num is not None else _FRENCH_PERSON

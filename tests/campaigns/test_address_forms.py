@@ -88,3 +88,24 @@ def test_a_fallback_standing_in_for_the_mp_gets_the_defaults_not_the_targets_wor
 
 def test_a_vacant_seat_has_no_greeting() -> None:
     assert _address(_item(None, TargetKind.own_mp, Reason.vacant), "fr") == Address("", "")
+
+
+def _custom(**fields: str) -> Person:
+    """A custom person (not an MP) with the lead's forms of address."""
+    return Person(full_name="Lena Metlege Diab", last_name="Diab", **fields)
+
+
+def test_a_custom_persons_own_form_of_address_and_gender_apply_when_the_target_has_none() -> None:
+    person = _custom(address_en="Minister Metlege Diab", address_fr="", gender="f")
+    item = _item(person)
+    assert _address(item, "en").salutation == "Dear Minister Metlege Diab,"
+    assert _address(item, "fr") == Address("Madame", "Madame,")
+    assert _address(_item(person, address_fr="Madame la Ministre"), "fr").form == (
+        "Madame la Ministre"
+    )
+
+
+def test_a_fallback_custom_person_keeps_their_own_form_of_address() -> None:
+    person = _custom(address_en="", address_fr="Madame la Ministre", gender="")
+    item = _item(person, TargetKind.own_mp, Reason.filtered, address_fr="Madame la Députée")
+    assert _address(item, "fr").salutation == "Madame la Ministre,"

@@ -1,4 +1,4 @@
-"""targets carry their own words and form of address
+"""targets carry their own words and form of address; custom people a form of address
 
 Revision ID: 0011
 Revises: 0010
@@ -31,9 +31,22 @@ def upgrade() -> None:
             sa.Column("gender", sa.String(length=1), nullable=False, server_default="")
         )
         batch.create_check_constraint(op.f("ck_targets_gender"), "gender IN ('', 'f', 'm')")
+    with op.batch_alter_table("people") as batch:
+        for name in ("address_en", "address_fr"):
+            batch.add_column(
+                sa.Column(name, sa.String(length=200), nullable=False, server_default="")
+            )
+        batch.add_column(
+            sa.Column("gender", sa.String(length=1), nullable=False, server_default="")
+        )
+        batch.create_check_constraint(op.f("ck_people_gender"), "gender IN ('', 'f', 'm')")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("people") as batch:
+        batch.drop_constraint(op.f("ck_people_gender"), type_="check")
+        for name in ("gender", "address_fr", "address_en"):
+            batch.drop_column(name)
     with op.batch_alter_table("targets") as batch:
         batch.drop_constraint(op.f("ck_targets_gender"), type_="check")
         batch.drop_column("gender")

@@ -207,6 +207,17 @@ class PersonForm(FlaskForm):  # type: ignore[misc]
     preferred_language = SelectField(
         lazy_gettext("Preferred language"), choices=LANGUAGE_CHOICES, validate_choice=False
     )
+    address_en = StringField(
+        lazy_gettext("Form of address (English)"), render_kw={"maxlength": "200"}
+    )
+    address_fr = StringField(
+        lazy_gettext("Form of address (French)"), render_kw={"maxlength": "200"}
+    )
+    gender = SelectField(
+        lazy_gettext("Grammatical gender, for French forms of address"),
+        choices=GENDER_CHOICES,
+        validate_choice=False,
+    )
     offices = FieldList(FormField(OfficeForm))
 
     def data_for_domain(self) -> people_editing.PersonData:
@@ -241,6 +252,9 @@ _PERSON_TEXT = (
     "party",
     "email",
     "preferred_language",
+    "address_en",
+    "address_fr",
+    "gender",
 )
 _OFFICE_TEXT = (
     "kind",

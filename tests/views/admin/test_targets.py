@@ -13,7 +13,7 @@ from werkzeug.test import TestResponse
 
 from callmp import demo
 from callmp.campaigns import versions as history
-from callmp.models import AuditEntry, Campaign, Office, Person, Role, TargetKind, User
+from callmp.models import AuditEntry, Campaign, Office, Person, Role, Target, TargetKind, User
 from tests.support.app import sessions
 from tests.support.html import one, parse, text
 
@@ -414,3 +414,47 @@ def test_bad_words_are_refused_next_to_the_field_and_nothing_is_saved(
     assert text(one(page, f"#{field}-error")).startswith(message)
     assert one(page, f"[name={field}]")["aria-invalid"] == "true"
     assert _campaign(app, campaign_id).targets[1].talking_points_fr == before
+
+
+def test_a_custom_persons_form_of_address_greets_them_where_the_target_says_nothing(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
+) -> None:
+    login_as(Role.lead)
+    minister = _campaign(app, campaign_id).targets[1]
+    data = {
+        "full_name": "Lena Metlege Diab",
+        "email": "lenametlege.diab@parl.gc.ca",
+        "address_en": "Minister  Diab",
+        "address_fr": "",
+        "gender": "f",
+    }
+    response = _post(client, f"/admin/people/{minister.person_id}", data)
+    assert response.status_code == 302
+    page = parse(client.get(f"/admin/people/{minister.person_id}").data)
+    assert one(page, "input[name=address_en]")["value"] == "Minister Diab"
+    assert one(page, "select[name=gender] option[selected]")["value"] == "f"
+    # The demo's target has its own forms of address: they come first. Clear them.
+    with sessions(app)() as session:
+        target = session.get(Target, minister.id)
+        assert target is not None
+        target.address_en = target.address_fr = target.gender = ""
+        session.commit()
+    preview = parse(client.get(f"/admin/campaigns/{campaign_id}/preview?fed_num=35100").data)
+    assert [text(p) for p in preview.select("article.letter p.salutation")] == [
+        "Dear Chi Nguyen,",
+        "Dear Minister Diab,",
+    ]
+    french = f"/admin/campaigns/{campaign_id}/preview?fed_num=35100&lang=fr"
+    salutations = parse(client.get(french).data).select("article.letter p.salutation")
+    assert [text(p) for p in salutations] == ["Bonjour Chi Nguyen,", "Madame,"]
+
+
+def test_a_custom_persons_gender_must_be_one_of_the_choices(
+    client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    login_as(Role.lead)
+    response = _post(client, "/admin/people/new", {"full_name": "Pat", "gender": "x"})
+    assert response.status_code == 400
+    assert text(one(parse(response.data), "#gender-error")) == (
+        "Please choose one of the listed forms."
+    )
