@@ -101,3 +101,24 @@ def test_a_lead_gives_the_minister_her_own_words_and_the_preview_says_them(
     expect(spoken.nth(1)).to_have_text("Madame la Ministre, agissez maintenant pour Ottawa-Centre.")
     expect(spoken.nth(0)).not_to_contain_text("Madame la Ministre, agissez")
     expect(page.locator("article.letter p.salutation").nth(1)).to_have_text("Madame la Ministre,")
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
+def test_a_custom_persons_form_of_address_fields_pass_the_audits(
+    page: Page,
+    base: str,
+    make_user: Callable[..., User],
+    tmp_path: Path,
+    width: int,
+    height: int,
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    _log_in(page, base, make_user(Role.lead))
+    page.goto(f"{base}/admin/people")
+    page.get_by_role("link", name="Lena Metlege Diab").first.click()
+    page.get_by_label("Form of address (French)").fill("Madame la Ministre")
+    page.get_by_label("Grammatical gender, for French forms of address").select_option("f")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash")).to_be_visible()
+    expect(page.get_by_label("Form of address (French)")).to_have_value("Madame la Ministre")
+    _audited(page, tmp_path)
