@@ -17,6 +17,7 @@ from callmp.models import (
     Target,
     TargetKind,
 )
+from callmp.templating import one_line
 
 DEMO_SLUG = "status-for-all"
 MINISTER_SOURCE = "demo:minister-ircc"
@@ -26,7 +27,7 @@ MINISTER_SOURCE = "demo:minister-ircc"
 MINISTER_FED_NUM = 12007
 
 TITLE_EN = "Status for all: permanent residence for migrant workers"
-TITLE_FR = "Un statut pour toutes et tous : la résidence permanente pour les travailleurs migrants"
+TITLE_FR = "Un statut pour toutes et tous : la résidence permanente pour les travailleurs migrants"
 
 SUMMARY_EN = (
     "Migrant workers grow our food, care for our elders and build our homes, but their "
@@ -36,15 +37,17 @@ SUMMARY_EN = (
 SUMMARY_FR = (
     "Les travailleuses et travailleurs migrants cultivent notre nourriture, prennent soin "
     "de nos aînés et construisent nos maisons, mais leurs permis les lient à un seul "
-    "employeur et peuvent prendre fin à tout moment. Appelez aujourd'hui votre député et "
+    "employeur et peuvent prendre fin à tout moment. Appelez aujourd'hui votre député·e et "
     "la ministre de l'Immigration pour demander la résidence permanente pour toutes et tous."
 )
 
+# French texts use French typography: a no-break space (U+00A0) before : ; ? and !.
+# The campaign's words, for the supporter's MP (the Minister has her own, below).
 POINTS_EN = """\
 **Hello, my name is ___ and I live in {riding}, postal code {postal_code}.**
 
-I'm calling to ask {mp_honorific} to support permanent resident status for all
-migrants in Canada.
+I'm calling to ask {mp_name} to support permanent resident status for all migrants
+in Canada.
 
 - Temporary permits tie workers to one employer, which makes it hard to speak up
   about unpaid wages or unsafe work.
@@ -61,7 +64,7 @@ Thank you for your time.
 POINTS_FR = """\
 **Bonjour, je m'appelle ___ et j'habite dans {riding}, code postal {postal_code}.**
 
-J'appelle pour demander à {mp_honorific} d'appuyer la résidence permanente pour toutes
+J'appelle pour demander à {mp_name} d'appuyer la résidence permanente pour toutes
 les personnes migrantes au Canada.
 
 - Les permis temporaires lient les travailleurs à un seul employeur, ce qui les empêche
@@ -71,9 +74,46 @@ les personnes migrantes au Canada.
 - Un programme de régularisation complet et permanent leur permettrait de rester avec
   leur famille et de contribuer avec les mêmes droits que tout le monde.
 
-**Ma demande :** {mp_name} appuiera-t-il publiquement un programme de régularisation
-accordant un statut permanent à toutes et à tous, et en parlera-t-il à la ministre de
-l'Immigration?
+**Ma demande :** est-ce que {mp_name} va appuyer publiquement un programme de
+régularisation accordant un statut permanent à toutes et à tous, et en parler à la
+ministre de l'Immigration ?
+
+Merci de votre temps.
+"""
+
+# The Minister's own words: she decides, so she is asked to act, not to lobby herself.
+MINISTER_POINTS_EN = """\
+**Hello, my name is ___ and I live in {riding}, postal code {postal_code}.**
+
+I'm calling to ask the Minister of Immigration to grant permanent resident status to
+all migrants in Canada.
+
+- Temporary permits tie workers to one employer, which makes it hard to speak up
+  about unpaid wages or unsafe work.
+- People who have lived and worked here for years can lose their status overnight.
+- The Minister can launch a full and permanent regularization program now.
+
+**My ask:** will the Minister launch a regularization program with permanent status
+for all, without delay?
+
+Thank you for your time.
+"""
+
+MINISTER_POINTS_FR = """\
+**Bonjour, je m'appelle ___ et j'habite dans {riding}, code postal {postal_code}.**
+
+J'appelle pour demander à la ministre de l'Immigration d'accorder la résidence
+permanente à toutes les personnes migrantes au Canada.
+
+- Les permis temporaires lient les travailleurs à un seul employeur, ce qui les empêche
+  de dénoncer un salaire impayé ou un travail dangereux.
+- Des personnes qui vivent et travaillent ici depuis des années peuvent perdre leur
+  statut du jour au lendemain.
+- La ministre peut lancer dès maintenant un programme de régularisation complet et
+  permanent.
+
+**Ma demande :** la ministre lancera-t-elle sans attendre un programme de
+régularisation accordant un statut permanent à toutes et à tous ?
 
 Merci de votre temps.
 """
@@ -84,8 +124,9 @@ INTRO_EN = (
     "today to ask for permanent residence for all migrants."
 )
 INTRO_FR = (
-    "Bonjour, ici la campagne Un statut pour tous. Merci d'appeler vos représentants "
-    "aujourd'hui pour demander la résidence permanente pour toutes les personnes migrantes."
+    "Bonjour, ici la campagne Un statut pour toutes et tous. Merci d'appeler vos "
+    "représentants aujourd'hui pour demander la résidence permanente pour toutes les "
+    "personnes migrantes."
 )
 
 
@@ -93,7 +134,7 @@ EMAIL_FROM = "letters@status-for-all.example"  # a reserved example domain: a de
 
 SUBJECT_EN = "Permanent status for all migrants: a constituent in {riding} asks for your support"
 SUBJECT_FR = (
-    "Un statut permanent pour toutes les personnes migrantes : une personne de {riding} "
+    "Un statut permanent pour toutes les personnes migrantes : une personne de {riding} "
     "demande votre appui"
 )
 
@@ -123,13 +164,50 @@ lendemain.
 
 Un programme de régularisation complet et permanent leur permettrait de rester avec leur
 famille et de contribuer avec les mêmes droits que tout le monde. Appuierez-vous
-publiquement un tel programme et en parlerez-vous à la ministre de l'Immigration?
+publiquement un tel programme et en parlerez-vous à la ministre de l'Immigration ?
+"""
+
+MINISTER_SUBJECT_EN = "Permanent status for all migrants: a resident of {riding} asks you to act"
+MINISTER_SUBJECT_FR = (
+    "Un statut permanent pour toutes les personnes migrantes : une personne de {riding} "
+    "vous demande d'agir"
+)
+
+MINISTER_LETTER_EN = """\
+I live in {riding}, and I am writing to ask you, as Minister of Immigration, Refugees
+and Citizenship, to grant permanent resident status to all migrants in Canada.
+
+Migrant workers grow our food, care for our elders and build our homes. Temporary
+permits tie them to one employer, which makes it hard to speak up about unpaid wages
+or unsafe work, and people who have lived here for years can lose their status
+overnight.
+
+You have the power to launch a full and permanent regularization program. Will you
+launch one without delay, so that they can stay with their families and contribute
+with the same rights as everyone else?
+"""
+
+MINISTER_LETTER_FR = """\
+J'habite dans {riding} et je vous écris pour vous demander, en tant que ministre de
+l'Immigration, des Réfugiés et de la Citoyenneté, d'accorder la résidence permanente à
+toutes les personnes migrantes au Canada.
+
+Les travailleuses et travailleurs migrants cultivent notre nourriture, prennent soin de
+nos aînés et construisent nos maisons. Les permis temporaires les lient à un seul
+employeur, ce qui les empêche de dénoncer un salaire impayé ou un travail dangereux, et
+des personnes qui vivent ici depuis des années peuvent perdre leur statut du jour au
+lendemain.
+
+Vous avez le pouvoir de lancer un programme de régularisation complet et permanent.
+Le lancerez-vous sans attendre, pour que ces personnes puissent rester avec leur famille
+et contribuer avec les mêmes droits que tout le monde ?
 """
 
 
 def _paragraphs(text: str) -> str:
     """One line per paragraph: mail apps wrap lines themselves, hard wraps look broken."""
-    return "\n\n".join(" ".join(part.split()) for part in text.strip().split("\n\n")) + "\n"
+    # one_line keeps the no-break spaces of French typography where they are.
+    return "\n\n".join(one_line(part) for part in text.strip().split("\n\n")) + "\n"
 
 
 def _minister(session: Session) -> Person | None:
@@ -210,6 +288,15 @@ def seed(session: Session) -> Campaign:
                 "person": minister,
                 "role_en": "the Minister of Immigration, Refugees and Citizenship",
                 "role_fr": "la ministre de l'Immigration, des Réfugiés et de la Citoyenneté",
+                "talking_points_en": MINISTER_POINTS_EN,
+                "talking_points_fr": MINISTER_POINTS_FR,
+                "email_subject_en": MINISTER_SUBJECT_EN,
+                "email_subject_fr": MINISTER_SUBJECT_FR,
+                "email_body_en": _paragraphs(MINISTER_LETTER_EN),
+                "email_body_fr": _paragraphs(MINISTER_LETTER_FR),
+                "address_en": "Minister Metlege Diab",
+                "address_fr": "Madame la Ministre",
+                "gender": "f",
             }
         )
     # Update targets in place (by position): counted events point at them.

@@ -29,6 +29,14 @@ PLACEHOLDERS: dict[str, str] = {
     "province": N_("The supporter's province or territory"),
     "postal_code": N_("The supporter's postal code"),
     "target_role": N_("Who the target is, e.g. your MP"),
+    "form_of_address": N_(
+        "How to address the target in a sentence, e.g. Minister Metlege Diab or Madame la "
+        "Ministre (set per target; otherwise their name)"
+    ),
+    "salutation": N_(
+        "The greeting that opens each letter, e.g. Dear Minister Metlege Diab, or Madame la "
+        "Ministre, (letters start with it on their own)"
+    ),
     "campaign_title": N_("The campaign's title"),
     "supporter_name": N_("The supporter's name (letters only)"),
     "supporter_postal_code": N_("The supporter's postal code"),
@@ -85,9 +93,17 @@ def strip_control(text: str) -> str:
     return "".join(ch for ch in text if not _dropped(ch))
 
 
+# Any whitespace but the no-break spaces French typography puts before : ; ? ! and in « ».
+_COLLAPSED_SPACE = re.compile(r"[^\S\u00a0\u202f]+")
+
+
 def one_line(text: str | None) -> str:
-    """Text as one clean line: NFC, control characters dropped, whitespace collapsed."""
-    return " ".join(strip_control(unicodedata.normalize("NFC", text or "")).split())
+    """Text as one clean line: NFC, control characters dropped, whitespace collapsed.
+
+    No-break spaces stay: "Ma demande\u00a0:" must not become "Ma demande :".
+    """
+    clean = strip_control(unicodedata.normalize("NFC", text or ""))
+    return _COLLAPSED_SPACE.sub(" ", clean).strip(" ")
 
 
 def unknown_placeholders(text: str) -> list[str]:

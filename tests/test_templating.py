@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from callmp import templating
-from callmp.templating import fill, render_markdown, strip_control, unknown_placeholders
+from callmp.templating import fill, one_line, render_markdown, strip_control, unknown_placeholders
 
 MP = {
     "mp_name": "Jane Doe",
@@ -241,3 +241,11 @@ def test_render_removes_control_characters_from_text_and_values() -> None:
     text = soup(html).get_text()
     assert text.strip() == "Hello Jane"
     assert not any(ch in text for ch in "\x00\x07\x1b\u200b\ufffd")
+
+
+def test_one_line_keeps_the_no_break_spaces_of_french_typography() -> None:
+    typed = " Ma demande\u00a0:\n  «\u202foui\u202f»\t? "
+    assert one_line(typed) == "Ma demande\u00a0: «\u202foui\u202f» ?"
+    assert fill("Objet\u00a0: {riding}", {"riding": "Laval\u00a0—\n Les Îles"}) == (
+        "Objet\u00a0: Laval\u00a0— Les Îles"
+    )

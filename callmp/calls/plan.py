@@ -49,6 +49,7 @@ class Stop:
     legs: list[Leg]
     label: str  # what the voice calls them: "Jenny Kwan, your MP"
     values: dict[str, str]  # placeholder values for the scripts
+    talking_points: str = ""  # the target's Markdown (else the campaign's), not yet filled
 
 
 @lru_cache(maxsize=4096)
@@ -98,7 +99,8 @@ def plan_for(
             else:
                 label = translate(_WITH_ROLE) % {"name": item.person.full_name, "role": role}
             legs = _legs(list(item.person.offices), campaign.office_policy, when)
-        stops.append(Stop(item=item, legs=legs, label=label, values=values))
+        points = item.target.words("talking_points", locale)
+        stops.append(Stop(item=item, legs=legs, label=label, values=values, talking_points=points))
     return stops
 
 

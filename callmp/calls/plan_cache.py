@@ -46,13 +46,18 @@ class FlowLeg:
 
 @dataclass(frozen=True)
 class FlowStop:
-    """One target: who, what the voice calls them, the script's values, offices in order."""
+    """One target: who, what the voice calls them, the script and its values, offices."""
 
     target_id: int
     person_id: int | None
     label: str
     values: Mapping[str, str]
     legs: tuple[FlowLeg, ...]
+    talking_points: str = ""  # the target's Markdown (else the campaign's), not yet filled
+
+    def spoken_points(self) -> str:
+        """The talking points for this target as the voice reads them."""
+        return twiml.markdown_to_speech(fill(self.talking_points, self.values))
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,6 @@ class FlowPlan:
     stops: tuple[FlowStop, ...]
     caller_id: str  # the campaign's own number; "" to use the default
     intro: str  # the spoken intro, placeholders filled
-    talking_points: str  # the campaign's Markdown, placeholders not yet filled
 
 
 def build(session: Session, call: CallRequest, translate: Translate) -> FlowPlan:
@@ -71,7 +75,7 @@ def build(session: Session, call: CallRequest, translate: Translate) -> FlowPlan
     people = joinedload(Campaign.targets).joinedload(Target.person)
     campaign = session.get(Campaign, call.campaign_id, options=[people.joinedload(Person.offices)])
     if campaign is None:
-        return FlowPlan(stops=(), caller_id="", intro="", talking_points="")
+        return FlowPlan(stops=(), caller_id="", intro="")
     stops = tuple(
         FlowStop(
             target_id=stop.item.target.id,
@@ -88,6 +92,7 @@ def build(session: Session, call: CallRequest, translate: Translate) -> FlowPlan
                 )
                 for leg in stop.legs
             ),
+            talking_points=stop.talking_points,
         )
         for stop in callplan.plan_for(
             session, campaign, call.fed_num, call.locale, call.created_at, translate
@@ -102,7 +107,6 @@ def build(session: Session, call: CallRequest, translate: Translate) -> FlowPlan
         stops=stops,
         caller_id=campaign.phone_number,
         intro=spoken,
-        talking_points=campaign.text("talking_points", call.locale),
     )
 
 

@@ -33,7 +33,6 @@ from callmp.models import (
     ProviderEvent,
 )
 from callmp.models.calls import FINAL
-from callmp.templating import fill
 
 Translate = Callable[[str], str]
 
@@ -233,7 +232,7 @@ def gather(session: Session, call: CallRequest, ctx: FlowContext, step: int, dig
         return _connect(session, call, ctx, plan, step, 0, [])
     points = ""
     if digits == "2":
-        points = twiml.markdown_to_speech(fill(plan.talking_points, plan.stops[step].values))
+        points = plan.stops[step].spoken_points()
     # Any other key repeats the menu.
     return twiml.talking_points(
         points=points,

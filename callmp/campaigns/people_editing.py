@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from callmp import audit
 from callmp.campaigns import drafts, target_editing
+from callmp.campaigns.address_forms import GENDERS
 from callmp.directory.email_addresses import AddressError, clean_address
 from callmp.directory.office_hours import canonical_hours, parse_hours
 from callmp.directory.phones import PhoneError, parse_office_phone
@@ -38,7 +39,7 @@ PROVINCES = ("AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "
 LANGUAGES = ("", "en", "fr")
 #: Column sizes of the text fields, for the "too long" check.
 PERSON_SIZES = {"honorific": 40, "full_name": 200, "first_name": 100, "last_name": 100}
-PERSON_SIZES |= {"party": 60}
+PERSON_SIZES |= {"party": 60, "address_en": 200, "address_fr": 200}
 OFFICE_SIZES = {"label_en": 120, "label_fr": 120, "street": 300, "city": 120, "hours": 200}
 
 
@@ -105,6 +106,9 @@ class PersonData:
     party: str = ""
     email: str = ""
     preferred_language: str = ""
+    address_en: str = ""  # how letters address them ("Minister Metlege Diab")
+    address_fr: str = ""  # "Madame la Ministre"
+    gender: str = ""  # grammatical gender for French forms: "f", "m" or "" (unknown)
     offices: list[OfficeData] = field(default_factory=list)
 
 
@@ -128,6 +132,9 @@ def _check_person(data: PersonData, errors: Errors) -> dict[str, str]:
     if data.preferred_language not in LANGUAGES:
         errors["preferred_language"] = (N_("Please choose a language."), {})
     values["preferred_language"] = data.preferred_language
+    if data.gender not in GENDERS:
+        errors["gender"] = (N_("Please choose one of the listed forms."), {})
+    values["gender"] = data.gender
     return values
 
 

@@ -20,7 +20,6 @@ from callmp.directory import lookup
 from callmp.i18n import translator
 from callmp.letters import compose
 from callmp.models import CallRequest, Campaign
-from callmp.templating import fill
 
 #: Stand-ins for what only a real call has (webhook URLs, a caller ID): never shown.
 _URL = "https://preview.invalid/"
@@ -54,6 +53,7 @@ class LetterDraft:
     locale: str
     to_address: str
     subject: str
+    salutation: str  # the greeting the letter opens with ("Dear Minister Metlege Diab,")
     body: str
 
 
@@ -128,7 +128,7 @@ def spoken_call(
         SpokenStop(
             label=stop.label,
             announce=_announce(stop, index == 0, voice, translate),
-            talking_points=twiml.markdown_to_speech(fill(plan.talking_points, stop.values)),
+            talking_points=stop.spoken_points(),
             numbers=[leg.number for leg in stop.legs],
         )
         for index, stop in enumerate(plan.stops)
@@ -146,7 +146,8 @@ def letter_drafts(
         assert item.person is not None  # recipients() keeps people with an address
         language = compose.letter_locale(item.person, locale)
         subject, body = compose.template_texts(campaign, item, None, language)
-        drafts.append(LetterDraft(item, language, item.person.email, subject, body))
+        salutation = compose.greeting(item, body, language)
+        drafts.append(LetterDraft(item, language, item.person.email, subject, salutation, body))
     return drafts, [item for item in targets if item not in reachable]
 
 

@@ -1,4 +1,4 @@
-"""Campaign leads edit a campaign's targets: add, remove, reorder, filters and fallback.
+"""Campaign leads edit a campaign's targets: add, remove, reorder, filters, fallback, words.
 
 Domain code, no Flask: functions take the session, flush but don't commit. Every change
 goes through ``versions.saving`` so it becomes a version of the campaign. Custom people
@@ -14,7 +14,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from callmp import numbers
-from callmp.campaigns import versions
+from callmp.campaigns import target_words, versions
+from callmp.campaigns.target_words import TargetWords
 from callmp.campaigns.targets import join_parties
 from callmp.i18n import N_
 from callmp.models import Campaign, Person, Riding, Target, TargetKind, User
@@ -43,6 +44,7 @@ class TargetChoice:
     parties: tuple[str, ...] = ()  # own MP: empty means any party
     provinces: tuple[str, ...] = ()  # own MP: empty means any province
     fallback_person_id: int | None = None  # own MP: who stands in outside the filters
+    words: TargetWords | None = None  # the target's own words; None leaves them as they are
 
 
 def party_choices(session: Session) -> list[str]:
@@ -153,6 +155,13 @@ def _apply(session: Session, target: Target, choice: TargetChoice) -> None:
     """Check ``choice`` and copy it onto ``target``."""
     target.role_en = _role(choice.role_en, "role_en")
     target.role_fr = _role(choice.role_fr, "role_fr")
+    if choice.words is not None:
+        try:
+            words = target_words.clean(choice.words, choice.kind)
+        except target_words.WordsInvalid as error:
+            raise TargetError(error.field, error.message, **error.params) from None
+        for name, value in words.items():
+            setattr(target, name, value)
     target.kind = choice.kind
     if choice.kind == TargetKind.own_mp:
         target.person = None

@@ -10,6 +10,7 @@ import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from callmp.campaigns import address_forms
 from callmp.directory.lookup import Candidate
 from callmp.i18n import N_
 from callmp.models import Campaign, Person, Target, TargetKind
@@ -165,6 +166,7 @@ def placeholder_values(
     person = item.person
     # The supporter's riding, whoever the target is: a minister hears where the caller lives.
     riding = item.candidate.riding if item.candidate else None
+    address = address_forms.address(item, locale, translate)
     return {
         "mp_name": person.full_name if person else "",
         "mp_honorific": display_name(person, translate) if person else "",
@@ -176,5 +178,7 @@ def placeholder_values(
         "postal_code": postal_code,
         "supporter_postal_code": postal_code,
         "target_role": target_role(item, locale, translate),
+        "form_of_address": address.form,
+        "salutation": address.salutation,
         "campaign_title": campaign.text("title", locale),
     }

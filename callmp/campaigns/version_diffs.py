@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callmp.campaigns.target_words import WORD_FIELDS
 from callmp.campaigns.versions import CAMPAIGN_FIELDS, changed_fields, find_version, versions
 from callmp.i18n import N_
 from callmp.models import Campaign, CampaignVersion, Person
@@ -51,6 +52,19 @@ FIELD_LABELS: dict[str, str] = {
     "email_mailto": N_("Offer the supporter's own mail app"),
     "targets": N_("Targets"),
     "referral_codes": N_("Referral codes"),
+}
+
+#: Human names of a target's own words (msgids).
+TARGET_WORD_LABELS: dict[str, str] = {
+    "talking_points_en": N_("Talking points (English)"),
+    "talking_points_fr": N_("Talking points (French)"),
+    "email_subject_en": N_("Email subject (English)"),
+    "email_subject_fr": N_("Email subject (French)"),
+    "email_body_en": N_("Email text (English)"),
+    "email_body_fr": N_("Email text (French)"),
+    "address_en": N_("Form of address (English)"),
+    "address_fr": N_("Form of address (French)"),
+    "gender": N_("Grammatical gender"),
 }
 
 #: Fields shown as a line and word diff rather than old → new.
@@ -100,6 +114,16 @@ class TargetLine:
     parties: str
     provinces: str
     fallback: str
+    words: tuple[str, ...] = ()  # labels (msgids) of the target's own words that are set
+
+
+@dataclass(frozen=True)
+class TargetWordsDiff:
+    """How one of a target's own words changed: target ``position``, field label, diff."""
+
+    position: int
+    label: str
+    html: Markup
 
 
 @dataclass(frozen=True)
@@ -121,6 +145,7 @@ class FieldDiff:
     old: Any = None
     new: Any = None
     targets: list[TargetLine] = field(default_factory=list)
+    target_words: list[TargetWordsDiff] = field(default_factory=list)
     codes: list[CodeLine] = field(default_factory=list)
 
 
@@ -203,7 +228,28 @@ def _target_line(change: str, data: dict[str, Any], names: dict[int, str]) -> Ta
         parties=str(data.get("parties", "")),
         provinces=str(data.get("provinces", "")),
         fallback=name(data.get("fallback_person_id")),
+        words=tuple(TARGET_WORD_LABELS[key] for key in WORD_FIELDS if data.get(key)),
     )
+
+
+def _same_target(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """True when two snapshot targets name the same kind of person."""
+    return (a.get("kind"), a.get("person_id")) == (b.get("kind"), b.get("person_id"))
+
+
+def _words_diffs(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[TargetWordsDiff]:
+    """The own words that changed, for targets at the same place naming the same person."""
+    diffs = []
+    for position, (before, after) in enumerate(zip(old, new, strict=False), start=1):
+        if not _same_target(before, after):
+            continue
+        for key in WORD_FIELDS:
+            was, now = str(before.get(key) or ""), str(after.get(key) or "")
+            if was != now:
+                diffs.append(
+                    TargetWordsDiff(position, TARGET_WORD_LABELS[key], text_diff(was, now))
+                )
+    return diffs
 
 
 def _list_diff(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[tuple[str, Any]]:
@@ -238,6 +284,7 @@ def diff_snapshots(session: Session, old: dict[str, Any], new: dict[str, Any]) -
         if name == "targets":
             items = _list_diff(before or [], after or [])
             diff.targets = [_target_line(change, item, names) for change, item in items]
+            diff.target_words = _words_diffs(before or [], after or [])
         elif name == "referral_codes":
             items = _list_diff(before or [], after or [])
             diff.codes = [CodeLine(c, str(i["code"]), str(i.get("label", ""))) for c, i in items]

@@ -16,6 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from callmp import audit
+from callmp.campaigns.target_words import WORD_FIELDS
 from callmp.i18n import N_, InputError
 from callmp.models import (
     Campaign,
@@ -67,6 +68,7 @@ TARGET_FIELDS = (
     "parties",
     "provinces",
     "fallback_person_id",
+    *WORD_FIELDS,
 )
 
 
@@ -305,6 +307,9 @@ def target_values(target: Target, data: dict[str, Any]) -> None:
         if name in data:
             value = data[name]
             setattr(target, name, TargetKind(value) if name == "kind" else value)
+        elif name in WORD_FIELDS:
+            # A version from before targets had words of their own: it had none.
+            setattr(target, name, "")
 
 
 def _restore_referral_codes(campaign: Campaign, wanted: list[dict[str, Any]]) -> None:

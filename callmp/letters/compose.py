@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from callmp.campaigns import address_forms
 from callmp.campaigns.targets import ResolvedTarget, display_name, placeholder_values
 from callmp.directory.email_addresses import AddressError, clean_address
 from callmp.i18n import N_, InputError, translator
@@ -178,14 +179,20 @@ def _values(
     return values
 
 
+def template_sources(item: ResolvedTarget, locale: str) -> tuple[str, str]:
+    """The (subject, body) a target's letter starts from: its own words, else the campaign's."""
+    return item.target.words("email_subject", locale), item.target.words("email_body", locale)
+
+
 def template_texts(
     campaign: Campaign, item: ResolvedTarget, supporter: Supporter | None, locale: str
 ) -> tuple[str, str]:
-    """The campaign's (subject, body) filled in for one target; ``supporter=None``: the draft."""
+    """The target's (subject, body) filled in for it; ``supporter=None``: the draft."""
     values = _values(campaign, item, supporter, locale)
-    subject = fill(campaign.text("email_subject", locale), values)
-    body = fill(campaign.text("email_body", locale), values)
-    return " ".join(subject.split()), body.strip()
+    subject_source, body_source = template_sources(item, locale)
+    subject = fill(subject_source, values)
+    body = fill(body_source, values)
+    return one_line(subject), body.strip()
 
 
 def _same(a: str, b: str) -> bool:
@@ -193,20 +200,24 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
+def greeting(item: ResolvedTarget, body: str, locale: str) -> str:
+    """The line a letter to ``item`` opens with ("Dear Minister Metlege Diab,").
+
+    Empty when the text already opens with it (the lead wrote ``{salutation}`` first).
+    """
+    salutation = address_forms.address(item, locale, translator(locale)).salutation
+    return "" if body.lstrip().startswith(salutation) else salutation
+
+
 def _frame(
     body: str, personal_line: str, item: ResolvedTarget, supporter: Supporter, locale: str
 ) -> str:
     """Greeting, the letter, the supporter's own line, and a signature showing the riding."""
     translate = translator(locale)
-    person = item.person
-    greeting = (
-        translate(N_("Dear %(name)s,")) % {"name": display_name(person, translate)}
-        if person
-        else ""
-    )
     riding = item.candidate.riding.name(locale) if item.candidate else ""
     where = ", ".join(part for part in (supporter.city, supporter.postal_code, riding) if part)
-    parts = [greeting, body, personal_line, translate(N_("Sincerely,")) + "\n" + supporter.name]
+    signature = translate(N_("Sincerely,")) + "\n" + supporter.name
+    parts = [greeting(item, body, locale), body, personal_line, signature]
     text = "\n\n".join(part for part in parts if part)
     return text + ("\n" + where if where else "") + "\n"
 
@@ -224,6 +235,18 @@ def draft(campaign: Campaign, targets: Sequence[ResolvedTarget], locale: str) ->
     return template_texts(campaign, reachable[0], None, locale)
 
 
+def own_letters(targets: Sequence[ResolvedTarget], locale: str) -> list[ResolvedTarget]:
+    """The recipients whose letter is not the draft: they have words of their own.
+
+    The supporter's edits of the draft go to the others only (see ``compose``).
+    """
+    reachable = recipients(targets)
+    if not reachable:
+        return []
+    shared = template_sources(reachable[0], locale)
+    return [item for item in reachable[1:] if template_sources(item, locale) != shared]
+
+
 def compose(
     campaign: Campaign,
     targets: Sequence[ResolvedTarget],
@@ -236,7 +259,9 @@ def compose(
     """One letter per target with an address, in each target's language.
 
     An edited subject or body (one that differs from the template as the supporter saw it
-    for the first target) is sent to every target, with its placeholders filled for each.
+    for the first target) is sent, with its placeholders filled for each, to every target
+    whose letter starts from the same text; a target with its own words gets its own
+    letter (the preview shows each one before it is sent).
     """
     reachable = recipients(targets)
     if not reachable:
@@ -245,32 +270,28 @@ def compose(
     shown_subject, shown_body = template_texts(campaign, first, None, supporter.locale)
     edited_subject = subject if subject is not None and not _same(subject, shown_subject) else None
     edited_body = body if body is not None and not _same(body, shown_body) else None
+    shared = template_sources(first, supporter.locale)
     letters = []
     for item in reachable:
         assert item.person is not None  # filtered above
-        locale = (
-            supporter.locale
-            if (edited_subject or edited_body)
-            else letter_locale(item.person, supporter.locale)
-        )
+        edited = (edited_subject or edited_body) and template_sources(
+            item, supporter.locale
+        ) == shared
+        locale = supporter.locale if edited else letter_locale(item.person, supporter.locale)
         values = _values(campaign, item, supporter, locale)
         own_subject, own_body = template_texts(campaign, item, supporter, locale)
+        if edited and edited_subject:
+            own_subject = one_line(fill(edited_subject, values))
+        if edited and edited_body:
+            own_body = fill(edited_body, values)
         letters.append(
             Letter(
                 item=item,
                 locale=locale,
                 to_name=display_name(item.person, translator(locale)),
                 to_address=item.person.email,
-                subject=" ".join(fill(edited_subject, values).split())
-                if edited_subject
-                else own_subject,
-                body=_frame(
-                    fill(edited_body, values) if edited_body else own_body,
-                    personal_line,
-                    item,
-                    supporter,
-                    locale,
-                ),
+                subject=own_subject,
+                body=_frame(own_body, personal_line, item, supporter, locale),
             )
         )
     return letters

@@ -110,6 +110,7 @@ class Target(Base):
             " OR (kind = 'person' AND person_id IS NOT NULL)",
             name="kind_person",
         ),
+        CheckConstraint("gender IN ('', 'f', 'm')", name="gender"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,6 +132,19 @@ class Target(Base):
     fallback_person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="RESTRICT"), index=True
     )
+    # The target's own words, each falling back to the campaign's text when empty.
+    talking_points_en: Mapped[str] = mapped_column(Text, default="")
+    talking_points_fr: Mapped[str] = mapped_column(Text, default="")
+    email_subject_en: Mapped[str] = mapped_column(String(200), default="")
+    email_subject_fr: Mapped[str] = mapped_column(String(200), default="")
+    email_body_en: Mapped[str] = mapped_column(Text, default="")
+    email_body_fr: Mapped[str] = mapped_column(Text, default="")
+    # How letters and scripts address the person ("Minister Metlege Diab", "Madame la
+    # Ministre"; empty: a neutral default), and their grammatical gender for French forms
+    # ("f", "m"; empty: unknown, so wording that needs none).
+    address_en: Mapped[str] = mapped_column(String(200), default="")
+    address_fr: Mapped[str] = mapped_column(String(200), default="")
+    gender: Mapped[str] = mapped_column(String(1), default="")
 
     campaign: Mapped[Campaign] = relationship(back_populates="targets")
     person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
@@ -139,6 +153,20 @@ class Target(Base):
     def role(self, locale: str) -> str:
         """How the supporter is told who this is, e.g. "the Minister of Immigration"."""
         return (self.role_fr if locale == "fr" else self.role_en) or self.role_en
+
+    def words(self, field: str, locale: str) -> str:
+        """The target's own text (``talking_points``, ``email_subject`` ...), else the campaign's.
+
+        In ``locale`` first (the target's, then the campaign's), then in English, as
+        ``Campaign.text`` falls back.
+        """
+        languages = ("fr", "en") if locale == "fr" else ("en",)
+        for language in languages:
+            for owner in (self, self.campaign):
+                value: str = getattr(owner, f"{field}_{language}")
+                if value:
+                    return value
+        return ""
 
 
 class ReferralCode(Base):

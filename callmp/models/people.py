@@ -54,6 +54,7 @@ class Person(Base):
     """Someone a campaign can target: a sitting MP (with a riding) or a custom contact."""
 
     __tablename__ = "people"
+    __table_args__ = (CheckConstraint("gender IN ('', 'f', 'm')", name="gender"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ourcommons_person_id: Mapped[int | None] = mapped_column(Integer, unique=True)
@@ -71,6 +72,11 @@ class Person(Base):
     photo_url: Mapped[str] = mapped_column(String(500), default="")
     profile_url: Mapped[str] = mapped_column(String(500), default="")
     preferred_language: Mapped[str] = mapped_column(String(20), default="")
+    # Custom people: how letters and scripts address them wherever a campaign reaches them
+    # (a target may say otherwise), and their grammatical gender for French forms.
+    address_en: Mapped[str] = mapped_column(String(200), default="")
+    address_fr: Mapped[str] = mapped_column(String(200), default="")
+    gender: Mapped[str] = mapped_column(String(1), default="")
     source: Mapped[str] = mapped_column(String(80), default="")
     as_of: Mapped[date | None]
 

@@ -77,6 +77,11 @@ def _write_page(
         form=form,
         recipients=recipients,
         missing=[t for t in targets if t not in recipients],
+        own_letters=", ".join(
+            presenters.display_name(item.person)
+            for item in compose.own_letters(targets, locale)
+            if item.person is not None
+        ),
         mailto=campaign.email_mailto,
         personal_required=campaign.email_personal_line_required,
     )

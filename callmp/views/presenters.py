@@ -130,6 +130,6 @@ def placeholder_values(
 def talking_points(
     campaign: Campaign, item: ResolvedTarget, postal_code: str | None, locale: str
 ) -> str:
-    """The campaign's talking points for one target, as sanitised HTML."""
+    """The target's talking points (else the campaign's), as sanitised HTML."""
     values = placeholder_values(campaign, item, postal_code, locale)
-    return render_markdown(campaign.text("talking_points", locale), values)
+    return render_markdown(item.target.words("talking_points", locale), values)

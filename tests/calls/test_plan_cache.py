@@ -66,7 +66,13 @@ def test_a_plan_is_plain_data_with_ids_labels_and_offices(
     assert plan.stops[0].values["riding"] == "Spadina—Harbourfront"
     assert plan.caller_id == "+16135550188"
     assert plan.intro == "Hi Chi! Thanks."
-    assert plan.talking_points == campaign.talking_points_en
+    # The MP has the campaign's talking points, the Minister her own.
+    minister = campaign.targets[1]
+    assert minister.talking_points_en != campaign.talking_points_en
+    assert [stop.talking_points for stop in plan.stops] == [
+        campaign.talking_points_en,
+        minister.talking_points_en,
+    ]
 
 
 def test_a_call_under_way_keeps_its_plan_while_new_calls_see_the_edit(

@@ -251,6 +251,26 @@ def test_gather_2_reads_the_talking_points_then_the_menu_again(
     assert one(root, "Gather").get("action") == gather_url(call, 0)
 
 
+def test_gather_2_at_each_target_reads_that_targets_own_talking_points(
+    db_session: Session, campaign: Campaign
+) -> None:
+    minister = campaign.targets[1]
+    minister.talking_points_en = "Minister {form_of_address}: *act* now for {riding}!\x0b"
+    minister.address_en = "Metlege Diab"
+    minister.talking_points_fr = "Madame la Ministre, agissez pour {riding}."
+    db_session.flush()
+    call = new_call(db_session, campaign)
+    mp_points = said(parse(webhooks.gather(db_session, call, context(), 0, "2")))[:-1]
+    minister_root = parse(webhooks.gather(db_session, call, context(), 1, "2"))
+    assert said(minister_root)[:-1] == ["Minister Metlege Diab: act now for Spadina—Harbourfront!"]
+    assert one(minister_root, "Gather").get("action") == gather_url(call, 1)
+    assert "will Chi Nguyen publicly support" in " ".join(mp_points)  # the campaign's
+    french = new_call(db_session, campaign, locale="fr")
+    root = parse(webhooks.gather(db_session, french, context("fr"), 1, "2"))
+    assert said(root)[0] == "Madame la Ministre, agissez pour Spadina—Harbourfront."
+    assert {say.get("language") for say in root.iter("Say")} == {"fr-CA"}
+
+
 def test_other_keys_repeat_the_menu_without_points(db_session: Session, campaign: Campaign) -> None:
     call = new_call(db_session, campaign)
     root = parse(webhooks.gather(db_session, call, context(), 0, "5"))

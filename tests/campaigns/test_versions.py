@@ -305,3 +305,53 @@ def test_audit_page_goes_back_in_time_page_by_page(session: Session, lead: User)
     last = audit.page(session, size=2, before=second.next_before)
     assert [e.summary for e in last.entries] == ["change 0"]
     assert last.next_before is None
+
+
+def test_a_targets_own_words_are_kept_by_a_version_and_restored(
+    session: Session, lead: User
+) -> None:
+    campaign = demo_campaign(session)
+    minister = campaign.targets[1]
+    words = {
+        "talking_points_en": minister.talking_points_en,
+        "email_body_fr": minister.email_body_fr,
+        "address_fr": minister.address_fr,
+        "gender": minister.gender,
+    }
+    assert all(words.values())
+    history.ensure_baseline(session, campaign, lead)
+    assert history.snapshot(campaign)["targets"][1]["address_fr"] == "Madame la Ministre"
+    with history.saving(session, campaign, lead):
+        minister.talking_points_en = "New points"
+        minister.email_body_fr = ""
+        minister.address_fr = ""
+        minister.gender = ""
+    diffs = {diff.name: diff for diff in version_diffs.compare(session, campaign, 1, 2).diffs}
+    changed = [(d.position, d.label) for d in diffs["targets"].target_words]
+    assert changed == [
+        (2, "Talking points (English)"),
+        (2, "Email text (French)"),
+        (2, "Form of address (French)"),
+        (2, "Grammatical gender"),
+    ]
+    assert text(one(parse(str(diffs["targets"].target_words[0].html)), "ins")) == "New points"
+    history.restore(session, campaign, 1, lead)
+    assert {name: getattr(minister, name) for name in words} == words
+
+
+def test_restoring_a_version_from_before_target_words_clears_them(
+    session: Session, lead: User
+) -> None:
+    campaign = demo_campaign(session)
+    version = history.record_version(session, campaign, lead)
+    assert version is not None
+    old = json.loads(json.dumps(version.snapshot))
+    for target in old["targets"]:
+        for name in ("talking_points_en", "email_subject_en", "address_en", "gender"):
+            target.pop(name)
+    version.snapshot = old
+    session.flush()
+    history.restore(session, campaign, 1, lead)
+    minister = campaign.targets[1]
+    assert (minister.talking_points_en, minister.address_en, minister.gender) == ("", "", "")
+    assert minister.talking_points_fr  # kept in the snapshot, so restored as it was

@@ -2,7 +2,8 @@
 
 The functions are pure; the campaign and its targets come from the demo data seeded in
 every test database (riding 35100, Spadina—Harbourfront: the MP Chi Nguyen, then the
-Minister, Hon. Lena Metlege Diab).
+Minister, Hon. Lena Metlege Diab). The demo gives the Minister her own words; most tests
+clear them to test the campaign's shared text (``targets``), the last ones keep them.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ MINISTER = "Hon. Lena Metlege Diab"
 MINISTER_FR = "L'hon. Lena Metlege Diab"
 MINISTER_ADDRESS = "lenametlege.diab@parl.gc.ca"
 MINISTER_ROLE = "the Minister of Immigration, Refugees and Citizenship"
+#: Letters greet people by name, never "Dear Hon. ...".
+MINISTER_DEAR = "Dear Lena Metlege Diab,"
 
 JANE = Supporter(name="Jane Doe", postal_code="M5V 3L9", city="Toronto", locale="en")
 SIGNATURE = "Sincerely,\nJane Doe\nToronto, M5V 3L9, Spadina—Harbourfront\n"
@@ -75,9 +78,25 @@ def _targets(
     return targets_for(campaign, candidate)
 
 
+TARGET_WORDS = (
+    "talking_points_en",
+    "talking_points_fr",
+    "email_subject_en",
+    "email_subject_fr",
+    "email_body_en",
+    "email_body_fr",
+    "address_en",
+    "address_fr",
+    "gender",
+)
+
+
 @pytest.fixture
 def targets(db_session: Session, campaign: Campaign) -> list[ResolvedTarget]:
-    """The MP for Spadina—Harbourfront, then the Minister."""
+    """The MP for Spadina—Harbourfront, then the Minister, both with the campaign's words."""
+    for target in campaign.targets:
+        for name in TARGET_WORDS:
+            setattr(target, name, "")
     found = _targets(db_session, campaign)
     assert [t.person.full_name if t.person else None for t in found] == [
         MP,
@@ -360,7 +379,9 @@ def test_french_draft_uses_the_french_template_and_riding_name(
     db_session: Session, campaign: Campaign
 ) -> None:
     subject, body = draft(campaign, _targets(db_session, campaign, 12007), "fr")
-    assert subject == " ".join(demo.SUBJECT_FR.replace("{riding}", "Halifax-Ouest").split())
+    # The subject is one line, keeping the no-break space before the colon.
+    assert subject == demo.SUBJECT_FR.replace("{riding}", "Halifax-Ouest")
+    assert "\u00a0:" in subject
     assert body == _template(campaign, "fr", "Halifax-Ouest")
 
 
@@ -428,7 +449,7 @@ def test_each_letter_greets_its_target_and_is_signed_with_name_city_postal_code_
     assert (mp.to_name, mp.to_address, mp.locale) == (MP, MP_ADDRESS, "en")
     assert mp.body == f"Dear {MP},\n\n{template}\n\n{SIGNATURE}"
     assert (minister.to_name, minister.to_address) == (MINISTER, MINISTER_ADDRESS)
-    assert minister.body == f"Dear {MINISTER},\n\n{template}\n\n{SIGNATURE}"
+    assert minister.body == f"{MINISTER_DEAR}\n\n{template}\n\n{SIGNATURE}"
     assert mp.subject == minister.subject == demo.SUBJECT_EN.replace("{riding}", RIDING_NAME)
     assert mp.item is targets[0] and minister.item is targets[1]
 
@@ -475,7 +496,7 @@ def test_an_edited_body_goes_to_every_target_with_placeholders_filled_for_each(
         f"I am Jane Doe, {RIDING_NAME}.\n\n{SIGNATURE}"
     )
     assert minister.body == (
-        f"Dear {MINISTER},\n\nPlease, Lena Metlege Diab ({MINISTER_ROLE}): act now.\n"
+        f"{MINISTER_DEAR}\n\nPlease, Lena Metlege Diab ({MINISTER_ROLE}): act now.\n"
         f"I am Jane Doe, {RIDING_NAME}.\n\n{SIGNATURE}"
     )
     assert mp.subject == minister.subject == demo.SUBJECT_EN.replace("{riding}", RIDING_NAME)
@@ -502,8 +523,8 @@ def test_a_target_preferring_french_gets_the_french_template_when_the_letter_is_
     assert (mp.locale, minister.locale) == ("en", "fr")
     assert mp.body.startswith(f"Dear {MP},\n\nI live in {RIDING_NAME}, and I am writing")
     assert minister.to_name == MINISTER_FR
-    assert minister.subject == " ".join(demo.SUBJECT_FR.replace("{riding}", RIDING_NAME).split())
-    greeting = translator("fr")("Dear %(name)s,") % {"name": MINISTER_FR}
+    assert minister.subject == demo.SUBJECT_FR.replace("{riding}", RIDING_NAME)
+    greeting = translator("fr")("Dear %(name)s,") % {"name": "Lena Metlege Diab"}
     french = _template(campaign, "fr")
     assert minister.body.startswith(f"{greeting}\n\n{french}\n\n")
     assert "I live in" not in minister.body
@@ -515,7 +536,7 @@ def test_an_edited_letter_goes_in_the_supporter_language_even_to_a_french_speake
     _minister(targets).preferred_language = "fr"
     mp, minister = compose(campaign, targets, JANE, body="My own words to {mp_name}.")
     assert (mp.locale, minister.locale) == ("en", "en")
-    assert minister.body.startswith(f"Dear {MINISTER},\n\nMy own words to Lena Metlege Diab.")
+    assert minister.body.startswith(f"{MINISTER_DEAR}\n\nMy own words to Lena Metlege Diab.")
     assert minister.subject == demo.SUBJECT_EN.replace("{riding}", RIDING_NAME)
 
 
@@ -558,3 +579,54 @@ def test_mailto_url_parses_back_to_the_same_recipient_subject_and_body(
         query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=True)
         assert query == {"subject": [letter.subject], "body": [letter.body]}
         assert line in query["body"][0]
+
+
+# -- Targets with words of their own ---------------------------------------------------
+
+
+@pytest.fixture
+def own_words(db_session: Session, campaign: Campaign) -> list[ResolvedTarget]:
+    """The MP (the campaign's words), then the Minister with her own words, as seeded."""
+    return _targets(db_session, campaign)
+
+
+def test_each_target_gets_its_own_subject_body_and_greeting(
+    campaign: Campaign, own_words: list[ResolvedTarget]
+) -> None:
+    mp, minister = compose(campaign, own_words, JANE)
+    target = own_words[1].target
+    assert mp.subject == demo.SUBJECT_EN.replace("{riding}", RIDING_NAME)
+    assert minister.subject == demo.MINISTER_SUBJECT_EN.replace("{riding}", RIDING_NAME)
+    own_body = target.email_body_en.replace("{riding}", RIDING_NAME).strip()
+    assert minister.body == f"Dear Minister Metlege Diab,\n\n{own_body}\n\n{SIGNATURE}"
+    assert mp.body.startswith(f"Dear {MP},\n\n{_template(campaign, 'en')}")
+
+
+def test_a_french_letter_to_the_minister_opens_with_madame_la_ministre(
+    campaign: Campaign, own_words: list[ResolvedTarget]
+) -> None:
+    french = Supporter(name="Jeanne", postal_code="M5V 3L9", city="", locale="fr")
+    mp, minister = compose(campaign, own_words, french)
+    assert mp.body.startswith(f"Bonjour {MP},\n\n")
+    assert minister.body.startswith("Madame la Ministre,\n\nJ'habite dans Spadina—Harbourfront")
+    assert minister.subject.endswith("vous demande d'agir")
+
+
+def test_an_edited_draft_goes_to_targets_sharing_it_and_others_keep_their_own_words(
+    campaign: Campaign, own_words: list[ResolvedTarget]
+) -> None:
+    subject, _ = draft(campaign, own_words, "en")
+    mp, minister = compose(
+        campaign, own_words, JANE, subject=subject, body="My own words to {mp_name}."
+    )
+    assert mp.body == f"Dear {MP},\n\nMy own words to Chi Nguyen.\n\n{SIGNATURE}"
+    assert "My own words" not in minister.body
+    assert minister.subject == demo.MINISTER_SUBJECT_EN.replace("{riding}", RIDING_NAME)
+
+
+def test_a_letter_that_opens_with_the_salutation_is_not_greeted_twice(
+    campaign: Campaign, own_words: list[ResolvedTarget]
+) -> None:
+    own_words[1].target.email_body_en = "{salutation}\n\nPlease act."
+    letter = compose(campaign, own_words, JANE)[1]
+    assert letter.body == f"Dear Minister Metlege Diab,\n\nPlease act.\n\n{SIGNATURE}"

@@ -132,4 +132,7 @@ def test_lang_picks_the_language_of_errors_and_of_the_letter(
         assert submission.locale == "fr"
         letters = [m for m in submission.messages if m.kind == "letter"]
         assert all(m.locale == "fr" for m in letters)
-        assert all(m.body and m.body.startswith("Bonjour") for m in letters)
+        mp_greeting, minister_greeting = sorted((m.body or "").split("\n")[0] for m in letters)
+        # The MP by name (no "L'hon."), the Minister as the demo's lead set it.
+        assert mp_greeting.startswith("Bonjour ") and "hon." not in mp_greeting
+        assert minister_greeting == "Madame la Ministre,"

@@ -43,6 +43,7 @@ from callmp.models import (
     SubmissionStatus,
     User,
 )
+from callmp.templating import one_line
 from tests.factories import demo_campaign
 from tests.support.app import log_in, sessions
 from tests.support.html import form_fields, one, parse, text
@@ -54,6 +55,8 @@ MP = "Chi Nguyen"
 MP_ADDRESS = "chi.nguyen@parl.gc.ca"
 MINISTER = "Hon. Lena Metlege Diab"
 MINISTER_ADDRESS = "lenametlege.diab@parl.gc.ca"
+#: How letters greet each target: the MP by name, the Minister as the demo's lead set it.
+GREETINGS = {MP_ADDRESS: f"Dear {MP},", MINISTER_ADDRESS: "Dear Minister Metlege Diab,"}
 SUPPORTER = "jane.supporter@example.org"
 PERSONAL_LINE = "My neighbour has cared for elders here for eleven years."
 #: What the supporter types, on top of the prefilled form.
@@ -84,14 +87,18 @@ def _update_campaign(app: Flask, **values: Any) -> None:
         session.commit()
 
 
-def _campaign_template(app: Flask, locale: str = "en") -> tuple[str, str]:
-    """The demo campaign's stored (subject, body) in ``locale``, riding filled in."""
+def _campaign_template(app: Flask, locale: str = "en", position: int = 1) -> tuple[str, str]:
+    """Target ``position``'s (subject, body) in ``locale`` in the demo, riding filled in.
+
+    The MP (1) has the campaign's words, the Minister (2) her own.
+    """
     with _db(app) as session:
-        campaign = demo_campaign(session)
-        subject, body = campaign.text("email_subject", locale), campaign.text("email_body", locale)
+        target = demo_campaign(session).targets[position - 1]
+        subject = target.words("email_subject", locale)
+        body = target.words("email_body", locale)
     # The riding is the only placeholder, so filling it here is the whole template's work.
     assert body.count("{") == body.count("{riding}") and subject.count("{") == 1
-    subject = " ".join(subject.replace("{riding}", RIDING_NAME).split())
+    subject = one_line(subject.replace("{riding}", RIDING_NAME))
     return subject, body.replace("{riding}", RIDING_NAME).strip()
 
 
@@ -266,6 +273,16 @@ def test_write_page_offers_the_campaign_letter_with_the_postal_code_of_the_looku
     assert fields["csrf_token"]
 
 
+def test_write_page_says_who_gets_a_letter_of_their_own(app: Flask, client: FlaskClient) -> None:
+    note = text(one(_page(client, WRITE), "p.own-letters"))
+    assert note.startswith(f"The campaign wrote a letter of its own for {MINISTER}.")
+    with _db(app) as session:
+        for target in demo_campaign(session).targets:
+            target.email_subject_en = target.email_body_en = ""
+        session.commit()
+    assert not _page(client, WRITE).select("p.own-letters")
+
+
 def test_write_page_leaves_the_postal_code_empty_without_a_lookup_for_this_riding(
     client: FlaskClient,
 ) -> None:
@@ -290,16 +307,17 @@ def test_preview_shows_every_message_exactly_as_it_will_be_sent(
         f"1 of 2: {MP}",
         f"2 of 2: {MINISTER}",
     ]
-    subject, body = _campaign_template(app)
     letters = _letters_by_page(soup)
     assert list(letters) == [MP_ADDRESS, MINISTER_ADDRESS]
-    for address, name in ((MP_ADDRESS, MP), (MINISTER_ADDRESS, MINISTER)):
+    for position, (address, name) in enumerate(((MP_ADDRESS, MP), (MINISTER_ADDRESS, MINISTER)), 1):
+        subject, body = _campaign_template(app, "en", position)
+        greeting = GREETINGS[address]
         assert letters[address] == {
             "From": f"Jane Doe <{EMAIL_FROM}>",
             "Replies go to": SUPPORTER,
             "To": f"{name} <{address}>",
             "Subject": subject,
-            "text": f"Dear {name},\n\n{body}\n\n{PERSONAL_LINE}\n\n{SIGNATURE}",
+            "text": f"{greeting}\n\n{body}\n\n{PERSONAL_LINE}\n\n{SIGNATURE}",
             "lang": "en",
         }
     assert not soup.select("div.notice")  # no nudge: nobody sent these words yet
@@ -340,14 +358,17 @@ def test_change_my_letter_goes_back_to_the_form_with_the_input_kept(client: Flas
     assert not soup.select("p.error")
 
 
-def test_an_edited_letter_is_previewed_with_placeholders_filled_for_each_target(
-    client: FlaskClient,
+def test_an_edited_letter_is_previewed_filled_in_and_a_target_with_own_words_keeps_them(
+    app: Flask, client: FlaskClient
 ) -> None:
     soup = _preview(client, body="Please act, {mp_name}.", personal_line="")
     letters = _letters_by_page(soup)
     assert letters[MP_ADDRESS]["text"] == f"Dear {MP},\n\nPlease act, Chi Nguyen.\n\n{SIGNATURE}"
+    # The draft was the MP's letter: the Minister's own letter is sent to her as written.
+    subject, body = _campaign_template(app, "en", 2)
+    assert letters[MINISTER_ADDRESS]["Subject"] == subject
     assert letters[MINISTER_ADDRESS]["text"] == (
-        f"Dear {MINISTER},\n\nPlease act, Lena Metlege Diab.\n\n{SIGNATURE}"
+        f"Dear Minister Metlege Diab,\n\n{body}\n\n{SIGNATURE}"
     )
 
 
@@ -529,6 +550,28 @@ def test_without_confirmation_the_letters_go_at_once(
     assert text(one(soup, '.counter [data-count="emails"]')) == "2"  # both letters, at once
     assert _to(outbox, SUPPORTER) == []
     assert len(_to(outbox, MP_ADDRESS)) == len(_to(outbox, MINISTER_ADDRESS)) == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_each_target_gets_a_letter_with_its_own_subject_body_and_salutation(
+    app: Flask, client: FlaskClient, outbox: Path, lang: str
+) -> None:
+    _update_campaign(app, email_confirm=False)
+    _page(client, f"{WRITE}?lang={lang}")  # the supporter's language, kept in the session
+    _send(client)
+    greetings = {
+        "en": {MP_ADDRESS: f"Dear {MP},", MINISTER_ADDRESS: "Dear Minister Metlege Diab,"},
+        "fr": {MP_ADDRESS: f"Bonjour {MP},", MINISTER_ADDRESS: "Madame la Ministre,"},
+    }[lang]
+    subjects = []
+    for position, address in enumerate((MP_ADDRESS, MINISTER_ADDRESS), 1):
+        (message,) = _to(outbox, address)
+        subject, body = _campaign_template(app, lang, position)
+        assert _header(message, "Subject") == subject
+        assert str(message["Content-Language"]) == lang
+        assert _content(message).startswith(f"{greetings[address]}\n\n{body}\n\n")
+        subjects.append(subject)
+    assert subjects[0] != subjects[1]  # the Minister's letter is not the MP's
 
 
 def test_an_accented_email_domain_still_gets_the_confirmation(
@@ -848,7 +891,13 @@ def test_in_french_the_page_and_the_letter_are_french(
     assert one(preview, "html")["lang"] == "fr"
     letters = _letters_by_page(preview)
     assert [letter["lang"] for letter in letters.values()] == ["fr", "fr"]
-    assert all(body in letter["text"] and subject in letter.values() for letter in letters.values())
+    for position, address in enumerate((MP_ADDRESS, MINISTER_ADDRESS), 1):
+        subject, body = _campaign_template(app, "fr", position)
+        assert body in letters[address]["text"]
+        # ``text()`` reads headers with every space collapsed, the no-break ones too.
+        assert " ".join(subject.split()) in letters[address].values()
+    assert letters[MP_ADDRESS]["text"].startswith(f"Bonjour {MP},\n\n")
+    assert letters[MINISTER_ADDRESS]["text"].startswith("Madame la Ministre,\n\n")
     location = _send(client)
     assert _confirm(client, _confirm_path(outbox)).status_code == 303
     assert _page(client, location).select("html[lang=fr]")
@@ -868,7 +917,7 @@ def test_a_french_speaking_target_gets_the_french_letter_from_an_english_support
         session.commit()
     letters = _letters_by_page(_preview(client))
     assert (letters[MP_ADDRESS]["lang"], letters[MINISTER_ADDRESS]["lang"]) == ("en", "fr")
-    _, french = _campaign_template(app, "fr")
+    _, french = _campaign_template(app, "fr", 2)
     assert french in letters[MINISTER_ADDRESS]["text"]
     _send(client)
     (letter,) = _to(outbox, MINISTER_ADDRESS)

@@ -17,12 +17,14 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from callmp import numbers
 from callmp.campaigns import people_editing
 from callmp.campaigns.target_editing import TargetChoice
+from callmp.campaigns.target_words import LIMITS, WORD_FIELDS, TargetWords
 from callmp.models import OfficeKind, Person, TargetKind
 
 
@@ -44,7 +46,46 @@ def _role_fields() -> tuple[StringField, StringField]:
     )
 
 
-class OwnMpForm(FlaskForm):  # type: ignore[misc]
+def _area(label: str, name: str) -> TextAreaField:
+    """A text box for one of a target's own texts."""
+    rows = "10" if name.startswith(("talking_points", "email_body")) else "3"
+    return TextAreaField(label, render_kw={"rows": rows, "spellcheck": "true"})
+
+
+def _line(label: str, name: str) -> StringField:
+    """A one-line field for a target's subject or form of address."""
+    return StringField(label, render_kw={"maxlength": str(LIMITS[name][0])})
+
+
+GENDER_CHOICES = [
+    SelectChoice("", lazy_gettext("Not set: wording that needs no gender")),
+    SelectChoice("f", lazy_gettext("Feminine (Madame la Députée, Madame)")),
+    SelectChoice("m", lazy_gettext("Masculine (Monsieur le Député, Monsieur)")),
+]
+
+
+class WordsFields:
+    """A target's own words (a mixin: both target forms carry them)."""
+
+    talking_points_en = _area(lazy_gettext("Talking points (English)"), "talking_points_en")
+    talking_points_fr = _area(lazy_gettext("Talking points (French)"), "talking_points_fr")
+    email_subject_en = _line(lazy_gettext("Email subject (English)"), "email_subject_en")
+    email_subject_fr = _line(lazy_gettext("Email subject (French)"), "email_subject_fr")
+    email_body_en = _area(lazy_gettext("Email body (English)"), "email_body_en")
+    email_body_fr = _area(lazy_gettext("Email body (French)"), "email_body_fr")
+    address_en = _line(lazy_gettext("Form of address (English)"), "address_en")
+    address_fr = _line(lazy_gettext("Form of address (French)"), "address_fr")
+
+    def words(self) -> TargetWords | None:
+        """The target's own words as typed; None when the page had no words fields."""
+        form: Any = self
+        present = [name for name in WORD_FIELDS if name in form and form[name].raw_data]
+        if not present:
+            return None
+        return TargetWords(**{name: form[name].data or "" for name in present})
+
+
+class OwnMpForm(WordsFields, FlaskForm):  # type: ignore[misc]
     """The supporter's own MP, optionally only in some parties or provinces, with a fallback."""
 
     parties = CheckboxesField(lazy_gettext("Only MPs of these parties (none ticked: any party)"))
@@ -66,15 +107,21 @@ class OwnMpForm(FlaskForm):  # type: ignore[misc]
             fallback_person_id=_id(self.fallback_person_id.data),
             role_en=self.role_en.data or "",
             role_fr=self.role_fr.data or "",
+            words=self.words(),
         )
 
 
-class PersonTargetForm(FlaskForm):  # type: ignore[misc]
+class PersonTargetForm(WordsFields, FlaskForm):  # type: ignore[misc]
     """A fixed person: an MP found by name or riding, or a custom person."""
 
     q = HiddenField()
     person_id = SelectField(lazy_gettext("Person"), validate_choice=False)
     role_en, role_fr = _role_fields()
+    gender = SelectField(
+        lazy_gettext("Grammatical gender, for French forms of address"),
+        choices=GENDER_CHOICES,
+        validate_choice=False,
+    )
 
     def choice(self) -> TargetChoice:
         """What the lead asked for."""
@@ -83,6 +130,7 @@ class PersonTargetForm(FlaskForm):  # type: ignore[misc]
             person_id=_id(self.person_id.data),
             role_en=self.role_en.data or "",
             role_fr=self.role_fr.data or "",
+            words=self.words(),
         )
 
 
@@ -159,6 +207,17 @@ class PersonForm(FlaskForm):  # type: ignore[misc]
     preferred_language = SelectField(
         lazy_gettext("Preferred language"), choices=LANGUAGE_CHOICES, validate_choice=False
     )
+    address_en = StringField(
+        lazy_gettext("Form of address (English)"), render_kw={"maxlength": "200"}
+    )
+    address_fr = StringField(
+        lazy_gettext("Form of address (French)"), render_kw={"maxlength": "200"}
+    )
+    gender = SelectField(
+        lazy_gettext("Grammatical gender, for French forms of address"),
+        choices=GENDER_CHOICES,
+        validate_choice=False,
+    )
     offices = FieldList(FormField(OfficeForm))
 
     def data_for_domain(self) -> people_editing.PersonData:
@@ -193,6 +252,9 @@ _PERSON_TEXT = (
     "party",
     "email",
     "preferred_language",
+    "address_en",
+    "address_fr",
+    "gender",
 )
 _OFFICE_TEXT = (
     "kind",

@@ -12,8 +12,9 @@ from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from callmp.campaigns import drafts, people_editing, target_editing, targets
+from callmp.campaigns import drafts, people_editing, target_editing, target_words, targets
 from callmp.models import Campaign, Person, Role, Target, TargetKind
+from callmp.templating import PLACEHOLDERS
 from callmp.views import presenters
 from callmp.views.admin import confirm
 from callmp.views.admin.target_forms import (
@@ -83,6 +84,7 @@ def _editor(
             found=found.found,
             own_mp=TargetKind.own_mp,
             split_parties=targets.split_parties,
+            has_words=target_words.has_words,
         )
     return page, status
 
@@ -244,7 +246,7 @@ def _target(campaign: Campaign, target_id: int) -> Target:
 @bp.get("/campaigns/<int:campaign_id>/targets/<int:target_id>")
 @role_required(Role.lead)
 def edit(campaign_id: int, target_id: int) -> Page:
-    """The form to change a target's roles and, for the own MP, its filters and fallback."""
+    """The form to change a target's roles, own words and, for the own MP, filters."""
     with drafts.editable(db(), _campaign(campaign_id)) as campaign:
         target = _target(campaign, target_id)
         kind = OwnMpForm if target.kind == TargetKind.own_mp else PersonTargetForm
@@ -254,7 +256,7 @@ def edit(campaign_id: int, target_id: int) -> Page:
 @bp.post("/campaigns/<int:campaign_id>/targets/<int:target_id>")
 @role_required(Role.lead)
 def save(campaign_id: int, target_id: int) -> Page:
-    """Change a target's roles and, for the own MP, its filters and fallback."""
+    """Change a target's roles, own words and, for the own MP, its filters and fallback."""
     campaign = _campaign(campaign_id)
     forms: list[OwnMpForm | PersonTargetForm] = []
 
@@ -287,13 +289,20 @@ def _target_page(
         if target.person is not None and target.person.fed_num is not None:
             current = SelectChoice(str(target.person.id), person_label(target.person))
             form.person_id.choices = [current, *form.person_id.choices]
-    page = render_template("admin/targets/edit.html", campaign=campaign, target=target, form=form)
+    page = render_template(
+        "admin/targets/edit.html",
+        campaign=campaign,
+        target=target,
+        form=form,
+        placeholders=PLACEHOLDERS,
+    )
     return page, status
 
 
 def _stored(target: Target) -> dict[str, Any]:
     """A target's stored values as its form's data."""
     data: dict[str, Any] = {"role_en": target.role_en, "role_fr": target.role_fr}
+    data |= target_words.stored(target)
     if target.kind == TargetKind.own_mp:
         return data | {
             "parties": targets.split_parties(target.parties),

@@ -362,6 +362,7 @@ def test_the_preview_shows_a_draft_to_a_supporter_in_a_riding(
     )
     letter = one(page, "article.letter")
     assert text(one(letter, ".subject")) == "Fair wages in Spadina—Harbourfront"
+    assert text(one(letter, "p.salutation")) == "Dear Chi Nguyen,"
     assert text(one(letter, "pre.body")) == "I live in Spadina—Harbourfront."
 
 

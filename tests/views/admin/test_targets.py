@@ -20,6 +20,7 @@ from callmp.models import (
     Office,
     Person,
     Role,
+    Target,
     TargetKind,
     User,
 )
@@ -353,3 +354,148 @@ def test_a_lead_adding_an_office_as_another_lead_does_gets_a_409(
     assert [
         o.label_en for o in session.scalars(select(Office)).all() if o.person_id == person.id
     ] == ["Theirs"]
+
+
+# -- A target's own words ----------------------------------------------------------------
+
+MINISTER_WORDS = {
+    "role_en": "the Minister",
+    "role_fr": "la ministre",
+    "person_id": "",  # filled in by the test
+    "talking_points_en": "Minister, please act\x07 for {riding}.",
+    "talking_points_fr": "Madame la Ministre, agissez pour {riding}.",
+    "email_subject_en": "From {riding}",
+    "email_subject_fr": "",
+    "email_body_en": "Please act now.",
+    "email_body_fr": "",
+    "address_en": "Minister  Metlege Diab",
+    "address_fr": "Madame la Ministre",
+    "gender": "f",
+}
+
+
+def _publish(client: FlaskClient, campaign_id: int) -> None:
+    """Publish the live campaign's draft of changes through its review page."""
+    assert confirm_via_page(client, f"/admin/campaigns/{campaign_id}/changes").status_code == 303
+
+
+def _scripts(client: FlaskClient, lang: str = "en") -> list[str]:
+    """The talking points of each card on the Spadina—Harbourfront riding page."""
+    page = parse(client.get(f"/c/{demo.DEMO_SLUG}/riding/35100?lang={lang}").data)
+    return [text(one(card, "div.script")) for card in page.select("section.target")]
+
+
+def test_a_lead_gives_a_target_its_own_words_and_the_riding_page_uses_them(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
+) -> None:
+    login_as(Role.lead)
+    minister = _campaign(app, campaign_id).targets[1]
+    url = _url(campaign_id, f"/{minister.id}")
+    page = parse(client.get(url).data)
+    assert one(page, "input[name=address_fr]")["value"] == "Madame la Ministre"
+    assert "use the campaign's text" in text(one(page, "fieldset.target-words"))
+    assert one(page, "select[name=gender] option[selected]")["value"] == "f"
+    assert "{salutation}" in [text(dt) for dt in page.select("details.placeholders dt")]
+    assert _versions(app, campaign_id) == 0
+    response = _post(client, url, {**MINISTER_WORDS, "person_id": str(minister.person_id)})
+    assert response.status_code == 302
+    # The campaign is live: supporters keep the published words until the lead publishes.
+    assert _scripts(client)[1] != "Minister, please act for Spadina—Harbourfront."
+    _publish(client, campaign_id)
+    stored = _campaign(app, campaign_id).targets[1]
+    assert stored.talking_points_en == "Minister, please act for {riding}."  # no BEL
+    assert (stored.address_en, stored.gender) == ("Minister Metlege Diab", "f")
+    assert stored.email_subject_fr == stored.email_body_fr == ""
+    assert _versions(app, campaign_id) == 2  # the demo as seeded, then this change
+    assert "Has its own words" in text(parse(client.get(_url(campaign_id)).data))
+    campaign_points = _campaign(app, campaign_id).talking_points_en
+    mp_points, minister_points = _scripts(client)
+    assert minister_points == "Minister, please act for Spadina—Harbourfront."
+    assert campaign_points.splitlines()[0].strip("*").split(",")[0] in mp_points  # "Hello"
+    assert _scripts(client, "fr")[1] == "Madame la Ministre, agissez pour Spadina—Harbourfront."
+
+
+def test_emptying_a_targets_words_falls_back_to_the_campaigns_text(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
+) -> None:
+    login_as(Role.lead)
+    minister = _campaign(app, campaign_id).targets[1]
+    empty = {name: "" for name in MINISTER_WORDS}
+    data = {**empty, "role_en": "the Minister", "person_id": str(minister.person_id)}
+    assert _post(client, _url(campaign_id, f"/{minister.id}"), data).status_code == 302
+    _publish(client, campaign_id)
+    mp_points, minister_points = _scripts(client)
+    assert minister_points == mp_points.replace("Chi Nguyen", "Lena Metlege Diab")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("talking_points_fr", "Bonjour {ministre}", "Unknown placeholder {ministre}."),
+        ("email_subject_en", "x" * 201, "Please keep this under 200 characters"),
+        ("gender", "x", "Please choose one of the listed forms."),
+    ],
+)
+def test_bad_words_are_refused_next_to_the_field_and_nothing_is_saved(
+    app: Flask,
+    client: FlaskClient,
+    login_as: Callable[..., User],
+    campaign_id: int,
+    field: str,
+    value: str,
+    message: str,
+) -> None:
+    login_as(Role.lead)
+    minister = _campaign(app, campaign_id).targets[1]
+    before = minister.talking_points_fr
+    data = {**MINISTER_WORDS, "person_id": str(minister.person_id), field: value}
+    response = _post(client, _url(campaign_id, f"/{minister.id}"), data)
+    assert response.status_code == 400
+    page = parse(response.data)
+    assert text(one(page, f"#{field}-error")).startswith(message)
+    assert one(page, f"[name={field}]")["aria-invalid"] == "true"
+    assert _campaign(app, campaign_id).targets[1].talking_points_fr == before
+
+
+def test_a_custom_persons_form_of_address_greets_them_where_the_target_says_nothing(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], campaign_id: int
+) -> None:
+    login_as(Role.lead)
+    minister = _campaign(app, campaign_id).targets[1]
+    data = {
+        "full_name": "Lena Metlege Diab",
+        "email": "lenametlege.diab@parl.gc.ca",
+        "address_en": "Minister  Diab",
+        "address_fr": "",
+        "gender": "f",
+    }
+    response = _post(client, f"/admin/people/{minister.person_id}", data)
+    assert response.status_code == 302
+    page = parse(client.get(f"/admin/people/{minister.person_id}").data)
+    assert one(page, "input[name=address_en]")["value"] == "Minister Diab"
+    assert one(page, "select[name=gender] option[selected]")["value"] == "f"
+    # The demo's target has its own forms of address: they come first. Clear them.
+    with sessions(app)() as session:
+        target = session.get(Target, minister.id)
+        assert target is not None
+        target.address_en = target.address_fr = target.gender = ""
+        session.commit()
+    preview = parse(client.get(f"/admin/campaigns/{campaign_id}/preview?fed_num=35100").data)
+    assert [text(p) for p in preview.select("article.letter p.salutation")] == [
+        "Dear Chi Nguyen,",
+        "Dear Minister Diab,",
+    ]
+    french = f"/admin/campaigns/{campaign_id}/preview?fed_num=35100&lang=fr"
+    salutations = parse(client.get(french).data).select("article.letter p.salutation")
+    assert [text(p) for p in salutations] == ["Bonjour Chi Nguyen,", "Madame,"]
+
+
+def test_a_custom_persons_gender_must_be_one_of_the_choices(
+    client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    login_as(Role.lead)
+    response = _post(client, "/admin/people/new", {"full_name": "Pat", "gender": "x"})
+    assert response.status_code == 400
+    assert text(one(parse(response.data), "#gender-error")) == (
+        "Please choose one of the listed forms."
+    )

@@ -118,6 +118,27 @@ def test_compare_of_targets_names_the_people(
     assert items[2].select("del, ins") == []
 
 
+def test_compare_shows_how_a_targets_own_words_changed(
+    client: FlaskClient, login_as: Callable[..., User], session: Session
+) -> None:
+    campaign = demo_campaign(session)
+    with history.saving(session, campaign, None):
+        campaign.targets[1].address_en = "Minister Diab"
+    session.commit()
+    login_as(Role.organizer)
+    page = parse(client.get(f"/admin/campaigns/{campaign.id}/versions/compare?a=1&b=2").data)
+    lines = [text(li) for li in page.select("#diff-targets li")]
+    assert lines[-1].endswith(
+        "; own words: Talking points (English), Talking points (French), Email subject "
+        "(English), Email subject (French), Email text (English), Email text (French), Form "
+        "of address (English), Form of address (French), Grammatical gender"
+    )
+    assert text(one(page, "#diff-targets h3")) == "Target 2: Form of address (English)"
+    diff = one(page, "#diff-targets pre.diff")
+    assert [text(tag) for tag in diff.select("del")] == ["Metlege"]
+    assert text(diff) == "Minister Metlege Diab"
+
+
 @pytest.mark.parametrize("query", ["?a=1&b=9", "?a=9&b=1", "?a=1", "", "?a=x&b=2"], ids=str.strip)
 def test_compare_of_unknown_or_missing_versions_is_not_found(
     client: FlaskClient, login_as: Callable[..., User], versioned: int, query: str
