@@ -10,6 +10,7 @@ from flask_babel import format_date, format_datetime, format_number, format_perc
 from callmp.campaigns.fields import STATUS_LABELS, wall_clock
 from callmp.views import presenters
 from callmp.views.security import current_staff, role_name
+from callmp.views.times import staff_time
 
 
 def elections_canada_url() -> str:
@@ -41,6 +42,7 @@ def _globals() -> dict[str, Any]:
         "role_name": role_name,
         "status_name": status_name,
         "wall_clock": wall_clock,
+        "staff_time": staff_time,
     }
 
 

@@ -189,28 +189,66 @@ def test_bad_filters_get_a_400_with_a_message(
     assert page.select('[role="alert"]')
 
 
-def test_the_time_zone_is_the_accounts_own_on_every_device(
+def selected_zone(page: BeautifulSoup) -> str:
+    """The zone the dashboard's filter form shows as chosen."""
+    return str(one(page, 'select[name="tz"] option[selected]')["value"])
+
+
+def save_zone(client: FlaskClient, campaign: Campaign, zone: str) -> int:
+    """Press "Use this zone on every staff page" after opening the dashboard in ``zone``."""
+    _s, _b, page = dashboard(client, campaign, f"?tz={zone}")
+    form = one(page, "form.zone-save")
+    token = one(form, 'input[name="csrf_token"]')["value"]
+    response = client.post(str(form["action"]), data={"csrf_token": token, "zone": zone})
+    return response.status_code
+
+
+def test_a_link_with_a_zone_shows_it_without_changing_the_account(
+    app: Flask, seeded: Campaign, make_user: Callable[..., User]
+) -> None:
+    organizer = make_user(Role.organizer)
+    laptop, phone = app.test_client(), app.test_client()
+    for client in (laptop, phone):
+        log_in(client, organizer)
+    _s, _b, page = dashboard(laptop, seeded, "?tz=America/St_Johns")
+    assert selected_zone(page) == "America/St_Johns"
+    assert text(one(page, "p.as-of time")).endswith(" NST")
+    _s, _b, page = dashboard(phone, seeded)
+    assert selected_zone(page) == "America/Toronto"
+    assert text(one(page, "p.as-of time")).endswith((" EST", " EDT"))
+    assert not page.select("form.zone-save")  # already the account's zone
+
+
+def test_the_time_zone_saved_is_the_accounts_own_on_every_device(
     app: Flask, seeded: Campaign, make_user: Callable[..., User]
 ) -> None:
     organizer, other = make_user(Role.organizer), make_user(Role.organizer)
     laptop, phone, colleague = app.test_client(), app.test_client(), app.test_client()
     for client, user in ((laptop, organizer), (phone, organizer), (colleague, other)):
         log_in(client, user)
-    _s, _b, page = dashboard(laptop, seeded)
-    assert one(page, 'select[name="tz"] option[selected]')["value"] == "America/Toronto"
-    dashboard(laptop, seeded, "?tz=America/St_Johns")
+    assert save_zone(laptop, seeded, "America/St_Johns") == 303
     _s, _b, page = dashboard(phone, seeded)
-    assert one(page, 'select[name="tz"] option[selected]')["value"] == "America/St_Johns"
+    assert selected_zone(page) == "America/St_Johns"
     response = phone.get(f"/admin/campaigns/{seeded.id}/dashboard/events.csv")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert rows and all(row["time_local"].endswith("-03:30") for row in rows)
     _s, _b, page = dashboard(colleague, seeded)
-    assert one(page, 'select[name="tz"] option[selected]')["value"] == "America/Toronto"
-    # A zone that is not offered changes nothing.
-    status, _b, _page = dashboard(laptop, seeded, "?tz=Europe/Paris")
-    assert status == 400
-    _s, _b, page = dashboard(phone, seeded)
-    assert one(page, 'select[name="tz"] option[selected]')["value"] == "America/St_Johns"
+    assert selected_zone(page) == "America/Toronto"
+
+
+def test_saving_a_zone_needs_an_offered_zone_and_a_token(
+    organizer: FlaskClient, seeded: Campaign
+) -> None:
+    url = f"/admin/campaigns/{seeded.id}/dashboard/time-zone"
+    _s, _b, page = dashboard(organizer, seeded, "?tz=America/Halifax")
+    token = one(page, 'form.zone-save input[name="csrf_token"]')["value"]
+    assert (
+        organizer.post(url, data={"csrf_token": token, "zone": "Europe/Paris"}).status_code == 400
+    )
+    assert organizer.post(url, data={"zone": "America/Halifax"}).status_code in (400, 403)
+    assert organizer.get(url).status_code == 405
+    _s, _b, page = dashboard(organizer, seeded)
+    assert selected_zone(page) == "America/Toronto"
 
 
 def test_offices_csv_parses_back_to_the_table(
