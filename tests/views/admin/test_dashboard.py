@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -267,6 +268,8 @@ def test_offices_csv_parses_back_to_the_table(
     assert (row["bridged"], row["bridged_connected"], row["bridged_unanswered"]) == ("4", "3", "1")
     assert (row["contacts_made"], row["call_seconds"]) == ("3", "180")
     assert (row["contacts_verified"], row["contacts_self_reported"]) == ("3", "0")
+    # The number as people write it: no apostrophe, which a spreadsheet would show.
+    assert re.fullmatch(r"\d{3}-\d{3}-\d{4}", row["office_phone"])
 
 
 def test_the_office_and_target_tables_and_csv_separate_self_reported_contacts(
