@@ -140,7 +140,13 @@ def test_dashboard_totals_match_the_events(
 
 def test_dashboard_charts_are_svg_with_the_counts(organizer: FlaskClient, seeded: Campaign) -> None:
     _status, _body, page = dashboard(organizer, seeded)
-    hour_chart, day_chart = page.select("figure.chart svg")
+    hour_chart, day_chart = page.select("figure.chart .chart-wide svg")
+    narrow_hours, narrow_days = page.select("figure.chart .chart-narrow svg")
+    # The phone's drawing shows the same counts, at a width its labels stay readable at.
+    assert [r["data-value"] for r in narrow_hours.select("rect.bar")] == [
+        r["data-value"] for r in hour_chart.select("rect.bar")
+    ]
+    assert narrow_days.select("rect.bar") and str(narrow_days["viewbox"]).startswith("0 0 340 ")
     hour_total = sum(int(str(r["data-value"])) for r in hour_chart.select("rect.bar"))
     day_total = sum(int(str(r["data-value"])) for r in day_chart.select("rect.bar"))
     assert hour_total == 5  # the talked-to-staff call was 4 days ago
