@@ -9,6 +9,7 @@ from wtforms.validators import Length
 from callmp.campaigns.people_editing import PROVINCES
 from callmp.stats import dashboard
 from callmp.views.admin.account_forms import ZONE_LABELS
+from callmp.views.presenters import party_name
 
 
 class DashboardForm(Form):  # type: ignore[misc]
@@ -48,5 +49,5 @@ class DashboardForm(Form):  # type: ignore[misc]
         names = sorted({*parties, wanted} - {""})
         self.party.choices = [
             SelectChoice("", gettext("All")),
-            *[SelectChoice(name, name) for name in names],
+            *[SelectChoice(name, party_name(name)) for name in names],
         ]

@@ -374,7 +374,15 @@ def test_an_unknown_campaign_is_404(organizer: FlaskClient) -> None:
 def test_the_dashboard_is_in_french(organizer: FlaskClient, seeded: Campaign) -> None:
     _s, _b, page = dashboard(organizer, seeded, "?lang=fr")
     assert one(page, "html")["lang"] == "fr"
-    assert "Tableau de bord" in text(one(page, "h1"))
+    # The French title, after a no-break space and a colon.
+    assert one(page, "h1").get_text() == f"Tableau de bord\u00a0: {seeded.title_fr}"
+    parties = [text(o) for o in page.select('select[name="party"] option')]
+    assert "Libéral" in parties and "Liberal" not in parties
+    rows = office_table(page)
+    assert {row[3] for row in rows} <= {"Libéral", "Conservateur", "NPD", "Bloc Québécois", ""}
+    captions = [text(c) for c in page.select("table.totals caption")]
+    assert captions[0] == "Appels reliés : 4"
+    assert text(one(page, "p.as-of time")).endswith(("HNE", "HAE"))
 
 
 def test_the_campaign_page_links_its_dashboard(organizer: FlaskClient, seeded: Campaign) -> None:
