@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -18,6 +20,7 @@ from tests.support.html import one, parse, text
 OTTAWA = ZoneInfo("America/Toronto")
 WINTER = datetime(2026, 3, 1, 14, 0, tzinfo=UTC)  # 9:00 EST
 SUMMER = datetime(2026, 7, 1, 14, 0, tzinfo=UTC)  # 10:00 EDT
+OUTBOX_NAME = "letter-0123456789abcdef"
 
 
 def spaced(shown: str) -> str:
@@ -81,3 +84,15 @@ def test_without_a_zone_of_its_own_an_account_sees_the_configured_zone(
     entry.at = WINTER
     session.commit()
     assert audit_time(client)[0] == "2026-03-01, 9:00 a.m. EST"
+
+
+def test_the_outbox_shows_when_each_message_was_written_in_the_accounts_zone(
+    client: FlaskClient, outbox: Path, login_as: Callable[..., User]
+) -> None:
+    login_as(Role.organizer, time_zone="America/Halifax")
+    outbox.mkdir(parents=True, exist_ok=True)
+    message = outbox / f"{OUTBOX_NAME}.eml"
+    message.write_bytes(b"From: a@example.org\r\nTo: b@example.org\r\nSubject: Hi\r\n\r\nHello\r\n")
+    os.utime(message, (WINTER.timestamp(), WINTER.timestamp()))
+    page = parse(client.get("/dev/outbox").data)
+    assert text(one(page, "table.outbox tbody time")) == "2026-03-01, 10:00 a.m. AST"

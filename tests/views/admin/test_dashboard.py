@@ -220,6 +220,7 @@ def test_a_link_with_a_zone_shows_it_without_changing_the_account(
     _s, _b, page = dashboard(laptop, seeded, "?tz=America/St_Johns")
     assert selected_zone(page) == "America/St_Johns"
     assert text(one(page, "p.as-of time")).endswith(" NST")
+    assert ".." not in text(one(page, "p.as-of"))  # "p.m." then no second period
     _s, _b, page = dashboard(phone, seeded)
     assert selected_zone(page) == "America/Toronto"
     assert text(one(page, "p.as-of time")).endswith((" EST", " EDT"))
