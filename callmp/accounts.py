@@ -99,7 +99,10 @@ def create_user(
     user.password_hash = hash_password(password)
     session.add(user)
     session.flush()
-    audit.record(session, actor, "user.create", f"created {user.email} as {user.role}", user=user)
+    summary = audit.Summary(
+        N_("created %(email)s as %(role)s"), {"email": user.email, "role": str(user.role)}
+    )
+    audit.record(session, actor, "user.create", summary, user=user)
     return user
 
 
@@ -128,7 +131,11 @@ def set_password(
     user.session_token = new_session_token()
     user.password_changed_at = now
     audit.record(
-        session, actor or user, "user.password", f"new password for {user.email}", user=user
+        session,
+        actor or user,
+        "user.password",
+        audit.Summary(N_("new password for %(email)s"), {"email": user.email}),
+        user=user,
     )
 
 
@@ -168,10 +175,13 @@ def update_user(session: Session, user: User, change: AccountChange, actor: User
         user.session_token = new_session_token()  # a deactivated account is logged out
     user.active = change.active
     if before != (user.name, user.role, user.active):
-        state = "active" if user.active else "deactivated"
-        audit.record(
-            session, actor, "user.update", f"{user.email}: {user.role}, {state}", user=user
+        message = (
+            N_("%(email)s: %(role)s, active")
+            if user.active
+            else N_("%(email)s: %(role)s, deactivated")
         )
+        summary = audit.Summary(message, {"email": user.email, "role": str(user.role)})
+        audit.record(session, actor, "user.update", summary, user=user)
 
 
 def active_admins(session: Session) -> int:

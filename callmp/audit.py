@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -44,7 +45,38 @@ OBJECT_LABELS: dict[str, str] = {
     "person": N_("Person #%(id)s"),
     "office": N_("Office #%(id)s"),
     "target": N_("Target #%(id)s"),
+    "contact_correction": N_("Contact correction #%(id)s"),
 }
+
+#: Who made a change when no staff account did (a ``flask`` command).
+COMMAND_LINE = N_("command line")
+
+#: A value of a summary: text, or a list of names (campaign fields) joined when shown.
+Value = str | int | Sequence[str]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A summary sentence as a msgid and its values, shown in each reader's language.
+
+    By convention the web layer translates values by their name: ``role`` (a role),
+    ``was`` (a campaign status), ``field`` (a corrected contact field), ``fields``
+    (campaign fields), and a ``name_en``/``name_fr`` pair becomes ``name`` in the
+    reader's language. Other values are shown as they are.
+    """
+
+    message: str
+    params: Mapping[str, Value] = field(default_factory=dict)
+
+    def english(self) -> str:
+        """The sentence in English, as the ``summary`` column keeps it."""
+        values: dict[str, object] = {}
+        for key, value in self.params.items():
+            if key.endswith("_fr"):
+                continue
+            shown = ", ".join(value) if isinstance(value, list | tuple) else value
+            values[key.removesuffix("_en")] = shown
+        return self.message % values if values else self.message
 
 
 def object_label(object_type: str) -> str:
@@ -61,7 +93,7 @@ def record(
     session: Session,
     actor: User | None,
     action: str,
-    summary: str,
+    summary: str | Summary,
     *,
     campaign: Campaign | None = None,
     user: User | None = None,
@@ -70,20 +102,30 @@ def record(
 ) -> AuditEntry:
     """Add one entry; ``action`` is a dotted name such as ``campaign.publish``.
 
-    ``summary`` is a short sentence for staff; it never holds a supporter's data.
+    ``summary`` is a short sentence for staff (a ``Summary`` to show it in the reader's
+    language); it never holds a supporter's data.
     """
+    message, params = "", None
+    if isinstance(summary, Summary):
+        message = summary.message
+        params = {
+            k: list(v) if isinstance(v, list | tuple) else v for k, v in summary.params.items()
+        }
+        summary = summary.english()
     if user is not None and not object_type:
         object_type, object_id = "user", user.id
     elif campaign is not None and not object_type:
         object_type, object_id = "campaign", campaign.id
     entry = AuditEntry(
         user_id=actor.id if actor else None,
-        user_label=actor.label if actor else "command line",
+        user_label=actor.label if actor else COMMAND_LINE,
         action=action,
         object_type=object_type,
         object_id=object_id,
         campaign_id=campaign.id if campaign else None,
         summary=summary[:2000],
+        message=message,
+        params=params,
     )
     session.add(entry)
     session.flush()
@@ -135,16 +177,21 @@ def page(
     action: str | None = None,
     before: int | None = None,
     size: int = 50,
+    locale: str = "en",
 ) -> AuditPage:
-    """A page of ``size`` entries, newest first, with what the log page shows beside them."""
+    """A page of ``size`` entries, newest first, with what the log page shows beside them
+    (campaign titles in ``locale``, else in the other language)."""
+    french = locale == "fr"
     found = entries(session, campaign_id=campaign_id, action=action, before=before, limit=size + 1)
     shown = found[:size]
-    campaigns = [
-        (row.id, row.title_en or row.slug)
-        for row in session.execute(
-            select(Campaign.id, Campaign.title_en, Campaign.slug).order_by(Campaign.title_en)
-        )
-    ]
+    rows = session.execute(
+        select(Campaign.id, Campaign.title_en, Campaign.title_fr, Campaign.slug)
+    ).all()
+    title = {
+        row.id: ((row.title_fr if french else "") or row.title_en or row.title_fr or row.slug)
+        for row in rows
+    }
+    campaigns = sorted(title.items(), key=lambda item: (item[1].casefold(), item[0]))
     titles = dict(campaigns)
     next_before = shown[-1].id if len(found) > size else None
     return AuditPage(shown, titles, next_before, campaigns)

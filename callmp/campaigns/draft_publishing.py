@@ -111,11 +111,8 @@ def discard(session: Session, campaign: Campaign, actor: User | None, *, expecte
         raise NoDraft(campaign.id)
     if draft.revision != expected:
         raise drafts.stale_error()
-    fields = ", ".join(
-        versions.changed_fields(drafts.live_snapshot(session, campaign), draft.snapshot)
-    )
+    fields = versions.changed_fields(drafts.live_snapshot(session, campaign), draft.snapshot)
     drafts.drop(session, draft)
-    audit.record(
-        session, actor, "campaign.discard_draft", f"draft discarded: {fields}", campaign=campaign
-    )
+    summary = audit.Summary(N_("draft discarded: %(fields)s"), {"fields": fields})
+    audit.record(session, actor, "campaign.discard_draft", summary, campaign=campaign)
     session.flush()

@@ -24,12 +24,14 @@ from callmp.campaigns import fields, status, versions
 from callmp.campaigns.fields import (
     BOOLEANS,
     EDIT_TIME_ZONE,
+    INPUT_FIELDS,
     CampaignInput,
     CampaignInvalid,
     FieldError,
 )
 from callmp.directory.email_addresses import AddressError, clean_address
 from callmp.directory.office_hours import OfficePolicy
+from callmp.i18n import N_
 from callmp.letters.compose import BODY_MAX
 from callmp.models import Campaign, CampaignStatus, ReferralCode, User
 from callmp.templating import PLACEHOLDERS, one_line, strip_control, unknown_placeholders
@@ -43,6 +45,7 @@ GOAL_MAX = 100_000_000
 LABEL_MAX = 200
 _DATE_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 _GOAL_SEPARATORS = re.compile(r"[\s,_\u00a0\u202f]")
+NEEDED_WHILE_PUBLISHED = N_("A published campaign needs this.")
 
 #: Texts whose placeholders are filled for each target, and their length limits.
 FILLED_TEXTS = {
@@ -229,14 +232,49 @@ def clean(
     ``accept_code`` is the share links' own referral-code check: the code it returns
     unchanged is accepted.
     """
+    check = _check(session, data, campaign_id, accept_code)
+    if check.errors:
+        raise CampaignInvalid(check.errors)
+    return check.cleaned
+
+
+def _check(
+    session: Session,
+    data: CampaignInput,
+    campaign_id: int | None,
+    accept_code: Callable[[str], str],
+) -> _Checker:
+    """Every check of ``data``: the values it keeps and every error, all at once."""
     check = _Checker(data)
     _check_slug(check, session, campaign_id)
     _check_texts(check)
     _check_settings(check)
     _check_referrals(check, accept_code)
-    if check.errors:
-        raise CampaignInvalid(check.errors)
-    return check.cleaned
+    return check
+
+
+class _WouldBe:
+    """A campaign as it would read with ``columns`` saved (for the completeness check)."""
+
+    def __init__(self, campaign: Campaign, columns: dict[str, Any]) -> None:
+        self._campaign, self._columns = campaign, columns
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._columns:
+            return self._columns[name]
+        return getattr(self._campaign, name)
+
+
+def _published_gaps(campaign: Campaign, columns: dict[str, Any]) -> list[FieldError]:
+    """What a published campaign would lack with ``columns``: one error for the whole
+    campaign and one beside each field the form has."""
+    if campaign.status != CampaignStatus.published:
+        return []
+    gaps = status.missing(_WouldBe(campaign, columns))  # type: ignore[arg-type]
+    if not gaps:
+        return []
+    beside = [FieldError(gap, NEEDED_WHILE_PUBLISHED) for gap in gaps if gap in INPUT_FIELDS]
+    return [FieldError("", fields.STILL_PUBLISHED, missing=tuple(gaps)), *beside]
 
 
 def _apply(session: Session, campaign: Campaign, cleaned: Cleaned) -> None:
@@ -271,10 +309,9 @@ def update(session: Session, campaign: Campaign, cleaned: Cleaned, actor: User |
     """
     with versions.saving(session, campaign, actor):
         _apply(session, campaign, cleaned)
-        published = campaign.status == CampaignStatus.published
-        gaps = status.missing(campaign) if published else []
+        gaps = _published_gaps(campaign, {})
         if gaps:
-            raise CampaignInvalid([FieldError("", fields.STILL_PUBLISHED, missing=tuple(gaps))])
+            raise CampaignInvalid(gaps)
 
 
 def save(
@@ -288,7 +325,15 @@ def save(
 
     Raises CampaignInvalid (the caller rolls back) listing every refused field.
     """
-    cleaned = clean(session, data, campaign.id if campaign else None, accept_code)
+    check = _check(session, data, campaign.id if campaign else None, accept_code)
+    # A published campaign's gaps are reported with the other errors, not after them.
+    gaps = _published_gaps(campaign, check.cleaned.columns) if campaign is not None else []
+    if check.errors:
+        named = {error.name for error in check.errors}
+        raise CampaignInvalid(
+            check.errors + [gap for gap in gaps if not gap.name or gap.name not in named]
+        )
+    cleaned = check.cleaned
     if campaign is None:
         return create(session, cleaned, actor)
     update(session, campaign, cleaned, actor)

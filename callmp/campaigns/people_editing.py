@@ -231,12 +231,16 @@ def save(session: Session, person: Person | None, data: PersonData, actor: User 
     except IntegrityError as error:
         # Another save took an office's (kind, position) since this person was loaded.
         raise PersonConflict({"offices": (CONFLICT, {})}) from error
-    what = "created" if created else "updated"
+    message = (
+        N_("custom person %(id)s created, %(offices)s office(s)")
+        if created
+        else N_("custom person %(id)s updated, %(offices)s office(s)")
+    )
     audit.record(
         session,
         actor,
         "person.update",
-        f"custom person {person.id} {what}, {len(person.offices)} office(s)",
+        audit.Summary(message, {"id": person.id, "offices": len(person.offices)}),
         object_type="person",
         object_id=person.id,
     )
@@ -263,7 +267,7 @@ def delete(session: Session, person: Person, actor: User | None) -> None:
         session,
         actor,
         "person.update",
-        f"custom person {person_id} deleted",
+        audit.Summary(N_("custom person %(id)s deleted"), {"id": person_id}),
         object_type="person",
         object_id=person_id,
     )

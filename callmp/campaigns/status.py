@@ -56,7 +56,8 @@ def publish(session: Session, campaign: Campaign, actor: User | None) -> None:
         raise CampaignInvalid([FieldError("", NOT_COMPLETE, missing=tuple(gaps))])
     was = campaign.status
     campaign.status = CampaignStatus.published
-    audit.record(session, actor, "campaign.publish", f"published (was {was})", campaign=campaign)
+    summary = audit.Summary(N_("published (was %(was)s)"), {"was": str(was)})
+    audit.record(session, actor, "campaign.publish", summary, campaign=campaign)
 
 
 def unpublish(session: Session, campaign: Campaign, actor: User | None) -> None:
@@ -64,7 +65,8 @@ def unpublish(session: Session, campaign: Campaign, actor: User | None) -> None:
     if campaign.status != CampaignStatus.published:
         raise _refuse(campaign)
     campaign.status = CampaignStatus.draft
-    audit.record(session, actor, "campaign.unpublish", "back to draft", campaign=campaign)
+    summary = audit.Summary(N_("back to draft"))
+    audit.record(session, actor, "campaign.unpublish", summary, campaign=campaign)
 
 
 def archive(session: Session, campaign: Campaign, actor: User | None) -> None:
@@ -73,4 +75,5 @@ def archive(session: Session, campaign: Campaign, actor: User | None) -> None:
         raise _refuse(campaign)
     was = campaign.status
     campaign.status = CampaignStatus.archived
-    audit.record(session, actor, "campaign.archive", f"archived (was {was})", campaign=campaign)
+    summary = audit.Summary(N_("archived (was %(was)s)"), {"was": str(was)})
+    audit.record(session, actor, "campaign.archive", summary, campaign=campaign)

@@ -154,7 +154,7 @@ def record_version(
         campaign_id=campaign.id,
         number=number,
         user_id=actor.id if actor else None,
-        user_label=actor.label if actor else "command line",
+        user_label=actor.label if actor else audit.COMMAND_LINE,
         summary=summary[:1000],
         restored_from=restored_from,
         snapshot=data,
@@ -167,9 +167,36 @@ def record_version(
         if from_draft
         else ("campaign.create" if previous is None else "campaign.update")
     )
-    audit.record(session, actor, action, f"version {number}: {summary}", campaign=campaign)
+    audit.record(
+        session,
+        actor,
+        action,
+        _audit_summary(number, changed, restored_from, previous is None, from_draft),
+        campaign=campaign,
+    )
     session.flush()
     return version
+
+
+def _audit_summary(
+    number: int, changed: list[str], restored_from: int | None, first: bool, from_draft: bool
+) -> audit.Summary:
+    """The audit log's sentence for a new version (the fields it changed, by name)."""
+    if first:
+        return audit.Summary(N_("version %(number)s: created"), {"number": number})
+    if restored_from is not None:
+        return audit.Summary(
+            N_("version %(number)s: restored version %(restored)s: %(fields)s"),
+            {"number": number, "restored": restored_from, "fields": list(changed)},
+        )
+    if from_draft:
+        return audit.Summary(
+            N_("version %(number)s: published draft changes: %(fields)s"),
+            {"number": number, "fields": list(changed)},
+        )
+    return audit.Summary(
+        N_("version %(number)s: %(fields)s"), {"number": number, "fields": list(changed)}
+    )
 
 
 def ensure_baseline(session: Session, campaign: Campaign, actor: User | None = None) -> None:

@@ -141,10 +141,31 @@ def active(
     return session.scalars(query).first()
 
 
-def _describe(person: Person, office: Office | None, field: Field) -> str:
+#: The audit log's sentences (msgids): without an office, then with one.
+CORRECTED = (
+    N_("Corrected %(person)s: %(field)s"),
+    N_("Corrected %(person)s: %(field)s (%(office)s)"),
+)
+CORRECTED_REPLACING = (
+    N_("Corrected %(person)s: %(field)s (replaces an earlier correction)"),
+    N_("Corrected %(person)s: %(field)s (%(office)s) (replaces an earlier correction)"),
+)
+UNDONE = (
+    N_("Undid the correction of %(person)s: %(field)s"),
+    N_("Undid the correction of %(person)s: %(field)s (%(office)s)"),
+)
+
+
+def _describe(
+    sentences: tuple[str, str], person: Person, office: Office | None, field: Field
+) -> audit.Summary:
     """What was corrected, for the audit log (no values: they may be personal)."""
-    where = f" ({office.label_en or office.kind})" if office is not None else ""
-    return f"{person.full_name}: {field.value}{where}"
+    params: dict[str, str] = {"person": person.full_name, "field": field.value}
+    if office is None:
+        return audit.Summary(sentences[0], params)
+    params["office_en"] = office.label_en or str(office.kind)
+    params["office_fr"] = office.label_fr or office.label_en or str(office.kind)
+    return audit.Summary(sentences[1], params)
 
 
 def correct(
@@ -194,16 +215,16 @@ def correct(
         active=True,
         created_at=now or utcnow(),
         user_id=actor.id if actor else None,
-        user_label=actor.label if actor else "command line",
+        user_label=actor.label if actor else audit.COMMAND_LINE,
     )
     session.add(correction)
     session.flush()
-    replaces = " (replaces an earlier correction)" if previous is not None else ""
+    replaced = previous is not None
     audit.record(
         session,
         actor,
         "contact.correct",
-        "Corrected " + _describe(person, office, field) + replaces,
+        _describe(CORRECTED_REPLACING if replaced else CORRECTED, person, office, field),
         object_type="contact_correction",
         object_id=correction.id,
     )
@@ -232,7 +253,7 @@ def undo(session: Session, actor: User | None, correction: ContactCorrection) ->
         session,
         actor,
         "contact.undo",
-        "Undid the correction of " + _describe(person, office, field),
+        _describe(UNDONE, person, office, field),
         object_type="contact_correction",
         object_id=correction.id,
     )

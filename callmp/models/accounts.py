@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callmp.db import Base, UtcDateTime, utcnow
@@ -79,6 +80,10 @@ class AuditEntry(Base):
         ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
     )
     summary: Mapped[str] = mapped_column(Text, default="")
+    # The summary as an untranslated msgid and its values, so that staff pages show it in
+    # the reader's language ("" for entries written before, shown as ``summary``).
+    message: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class LoginFailures(Base):

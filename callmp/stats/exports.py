@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from callmp.directory import phones
 from callmp.models import ContactEvent, Office, Person, Riding, Target
 from callmp.stats.totals import COLUMNS, OfficeRow, is_self_reported
 
@@ -70,6 +71,17 @@ def safe(value: Any) -> Any:
     return value
 
 
+def office_phone(e164: str) -> str:
+    """An office's number as people write it (``613-992-0946``): a spreadsheet reads it as
+    text, where ``+16139920946`` would need the apostrophe that ``safe`` adds."""
+    if not e164:
+        return ""
+    try:
+        return phones.spoken(e164)
+    except phones.PhoneError:
+        return e164  # not a number we can read: written as stored, made safe like any cell
+
+
 def _lines(rows: Iterable[Sequence[Any]], header: Sequence[str]) -> Iterator[str]:
     """CSV text for ``header`` and ``rows``, a chunk of lines at a time."""
     buffer = io.StringIO()
@@ -98,7 +110,7 @@ def offices_csv(rows: Iterable[OfficeRow], locale: str) -> Iterator[str]:
             str(office.kind) if office else "",
             office.label(locale) if office else "",
             office.city if office else "",
-            office.phone if office else "",
+            office_phone(office.phone) if office else "",
             *(row.figures.values[column.key] for column in COLUMNS),
             row.figures.reached,
             row.figures.duration_s,

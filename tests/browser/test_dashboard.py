@@ -65,7 +65,7 @@ def test_an_organizer_filters_sorts_and_downloads_the_office_table(
     page.goto(f"{base}/admin/campaigns/{campaign_id}")
     page.get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.locator("h1")).to_contain_text("Dashboard")
-    expect(page.locator("figure.chart svg")).to_have_count(2)
+    expect(page.locator("figure.chart .chart-wide svg")).to_have_count(2)
     expect(page.locator("dl.headline dd").first).to_have_text("3")
     rows = page.locator("table.offices tbody tr")
     expect(rows).to_have_count(3)

@@ -283,10 +283,23 @@ def test_publish_unpublish_archive_are_audited(db_session: Session) -> None:
 def test_a_published_campaign_cannot_be_saved_incomplete(db_session: Session) -> None:
     campaign = demo_campaign(db_session)
     data = CampaignInput(**fields.form_values(campaign))
-    (error,) = refused(db_session, replace(data, email_body_fr=""), campaign)
-    assert error.message == fields.STILL_PUBLISHED
-    assert error.missing == ("email_body_fr",)
+    whole, beside = refused(db_session, replace(data, email_body_fr=""), campaign)
+    assert whole.message == fields.STILL_PUBLISHED
+    assert whole.missing == ("email_body_fr",)
+    assert (beside.name, beside.message) == ("email_body_fr", editing.NEEDED_WHILE_PUBLISHED)
     assert db_session.get(Campaign, campaign.id).email_body_fr  # type: ignore[union-attr]
+
+
+def test_a_published_campaigns_gaps_come_with_the_other_errors(db_session: Session) -> None:
+    campaign = demo_campaign(db_session)
+    data = CampaignInput(**fields.form_values(campaign))
+    errors = refused(db_session, replace(data, title_fr="", slug="No Good!"), campaign)
+    assert {(e.name, e.message) for e in errors} == {
+        ("slug", fields.BAD_SLUG),
+        ("", fields.STILL_PUBLISHED),
+        ("title_fr", editing.NEEDED_WHILE_PUBLISHED),
+    }
+    assert next(e for e in errors if not e.name).missing == ("title_fr",)
 
 
 def test_the_list_is_newest_first(db_session: Session) -> None:

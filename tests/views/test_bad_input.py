@@ -39,6 +39,7 @@ from callmp.views.admin.account_forms import (
     LoginForm,
     NewUserForm,
     PasswordForm,
+    ZoneForm,
 )
 from callmp.views.admin.campaign_forms import CampaignForm, PreviewForm
 from callmp.views.admin.contact_forms import CorrectionForm, SearchForm
@@ -267,6 +268,8 @@ ROUTES: list[Route] = [
     Route("auth.login", forms=(LoginForm,), query=("next",)),
     Route("auth.logout", staff=True, forms=(ButtonForm,)),
     Route("auth.password", staff=True, forms=(PasswordForm,)),
+    Route("auth.account", staff=True),
+    Route("auth.save_time_zone", staff=True, forms=(ZoneForm,)),
     Route("admin_users.index", staff=True, forms=(NewUserForm,)),
     Route("admin_users.edit", staff=True, forms=(EditUserForm,)),
     Route("admin_campaigns.index", staff=True),
@@ -348,6 +351,7 @@ ROUTES: list[Route] = [
         staff=True,
         query=("sort", "dir", *(f.name for f in DashboardForm())),
     ),
+    Route("admin_stats.save_zone", staff=True, forms=(ZoneForm,)),
     Route("admin_stats.offices_csv", staff=True, query=tuple(f.name for f in DashboardForm())),
     Route("admin_stats.events_csv", staff=True, query=tuple(f.name for f in DashboardForm())),
 ]

@@ -33,6 +33,8 @@ ORG, LEAD, ADMIN = Role.organizer, Role.lead, Role.admin
 POLICY: dict[tuple[str, str], Role] = {
     ("auth.password", "GET"): ORG,
     ("auth.change_password", "POST"): ORG,
+    ("auth.account", "GET"): ORG,
+    ("auth.save_time_zone", "POST"): ORG,
     ("admin_campaigns.index", "GET"): ORG,
     ("admin_campaigns.show", "GET"): ORG,
     ("admin_campaigns.preview", "GET"): ORG,
@@ -70,6 +72,7 @@ POLICY: dict[tuple[str, str], Role] = {
     ("admin_history.restore", "POST"): LEAD,
     ("admin_history.audit", "GET"): LEAD,
     ("admin_stats.show", "GET"): ORG,
+    ("admin_stats.save_zone", "POST"): ORG,
     ("admin_stats.offices_csv", "GET"): ORG,
     ("admin_stats.events_csv", "GET"): ORG,
     ("admin_contacts.index", "GET"): LEAD,

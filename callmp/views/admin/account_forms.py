@@ -14,6 +14,20 @@ from wtforms import (
 )
 
 from callmp.models import Role
+from callmp.stats.dashboard import TIME_ZONES
+
+#: The zones staff pages can show times in, by the names staff know them.
+ZONE_LABELS = {
+    "America/St_Johns": lazy_gettext("Newfoundland (St. John's)"),
+    "America/Halifax": lazy_gettext("Atlantic (Halifax)"),
+    "America/Toronto": lazy_gettext("Eastern (Ottawa, Toronto)"),
+    "America/Winnipeg": lazy_gettext("Central (Winnipeg)"),
+    "America/Regina": lazy_gettext("Saskatchewan (Regina)"),
+    "America/Edmonton": lazy_gettext("Mountain (Edmonton)"),
+    "America/Vancouver": lazy_gettext("Pacific (Vancouver)"),
+    "America/Whitehorse": lazy_gettext("Yukon (Whitehorse)"),
+    "UTC": lazy_gettext("UTC"),
+}
 
 ROLE_CHOICES = [
     SelectChoice(Role.organizer.value, lazy_gettext("Organizer: sees counts")),
@@ -70,3 +84,18 @@ class EditUserForm(FlaskForm):  # type: ignore[misc]
 
 class ButtonForm(FlaskForm):  # type: ignore[misc]
     """A form with nothing but its CSRF token, for buttons such as "Log out"."""
+
+
+def zone_label(zone: str) -> str:
+    """A zone's name as offered in the lists, in the current language."""
+    label = ZONE_LABELS.get(zone)
+    return str(label) if label is not None else zone
+
+
+class ZoneForm(FlaskForm):  # type: ignore[misc]
+    """The time zone an account's staff pages show times in."""
+
+    zone = SelectField(
+        lazy_gettext("Show times in"),
+        choices=[SelectChoice(z, ZONE_LABELS[z]) for z in TIME_ZONES],
+    )

@@ -10,10 +10,15 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
+    redirect,
     render_template,
     request,
     stream_with_context,
+    url_for,
 )
+from flask_babel import gettext
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from callmp import accounts
 from callmp.db import utcnow
@@ -21,9 +26,11 @@ from callmp.models import Campaign, Role
 from callmp.stats import dashboard, exports, totals
 from callmp.views import presenters
 from callmp.views.admin import dashboard_presenters as present
+from callmp.views.admin.account_forms import ZoneForm, zone_label
 from callmp.views.admin.dashboard_forms import DashboardForm
 from callmp.views.context import db
 from callmp.views.security import role_required, staff
+from callmp.views.times import staff_zone
 
 bp = Blueprint("admin_stats", __name__, url_prefix="/admin")
 
@@ -38,7 +45,7 @@ def _campaign(campaign_id: int) -> Campaign:
 
 def _form() -> DashboardForm:
     """The filter form from the query string, its zone defaulting to the account's own."""
-    zone = staff().time_zone or current_app.config["DASHBOARD_TIME_ZONE"]
+    zone = str(staff_zone())
     if zone not in dashboard.TIME_ZONES:
         zone = "America/Toronto"
     return DashboardForm(request.args, tz=zone)
@@ -57,9 +64,9 @@ def show(campaign_id: int) -> tuple[str, int]:
     """Totals, charts over time, and the office, target and referral tables."""
     campaign = _campaign(campaign_id)
     form = _form()
+    # ``?tz=`` shows another zone for this view only: the account's own zone changes
+    # only by a POST (below, or on the account page), never by opening a link.
     valid = form.validate()
-    if valid and request.args.get("tz") and accounts.set_time_zone(db(), staff(), form.tz.data):
-        db().commit()  # the zone picked is the account's from now on
     filters = form.filters() if valid else dashboard.Filters()
     board = dashboard.build(db(), campaign, _zone(form), filters, utcnow())
     form.set_parties(board.parties)
@@ -72,8 +79,24 @@ def show(campaign_id: int) -> tuple[str, int]:
         columns=present.table_columns(),
         sort_url=present.sort_url,
         locale=presenters.locale_code(),
+        zone_form=ZoneForm(zone=form.tz.data),
+        account_zone=str(staff_zone()),
     )
     return page, 200 if valid else 400
+
+
+@bp.post("/campaigns/<int:campaign_id>/dashboard/time-zone")
+@role_required(Role.organizer)
+def save_zone(campaign_id: int) -> WerkzeugResponse:
+    """Make the zone the dashboard shows the account's own, then show the dashboard."""
+    campaign = _campaign(campaign_id)
+    form = ZoneForm()
+    if not form.validate():
+        abort(400)  # only the offered zones, with the form's CSRF token
+    if accounts.set_time_zone(db(), staff(), form.zone.data):
+        db().commit()
+    flash(gettext("Times are now shown in %(zone)s.", zone=zone_label(form.zone.data)), "info")
+    return redirect(url_for("admin_stats.show", campaign_id=campaign.id), 303)
 
 
 def _csv(name: str, content: str | Iterator[str]) -> Response:

@@ -8,18 +8,8 @@ from wtforms.validators import Length
 
 from callmp.campaigns.people_editing import PROVINCES
 from callmp.stats import dashboard
-
-ZONE_LABELS = {
-    "America/St_Johns": lazy_gettext("Newfoundland (St. John's)"),
-    "America/Halifax": lazy_gettext("Atlantic (Halifax)"),
-    "America/Toronto": lazy_gettext("Eastern (Ottawa, Toronto)"),
-    "America/Winnipeg": lazy_gettext("Central (Winnipeg)"),
-    "America/Regina": lazy_gettext("Saskatchewan (Regina)"),
-    "America/Edmonton": lazy_gettext("Mountain (Edmonton)"),
-    "America/Vancouver": lazy_gettext("Pacific (Vancouver)"),
-    "America/Whitehorse": lazy_gettext("Yukon (Whitehorse)"),
-    "UTC": lazy_gettext("UTC"),
-}
+from callmp.views.admin.account_forms import ZONE_LABELS
+from callmp.views.presenters import party_name
 
 
 class DashboardForm(Form):  # type: ignore[misc]
@@ -59,5 +49,5 @@ class DashboardForm(Form):  # type: ignore[misc]
         names = sorted({*parties, wanted} - {""})
         self.party.choices = [
             SelectChoice("", gettext("All")),
-            *[SelectChoice(name, name) for name in names],
+            *[SelectChoice(name, party_name(name)) for name in names],
         ]

@@ -151,7 +151,12 @@ def _bucket(point: Point, label_format: str, title_format: str) -> charts.Bucket
     )
 
 
-def hour_chart(board: dashboard.Dashboard) -> Markup:
+#: Drawing widths (user units) of the charts: the narrow one is drawn for phones, so that
+#: its labels keep a readable size instead of shrinking with a wide drawing.
+WIDE, NARROW = 720, 340
+
+
+def hour_chart(board: dashboard.Dashboard, width: int = WIDE) -> Markup:
     """Contacts made per hour over the last three days."""
     return charts.bar_chart(
         [_bucket(p, "EEE HH:mm", "EEEE d MMMM, HH:mm") for p in board.hours],
@@ -159,10 +164,12 @@ def hour_chart(board: dashboard.Dashboard) -> Markup:
         title=gettext("Contacts made per hour, last %(hours)s hours", hours=dashboard.RECENT_HOURS),
         description=gettext("Stacked bars: bridged calls, direct calls and emails per hour."),
         empty_text=gettext("No contacts in these hours."),
+        width=width,
+        max_labels=12 if width >= WIDE else 4,
     )
 
 
-def day_chart(board: dashboard.Dashboard) -> Markup:
+def day_chart(board: dashboard.Dashboard, width: int = WIDE) -> Markup:
     """Contacts made per day since the campaign began."""
     return charts.bar_chart(
         [_bucket(p, "d MMM", "EEEE d MMMM y") for p in board.days],
@@ -170,4 +177,6 @@ def day_chart(board: dashboard.Dashboard) -> Markup:
         title=gettext("Contacts made per day"),
         description=gettext("Stacked bars: bridged calls, direct calls and emails per day."),
         empty_text=gettext("No contacts yet."),
+        width=width,
+        max_labels=12 if width >= WIDE else 5,
     )

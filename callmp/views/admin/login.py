@@ -15,16 +15,17 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
 from callmp import accounts
 from callmp.db import utcnow
 from callmp.models import Role
-from callmp.views.admin.account_forms import LoginForm, PasswordForm
+from callmp.views.admin.account_forms import LoginForm, PasswordForm, ZoneForm, zone_label
 from callmp.views.context import LANG_SESSION_KEY, db
 from callmp.views.security import StaffLogin, current_staff, login_limits, role_required, staff
+from callmp.views.times import staff_zone
 
 bp = Blueprint("auth", __name__)
 
@@ -66,7 +67,14 @@ def submit_login() -> Response | tuple[str, int]:
     wait = limits.wait(db(), keys)
     if wait is not None:
         # Refused before the password is checked: guessing from here is slowed down.
-        form.password.errors = [gettext("Too many requests. Please wait a little and try again.")]
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        form.password.errors = [
+            ngettext(
+                "Too many wrong passwords. Please wait %(num)s minute and try again.",
+                "Too many wrong passwords. Please wait %(num)s minutes and try again.",
+                minutes,
+            )
+        ]
         page = make_response(render_template("auth/login.html", form=form), 429)
         page.headers["Retry-After"] = str(math.ceil(wait.total_seconds()))
         return page
@@ -101,6 +109,26 @@ def logout() -> Response:
     _fresh_session()
     flash(gettext("You are logged out, on this device and every other."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.get("/account")
+@role_required(Role.organizer)
+def account() -> str:
+    """One's own account: the time zone of staff pages, and a way to the password form."""
+    return render_template("auth/account.html", form=ZoneForm(zone=str(staff_zone())))
+
+
+@bp.post("/account/time-zone")
+@role_required(Role.organizer)
+def save_time_zone() -> Response | tuple[str, int]:
+    """Set the zone every staff page shows times in (a POST: a link never changes it)."""
+    form = ZoneForm()
+    if not form.validate():
+        return render_template("auth/account.html", form=form), 400
+    if accounts.set_time_zone(db(), staff(), form.zone.data):
+        db().commit()
+    flash(gettext("Times are now shown in %(zone)s.", zone=zone_label(form.zone.data)), "info")
+    return redirect(url_for("auth.account"), 303)
 
 
 @bp.get("/account/password")

@@ -26,6 +26,7 @@ from callmp.campaigns import people_editing
 from callmp.campaigns.target_editing import TargetChoice
 from callmp.campaigns.target_words import LIMITS, WORD_FIELDS, TargetWords
 from callmp.models import OfficeKind, Person, TargetKind
+from callmp.views import presenters
 
 
 class CheckboxesField(SelectMultipleField):  # type: ignore[misc]
@@ -143,9 +144,10 @@ def person_label(person: Person) -> str:
     """A person in a list: name, party and riding number for MPs."""
     parts = [person.full_name]
     if person.party:
-        parts.append(person.party)
+        parts.append(presenters.party_name(person.party))
     if person.riding is not None:
-        parts.append(f"{person.riding.name_current} ({person.riding.fed_num})")
+        name = person.riding.name(presenters.locale_code())
+        parts.append(f"{name} ({person.riding.fed_num})")
     return " · ".join(parts)
 
 

@@ -13,7 +13,7 @@ from callmp.campaigns import drafts, version_diffs
 from callmp.campaigns import versions as history
 from callmp.models import Campaign, CampaignStatus, Role
 from callmp.views import presenters
-from callmp.views.admin import confirm
+from callmp.views.admin import audit_presenters, confirm
 from callmp.views.context import db
 from callmp.views.security import role_required, staff
 
@@ -172,9 +172,16 @@ def audit() -> str:
     action = request.args.get("action", "").strip()
     if action and action not in audit_log.ACTION_GROUPS:
         abort(400)
-    page = audit_log.page(db(), campaign_id=campaign_id, action=action or None, before=before)
+    page = audit_log.page(
+        db(),
+        campaign_id=campaign_id,
+        action=action or None,
+        before=before,
+        locale=presenters.locale_code(),
+    )
     return render_template(
         "admin/history/audit.html",
+        summary=audit_presenters.summary,
         page=page,
         campaign_id=campaign_id,
         action=action,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -316,6 +317,32 @@ def test_a_published_campaign_cannot_lose_a_required_text(
     assert response.status_code == 400
     assert "Missing: Call intro (French)" in text(one(parse(response.data), "div.errors"))
     assert campaign_by_slug(session, DEMO_SLUG).call_intro_fr
+
+
+def test_a_published_campaigns_missing_french_title_is_reported_with_the_other_errors(
+    client: FlaskClient, login_as: Login, session: Session
+) -> None:
+    login_as(Role.lead)
+    edit_url = "/admin/campaigns/1/edit"
+    values = form_values(one(parse(client.get(edit_url).data), "form.campaign-form"))
+    response = client.post(edit_url, data={**values, "title_fr": "", "goal": "lots"})
+    assert response.status_code == 400
+    page = parse(response.data)
+    assert "Missing: Title (French)" in text(one(page, "div.errors"))
+    assert field_error(page, "title_fr") == "A published campaign needs this."
+    assert field_error(page, "goal").startswith("Please enter a whole number")
+    assert campaign_by_slug(session, DEMO_SLUG).title_fr
+
+
+def test_date_inputs_and_their_hint_agree(client: FlaskClient, login_as: Login) -> None:
+    login_as(Role.lead)
+    page = parse(client.get("/admin/campaigns/new").data)
+    for name in ("starts_at", "ends_at"):
+        assert one(page, f"input[name={name}]")["type"] == "datetime-local"
+    hint = text(one(page, "#starts_at-hint"))
+    # The browser shows its own date format: the hint names no other one.
+    assert "pick a date, then a time" in hint
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", hint)
 
 
 def test_every_input_is_labelled_and_placeholders_are_explained(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -139,7 +140,13 @@ def test_dashboard_totals_match_the_events(
 
 def test_dashboard_charts_are_svg_with_the_counts(organizer: FlaskClient, seeded: Campaign) -> None:
     _status, _body, page = dashboard(organizer, seeded)
-    hour_chart, day_chart = page.select("figure.chart svg")
+    hour_chart, day_chart = page.select("figure.chart .chart-wide svg")
+    narrow_hours, narrow_days = page.select("figure.chart .chart-narrow svg")
+    # The phone's drawing shows the same counts, at a width its labels stay readable at.
+    assert [r["data-value"] for r in narrow_hours.select("rect.bar")] == [
+        r["data-value"] for r in hour_chart.select("rect.bar")
+    ]
+    assert narrow_days.select("rect.bar") and str(narrow_days["viewbox"]).startswith("0 0 340 ")
     hour_total = sum(int(str(r["data-value"])) for r in hour_chart.select("rect.bar"))
     day_total = sum(int(str(r["data-value"])) for r in day_chart.select("rect.bar"))
     assert hour_total == 5  # the talked-to-staff call was 4 days ago
@@ -189,28 +196,67 @@ def test_bad_filters_get_a_400_with_a_message(
     assert page.select('[role="alert"]')
 
 
-def test_the_time_zone_is_the_accounts_own_on_every_device(
+def selected_zone(page: BeautifulSoup) -> str:
+    """The zone the dashboard's filter form shows as chosen."""
+    return str(one(page, 'select[name="tz"] option[selected]')["value"])
+
+
+def save_zone(client: FlaskClient, campaign: Campaign, zone: str) -> int:
+    """Press "Use this zone on every staff page" after opening the dashboard in ``zone``."""
+    _s, _b, page = dashboard(client, campaign, f"?tz={zone}")
+    form = one(page, "form.zone-save")
+    token = one(form, 'input[name="csrf_token"]')["value"]
+    response = client.post(str(form["action"]), data={"csrf_token": token, "zone": zone})
+    return response.status_code
+
+
+def test_a_link_with_a_zone_shows_it_without_changing_the_account(
+    app: Flask, seeded: Campaign, make_user: Callable[..., User]
+) -> None:
+    organizer = make_user(Role.organizer)
+    laptop, phone = app.test_client(), app.test_client()
+    for client in (laptop, phone):
+        log_in(client, organizer)
+    _s, _b, page = dashboard(laptop, seeded, "?tz=America/St_Johns")
+    assert selected_zone(page) == "America/St_Johns"
+    assert text(one(page, "p.as-of time")).endswith(" NST")
+    assert ".." not in text(one(page, "p.as-of"))  # "p.m." then no second period
+    _s, _b, page = dashboard(phone, seeded)
+    assert selected_zone(page) == "America/Toronto"
+    assert text(one(page, "p.as-of time")).endswith((" EST", " EDT"))
+    assert not page.select("form.zone-save")  # already the account's zone
+
+
+def test_the_time_zone_saved_is_the_accounts_own_on_every_device(
     app: Flask, seeded: Campaign, make_user: Callable[..., User]
 ) -> None:
     organizer, other = make_user(Role.organizer), make_user(Role.organizer)
     laptop, phone, colleague = app.test_client(), app.test_client(), app.test_client()
     for client, user in ((laptop, organizer), (phone, organizer), (colleague, other)):
         log_in(client, user)
-    _s, _b, page = dashboard(laptop, seeded)
-    assert one(page, 'select[name="tz"] option[selected]')["value"] == "America/Toronto"
-    dashboard(laptop, seeded, "?tz=America/St_Johns")
+    assert save_zone(laptop, seeded, "America/St_Johns") == 303
     _s, _b, page = dashboard(phone, seeded)
-    assert one(page, 'select[name="tz"] option[selected]')["value"] == "America/St_Johns"
+    assert selected_zone(page) == "America/St_Johns"
     response = phone.get(f"/admin/campaigns/{seeded.id}/dashboard/events.csv")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert rows and all(row["time_local"].endswith("-03:30") for row in rows)
     _s, _b, page = dashboard(colleague, seeded)
-    assert one(page, 'select[name="tz"] option[selected]')["value"] == "America/Toronto"
-    # A zone that is not offered changes nothing.
-    status, _b, _page = dashboard(laptop, seeded, "?tz=Europe/Paris")
-    assert status == 400
-    _s, _b, page = dashboard(phone, seeded)
-    assert one(page, 'select[name="tz"] option[selected]')["value"] == "America/St_Johns"
+    assert selected_zone(page) == "America/Toronto"
+
+
+def test_saving_a_zone_needs_an_offered_zone_and_a_token(
+    organizer: FlaskClient, seeded: Campaign
+) -> None:
+    url = f"/admin/campaigns/{seeded.id}/dashboard/time-zone"
+    _s, _b, page = dashboard(organizer, seeded, "?tz=America/Halifax")
+    token = one(page, 'form.zone-save input[name="csrf_token"]')["value"]
+    assert (
+        organizer.post(url, data={"csrf_token": token, "zone": "Europe/Paris"}).status_code == 400
+    )
+    assert organizer.post(url, data={"zone": "America/Halifax"}).status_code in (400, 403)
+    assert organizer.get(url).status_code == 405
+    _s, _b, page = dashboard(organizer, seeded)
+    assert selected_zone(page) == "America/Toronto"
 
 
 def test_offices_csv_parses_back_to_the_table(
@@ -229,6 +275,8 @@ def test_offices_csv_parses_back_to_the_table(
     assert (row["bridged"], row["bridged_connected"], row["bridged_unanswered"]) == ("4", "3", "1")
     assert (row["contacts_made"], row["call_seconds"]) == ("3", "180")
     assert (row["contacts_verified"], row["contacts_self_reported"]) == ("3", "0")
+    # The number as people write it: no apostrophe, which a spreadsheet would show.
+    assert re.fullmatch(r"\d{3}-\d{3}-\d{4}", row["office_phone"])
 
 
 def test_the_office_and_target_tables_and_csv_separate_self_reported_contacts(
@@ -327,7 +375,15 @@ def test_an_unknown_campaign_is_404(organizer: FlaskClient) -> None:
 def test_the_dashboard_is_in_french(organizer: FlaskClient, seeded: Campaign) -> None:
     _s, _b, page = dashboard(organizer, seeded, "?lang=fr")
     assert one(page, "html")["lang"] == "fr"
-    assert "Tableau de bord" in text(one(page, "h1"))
+    # The French title, after a no-break space and a colon.
+    assert one(page, "h1").get_text() == f"Tableau de bord\u00a0: {seeded.title_fr}"
+    parties = [text(o) for o in page.select('select[name="party"] option')]
+    assert "Libéral" in parties and "Liberal" not in parties
+    rows = office_table(page)
+    assert {row[3] for row in rows} <= {"Libéral", "Conservateur", "NPD", "Bloc Québécois", ""}
+    captions = [text(c) for c in page.select("table.totals caption")]
+    assert captions[0] == "Appels reliés : 4"
+    assert text(one(page, "p.as-of time")).endswith(("HNE", "HAE"))
 
 
 def test_the_campaign_page_links_its_dashboard(organizer: FlaskClient, seeded: Campaign) -> None:

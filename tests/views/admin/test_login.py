@@ -144,6 +144,32 @@ def test_wrong_passwords_from_one_address_wait_longer_and_longer(
     assert try_login(app, user.email, "wrong", attacker) == (401, "")
 
 
+def test_the_limit_page_says_how_many_minutes_to_wait_in_the_staff_language(
+    make_app: Callable[..., Flask], make_user: Callable[..., User]
+) -> None:
+    clock = Clock()
+    app = limited_app(make_app, clock, LOGIN_FREE_TRIES=1, LOGIN_FIRST_WAIT_SECONDS=150)
+    user = make_user(Role.lead)
+
+    def refusal(lang: str) -> tuple[int, str]:
+        client = app.test_client()
+        token = csrf_token(client, f"/login?lang={lang}")
+        response = client.post(
+            "/login",
+            data={"csrf_token": token, "email": user.email, "password": "wrong"},
+            environ_base={"REMOTE_ADDR": "203.0.113.9"},
+        )
+        return response.status_code, text(one(parse(response.data), "p.error"))
+
+    assert refusal("en")[0] == 401
+    assert refusal("en") == (429, "Too many wrong passwords. Please wait 3 minutes and try again.")
+    clock.advance(100)  # 50 s left: still a whole minute to say
+    assert refusal("fr") == (
+        429,
+        "Trop de mots de passe erronés. Veuillez attendre 1 minute avant de réessayer.",
+    )
+
+
 def test_the_owner_logs_in_from_another_address_while_an_attacker_waits(
     make_app: Callable[..., Flask], make_user: Callable[..., User]
 ) -> None:
@@ -346,3 +372,33 @@ def test_create_user_command_makes_the_first_admin(app: Flask) -> None:
     status, _ = log_in_with_form(client, "first@example.org", "a good long password")
     assert status == 302
     assert client.get("/admin/users").status_code == 200
+
+
+def test_the_account_page_sets_the_zone_of_every_staff_page_by_post_only(
+    client: FlaskClient, session: Session, login_as: Callable[..., User]
+) -> None:
+    user = login_as(Role.organizer)
+    page = parse(client.get("/account").data)
+    assert one(page, 'select[name="zone"] option[selected]')["value"] == "America/Toronto"
+    assert client.get("/account/time-zone?zone=America/Halifax").status_code == 405
+    token = csrf_token(client, "/account")
+    response = client.post(
+        "/account/time-zone", data={"csrf_token": token, "zone": "America/Halifax"}
+    )
+    assert response.status_code == 303
+    assert session.get(User, user.id).time_zone == "America/Halifax"  # type: ignore[union-attr]
+    page = parse(client.get("/account").data)
+    assert one(page, 'select[name="zone"] option[selected]')["value"] == "America/Halifax"
+    assert "Atlantic (Halifax)" in text(one(page, "p.flash"))
+
+
+def test_the_account_page_refuses_a_zone_it_does_not_offer(
+    client: FlaskClient, session: Session, login_as: Callable[..., User]
+) -> None:
+    user = login_as(Role.organizer)
+    token = csrf_token(client, "/account")
+    response = client.post("/account/time-zone", data={"csrf_token": token, "zone": "Etc/GMT+5"})
+    assert response.status_code == 400
+    assert one(parse(response.data), '[role="alert"]')
+    assert client.post("/account/time-zone", data={"zone": "UTC"}).status_code in (400, 403)
+    assert session.get(User, user.id).time_zone == ""  # type: ignore[union-attr]

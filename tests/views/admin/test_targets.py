@@ -499,3 +499,15 @@ def test_a_custom_persons_gender_must_be_one_of_the_choices(
     assert text(one(parse(response.data), "#gender-error")) == (
         "Please choose one of the listed forms."
     )
+
+
+def test_people_lists_name_parties_and_ridings_in_french(
+    client: FlaskClient, campaign_id: int, login_as: Callable[..., User]
+) -> None:
+    login_as(Role.lead)
+    page = parse(client.get(_url(campaign_id) + "?lang=fr").data)
+    labels = [text(option) for option in page.select("select option")]
+    assert any(" · Libéral · " in label for label in labels)
+    assert not any(" · Liberal" in label for label in labels)
+    people = parse(client.get("/admin/people?lang=fr").data)
+    assert "Libéral" in [text(td) for td in people.select("table.people td")]

@@ -11,10 +11,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from callmp import audit
+from callmp.campaigns import status as campaign_status
 from callmp.campaigns import versions as history
 from callmp.demo import DEMO_SLUG
+from callmp.directory import corrections
 from callmp.models import Campaign, CampaignStatus, ReferralCode, Role, User
-from tests.factories import demo_campaign
+from tests.factories import demo_campaign, mp
 from tests.support.app import sessions
 from tests.support.confirm import confirm_via_page
 from tests.support.html import one, parse, text
@@ -311,3 +313,76 @@ def test_audit_log_is_for_leads_and_checks_its_filters(
     login_as(Role.lead)
     assert client.get("/admin/audit?action=nonsense").status_code == 400
     assert client.get("/admin/audit?before=abc").status_code == 400
+
+
+def audit_rows(client: FlaskClient, query: str = "") -> list[list[str]]:
+    """The audit log's rows as text: who, action, about, summary (the time left out)."""
+    page = parse(client.get(f"/admin/audit{query}").data)
+    return [
+        [text(td) for td in row.select("td")][1:] for row in page.select("table.audit tbody tr")
+    ]
+
+
+def test_audit_log_reads_in_french_summaries_titles_and_who(
+    client: FlaskClient, login_as: Callable[..., User], session: Session
+) -> None:
+    campaign = demo_campaign(session)
+    lead = login_as(Role.lead)
+    with history.saving(session, campaign, None):
+        campaign.goal = 12
+        campaign.talking_points_fr = "Appelez maintenant"
+    campaign_status.unpublish(session, campaign, session.get(User, lead.id))
+    person = mp(session, 35100)
+    corrections.correct(session, None, person, "phone", "613-555-0142", office=person.offices[0])
+    session.commit()
+    page = parse(client.get("/admin/audit?lang=fr").data)
+    # French typography: a no-break space before the colon.
+    assert "Nguyen\u00a0: " in page.select("table.audit tbody tr")[0].select("td")[4].get_text()
+    correction, unpublished, edited = audit_rows(client, "?lang=fr")[:3]
+    office_fr = person.offices[0].label_fr
+    assert correction == [
+        "ligne de commande",
+        "Coordonnées corrigées",
+        f"Correction de coordonnées nº {correction[2].rsplit(' ', 1)[-1]}",
+        f"Correction pour {person.full_name} : Téléphone ({office_fr})",
+    ]
+    assert unpublished[1:] == [
+        "Campagne retirée de la publication",
+        " ".join(campaign.title_fr.split()),  # the rows' text, its spaces collapsed
+        "revenue au brouillon",
+    ]
+    assert edited[0] == "ligne de commande"
+    assert edited[3] == "version 2 : Objectif, Points de discussion (français)"
+    # The same entries in English, with the names of fields as the pages give them.
+    correction, unpublished, edited = audit_rows(client, "?lang=en")[:3]
+    assert correction[3] == f"Corrected {person.full_name}: Phone ({person.offices[0].label_en})"
+    assert unpublished[1:] == ["Campaign unpublished", campaign.title_en, "back to draft"]
+    assert edited == [
+        "command line",
+        "Campaign edited",
+        campaign.title_en,
+        "version 2: Goal, Talking points (French)",
+    ]
+
+
+def test_audit_log_shows_entries_written_before_translations_as_written(
+    client: FlaskClient, login_as: Callable[..., User], session: Session
+) -> None:
+    login_as(Role.lead)
+    audit.record(
+        session, None, "campaign.update", "an old sentence", campaign=demo_campaign(session)
+    )
+    session.commit()
+    assert audit_rows(client, "?lang=fr")[0][3] == "an old sentence"
+
+
+def test_history_pages_show_the_french_title_and_who_in_french(
+    client: FlaskClient, login_as: Callable[..., User], versioned: int, session: Session
+) -> None:
+    login_as(Role.organizer)
+    title_fr = " ".join(demo_campaign(session).title_fr.split())  # as text() collapses it
+    page = parse(client.get(f"/admin/campaigns/{versioned}/versions?lang=fr").data)
+    assert title_fr in text(one(page, "h1"))
+    assert text(page.select("#version-1 td")[2]) == "ligne de commande"
+    page = parse(client.get(f"/admin/campaigns/{versioned}/versions/compare?a=1&b=2&lang=fr").data)
+    assert title_fr in text(one(page, "h1"))
