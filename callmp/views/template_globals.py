@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_babel import format_date, format_datetime, format_number, format_percent, gettext
 
 from callmp.campaigns.fields import STATUS_LABELS, wall_clock
@@ -18,6 +19,14 @@ def elections_canada_url() -> str:
     return str(current_app.config["ELECTIONS_CANADA_LOOKUP_URL"]).format(lang=lang)
 
 
+def language_url(lang: str, path: str | None = None) -> str:
+    """This page (or ``path``) in language ``lang``: the same place, its query kept."""
+    args = (
+        [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] if path is None else []
+    )
+    return f"{path or request.path}?{urlencode([*args, ('lang', lang)])}"
+
+
 def status_name(status: object) -> str:
     """A campaign status (draft, published, archived) in the current language."""
     return str(gettext(STATUS_LABELS.get(str(status), str(status))))
@@ -28,6 +37,7 @@ def _globals() -> dict[str, Any]:
     return {
         "locale": presenters.locale_code(),
         "elections_canada_url": elections_canada_url,
+        "language_url": language_url,
         "display_name": presenters.display_name,
         "party_name": presenters.party_name,
         "office_status": presenters.office_status,
