@@ -329,3 +329,28 @@ def test_report_limits_hold_across_two_app_instances_and_two_campaigns(
         statuses.append(client.post(action, data=data).status_code)
     assert statuses.count(303) == 4
     assert _direct_events(session) == 4
+
+
+def test_switching_language_after_an_error_keeps_the_number_and_calls_nobody(
+    client: FlaskClient, session: Session
+) -> None:
+    fields = _call_form(_page(client))
+    response = client.post(f"{RIDING}/call", data={**fields, "phone": "613-555-0142"})
+    soup = parse(response.data)
+    button = one(soup, "header nav button[form=call-form]")
+    assert button["formaction"] == f"{RIDING}/call?lang=fr"  # no number in the URL
+    data = {**fields, "phone": "613-555-0142", "consent": "y", "action": str(button["value"])}
+    again = client.post(str(button["formaction"]), data=data)
+    assert again.status_code == 200
+    page = parse(again.data)
+    assert one(page, "html")["lang"] == "fr"
+    assert one(page, "input[name=phone]")["value"] == "613-555-0142"
+    assert session.scalars(select(CallRequest)).all() == []  # a switch is not "Call me"
+
+
+def test_count_my_call_lives_in_a_report_form_with_a_unique_id(client: FlaskClient) -> None:
+    soup = _page(client)
+    forms = soup.select("details.report-box form.report")
+    assert len(forms) == 2
+    assert len({str(f["id"]) for f in forms}) == 2
+    assert all(text(one(f, "button[type=submit]")) == "Count my call" for f in forms)

@@ -283,7 +283,7 @@ def test_the_riding_page_says_the_fallback_stands_in_for_a_vacant_seat(
     name = _set_fallback(app, campaign_id)
     page = parse(client.get(f"/c/{demo.DEMO_SLUG}/riding/35095").data)
     first = page.select("section.target")[0]
-    assert name in text(one(first, "h2"))
+    assert name in text(one(first, "h3"))
     assert "vacant" in text(one(first, "p.fallback"))
     assert text(one(first, "p.progress")).endswith(
         ": the person this campaign asks you to contact instead of your MP"
