@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_datetime, format_number, format_percent, gettext
 
 from callmp.campaigns.fields import STATUS_LABELS, wall_clock
@@ -25,6 +25,15 @@ def language_url(lang: str, path: str | None = None) -> str:
         [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] if path is None else []
     )
     return f"{path or request.path}?{urlencode([*args, ('lang', lang)])}"
+
+
+def first_error_focus(field: Any) -> bool:
+    """True for the first field with an error rendered in this request, so that a page
+    focuses one field at most (the first thing to fix; HTML allows one autofocus)."""
+    if not field.errors or g.get("autofocus_given"):
+        return False
+    g.autofocus_given = True
+    return True
 
 
 def status_name(status: object) -> str:
@@ -57,3 +66,5 @@ def _globals() -> dict[str, Any]:
 def init_template_globals(app: Flask) -> None:
     """Make the names available to every template of ``app``."""
     app.context_processor(_globals)
+    # Macros imported by templates see the environment's globals, not the context.
+    app.jinja_env.globals["first_error_focus"] = first_error_focus

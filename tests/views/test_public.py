@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from tests.support.app import OFFICES_OPEN
 from tests.support.clock import clock_at
-from tests.support.html import one, parse, text
+from tests.support.html import assert_unique_ids, one, parse, text
 
 #: Saturday 22:00 in Toronto and Ottawa: every office in the demo is closed.
 SATURDAY_NIGHT = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
@@ -181,15 +179,6 @@ def test_browser_language_is_used_when_nothing_was_chosen(client: FlaskClient) -
 # -- The riding page on a phone: whom, then what to do (issue 14) --------------------------
 
 
-def _ids_are_unique_and_references_resolve(soup: BeautifulSoup) -> None:
-    """No id twice; every aria-labelledby, aria-describedby, for and form names one."""
-    counts = Counter(str(tag["id"]) for tag in soup.select("[id]"))
-    assert [i for i, n in counts.items() if n > 1] == []
-    for attr in ("aria-labelledby", "aria-describedby", "for", "form"):
-        for tag in soup.select(f"[{attr}]"):
-            assert all(ref in counts for ref in str(tag[attr]).split()), (attr, tag[attr])
-
-
 def test_riding_page_leads_with_whom_and_the_choice_of_action(client: FlaskClient) -> None:
     client.post(CAMPAIGN, data={"postal_code": "M5V 3L9"})
     soup = parse(client.get(f"{CAMPAIGN}/riding/35100").data)
@@ -209,7 +198,7 @@ def test_riding_page_leads_with_whom_and_the_choice_of_action(client: FlaskClien
     for section in soup.select("section.target"):
         assert section.select("details > div.script")
         assert not section.select("details[open]")
-    _ids_are_unique_and_references_resolve(soup)
+    assert_unique_ids(soup)
 
 
 def test_when_every_office_is_closed_the_page_says_so_before_call_me(

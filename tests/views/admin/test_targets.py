@@ -15,7 +15,7 @@ from callmp import demo
 from callmp.campaigns import versions as history
 from callmp.models import AuditEntry, Campaign, Office, Person, Role, TargetKind, User
 from tests.support.app import sessions
-from tests.support.html import one, parse, text
+from tests.support.html import assert_unique_ids, one, parse, text
 
 ALGONQUIN = 35002  # ON, Conservative: Cheryl Gallant
 
@@ -74,6 +74,7 @@ def test_index_lists_the_targets_in_order_with_buttons_for_a_lead(
     assert rows[1].select("button.move-up") and rows[1].select("button.remove")
     boxes = one(page, "section.add-own-mp").select("input[type=checkbox][name=parties]")
     assert "Bloc Québécois" in [box["value"] for box in boxes]
+    assert_unique_ids(page)  # two forms of one kind on the page, each with its own ids
 
 
 def test_an_organizer_sees_the_targets_but_no_forms_and_gets_403_on_posts(
@@ -164,6 +165,8 @@ def test_an_unknown_person_is_refused_next_to_the_field_keeping_the_roles(
     field = one(page, "#add-person .field.has-error")
     assert "choose a person" in text(one(field, ".error"))
     assert one(page, "#add-person input[name=role_en]")["value"] == "the Minister"
+    assert_unique_ids(page)
+    assert [str(tag["name"]) for tag in page.select("[autofocus]")] == ["person_id"]
     assert len(_campaign(app, campaign_id).targets) == 2
     assert _versions(app, campaign_id) == before
 
