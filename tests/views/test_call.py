@@ -124,7 +124,7 @@ def test_status_page_of_another_campaign_or_unknown_call_is_404(
     assert client.get(f"{CAMPAIGN}/calls/unknown").status_code == 404
 
 
-def test_a_call_under_way_refreshes_without_javascript_and_polls_with_it(
+def test_a_call_under_way_offers_check_again_without_reloading_and_polls_with_script(
     make_app: Callable[..., Flask],
 ) -> None:
     with TwilioStandIn() as standin:
@@ -138,8 +138,9 @@ def test_a_call_under_way_refreshes_without_javascript_and_polls_with_it(
         status = one(soup, "#call-status")
         assert status["data-finished"] == "false"
         assert str(status["data-status-url"]).startswith("/api/v1/calls/")
-        refresh = one(soup, "noscript meta[http-equiv=refresh]")
-        assert refresh["content"] == "4"
+        assert not soup.select("meta[http-equiv=refresh]")  # no timed reload (WCAG 2.2.1)
+        again = one(soup, "main a#check-again")
+        assert again["href"] == location
         assert str(one(soup, "script[src]")["src"]).endswith("/static/call-status.js")
         assert client.get(str(status["data-status-url"])).get_json()["status"] == "ringing"
 
