@@ -179,7 +179,7 @@ def test_campaign_page_in_french(client: FlaskClient) -> None:
     assert one(soup, "html")["lang"] == "fr"
     field = one(soup, "input[name=postal_code]")
     assert text(one(soup, f"label[for={field['id']}]")) == "Votre code postal"
-    assert text(one(soup, "button[type=submit]")) == "Trouver mon ou ma député·e"
+    assert text(one(soup, "form.lookup button[type=submit]")) == "Trouver mon ou ma député·e"
 
 
 def test_quebec_browser_gets_french_without_choosing(client: FlaskClient) -> None:

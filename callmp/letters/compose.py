@@ -247,6 +247,28 @@ def own_letters(targets: Sequence[ResolvedTarget], locale: str) -> list[Resolved
     return [item for item in reachable[1:] if template_sources(item, locale) != shared]
 
 
+def redraft(
+    campaign: Campaign,
+    targets: Sequence[ResolvedTarget],
+    subject: str,
+    body: str,
+    locale: str,
+    locales: Sequence[str],
+) -> tuple[str, str]:
+    """The subject and body after a switch to ``locale``: each text the supporter left as
+    another language's draft becomes this language's draft; their own words stay."""
+    new_subject, new_body = draft(campaign, targets, locale)
+    for other in locales:
+        if other == locale:
+            continue
+        old_subject, old_body = draft(campaign, targets, other)
+        if old_subject and _same(subject, old_subject):
+            subject = new_subject
+        if old_body and _same(body, old_body):
+            body = new_body
+    return subject, body
+
+
 def compose(
     campaign: Campaign,
     targets: Sequence[ResolvedTarget],

@@ -37,8 +37,12 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
     if campaign is None or lookup.riding(db(), fed_num) is None:
         abort(404)
     form = CallForm()
+    # This page holds what was typed: the language switch sends it back here.
+    again = ("call-form", url_for(".call_me", slug=slug, fed_num=fed_num))
+    if request.form.get("action") == "language":
+        return riding_page(slug, fed_num, call_form=form, language=again)
     if not form.validate():
-        return riding_page(slug, fed_num, call_form=form, status=400)
+        return riding_page(slug, fed_num, call_form=form, status=400, language=again)
     service = _service()
     try:
         ask = CallAsk(
@@ -52,10 +56,10 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
         call, _stops = service.request(db(), ask)
     except PhoneError as error:
         form.phone.errors = [gettext(error.message, **error.params)]
-        return riding_page(slug, fed_num, call_form=form, status=400)
+        return riding_page(slug, fed_num, call_form=form, status=400, language=again)
     except CallRefused as error:
         form.phone.errors = [gettext(error.message)]
-        return riding_page(slug, fed_num, call_form=form, status=error.status)
+        return riding_page(slug, fed_num, call_form=form, status=error.status, language=again)
     db().commit()
     service.enqueue(call.id)
     return redirect(url_for(".status", slug=slug, public_id=call.public_id), code=303)
@@ -105,8 +109,13 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
     form.office.choices = [
         SelectChoice(str(o.id), o.label(presenters.locale_code())) for o in offices
     ]
+    again = (f"report-{item.target.id}", url_for(".report", slug=slug, fed_num=fed_num))
+    if request.form.get("action") == "language":
+        return riding_page(slug, fed_num, report_forms={item.target.id: form}, language=again)
     if not form.validate():
-        return riding_page(slug, fed_num, report_forms={item.target.id: form}, status=400)
+        return riding_page(
+            slug, fed_num, report_forms={item.target.id: form}, status=400, language=again
+        )
     try:
         self_reports.report_direct_call(
             db(),
@@ -122,11 +131,15 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
     except (self_reports.ReportError, self_reports.TokenError) as error:
         db().rollback()
         form.outcome.errors = [gettext(error.message)]
-        return riding_page(slug, fed_num, report_forms={item.target.id: form}, status=400)
+        return riding_page(
+            slug, fed_num, report_forms={item.target.id: form}, status=400, language=again
+        )
     except self_reports.ReportLimited as error:
         db().rollback()
         form.outcome.errors = [gettext(error.message)]
-        return riding_page(slug, fed_num, report_forms={item.target.id: form}, status=429)
+        return riding_page(
+            slug, fed_num, report_forms={item.target.id: form}, status=429, language=again
+        )
     db().commit()
     flash(gettext("Thank you! Your call is counted."), f"reported-{item.target.id}")
     url = url_for("public.riding", slug=slug, fed_num=fed_num, _anchor=f"target-{item.target.id}")

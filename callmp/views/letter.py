@@ -7,6 +7,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -126,12 +127,26 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
     if not form.validate():  # the CSRF token
         return _write_page(campaign, candidate, form, 400)
     locale = presenters.locale_code()
+    data: dict[str, Any] = request.form.to_dict()
+    if action == "language":
+        # The same page in the other language, with everything typed kept (a draft left
+        # untouched follows the language).
+        form.subject.data, form.body.data = compose.redraft(
+            campaign,
+            targets_for(campaign, candidate),
+            form.subject.data or "",
+            form.body.data or "",
+            locale,
+            current_app.config["LOCALES"],
+        )
+        data = {**data, "subject": form.subject.data, "body": form.body.data}
+        action = "preview" if request.form.get("shown") == "preview" else "edit"
     if action == "edit":
         return _write_page(campaign, candidate, form)
     if action == "mailto" and not campaign.email_mailto:
         abort(404)  # this campaign's letters go through our server: nothing to report
     try:
-        prepared = prepare(campaign, request.form, locale)
+        prepared = prepare(campaign, data, locale)
     except LetterInputError as error:
         _form_errors(form, error)
         # Offer ridings only when the riding is in question, not for a mistyped name.
@@ -231,6 +246,8 @@ def status(slug: str, public_id: str) -> str:
         submission=submission,
         messages=messages,
         pending=any(m.status in ("held", "queued", "sending") for m in messages),
+        # Thanks only once something is on its way, never while it waits for the link.
+        going=confirmed and any(m.status in ("queued", "sending", "sent") for m in messages),
         outbox=mail_service().outbox is not None,
         counter=found.payload if found else None,
     )

@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext
@@ -40,6 +41,8 @@ def lookup_form(slug: str) -> Response | tuple[str, int]:
     riding. Only POST reaches here, so a HEAD never changes the session."""
     item = campaign_or_404(slug)
     form = LookupForm()
+    if request.form.get("action") == "language":
+        return _campaign_page(item, form, 200)  # the same page in the other language
     if not form.validate():
         return _campaign_page(item, form, 400)
     try:

@@ -51,6 +51,7 @@ class LookupForm(FlaskForm):  # type: ignore[misc]
         render_kw={
             "autocomplete": "postal-code",
             "autocapitalize": "characters",
+            "class": "postal-code",
             "spellcheck": "false",
             "maxlength": "12",
             "inputmode": "text",
@@ -107,6 +108,7 @@ class EmailForm(FlaskForm):  # type: ignore[misc]
         render_kw={
             "autocomplete": "postal-code",
             "autocapitalize": "characters",
+            "class": "postal-code",
             "spellcheck": "false",
             "maxlength": "12",
         },

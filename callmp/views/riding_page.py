@@ -18,7 +18,7 @@ from callmp.db import utcnow
 from callmp.directory import lookup
 from callmp.models import Campaign
 from callmp.stats import report_tokens, self_reports
-from callmp.views import presenters
+from callmp.views import office_presenters, presenters
 from callmp.views.context import db, last_lookup, services
 from callmp.views.public_forms import CallForm, ReportForm
 
@@ -92,9 +92,13 @@ def riding_page(
     preview: Campaign | None = None,
     preview_postal_code: str | None = None,
     template: str = "public/riding.html",
+    language: tuple[str, str] | None = None,
     **context: Any,
 ) -> tuple[str, int]:
     """Render the riding page, with forms carrying the supporter's input and errors if given.
+
+    ``language``: the id of the form holding the supporter's input and where it posts; the
+    language switch then sends that input along instead of losing it.
 
     Staff previews pass the campaign (any status), the postal code to fill in, and their
     own template extending the riding page; the supporter's session is not read.
@@ -108,10 +112,13 @@ def riding_page(
     postal_code = preview_postal_code
     notice = None
     alternatives: list[lookup.Candidate] = []
+    chosen = False
     if last and fed_num in last["ridings"]:
         postal_code = last["postal_code"]
         match = lookup.Match(last["match"])
-        if match not in (lookup.Match.exact, lookup.Match.territory):
+        # After a split area's choice the supporter has chosen: no "please choose" again.
+        chosen = match == lookup.Match.fsa_split
+        if match not in (lookup.Match.exact, lookup.Match.territory, lookup.Match.fsa_split):
             message = lookup.NOTICES.get(match)
             notice = gettext(message) if message else None
             others = [f for f in last["ridings"] if f != fed_num]
@@ -130,13 +137,16 @@ def riding_page(
     forms = report_forms or {}
     for form in forms.values():
         form.token.data = token  # a form shown again gets a fresh token
+    now = utcnow()
+    reaches = [office_presenters.reach(target.person, now) for target in targets]
     cards = [
         {
             "item": target,
+            "reach": reach,
             "talking_points": presenters.talking_points(item, target, postal_code, locale),
             "report": forms.get(target.target.id) or _report_form(target, token, locale),
         }
-        for target in targets
+        for target, reach in zip(targets, reaches, strict=True)
     ]
     service = services().calls
     page = render_template(
@@ -147,12 +157,17 @@ def riding_page(
         postal_code=postal_code,
         notice=notice,
         alternatives=alternatives,
+        chosen=chosen,
+        all_closed=office_presenters.all_closed(reaches),
+        soonest_opening=office_presenters.soonest_opening(reaches),
         local_time=presenters.local_time,
         call_form=call_form or CallForm(formdata=None),
         bridged=item.bridged_calls,
         direct=item.direct_calls or service.local,
         local_telephony=service.local,
         emails=item.emails,
+        language_form=language[0] if language else None,
+        language_action=language[1] if language else None,
         **context,
     )
     return page, status

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_datetime, format_number, format_percent, gettext
 
 from callmp.audit import COMMAND_LINE
@@ -19,6 +20,23 @@ def elections_canada_url() -> str:
     """Elections Canada's own riding lookup, in the visitor's language."""
     lang = "f" if presenters.locale_code() == "fr" else "e"
     return str(current_app.config["ELECTIONS_CANADA_LOOKUP_URL"]).format(lang=lang)
+
+
+def language_url(lang: str, path: str | None = None) -> str:
+    """This page (or ``path``) in language ``lang``: the same place, its query kept."""
+    args = (
+        [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] if path is None else []
+    )
+    return f"{path or request.path}?{urlencode([*args, ('lang', lang)])}"
+
+
+def first_error_focus(field: Any) -> bool:
+    """True for the first field with an error rendered in this request, so that a page
+    focuses one field at most (the first thing to fix; HTML allows one autofocus)."""
+    if not field.errors or g.get("autofocus_given"):
+        return False
+    g.autofocus_given = True
+    return True
 
 
 def status_name(status: object) -> str:
@@ -41,6 +59,7 @@ def _globals() -> dict[str, Any]:
     return {
         "locale": presenters.locale_code(),
         "elections_canada_url": elections_canada_url,
+        "language_url": language_url,
         "display_name": presenters.display_name,
         "party_name": presenters.party_name,
         "office_status": presenters.office_status,
@@ -63,3 +82,5 @@ def _globals() -> dict[str, Any]:
 def init_template_globals(app: Flask) -> None:
     """Make the names available to every template of ``app``."""
     app.context_processor(_globals)
+    # Macros imported by templates see the environment's globals, not the context.
+    app.jinja_env.globals["first_error_focus"] = first_error_focus

@@ -74,6 +74,7 @@ def test_status_page_follows_the_call_by_itself(page: Page, live: Live, session:
     expect(page.locator(".status-message")).to_contain_text("ringing")
     call = session.scalars(select(CallRequest)).one()
     assert call.provider_sid and call.public_id in page.url
+    page.evaluate("window.sameDocument = true")  # gone if the page reloaded itself
     calls = f"/twilio/calls/{call.public_id}"
     assert (
         live.webhook(f"{calls}/status", {"CallSid": call.provider_sid, "CallStatus": "in-progress"})
@@ -94,6 +95,7 @@ def test_status_page_follows_the_call_by_itself(page: Page, live: Live, session:
     expect(page.locator("#call-status")).to_have_attribute("data-finished", "true", timeout=10_000)
     expect(page.locator(".status-message")).to_contain_text("The call has ended")
     expect(page.locator("main")).to_contain_text("Share the campaign")
+    assert page.evaluate("window.sameDocument === true")  # updated in place (WCAG 2.2.1)
 
 
 def test_a_refused_number_is_explained_next_to_the_field_and_focused(

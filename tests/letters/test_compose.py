@@ -41,6 +41,7 @@ from callmp.letters.compose import (
     letter_locale,
     mailto_url,
     recipients,
+    redraft,
     template_texts,
 )
 from callmp.models import Campaign, Person
@@ -393,6 +394,23 @@ def test_draft_fills_the_first_target_and_leaves_the_supporter_placeholders_as_w
     assert body == (
         "I ask Chi Nguyen, your MP, to act.\n"
         "Signed {supporter_name} of {supporter_city}, {supporter_postal_code} ({postal_code})."
+    )
+
+
+def test_redraft_swaps_an_untouched_draft_for_the_other_language_and_keeps_edits(
+    campaign: Campaign, targets: list[ResolvedTarget]
+) -> None:
+    en_subject, en_body = draft(campaign, targets, "en")
+    fr_subject, fr_body = draft(campaign, targets, "fr")
+    assert redraft(campaign, targets, en_subject, en_body + "\n", "fr", ("en", "fr")) == (
+        fr_subject,
+        fr_body,
+    )
+    own = "My own words for {riding}."
+    assert redraft(campaign, targets, en_subject, own, "fr", ("en", "fr")) == (fr_subject, own)
+    assert redraft(campaign, targets, fr_subject, fr_body, "fr", ("en", "fr")) == (
+        fr_subject,
+        fr_body,
     )
 
 

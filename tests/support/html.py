@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from bs4 import BeautifulSoup, Tag
 
 
@@ -37,3 +39,13 @@ def form_fields(form: Tag) -> dict[str, str]:
         else:
             data[name] = str(field.get("value", ""))
     return data
+
+
+def assert_unique_ids(soup: BeautifulSoup) -> None:
+    """No id twice in the page, and every aria-labelledby, aria-describedby, label ``for``
+    and ``form`` attribute names an id that is there."""
+    counts = Counter(str(tag["id"]) for tag in soup.select("[id]"))
+    assert [i for i, n in counts.items() if n > 1] == []
+    for attr in ("aria-labelledby", "aria-describedby", "for", "form"):
+        for tag in soup.select(f"[{attr}]"):
+            assert all(ref in counts for ref in str(tag[attr]).split()), (attr, tag[attr])

@@ -718,7 +718,7 @@ def test_i_sent_my_letters_counts_each_letter_once_per_page(
     events = _events(app)
     assert [(e.outcome, e.fed_num) for e in events] == [(Outcome.mailto, 35100)] * 2
     assert len({e.target_id for e in events}) == 2
-    thanks = one(_page(client, f"{CAMPAIGN}/riding/35100"), "section.write p.done")
+    thanks = one(_page(client, f"{CAMPAIGN}/riding/35100"), "main > p.done")
     assert "counted" in text(thanks)
     # Another preview is another page: its letters count again.
     again = form_fields(one(_preview(client, email=""), "form[method=post]"))
@@ -967,3 +967,89 @@ def test_i_sent_my_letters_on_a_campaign_that_sends_them_itself_counts_nothing(
     _update_campaign(app, email_mailto=False)
     assert _post(client, fields, "mailto").status_code == 404
     assert _events(app) == [] and _submissions(app) == []
+
+
+# -- The status page and the language switch (issue 14) -----------------------------------
+
+
+def test_the_page_awaiting_confirmation_neither_reloads_nor_thanks_and_offers_check_again(
+    client: FlaskClient,
+) -> None:
+    location = _send(client)
+    soup = _page(client, location)
+    assert not soup.select("meta[http-equiv=refresh]")  # WCAG 2.2.1: no timed reload
+    assert "Thank you" not in text(one(soup, "main"))  # nothing is sent yet
+    again = one(soup, "main a.button")
+    assert (again["href"], text(again)) == (location, "Check again")
+
+
+def test_once_confirmed_and_sent_the_status_page_thanks_without_check_again(
+    client: FlaskClient, outbox: Path
+) -> None:
+    location = _send(client)
+    assert _confirm(client, _confirm_path(outbox)).status_code == 303
+    soup = _page(client, location)
+    assert text(one(soup, "p.thanks")).startswith("Thank you for taking action!")
+    assert not soup.select("main a.button")  # nothing left to wait for
+
+
+def _switch(soup: BeautifulSoup) -> tuple[str, dict[str, str]]:
+    """Press the language switch of a page holding a form: its URL and what it posts."""
+    button = one(soup, "header nav button[form]")
+    form = one(soup, f"form#{button['form']}")
+    data = {**form_fields(form), str(button["name"]): str(button["value"])}
+    return str(button["formaction"]), data
+
+
+def test_switching_language_on_the_preview_keeps_the_letter_and_the_input(
+    client: FlaskClient, outbox: Path
+) -> None:
+    preview = _preview(client, personal_line="Pour mes voisins.")
+    url, data = _switch(preview)
+    assert urlsplit(url).query == "lang=fr"  # and nothing personal
+    assert SUPPORTER not in url and "M5V" not in url
+    response = client.post(url, data=data)
+    assert response.status_code == 200
+    soup = parse(response.data)
+    assert one(soup, "html")["lang"] == "fr"
+    assert text(one(soup, "h1")) != "Check your letter"
+    fields = form_fields(one(soup, "form#letter-preview"))
+    assert {k: fields[k] for k in ("name", "email", "postal_code", "city", "personal_line")} == {
+        **INPUT,
+        "personal_line": "Pour mes voisins.",
+    }
+    letters = _letters_by_page(soup)
+    assert all("Pour mes voisins." in letter["text"] for letter in letters.values())
+    assert _mails(outbox) == []  # switching sends nothing
+
+
+def test_switching_language_turns_an_untouched_draft_into_the_other_languages_draft(
+    app: Flask, client: FlaskClient
+) -> None:
+    soup = _page(client, WRITE)
+    url, data = _switch(soup)
+    data.update(name="Jane Doe")
+    page = parse(client.post(url, data=data).data)
+    fields = form_fields(one(page, "form#letter-form"))
+    assert (fields["subject"], fields["body"]) == _campaign_template(app, "fr")
+    assert fields["name"] == "Jane Doe"
+    # A letter in the supporter's own words stays as written.
+    url, data = _switch(page)
+    data.update(body="Mes propres mots, {riding}.")
+    back = form_fields(one(parse(client.post(url, data=data).data), "form#letter-form"))
+    assert back["body"] == "Mes propres mots, {riding}."
+    assert back["subject"] == _campaign_template(app, "en")[0]
+
+
+def test_a_letter_with_several_errors_focuses_only_the_first(client: FlaskClient) -> None:
+    response = _post(client, _letter(client, name="", email="not-an-address"), "preview")
+    assert response.status_code == 400
+    soup = parse(response.data)
+    assert [str(f["name"]) for f in soup.select("[aria-invalid=true]")][:2] == ["name", "email"]
+    assert [str(f["name"]) for f in soup.select("[autofocus]")] == ["name"]
+
+
+def test_the_letter_form_styles_only_the_postal_code_in_capitals(client: FlaskClient) -> None:
+    form = one(_page(client, WRITE), "form#letter-form")
+    assert [str(f["name"]) for f in form.select("input.postal-code")] == ["postal_code"]
+    assert one(form, "input[name=email]")["autocomplete"] == "email"

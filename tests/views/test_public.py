@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from flask.testing import FlaskClient
 
-from tests.support.html import one, parse, text
+from tests.support.app import OFFICES_OPEN
+from tests.support.clock import clock_at
+from tests.support.html import assert_unique_ids, one, parse, text
+
+#: Saturday 22:00 in Toronto and Ottawa: every office in the demo is closed.
+SATURDAY_NIGHT = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
 
 CAMPAIGN = "/c/status-for-all"
 
@@ -33,7 +40,7 @@ def test_campaign_page_has_a_labelled_postal_code_box(client: FlaskClient) -> No
     assert "K1A 0A6" in text(hint)
     form = one(soup, "form.lookup")
     assert form["method"] == "post"
-    assert one(soup, "button[type=submit]")
+    assert one(form, "button[type=submit]")
 
 
 def test_valid_code_redirects_to_riding_without_the_code_in_the_url(client: FlaskClient) -> None:
@@ -52,7 +59,7 @@ def test_riding_page_shows_mp_card_offices_and_filled_talking_points(client: Fla
     assert len(sections) == 2
     first, second = sections
     assert text(one(first, "p.progress")) == "1 of 2: your MP"
-    assert text(one(first, "h2")) == "Chi Nguyen"
+    assert text(one(first, "h3")) == "Chi Nguyen"
     phones = [a["href"] for a in first.select("a.phone")]
     assert phones and all(str(p).startswith("tel:+1") for p in phones)
     script = text(one(first, "div.script"))
@@ -114,7 +121,7 @@ def test_near_boundary_riding_page_offers_the_other_riding(client: FlaskClient) 
     response = client.post(CAMPAIGN, data={"postal_code": "H2X 1Y4"})
     assert response.status_code == 302
     page = parse(client.get(response.location).data)
-    notice = one(page, "div.notice")
+    notice = one(page, "div.notice[role=status]")
     assert "boundary" in text(notice)
     assert notice.select(f"a[href^='{CAMPAIGN}/riding/']")
 
@@ -124,7 +131,7 @@ def test_vacant_seat_says_so_and_still_offers_the_minister(client: FlaskClient) 
     assert response.status_code == 200
     soup = parse(response.data)
     first, second = soup.select("section.target")
-    assert "vacant" in text(one(first, "h2"))
+    assert "vacant" in text(one(first, "h3"))
     assert first.select("a.phone") == []
     assert second.select("a.phone")
 
@@ -156,10 +163,102 @@ def test_language_switch_is_remembered(client: FlaskClient) -> None:
     assert text(one(soup, "h1")).startswith("Un statut pour toutes et tous")
     again = parse(client.get(CAMPAIGN).data)
     assert one(again, "html")["lang"] == "fr"
-    switch = one(again, "header nav a")
-    assert switch["href"] == "?lang=en"
+    # The campaign page's switch sends the postal code box along (see test_language).
+    switch = one(again, "header nav button")
+    assert (switch["form"], switch["formaction"]) == ("lookup-form", f"{CAMPAIGN}?lang=en")
+    riding = parse(client.get(f"{CAMPAIGN}/riding/35100?ref=abc").data)
+    link = one(riding, "header nav a")
+    assert link["href"] == f"{CAMPAIGN}/riding/35100?ref=abc&lang=en"
 
 
 def test_browser_language_is_used_when_nothing_was_chosen(client: FlaskClient) -> None:
     response = client.get(CAMPAIGN, headers={"Accept-Language": "fr-CA,fr;q=0.9,en;q=0.5"})
     assert one(parse(response.data), "html")["lang"] == "fr"
+
+
+# -- The riding page on a phone: whom, then what to do (issue 14) --------------------------
+
+
+def test_riding_page_leads_with_whom_and_the_choice_of_action(client: FlaskClient) -> None:
+    client.post(CAMPAIGN, data={"postal_code": "M5V 3L9"})
+    soup = parse(client.get(f"{CAMPAIGN}/riding/35100").data)
+    headings = [str(h["id"]) for h in soup.select("main h2")]
+    assert headings == ["who-title", "act-title", "call-me", "call-yourself-title"]
+    who = [" ".join(li.get_text().split()) for li in soup.select("section.who ol.who-list li")]
+    assert len(who) == 2
+    assert who[0].startswith("Chi Nguyen, your MP")
+    assert who[1].startswith("Hon. Lena Metlege Diab, the Minister of Immigration")
+    actions = {text(a).split(" ")[0]: str(a["href"]) for a in soup.select("ul.actions-menu a")}
+    assert actions == {
+        "We": "#call-me",
+        "Call": "#call-yourself",
+        "Write": f"{CAMPAIGN}/riding/35100/email",
+    }
+    # The long parts fold away: the talking points and the report forms open on a tap.
+    for section in soup.select("section.target"):
+        assert section.select("details > div.script")
+        assert not section.select("details[open]")
+    assert_unique_ids(soup)
+
+
+def test_when_every_office_is_closed_the_page_says_so_before_call_me(
+    client: FlaskClient,
+) -> None:
+    with clock_at(SATURDAY_NIGHT):
+        soup = parse(client.get(f"{CAMPAIGN}/riding/35100").data)
+    who = [text(p) for p in soup.select("ol.who-list p.closed-now")]
+    assert len(who) == 2
+    assert all(line.startswith("Closed now: opens Monday at 9:00") for line in who)
+    notice = one(soup, "section.act div.closed-notice")
+    assert "closed now" in text(notice) and "voicemail" in text(notice)
+    assert "Monday at 9:00" in text(notice) and "in Ottawa" in text(notice)
+    form = one(soup, "section.call-me form")
+    warning = one(form, "p.closed-now")
+    assert "voicemail" in text(warning)
+    button = one(form, "button[type=submit]")
+    assert warning in button.find_all_previous("p")
+
+
+def test_when_an_office_is_open_the_page_says_so_and_warns_of_no_voicemail(
+    client: FlaskClient,
+) -> None:
+    with clock_at(OFFICES_OPEN):
+        soup = parse(client.get(f"{CAMPAIGN}/riding/35100").data)
+    assert [text(p) for p in soup.select("ol.who-list p.open-now")] == ["An office is open now"] * 2
+    assert not soup.select(".closed-notice, .closed-now")
+
+
+def test_after_choosing_in_a_split_area_the_riding_page_no_longer_asks_to_choose(
+    client: FlaskClient,
+) -> None:
+    client.post(CAMPAIGN, data={"postal_code": "V6B 9Z9"})
+    choose = parse(client.get(f"{CAMPAIGN}/choose").data)
+    first = choose.select("a.choice")[0]
+    soup = parse(client.get(str(first["href"])).data)
+    main = text(one(soup, "main"))
+    assert "split" not in main and "Please choose" not in main
+    assert not soup.select("div.notice[role=status]")
+    again = one(soup, "p.riding-line a")
+    assert (again["href"], text(again)) == (f"{CAMPAIGN}/choose", "Choose another riding")
+    # Its talking points still carry the postal code typed.
+    assert "V6B 9Z9" in text(soup.select("div.script")[0])
+
+
+def test_every_page_links_a_favicon_that_is_served(client: FlaskClient) -> None:
+    icon = one(parse(client.get(CAMPAIGN).data), "head link[rel=icon]")
+    with client.get(str(icon["href"])) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/svg+xml"
+        assert parse(response.data).find("svg") is not None
+
+
+def test_the_campaign_page_switch_keeps_the_typed_postal_code(client: FlaskClient) -> None:
+    soup = parse(client.get(CAMPAIGN).data)
+    button = one(soup, "header nav button[form=lookup-form]")
+    data = {"postal_code": "90210", str(button["name"]): str(button["value"])}
+    response = client.post(str(button["formaction"]), data=data)
+    assert response.status_code == 200  # the same page again, not a lookup
+    page = parse(response.data)
+    assert one(page, "html")["lang"] == "fr"
+    assert one(page, "input[name=postal_code]")["value"] == "90210"
+    assert not page.select("p.error")

@@ -42,7 +42,7 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
     """Email and password."""
 
     email = EmailField(
-        lazy_gettext("Email"), render_kw={"autocomplete": "username", "maxlength": "254"}
+        lazy_gettext("Email"), render_kw={"autocomplete": "email", "maxlength": "254"}
     )
     password = PasswordField(
         lazy_gettext("Password"), render_kw={"autocomplete": "current-password"}

@@ -377,6 +377,8 @@ def test_the_preview_shows_a_draft_to_a_supporter_in_a_riding(
     assert text(one(supporter_page, "h1")) == "Fair wages"
     script = text(one(supporter_page, "section.target div.script"))
     assert script == "I live in Spadina—Harbourfront , postal code ___. Chi Nguyen, act!"
+    # A supporter opens the talking points with a tap; the lead sees them open.
+    assert one(supporter_page, "section.target details.talking-points").has_attr("open")
     for form in page.select("main form"):
         assert form.find_parent("fieldset", class_="preview-page", disabled=True)
     greeting = [text(li) for li in page.select("ol.greeting li")]

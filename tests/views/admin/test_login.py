@@ -38,6 +38,11 @@ def test_staff_pages_send_visitors_to_the_login_form(client: FlaskClient) -> Non
     assert response.headers["Location"].startswith("/login?next=")
 
 
+def test_the_login_email_autofills_as_an_email(client: FlaskClient) -> None:
+    field = one(parse(client.get("/login").data), "input[name=email]")
+    assert (field["type"], field["autocomplete"]) == ("email", "email")
+
+
 def test_login_with_the_right_password_opens_the_staff_pages(
     client: FlaskClient, make_user: Callable[..., User]
 ) -> None:

@@ -26,7 +26,7 @@ from callmp.models import (
 )
 from tests.support.app import sessions
 from tests.support.confirm import confirm_via_page
-from tests.support.html import one, parse, text
+from tests.support.html import assert_unique_ids, one, parse, text
 
 ALGONQUIN = 35002  # ON, Conservative: Cheryl Gallant
 
@@ -95,6 +95,7 @@ def test_index_lists_the_targets_in_order_with_buttons_for_a_lead(
     assert rows[1].select("button.move-up") and rows[1].select("a.remove")
     boxes = one(page, "section.add-own-mp").select("input[type=checkbox][name=parties]")
     assert "Bloc Québécois" in [box["value"] for box in boxes]
+    assert_unique_ids(page)  # two forms of one kind on the page, each with its own ids
 
 
 def test_an_organizer_sees_the_targets_but_no_forms_and_gets_403_on_posts(
@@ -187,6 +188,8 @@ def test_an_unknown_person_is_refused_next_to_the_field_keeping_the_roles(
     field = one(page, "#add-person .field.has-error")
     assert "choose a person" in text(one(field, ".error"))
     assert one(page, "#add-person input[name=role_en]")["value"] == "the Minister"
+    assert_unique_ids(page)
+    assert [str(tag["name"]) for tag in page.select("[autofocus]")] == ["person_id"]
     assert len(_campaign(app, campaign_id).targets) == 2
     assert _versions(app, campaign_id) == before
 
@@ -315,7 +318,7 @@ def test_the_riding_page_says_the_fallback_stands_in_for_a_vacant_seat(
     name = _set_fallback(app, campaign_id)
     page = parse(client.get(f"/c/{demo.DEMO_SLUG}/riding/35095").data)
     first = page.select("section.target")[0]
-    assert name in text(one(first, "h2"))
+    assert name in text(one(first, "h3"))
     assert "vacant" in text(one(first, "p.fallback"))
     assert text(one(first, "p.progress")).endswith(
         ": the person this campaign asks you to contact instead of your MP"
