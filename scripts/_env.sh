@@ -7,11 +7,12 @@ ensure_venv() {
   fi
   local stamp=.venv/.callmp-installed
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[dev]'
+    # -qq: pip's errors only (no progress, no warnings such as running as root).
+    .venv/bin/python -m pip install -qq --disable-pip-version-check --upgrade pip
+    .venv/bin/python -m pip install -qq --disable-pip-version-check -e '.[dev]'
     touch "$stamp"
   fi
-  .venv/bin/pybabel compile -d callmp/translations >/dev/null
+  .venv/bin/pybabel --quiet compile -d callmp/translations
 }
 
 # Install Debian package $2 with apt when command $1 is missing and we are root; else say
