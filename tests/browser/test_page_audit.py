@@ -560,6 +560,8 @@ def _visit(site: Site, visit: Visit, size: str, lang: str) -> Tab:
         f"{visit.name} [{size}, {lang}] landed on {landed}, not {(visit.endpoint, visit.status)}"
         f" ({document.url})"
     )
+    shown = tab.page.evaluate("() => document.documentElement.lang")
+    assert str(shown).split("-")[0].split("_")[0] == lang, f"{visit.name} is in {shown!r}"
     key = (visit.name, lang)
     if key not in site.documents:
         path = site.html_dir / f"{visit.name}.{lang}.html"
@@ -576,7 +578,10 @@ def test_every_html_page_is_audited(site: Site) -> None:
     answer something other than HTML."""
     gets = {endpoint: url for endpoint, methods, url in every_url(site.app) if "GET" in methods}
     audited = {visit.endpoint for visit in VISITS if visit.endpoint in gets}
-    assert sorted(set(gets) - audited - set(EXCLUDED)) == [], "neither audited nor excluded"
+    assert sorted(set(gets) - audited - set(EXCLUDED)) == [], (
+        "GET routes neither audited nor excluded: add a Visit to VISITS, or the route to "
+        "EXCLUDED with the reason it renders no page"
+    )
     assert sorted(set(EXCLUDED) - set(gets)) == [], "excluded routes that no longer exist"
     routes = {rule.endpoint for rule in site.app.url_map.iter_rules()}
     assert sorted({v.endpoint for v in VISITS if v.endpoint} - routes) == [], "unknown routes"
