@@ -71,6 +71,20 @@ _OVERFLOW_JS = (
       if (culprits.length >= 5) break;
     }
   }
+  if (scroll > width && culprits.length === 0) {
+    // No box sticks out: content does, out of a box that lets it (an unwrapped <pre>).
+    const spilling = [...document.body.querySelectorAll('*')].filter((el) => {
+      const box = el.getBoundingClientRect();
+      return el.scrollWidth > el.clientWidth + 1 && box.left + el.scrollWidth > width + 1
+        && getComputedStyle(el).overflowX === 'visible';
+    });
+    for (const el of spilling) {
+      if (spilling.some((other) => other !== el && el.contains(other))) continue;
+      const right = el.getBoundingClientRect().left + el.scrollWidth;
+      culprits.push(cssPath(el) + ' (content to ' + Math.round(right) + ' px)');
+      if (culprits.length >= 5) break;
+    }
+  }
   return {width, scroll, culprits};
 }"""
 )
@@ -108,7 +122,7 @@ def overflow_findings(page: Page) -> list[str]:
     found: dict[str, Any] = page.evaluate(_OVERFLOW_JS)
     if found["scroll"] <= found["width"]:
         return []
-    culprits = "; ".join(found["culprits"]) or "no single element named"
+    culprits = "; ".join(dict.fromkeys(found["culprits"])) or "no single element named"
     return [
         f"overflow: page is {found['scroll']} px wide in a {found['width']} px viewport: {culprits}"
     ]
