@@ -35,7 +35,9 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from callmp import create_app, demo
 from callmp.campaigns import versions
+from callmp.directory import corrections
 from callmp.models import Campaign, Person, Role, User
+from tests.factories import make_person
 from tests.support.app import (
     OFFICES_OPEN,
     TEST_SETTINGS,
@@ -251,11 +253,20 @@ def _seed(app: Flask, password_hash: str) -> dict[str, Any]:
         )
         lead = User(email="audit-lead@staff.example", role=Role.lead, password_hash=password_hash)
         db.add_all([admin, lead])
+        db.flush()
+        ottawa_centre = member or minister
+        # A corrected email, for the contact pages' corrections and their undo.
+        correction = corrections.correct(
+            db, admin, ottawa_centre, "email", "constituency.office@example.org", note="Audit"
+        )
+        spare = make_person(db)  # in no campaign: a person staff may delete
         db.commit()
         return {
+            "correction_id": correction.id,
+            "spare_id": spare.id,
             "campaign_id": campaign.id,
             "target_id": campaign.targets[0].id,
-            "mp_id": (member or minister).id,
+            "mp_id": ottawa_centre.id,
             "custom_id": minister.id,
             "user_id": lead.id,
             "admin": admin,
@@ -294,18 +305,33 @@ def _call(site: Site) -> dict[str, Any]:
     return {"status": called.location}
 
 
-def _second_version(site: Site) -> dict[str, Any]:
-    """The campaign saved once more by the admin: two versions to compare."""
+def _save_campaign(site: Site, client: FlaskClient, line: str) -> None:
+    """Add ``line`` to the English talking points and save the campaign's form."""
+    campaign_id = site.ids["campaign_id"]
+    action, fields = _form(client, f"/admin/campaigns/{campaign_id}/edit", "form.campaign-form")
+    fields["talking_points_en"] = fields.get("talking_points_en", "") + f"\n{line}\n"
+    saved = client.post(action, data=fields)
+    assert saved.status_code in (302, 303), saved.status_code
+
+
+def _history(site: Site) -> dict[str, Any]:
+    """Two versions to compare, then changes left unpublished (where drafts exist: a
+    published campaign's edits wait for the lead to publish them)."""
     client = site.app.test_client()
     log_in(client, site.admin)
     campaign_id = site.ids["campaign_id"]
-    action, fields = _form(client, f"/admin/campaigns/{campaign_id}/edit", "form.campaign-form")
-    fields["talking_points_en"] = fields.get("talking_points_en", "") + "\nThank you.\n"
-    saved = client.post(action, data=fields)
-    assert saved.status_code in (302, 303), saved.status_code
+    _save_campaign(site, client, "Thank you.")
     with sessions(site.app)() as db:
         numbers = [version.number for version in versions.versions(db, campaign_id)]
+    if len(numbers) < 2:  # saved as a draft: publish it
+        page = client.get(f"/admin/campaigns/{campaign_id}/changes")
+        form = one(parse(page.data), "form[action$='/changes/publish']")
+        published = client.post(str(form["action"]), data=form_fields(form))
+        assert published.status_code in (302, 303), published.status_code
+        with sessions(site.app)() as db:
+            numbers = [version.number for version in versions.versions(db, campaign_id)]
     assert len(numbers) >= 2, "saving the campaign made no second version to compare"
+    _save_campaign(site, client, "Merci.")
     return {"query": f"?a={min(numbers)}&b={max(numbers)}"}
 
 
@@ -442,6 +468,16 @@ def _new_campaign_errors(page: Page, site: Site, _where: Where) -> None:
     _submit(page, "form.campaign-form", {})
 
 
+def _with_draft(suffix: str) -> Callable[[Site], str]:
+    """A campaign page that needs changes waiting to be published."""
+
+    def path(site: Site) -> str:
+        site.value(_history, "query")
+        return _campaign(suffix)(site)
+
+    return path
+
+
 def _outbox(site: Site) -> str:
     """The outbox, with the letters' mail in it whichever page came first."""
     site.value(_letters, "waiting")
@@ -533,9 +569,7 @@ STAFF_PAGES = [
     Visit(
         "staff-compare",
         "admin_history.compare",
-        _go(
-            lambda site: _campaign("/versions/compare")(site) + site.value(_second_version, "query")
-        ),
+        _go(lambda site: _campaign("/versions/compare")(site) + site.value(_history, "query")),
         staff=True,
     ),
     Visit("staff-audit", "admin_history.audit", _go("/admin/audit"), staff=True),
@@ -554,6 +588,51 @@ STAFF_PAGES = [
         staff=True,
     ),
     Visit("staff-account", "auth.password", _go("/account/password"), staff=True),
+    # Pages of issue 14's other branches (drafts, confirmations, the account page).
+    Visit("staff-account-page", "auth.account", _go("/account"), staff=True),
+    Visit("staff-changes", "admin_drafts.changes", _go(_with_draft("/changes")), staff=True),
+    Visit(
+        "staff-confirm-discard",
+        "admin_drafts.confirm_discard",
+        _go(_with_draft("/changes/discard")),
+        staff=True,
+    ),
+    Visit(
+        "staff-confirm-archive",
+        "admin_campaigns.confirm_archive",
+        _go(_campaign("/archive")),
+        staff=True,
+    ),
+    Visit(
+        "staff-confirm-unpublish",
+        "admin_campaigns.confirm_unpublish",
+        _go(_campaign("/unpublish")),
+        staff=True,
+    ),
+    Visit(
+        "staff-confirm-restore",
+        "admin_history.confirm_restore",
+        _go(_campaign("/versions/1/restore")),
+        staff=True,
+    ),
+    Visit(
+        "staff-confirm-remove-target",
+        "admin_targets.confirm_remove",
+        _go(lambda site: _campaign(f"/targets/{site.ids['target_id']}/remove")(site)),
+        staff=True,
+    ),
+    Visit(
+        "staff-confirm-undo-correction",
+        "admin_contacts.confirm_undo",
+        _go(lambda site: f"/admin/contacts/corrections/{site.ids['correction_id']}/undo"),
+        staff=True,
+    ),
+    Visit(
+        "staff-confirm-delete-person",
+        "admin_targets.confirm_delete_person",
+        _go(lambda site: f"/admin/people/{site.ids['spare_id']}/delete"),
+        staff=True,
+    ),
     Visit(
         "staff-bad-request",
         "admin_history.compare",
@@ -564,6 +643,20 @@ STAFF_PAGES = [
 ]
 
 VISITS = SUPPORTER_PAGES + STAFF_PAGES
+
+#: Routes that issue 14's other branches add (drafts, confirmation pages, the account
+#: page): their visits are skipped until the branches are merged. Empty it then.
+PENDING = {
+    "auth.account",
+    "admin_drafts.changes",
+    "admin_drafts.confirm_discard",
+    "admin_campaigns.confirm_archive",
+    "admin_campaigns.confirm_unpublish",
+    "admin_history.confirm_restore",
+    "admin_targets.confirm_remove",
+    "admin_contacts.confirm_undo",
+    "admin_targets.confirm_delete_person",
+}
 
 
 # -- Going there -----------------------------------------------------------------------------
@@ -618,7 +711,8 @@ def test_every_html_page_is_audited(site: Site) -> None:
     )
     assert sorted(set(EXCLUDED) - set(gets)) == [], "excluded routes that no longer exist"
     routes = {rule.endpoint for rule in site.app.url_map.iter_rules()}
-    assert sorted({v.endpoint for v in VISITS if v.endpoint} - routes) == [], "unknown routes"
+    unknown = {v.endpoint for v in VISITS if v.endpoint} - routes - PENDING
+    assert sorted(unknown) == [], "visits of routes the app does not have"
     client = site.app.test_client()
     log_in(client, site.admin)
     for endpoint in EXCLUDED:
@@ -631,6 +725,7 @@ def test_every_html_page_is_audited(site: Site) -> None:
 @pytest.mark.parametrize("visit", VISITS, ids=lambda visit: visit.name)
 def test_page(site: Site, visit: Visit, size: str, lang: str) -> None:
     """No overflow, every primary button tappable, no axe violation, no CSP or script error."""
+    _skip_if_pending(site, visit)
     tab = _visit(site, visit, size, lang)
     findings = overflow_findings(tab.page)
     findings += button_findings(tab.page)
@@ -641,12 +736,19 @@ def test_page(site: Site, visit: Visit, size: str, lang: str) -> None:
     assert findings == [], "\n".join([f"{visit.name} [{size}, {lang}]:", *findings])
 
 
+def _skip_if_pending(site: Site, visit: Visit) -> None:
+    """Skip the page of a route another branch adds, while this build lacks it."""
+    if visit.endpoint in PENDING and visit.endpoint not in site.app.view_functions:
+        pytest.skip(f"{visit.endpoint} comes with another branch of issue 14")
+
+
 def test_every_page_is_valid_html(site: Site) -> None:
     """The Nu HTML checker finds no error in any page, in either language (one Java run)."""
     findings = []
     for visit in VISITS:
         for lang in LANGS:
-            if (visit.name, lang) not in site.documents:  # its test did not run, or failed
+            pending = visit.endpoint in PENDING and visit.endpoint not in site.app.view_functions
+            if not pending and (visit.name, lang) not in site.documents:  # not run, or failed
                 try:
                     _visit(site, visit, "desktop", lang)
                 except AssertionError as missed:
