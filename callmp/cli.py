@@ -1,14 +1,18 @@
-"""``flask`` commands: migrate, import the shipped data, seed the demo, run the queue worker."""
+"""``flask`` commands: migrate, import the shipped data, seed the demo, run the queue worker,
+serve the local demo behind a short banner."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from callmp import accounts, demo, migrate
+from callmp import accounts, demo
 from callmp.calls.service import CallService
 from callmp.directory import data_import
 from callmp.models import Role
@@ -22,43 +26,114 @@ def _session() -> Session:
     return session
 
 
+@contextmanager
+def errors_only() -> Iterator[None]:
+    """Inside the block, log only errors, Python's warnings included (they go through the
+    ``py.warnings`` logger then): the progress lines of Alembic and of the data import stay
+    out of a first start's output, a failure still shows."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    logging.captureWarnings(True)
+    try:
+        yield
+    finally:
+        logging.captureWarnings(False)
+        root.setLevel(level)
+
+
+def _migrate() -> str:
+    """Create or upgrade the schema; what was done."""
+    # Imported here: Alembic logs its plugins as it loads, so ``setup --quiet`` loads it
+    # once its logging is quiet, and the other commands never load it.
+    from callmp import migrate
+
+    Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(services().engine)
+    return "database is up to date"
+
+
+def _import_data() -> str:
+    """Import the shipped data; its report."""
+    with _session() as session:
+        report = data_import.import_all(session, Path(current_app.config["DATA_DIR"]))
+        session.commit()
+    return report.summary()
+
+
+def _seed_demo() -> str:
+    """Create or refresh the demo campaign; where it is."""
+    with _session() as session:
+        campaign = demo.seed(session)
+        session.commit()
+        return f"demo campaign: /c/{campaign.slug}"
+
+
+def banner(
+    base_url: str,
+    *,
+    login: str = "",
+    password_file: Path | None = None,
+    local_calls: bool = True,
+    outbox: bool = True,
+) -> str:
+    """What ``flask serve`` prints once it listens: where to go, how to log in, how to stop."""
+    lines = [
+        "",
+        f"CallMP is running on {base_url}",
+        f"  Campaign page:  {base_url}/c/{demo.DEMO_SLUG}",
+        f"  Staff login:    {base_url}/login",
+    ]
+    if login:
+        lines.append(f"    email:        {login}")
+    if password_file is not None:
+        password = password_file.read_text(encoding="utf-8").strip()
+        lines.append(f"    password:     {password}  (kept in {password_file})")
+    if outbox:
+        lines.append(f"  Letters go to the outbox, not to MPs: {base_url}/dev/outbox")
+    if local_calls:
+        lines.append("  Calls are simulated: no phone rings.")
+    lines += ["Press Ctrl+C to stop.", ""]
+    return "\n".join(lines)
+
+
 def register(app: Flask) -> None:
     """Add the commands to ``app.cli``."""
 
     @app.cli.command("migrate")
     def migrate_command() -> None:
         """Create or upgrade the database schema."""
-        Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
-        migrate.upgrade(services().engine)
-        click.echo("database is up to date")
+        click.echo(_migrate())
 
     @app.cli.command("import-data")
     def import_data_command() -> None:
         """Import ridings, MPs and offices from the data folder (safe to repeat)."""
-        with _session() as session:
-            report = data_import.import_all(session, Path(current_app.config["DATA_DIR"]))
-            session.commit()
-        click.echo(report.summary())
+        click.echo(_import_data())
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Create or refresh the demo campaign (needs the imported data)."""
-        with _session() as session:
-            campaign = demo.seed(session)
-            session.commit()
-            click.echo(f"demo campaign: /c/{campaign.slug}")
+        click.echo(_seed_demo())
 
     @app.cli.command("worker")
     @click.option("--workers", default=2, show_default=True, help="Worker threads.")
-    def worker_command(workers: int) -> None:
+    @click.option(
+        "--quiet", is_flag=True, help="No start line, and Huey's own log only from warnings."
+    )
+    def worker_command(workers: int, quiet: bool) -> None:
         """Run the background queue: places calls (throttled) and sweeps stuck requests."""
         service: CallService = services().calls
         if service.huey.immediate:
             raise click.UsageError("CALLMP_QUEUE=immediate runs tasks inline: no worker needed")
+        if quiet:
+            # Huey logs its start and every periodic sweep (each minute); our own lines
+            # (a local call's steps, a letter written to the outbox) still show.
+            logging.getLogger("huey").setLevel(logging.WARNING)
         consumer = service.huey.create_consumer(workers=workers, worker_type="thread")
-        click.echo(
-            f"queue worker: {workers} threads, {'local' if service.local else 'Twilio'} calls"
-        )
+        if not quiet:
+            click.echo(
+                f"queue worker: {workers} threads, {'local' if service.local else 'Twilio'} calls"
+            )
         consumer.run()
 
     @app.cli.command("sweep-calls")
@@ -125,9 +200,51 @@ def register(app: Flask) -> None:
             click.echo(f"created {user.role} account {user.email} (id {user.id})")
 
     @app.cli.command("setup")
-    @click.pass_context
-    def setup_command(ctx: click.Context) -> None:
+    @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+    def setup_command(quiet: bool) -> None:
         """Migrate, import the data and seed the demo: everything a fresh machine needs."""
-        ctx.invoke(migrate_command)
-        ctx.invoke(import_data_command)
-        ctx.invoke(seed_demo_command)
+        if quiet:
+            with errors_only():
+                for step in (_migrate, _import_data, _seed_demo):
+                    step()
+            return
+        for step in (_migrate, _import_data, _seed_demo):
+            click.echo(step())
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+    @click.option("--port", default=5000, show_default=True, envvar="PORT", help="Port (or PORT).")
+    @click.option("--login", default="", help="The demo staff account, for the banner.")
+    @click.option(
+        "--password-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="The file that keeps that account's password, for the banner.",
+    )
+    def serve_command(host: str, port: int, login: str, password_file: Path | None) -> None:
+        """Serve the app for a local demo and say where to go (Werkzeug's threaded server:
+        not for production, see the README)."""
+        from werkzeug.serving import make_server
+
+        try:
+            # The app itself, not the proxy: the server's threads have no app context.
+            app_itself = current_app._get_current_object()  # type: ignore[attr-defined]
+            server = make_server(host, port, app_itself, threaded=True)
+        except (OSError, SystemExit):
+            # Werkzeug has said why (e.g. the port is taken); no banner for a server that
+            # is not there.
+            raise click.ClickException(f"cannot listen on {host}:{port}") from None
+        click.echo(
+            banner(
+                f"http://{host}:{port}",
+                login=login,
+                password_file=password_file,
+                local_calls=services().calls.local,
+                outbox=services().mail.outbox is not None,
+            )
+        )
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
