@@ -396,20 +396,6 @@ STAFF_PAGES = [
 
 VISITS = SUPPORTER_PAGES + STAFF_PAGES
 
-#: Routes that issue 14's other branches add (drafts, confirmation pages, the account
-#: page): their visits are skipped until the branches are merged. Empty it then.
-PENDING = {
-    "auth.account",
-    "admin_drafts.changes",
-    "admin_drafts.confirm_discard",
-    "admin_campaigns.confirm_archive",
-    "admin_campaigns.confirm_unpublish",
-    "admin_history.confirm_restore",
-    "admin_targets.confirm_remove",
-    "admin_contacts.confirm_undo",
-    "admin_targets.confirm_delete_person",
-}
-
 
 # -- Going there -----------------------------------------------------------------------------
 
@@ -463,7 +449,7 @@ def test_every_html_page_is_audited(site: Site) -> None:
     )
     assert sorted(set(EXCLUDED) - set(gets)) == [], "excluded routes that no longer exist"
     routes = {rule.endpoint for rule in site.app.url_map.iter_rules()}
-    unknown = {v.endpoint for v in VISITS if v.endpoint} - routes - PENDING
+    unknown = {v.endpoint for v in VISITS if v.endpoint} - routes
     assert sorted(unknown) == [], "visits of routes the app does not have"
     client = site.app.test_client()
     log_in(client, site.admin)
@@ -477,7 +463,6 @@ def test_every_html_page_is_audited(site: Site) -> None:
 @pytest.mark.parametrize("visit", VISITS, ids=lambda visit: visit.name)
 def test_page(site: Site, visit: Visit, size: str, lang: str) -> None:
     """No overflow, every primary button tappable, no axe violation, no CSP or script error."""
-    _skip_if_pending(site, visit)
     tab = _visit(site, visit, size, lang)
     findings = overflow_findings(tab.page)
     findings += button_findings(tab.page)
@@ -488,19 +473,12 @@ def test_page(site: Site, visit: Visit, size: str, lang: str) -> None:
     assert findings == [], "\n".join([f"{visit.name} [{size}, {lang}]:", *findings])
 
 
-def _skip_if_pending(site: Site, visit: Visit) -> None:
-    """Skip the page of a route another branch adds, while this build lacks it."""
-    if visit.endpoint in PENDING and visit.endpoint not in site.app.view_functions:
-        pytest.skip(f"{visit.endpoint} comes with another branch of issue 14")
-
-
 def test_every_page_is_valid_html(site: Site) -> None:
     """The Nu HTML checker finds no error in any page, in either language (one Java run)."""
     findings = []
     for visit in VISITS:
         for lang in LANGS:
-            pending = visit.endpoint in PENDING and visit.endpoint not in site.app.view_functions
-            if not pending and (visit.name, lang) not in site.documents:  # not run, or failed
+            if (visit.name, lang) not in site.documents:  # not run, or failed
                 try:
                     _visit(site, visit, "desktop", lang)
                 except AssertionError as missed:
