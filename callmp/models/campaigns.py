@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callmp.db import Base, UtcDateTime, utcnow
+from callmp.i18n import french_spacing
 from callmp.models.people import Person
 
 
@@ -87,9 +88,14 @@ class Campaign(Base):
     )
 
     def text(self, field: str, locale: str) -> str:
-        """A text field (``title``, ``email_body`` ...) in ``locale``, else the English one."""
-        value: str = getattr(self, f"{field}_{'fr' if locale == 'fr' else 'en'}")
-        return value or getattr(self, f"{field}_en")
+        """A text field (``title``, ``email_body`` ...) in ``locale``, else the English one.
+
+        French text gets its no-break spaces (``french_spacing``) however the lead typed it.
+        """
+        if locale == "fr" and (french := getattr(self, f"{field}_fr")):
+            return french_spacing(french)
+        value: str = getattr(self, f"{field}_en")
+        return value
 
 
 class TargetKind(enum.StrEnum):
@@ -165,7 +171,7 @@ class Target(Base):
             for owner in (self, self.campaign):
                 value: str = getattr(owner, f"{field}_{language}")
                 if value:
-                    return value
+                    return french_spacing(value) if language == "fr" else value
         return ""
 
 

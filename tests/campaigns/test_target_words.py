@@ -94,3 +94,16 @@ def test_the_allowed_placeholders_include_the_forms_of_address() -> None:
         TargetWords(email_body_en="{salutation}\n\n{form_of_address}"), TargetKind.person
     )
     assert values["email_body_en"] == "{salutation}\n\n{form_of_address}"
+
+
+def test_french_words_get_no_break_spaces_however_the_lead_typed_them() -> None:
+    target = _target(talking_points_fr="Pourquoi ? Parce que : « oui » !")
+    nbsp = "\u00a0"
+    expected = f"Pourquoi{nbsp}? Parce que{nbsp}: «{nbsp}oui{nbsp}»{nbsp}!"
+    assert target.words("talking_points", "fr") == expected
+    target.campaign.title_fr, target.campaign.title_en = "Agir : maintenant", "Act: now"
+    assert target.campaign.text("title", "fr") == f"Agir{nbsp}: maintenant"
+    assert target.campaign.text("title", "en") == "Act: now"
+    # Text the lead left in English stays as typed, even on a French page.
+    target.campaign.title_fr = ""
+    assert target.campaign.text("title", "fr") == "Act: now"
