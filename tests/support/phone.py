@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped, unused-ignore]
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, ViewportSize
 
 from tests.support.browser import csp_violations
