@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from callmp import log_privacy
-from callmp.config import REPO_ROOT, load_config
+from callmp.config import REPO_ROOT, check_production, load_config
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -21,6 +21,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(REPO_ROOT / "instance"),
     )
     app.config.update(load_config(overrides))
+    if not app.config.get("TESTING"):
+        # Test apps (TESTING comes only from overrides, never from the environment) run
+        # in one process against loopback peers; every other app must be fit to serve.
+        check_production(app.config)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     # No phone number, email address or postal code in any log line, whoever logs it.

@@ -304,6 +304,8 @@ def load_config(
             value = _coerce(setting.default, raw)
         config[setting.name] = value
     config.update(overrides)
+    # Remembered for the production rules: a generated key differs in every process.
+    config["SECRET_KEY_GENERATED"] = not config["SECRET_KEY"]
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = os.urandom(32).hex()
     check(config)
@@ -412,3 +414,57 @@ def _check_local_mail(config: Mapping[str, Any], telephony: str) -> None:
     if not config["ALLOW_LOCAL_MAIL"]:
         raise ConfigError(message)
     log.warning("LOCAL MAIL IN A REAL SETUP (CALLMP_ALLOW_LOCAL_MAIL is set): %s", message)
+
+
+def production_reasons(config: Mapping[str, Any]) -> list[str]:
+    """Why ``config`` serves real people (empty for a local, demo or test setup)."""
+    reasons = []
+    if telephony_backend(config) == "twilio" and not config["TWILIO_API_BASE_URL"]:
+        reasons.append("Twilio telephony")
+    if config["MAIL_BACKEND"] == "smtp":
+        reasons.append("SMTP mail")
+    if config["QUEUE"] == "redis":
+        reasons.append("a Redis queue")
+    public_url = str(config["PUBLIC_URL"] or "")
+    if public_url and not is_loopback_url(public_url):
+        reasons.append("a public CALLMP_PUBLIC_URL")
+    return reasons
+
+
+def production_problems(config: Mapping[str, Any]) -> list[str]:
+    """Each setting a production configuration lacks, with why it matters."""
+    if not production_reasons(config):
+        return []
+    problems = []
+    if config.get("SECRET_KEY_GENERATED", not config["SECRET_KEY"]):
+        problems.append(
+            "CALLMP_SECRET_KEY is not set: each process would make up its own key, so "
+            "sessions, CSRF tokens, confirmation links and the phone-number HMACs behind "
+            "the limits and the blocklist would disagree between processes and restarts"
+        )
+    storage = str(config["RATELIMIT_STORAGE_URI"] or "memory://")
+    if storage.startswith("memory://"):
+        problems.append(
+            "CALLMP_RATELIMIT_STORAGE_URI is memory://: each process would count its own "
+            "requests, so limits multiply with the number of processes; use a shared store "
+            "such as redis://"
+        )
+    public_url = str(config["PUBLIC_URL"] or "")
+    if not public_url.startswith("https://"):
+        problems.append(
+            "CALLMP_PUBLIC_URL is not an https:// URL: links in emails, Twilio's webhooks "
+            "and their signatures would travel in clear text"
+        )
+    return problems
+
+
+def check_production(config: Mapping[str, Any]) -> None:
+    """Refuse a production configuration that lacks a setting, naming every one at once."""
+    problems = production_problems(config)
+    if problems:
+        raise ConfigError(
+            "This is a production configuration ("
+            + ", ".join(production_reasons(config))
+            + ") and it is missing settings:\n"
+            + "\n".join(f"- {problem}" for problem in problems)
+        )

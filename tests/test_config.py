@@ -100,3 +100,82 @@ def test_the_app_refuses_to_start_with_local_mail_and_a_public_url(
 ) -> None:
     with pytest.raises(ConfigError, match="CALLMP_PUBLIC_URL"):
         make_app(PUBLIC_URL="https://calls.example.org")
+
+
+PRODUCTION_NAMES = ("CALLMP_SECRET_KEY", "CALLMP_RATELIMIT_STORAGE_URI", "CALLMP_PUBLIC_URL")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"TELEPHONY": "twilio", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32}, "Twilio telephony"),
+        ({"MAIL_BACKEND": "smtp", "SMTP_HOST": "mail.example.org"}, "SMTP mail"),
+        ({"QUEUE": "redis", "REDIS_URL": "redis://127.0.0.1:6379/0"}, "a Redis queue"),
+        ({}, "a public CALLMP_PUBLIC_URL"),
+    ],
+)
+def test_a_production_app_without_its_settings_names_each_one(
+    make_app: Callable[..., Flask], overrides: dict[str, object], reason: str
+) -> None:
+    settings = {
+        "TESTING": False,
+        "SECRET_KEY": None,
+        "TWILIO_AUTH_TOKEN": "token",
+        "PUBLIC_URL": "http://calls.example.org",
+        "ALLOW_LOCAL_MAIL": True,
+        **overrides,
+    }
+    with pytest.raises(ConfigError) as refused:
+        make_app(**settings)
+    message = str(refused.value)
+    assert reason in message
+    assert [name for name in PRODUCTION_NAMES if name in message] == list(PRODUCTION_NAMES)
+    assert "HMAC" in message and "redis://" in message and "https://" in message
+
+
+def test_a_production_app_with_its_settings_starts(make_app: Callable[..., Flask]) -> None:
+    app = make_app(
+        TESTING=False,
+        PUBLIC_URL="https://calls.example.org",
+        MAIL_BACKEND="smtp",
+        SMTP_HOST="mail.example.org",
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+    )
+    assert app.config["SECRET_KEY"] == "test-secret"
+
+
+def test_one_missing_production_setting_is_the_only_one_named(
+    make_app: Callable[..., Flask],
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        make_app(
+            TESTING=False,
+            PUBLIC_URL="https://calls.example.org",
+            MAIL_BACKEND="smtp",
+            SMTP_HOST="mail.example.org",
+        )
+    message = str(refused.value)
+    assert "CALLMP_RATELIMIT_STORAGE_URI" in message
+    assert "CALLMP_SECRET_KEY" not in message and "CALLMP_PUBLIC_URL is" not in message
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"PUBLIC_URL": "http://127.0.0.1:5000", "SECRET_KEY": None},
+        {
+            "TELEPHONY": "twilio",
+            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+            "TWILIO_AUTH_TOKEN": "token",
+            "PUBLIC_URL": "http://127.0.0.1:5000",
+            "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
+            "ALLOW_LOCAL_MAIL": True,
+        },
+    ],
+)
+def test_demo_settings_start_without_the_production_ones(
+    make_app: Callable[..., Flask], overrides: dict[str, object]
+) -> None:
+    app = make_app(TESTING=False, **overrides)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
