@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from callmp import accounts, demo
+from callmp import accounts, demo, deploy_checks
 from callmp.calls.service import CallService
 from callmp.directory import data_import
 from callmp.models import Role
@@ -144,6 +144,25 @@ def register(app: Flask) -> None:
         for call_id in ids:
             service.enqueue(call_id)
         click.echo(f"re-queued {len(ids)} call requests")
+
+    @app.cli.command("check")
+    def check_command() -> None:
+        """Verify this configuration end to end: settings, database, data, Redis, SMTP,
+        Twilio, public URL; one line each, a non-zero exit on any failure."""
+        found = services()
+        results = deploy_checks.run_checks(
+            current_app.config,
+            engine=found.engine,
+            sessions=found.sessions,
+            telephony=found.calls.telephony,
+            sender=found.mail.sender,
+        )
+        for result in results:
+            click.echo(result.line())
+        failed = [result.name for result in results if not result.ok]
+        if failed:
+            raise click.ClickException(f"{len(failed)} checks failed: {', '.join(failed)}")
+        click.echo(f"all {len(results)} checks passed")
 
     @app.cli.command("check-counts")
     @click.option("--repair", is_flag=True, help="Recount every running total from the events.")

@@ -30,6 +30,7 @@ TOP_LEVEL = {
     "config",
     "db",
     "demo",
+    "deploy_checks",
     "i18n",
     "job_queue",
     "log_privacy",

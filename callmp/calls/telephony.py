@@ -293,6 +293,12 @@ class TwilioTelephony:
             raise ValueError("not a Twilio call sid")
         self._twilio(lambda: self._client.calls(sid).update(status="completed"))
 
+    def account_status(self) -> str:
+        """Fetch our own account (a harmless read that proves the credentials); its status."""
+        sid = self._client.account_sid
+        account = self._twilio(lambda: self._client.api.v2010.accounts(sid).fetch())
+        return str(account.status)
+
     def close(self) -> None:
         """Close pooled connections (at process exit, or at the end of a test)."""
         if self._http.session is not None:

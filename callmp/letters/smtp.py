@@ -301,6 +301,22 @@ class SmtpSender:
     def close(self) -> None:
         """Nothing held between sends."""
 
+    def check_login(self) -> None:
+        """Connect, secure and log in as for a send, then quit: no mail is sent."""
+        smtp = self._connect()
+        try:
+            smtp.ehlo()
+            if self.tls == "starttls":
+                if not smtp.has_extn("starttls"):
+                    raise TemporaryMailError("server offers no STARTTLS; check mail settings")
+                smtp.starttls(context=self.ssl_context)
+                smtp.ehlo()
+            if self.username:
+                smtp.login(self.username, self.password)
+            smtp.quit()
+        finally:
+            smtp.close()
+
     def _connect(self) -> smtplib.SMTP:
         """An open connection, encrypted when so configured."""
         if self.tls == "tls":

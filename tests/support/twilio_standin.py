@@ -26,6 +26,7 @@ DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 DEFAULT_AUTH_TOKEN = "standin-auth-token"
 API = "/2010-04-01"
 _CALLS = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls\.json$")
+_ACCOUNT = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)\.json$")
 _CALL = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls/(?P<sid>[^/]+)\.json$")
 
 
@@ -257,7 +258,10 @@ class TwilioStandIn:
                 self._lock.notify_all()
 
     def _route(self, method: str, path: str, params: dict[str, list[str]]) -> _Reply:
-        """Answer a request to the Calls resources."""
+        """Answer a request to the account or its Calls resources."""
+        account = _ACCOUNT.match(path)
+        if account is not None and method == "GET" and account["account"] == self.account_sid:
+            return _json(200, {"sid": self.account_sid, "status": "active", "uri": path})
         calls, call = _CALLS.match(path), _CALL.match(path)
         match = calls or call
         if match is None or match["account"] != self.account_sid:
