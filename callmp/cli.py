@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from callmp import accounts, demo, deploy_checks
+from callmp import accounts, demo
 from callmp.calls.service import CallService
 from callmp.directory import data_import
 from callmp.models import Role
@@ -149,6 +149,9 @@ def register(app: Flask) -> None:
     def check_command() -> None:
         """Verify this configuration end to end: settings, database, data, Redis, SMTP,
         Twilio, public URL; one line each, a non-zero exit on any failure."""
+        # Imported here, like migrate: loading Alembic logs its plugins (see _migrate).
+        from callmp import deploy_checks
+
         found = services()
         results = deploy_checks.run_checks(
             current_app.config,
