@@ -305,7 +305,10 @@ def load_config(
         config[setting.name] = value
     config.update(overrides)
     # Remembered for the production rules: a generated key differs in every process.
-    config["SECRET_KEY_GENERATED"] = not config["SECRET_KEY"]
+    # A config loaded before and passed back in as overrides keeps its flag.
+    config["SECRET_KEY_GENERATED"] = (
+        bool(config.get("SECRET_KEY_GENERATED")) or not config["SECRET_KEY"]
+    )
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = os.urandom(32).hex()
     check(config)

@@ -24,8 +24,11 @@ from callmp.models import Campaign
 BASE = "http://127.0.0.1:5000"
 
 
-def _flask(*args: str, database_url: str, instance: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``flask --app wsgi ARGS`` as scripts/run does, on ``database_url``."""
+def _flask(
+    *args: str, database_url: str, instance: Path, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``flask --app wsgi ARGS`` as scripts/run does, on ``database_url``; ``settings``
+    are more environment variables (an empty value removes one)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("CALLMP_")}
     env.update(
         CALLMP_DATABASE_URL=database_url,
@@ -33,6 +36,8 @@ def _flask(*args: str, database_url: str, instance: Path) -> subprocess.Complete
         CALLMP_MAIL_OUTBOX=str(instance / "outbox"),
         CALLMP_QUEUE_PATH=str(instance / "queue.sqlite3"),
     )
+    env.update(settings)
+    env = {key: value for key, value in env.items() if value}
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         cwd=REPO_ROOT,
@@ -114,3 +119,21 @@ def test_serve_takes_its_port_from_the_port_variable(app: Flask) -> None:
         port = taken.getsockname()[1]
         result = app.test_cli_runner().invoke(args=["serve"], env={"PORT": str(port)})
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def test_a_command_refuses_a_production_setup_naming_each_missing_setting(
+    database_url: str, tmp_path: Path
+) -> None:
+    done = _flask(
+        "check",
+        database_url=database_url,
+        instance=tmp_path,
+        CALLMP_SECRET_KEY="",
+        CALLMP_MAIL_BACKEND="smtp",
+        CALLMP_SMTP_HOST="127.0.0.1",
+        CALLMP_PUBLIC_URL="http://calls.example.org",
+    )
+    assert done.returncode != 0
+    refusal = done.stderr.strip().splitlines()
+    named = [line.split(" ", 2)[1] for line in refusal if line.startswith("- CALLMP_")]
+    assert named == ["CALLMP_SECRET_KEY", "CALLMP_RATELIMIT_STORAGE_URI", "CALLMP_PUBLIC_URL"]
