@@ -89,7 +89,10 @@ def _host(url: str) -> str:
 
 def check_redis(url: str, timeout: float = PROBE_TIMEOUT) -> CheckResult:
     """Redis answers a PING."""
-    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    except ValueError:
+        return CheckResult("redis", False, f"{_host(url)}: not a redis://, rediss:// URL")
     try:
         client.ping()
     except redis.RedisError as error:

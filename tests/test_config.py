@@ -179,3 +179,9 @@ def test_demo_settings_start_without_the_production_ones(
 ) -> None:
     app = make_app(TESTING=False, **overrides)
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_a_config_passed_back_in_remembers_its_key_was_made_up() -> None:
+    first = load_config(environ={})
+    assert load_config(first, environ={})["SECRET_KEY_GENERATED"] is True
+    assert load_config({"SECRET_KEY": "set"}, environ={})["SECRET_KEY_GENERATED"] is False

@@ -207,3 +207,8 @@ def test_the_settings_check_passes_a_complete_production_setup() -> None:
         True,
         "production setup (SMTP mail, a public CALLMP_PUBLIC_URL)",
     )
+
+
+def test_a_limiter_store_redis_cannot_read_fails_plainly() -> None:
+    result = deploy_checks.check_redis("redis+sentinel://:pw@127.0.0.1:26379/main")
+    assert (result.ok, "pw" in result.line()) == (False, False)
