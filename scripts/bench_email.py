@@ -179,6 +179,10 @@ def smtp_env(url: str, folder: Path, peer: SmtpPeer) -> dict[str, str]:
         "CALLMP_SMTP_PORT": str(peer.port),
         "CALLMP_SMTP_TLS": "none",
         "CALLMP_QUEUE_PATH": str(folder / "queue-smtp.sqlite3"),
+        # SMTP mail is a production setup, which needs a shared limiter store and an https
+        # public URL to start; nothing here connects to either.
+        "CALLMP_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+        "CALLMP_PUBLIC_URL": "https://callmp.invalid",
     }
 
 
