@@ -85,11 +85,14 @@ def check_readiness(engine: Engine, queue: Huey, config: Mapping[str, Any]) -> R
     checks = {"database": database, "data": data}
     for name, url in redis_urls(config).items():
         checks[name] = check_redis(url)
-    depth: int | None
+    depth: int | None = None
+    if checks.get("redis_queue", "ok") != "ok":
+        # The queue's own client has no timeout: do not let a dead Redis hang the probe.
+        checks["queue"] = "not checked"
+        return Readiness(checks=checks, queue_depth=depth)
     try:
         depth = int(queue.pending_count())
         checks["queue"] = "ok"
     except Exception:
-        depth = None
         checks["queue"] = "unreadable"
     return Readiness(checks=checks, queue_depth=depth)

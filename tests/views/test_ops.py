@@ -79,3 +79,10 @@ def test_an_unsafe_request_id_is_replaced(client: FlaskClient) -> None:
 def test_probes_take_get_only(client: FlaskClient) -> None:
     assert client.post("/healthz").status_code == 405
     assert client.post("/readyz").status_code == 405
+
+
+def test_probes_answer_json_and_set_no_cookie(client: FlaskClient) -> None:
+    for path in ("/healthz", "/readyz?ref=abc"):
+        response = client.get(path)
+        assert "Set-Cookie" not in response.headers
+        assert response.is_json
