@@ -96,3 +96,14 @@ def check_readiness(engine: Engine, queue: Huey, config: Mapping[str, Any]) -> R
     except Exception:
         checks["queue"] = "unreadable"
     return Readiness(checks=checks, queue_depth=depth)
+
+
+def read_queue_depth(queue: Huey, config: Mapping[str, Any]) -> int | None:
+    """The queue's depth, or None when it cannot be read (a dead Redis is pinged first)."""
+    url = redis_urls(config).get("redis_queue")
+    if url is not None and check_redis(url) != "ok":
+        return None
+    try:
+        return int(queue.pending_count())
+    except Exception:
+        return None
