@@ -3,20 +3,23 @@
 ``/healthz`` answers while the process runs (no database work); ``/readyz`` runs the
 checks in ``callmp.ops.health`` and answers 503 naming what failed. Both are GET only,
 outside every limit and CSRF check (those apply to staff blueprints and forms), and say
-nothing about supporters.
+nothing about supporters. ``/metrics`` (``callmp.ops.metrics``) answers loopback clients
+and requests bearing ``CALLMP_METRICS_TOKEN``; anyone else gets a 404.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
 
 from callmp.config import ConfigError
 from callmp.ops import json_logs
 from callmp.ops.health import check_readiness
+from callmp.ops.metrics import CONTENT_TYPE
 from callmp.views.context import services
 
 bp = Blueprint("ops", __name__)
@@ -27,6 +30,9 @@ REQUEST_ID_HEADER = "X-Request-ID"
 LOG_FORMATS = ("text", "json")
 
 access_log = logging.getLogger("callmp.access")
+
+#: Client addresses (after ProxyFix) that may read /metrics without the token.
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 
 @bp.get("/healthz")
@@ -50,6 +56,29 @@ def readyz() -> tuple[Response, int]:
     return jsonify(body), (200 if readiness.ready else 503)
 
 
+def metrics_allowed() -> bool:
+    """True for a loopback client or a request bearing the metrics token."""
+    if request.remote_addr in LOOPBACK:
+        return True
+    token = str(current_app.config["METRICS_TOKEN"] or "")
+    given = request.headers.get("Authorization", "")
+    scheme, _, credential = given.partition(" ")
+    if not token or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(credential.strip().encode(), token.encode())
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Prometheus's text exposition; 404 unless from loopback or with the token."""
+    if not metrics_allowed():
+        abort(404)
+    body = services().metrics.exposition()
+    response = Response(body, mimetype=None, content_type=CONTENT_TYPE)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _clock() -> Callable[[], float]:
     clock: Callable[[], float] = current_app.extensions[CLOCK_KEY]
     return clock
@@ -68,8 +97,14 @@ def _finish_request(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id:
         response.headers[REQUEST_ID_HEADER] = request_id
-    if current_app.config["LOG_FORMAT"] == "json" and "request_started" in g:
-        duration_ms = round((_clock()() - g.request_started) * 1000, 3)
+    if "request_started" not in g:
+        return response
+    seconds = _clock()() - g.request_started
+    # The rule's endpoint, never the path as typed (it may hold a postal code).
+    endpoint = request.url_rule.endpoint if request.url_rule is not None else "unmatched"
+    services().metrics.request(endpoint, request.method, response.status_code, seconds)
+    if current_app.config["LOG_FORMAT"] == "json":
+        duration_ms = round(seconds * 1000, 3)
         access_log.info(
             "%s %s %s",
             request.method,

@@ -255,6 +255,7 @@ ROUTES: list[Route] = [
     # Probes for load balancers
     Route("ops.healthz"),
     Route("ops.readyz"),
+    Route("ops.metrics"),
     # Twilio's webhooks (signed, as Twilio would)
     Route("twilio.answer", raw=("CallSid",), twilio=True),
     Route("twilio.gather", raw=("Digits",), query=("step",), twilio=True),
