@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,13 @@ from prometheus_client import values
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, update
 
+from callmp.calls.telephony import LocalTelephony, PlacedCall, TelephonyError
 from callmp.db import Base
 from callmp.demo import DEMO_SLUG
+from callmp.letters.smtp import PermanentMailError
 from callmp.models import Campaign
 from callmp.ops.metrics import MULTIPROC_ENV
+from callmp.views.context import services
 from tests.support.app import sessions
 
 OUTSIDE = {"REMOTE_ADDR": "203.0.113.5"}
@@ -158,6 +162,57 @@ def test_metrics_count_a_call_request_and_a_letter(app: Flask) -> None:
     assert counter(after, "callmp_letters_total", outcome="sent") == recipients
     assert counter(after, "callmp_calls_total", outcome="failed") == 0
     assert after[("callmp_queue_depth", ())] == 0
+
+
+class RefusingTelephony(LocalTelephony):
+    """Local telephony whose provider refuses every number for good."""
+
+    def place_call(
+        self,
+        *,
+        to: str,
+        from_: str,
+        url: str,
+        status_callback: str,
+        fallback_url: str,
+        ring_timeout: int,
+    ) -> PlacedCall:
+        """Refuse the call: the number is invalid."""
+        raise TelephonyError("invalid_number", retryable=False)
+
+
+class RefusingSender:
+    """A mail sender whose server refuses every message for good."""
+
+    def send(self, message: EmailMessage) -> None:
+        """Refuse the message."""
+        raise PermanentMailError("550 mailbox unavailable")
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def test_metrics_count_failed_calls_and_letters(app: Flask) -> None:
+    with sessions(app)() as session:
+        session.execute(update(Campaign).values(email_confirm=False))
+        session.commit()
+    services(app).calls.telephony = RefusingTelephony()
+    services(app).mail.sender = RefusingSender()
+    client = app.test_client()
+    call = client.post(
+        f"/api/v1/campaigns/{DEMO_SLUG}/calls", json={"phone": PHONE, "postal_code": TORONTO}
+    )
+    letter = client.post(
+        f"/api/v1/campaigns/{DEMO_SLUG}/emails",
+        json={"name": "Sam Lee", "email": EMAIL, "postal_code": OTTAWA, "body": "Act, {mp_name}."},
+    )
+    assert (call.status_code, letter.status_code) == (202, 202)
+    found = scrape(client)
+    assert counter(found, "callmp_calls_total", outcome="failed") == 1
+    assert counter(found, "callmp_calls_total", outcome="placed") == 0
+    recipients = len(letter.get_json()["recipients"])
+    assert counter(found, "callmp_letters_total", outcome="failed") == recipients
+    assert counter(found, "callmp_letters_total", outcome="sent") == 0
 
 
 def test_metrics_hold_no_personal_data(client: FlaskClient) -> None:
