@@ -33,6 +33,9 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 CALL_OUTCOMES = ("queued", "placed", "failed")
 LETTER_OUTCOMES = ("queued", "sent", "failed")
 
+#: HTTP methods kept as labels; any other (a client may send anything) counts as ``other``.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 #: Latency buckets (seconds): webhooks must answer Twilio well within its 15 s.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0)
 
@@ -99,6 +102,7 @@ class Metrics:
 
     def request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         """Count one answered request and its latency."""
+        method = method if method in METHODS else "other"
         self.requests.labels(endpoint=endpoint, method=method, status=str(status)).inc()
         self.latency.labels(endpoint=endpoint).observe(max(seconds, 0.0))
 

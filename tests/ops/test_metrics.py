@@ -57,6 +57,15 @@ def test_each_app_has_its_own_counts() -> None:
     assert ("callmp_calls_total", (("outcome", "failed"),)) not in samples(second.exposition())
 
 
+def test_unknown_methods_share_one_label() -> None:
+    metrics = Metrics()
+    metrics.request("unmatched", "BREW", 405, 0.001)
+    metrics.request("unmatched", "X-555-0142", 405, 0.001)
+    found = samples(metrics.exposition())
+    labels = (("endpoint", "unmatched"), ("method", "other"), ("status", "405"))
+    assert found[("callmp_http_requests_total", labels)] == 2
+
+
 def test_outcomes_are_a_fixed_list() -> None:
     with pytest.raises(ValueError, match="call outcome"):
         Metrics().call("613-555-0142")
