@@ -47,6 +47,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     context.init_services(app, Services.from_config(app.config))
     context.init_babel(app)
+    from callmp.views.ops import init_ops
+
+    init_ops(app)  # first of the request hooks: every later log line has the request id
     app.before_request(context.remember_referral)
 
     from callmp import cli

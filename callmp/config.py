@@ -72,6 +72,17 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("LOG_LEVEL", "INFO", "Logging level."),
     Setting(
+        "LOG_FORMAT",
+        "text",
+        "'text', or 'json' for one JSON object per line with the request id.",
+    ),
+    Setting(
+        "METRICS_TOKEN",
+        "",
+        "Bearer token that opens /metrics to other hosts (loopback needs none).",
+        True,
+    ),
+    Setting(
         "PROXY_HOPS",
         0,
         "Reverse proxies in front of the app whose X-Forwarded-For/Proto/Host are trusted.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from callmp.calls.service import CallService
 from callmp.db import make_engine, make_session_factory
 from callmp.job_queue import make_queue
 from callmp.letters.service import MailService
+from callmp.ops.health import read_queue_depth
+from callmp.ops.metrics import Metrics
 
 
 @dataclass
@@ -32,6 +35,7 @@ class Services:
     queue: Huey
     calls: CallService
     mail: MailService
+    metrics: Metrics
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Services:
@@ -39,13 +43,15 @@ class Services:
         engine = make_engine(config["DATABASE_URL"])
         sessions = make_session_factory(engine)
         queue = make_queue(config)
+        metrics = Metrics(queue_depth=partial(read_queue_depth, queue, config))
         return cls(
             engine=engine,
             sessions=sessions,
             data_dir=Path(config["DATA_DIR"]),
             queue=queue,
-            calls=CallService.from_config(config, sessions, queue),
-            mail=MailService.from_config(config, sessions, queue),
+            calls=CallService.from_config(config, sessions, queue, metrics),
+            mail=MailService.from_config(config, sessions, queue, metrics),
+            metrics=metrics,
         )
 
     def close(self) -> None:

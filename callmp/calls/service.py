@@ -32,6 +32,7 @@ from callmp.db import utcnow
 from callmp.i18n import N_, translator
 from callmp.job_queue import make_queue
 from callmp.models import CallRequest, Campaign
+from callmp.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +103,16 @@ class CallService:
     throttle: RateLimit
     plans: PlanCache = field(default_factory=PlanCache)
     clock: Callable[[], datetime] = utcnow  # "now" for office hours (tests fix it)
+    metrics: Metrics = field(default_factory=Metrics)
     _place_task: Callable[[int], Any] = field(init=False)
 
     @classmethod
     def from_config(
-        cls, config: Mapping[str, Any], sessions: sessionmaker[Session], huey: Huey | None = None
+        cls,
+        config: Mapping[str, Any],
+        sessions: sessionmaker[Session],
+        huey: Huey | None = None,
+        metrics: Metrics | None = None,
     ) -> CallService:
         """Build the service and its telephony from ``config``, on ``huey`` (or a new queue)."""
         local = telephony_backend(config) == "local"
@@ -132,6 +138,7 @@ class CallService:
             sweep_after_s=int(config["CALL_SWEEP_AFTER_S"]),
             huey=huey,
             throttle=huey.rate_limit("calls-per-second", limit, per),
+            metrics=metrics or Metrics(),
         )
         service._register_tasks()
         return service
@@ -200,6 +207,7 @@ class CallService:
         with self.sessions() as session:
             call_requests.mark_queued(session, call_id)
             session.commit()
+        self.metrics.call("queued")
         try:
             self._place_task(call_id)
         except Exception:
@@ -246,6 +254,10 @@ class CallService:
                 log.info("Call request %s: %s; retrying in %s s", call.id, retry, delay)
                 raise RetryTask(delay=delay) from retry
             session.commit()
+            if placed is not None:
+                self.metrics.call("placed")
+            elif call.error_reason:
+                self.metrics.call("failed")
             if placed is not None and self.local:
                 local_mode.simulate(session, call, ctx)
                 session.commit()

@@ -24,6 +24,7 @@ from callmp.letters import smtp as mail
 from callmp.letters.records import MailSettings
 from callmp.letters.submit import LetterAsk
 from callmp.models import EmailSubmission
+from callmp.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,16 @@ class MailService:
     sweep_after_s: int
     outbox: Path | None = None  # the local backend's folder, listed on the dev page
     clock: Callable[[], datetime] = utcnow
+    metrics: Metrics = field(default_factory=Metrics)
     _send_task: Callable[[int], Any] = field(init=False)
 
     @classmethod
     def from_config(
-        cls, config: Mapping[str, Any], sessions: sessionmaker[Session], huey: Huey
+        cls,
+        config: Mapping[str, Any],
+        sessions: sessionmaker[Session],
+        huey: Huey,
+        metrics: Metrics | None = None,
     ) -> MailService:
         """Build the service and its sender from ``config``, on the shared queue."""
         local = config["MAIL_BACKEND"] != "smtp"
@@ -84,6 +90,7 @@ class MailService:
             huey=huey,
             sweep_after_s=int(config["EMAIL_SWEEP_AFTER_S"]),
             outbox=Path(config["MAIL_OUTBOX"]) if local else None,
+            metrics=metrics or Metrics(),
         )
         service._register_tasks()
         return service
@@ -112,6 +119,7 @@ class MailService:
     def enqueue(self, message_ids: Iterable[int]) -> None:
         """Hand stored messages to the queue; if the queue is down the sweeper retries."""
         for message_id in message_ids:
+            self.metrics.letter("queued")
             try:
                 self._send_task(message_id)
             except Exception:
@@ -129,17 +137,23 @@ class MailService:
                 self.sender.send(mail.build_message(delivery.outgoing(message), now))
             except mail.PermanentMailError as error:
                 delivery.failed(session, message, self.clock(), error.reason)
+                self.metrics.letter("failed")
             except mail.TemporaryMailError as error:
                 delay = delivery.retry_later(
                     session, message, self.clock(), error.reason, self.settings
                 )
                 session.commit()
+                if delay is None:
+                    self.metrics.letter("failed")
+                    return None
                 log.info("Email message %s: %s; next try in %ss", message_id, error.reason, delay)
                 return delay
             except ValueError as error:  # headers we cannot build: never worth retrying
                 delivery.failed(session, message, self.clock(), f"bad message: {error}")
+                self.metrics.letter("failed")
             else:
                 delivery.sent(session, message, self.clock())
+                self.metrics.letter("sent")
             session.commit()
             return None
 

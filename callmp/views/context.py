@@ -15,6 +15,7 @@ from flask_babel import Babel
 from sqlalchemy.orm import Session
 
 from callmp.directory.lookup import LookupResult, Settled, lookup, settle
+from callmp.directory.postal_codes import PostalCodeError
 from callmp.directory.postal_index import PostalIndex, get_index
 from callmp.i18n import TRANSLATIONS_DIR
 from callmp.services import Services
@@ -79,14 +80,20 @@ def init_babel(app: Flask) -> None:
 
 
 def lookup_postal_code(raw: str | None) -> LookupResult:
-    """Run the postal code lookup with this app's data and thresholds."""
-    return lookup(
-        db(),
-        postal_index(),
-        raw,
-        majority=current_app.config["FSA_MAJORITY_SHARE"],
-        min_share=current_app.config["FSA_MIN_SHARE"],
-    )
+    """Run the postal code lookup with this app's data and thresholds; count its kind."""
+    try:
+        result = lookup(
+            db(),
+            postal_index(),
+            raw,
+            majority=current_app.config["FSA_MAJORITY_SHARE"],
+            min_share=current_app.config["FSA_MIN_SHARE"],
+        )
+    except PostalCodeError:
+        services().metrics.lookup("invalid")
+        raise
+    services().metrics.lookup(str(result.match))
+    return result
 
 
 def settle_riding(

@@ -79,6 +79,9 @@ EXCLUDED = {
     "api.call_status": "JSON API",
     "api.campaign_counts": "JSON API",
     "api.lookup_postal_code": "JSON API",
+    "ops.healthz": "a probe for load balancers (JSON)",
+    "ops.readyz": "a probe for load balancers (JSON)",
+    "ops.metrics": "Prometheus's text format, for the scraper",
     "admin_stats.events_csv": "a CSV download",
     "admin_stats.offices_csv": "a CSV download",
 }

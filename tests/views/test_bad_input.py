@@ -252,6 +252,10 @@ ROUTES: list[Route] = [
     Route("api.create_call", json=CALL_FIELDS),
     Route("api.call_status"),
     Route("api.create_email", json=EMAIL_FIELDS),
+    # Probes for load balancers
+    Route("ops.healthz"),
+    Route("ops.readyz"),
+    Route("ops.metrics"),
     # Twilio's webhooks (signed, as Twilio would)
     Route("twilio.answer", raw=("CallSid",), twilio=True),
     Route("twilio.gather", raw=("Digits",), query=("step",), twilio=True),

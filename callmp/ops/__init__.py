@@ -1,0 +1,1 @@
+"""Operations: readiness checks and structured logs for those who run CallMP."""

@@ -1,0 +1,92 @@
+"""Structured logs: one JSON object per line, with the request id; no Flask here.
+
+The web layer sets the request's id (``request_id``) and adds ``method``, ``path``,
+``status`` and ``duration_ms`` to its access line. Every string that reaches the line
+is scrubbed again (``log_privacy.scrub``): a path or a header value is not a message,
+so the record factory's scrubbing does not see it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from callmp import log_privacy
+
+#: The id of the request being handled, set by the web layer; empty outside requests.
+request_id: ContextVar[str] = ContextVar("callmp_request_id", default="")
+
+#: An id we accept from a trusted proxy's ``X-Request-ID``: short, safe characters.
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+#: Extra record attributes copied to the line when present.
+FIELDS = ("method", "path", "status", "duration_ms")
+
+_MARK = "_callmp_json"
+
+
+def valid_request_id(candidate: str | None) -> str | None:
+    """``candidate`` when it is a short id of safe characters, else None."""
+    if candidate and _SAFE_ID.fullmatch(candidate):
+        return candidate
+    return None
+
+
+def new_request_id() -> str:
+    """A fresh random request id."""
+    return uuid.uuid4().hex
+
+
+def _clean(value: Any) -> Any:
+    """``value`` scrubbed when it is a string; numbers and None as they are."""
+    return log_privacy.scrub(value) if isinstance(value, str) else value
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one line of JSON: time, level, logger, message, request id, ..."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a JSON object on one line."""
+        log_privacy.scrub_record(record)
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": request_id.get() or None,
+        }
+        for name in FIELDS:
+            if hasattr(record, name):
+                line[name] = getattr(record, name)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return json.dumps({key: _clean(value) for key, value in line.items()})
+
+
+def install(level: str | int, stream: IO[str] | None = None) -> logging.Handler:
+    """Send the root logger's records to ``stream`` (stderr) as JSON lines; returns the handler.
+
+    Replaces a JSON handler installed before and the plain handler ``basicConfig`` adds,
+    so each record is written once; other handlers (pytest's, gunicorn's) stay.
+    """
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, _MARK, False) or type(old) is logging.StreamHandler:
+            root.removeHandler(old)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(log_privacy.PrivacyFilter())
+    setattr(handler, _MARK, True)
+    root.addHandler(handler)
+    root.setLevel(level)
+    return handler

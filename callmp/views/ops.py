@@ -1,0 +1,144 @@
+"""For those who run CallMP: liveness and readiness probes, request ids, access lines.
+
+``/healthz`` answers while the process runs (no database work); ``/readyz`` runs the
+checks in ``callmp.ops.health`` and answers 503 naming what failed. Both are GET only,
+outside every limit and CSRF check (those apply to staff blueprints and forms), and say
+nothing about supporters. ``/metrics`` (``callmp.ops.metrics``) answers loopback clients
+and requests bearing ``CALLMP_METRICS_TOKEN``; anyone else gets a 404.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import Callable
+
+from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
+
+from callmp.config import ConfigError
+from callmp.ops import json_logs
+from callmp.ops.health import check_readiness
+from callmp.ops.metrics import CONTENT_TYPE
+from callmp.views.context import services
+
+bp = Blueprint("ops", __name__)
+
+#: The key of the clock (seconds, monotonic) that times requests in ``app.extensions``.
+CLOCK_KEY = "callmp.ops_clock"
+REQUEST_ID_HEADER = "X-Request-ID"
+LOG_FORMATS = ("text", "json")
+
+access_log = logging.getLogger("callmp.access")
+
+#: Client addresses (after ProxyFix) that may read /metrics without the token.
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Alive: the process answers."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    """Ready: database, data, Redis and the queue answer; 503 naming what failed."""
+    found = services()
+    readiness = check_readiness(found.engine, found.queue, current_app.config)
+    body: dict[str, object] = {
+        "status": "ok" if readiness.ready else "unavailable",
+        "checks": readiness.checks,
+        "queue_depth": readiness.queue_depth,
+    }
+    if not readiness.ready:
+        body["failed"] = readiness.failed()
+    return jsonify(body), (200 if readiness.ready else 503)
+
+
+def metrics_allowed() -> bool:
+    """True for a loopback client or a request bearing the metrics token."""
+    if request.remote_addr in LOOPBACK:
+        return True
+    token = str(current_app.config["METRICS_TOKEN"] or "")
+    given = request.headers.get("Authorization", "")
+    scheme, _, credential = given.partition(" ")
+    if not token or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(credential.strip().encode(), token.encode())
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Prometheus's text exposition; 404 unless from loopback or with the token."""
+    if not metrics_allowed():
+        abort(404)
+    body = services().metrics.exposition()
+    response = Response(body, mimetype=None, content_type=CONTENT_TYPE)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _clock() -> Callable[[], float]:
+    clock: Callable[[], float] = current_app.extensions[CLOCK_KEY]
+    return clock
+
+
+def _start_request() -> None:
+    """Take the proxy's request id when it is a safe one, else make one; start the clock."""
+    given = json_logs.valid_request_id(request.headers.get(REQUEST_ID_HEADER))
+    g.request_id = given or json_logs.new_request_id()
+    g.request_id_token = json_logs.request_id.set(g.request_id)
+    g.request_started = _clock()()
+
+
+def _finish_request(response: Response) -> Response:
+    """Echo the request id; in JSON mode, write the access line."""
+    request_id = g.get("request_id")
+    if request_id:
+        response.headers[REQUEST_ID_HEADER] = request_id
+    if "request_started" not in g:
+        return response
+    seconds = _clock()() - g.request_started
+    # The rule's endpoint, never the path as typed (it may hold a postal code).
+    endpoint = request.url_rule.endpoint if request.url_rule is not None else "unmatched"
+    services().metrics.request(endpoint, request.method, response.status_code, seconds)
+    if current_app.config["LOG_FORMAT"] == "json":
+        duration_ms = round(seconds * 1000, 3)
+        access_log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+            },
+        )
+    return response
+
+
+def _end_request(_exc: BaseException | None) -> None:
+    """Forget the request id once the request is over."""
+    token = g.pop("request_id_token", None)
+    if token is not None:
+        try:
+            json_logs.request_id.reset(token)
+        except ValueError:  # set in another context (a streamed response): just clear it
+            json_logs.request_id.set("")
+
+
+def init_ops(app: Flask) -> None:
+    """Register the probes, the request-id hooks and, if asked, the JSON log handler."""
+    log_format = str(app.config["LOG_FORMAT"])
+    if log_format not in LOG_FORMATS:
+        raise ConfigError("CALLMP_LOG_FORMAT must be 'text' or 'json'")
+    if log_format == "json":
+        json_logs.install(app.config["LOG_LEVEL"])
+    app.extensions.setdefault(CLOCK_KEY, time.perf_counter)
+    app.before_request(_start_request)
+    app.after_request(_finish_request)
+    app.teardown_request(_end_request)
+    app.register_blueprint(bp)
