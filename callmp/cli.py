@@ -150,7 +150,7 @@ def register(app: Flask) -> None:
         """Verify this configuration end to end: settings, database, data, Redis, SMTP,
         Twilio, public URL; one line each, a non-zero exit on any failure."""
         # Imported here, like migrate: loading Alembic logs its plugins (see _migrate).
-        from callmp import deploy_checks
+        from callmp.ops import deploy_checks
 
         found = services()
         results = deploy_checks.run_checks(

@@ -30,7 +30,6 @@ TOP_LEVEL = {
     "config",
     "db",
     "demo",
-    "deploy_checks",
     "i18n",
     "job_queue",
     "log_privacy",

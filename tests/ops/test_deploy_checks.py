@@ -12,9 +12,9 @@ import trustme
 from click.testing import Result
 from flask import Flask
 
-from callmp import deploy_checks
 from callmp.config import load_config
 from callmp.letters.smtp import SmtpSender
+from callmp.ops import deploy_checks
 from tests.support.app import mail_service, twilio_settings
 from tests.support.smtp_peer import DEFAULT_USERNAME, SmtpPeer, free_port
 from tests.support.twilio_standin import TwilioStandIn
