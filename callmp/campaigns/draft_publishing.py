@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmp import audit
@@ -17,7 +16,7 @@ from callmp.campaigns import drafts, status, versions
 from callmp.campaigns.fields import CampaignInvalid, FieldError
 from callmp.campaigns.version_diffs import FieldDiff, diff_snapshots
 from callmp.i18n import N_, InputError
-from callmp.models import Campaign, CampaignDraft, CampaignStatus, Person, User
+from callmp.models import Campaign, CampaignDraft, CampaignStatus, User
 
 STILL_INCOMPLETE = N_(
     "These changes would leave the published campaign incomplete. Missing: %(missing)s."
@@ -54,29 +53,21 @@ def changes(session: Session, campaign: Campaign) -> Changes:
     return Changes(draft, diff_snapshots(session, live, draft.snapshot), number, behind)
 
 
+_REFUSALS = {
+    "slug_taken": N_("These changes use the address %(slug)s, which another campaign has now."),
+    "person_gone": N_(
+        "Target %(position)s of these changes is a person who is no longer "
+        "in the contact data: change or remove it first."
+    ),
+}
+
+
 def _check(session: Session, campaign: Campaign, draft: CampaignDraft) -> None:
     """Refuse a draft whose address is taken or whose targets name people who are gone."""
-    data = draft.snapshot
-    slug = data.get("slug", campaign.slug)
-    taken = select(Campaign.id).where(Campaign.slug == slug, Campaign.id != campaign.id)
-    if session.scalars(taken).first() is not None:
-        raise DraftRefused(
-            "slug_taken",
-            N_("These changes use the address %(slug)s, which another campaign has now."),
-            {"slug": str(slug)},
-        )
-    for position, target in enumerate(data.get("targets", []), start=1):
-        for key in ("person_id", "fallback_person_id"):
-            person_id = target.get(key)
-            if person_id is not None and session.get(Person, person_id) is None:
-                raise DraftRefused(
-                    "person_gone",
-                    N_(
-                        "Target %(position)s of these changes is a person who is no longer "
-                        "in the contact data: change or remove it first."
-                    ),
-                    {"position": str(position)},
-                )
+    conflict = versions.snapshot_conflict(session, campaign, draft.snapshot)
+    if conflict is not None:
+        reason, params = conflict
+        raise DraftRefused(reason, _REFUSALS[reason], params)
 
 
 def publish(

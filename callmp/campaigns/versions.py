@@ -249,28 +249,43 @@ def _has_contacts(session: Session, target: Target) -> bool:
     return bool(session.scalar(select(events | letters)))
 
 
-def check_restorable(session: Session, campaign: Campaign, data: dict[str, Any], n: int) -> None:
-    """Refuse a version whose slug is taken or whose targets name people who are gone."""
+def snapshot_conflict(
+    session: Session, campaign: Campaign, data: dict[str, Any]
+) -> tuple[str, dict[str, str]] | None:
+    """What stops ``data`` from being applied to ``campaign`` now, if anything.
+
+    ``("slug_taken", {"slug": ...})`` when another campaign has its address, or
+    ``("person_gone", {"position": ...})`` for the first target naming a deleted person.
+    """
     slug = data.get("slug", campaign.slug)
     taken = select(Campaign.id).where(Campaign.slug == slug, Campaign.id != campaign.id)
     if session.scalars(taken).first() is not None:
-        raise RestoreRefused(
-            "slug_taken",
-            N_("Version %(number)s uses the address %(slug)s, which another campaign has now."),
-            {"number": str(n), "slug": str(slug)},
-        )
+        return "slug_taken", {"slug": str(slug)}
     for position, target in enumerate(data.get("targets", []), start=1):
         for key in ("person_id", "fallback_person_id"):
             person_id = target.get(key)
             if person_id is not None and session.get(Person, person_id) is None:
-                raise RestoreRefused(
-                    "person_gone",
-                    N_(
-                        "Target %(position)s of version %(number)s is a person who is no "
-                        "longer in the contact data, so this version can't be restored."
-                    ),
-                    {"position": str(position), "number": str(n)},
-                )
+                return "person_gone", {"position": str(position)}
+    return None
+
+
+_RESTORE_REFUSALS = {
+    "slug_taken": N_(
+        "Version %(number)s uses the address %(slug)s, which another campaign has now."
+    ),
+    "person_gone": N_(
+        "Target %(position)s of version %(number)s is a person who is no "
+        "longer in the contact data, so this version can't be restored."
+    ),
+}
+
+
+def check_restorable(session: Session, campaign: Campaign, data: dict[str, Any], n: int) -> None:
+    """Refuse a version whose slug is taken or whose targets name people who are gone."""
+    conflict = snapshot_conflict(session, campaign, data)
+    if conflict is not None:
+        reason, params = conflict
+        raise RestoreRefused(reason, _RESTORE_REFUSALS[reason], {**params, "number": str(n)})
 
 
 def _restore_targets(session: Session, campaign: Campaign, wanted: list[dict[str, Any]]) -> None:
