@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, abort, current_app, g, request, session
 from flask_babel import Babel
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from callmp.directory.lookup import LookupResult, Settled, lookup, settle
 from callmp.directory.postal_codes import PostalCodeError
 from callmp.directory.postal_index import PostalIndex, get_index
 from callmp.i18n import TRANSLATIONS_DIR
+from callmp.models import Campaign
 from callmp.services import Services
 
 LANG_SESSION_KEY = "lang"
@@ -50,6 +51,14 @@ def db() -> Session:
         g.db_session = services().sessions()
     session: Session = g.db_session
     return session
+
+
+def campaign_or_404(campaign_id: int) -> Campaign:
+    """The campaign with this id, or a 404."""
+    campaign = db().get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
 
 
 def postal_index() -> PostalIndex:

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     redirect,
     render_template,
@@ -38,7 +37,7 @@ from callmp.views import context as web
 from callmp.views import presenters
 from callmp.views.admin import confirm
 from callmp.views.admin.campaign_forms import CampaignForm, PreviewForm
-from callmp.views.context import db
+from callmp.views.context import campaign_or_404, db
 from callmp.views.public_forms import translate_postal_error
 from callmp.views.riding_page import riding_page
 from callmp.views.security import role_required, staff
@@ -47,14 +46,6 @@ from callmp.views.template_globals import status_name
 bp = Blueprint("admin_campaigns", __name__, url_prefix="/admin")
 
 Page = Response | tuple[str, int] | str
-
-
-def _campaign(campaign_id: int) -> Campaign:
-    """The campaign with this id, or a 404."""
-    campaign = db().get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def message(error: FieldError) -> str:
@@ -93,7 +84,7 @@ def index() -> str:
 @role_required(Role.organizer)
 def show(campaign_id: int) -> Page:
     """One campaign's settings, texts and targets; leads also get its actions."""
-    return _show(_campaign(campaign_id))
+    return _show(campaign_or_404(campaign_id))
 
 
 def _edit_page(
@@ -216,19 +207,19 @@ def create() -> Page:
 @role_required(Role.lead)
 def edit(campaign_id: int) -> Page:
     """The form to change a campaign's settings and texts."""
-    return _form(_campaign(campaign_id))
+    return _form(campaign_or_404(campaign_id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/edit")
 @role_required(Role.lead)
 def save(campaign_id: int) -> Page:
     """Change a campaign's settings and texts; each save that changes something is a version."""
-    return _save(_campaign(campaign_id))
+    return _save(campaign_or_404(campaign_id))
 
 
 def _change(campaign_id: int, change: Callable[[Any, Campaign, User], None], done: str) -> Page:
     """Apply a status change and go back to the campaign, or show why it was refused."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     try:
         change(db(), campaign, staff())
     except CampaignInvalid as error:
@@ -288,7 +279,7 @@ def _archiving(campaign: Campaign) -> confirm.Confirmation:
 @role_required(Role.lead)
 def confirm_unpublish(campaign_id: int) -> Page:
     """Ask before taking the campaign back to draft."""
-    return confirm.page(_unpublishing(_campaign(campaign_id)))
+    return confirm.page(_unpublishing(campaign_or_404(campaign_id)))
 
 
 @bp.post("/campaigns/<int:campaign_id>/unpublish")
@@ -296,7 +287,7 @@ def confirm_unpublish(campaign_id: int) -> Page:
 def unpublish(campaign_id: int) -> Page:
     """Take the campaign back to draft (from the confirmation page only)."""
     if not confirm.confirmed():
-        return confirm.refused(_unpublishing(_campaign(campaign_id)))
+        return confirm.refused(_unpublishing(campaign_or_404(campaign_id)))
     done = gettext("The campaign is back to draft: supporters no longer see it.")
     return _change(campaign_id, campaign_status.unpublish, done)
 
@@ -305,7 +296,7 @@ def unpublish(campaign_id: int) -> Page:
 @role_required(Role.lead)
 def confirm_archive(campaign_id: int) -> Page:
     """Ask before closing the campaign."""
-    return confirm.page(_archiving(_campaign(campaign_id)))
+    return confirm.page(_archiving(campaign_or_404(campaign_id)))
 
 
 @bp.post("/campaigns/<int:campaign_id>/archive")
@@ -313,7 +304,7 @@ def confirm_archive(campaign_id: int) -> Page:
 def archive(campaign_id: int) -> Page:
     """Close the campaign (from the confirmation page only)."""
     if not confirm.confirmed():
-        return confirm.refused(_archiving(_campaign(campaign_id)))
+        return confirm.refused(_archiving(campaign_or_404(campaign_id)))
     done = gettext("The campaign is archived: supporters no longer see it.")
     return _change(campaign_id, campaign_status.archive, done)
 
@@ -333,7 +324,7 @@ def preview(campaign_id: int) -> Page:
 
     With ``?draft=1``, the campaign as its unpublished changes have it.
     """
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     if request.args.get("draft") == "1" and drafts.find(db(), campaign.id) is not None:
         with drafts.materialized(db(), campaign) as shown:
             return _preview(shown, draft=True)

@@ -22,25 +22,17 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from callmp import accounts
 from callmp.db import utcnow
-from callmp.models import Campaign, Role
+from callmp.models import Role
 from callmp.stats import dashboard, exports, totals
 from callmp.views import presenters
 from callmp.views.admin import dashboard_presenters as present
 from callmp.views.admin.account_forms import ZoneForm, zone_label
 from callmp.views.admin.dashboard_forms import DashboardForm
-from callmp.views.context import db
+from callmp.views.context import campaign_or_404, db
 from callmp.views.security import role_required, staff
 from callmp.views.times import staff_zone
 
 bp = Blueprint("admin_stats", __name__, url_prefix="/admin")
-
-
-def _campaign(campaign_id: int) -> Campaign:
-    """The campaign of the URL, or 404."""
-    campaign = db().get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _form() -> DashboardForm:
@@ -62,7 +54,7 @@ def _zone(form: DashboardForm) -> ZoneInfo:
 @role_required(Role.organizer)
 def show(campaign_id: int) -> tuple[str, int]:
     """Totals, charts over time, and the office, target and referral tables."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     form = _form()
     # ``?tz=`` shows another zone for this view only: the account's own zone changes
     # only by a POST (below, or on the account page), never by opening a link.
@@ -89,7 +81,7 @@ def show(campaign_id: int) -> tuple[str, int]:
 @role_required(Role.organizer)
 def save_zone(campaign_id: int) -> WerkzeugResponse:
     """Make the zone the dashboard shows the account's own, then show the dashboard."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     form = ZoneForm()
     if not form.validate():
         abort(400)  # only the offered zones, with the form's CSRF token
@@ -112,7 +104,7 @@ def _csv(name: str, content: str | Iterator[str]) -> Response:
 @role_required(Role.organizer)
 def offices_csv(campaign_id: int) -> Response:
     """The per-office table (filtered and sorted as on the page) as CSV."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     form = _form()
     if not form.validate():
         abort(400)
@@ -128,7 +120,7 @@ def offices_csv(campaign_id: int) -> Response:
 @role_required(Role.organizer)
 def events_csv(campaign_id: int) -> Response:
     """Every contact event of the campaign as CSV (no personal data), streamed."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     form = _form()
     form.validate()
     zone = _zone(form)

@@ -3,7 +3,7 @@ them, or discard them (each after a confirmation, without JavaScript)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
@@ -14,20 +14,12 @@ from callmp.models import Campaign, Role
 from callmp.views import presenters
 from callmp.views.admin import confirm
 from callmp.views.admin.campaigns import message
-from callmp.views.context import db
+from callmp.views.context import campaign_or_404, db
 from callmp.views.security import role_required, staff
 
 bp = Blueprint("admin_drafts", __name__, url_prefix="/admin")
 
 Page = Response | tuple[str, int] | str
-
-
-def _campaign(campaign_id: int) -> Campaign:
-    """The campaign of the URL, or 404."""
-    campaign = db().get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _none_left(campaign: Campaign) -> Response:
@@ -63,14 +55,14 @@ def _posted_revision() -> int:
 @role_required(Role.organizer)
 def changes(campaign_id: int) -> Page:
     """What the unpublished changes would change for supporters, and (leads) Publish."""
-    return _changes_page(_campaign(campaign_id))
+    return _changes_page(campaign_or_404(campaign_id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/changes/publish")
 @role_required(Role.lead)
 def publish_changes(campaign_id: int) -> Page:
     """Apply the reviewed draft: supporters see it now; it becomes a version."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     if not confirm.confirmed():
         refusal = gettext("Nothing was done yet: please confirm with the button below.")
         return _changes_page(campaign, refusal, 400)
@@ -115,7 +107,7 @@ def _discarding(campaign: Campaign, revision: int) -> confirm.Confirmation:
 @role_required(Role.lead)
 def confirm_discard(campaign_id: int) -> Page:
     """Ask before dropping the unpublished changes, listing them."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     try:
         found = draft_publishing.changes(db(), campaign)
     except draft_publishing.NoDraft:
@@ -130,7 +122,7 @@ def confirm_discard(campaign_id: int) -> Page:
 @role_required(Role.lead)
 def discard_changes(campaign_id: int) -> Page:
     """Drop the unpublished changes (from the confirmation page only)."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     draft = drafts.find(db(), campaign.id)
     if not confirm.confirmed():
         return confirm.refused(_discarding(campaign, drafts.revision(draft)))

@@ -25,20 +25,12 @@ from callmp.views.admin.target_forms import (
     person_form_data,
     person_label,
 )
-from callmp.views.context import db
+from callmp.views.context import campaign_or_404, db
 from callmp.views.security import role_required, staff
 
 bp = Blueprint("admin_targets", __name__, url_prefix="/admin")
 
 Page = Response | tuple[str, int] | str
-
-
-def _campaign(campaign_id: int) -> Campaign:
-    """The campaign, or 404."""
-    campaign = db().get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _fill(own: OwnMpForm, fixed: PersonTargetForm, found: target_editing.Choices) -> None:
@@ -104,14 +96,14 @@ def _refused(form: Any, error: target_editing.TargetError) -> None:
 @role_required(Role.organizer)
 def index(campaign_id: int) -> Page:
     """The campaign's targets in order, and (for leads) the forms to change them."""
-    return _editor(_campaign(campaign_id))
+    return _editor(campaign_or_404(campaign_id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/targets/own-mp")
 @role_required(Role.lead)
 def add_own_mp(campaign_id: int) -> Page:
     """Add the supporter's own MP, with optional filters and a fallback person."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     form = OwnMpForm()
     try:
         choice = form.choice()
@@ -130,7 +122,7 @@ def add_own_mp(campaign_id: int) -> Page:
 @role_required(Role.lead)
 def add_person(campaign_id: int) -> Page:
     """Add a fixed person: an MP found by name or riding, or a custom person."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     form = PersonTargetForm()
 
     def add(shown: Campaign) -> str:
@@ -151,7 +143,7 @@ def add_person(campaign_id: int) -> Page:
 @role_required(Role.lead)
 def move(campaign_id: int, target_id: int) -> Page:
     """Move a target one place up or down."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     step = -1 if request.form.get("direction") == "up" else 1
     try:
         drafts.save_edit(
@@ -210,14 +202,14 @@ def _removal_page(campaign: Campaign, target_id: int, refused: bool) -> Page:
 @role_required(Role.lead)
 def confirm_remove(campaign_id: int, target_id: int) -> Page:
     """Ask before removing a target."""
-    return _removal_page(_campaign(campaign_id), target_id, refused=False)
+    return _removal_page(campaign_or_404(campaign_id), target_id, refused=False)
 
 
 @bp.post("/campaigns/<int:campaign_id>/targets/<int:target_id>/remove")
 @role_required(Role.lead)
 def remove(campaign_id: int, target_id: int) -> Page:
     """Remove a target (from the confirmation page only)."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     if not confirm.confirmed():
         return _removal_page(campaign, target_id, refused=True)
     try:
@@ -247,7 +239,7 @@ def _target(campaign: Campaign, target_id: int) -> Target:
 @role_required(Role.lead)
 def edit(campaign_id: int, target_id: int) -> Page:
     """The form to change a target's roles, own words and, for the own MP, filters."""
-    with drafts.editable(db(), _campaign(campaign_id)) as campaign:
+    with drafts.editable(db(), campaign_or_404(campaign_id)) as campaign:
         target = _target(campaign, target_id)
         kind = OwnMpForm if target.kind == TargetKind.own_mp else PersonTargetForm
         return _target_page(campaign, target, kind(formdata=None, data=_stored(target)), 200)
@@ -257,7 +249,7 @@ def edit(campaign_id: int, target_id: int) -> Page:
 @role_required(Role.lead)
 def save(campaign_id: int, target_id: int) -> Page:
     """Change a target's roles, own words and, for the own MP, its filters and fallback."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     forms: list[OwnMpForm | PersonTargetForm] = []
 
     def update(shown: Campaign) -> None:

@@ -14,7 +14,7 @@ from callmp.campaigns import versions as history
 from callmp.models import Campaign, CampaignStatus, Role
 from callmp.views import presenters
 from callmp.views.admin import audit_presenters, confirm
-from callmp.views.context import db
+from callmp.views.context import campaign_or_404, db
 from callmp.views.security import role_required, staff
 
 bp = Blueprint("admin_history", __name__, url_prefix="/admin")
@@ -34,14 +34,6 @@ def campaign_url(campaign_id: int) -> str:
     return url_for("admin_history.versions", campaign_id=campaign_id)
 
 
-def _campaign(campaign_id: int) -> Campaign:
-    """The campaign of the URL, or 404."""
-    campaign = db().get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
-
-
 def _int_arg(name: str) -> int | None:
     """An optional whole-number query parameter; anything else is a bad request."""
     raw = request.args.get(name, "").strip()
@@ -57,7 +49,7 @@ def _int_arg(name: str) -> int | None:
 @role_required(Role.organizer)
 def versions(campaign_id: int) -> str:
     """Every version of a campaign, newest first, with what each one changed."""
-    return _versions_page(_campaign(campaign_id))
+    return _versions_page(campaign_or_404(campaign_id))
 
 
 def _versions_page(campaign: Campaign, error: str = "") -> str:
@@ -76,7 +68,7 @@ def _versions_page(campaign: Campaign, error: str = "") -> str:
 @role_required(Role.organizer)
 def compare(campaign_id: int) -> str | tuple[str, int]:
     """The differences between two versions (``?a=`` the older side, ``?b=`` the newer)."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     a, b = _int_arg("a"), _int_arg("b")
     if a is None or b is None:
         abort(404)
@@ -131,14 +123,14 @@ def _restoring(campaign: Campaign, number: int) -> confirm.Confirmation:
 @role_required(Role.lead)
 def confirm_restore(campaign_id: int, number: int) -> tuple[str, int]:
     """Ask before restoring an old version, showing what it would change."""
-    return confirm.page(_restoring(_campaign(campaign_id), number))
+    return confirm.page(_restoring(campaign_or_404(campaign_id), number))
 
 
 @bp.post("/campaigns/<int:campaign_id>/versions/<int:number>/restore")
 @role_required(Role.lead)
 def restore(campaign_id: int, number: int) -> Response | tuple[str, int]:
     """Bring back an old version as the newest version, not its status (once confirmed)."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     if not confirm.confirmed():
         return confirm.refused(_restoring(campaign, number))
     try:
