@@ -47,3 +47,10 @@ ensure_java() {
   fi
   _apt_ensure java default-jre-headless
 }
+
+# A Redis server binary: the tests start their own redis-server on a free loopback port
+# (tests/support/redis_server.py) for the queue, the limiter's storage and the readiness
+# checks on Redis.
+ensure_redis() {
+  _apt_ensure redis-server redis-server
+}

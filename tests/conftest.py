@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
@@ -53,6 +54,7 @@ from tests.support.app import (
 )
 from tests.support.clock import clock_stopped
 from tests.support.databases import PostgresDatabases, SqliteDatabases
+from tests.support.redis_server import redis_server
 from tests.support.twilio_standin import TwilioStandIn
 
 # The SMTP peer's fixtures (``smtp_peer``, ``tls_ca``), for every test file.
@@ -127,6 +129,22 @@ def empty_database_url(databases: Any) -> Iterator[str]:
     url: str = databases.new(empty=True)
     yield url
     databases.drop(url)
+
+
+@pytest.fixture(scope="session")
+def redis_session_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``redis-server`` on loopback, one per test process."""
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(redis_session_url: str) -> Iterator[str]:
+    """The test Redis server's URL, emptied before each test that uses it."""
+    client = redis.Redis.from_url(redis_session_url)
+    client.flushall()
+    client.close()
+    yield redis_session_url
 
 
 @pytest.fixture
