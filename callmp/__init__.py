@@ -53,7 +53,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(context.remember_referral)
 
     from callmp import cli
-    from callmp.views import errors, headers, security, template_globals
+    from callmp.views import errors, headers, rate_limits, security, template_globals
     from callmp.views.counts import init_counts
 
     init_counts(app)
@@ -82,6 +82,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in [public.bp, api.bp, call.bp, letter.bp, twilio.bp, *staff]:
         app.register_blueprint(blueprint)
     security.init_auth(app, staff)
+    rate_limits.init_rate_limits(app)
     headers.init_headers(app)
     template_globals.init_template_globals(app)
     errors.register(app)

@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import limits
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 log = logging.getLogger(__name__)
@@ -257,9 +259,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RATELIMIT_STORAGE_URI",
         "memory://",
-        "Where Flask-Limiter keeps counts for any limit declared with it (logins are "
-        "counted in the database instead): memory:// per process, or redis://... shared "
-        "by every worker.",
+        "Where Flask-Limiter keeps the burst limit's counts (PUBLIC_WRITE_BURST; logins "
+        "and the hourly limits are counted in the database instead): memory:// per "
+        "process, or redis://... shared by every process.",
+    ),
+    Setting(
+        "PUBLIC_WRITE_BURST",
+        "30 per minute",
+        "Most POSTs one client address may send to the public forms and the API (lookups, "
+        "calls, reports, letters, confirmations), all together, e.g. '30 per minute' or "
+        "'30/minute;300/hour'; empty for no such limit. A flood brake, counted in "
+        "RATELIMIT_STORAGE_URI; the per-phone and per-address hourly limits still apply.",
     ),
     Setting(
         "STAFF_SESSION_HOURS",
@@ -385,6 +395,14 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError("CALLMP_DASHBOARD_TIME_ZONE must be a time zone name") from error
     if int(config["COUNTS_CACHE_SECONDS"]) < 0:
         raise ConfigError("CALLMP_COUNTS_CACHE_SECONDS must be 0 or more")
+    burst = str(config["PUBLIC_WRITE_BURST"]).strip()
+    try:
+        if burst and not all(rate.amount >= 1 for rate in limits.parse_many(burst)):
+            raise ValueError(burst)
+    except ValueError as error:
+        raise ConfigError(
+            "CALLMP_PUBLIC_WRITE_BURST must be a rate such as '30 per minute' (or empty)"
+        ) from error
     if not float(config["CALLS_PER_SECOND"]) > 0:
         raise ConfigError("CALLMP_CALLS_PER_SECOND must be positive")
     _check_local_mail(config, backend)

@@ -13,11 +13,12 @@ from contextlib import nullcontext
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import force_locale, gettext
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from callmp.views import inputs
+from callmp.views import inputs, rate_limits
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,13 @@ def register(app: Flask) -> None:
                 "reload the page and try again."
             ),
         )
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(_error: RateLimitExceeded) -> tuple[Response, int]:
+        page, code = _respond(429)
+        response = app.make_response((page, code))
+        response.headers["Retry-After"] = str(rate_limits.retry_after(app))
+        return response, code
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[Response | str, int]:

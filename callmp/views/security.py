@@ -13,8 +13,6 @@ from typing import Any, TypeVar, cast
 
 from flask import Flask, Response, abort, current_app, request
 from flask_babel import gettext, lazy_gettext
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -165,13 +163,5 @@ def init_auth(app: Flask, staff_blueprints: list[Any]) -> None:
         return _no_store(response) if request.blueprint in names else response
 
     # Logins are limited in the database (callmp/login_limits.py), which every process
-    # shares; Flask-Limiter stays for limits declared with it, stored per
-    # RATELIMIT_STORAGE_URI.
+    # shares; Flask-Limiter's burst limit on public writes is in callmp/views/rate_limits.py.
     app.extensions["callmp.login_limits"] = _login_limits(app.config)
-    app.extensions["callmp.limiter"] = Limiter(
-        get_remote_address,
-        app=app,
-        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-        default_limits=[],
-        headers_enabled=True,
-    )

@@ -1,0 +1,65 @@
+"""Flask-Limiter: a coarse per-address burst limit on the public forms and API writes.
+
+The limits that matter for abuse (per phone, per address and hour, logins) are counted in
+the database by the call, letter and login code, so every process shares them. This one
+only blunts floods: one budget per client address for every POST of the public pages and
+the API (``PUBLIC_WRITE_BURST``), counted in ``RATELIMIT_STORAGE_URI``. With
+``memory://`` each process counts alone (the limit multiplies with the processes); with
+``redis://`` every process counts in one place. If that store stops answering, the
+limiter counts in memory until it is back rather than refusing supporters.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import cast
+
+from flask import Blueprint, Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+#: The blueprints whose POST routes share the burst limit: the lookup form, the call and
+#: report forms, letters (submit and confirm) and the API. Twilio's webhooks and the staff
+#: pages are not in it (signed requests; logged-in staff).
+PUBLIC_WRITES = ("public", "call", "email", "api")
+#: The limit's bucket: one per client address across all those routes.
+SCOPE = "public-write"
+
+
+def limiter(app: Flask) -> Limiter:
+    """The app's Flask-Limiter."""
+    found: Limiter = app.extensions["callmp.limiter"]
+    return found
+
+
+def retry_after(app: Flask) -> int:
+    """Seconds until the limit this request broke lets the address in again (at least 1)."""
+    broken = limiter(app).current_limit
+    if broken is None:  # pragma: no cover - only asked for while answering a breach
+        return 60
+    return max(1, math.ceil(broken.reset_at - time.time()))
+
+
+def init_rate_limits(app: Flask) -> None:
+    """Create the app's limiter and put the public POST routes under the burst limit.
+
+    Call after the blueprints are registered.
+    """
+    created = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        default_limits=[],
+        # Off: Flask-Limiter would put its window's reset in Retry-After on every answer,
+        # a busy database's 503 included; the 429 gets its own (``retry_after``).
+        headers_enabled=False,
+        in_memory_fallback_enabled=True,
+    )
+    app.extensions["callmp.limiter"] = created
+    burst = str(app.config["PUBLIC_WRITE_BURST"]).strip()
+    if not burst:
+        return
+    shared = created.shared_limit(burst, scope=SCOPE, methods=["POST"])
+    for name in PUBLIC_WRITES:
+        shared(cast(Blueprint, app.blueprints[name]))  # flask.Blueprint, registered above
