@@ -22,3 +22,14 @@ def make_queue(config: Mapping[str, Any]) -> Huey:
         return RedisHuey("callmp", url=config["REDIS_URL"])
     Path(config["QUEUE_PATH"]).parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("callmp", filename=config["QUEUE_PATH"])
+
+
+def close_queue(huey: Huey) -> None:
+    """Release the queue's connections (Redis's pool, the SQLite file); they reopen on use."""
+    storage = huey.storage
+    if storage is None:  # taken away (a test standing in for a queue that is down)
+        return
+    pool = getattr(storage, "pool", None)
+    if pool is not None:
+        pool.disconnect()
+    storage.close()

@@ -206,6 +206,12 @@ class TwilioStandIn:
         with self._lock:
             return list(self._calls)
 
+    def created_times(self) -> list[datetime]:
+        """When each stored call was created, oldest first, to the microsecond (the
+        resource's ``date_created`` keeps whole seconds only, as Twilio's does)."""
+        with self._lock:
+            return [call.created for call in self._calls.values()]
+
     def reply_next(self, canned: Canned, times: int = 1) -> None:
         """Answer the next ``times`` requests with ``canned``."""
         with self._lock:

@@ -1,0 +1,218 @@
+"""The call queue with a real consumer: ``flask worker`` in its own process, on the SQLite
+queue and on Redis, placing calls through the Twilio stand-in.
+
+The other call tests run the queue inline (``immediate``); these check what only a real
+queue shows: the job travels through the queue's storage to another process, a duplicate
+job or a sweep rings nobody twice, and the calls-per-second throttle holds across workers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from sqlalchemy import select, update
+
+from callmp.calls import call_requests
+from callmp.db import utcnow
+from callmp.demo import DEMO_SLUG
+from callmp.models import CallRequest, CallStatus
+from tests.support.app import call_service, sessions, twilio_settings
+from tests.support.twilio_http import stored_request
+from tests.support.twilio_standin import TwilioStandIn
+from tests.support.worker import queue_settings, running_worker, wait_until
+
+CALLS_API = f"/api/v1/campaigns/{DEMO_SLUG}/calls"
+#: Where RedisHuey keeps the queue named "callmp".
+REDIS_QUEUE_KEY = "huey.redis.callmp"
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def queue(request: pytest.FixtureRequest, tmp_path: Path, redis_url: str) -> dict[str, Any]:
+    """Settings for a real queue: a SQLite file, or the test's Redis server."""
+    return queue_settings(request.param, tmp_path, redis_url)
+
+
+def worker_app(
+    make_app: Callable[..., Flask], standin: TwilioStandIn, queue: dict[str, Any], **more: Any
+) -> Flask:
+    """An app in Twilio mode (calls to the stand-in) on a real queue."""
+    return make_app(**twilio_settings(standin, TWILIO_TIMEOUT=2.0, **queue, **more))
+
+
+def load(app: Flask, call_id: int) -> CallRequest:
+    """The request as stored now."""
+    with sessions(app)() as session:
+        call = session.get(CallRequest, call_id)
+        assert call is not None
+        return call
+
+
+def creates(standin: TwilioStandIn) -> int:
+    """How many times the stand-in was asked to create a call."""
+    return len(
+        [r for r in standin.requests if r.method == "POST" and r.path.endswith("Calls.json")]
+    )
+
+
+def queued_in_redis(redis_url: str) -> int:
+    """Jobs waiting in the Redis list of the queue (0 when the queue is not on Redis)."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return int(client.llen(REDIS_QUEUE_KEY))
+    finally:
+        client.close()
+
+
+def age(app: Flask, call_id: int, seconds: int) -> None:
+    """Pretend a request was last touched ``seconds`` ago."""
+    with sessions(app)() as session:
+        session.execute(
+            update(CallRequest)
+            .where(CallRequest.id == call_id)
+            .values(updated_at=utcnow() - timedelta(seconds=seconds))
+        )
+        session.commit()
+
+
+def test_a_call_asked_for_through_the_api_is_placed_once_by_the_worker(
+    make_app: Callable[..., Flask],
+    standin: TwilioStandIn,
+    queue: dict[str, Any],
+    redis_url: str,
+    tmp_path: Path,
+) -> None:
+    app = worker_app(make_app, standin, queue)
+    response = app.test_client().post(
+        CALLS_API, json={"phone": "613-555-0142", "postal_code": "M5V 3L9"}
+    )
+    assert response.status_code == 202
+    assert response.get_json()["status"] == "queued"  # no worker yet: nothing placed
+    with sessions(app)() as session:
+        call_id = session.scalars(
+            select(CallRequest.id).where(CallRequest.public_id == response.get_json()["id"])
+        ).one()
+    service = call_service(app)
+    service.enqueue(call_id)  # the same job again, as an enqueue retried after a lost reply
+    assert service.huey.pending_count() == 2
+    assert queued_in_redis(redis_url) == (2 if queue["QUEUE"] == "redis" else 0)
+    assert creates(standin) == 0
+    with running_worker(app, tmp_path, RATELIMIT_STORAGE_URI=redis_url):
+        assert wait_until(lambda: load(app, call_id).status == CallStatus.ringing)
+        assert wait_until(lambda: service.huey.pending_count() == 0)
+    # The worker finished the jobs it held before it stopped: both ran, one call.
+    call = load(app, call_id)
+    assert (call.attempts, creates(standin)) == (1, 1)
+    assert standin.call_sids() == [call.provider_sid]
+    assert queued_in_redis(redis_url) == 0
+
+
+def test_the_worker_sweeps_up_what_a_crashed_worker_left_and_rings_each_once(
+    make_app: Callable[..., Flask],
+    standin: TwilioStandIn,
+    queue: dict[str, Any],
+    redis_url: str,
+    tmp_path: Path,
+) -> None:
+    app = worker_app(make_app, standin, queue)
+    service = call_service(app)
+    with sessions(app)() as session:
+        claimed = stored_request(app, session).id
+        never_queued = stored_request(app, session, "+16135550143").id
+        still_queued = stored_request(app, session, "+16135550144").id
+        # A worker claimed the first, then died before calling Twilio.
+        assert call_requests.claim(session, claimed, utcnow()) is not None
+        session.commit()
+    service.enqueue(still_queued)  # its job waits in the queue ...
+    for call_id in (claimed, never_queued, still_queued):
+        age(app, call_id, 600)  # ... and all three look stuck to the sweeper
+    assert service.huey.pending_count() == 1
+    # The worker's scheduler runs the minute's sweep as it starts: three jobs are queued
+    # again, next to the one already waiting.
+    with running_worker(app, tmp_path, RATELIMIT_STORAGE_URI=redis_url):
+        assert wait_until(
+            lambda: all(
+                load(app, call_id).status == CallStatus.ringing
+                for call_id in (claimed, never_queued, still_queued)
+            )
+        )
+        assert wait_until(lambda: service.huey.pending_count() == 0)
+    assert creates(standin) == 3
+    attempts = [load(app, call_id).attempts for call_id in (claimed, never_queued, still_queued)]
+    assert attempts == [2, 1, 1]  # the crashed worker's claim counted as a try
+    assert service.sweep() == []
+
+
+# -- The calls-per-second throttle across workers ------------------------------------------
+
+
+def most_in_one_window(times: list[datetime], per: int = 1) -> int:
+    """The most calls created within one throttle window (``per`` seconds from the epoch,
+    as the throttle counts them)."""
+    windows = Counter(int(moment.timestamp()) // per for moment in times)
+    return max(windows.values(), default=0)
+
+
+def test_most_in_one_window_counts_by_epoch_aligned_window() -> None:
+    base = datetime(2026, 11, 25, 19, 0, 0, tzinfo=UTC)
+    times = [base + timedelta(seconds=s) for s in (0.1, 0.9, 1.05, 2.5, 2.6, 2.7)]
+    assert most_in_one_window(times) == 3
+    assert most_in_one_window(times, per=2) == 3  # [0, 2) holds 3, [2, 4) holds 3
+    assert most_in_one_window([]) == 0
+
+
+@pytest.mark.real_clock("two worker processes throttle on their own clocks")
+@pytest.mark.parametrize("shared", [True, False], ids=["one-redis", "separate-storage"])
+def test_two_workers_on_one_redis_never_place_more_than_the_rate(
+    make_app: Callable[..., Flask],
+    standin: TwilioStandIn,
+    redis_url: str,
+    tmp_path: Path,
+    shared: bool,
+) -> None:
+    # Two worker processes, two threads each, at one call per second. On one Redis they
+    # share the queue and the throttle's counter; with separate storage (each its own
+    # Redis database: queue and counter) each throttles alone, and the check must fail.
+    per_worker = 4
+    urls = [redis_url, redis_url if shared else redis_url.rsplit("/", 1)[0] + "/1"]
+    apps = [
+        make_app(
+            **twilio_settings(
+                standin,
+                TWILIO_TIMEOUT=2.0,
+                QUEUE="redis",
+                REDIS_URL=url,
+                CALLS_PER_SECOND=1.0,
+                CALL_MAX_PER_IP_PER_HOUR=100,
+            )
+        )
+        for url in urls
+    ]
+    call_ids = []
+    with sessions(apps[0])() as session:
+        for n in range(2 * per_worker):
+            app = apps[n % 2]
+            call_id = stored_request(app, session, f"+1613555{140 + n:04d}").id
+            call_service(app).enqueue(call_id)
+            call_ids.append(call_id)
+    assert creates(standin) == 0
+    with (
+        running_worker(apps[0], tmp_path / "a", RATELIMIT_STORAGE_URI=redis_url),
+        running_worker(apps[1], tmp_path / "b", RATELIMIT_STORAGE_URI=redis_url),
+    ):
+        assert wait_until(
+            lambda: all(load(apps[0], i).status == CallStatus.ringing for i in call_ids),
+            timeout=60,
+        )
+    times = standin.created_times()
+    assert len(times) == 2 * per_worker
+    if shared:
+        assert most_in_one_window(times) == 1
+    else:
+        assert most_in_one_window(times) > 1
