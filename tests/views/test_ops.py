@@ -21,6 +21,7 @@ from callmp.models import Campaign
 from callmp.ops.metrics import MULTIPROC_ENV
 from callmp.views.context import services
 from tests.support.app import sessions
+from tests.support.worker import queue_settings
 
 OUTSIDE = {"REMOTE_ADDR": "203.0.113.5"}
 TOKEN = "metrics-token-for-tests"
@@ -80,6 +81,28 @@ def test_readyz_names_an_unreachable_redis_limiter(make_app: Callable[..., Flask
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["failed"] == ["redis_limiter"]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_readyz_reports_live_redis_and_the_queue_depth(
+    make_app: Callable[..., Flask], redis_url: str, tmp_path: Path, kind: str
+) -> None:
+    app = make_app(**queue_settings(kind, tmp_path, redis_url), RATELIMIT_STORAGE_URI=redis_url)
+    client = app.test_client()
+    for n in range(3):  # three calls asked for, and no worker to take them
+        asked = client.post(
+            f"/api/v1/campaigns/{DEMO_SLUG}/calls",
+            json={"phone": f"613-555-01{40 + n}", "postal_code": TORONTO},
+        )
+        assert asked.status_code == 202
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.get_json()
+    expected = {"database": "ok", "data": "ok", "redis_limiter": "ok", "queue": "ok"}
+    if kind == "redis":
+        expected["redis_queue"] = "ok"
+    assert body["checks"] == expected
+    assert body["queue_depth"] == 3
 
 
 def test_a_safe_request_id_is_echoed(client: FlaskClient) -> None:
