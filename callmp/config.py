@@ -232,7 +232,12 @@ SETTINGS: tuple[Setting, ...] = (
         str(REPO_ROOT / "instance" / "queue.sqlite3"),
         "SQLite file of the queue when QUEUE is 'sqlite'.",
     ),
-    Setting("REDIS_URL", "", "Redis URL of the queue when QUEUE is 'redis'."),
+    Setting(
+        "REDIS_URL",
+        "",
+        "Redis URL of the queue when QUEUE is 'redis'. When set, every process also shares "
+        "its call plans there, so each webhook of a call sees the same targets.",
+    ),
     # -- Staff accounts -----------------------------------------------------------------
     Setting(
         "LOGIN_FREE_TRIES",

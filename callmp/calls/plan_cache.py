@@ -5,7 +5,8 @@ order) is fixed when the call is requested: offices are ordered as of that momen
 webhook used to rebuild it from the database (campaign, targets, riding, member, offices:
 six queries and phone parsing, most of a webhook's time). ``PlanCache`` builds it on the
 first webhook a process sees for a call and keeps it, as plain data, for the call's life.
-An organiser's later edit applies to new calls; a call under way never changes course.
+An organiser's later edit applies to new calls; a call under way never changes course: with
+Redis configured, the first plan built is shared by every process (``plan_store``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.orm import Session, joinedload
 
@@ -110,18 +112,34 @@ def build(session: Session, call: CallRequest, translate: Translate) -> FlowPlan
     )
 
 
+class SharedPlans(Protocol):
+    """Plans shared by every process (``plan_store.RedisPlans``)."""
+
+    def get(self, key: str) -> FlowPlan | None:
+        """The plan stored for call ``key``, if any."""
+
+    def keep_first(self, key: str, plan: FlowPlan) -> FlowPlan:
+        """Store ``plan`` unless one is stored already; the plan to use."""
+
+
 class PlanCache:
-    """Plans by call, least recently used dropped first; safe to share between threads."""
+    """Plans by call, least recently used dropped first; safe to share between threads.
+
+    With ``shared`` (Redis), a plan another process built first is used rather than one
+    built here: every webhook of a call then sees one plan, whichever process answers it.
+    """
 
     def __init__(
         self,
         size: int = CACHE_SIZE,
         ttl_s: float = CACHE_TTL_S,
         clock: Callable[[], float] = time.monotonic,
+        shared: SharedPlans | None = None,
     ) -> None:
         self._size = size
         self._ttl_s = ttl_s
         self._clock = clock
+        self.shared = shared
         self._lock = threading.Lock()
         self._plans: OrderedDict[str, tuple[float, FlowPlan]] = OrderedDict()
 
@@ -134,7 +152,12 @@ class PlanCache:
             if kept is not None and kept[0] > now:
                 self._plans.move_to_end(key)
                 return kept[1]
-        plan = build(session, call, translate)  # outside the lock: two builds are harmless
+        # Outside the lock: two builds are harmless, the shared store keeps the first.
+        plan = self.shared.get(key) if self.shared is not None else None
+        if plan is None:
+            plan = build(session, call, translate)
+            if self.shared is not None:
+                plan = self.shared.keep_first(key, plan)
         with self._lock:
             self._plans[key] = (now + self._ttl_s, plan)
             self._plans.move_to_end(key)

@@ -26,6 +26,7 @@ from callmp.calls import call_requests, local_mode, webhooks
 from callmp.calls import plan as callplan
 from callmp.calls.call_requests import CallAsk, CallRefused, CallSettings
 from callmp.calls.plan_cache import PlanCache
+from callmp.calls.plan_store import RedisPlans
 from callmp.calls.telephony import LocalTelephony, Telephony, TwilioTelephony
 from callmp.calls.throttle import WindowThrottle
 from callmp.config import telephony_backend
@@ -141,6 +142,8 @@ class CallService:
             throttle=WindowThrottle(huey, "calls-per-second", limit, per),
             metrics=metrics or Metrics(),
         )
+        if config["REDIS_URL"]:
+            service.plans.shared = RedisPlans(str(config["REDIS_URL"]))
         service._register_tasks()
         return service
 
@@ -283,3 +286,5 @@ class CallService:
         if close is not None:
             close()
         close_queue(self.huey)
+        if isinstance(self.plans.shared, RedisPlans):
+            self.plans.shared.close()

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import pytest
+import redis
+from flask import Flask
 from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from callmp.calls import plan_cache, webhooks
+from callmp.calls import plan_cache, plan_store, webhooks
 from callmp.calls.plan_cache import FlowPlan, PlanCache
+from callmp.calls.plan_store import RedisPlans
 from callmp.i18n import translator
 from callmp.models import CallRequest, Campaign, Office, OfficeKind
+from tests.support.app import call_service
 from tests.support.calls import (
     MINISTER,
     SPADINA_HILL,
@@ -20,6 +25,7 @@ from tests.support.calls import (
     context,
     new_call,
 )
+from tests.support.redis_server import free_port
 from tests.support.twiml_doc import one, parse, said
 
 TRANSLATE = translator("en")
@@ -160,3 +166,70 @@ def test_a_replayed_dial_action_writes_nothing(db_session: Session, campaign: Ca
     assert again == first
     writes = [sql for sql in seen if not sql.lstrip().upper().startswith("SELECT")]
     assert writes == []
+
+
+# -- Shared by every process through Redis --------------------------------------------------
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["redis", "per-process"])
+def test_two_processes_give_a_call_one_plan_only_when_they_share_redis(
+    db_session: Session, campaign: Campaign, redis_url: str, shared: bool
+) -> None:
+    stores = [RedisPlans(redis_url) for _ in range(2)] if shared else []
+    first, second = (PlanCache(shared=stores[n] if shared else None) for n in range(2))
+    try:
+        call = new_call(db_session, campaign)
+        before = first.get(db_session, call, TRANSLATE)  # one process answers the call
+        # The organiser edits the intro and the office's number mid-call ...
+        campaign.call_intro_en = "A new intro."
+        hill_office(db_session).phone = "+16139920000"
+        db_session.commit()
+        # ... and the call's next webhook reaches another process.
+        after = second.get(db_session, call, TRANSLATE)
+        if shared:
+            assert after == before
+            assert after.stops[0].legs[0].number == SPADINA_HILL
+        else:  # each process builds its own: the call changes course half-way
+            assert after.intro == "A new intro."
+            assert after.stops[0].legs[0].number == "+16139920000"
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_a_shared_plan_expires_with_the_cache_and_reads_back_whole(
+    db_session: Session, campaign: Campaign, redis_url: str
+) -> None:
+    call = new_call(db_session, campaign)
+    built = plan_cache.build(db_session, call, TRANSLATE)
+    assert plan_store.load(plan_store.dump(built)) == built
+    store = RedisPlans(redis_url)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        assert store.keep_first(call.public_id, built) is built
+        ttl = client.ttl(plan_store.PREFIX + call.public_id)
+        assert 0 < ttl <= plan_cache.CACHE_TTL_S
+        assert store.get(call.public_id) == built
+        assert store.get("no-such-call") is None
+    finally:
+        client.close()
+        store.close()
+
+
+def test_a_dead_redis_leaves_each_process_building_its_own_plan(
+    db_session: Session, campaign: Campaign
+) -> None:
+    store = RedisPlans(f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        call = new_call(db_session, campaign)
+        plan = PlanCache(shared=store).get(db_session, call, TRANSLATE)
+        assert plan == plan_cache.build(db_session, call, TRANSLATE)
+    finally:
+        store.close()
+
+
+def test_an_app_shares_plans_only_when_a_redis_url_is_set(
+    make_app: Callable[..., Flask], redis_url: str
+) -> None:
+    assert isinstance(call_service(make_app(REDIS_URL=redis_url)).plans.shared, RedisPlans)
+    assert call_service(make_app()).plans.shared is None
