@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, tostring
 
+import pytest
 from bs4 import Tag
 from flask import Flask
 from flask.testing import FlaskClient
@@ -38,7 +39,7 @@ from callmp.models import (
 )
 from callmp.stats import consistency
 from callmp.stats import totals as stats
-from tests.support.app import PUBLIC_URL, sessions
+from tests.support.app import PUBLIC_URL, mail_service, run_queued, sessions
 from tests.support.calls import MINISTER, SPADINA, SPADINA_HILL, SPADINA_RIDING
 from tests.support.html import one as one_html
 from tests.support.html import parse as parse_html
@@ -76,6 +77,15 @@ class DialAction:
     status: str
     duration: int
     answer: bytes
+
+
+@pytest.fixture(params=["immediate", "redis"])
+def queue(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The queue: inline, or on the test's Redis server (jobs then wait there until
+    ``run_queued`` runs them, as a worker would; call plans are shared there too)."""
+    if request.param == "redis":
+        return {"QUEUE": "redis", "REDIS_URL": request.getfixturevalue("redis_url")}
+    return {}
 
 
 # -- Checking the counts ---------------------------------------------------------------------
@@ -284,9 +294,9 @@ def call_status(app: Flask, call: CallRequest) -> CallStatus:
 
 
 def test_a_bridged_call_with_replayed_and_late_callbacks_counts_each_attempt_once(
-    make_app: Callable[..., Flask], standin: TwilioStandIn
+    make_app: Callable[..., Flask], standin: TwilioStandIn, queue: dict[str, Any]
 ) -> None:
-    app = make_twilio_app(make_app, standin, COUNTS_CACHE_SECONDS=0)
+    app = make_twilio_app(make_app, standin, COUNTS_CACHE_SECONDS=0, **queue)
     who = people(app)
     with sessions(app)() as session:
         call = placed_call(app, session)
@@ -410,9 +420,9 @@ SCRIPTS: tuple[tuple[Leg, ...], ...] = (
 
 
 def test_concurrent_calls_with_racing_replays_count_exactly(
-    make_app: Callable[..., Flask], standin: TwilioStandIn
+    make_app: Callable[..., Flask], standin: TwilioStandIn, queue: dict[str, Any]
 ) -> None:
-    app = make_twilio_app(make_app, standin, COUNTS_CACHE_SECONDS=0)
+    app = make_twilio_app(make_app, standin, COUNTS_CACHE_SECONDS=0, **queue)
     who = people(app)
     with sessions(app)() as session:
         calls = [placed_call(app, session, phone=f"+1613555015{i}") for i in range(len(SCRIPTS))]
@@ -484,7 +494,11 @@ def test_concurrent_calls_with_racing_replays_count_exactly(
 
 
 def confirm_by_page(app: Flask, peer: SmtpPeer, mails_before: int) -> str:
-    """Open the confirmation link just mailed and press its button; the page's path."""
+    """Open the confirmation link just mailed and press its button; the page's path.
+
+    The jobs a real queue holds run first (the confirmation email) and after (the letters).
+    """
+    run_queued(mail_service(app).huey)
     received = peer.wait_for(mails_before + 1)
     assert len(received) == mails_before + 1
     path = urlsplit(confirmation_link(received[-1].message)).path
@@ -494,13 +508,14 @@ def confirm_by_page(app: Flask, peer: SmtpPeer, mails_before: int) -> str:
     one_html(parse_html(page.data), "main form[method=post]")
     confirmed = client.post(path)
     assert confirmed.status_code == 303
+    run_queued(mail_service(app).huey)
     return path
 
 
 def test_letters_count_queued_then_move_to_sent_or_failed_and_a_replayed_confirmation_adds_nothing(
-    make_app: Callable[..., Flask], smtp_peer: SmtpPeer
+    make_app: Callable[..., Flask], smtp_peer: SmtpPeer, queue: dict[str, Any]
 ) -> None:
-    app = smtp_app(make_app, smtp_peer.port, COUNTS_CACHE_SECONDS=0)
+    app = smtp_app(make_app, smtp_peer.port, COUNTS_CACHE_SECONDS=0, **queue)
     who = people(app)
     client = app.test_client()
     letter = {"name": "Jane Doe", "postal_code": "M5V 3L9"}
@@ -508,7 +523,7 @@ def test_letters_count_queued_then_move_to_sent_or_failed_and_a_replayed_confirm
     first = client.post(LETTERS_API, json={**letter, "email": "jane@example.org"})
     assert (first.status_code, (first.json or {})["status"]) == (202, "awaiting_confirmation")
     nothing = Expected(outcomes(), {}, 0, {})
-    assert peer_count(smtp_peer, 1) == 1
+    assert peer_count(smtp_peer, 1, app) == 1
     check_counts(app, nothing)
     # Confirmed while the mail server answers 451: both letters wait in the queue, counted.
     smtp_peer.answer_always("451 4.3.0 Try again later")
@@ -554,7 +569,7 @@ def test_letters_count_queued_then_move_to_sent_or_failed_and_a_replayed_confirm
     # A second supporter's letters wait (451), then are refused for good (550): failed.
     second = client.post(LETTERS_API, json={**letter, "email": "sam@example.org"})
     assert (second.status_code, (second.json or {})["status"]) == (202, "awaiting_confirmation")
-    assert peer_count(smtp_peer, 4) == 4
+    assert peer_count(smtp_peer, 4, app) == 4
     smtp_peer.answer_always("451 4.3.0 Try again later")
     path = confirm_by_page(app, smtp_peer, 3)
     check_counts(
@@ -595,8 +610,11 @@ def test_letters_count_queued_then_move_to_sent_or_failed_and_a_replayed_confirm
     assert len(smtp_peer.received) == 4  # two confirmations and two letters, never more
 
 
-def peer_count(peer: SmtpPeer, count: int) -> int:
-    """How many messages the peer has once ``count`` arrived (or its wait timed out)."""
+def peer_count(peer: SmtpPeer, count: int, app: Flask | None = None) -> int:
+    """How many messages the peer has once ``count`` arrived (or its wait timed out), after
+    running the jobs ``app``'s real queue holds."""
+    if app is not None:
+        run_queued(mail_service(app).huey)
     return len(peer.wait_for(count))
 
 

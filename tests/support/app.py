@@ -119,6 +119,16 @@ def run_scheduled(huey: Huey, name: str | None = None) -> int:
     return len(tasks)
 
 
+def run_queued(huey: Huey) -> int:
+    """Run every job waiting in a real queue (SQLite or Redis) now, in this process, as a
+    worker would; how many ran. A no-op for the inline queue, which never holds any."""
+    ran = 0
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        ran += 1
+    return ran
+
+
 def log_in(client: FlaskClient, user: User) -> None:
     """Make ``client`` logged in as ``user`` (as Flask-Login records it in the session).
 

@@ -19,7 +19,7 @@ from werkzeug.test import TestResponse
 from callmp.calls.call_requests import CallAsk
 from callmp.models import CallRequest, CallStatus
 from tests.factories import demo_campaign
-from tests.support.app import CALLER_ID, PUBLIC_URL, call_service, twilio_settings
+from tests.support.app import CALLER_ID, PUBLIC_URL, call_service, run_queued, twilio_settings
 from tests.support.twilio_standin import TwilioStandIn
 from tests.support.twiml_doc import parse
 
@@ -94,6 +94,7 @@ def placed_call(app: Flask, db: Session, phone: str = SUPPORTER) -> CallRequest:
     """A request stored and placed through the queue, as the API does it."""
     call = stored_request(app, db, phone)
     call_service(app).enqueue(call.id)
+    run_queued(call_service(app).huey)  # a real queue's job, run as a worker would
     db.refresh(call)
     assert call.status == CallStatus.ringing
     return call
