@@ -11,6 +11,14 @@ from typing import Any
 
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import Huey
+from redis import ConnectionPool
+
+#: Seconds to wait for Redis to accept a connection, and for any answer. Without them a
+#: Redis host that stopped answering (not refusing) would hang a supporter's request at
+#: enqueue; then the call waits queued and the sweeper hands it over later. The worker's
+#: blocking read waits one second, well within the answer timeout.
+REDIS_CONNECT_TIMEOUT_S = 3.0
+REDIS_ANSWER_TIMEOUT_S = 5.0
 
 
 def make_queue(config: Mapping[str, Any]) -> Huey:
@@ -19,7 +27,12 @@ def make_queue(config: Mapping[str, Any]) -> Huey:
     if backend == "immediate":
         return MemoryHuey("callmp", immediate=True)
     if backend == "redis":
-        return RedisHuey("callmp", url=config["REDIS_URL"])
+        pool = ConnectionPool.from_url(
+            config["REDIS_URL"],
+            socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S,
+            socket_timeout=REDIS_ANSWER_TIMEOUT_S,
+        )
+        return RedisHuey("callmp", connection_pool=pool)
     Path(config["QUEUE_PATH"]).parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("callmp", filename=config["QUEUE_PATH"])
 

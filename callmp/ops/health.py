@@ -87,7 +87,7 @@ def check_readiness(engine: Engine, queue: Huey, config: Mapping[str, Any]) -> R
         checks[name] = check_redis(url)
     depth: int | None = None
     if checks.get("redis_queue", "ok") != "ok":
-        # The queue's own client has no timeout: do not let a dead Redis hang the probe.
+        # The queue's client waits longer than a probe should: ping first, with a short wait.
         checks["queue"] = "not checked"
         return Readiness(checks=checks, queue_depth=depth)
     try:
