@@ -81,6 +81,7 @@ def age(app: Flask, call_id: int, seconds: int) -> None:
         session.commit()
 
 
+@pytest.mark.real_clock("the worker runs in a subprocess, on the real clock")
 def test_a_call_asked_for_through_the_api_is_placed_once_by_the_worker(
     make_app: Callable[..., Flask],
     standin: TwilioStandIn,
@@ -113,6 +114,7 @@ def test_a_call_asked_for_through_the_api_is_placed_once_by_the_worker(
     assert queued_in_redis(redis_url) == 0
 
 
+@pytest.mark.real_clock("the worker runs in a subprocess, on the real clock")
 def test_the_worker_sweeps_up_what_a_crashed_worker_left_and_rings_each_once(
     make_app: Callable[..., Flask],
     standin: TwilioStandIn,

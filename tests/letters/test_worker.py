@@ -32,6 +32,7 @@ def queue(request: pytest.FixtureRequest, tmp_path: Path, redis_url: str) -> dic
     return queue_settings(request.param, tmp_path, redis_url)
 
 
+@pytest.mark.real_clock("the worker runs in a subprocess, on the real clock")
 def test_a_confirmed_letter_is_sent_once_by_the_worker(
     make_app: Callable[..., Flask],
     smtp_peer: SmtpPeer,
