@@ -85,7 +85,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PROXY_HOPS",
         0,
-        "Reverse proxies in front of the app whose X-Forwarded-For/Proto/Host are trusted.",
+        "Reverse proxies in front of the app whose X-Forwarded-For/Proto/Host are trusted "
+        "(0: none, the app faces the internet; 1: one proxy such as Caddy or nginx; 2: a "
+        "CDN or load balancer and then a proxy). The client address is the one the "
+        "outermost trusted proxy appended; what a client wrote itself is ignored.",
     ),
     # -- Click-to-call ------------------------------------------------------------------
     Setting(
@@ -383,6 +386,8 @@ def check(config: Mapping[str, Any]) -> None:
         ZoneInfo(str(config["DASHBOARD_TIME_ZONE"]))
     except (ValueError, ZoneInfoNotFoundError) as error:
         raise ConfigError("CALLMP_DASHBOARD_TIME_ZONE must be a time zone name") from error
+    if int(config["PROXY_HOPS"]) < 0:
+        raise ConfigError("CALLMP_PROXY_HOPS must be 0 or more")
     if int(config["COUNTS_CACHE_SECONDS"]) < 0:
         raise ConfigError("CALLMP_COUNTS_CACHE_SECONDS must be 0 or more")
     if not float(config["CALLS_PER_SECOND"]) > 0:
