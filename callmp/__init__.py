@@ -32,7 +32,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     # urllib3 logs full request URLs at DEBUG, and Twilio's query strings hold phone numbers.
     logging.getLogger("urllib3").setLevel(max(logging.INFO, logging.getLogger().level))
 
+    from callmp.ops import error_reports
     from callmp.views.proxies import init_proxies
+
+    # Off without CALLMP_SENTRY_DSN; with it, events leave without personal data.
+    error_reports.init(app.config)
 
     # Client address and scheme from the trusted proxies only (before anything reads them).
     init_proxies(app)
