@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from http.client import HTTPMessage
 from pathlib import Path
 
@@ -90,7 +91,7 @@ SPOOFS = {
 
 
 def test_without_a_proxy_spoofed_forwarded_for_does_not_escape_the_ip_limit(
-    make_app: Callable[..., Flask],
+    make_app: Callable[..., Flask], stopped_clock: datetime
 ) -> None:
     client = make_app(CALL_MAX_PER_IP_PER_HOUR=LIMIT).test_client()
     for n in range(LIMIT):
@@ -121,7 +122,7 @@ def test_without_a_proxy_the_scheme_and_host_are_the_real_ones(
 
 
 def test_behind_one_proxy_the_address_it_appended_is_counted(
-    make_app: Callable[..., Flask],
+    make_app: Callable[..., Flask], stopped_clock: datetime
 ) -> None:
     client = make_app(PROXY_HOPS=1, CALL_MAX_PER_IP_PER_HOUR=LIMIT).test_client()
     for n in range(LIMIT):
@@ -217,7 +218,7 @@ def test_confirmation_links_use_the_public_url_whatever_host_is_forwarded(
 
 
 def test_behind_two_proxies_the_second_address_from_the_right_is_counted(
-    make_app: Callable[..., Flask],
+    make_app: Callable[..., Flask], stopped_clock: datetime
 ) -> None:
     client = make_app(PROXY_HOPS=2, CALL_MAX_PER_IP_PER_HOUR=LIMIT).test_client()
     for n in range(LIMIT):
