@@ -25,6 +25,7 @@ from callmp.stats.totals import Figures
 from tests.support import old_release
 from tests.support.app import TEST_SETTINGS
 from tests.support.app import engine as app_engine
+from tests.support.dashboard import headline
 from tests.support.html import one, parse, text
 
 #: Schema heads of releases before this one, oldest first. 0012 is the release just
@@ -48,12 +49,6 @@ def apps() -> Iterator[list[Flask]]:
     yield built
     for application in built:
         app_engine(application).dispose()
-
-
-def headline(body: bytes) -> dict[str, str]:
-    """The dashboard's headline figures by label."""
-    dl = one(parse(body), "dl.headline")
-    return {text(one(div, "dt")): text(one(div, "dd")).split(" ")[0] for div in dl.select("div")}
 
 
 def expected_headline() -> dict[str, str]:

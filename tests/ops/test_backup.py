@@ -28,8 +28,7 @@ from callmp.stats.totals import totals
 from tests.factories import add_event, demo_campaign, mp
 from tests.support import old_release
 from tests.support.app import engine, log_in, sessions
-from tests.support.html import one, parse
-from tests.support.html import text as text_of
+from tests.support.dashboard import headline
 
 PG_URL = os.environ.get("CALLMP_TEST_DATABASE_URL", "")
 
@@ -103,10 +102,7 @@ def dashboard_headline(app: Flask, campaign_id: int, user_id: int) -> dict[str, 
         log_in(client, user)
     response = client.get(f"/admin/campaigns/{campaign_id}/dashboard")
     assert response.status_code == 200
-    dl = one(parse(response.data), "dl.headline")
-    return {
-        text_of(one(div, "dt")): text_of(one(div, "dd")).split(" ")[0] for div in dl.select("div")
-    }
+    return headline(response.data)
 
 
 def flask_cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
