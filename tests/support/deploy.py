@@ -8,6 +8,7 @@ them (``nobody`` when the tests run as root).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -38,6 +39,7 @@ PUBLIC_URL = "https://calls.example.org"
 #: Seconds to wait for the entrypoint (prepare) and gunicorn to answer /healthz.
 START_TIMEOUT_S = 90.0
 
+_SETPRIV = ("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups")
 _LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 _INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::\?[^}]*)?\}")
 
@@ -136,16 +138,27 @@ def process_environment(settings: Mapping[str, str], **more: str) -> dict[str, s
     return env
 
 
+@functools.cache
 def runs_as_other_user() -> bool:
-    """True when the tests can drop to ``nobody`` (they run as root, with setpriv)."""
-    return os.geteuid() == 0 and shutil.which("setpriv") is not None
+    """True when the tests can run the app as ``nobody``: they run as root, setpriv is
+    there, and ``nobody`` may execute this virtualenv's interpreter (a Python installed
+    under /root, mode 0700, is out of its reach: the app then runs as the current user)."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        return False
+    probe = subprocess.run(
+        [*_SETPRIV, "sh", "-c", 'exec "$0" -c pass', sys.executable],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    return probe.returncode == 0
 
 
 def as_unprivileged(command: list[str]) -> list[str]:
     """``command`` run as ``nobody`` when the tests run as root, else as it is."""
     if not runs_as_other_user():
         return command
-    return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command]
+    return [*_SETPRIV, *command]
 
 
 def hand_to_unprivileged(path: Path) -> None:
@@ -171,9 +184,9 @@ def serving(
                         f"exited with {process.returncode}:\n" + read_logs(logs)[-4000:]
                     )
                 try:
-                    if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
+                    if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).ok:
                         break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):
                     pass
                 if time.monotonic() > deadline:
                     raise AssertionError("never answered /healthz:\n" + read_logs(logs)[-4000:])

@@ -1,0 +1,147 @@
+"""The image's start, without a container runtime: deploy/entrypoint.sh runs the prepare
+step and then gunicorn with deploy/gunicorn.conf.py, with the environment compose.yaml
+gives the web service (its PostgreSQL and Redis replaced by the test database and the
+test Redis on loopback), as an unprivileged user (``nobody`` when the tests run as root)
+that cannot write to the code, as the image's ``callmp`` user cannot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+from prometheus_client.mmap_dict import MmapedDict, mmap_key
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.deploy import (
+    ENTRYPOINT,
+    GUNICORN_CONF,
+    ROOT,
+    as_unprivileged,
+    hand_to_unprivileged,
+    process_environment,
+    production_environment,
+    read_logs,
+    runs_as_other_user,
+    serving,
+)
+from tests.support.redis_server import free_port
+
+pytestmark = pytest.mark.real_clock("the entrypoint and gunicorn run as processes")
+
+#: A process id no process has (above Linux's largest pid_max).
+GONE_PID = 99_999_999
+#: In a query string, to show access lines leave query strings out.
+MARKER = "zq9marker"
+
+
+def write_counter(folder: Path, pid: int, outcome: str, value: float) -> Path:
+    """A prometheus_client multiprocess file of process ``pid`` with one call count."""
+    path = folder / f"counter_{pid}.db"
+    store = MmapedDict(str(path))  # type: ignore[no-untyped-call]
+    key = mmap_key("callmp_calls", "callmp_calls_total", ["outcome"], [outcome], "calls")
+    store.write_value(key, value, 0.0)  # type: ignore[no-untyped-call]
+    store.close()  # type: ignore[no-untyped-call]
+    return path
+
+
+def call_counts(body: str) -> dict[str, float]:
+    """``callmp_calls_total`` by outcome, from a scrape."""
+    return {
+        sample.labels["outcome"]: sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+        if sample.name == "callmp_calls_total"
+    }
+
+
+def owner_uid(pid: int) -> int:
+    """The real user id of process ``pid``."""
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    line = next(line for line in status.splitlines() if line.startswith("Uid:"))
+    return int(line.split()[1])
+
+
+def test_entrypoint_prepares_then_gunicorn_serves_the_production_shape(
+    fresh_database_url: str, redis_url: str, state_dir: Path
+) -> None:
+    port = free_port()
+    metrics_dir = state_dir / "metrics"
+    metrics_dir.mkdir()
+    hand_to_unprivileged(metrics_dir)
+    dead = write_counter(metrics_dir, GONE_PID, "failed", 5)
+    alive = write_counter(metrics_dir, os.getpid(), "placed", 7)
+    settings = production_environment(
+        database_url=fresh_database_url, redis_url=redis_url, port=port, metrics_dir=metrics_dir
+    )
+    assert settings["CALLMP_PROXY_HOPS"] == "1" and settings["CALLMP_LOG_FORMAT"] == "json"
+    env = process_environment(settings, GUNICORN_WORKERS="2", HOME="/nonexistent")
+    command = as_unprivileged(
+        [str(ENTRYPOINT), "gunicorn", "--config", str(GUNICORN_CONF), "wsgi:app"]
+    )
+    base = f"http://127.0.0.1:{port}"
+    logs = state_dir / "web-logs"
+    with serving(command, env, port, logs) as process:
+        if runs_as_other_user():
+            assert owner_uid(process.pid) == 65534  # nobody
+        ready = requests.get(f"{base}/readyz", timeout=10)
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {
+            "database": "ok",
+            "data": "ok",
+            "redis_queue": "ok",
+            "redis_limiter": "ok",
+            "queue": "ok",
+        }
+        assert requests.get(f"{base}/healthz?q={MARKER}", timeout=5).status_code == 200
+        # Through Caddy, a client elsewhere: X-Forwarded-For names it (one trusted hop).
+        outside = {"X-Forwarded-For": "203.0.113.9"}
+        assert requests.get(f"{base}/metrics", headers=outside, timeout=5).status_code == 404
+        token = settings["CALLMP_METRICS_TOKEN"]
+        scraped = requests.get(
+            f"{base}/metrics", headers={**outside, "Authorization": f"Bearer {token}"}, timeout=5
+        )
+        assert scraped.status_code == 200
+    out = read_logs(logs)
+    assert "database migrated from empty" in out
+    # A dead process's file was removed at start; a running process's file was kept.
+    assert not dead.exists() and alive.exists()
+    assert call_counts(scraped.text) == {"placed": 7.0}
+    access = [
+        json.loads(line)
+        for line in out.splitlines()
+        if line.startswith("{") and '"callmp.access"' in line
+    ]
+    assert {"GET /readyz 200", "GET /healthz 200"} <= {
+        f"{entry['method']} {entry['path']} {entry['status']}" for entry in access
+    }
+    assert MARKER not in out
+
+    # The same entrypoint again (a restart): the prepare step finds nothing to do, then the
+    # given command runs.
+    again = subprocess.run(
+        as_unprivileged([str(ENTRYPOINT), "python", "-c", "print('then the command')"]),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    lines = again.stdout.splitlines()
+    assert lines[0].startswith("database already at ")
+    assert lines[1].startswith("data: unchanged: ")
+    assert lines[-1] == "then the command"
+
+
+def test_entrypoint_without_a_command_refuses() -> None:
+    done = subprocess.run(
+        [str(ENTRYPOINT)], cwd=ROOT, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 64
+    assert done.stderr.strip() == "entrypoint.sh: no command given"
