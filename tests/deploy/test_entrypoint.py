@@ -145,3 +145,36 @@ def test_entrypoint_without_a_command_refuses() -> None:
     )
     assert done.returncode == 64
     assert done.stderr.strip() == "entrypoint.sh: no command given"
+
+
+def test_entrypoint_leaves_out_the_prepare_step_when_asked(state_dir: Path) -> None:
+    # A database that cannot answer: the prepare step, when it runs, fails.
+    unreachable = process_environment(
+        {
+            "CALLMP_DATABASE_URL": "postgresql+psycopg://u:p@127.0.0.1:1/x",
+            "CALLMP_QUEUE_PATH": str(state_dir / "queue.sqlite3"),
+            "CALLMP_MAIL_OUTBOX": str(state_dir / "outbox"),
+        },
+        PREPARE="skip",
+    )
+    done = subprocess.run(
+        [str(ENTRYPOINT), "python", "-c", "print('only the command')"],
+        cwd=ROOT,
+        env=unreachable,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "only the command\n", "")
+    prepared = subprocess.run(
+        [str(ENTRYPOINT), "python", "-c", "print('only the command')"],
+        cwd=ROOT,
+        env=dict(unreachable, PREPARE="run", PREPARE_WAIT="0"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert prepared.returncode == 1
+    assert "the database did not answer within 0 seconds" in prepared.stderr
