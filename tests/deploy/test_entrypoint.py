@@ -59,11 +59,32 @@ def call_counts(body: str) -> dict[str, float]:
     }
 
 
-def owner_uid(pid: int) -> int:
-    """The real user id of process ``pid``."""
-    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
-    line = next(line for line in status.splitlines() if line.startswith("Uid:"))
-    return int(line.split()[1])
+#: The one capability the unprivileged user may keep (see ``unprivileged_prefix``).
+CAP_DAC_READ_SEARCH = 1 << 2
+
+
+def process_status(pid: int) -> tuple[int, int]:
+    """The real user id and the effective capabilities of process ``pid``."""
+    status = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(status["Uid"].split()[0]), int(status["CapEff"].strip(), 16)
+
+
+def assert_cannot_write_the_code() -> None:
+    """The unprivileged user cannot create a file in the repository, as the image's user
+    cannot in /app."""
+    probe = ROOT / ".write-probe"
+    done = subprocess.run(
+        as_unprivileged(["sh", "-c", f"touch {probe}"]),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    written = probe.exists()
+    probe.unlink(missing_ok=True)
+    assert done.returncode != 0 and not written
 
 
 def test_entrypoint_prepares_then_gunicorn_serves_the_production_shape(
@@ -87,7 +108,10 @@ def test_entrypoint_prepares_then_gunicorn_serves_the_production_shape(
     logs = state_dir / "web-logs"
     with serving(command, env, port, logs) as process:
         if runs_as_other_user():
-            assert owner_uid(process.pid) == 65534  # nobody
+            uid, capabilities = process_status(process.pid)
+            assert uid == 65534  # nobody
+            assert capabilities & ~CAP_DAC_READ_SEARCH == 0
+            assert_cannot_write_the_code()
         ready = requests.get(f"{base}/readyz", timeout=10)
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"] == {

@@ -40,6 +40,7 @@ PUBLIC_URL = "https://calls.example.org"
 START_TIMEOUT_S = 90.0
 
 _SETPRIV = ("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups")
+_READ_ANYWHERE = ("--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search")
 _LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 _INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::\?[^}]*)?\}")
 
@@ -139,26 +140,38 @@ def process_environment(settings: Mapping[str, str], **more: str) -> dict[str, s
 
 
 @functools.cache
-def runs_as_other_user() -> bool:
-    """True when the tests can run the app as ``nobody``: they run as root, setpriv is
-    there, and ``nobody`` may execute this virtualenv's interpreter (a Python installed
-    under /root, mode 0700, is out of its reach: the app then runs as the current user)."""
+def unprivileged_prefix() -> tuple[str, ...] | None:
+    """The setpriv command that runs a program as ``nobody``, or None when the tests do not
+    run as root (or lack setpriv).
+
+    ``nobody`` must be able to execute this virtualenv's interpreter. When that lives
+    under /root (mode 0700, as on the project's build machine), ``nobody`` keeps one
+    capability, CAP_DAC_READ_SEARCH: it may read and traverse any folder, and still
+    write nowhere it has no right to (the code, /root, its home).
+    """
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
-        return False
-    probe = subprocess.run(
-        [*_SETPRIV, "sh", "-c", 'exec "$0" -c pass', sys.executable],
-        capture_output=True,
-        timeout=30,
-        check=False,
-    )
-    return probe.returncode == 0
+        return None
+    for extra in ((), _READ_ANYWHERE):
+        probe = subprocess.run(
+            [*_SETPRIV, *extra, "sh", "-c", 'exec "$0" -c pass', sys.executable],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+        if probe.returncode == 0:
+            return (*_SETPRIV, *extra)
+    return None
+
+
+def runs_as_other_user() -> bool:
+    """True when the tests run the app as ``nobody``."""
+    return unprivileged_prefix() is not None
 
 
 def as_unprivileged(command: list[str]) -> list[str]:
     """``command`` run as ``nobody`` when the tests run as root, else as it is."""
-    if not runs_as_other_user():
-        return command
-    return [*_SETPRIV, *command]
+    prefix = unprivileged_prefix()
+    return [*prefix, *command] if prefix is not None else command
 
 
 def hand_to_unprivileged(path: Path) -> None:
