@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -21,8 +23,10 @@ from tests.support.deploy import (
     ENTRYPOINT,
     GUNICORN_CONF,
     ROOT,
+    START_TIMEOUT_S,
     as_unprivileged,
     hand_to_unprivileged,
+    load_compose,
     process_environment,
     production_environment,
     read_logs,
@@ -202,3 +206,52 @@ def test_entrypoint_leaves_out_the_prepare_step_when_asked(state_dir: Path) -> N
     )
     assert prepared.returncode == 1
     assert "the database did not answer within 0 seconds" in prepared.stderr
+
+
+def wait_for_line(path: Path, text: str, process: subprocess.Popen[bytes]) -> None:
+    """Return once ``text`` appears in ``path``; fail if the process exits first."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while text not in path.read_text(encoding="utf-8", errors="replace"):
+        assert process.poll() is None, path.read_text(encoding="utf-8", errors="replace")
+        assert time.monotonic() < deadline, f"no {text!r} in {path}"
+        time.sleep(0.2)
+
+
+def test_the_worker_starts_from_the_entrypoint_and_stops_gracefully_on_sigint(
+    fresh_database_url: str, redis_url: str, state_dir: Path
+) -> None:
+    settings = production_environment(
+        database_url=fresh_database_url,
+        redis_url=redis_url,
+        port=free_port(),
+        metrics_dir=state_dir / "metrics",
+        service="worker",
+    )
+    assert "PROMETHEUS_MULTIPROC_DIR" not in settings  # see compose.yaml's web service
+    env = process_environment(settings, HOME="/nonexistent")
+    spec = load_compose()["services"]["worker"]
+    out, err = state_dir / "worker.out", state_dir / "worker.err"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        worker = subprocess.Popen(
+            as_unprivileged([str(ENTRYPOINT), *spec["command"]]),
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+        )
+        try:
+            wait_for_line(out, "queue worker: 4 threads, Twilio calls", worker)
+            healthcheck = spec["healthcheck"]["test"][1:]
+            assert subprocess.run(healthcheck, env=env, timeout=30, check=False).returncode == 0
+            dead = dict(env, CALLMP_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+            assert subprocess.run(
+                healthcheck, env=dead, capture_output=True, timeout=30, check=False
+            ).returncode
+            assert spec["stop_signal"] == "SIGINT"
+            worker.send_signal(signal.SIGINT)
+            assert worker.wait(timeout=60) == 0
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    assert "Received SIGINT" in err.read_text(encoding="utf-8")

@@ -108,18 +108,20 @@ def service_environment(service: str, env: Mapping[str, str]) -> dict[str, str]:
 
 
 def production_environment(
-    *, database_url: str, redis_url: str, port: int, metrics_dir: Path
+    *, database_url: str, redis_url: str, port: int, metrics_dir: Path, service: str = "web"
 ) -> dict[str, str]:
-    """The web service's environment, with loopback values in place of compose's services."""
-    env = service_environment("web", filled_env_example())
+    """A compose service's environment, with loopback values in place of compose's services
+    (a metrics folder only where compose gives one)."""
+    env = service_environment(service, filled_env_example())
     limiter = make_url(redis_url).set(database="1").render_as_string(hide_password=False)
     env.update(
         CALLMP_DATABASE_URL=database_url,
         CALLMP_REDIS_URL=redis_url,
         CALLMP_RATELIMIT_STORAGE_URI=limiter,
-        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
         GUNICORN_BIND=f"127.0.0.1:{port}",
     )
+    if "PROMETHEUS_MULTIPROC_DIR" in env:
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     return env
 
 
@@ -134,6 +136,7 @@ def process_environment(settings: Mapping[str, str], **more: str) -> dict[str, s
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env["PYTHONPATH"] = str(ROOT)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"  # as in the image: lines reach the log at once
     env.update(settings)
     env.update(more)
     return env
