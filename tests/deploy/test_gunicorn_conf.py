@@ -26,7 +26,7 @@ pytestmark = pytest.mark.real_clock("gunicorn runs as a process")
 SPOOFED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
 MARKER = "zq9marker"
 #: Method, path, protocol, status, size, milliseconds: nothing else.
-ACCESS_LINE = re.compile(r'^"GET /healthz HTTP/1\.1" 200 \d+ \d+ms$')
+ACCESS_LINE = re.compile(r'^"GET /(healthz|api/v1/lookup) HTTP/1\.1" \d{3} \d+ \d+ms$')
 
 
 def spoofed_login(base: str) -> int:
@@ -94,8 +94,10 @@ def test_access_lines_leave_out_query_strings_and_addresses(
     port = port_of(env)
     logs = tmp_path / "logs"
     with serving(command, env, port, logs):
-        url = f"http://127.0.0.1:{port}/healthz?postal_code=K1A0A6&q={MARKER}"
-        assert requests.get(url, timeout=10).status_code == 200
-    lines = [line for line in read_logs(logs).splitlines() if "/healthz" in line]
-    assert lines and all(ACCESS_LINE.match(line) for line in lines), lines
+        # The lookup API takes a postal code in the query string.
+        url = f"http://127.0.0.1:{port}/api/v1/lookup?postal_code=K1A0A6&lang={MARKER}"
+        assert requests.get(url, timeout=10).status_code in (200, 400)
+    lines = [line for line in read_logs(logs).splitlines() if '"GET /' in line]
+    assert any("/api/v1/lookup" in line for line in lines), lines
+    assert all(ACCESS_LINE.match(line) for line in lines), lines
     assert MARKER not in read_logs(logs)
