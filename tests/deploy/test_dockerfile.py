@@ -8,59 +8,11 @@ import fnmatch
 import json
 import os
 import re
-import shlex
-from dataclasses import dataclass
 
-from tests.support.deploy import DOCKERFILE, ENTRYPOINT, GUNICORN_CONF, ROOT
+from tests.support.deploy import ENTRYPOINT, GUNICORN_CONF, ROOT
+from tests.support.dockerfile import copies, final_stage, stages
 
 DOCKERIGNORE = ROOT / ".dockerignore"
-
-
-@dataclass(frozen=True)
-class Instruction:
-    """One Dockerfile instruction and its arguments (continuation lines joined)."""
-
-    name: str
-    args: str
-
-
-def instructions() -> list[Instruction]:
-    found: list[Instruction] = []
-    pending = ""
-    for line in DOCKERFILE.read_text(encoding="utf-8").splitlines():
-        if line.lstrip().startswith("#") or (not line.strip() and not pending):
-            continue
-        pending += line.rstrip().removesuffix("\\") + " "
-        if not line.rstrip().endswith("\\"):
-            name, _, args = pending.strip().partition(" ")
-            found.append(Instruction(name.upper(), args.strip()))
-            pending = ""
-    return found
-
-
-def stages() -> list[list[Instruction]]:
-    """The instructions of each stage, from its FROM on."""
-    split: list[list[Instruction]] = []
-    for instruction in instructions():
-        if instruction.name == "FROM":
-            split.append([])
-        if split:
-            split[-1].append(instruction)
-    return split
-
-
-def final_stage() -> list[Instruction]:
-    return stages()[-1]
-
-
-def copies(stage: list[Instruction]) -> list[tuple[list[str], str]]:
-    """(sources, destination) of each COPY from the build context (not --from)."""
-    found = []
-    for instruction in stage:
-        if instruction.name == "COPY" and "--from=" not in instruction.args:
-            *sources, destination = shlex.split(instruction.args)
-            found.append((sources, destination))
-    return found
 
 
 def ignored(path: str) -> bool:

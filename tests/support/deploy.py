@@ -185,13 +185,13 @@ def hand_to_unprivileged(path: Path) -> None:
 
 @contextmanager
 def serving(
-    command: list[str], env: Mapping[str, str], port: int, logs: Path
+    command: list[str], env: Mapping[str, str], port: int, logs: Path, cwd: Path = ROOT
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``command`` from the repository's root until it answers /healthz on ``port``;
-    stop it at the end. Its output goes to ``logs``/out.log and err.log."""
+    """Run ``command`` from ``cwd`` (the repository's root) until it answers /healthz on
+    ``port``; stop it at the end. Its output goes to ``logs``/out.log and err.log."""
     logs.mkdir(parents=True, exist_ok=True)
     with (logs / "out.log").open("wb") as out, (logs / "err.log").open("wb") as err:
-        process = subprocess.Popen(command, cwd=ROOT, env=dict(env), stdout=out, stderr=err)
+        process = subprocess.Popen(command, cwd=cwd, env=dict(env), stdout=out, stderr=err)
         try:
             deadline = time.monotonic() + START_TIMEOUT_S
             while True:
