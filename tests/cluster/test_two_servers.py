@@ -198,17 +198,21 @@ def test_two_servers_and_two_workers_count_exactly_and_survive_a_crash(
     assert call_statuses(db) == {"completed": first_batch}
 
     # -- 2. Letters sent on one server, confirmed on the other ----------------------------
-    letters = {f"writer{n}@example.org": SERVERS[n % 2] for n in range(4)}
+    # Writers 0-3 confirm now; 4 and 5 confirm while a worker dies (step 5).
+    letters = {f"writer{n}@example.org": SERVERS[n % 2] for n in range(6)}
     for address, server in letters.items():
         answer = drive.send_letter(server, address)
         assert answer.status_code == 202, (answer.status_code, answer.text[:200])
         assert answer.json()["status"] == "awaiting_confirmation"
     assert len(smtp_peer.wait_for(len(letters), timeout=20)) == len(letters)
-    for received in smtp_peer.received:
-        (address,) = received.rcpt_tos
-        confirmed = drive.confirm(other(letters[address]), confirmation_link(received.message))
-        assert confirmed.status_code == 303, confirmed.status_code
-    delivered = len(letters) * 3  # a confirmation, then a letter each to MP and Minister
+    links = {r.rcpt_tos[0]: confirmation_link(r.message) for r in smtp_peer.received}
+    assert set(links) == set(letters)
+    held = ["writer4@example.org", "writer5@example.org"]
+    for address, link in links.items():
+        if address not in held:
+            confirmed = drive.confirm(other(letters[address]), link)
+            assert confirmed.status_code == 303, confirmed.status_code
+    delivered = len(letters) + (len(letters) - len(held)) * 2  # confirmations, then letters
     assert len(smtp_peer.wait_for(delivered, timeout=20)) == delivered, cluster.logs()
 
     # -- 3. Direct-call reports: the page from one server, the form posted to the other ---
@@ -247,6 +251,11 @@ def test_two_servers_and_two_workers_count_exactly_and_survive_a_crash(
         assert answer.status_code == 202, answer.status_code
         second[answer.json()["id"]] = server
     assert wait_until(lambda: len(create_requests(standin)) >= creates + 2, 10), cluster.logs()
+    # Both of worker 1's threads wait on the stand-in: two letters confirmed now wait in
+    # the queue when it dies.
+    for address in held:
+        confirmed = drive.confirm(other(letters[address]), links[address])
+        assert confirmed.status_code == 303, confirmed.status_code
     cluster.kill("worker-1")
     cluster.resume("worker-2")
     assert call_statuses(db)["placing"] == 2  # claimed by the dead worker, never answered
@@ -265,6 +274,9 @@ def test_two_servers_and_two_workers_count_exactly_and_survive_a_crash(
         assert result.returncode == 0, result.stdout + result.stderr
         sweeps += 1
     assert sweeps >= 1
+    # Worker 2 also sent the letters confirmed while worker 1 died.
+    delivered = len(letters) * 3
+    assert len(smtp_peer.wait_for(delivered, timeout=20)) == delivered, cluster.logs()
     later = standin.created_calls()[before:]
     assert Counter(c.to for c in later) == {phone(n): 1 for n in range(10, 18)}
     for call in later:
@@ -299,7 +311,9 @@ def test_two_servers_and_two_workers_count_exactly_and_survive_a_crash(
             future.result()
     assert len(acknowledged["B"]) == 8, lost  # B went on serving
     assert lost["A"] >= 1  # A's batch was cut short
-    assert set(acknowledged["A"] + acknowledged["B"]) <= stored_submissions(db)
+    stored = stored_submissions(db)
+    assert set(acknowledged["A"] + acknowledged["B"]) <= stored
+    stored_in_batch = len(stored) - len(letters)
     # Every acknowledged letter asks for confirmation, once.
     waiting = len(letters) * 3 + len(acknowledged["A"]) + len(acknowledged["B"])
     smtp_peer.wait_for(waiting, timeout=20)
@@ -311,7 +325,10 @@ def test_two_servers_and_two_workers_count_exactly_and_survive_a_crash(
     assert len(confirmations) >= len(acknowledged["A"]) + len(acknowledged["B"])
 
     # -- 7. Exact counts, on the surviving server, and no drift ---------------------------
+    cluster.start_server("A-again")  # a fresh server in place of A sees the same counts
+    cluster.wait_ready("A-again")
     counts = drive.get("B", COUNTS_API).json()
+    assert drive.get("A-again", COUNTS_API).json() == counts
     emails = len(letters) * 2
     assert counts["bridged_calls"] == calls
     assert counts["direct_calls"] == reports
@@ -322,13 +339,16 @@ def test_two_servers_and_two_workers_count_exactly_and_survive_a_crash(
     assert "every running total equals its events" in checked.stdout
     ids = Counter(str(r.message["Message-ID"]) for r in smtp_peer.received)
     assert [i for i, n in ids.items() if n > 1] == []
+    supporters = set(letters) | set(confirmations)
+    to_targets = [r for r in smtp_peer.received if r.rcpt_tos[0] not in supporters]
+    assert len(to_targets) == emails
     assert len({c.sid for c in standin.created_calls()}) == calls
     assert len(standin.created_calls()) == calls
 
     elapsed = time.monotonic() - started
     lines = [
         "two servers, two workers: totals",
-        f"  requests sent:        A {drive.sent['A']}, B {drive.sent['B']}",
+        "  requests sent:        " + ", ".join(f"{k} {n}" for k, n in drive.sent.items()),
         f"  calls placed:         {calls} (each once; {refused} refused by the phone limit)",
         f"  throttle:             {CALLS_PER_SECOND}/s; at most "
         f"{max(throttle.late_start.values())} created in one second after its first "
@@ -336,8 +356,8 @@ def test_two_servers_and_two_workers_count_exactly_and_survive_a_crash(
         f"{throttle.span_s:.1f} s for the first {first_batch}",
         f"  sweeps after kill:    {sweeps}",
         f"  letters delivered:    {emails} (+ {len(letters)} confirmations), 0 duplicates",
-        f"  crash batch:          A acknowledged {len(acknowledged['A'])}, lost {lost['A']}; "
-        f"B acknowledged {len(acknowledged['B'])}",
+        f"  crash batch:          A acknowledged {len(acknowledged['A'])}, failed {lost['A']}; "
+        f"B acknowledged {len(acknowledged['B'])}; {stored_in_batch} stored",
         f"  reports counted:      {reports}",
         f"  login refused after:  {LOGIN_FREE_TRIES} wrong passwords across A and B",
         f"  counts API:           total {counts['total']}, check-counts clean",
