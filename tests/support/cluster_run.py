@@ -135,6 +135,7 @@ class Run:
     started: float = field(default_factory=time.monotonic)
     accepted: dict[str, str] = field(default_factory=dict)  # call id -> server asked
     refused: int = 0
+    refused_letters: int = 0
     first_batch: int = 0
     throttle: ThrottleReport | None = None
     letters: dict[str, str] = field(default_factory=dict)  # address -> server it wrote to
@@ -213,6 +214,21 @@ class Run:
             answer = self.drive.send_letter(server, address)
             assert answer.status_code == 202, (answer.status_code, answer.text[:200])
             assert answer.json()["status"] == "awaiting_confirmation"
+        # The same letter sent to A and B at the same moment (a double tap through a load
+        # balancer): one is stored, the other is told it was already sent.
+        gate = threading.Barrier(2)
+        twice = "twice@example.org"
+
+        def racing(server: str) -> requests.Response:
+            gate.wait()
+            return self.drive.send_letter(server, twice)
+
+        with ThreadPoolExecutor(2) as pool:
+            answers = dict(zip(SERVERS, pool.map(racing, SERVERS), strict=True))
+        codes = sorted(a.status_code for a in answers.values())
+        assert codes == [202, 409], codes
+        self.letters[twice] = next(k for k, a in answers.items() if a.status_code == 202)
+        self.refused_letters += 1
         count = len(self.letters)
         assert len(self.smtp_peer.wait_for(count, timeout=20)) == count
         self.links = {r.rcpt_tos[0]: confirmation_link(r.message) for r in self.smtp_peer.received}
@@ -379,7 +395,8 @@ class Run:
             f"{throttle.span_s:.1f} s for the first {self.first_batch}",
             f"  sweeps after kill:    {self.sweeps}",
             f"  letters delivered:    {len(self.letters) * 2} (+ {len(self.letters)} "
-            "confirmations), 0 duplicates",
+            f"confirmations), 0 duplicates; {self.refused_letters} sent twice at once "
+            "refused",
             f"  crash batch:          A acknowledged {len(self.acknowledged['A'])}, failed "
             f"{self.failed['A']}; B acknowledged {len(self.acknowledged['B'])}; "
             f"{self.stored_in_batch} stored",
