@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from huey import crontab
-from huey.api import Huey, RateLimit
+from huey.api import Huey
 from huey.exceptions import RetryTask
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,7 @@ from callmp.calls import plan as callplan
 from callmp.calls.call_requests import CallAsk, CallRefused, CallSettings
 from callmp.calls.plan_cache import PlanCache
 from callmp.calls.telephony import LocalTelephony, Telephony, TwilioTelephony
+from callmp.calls.throttle import WindowThrottle
 from callmp.config import telephony_backend
 from callmp.db import utcnow
 from callmp.i18n import N_, translator
@@ -77,7 +78,7 @@ def recheck_after(timeout_s: float) -> int:
 
 
 def throttle_window(calls_per_second: float) -> tuple[int, int]:
-    """(calls, per seconds) for Huey's fixed-window rate limit at ``calls_per_second``."""
+    """(calls, per seconds) for the fixed-window throttle at ``calls_per_second``."""
     if calls_per_second >= 1:
         return math.floor(calls_per_second), 1
     return 1, math.ceil(1 / calls_per_second)
@@ -100,7 +101,7 @@ class CallService:
     local: bool
     sweep_after_s: int
     huey: Huey
-    throttle: RateLimit
+    throttle: WindowThrottle
     plans: PlanCache = field(default_factory=PlanCache)
     clock: Callable[[], datetime] = utcnow  # "now" for office hours (tests fix it)
     metrics: Metrics = field(default_factory=Metrics)
@@ -137,7 +138,7 @@ class CallService:
             local=local,
             sweep_after_s=int(config["CALL_SWEEP_AFTER_S"]),
             huey=huey,
-            throttle=huey.rate_limit("calls-per-second", limit, per),
+            throttle=WindowThrottle(huey, "calls-per-second", limit, per),
             metrics=metrics or Metrics(),
         )
         service._register_tasks()
