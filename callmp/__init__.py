@@ -32,13 +32,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     # urllib3 logs full request URLs at DEBUG, and Twilio's query strings hold phone numbers.
     logging.getLogger("urllib3").setLevel(max(logging.INFO, logging.getLogger().level))
 
-    hops = int(app.config["PROXY_HOPS"])
-    if hops > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
+    from callmp.ops import error_reports
+    from callmp.views.proxies import init_proxies
 
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
-        )
+    # Off without CALLMP_SENTRY_DSN; with it, events leave without personal data.
+    error_reports.init(app.config)
+
+    # Client address and scheme from the trusted proxies only (before anything reads them).
+    init_proxies(app)
 
     from callmp.services import Services
     from callmp.views import context, inputs

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
@@ -149,17 +149,19 @@ def register(app: Flask) -> None:
     def check_command() -> None:
         """Verify this configuration end to end: settings, database, data, Redis, SMTP,
         Twilio, public URL; one line each, a non-zero exit on any failure."""
-        # Imported here, like migrate: loading Alembic logs its plugins (see _migrate).
-        from callmp.ops import deploy_checks
-
         found = services()
-        results = deploy_checks.run_checks(
-            current_app.config,
-            engine=found.engine,
-            sessions=found.sessions,
-            telephony=found.calls.telephony,
-            sender=found.mail.sender,
-        )
+        # Alembic logs its plugins and its migration context at INFO: keep the report to
+        # one line per check (a failure is still reported by its check).
+        with errors_only():
+            from callmp.ops import deploy_checks
+
+            results = deploy_checks.run_checks(
+                current_app.config,
+                engine=found.engine,
+                sessions=found.sessions,
+                telephony=found.calls.telephony,
+                sender=found.mail.sender,
+            )
         for result in results:
             click.echo(result.line())
         failed = [result.name for result in results if not result.ok]
@@ -232,6 +234,46 @@ def register(app: Flask) -> None:
             return
         for step in (_migrate, _import_data, _seed_demo):
             click.echo(step())
+
+    @app.cli.command("prepare")
+    @click.option(
+        "--demo", is_flag=True, help="Also create or refresh the demo campaign (not in production)."
+    )
+    @click.option(
+        "--wait",
+        default=60.0,
+        show_default=True,
+        help="Seconds to wait for the database to answer.",
+    )
+    @click.option(
+        "--lock-timeout",
+        default=600.0,
+        show_default=True,
+        help="Seconds to wait while another prepare works.",
+    )
+    @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+    def prepare_command(demo: bool, wait: float, lock_timeout: float, quiet: bool) -> None:
+        """Migrate and import the shipped data, one process at a time (the container's and
+        callmp-prepare.service's first step; safe to repeat)."""
+        # Imported here, like migrate: loading Alembic logs its plugins (see _migrate).
+        with errors_only() if quiet else nullcontext():
+            from callmp.ops import prepare
+
+            found = services()
+            try:
+                report = prepare.prepare(
+                    found.engine,
+                    found.sessions,
+                    Path(current_app.config["DATA_DIR"]),
+                    seed_demo=demo,
+                    wait_s=wait,
+                    lock_timeout_s=lock_timeout,
+                )
+            except prepare.PrepareError as error:
+                raise click.ClickException(str(error)) from None
+        if not quiet:
+            for line in report.lines():
+                click.echo(line)
 
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")

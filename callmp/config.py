@@ -87,7 +87,28 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PROXY_HOPS",
         0,
-        "Reverse proxies in front of the app whose X-Forwarded-For/Proto/Host are trusted.",
+        "Reverse proxies in front of the app whose X-Forwarded-For/Proto/Host are trusted "
+        "(0: none, the app faces the internet; 1: one proxy such as Caddy or nginx; 2: a "
+        "CDN or load balancer and then a proxy). The client address is the one the "
+        "outermost trusted proxy appended; what a client wrote itself is ignored.",
+    ),
+    Setting(
+        "SENTRY_DSN",
+        "",
+        "Sentry (or compatible) DSN that errors are reported to, with phone numbers, "
+        "email and postal addresses, cookies, forms and query strings removed; empty: off. "
+        "Needs the sentry extra (pip install 'callmp[sentry]').",
+        True,
+    ),
+    Setting(
+        "SENTRY_ENVIRONMENT",
+        "production",
+        "Environment name the error reports are filed under.",
+    ),
+    Setting(
+        "SENTRY_TRACES_SAMPLE_RATE",
+        0.0,
+        "Share of requests sent to Sentry as performance traces (0 to 1; 0: none).",
     ),
     # -- Click-to-call ------------------------------------------------------------------
     Setting(
@@ -398,6 +419,10 @@ def check(config: Mapping[str, Any]) -> None:
         ZoneInfo(str(config["DASHBOARD_TIME_ZONE"]))
     except (ValueError, ZoneInfoNotFoundError) as error:
         raise ConfigError("CALLMP_DASHBOARD_TIME_ZONE must be a time zone name") from error
+    if int(config["PROXY_HOPS"]) < 0:
+        raise ConfigError("CALLMP_PROXY_HOPS must be 0 or more")
+    if not 0.0 <= float(config["SENTRY_TRACES_SAMPLE_RATE"]) <= 1.0:
+        raise ConfigError("CALLMP_SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1")
     if int(config["COUNTS_CACHE_SECONDS"]) < 0:
         raise ConfigError("CALLMP_COUNTS_CACHE_SECONDS must be 0 or more")
     burst = str(config["PUBLIC_WRITE_BURST"]).strip()

@@ -105,3 +105,29 @@ def insert_once(session: Session, model: type[Base], values: dict[str, Any]) -> 
     key = inspect(model).primary_key
     statement = insert(model).values(**values).on_conflict_do_nothing().returning(*key)
     return session.execute(statement).first() is not None
+
+
+def _lock_id(key: str) -> int:
+    """A signed 64-bit number for ``key``, as PostgreSQL's advisory locks take."""
+    import hashlib
+
+    digest = hashlib.blake2b(key.encode(), digest_size=8, person=b"callmp-lock").digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_keys(session: Session, *keys: str) -> None:
+    """Hold a lock on each of ``keys`` until the transaction ends, in the order given.
+
+    A limit checked by counting rows and then inserting one lets two requests that race
+    (on two servers, or two threads of one) both count the same rows and both pass. Taken
+    before the count, the lock makes the second wait for the first's commit and count its
+    row. PostgreSQL: transaction-level advisory locks. SQLite: nothing (its writers are
+    serialized by the database lock; one server only). Callers take keys in one fixed
+    order (e.g. phone, then address) so two transactions never wait on each other.
+    """
+    from sqlalchemy import func, select
+
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in keys:
+        session.execute(select(func.pg_advisory_xact_lock(_lock_id(key))))

@@ -137,3 +137,14 @@ def test_a_command_refuses_a_production_setup_naming_each_missing_setting(
     refusal = done.stderr.strip().splitlines()
     named = [line.split(" ", 2)[1] for line in refusal if line.startswith("- CALLMP_")]
     assert named == ["CALLMP_SECRET_KEY", "CALLMP_RATELIMIT_STORAGE_URI", "CALLMP_PUBLIC_URL"]
+
+
+def test_check_prints_one_line_per_check_and_no_log_noise(
+    database_url: str, tmp_path: Path
+) -> None:
+    done = _flask("check", database_url=database_url, instance=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == ["OK"] * (len(lines) - 1)
+    assert lines[-1] == f"all {len(lines) - 1} checks passed"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from callmp.calls.plan import Stop, Translate, plan_for
 from callmp.calls.telephony import PlacedCall, Telephony, TelephonyError
+from callmp.db import lock_keys
 from callmp.directory import phones
 from callmp.i18n import N_, translator
 from callmp.models import BlockedPhone, CallRequest, CallStatus, Campaign
@@ -117,6 +118,9 @@ def request_call(
     phone = phones.parse_supporter_phone(ask.phone_raw, allow_fictional=settings.allow_fictional)
     phone_key = phones.phone_hmac(phone, settings.hmac_key)
     ip_key = phones.phone_hmac("ip:" + ask.ip, settings.hmac_key) if ask.ip else ""
+    # Requests for one number (or from one address) racing on two servers would both
+    # count the same rows and both pass the limits: the second waits for the first here.
+    lock_keys(session, "call-phone:" + phone_key, *(["call-ip:" + ip_key] if ip_key else []))
     if session.get(BlockedPhone, phone_key) is not None:
         raise CallRefused("blocked", N_("This number asked not to be called. We won't call it."))
     hour_ago = now - timedelta(hours=1)

@@ -1,12 +1,11 @@
-"""The calls-per-second throttle: a fixed window counted in the queue's own storage.
+"""The calls-per-second throttle, shared by every worker through the queue's storage.
 
-Every worker, in every process, draws on one count per window, kept where the queue is
-(Redis, the SQLite file, or memory for the inline queue). Huey's own ``RateLimit`` resets
-its counter when it sees a new window (read the window, delete the counter, store the
-window, then count): two workers crossing into a window together both reset it and both
-place a call. Here the window's number is part of the counter's key, so one atomic
-increment decides, and there is nothing to reset. Windows are aligned to the epoch, as
-Huey's are, on each worker's clock (keep the hosts' clocks synchronised).
+Huey's own ``RateLimit`` keeps one counter and resets it when it sees a new window: read
+the window, delete the counter, write the window, increment. Two workers that reach a new
+window together can each reset it after the other's increment, so both (and a third)
+take the first slot: three calls in a window of two, as the two-server test showed.
+Here each window has its own counter, and one atomic increment decides the slot: nothing
+is ever reset, so no interleaving lets more than ``limit`` through.
 """
 
 from __future__ import annotations
@@ -21,9 +20,11 @@ from huey.exceptions import RateLimitExceeded
 
 
 class WindowThrottle:
-    """At most ``limit`` entries per ``per`` seconds across everything sharing ``huey``'s
-    storage; a context manager that raises Huey's ``RateLimitExceeded`` (the task is then
-    retried when the window ends)."""
+    """At most ``limit`` acquisitions per ``per`` seconds (windows aligned on the epoch).
+
+    Use as ``with throttle:`` in a task; when the window is full it raises
+    ``RateLimitExceeded`` with the time until the next window, and Huey retries then.
+    """
 
     def __init__(
         self,
@@ -41,37 +42,42 @@ class WindowThrottle:
         self._prefix = f"{huey.name}.throttle.{name}"
 
     def _counter(self, window: int) -> str:
+        """The counter key of one window."""
         return f"{self._prefix}.{window}"
 
     def acquire(self) -> None:
-        """Count one entry in the current window, or raise when the window is full."""
+        """Take a slot in the current window, or raise ``RateLimitExceeded``."""
         now = self.clock()
         window = int(now) // self.per
-        count = int(self.huey.storage.incr(self._counter(window)))
-        if count == 1:
+        taken = self.huey.storage.incr(self._counter(window))
+        if taken == 1:
             self._forget_before(window)
-        if count > self.limit:
-            raise RateLimitExceeded(self.name, (window + 1) * self.per - now)
+        if taken > self.limit:
+            wait = (window + 1) * self.per - now
+            raise RateLimitExceeded(self.name, wait)
 
     def _forget_before(self, window: int) -> None:
-        """Delete the counters of windows that are over (run by the first entry of each).
+        """Delete the counters of windows that can no longer be taken (bounded storage).
 
-        The previous window's counter is kept one window longer: a worker that read the
-        clock just before the boundary may still be counting in it.
+        The first taker of a window remembers it and deletes the window remembered
+        before, unless that was the previous one (a late worker may still count in it);
+        that one goes the next time.
         """
         marker = f"{self._prefix}.last"
-        previous = self.huey.storage.pop_data(marker)
+        last = self.huey.storage.peek_data(marker)
         self.huey.storage.put_data(marker, str(window).encode())
-        if previous is EmptyData:
+        if last is EmptyData:
             return
-        last = int(previous)
-        if last < window:
-            self.huey.storage.delete_counter(self._counter(last - 1))
-        if last < window - 1:
-            self.huey.storage.delete_counter(self._counter(last))
+        try:
+            previous = int(last)
+        except (TypeError, ValueError):
+            return
+        for old in (previous - 1, previous):
+            if old < window - 1:
+                self.huey.storage.delete_counter(self._counter(old))
 
-    def usage(self) -> int:
-        """Entries counted in the current window."""
+    def current_usage(self) -> int:
+        """Slots taken in the current window."""
         window = int(self.clock()) // self.per
         return int(self.huey.storage.incr(self._counter(window), 0))
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from callmp.db import lock_keys
 from callmp.i18n import N_, InputError
 from callmp.letters import confirmation
 from callmp.letters.compose import Letter, Supporter
@@ -98,6 +99,10 @@ def submit(
     if not letters_:
         raise LetterRefused("no_recipient", N_("None of these people has an email address."))
     ip_key = keyed_hash("ip:" + ip, settings) if ip else ""
+    email_key = keyed_hash(email, settings)
+    # The same letter sent twice at once (a double tap reaching two servers) would find
+    # no earlier letter either time, and go twice: the second waits for the first here.
+    lock_keys(session, "letter-email:" + email_key, *(["letter-ip:" + ip_key] if ip_key else []))
     if ip_key:
         # Every campaign together: more campaigns must not multiply the limit.
         recent = select(func.count()).where(
@@ -120,7 +125,6 @@ def submit(
             "identical",
             N_("Many people already sent these exact words. Please add a line of your own."),
         )
-    email_key = keyed_hash(email, settings)
     person_ids = [letter.item.person.id for letter in letters_ if letter.item.person is not None]
     since = now - timedelta(hours=settings.duplicate_hours)
     done = already_written(session, campaign.id, email_key, person_ids, since)

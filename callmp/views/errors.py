@@ -11,7 +11,15 @@ from __future__ import annotations
 import logging
 from contextlib import nullcontext
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    got_request_exception,
+    jsonify,
+    render_template,
+    request,
+)
 from flask_babel import force_locale, gettext
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -119,4 +127,10 @@ def register(app: Flask) -> None:
         if isinstance(error, HTTPException):  # pragma: no cover - handled above
             return _http_error(error)
         log.exception("unhandled error on %s %s", request.method, request.path)
+        # This handler keeps Flask from announcing the error; announce it ourselves, so
+        # error reporting (callmp/ops/error_reports.py) gets the exception with its trace.
+        app_object = current_app._get_current_object()  # type: ignore[attr-defined]
+        got_request_exception.send(
+            app_object, _async_wrapper=app_object.ensure_sync, exception=error
+        )
         return _respond(InternalServerError.code)

@@ -212,7 +212,7 @@ def test_two_workers_on_one_redis_never_place_more_than_the_rate(
             lambda: all(load(apps[0], i).status == CallStatus.ringing for i in call_ids),
             timeout=60,
         )
-    times = standin.created_times()
+    times = [call.created for call in standin.created_calls()]
     assert len(times) == 2 * per_worker
     if shared:
         assert most_in_one_window(times) == 1

@@ -45,6 +45,8 @@ TEST_SETTINGS: dict[str, Any] = {
     "CALLS_PER_SECOND": 1000.0,
     # Tests post many times from one address; the burst limit has tests of its own.
     "PUBLIC_WRITE_BURST": "100000 per minute",
+    # No error reports from tests, whatever CALLMP_SENTRY_DSN the environment holds.
+    "SENTRY_DSN": "",
 }
 
 #: The caller ID and public URL of the tests' Twilio-mode apps.

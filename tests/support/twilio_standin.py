@@ -100,6 +100,18 @@ class _Call:
     created: datetime
     start: datetime | None = None
     order: int = 0
+    params: dict[str, str] | None = None  # what the create request sent (None: add_call)
+
+
+@dataclass(frozen=True)
+class CreatedCall:
+    """A call created through the API: its sid, when (to the microsecond) and with what."""
+
+    sid: str
+    created: datetime
+    to: str
+    url: str
+    status_callback: str
 
 
 class _Server(ThreadingHTTPServer):
@@ -206,11 +218,20 @@ class TwilioStandIn:
         with self._lock:
             return list(self._calls)
 
-    def created_times(self) -> list[datetime]:
-        """When each stored call was created, oldest first, to the microsecond (the
-        resource's ``date_created`` keeps whole seconds only, as Twilio's does)."""
+    def created_calls(self) -> list[CreatedCall]:
+        """The calls created through the API (not ``add_call``), oldest first."""
         with self._lock:
-            return [call.created for call in self._calls.values()]
+            return [
+                CreatedCall(
+                    sid=str(c.resource["sid"]),
+                    created=c.created,
+                    to=str(c.resource["to"]),
+                    url=c.params.get("Url", ""),
+                    status_callback=c.params.get("StatusCallback", ""),
+                )
+                for c in self._calls.values()
+                if c.params is not None
+            ]
 
     def reply_next(self, canned: Canned, times: int = 1) -> None:
         """Answer the next ``times`` requests with ``canned``."""
@@ -295,6 +316,7 @@ class TwilioStandIn:
             return _json(400, error_body(21205, 400, "Url parameter is required."))
         with self._lock:
             stored = self._store(first["To"], first["From"], datetime.now(UTC), "queued")
+            stored.params = first
         return _json(201, stored.resource)
 
     def _list(self, path: str, params: dict[str, list[str]]) -> _Reply:

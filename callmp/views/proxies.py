@@ -1,0 +1,86 @@
+"""Reverse proxies: which forwarded headers the app believes, and what follows from the scheme.
+
+``CALLMP_PROXY_HOPS`` says how many proxies stand in front of the app. With ``n`` hops,
+werkzeug's ``ProxyFix`` takes the client address, scheme and host from the ``n``-th
+value from the right of ``X-Forwarded-For``/``-Proto``/``-Host`` (each trusted proxy
+appends or sets its own, so what a client wrote further left is never read). With 0
+hops every forwarded header is a client's claim and is ignored.
+
+After that decision the ``X-Forwarded-*`` headers are removed from what the app sees,
+so no library reads them on its own: Flask-Talisman, for one, sends HSTS when the raw
+``X-Forwarded-Proto`` says https, whoever wrote it.
+
+The WSGI server must not decide the scheme from these headers either: gunicorn
+believes ``X-Forwarded-Proto`` from ``forwarded_allow_ips`` (loopback by default) and
+from any Unix-socket peer. The app cannot undo that (it cannot tell gunicorn's own TLS
+from a header it believed), so the deployment sets ``secure_scheme_headers = {}`` and
+``CALLMP_PROXY_HOPS`` stays the one place forwarded headers are trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+#: The forwarded headers (as WSGI environ keys) no part of the app may read raw.
+FORWARDED_KEYS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_PREFIX",
+    "HTTP_X_FORWARDED_SSL",
+    "HTTP_X_FORWARDED_PROTOCOL",
+    "HTTP_FORWARDED",
+)
+
+
+class DropForwarded:
+    """WSGI middleware that removes the forwarded headers before the app sees them."""
+
+    def __init__(self, app: WSGIApplication, keys: Iterable[str] = FORWARDED_KEYS) -> None:
+        self.app = app
+        self.keys = tuple(keys)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Call the app without the forwarded headers."""
+        for key in self.keys:
+            environ.pop(key, None)
+        return self.app(environ, start_response)
+
+
+def trusted_proxies(app: WSGIApplication, hops: int) -> WSGIApplication:
+    """``app`` behind ``hops`` trusted proxies: their headers applied, then removed."""
+    if hops < 0:
+        raise ValueError("CALLMP_PROXY_HOPS must be 0 or more")
+    inner = DropForwarded(app)
+    if hops == 0:
+        return inner
+    return ProxyFix(inner, x_for=hops, x_proto=hops, x_host=hops)
+
+
+class SchemeSessionInterface(SecureCookieSessionInterface):
+    """Session cookies marked Secure when the setting says so or the request came over HTTPS.
+
+    Behind a TLS-terminating proxy the request is HTTPS once ``ProxyFix`` believed the
+    proxy's ``X-Forwarded-Proto``; a cookie issued there never travels in clear text.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure when configured, or when this request is HTTPS."""
+        configured: Any = app.config["SESSION_COOKIE_SECURE"]
+        return bool(configured) or request.is_secure
+
+
+def init_proxies(app: Flask) -> None:
+    """Trust ``PROXY_HOPS`` proxies' forwarded headers, and only theirs."""
+    hops = int(app.config["PROXY_HOPS"])
+    app.wsgi_app = trusted_proxies(app.wsgi_app, hops)  # type: ignore[method-assign,assignment]
+    app.session_interface = SchemeSessionInterface()

@@ -1,0 +1,109 @@
+"""Gunicorn's settings for CallMP: ``gunicorn --config deploy/gunicorn.conf.py wsgi:app``.
+
+Used by the container image and by callmp-web.service. A few values come from the
+environment so one file serves both:
+
+- ``GUNICORN_BIND`` (default ``127.0.0.1:8000``; the image sets ``0.0.0.0:8000``),
+- ``GUNICORN_WORKERS`` (default: two per CPU this process may use, plus one, at most 8),
+- ``GUNICORN_THREADS`` (default 4 per worker),
+- ``GUNICORN_TIMEOUT`` (default 30 seconds).
+
+Forwarded headers: gunicorn trusts ``X-Forwarded-Proto`` (and sets the request's scheme
+from it) when the client is in ``forwarded_allow_ips``, by default 127.0.0.1. Here it
+trusts nobody: ``CALLMP_PROXY_HOPS`` (Werkzeug's ProxyFix inside the app) is the one
+place that decides which proxy's ``X-Forwarded-*`` headers count, so a client that
+reaches gunicorn directly cannot claim to be on HTTPS or to come from another address.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from callmp.ops.metrics import MULTIPROC_ENV
+from callmp.ops.metrics import child_exit as _drop_dead_worker
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
+# Threads: a request mostly waits on the database, Redis or Twilio; threads share one
+# copy of the postal index per worker process.
+worker_class = "gthread"
+workers = _int("GUNICORN_WORKERS", min(2 * _cpus() + 1, 8))
+threads = _int("GUNICORN_THREADS", 4)
+# Twilio gives up on a webhook after 15 s; a request still running after 30 s is stuck.
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = 30
+# Longer than the reverse proxy keeps an idle connection (deploy/Caddyfile: 30 s), so the
+# proxy never sends a request on a connection gunicorn is closing.
+keepalive = 60
+# Not preloaded: each worker builds its own app, so no database or Redis connection is
+# ever shared across a fork.
+preload_app = False
+# Workers' heartbeat files go to the default temporary folder: a tmpfs in compose.yaml
+# (the image's root file system is read-only there), PrivateTmp under systemd.
+
+# See the module's docstring: ProxyFix (CALLMP_PROXY_HOPS) alone trusts forwarded headers.
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
+
+# Gunicorn's control socket (``gunicornc``) is not used, and $HOME may be read-only.
+control_socket_disable = True
+
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# With CALLMP_LOG_FORMAT=json the app writes its own access line (JSON, with the request
+# id); otherwise gunicorn writes one. Either way without the query string or the
+# referrer, which can hold a postal code or a search for a supporter, and without the
+# client's address: method, path, protocol, status, size and milliseconds only.
+accesslog = None if os.environ.get("CALLMP_LOG_FORMAT", "text") == "json" else "-"
+access_log_format = '"%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+
+#: A prometheus_client file's name ends with the process id that writes it.
+_PID_IN_NAME = re.compile(r"_(\d+)\.db$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def on_starting(server: Any) -> None:
+    """Create ``PROMETHEUS_MULTIPROC_DIR`` and remove what dead processes left in it.
+
+    Files of processes still running (a queue worker on the same host sharing the folder)
+    stay: removing them would lose that worker's counts until it restarts.
+    """
+    folder = os.environ.get(MULTIPROC_ENV)
+    if not folder:
+        return
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    for item in path.glob("*.db"):
+        match = _PID_IN_NAME.search(item.name)
+        pid = int(match.group(1)) if match else 0
+        if pid in (0, os.getpid()) or not _alive(pid):
+            item.unlink(missing_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker exited: drop its live gauges (prometheus_client's multiprocess mode)."""
+    _drop_dead_worker(server, worker)

@@ -1,0 +1,97 @@
+"""deploy/gunicorn.conf.py: only the app's ProxyFix (CALLMP_PROXY_HOPS) trusts forwarded
+headers, and gunicorn's access lines leave out query strings and client addresses.
+
+Gunicorn's own default trusts X-Forwarded-Proto from 127.0.0.1 and then marks the request
+as HTTPS. A request that Flask-WTF believes came over HTTPS must carry a Referer: so a
+login form posted straight to gunicorn with a spoofed ``X-Forwarded-Proto: https`` and no
+Referer is refused (400) when gunicorn trusts the header, and merely fails its password
+check (401) when nothing does. The same request under gunicorn's defaults is the control.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.deploy import GUNICORN_CONF, process_environment, read_logs, serving
+from tests.support.html import form_fields, one, parse
+from tests.support.redis_server import free_port
+
+pytestmark = pytest.mark.real_clock("gunicorn runs as a process")
+
+SPOOFED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+MARKER = "zq9marker"
+#: Method, path, protocol, status, size, milliseconds: nothing else.
+ACCESS_LINE = re.compile(
+    r'^"GET /(healthz|metrics|login|api/v1/lookup) HTTP/1\.1" \d{3} \d+ \d+ms$'
+)
+
+
+def spoofed_login(base: str) -> int:
+    """The status of a login posted with a valid CSRF token, no Referer, spoofed headers."""
+    with requests.Session() as browser:
+        page = browser.get(f"{base}/login", headers=SPOOFED, timeout=10)
+        fields = form_fields(one(parse(page.text), "form[method=post]"))
+        fields.update(email="nobody@example.org", password="not the password")
+        answer = browser.post(
+            f"{base}/login", data=fields, headers=SPOOFED, timeout=10, allow_redirects=False
+        )
+        return answer.status_code
+
+
+def serve(database_url: str, folder: Path, *config: str) -> tuple[list[str], dict[str, str]]:
+    """The gunicorn command (with ``config`` options) and environment of a one-worker app."""
+    port = free_port()
+    env = process_environment(
+        {
+            "CALLMP_DATABASE_URL": database_url,
+            "CALLMP_SECRET_KEY": "test-secret",
+            "CALLMP_QUEUE_PATH": str(folder / "queue.sqlite3"),
+            "CALLMP_MAIL_OUTBOX": str(folder / "outbox"),
+            "CALLMP_PROXY_HOPS": "0",
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": "1",
+        }
+    )
+    command = [sys.executable, "-m", "gunicorn", *config, "wsgi:app"]
+    if not config:
+        command[-1:-1] = ["--bind", env["GUNICORN_BIND"], "--workers", "1"]
+    return command, env
+
+
+def port_of(env: dict[str, str]) -> int:
+    return int(env["GUNICORN_BIND"].rsplit(":", 1)[1])
+
+
+def test_spoofed_forwarded_headers_are_ignored_and_access_lines_keep_no_query(
+    database_url: str, tmp_path: Path
+) -> None:
+    command, env = serve(database_url, tmp_path, "--config", str(GUNICORN_CONF))
+    port = port_of(env)
+    base = f"http://127.0.0.1:{port}"
+    logs = tmp_path / "ours"
+    with serving(command, env, port, logs):
+        assert spoofed_login(base) == 401
+        # X-Forwarded-For is ignored too: the client is still loopback, which may read
+        # /metrics without the token.
+        assert requests.get(f"{base}/metrics", headers=SPOOFED, timeout=10).status_code == 200
+        # The lookup API takes a postal code in the query string.
+        url = f"{base}/api/v1/lookup?postal_code=K1A0A6&lang={MARKER}"
+        assert requests.get(url, timeout=10).status_code in (200, 400)
+    lines = [line for line in read_logs(logs).splitlines() if '"GET /' in line]
+    assert any("/api/v1/lookup" in line for line in lines), lines
+    assert all(ACCESS_LINE.match(line) for line in lines), lines
+    assert MARKER not in read_logs(logs)
+
+
+def test_under_gunicorns_defaults_the_same_spoof_is_believed(
+    database_url: str, tmp_path: Path
+) -> None:
+    command, env = serve(database_url, tmp_path)
+    port = port_of(env)
+    with serving(command, env, port, tmp_path / "defaults"):
+        assert spoofed_login(f"http://127.0.0.1:{port}") == 400
