@@ -1,11 +1,13 @@
 """Benchmark the production shape beside a bare Flask app: req/s, p50/p99 and their ratios.
 
 Usage: .venv/bin/python scripts/bench_production.py [--database-url URL] [--seconds 8]
-       [--connections 16] [--workers 4] [--threads 4] [--warmup 1] [--json PATH]
+       [--warmup 1] [--connections 16] [--workers 4] [--threads 4] [--webhook-calls 3000]
+       [--json PATH]
 
-1. Creates a fresh PostgreSQL database on ``--database-url``'s server (dropped at the end):
-   migrate, import the shipped data, seed the demo campaign. Starts its own redis-server on
-   a free loopback port (the queue on db 0, Flask-Limiter's counts on db 1).
+1. Creates a fresh PostgreSQL database on ``--database-url``'s server (default: the CI
+   role's server on 127.0.0.1), dropped at the end: migrate, import the shipped data, seed
+   the demo campaign. Starts its own redis-server on a free loopback port (the queue on
+   db 0, Flask-Limiter's counts on db 1).
 2. Starts CallMP (``wsgi:app``) and a bare Flask app (``benchkit:bare_app()``) under the
    same gunicorn settings: ``-w 4 -k gthread --threads 4``. CallMP runs as in production:
    the Redis queue, Twilio telephony (its REST base URL points at a closed loopback port),
@@ -15,19 +17,24 @@ Usage: .venv/bin/python scripts/bench_production.py [--database-url URL] [--seco
    queued in Redis, nothing is dialled or mailed. The limits per phone, per address and
    on duplicate letters are raised so the load is not refused (requests still vary the
    phone, the address and the email address).
-3. Checks one request of each kind (status and content) before any load.
+3. Checks one request of each kind (status and content: HTML pages, JSON, TwiML) first.
 4. Loads each endpoint with wrk (``--warmup`` seconds untimed, then ``--seconds`` timed):
    bare ``GET /hello`` (first and last, to see drift), bare ``POST /insert`` (one
-   PostgreSQL INSERT), the campaign page, riding pages, the lookup API, the counts API,
-   the call request and letter submission (both through the JSON API: the HTML forms add a
-   CSRF token to the same code), and Twilio's answer and dial webhooks (signed with the
-   SDK's ``RequestValidator``, one call each as long as calls last, then replays).
+   PostgreSQL INSERT), the campaign page, 200 riding pages in turn, the lookup API (200
+   real postal codes), the counts API as a campaign page polls it (``by_office=0``, the
+   default 5 s cache), the call request and the letter (both through the JSON API; the
+   HTML forms run the same domain code plus a CSRF check; the demo campaign confirms
+   letter addresses, so a letter stores a submission and queues a confirmation email),
+   and Twilio's answer and dial webhooks (signed with the SDK's ``RequestValidator``).
+   The webhooks go to ``--webhook-calls`` call requests copied from those the API stored,
+   each once (a first delivery), and only replay calls once those run out.
 5. After each write, counts the rows it added against the 2xx answers (exactly, give or
    take the requests wrk left in flight when it stopped). Any non-2xx/3xx answer, socket
    error or row mismatch is printed loudly and makes the script exit 1.
 
-Prints a table: req/s, p50, p99, each as a ratio to bare ``GET /hello`` (the mean of the
-two runs), and CPU ms per request in gunicorn's processes and in PostgreSQL's backends.
+Prints a table: req/s, p50, p99, each as a ratio to bare ``GET /hello`` (the mean of its
+two runs), and CPU ms per request in gunicorn's processes, PostgreSQL's backends and
+redis-server. ``--json PATH`` saves the same, with the settings and the load average.
 """
 
 from __future__ import annotations
@@ -673,7 +680,7 @@ def report(bench: Bench, meta: dict[str, Any]) -> dict[str, Any]:
     )
     header = (
         f"{'endpoint':<26} {'req/s':>7} {'x bare':>7} {'p50 ms':>7} {'x bare':>7} "
-        f"{'p99 ms':>7} {'x bare':>7} {'bad':>4} {'app cpu':>8} {'pg cpu':>7}  check"
+        f"{'p99 ms':>7} {'x bare':>7} {'bad':>4} {'app cpu':>8} {'pg cpu':>7} {'redis':>6}  check"
     )
     print(header)
     print("-" * len(header))
@@ -681,12 +688,14 @@ def report(bench: Bench, meta: dict[str, Any]) -> dict[str, Any]:
         print(
             f"{r.name:<26} {r.rps:7,.0f} {r.rps / base_rps:7.2f} {r.p50_ms:7.1f} "
             f"{r.p50_ms / base_p50:7.1f} {r.p99_ms:7.1f} {r.p99_ms / base_p99:7.1f} "
-            f"{r.bad:4} {r.app_cpu_ms:8.2f} {r.pg_cpu_ms:7.2f}  {'ok' if r.ok else 'FAILED'}"
+            f"{r.bad:4} {r.app_cpu_ms:8.2f} {r.pg_cpu_ms:7.2f} {r.redis_cpu_ms:6.2f}  "
+            f"{'ok' if r.ok else 'FAILED'}"
         )
     print(
         "(x bare: req/s as a fraction of bare's, latencies as multiples of bare's; app cpu: "
         "ms of CPU per request in gunicorn's master and workers; pg cpu: in the PostgreSQL "
-        "backends serving the bench database; bad: non-2xx/3xx answers and socket errors)"
+        "backends serving the bench database; redis: in redis-server; bad: non-2xx/3xx "
+        "answers and socket errors)"
     )
     return {
         **meta,
