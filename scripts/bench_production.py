@@ -85,6 +85,7 @@ AREA_CODES = ("613", "416", "514", "604", "403", "902", "306", "204", "709", "86
 # Ridings whose MP has an email address (as bench_email.py checks), for calls and letters.
 POSTAL_CODES = ("K1A 0A6", "M5V 3L9", "H3A 0G4", "V6B 1A1", "T2P 1J9", "B3H 4R2", "R3C 4T3")
 LOOKUP_SAMPLE, WEBHOOK_WARMUP_CALLS, SEED = 200, 50, 20261206
+BARE_APP_NAME = "bench_bare"
 
 
 @dataclass(frozen=True)
@@ -425,6 +426,17 @@ def backend_cpu(engine: Engine) -> dict[int, float]:
     return {int(pid): benchkit.cpu_seconds(int(pid)) for pid in pids}
 
 
+def callmp_connections(engine: Engine) -> int:
+    """How many connections CallMP's processes hold on the bench database."""
+    return count(
+        engine,
+        text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND application_name <> :bare"
+        ).bindparams(bare=BARE_APP_NAME),
+    )
+
+
 # -- The runs -----------------------------------------------------------------------------
 
 
@@ -441,6 +453,7 @@ class Bench:
     redis_pid: int
     checks: Checks
     results: list[Result] = field(default_factory=list)
+    most_connections: int = 0  # CallMP's PostgreSQL connections, most seen after a run
 
     def load(
         self,
@@ -474,6 +487,7 @@ class Bench:
         after_pg = backend_cpu(self.engine)
         pg_cpu = sum(cpu - before_pg.get(pid, 0.0) for pid, cpu in after_pg.items())
         redis_cpu = benchkit.cpu_seconds(self.redis_pid) - before_redis
+        self.most_connections = max(self.most_connections, callmp_connections(self.engine))
         completed, duration_us, p50, p99, bad, good, started = numbers
         per = 1e3 / max(completed, 1)
         result = Result(
@@ -763,20 +777,19 @@ def main() -> None:
             callmp_log, bare_log = tmp / "callmp.log", tmp / "bare.log"
             callmp = gunicorn("wsgi:app", env, callmp_port, args, callmp_log)
             bare_env = {k: v for k, v in os.environ.items() if not k.startswith("CALLMP_")}
-            bare_env |= {"PYTHONPATH": str(REPO / "scripts"), "BENCH_BARE_DATABASE_URL": url}
+            # Named, so its PostgreSQL connections can be told from CallMP's.
+            bare_url = make_url(url).update_query_dict({"application_name": BARE_APP_NAME})
+            bare_env |= {
+                "PYTHONPATH": str(REPO / "scripts"),
+                "BENCH_BARE_DATABASE_URL": bare_url.render_as_string(hide_password=False),
+            }
             bare = gunicorn("benchkit:bare_app()", bare_env, bare_port, args, bare_log)
             bench = Bench(args, engine, callmp_port, bare_port, callmp, bare, redis_pid, checks)
             try:
                 wait_up(callmp_port, "/", callmp, "CallMP")
                 wait_up(bare_port, "/hello", bare, "the bare app")
                 run(bench, tmp)
-                held = count(
-                    engine,
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    ),
-                )
+                held = callmp_connections(engine)
             finally:
                 benchkit.stop(callmp)
                 benchkit.stop(bare)
@@ -797,13 +810,15 @@ def main() -> None:
         "load_after": load_after,
         "pg_max_connections": max_connections,
         "pool_per_process": {"size": pool_size, "max_overflow": overflow},
-        "pg_connections_held_after": held,
+        "callmp_pg_connections_after_load": held,
+        "callmp_pg_connections_most_after_a_run": bench.most_connections,
     }
     document = report(bench, meta)
     print(
-        f"\nPostgreSQL: {held} connections held by both apps after the load (pool per process: "
-        f"{pool_size} + {overflow} overflow; {args.workers} workers x 2 apps could open "
-        f"{2 * args.workers * (pool_size + overflow)}; max_connections {max_connections})"
+        f"\nPostgreSQL: CallMP's {args.workers} workers held {held} connections after the load, "
+        f"at most {bench.most_connections} at the end of a run; each process's pool allows "
+        f"{pool_size} + {overflow} overflow, so {args.workers * (pool_size + overflow)} for "
+        f"the app; the server's max_connections is {max_connections}"
     )
     print(
         f"load average after: {' '.join(f'{v:.2f}' for v in load_after)} on {os.cpu_count()} "
