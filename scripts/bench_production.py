@@ -1,8 +1,8 @@
 """Benchmark the production shape beside a bare Flask app: req/s, p50/p99 and their ratios.
 
 Usage: .venv/bin/python scripts/bench_production.py [--database-url URL] [--seconds 8]
-       [--warmup 1] [--connections 16] [--workers 4] [--threads 4] [--webhook-calls 3000]
-       [--json PATH]
+       [--warmup 1] [--connections 16] [--workers 4] [--threads 4] [--worker-class gthread]
+       [--webhook-calls 3000] [--json PATH]
 
 1. Creates a fresh PostgreSQL database on ``--database-url``'s server (default: the CI
    role's server on 127.0.0.1), dropped at the end: migrate, import the shipped data, seed
@@ -298,13 +298,19 @@ def gunicorn(
     """Start ``app`` under gunicorn with the settings both apps share."""
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
-        *("-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads)),
+        # gunicorn turns "sync" with threads > 1 into gthread: sync gets one thread.
+        *("-w", str(args.workers), "-k", args.worker_class, "--threads", str(threads(args))),
         *("-b", f"127.0.0.1:{port}", "--log-level", "warning", app),
     ]
     with log.open("ab") as log_file:
         return subprocess.Popen(
             command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log_file
         )
+
+
+def threads(args: argparse.Namespace) -> int:
+    """Threads per gunicorn worker: ``--threads`` for gthread, one for sync."""
+    return int(args.threads) if args.worker_class == "gthread" else 1
 
 
 def wait_up(port: int, path: str, server: subprocess.Popen[bytes], what: str) -> None:
@@ -610,7 +616,8 @@ def run(bench: Bench, tmp: Path) -> None:
     args = bench.args
     print(
         f"\nwrk -t1 -c{args.connections}, {args.warmup:g} s warm-up + {args.seconds:g} s each; "
-        f"gunicorn -w {args.workers} -k gthread --threads {args.threads} for both apps",
+        f"gunicorn -w {args.workers} -k {args.worker_class} --threads {threads(args)} "
+        "for both apps",
         flush=True,
     )
     hello = Request("GET", "/hello")
@@ -746,6 +753,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per app")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--worker-class", choices=("gthread", "sync"), default="gthread", help="gunicorn -k"
+    )
     parser.add_argument(
         "--webhook-calls", type=int, default=3000, help="calls added for the webhooks"
     )
