@@ -1,13 +1,19 @@
-"""Pieces the benchmark scripts share: ports, one HTTP request, wrk, stopping children."""
+"""Pieces the benchmark scripts share: ports, one HTTP request, wrk, stopping children,
+CPU time of server processes and a bare Flask app to compare with."""
 
 from __future__ import annotations
 
 import http.client
+import os
 import signal
 import socket
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def free_port() -> int:
@@ -67,3 +73,65 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (0 once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2 :].split()  # the name in parentheses may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (a gunicorn master's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid`` and its live children, e.g. a gunicorn master and its workers."""
+    return cpu_seconds(pid) + sum(cpu_seconds(child) for child in child_pids(pid))
+
+
+def bare_app() -> Flask:
+    """The reference for "the framework alone": a Flask app with two endpoints.
+
+    ``GET /hello`` answers a short text; ``POST /insert`` adds one row to the table
+    ``bench_bare`` of ``BENCH_BARE_DATABASE_URL`` (when set) through a SQLAlchemy engine
+    with the same pool defaults as CallMP's, and answers 201. Served by gunicorn as
+    ``benchkit:bare_app()`` with ``scripts/`` on the path.
+    """
+    from flask import Flask
+    from sqlalchemy import create_engine, text
+
+    app = Flask("bare")
+    url = os.environ.get("BENCH_BARE_DATABASE_URL", "")
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True) if url else None
+
+    @app.get("/hello")
+    def hello() -> str:
+        """The smallest answer Flask gives."""
+        return "hello"
+
+    @app.post("/insert")
+    def insert() -> tuple[str, int]:
+        """One INSERT in its own transaction."""
+        if engine is None:
+            return "no database", 500
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO bench_bare (note) VALUES ('bare')"))
+        return "inserted", 201
+
+    return app
