@@ -25,6 +25,7 @@ from callmp.calls.telephony import TelephonyError, TwilioTelephony
 from callmp.config import production_problems, production_reasons
 from callmp.letters.smtp import MailError, SmtpSender
 from callmp.models import Person, Riding
+from callmp.ops.health import redis_urls
 
 #: Seconds to wait for Redis and for the public URL.
 PROBE_TIMEOUT = 5.0
@@ -87,19 +88,22 @@ def _host(url: str) -> str:
     return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
 
 
-def check_redis(url: str, timeout: float = PROBE_TIMEOUT) -> CheckResult:
-    """Redis answers a PING."""
+def check_redis(url: str, role: str = "", timeout: float = PROBE_TIMEOUT) -> CheckResult:
+    """Redis answers a PING; ``role`` (queue, limiter) names the check."""
+    name = f"redis {role}" if role else "redis"
+    database = urlsplit(url).path.strip("/")
+    where = f"{_host(url)}/{database}" if database else _host(url)
     try:
         client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
     except ValueError:
-        return CheckResult("redis", False, f"{_host(url)}: not a redis://, rediss:// URL")
+        return CheckResult(name, False, f"{_host(url)}: not a redis://, rediss:// URL")
     try:
         client.ping()
     except redis.RedisError as error:
-        return CheckResult("redis", False, f"{_host(url)}: {type(error).__name__}")
+        return CheckResult(name, False, f"{where}: {type(error).__name__}")
     finally:
         client.close()
-    return CheckResult("redis", True, f"{_host(url)} answers")
+    return CheckResult(name, True, f"{where} answers")
 
 
 def check_smtp(sender: SmtpSender) -> CheckResult:
@@ -165,11 +169,9 @@ def run_checks(
 ) -> list[CheckResult]:
     """Every check that applies to ``config``, in order."""
     results = [check_settings(config), check_database(engine), check_data(sessions)]
-    if config["QUEUE"] == "redis" or str(config["RATELIMIT_STORAGE_URI"]).startswith("redis"):
-        urls = {str(config["REDIS_URL"])} if config["QUEUE"] == "redis" else set()
-        if str(config["RATELIMIT_STORAGE_URI"]).startswith("redis"):
-            urls.add(str(config["RATELIMIT_STORAGE_URI"]))
-        results += [check_redis(url) for url in sorted(urls)]
+    results += [
+        check_redis(url, role.removeprefix("redis_")) for role, url in redis_urls(config).items()
+    ]
     if isinstance(sender, SmtpSender):
         results.append(check_smtp(sender))
     if isinstance(telephony, TwilioTelephony):

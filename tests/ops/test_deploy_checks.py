@@ -177,11 +177,11 @@ def test_redis_nobody_answers_fails_without_its_password() -> None:
     assert "127.0.0.1" in result.line()
 
 
-def test_a_redis_that_answers_passes_naming_only_its_host(redis_url: str) -> None:
+def test_a_redis_that_answers_passes_naming_only_its_host_and_database(redis_url: str) -> None:
     secret_url = redis_url.replace("redis://", "redis://:unused-secret@")
-    result = deploy_checks.check_redis(secret_url, timeout=2)
+    result = deploy_checks.check_redis(secret_url, "queue", timeout=2)
     host = redis_url.removeprefix("redis://").rsplit("/", 1)[0]
-    assert (result.ok, result.reason) == (True, f"{host} answers")
+    assert (result.name, result.ok, result.reason) == ("redis queue", True, f"{host}/0 answers")
     assert "unused-secret" not in result.line()
 
 
@@ -194,21 +194,24 @@ def test_flask_check_passes_with_the_limiter_store_on_a_live_redis(
         "settings": "OK",
         "database": "OK",
         "data": "OK",
-        "redis": "OK",
+        "redis limiter": "OK",
         "public url": "OK",
     }
     assert result.exit_code == 0
 
 
-def test_flask_check_pings_the_queue_and_the_limiter_redis_each_once(
+def test_flask_check_pings_the_queue_and_the_limiter_redis_each_by_name(
     make_app: Callable[..., Flask], redis_url: str
 ) -> None:
     limiter_url = redis_url.rsplit("/", 1)[0] + "/1"
     app = make_app(QUEUE="redis", REDIS_URL=redis_url, RATELIMIT_STORAGE_URI=limiter_url)
     result, _lines = run_check(app)
-    redis_lines = [line for line in result.output.splitlines() if " redis: " in line]
+    redis_lines = [line for line in result.output.splitlines() if " redis " in line]
     host = redis_url.removeprefix("redis://").rsplit("/", 1)[0]
-    assert redis_lines == [f"OK   redis: {host} answers"] * 2
+    assert redis_lines == [
+        f"OK   redis queue: {host}/0 answers",
+        f"OK   redis limiter: {host}/1 answers",
+    ]
 
 
 def test_the_settings_check_names_each_missing_production_setting() -> None:
