@@ -10,15 +10,20 @@ check (401) when nothing does. The same request under gunicorn's defaults is the
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import sys
 from pathlib import Path
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
+from callmp.ops.metrics import host_name as metrics_host
 from tests.support.deploy import GUNICORN_CONF, process_environment, read_logs, serving
 from tests.support.html import form_fields, one, parse
+from tests.support.metrics_process import Container
 from tests.support.redis_server import free_port
 
 pytestmark = pytest.mark.real_clock("gunicorn runs as a process")
@@ -95,3 +100,59 @@ def test_under_gunicorns_defaults_the_same_spoof_is_believed(
     port = port_of(env)
     with serving(command, env, port, tmp_path / "defaults"):
         assert spoofed_login(f"http://127.0.0.1:{port}") == 400
+
+
+def dead_pid() -> int:
+    """A process id no process on this host has now."""
+    pid = 4_000_000
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        except PermissionError:
+            pass
+        pid -= 1
+
+
+def test_metrics_add_up_the_worker_containers_files_and_start_clean_of_our_dead(
+    database_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "metrics"
+    gone = dead_pid()
+    # A process of this host that died (a gunicorn worker before a restart): its files go.
+    ours = Container(folder, socket.gethostname(), gone)
+    ours.say("call placed", "call placed", "call placed", "call placed", "call placed")
+    ours.stop()
+    # The queue worker in its own container, with a process id this host may lack too.
+    worker = Container(folder, "worker-c0ffee", gone)
+    try:
+        worker.say("call placed", "call placed", "letter sent")
+        command, env = serve(database_url, tmp_path, "--config", str(GUNICORN_CONF))
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+        port = port_of(env)
+        with serving(command, env, port, tmp_path / "logs"):
+            assert not (folder / f"counter_{metrics_host()}-{gone}.db").exists()
+            assert (folder / f"counter_worker-c0ffee-{gone}.db").exists()
+            first = samples(requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10))
+            worker.say("call placed", "call failed")
+            second = samples(requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10))
+    finally:
+        worker.stop()
+    assert first[PLACED] == 2
+    assert first[("callmp_letters_total", (("outcome", "sent"),))] == 1
+    assert second[PLACED] == 3
+    assert second[("callmp_calls_total", (("outcome", "failed"),))] == 1
+
+
+def samples(answer: requests.Response) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a /metrics answer by (name, sorted labels)."""
+    assert answer.status_code == 200, answer.text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(answer.text)
+        for sample in family.samples
+    }
+
+
+PLACED = ("callmp_calls_total", (("outcome", "placed"),))
