@@ -21,6 +21,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from gunicorn.glogging import Logger  # type: ignore[import-untyped]
+
+from callmp.ops.json_logs import LOG_PATH_KEY
 from callmp.ops.metrics import MULTIPROC_ENV, remove_dead_files
 from callmp.ops.metrics import child_exit as _drop_dead_worker
 
@@ -67,9 +70,27 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # With CALLMP_LOG_FORMAT=json the app writes its own access line (JSON, with the request
 # id); otherwise gunicorn writes one. Either way without the query string or the
 # referrer, which can hold a postal code or a search for a supporter, and without the
-# client's address: method, path, protocol, status, size and milliseconds only.
+# client's address: method, path, protocol, status, size and milliseconds only. The path
+# is the one the app chose to log (AccessLogger below): a letter's confirmation token or
+# a call's id, capabilities both, never reach the log.
 accesslog = None if os.environ.get("CALLMP_LOG_FORMAT", "text") == "json" else "-"
 access_log_format = '"%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+
+
+class AccessLogger(Logger):  # type: ignore[misc]
+    """Gunicorn's logger, with the path the app put in the request's environ for logs
+    (``-`` for a request the app never saw): never the path as the client sent it."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> Any:
+        """Gunicorn's atoms, with ``U`` and the request line ``r`` on the logged path."""
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = str(environ.get(LOG_PATH_KEY) or "-")
+        atoms["U"] = path
+        atoms["r"] = f"{atoms['m']} {path} {atoms['H']}"
+        return atoms
+
+
+logger_class = AccessLogger
 
 
 def on_starting(server: Any) -> None:

@@ -10,6 +10,7 @@ check (401) when nothing does. The same request under gunicorn's defaults is the
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -156,3 +157,34 @@ def samples(answer: requests.Response) -> dict[tuple[str, tuple[tuple[str, str],
 
 
 PLACED = ("callmp_calls_total", (("outcome", "placed"),))
+
+
+#: A letter's confirmation token and a call's id, as their links carry them.
+TOKEN = "Zq9tokenLetterConfirm.sig"
+CALL_ID = "Zq9callPublicId"
+SAFE_PATHS = ("/c/some-campaign/emails/confirm/[token]", "/c/some-campaign/calls/[public_id]")
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_access_lines_show_no_confirmation_token_or_call_id(
+    database_url: str, tmp_path: Path, log_format: str
+) -> None:
+    command, env = serve(database_url, tmp_path, "--config", str(GUNICORN_CONF))
+    env["CALLMP_LOG_FORMAT"] = log_format
+    port = port_of(env)
+    base = f"http://127.0.0.1:{port}"
+    logs = tmp_path / "logs"
+    with serving(command, env, port, logs):
+        requests.get(f"{base}/c/some-campaign/emails/confirm/{TOKEN}", timeout=10)
+        requests.get(f"{base}/c/some-campaign/calls/{CALL_ID}", timeout=10)
+    written = read_logs(logs)
+    if log_format == "text":  # gunicorn's access line
+        lines = [line for line in written.splitlines() if '"GET /c/' in line]
+        paths = tuple(line.split()[1] for line in lines)
+    else:  # the app's own; gunicorn writes none
+        assert not [line for line in written.splitlines() if line.startswith('"GET /')]
+        entries = [json.loads(line) for line in written.splitlines() if line.startswith("{")]
+        paths = tuple(e["path"] for e in entries if e["logger"] == "callmp.access")
+        paths = tuple(path for path in paths if path.startswith("/c/"))
+    assert paths == SAFE_PATHS
+    assert "Zq9" not in written
