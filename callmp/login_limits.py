@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from callmp.db import insert_once, utcnow
+from callmp.db import insert_once, lock_keys, utcnow
 from callmp.models import LoginFailures
 
 
@@ -75,7 +75,13 @@ class LoginLimits:
         return hmac.new(self.secret, text.encode(), hashlib.sha256).hexdigest()[:64]
 
     def wait(self, session: Session, keys: LoginKeys) -> timedelta | None:
-        """How long this login must wait before its password is checked (None: go ahead)."""
+        """How long this login must wait before its password is checked (None: go ahead).
+
+        Locks both keys until the transaction ends: the caller checks the password and
+        counts a wrong one (``failed``) before committing. Otherwise guesses sent at once
+        would all read "no wait" before any was counted, and all be checked.
+        """
+        lock_keys(session, "login:" + keys.account_address, "login:" + keys.address)
         now = self.clock()
         query = select(LoginFailures.blocked_until).where(
             LoginFailures.key.in_((keys.account_address, keys.address))

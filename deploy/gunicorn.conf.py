@@ -18,11 +18,13 @@ reaches gunicorn directly cannot claim to be on HTTPS or to come from another ad
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
-from callmp.ops.metrics import MULTIPROC_ENV
+from gunicorn.glogging import Logger  # type: ignore[import-untyped]
+
+from callmp.ops.json_logs import LOG_PATH_KEY
+from callmp.ops.metrics import MULTIPROC_ENV, remove_dead_files
 from callmp.ops.metrics import child_exit as _drop_dead_worker
 
 
@@ -68,40 +70,42 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # With CALLMP_LOG_FORMAT=json the app writes its own access line (JSON, with the request
 # id); otherwise gunicorn writes one. Either way without the query string or the
 # referrer, which can hold a postal code or a search for a supporter, and without the
-# client's address: method, path, protocol, status, size and milliseconds only.
+# client's address: method, path, protocol, status, size and milliseconds only. The path
+# is the one the app chose to log (AccessLogger below): a letter's confirmation token or
+# a call's id, capabilities both, never reach the log.
 accesslog = None if os.environ.get("CALLMP_LOG_FORMAT", "text") == "json" else "-"
 access_log_format = '"%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 
-#: A prometheus_client file's name ends with the process id that writes it.
-_PID_IN_NAME = re.compile(r"_(\d+)\.db$")
+
+class AccessLogger(Logger):  # type: ignore[misc]
+    """Gunicorn's logger, with the path the app put in the request's environ for logs
+    (``-`` for a request the app never saw): never the path as the client sent it."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> Any:
+        """Gunicorn's atoms, with ``U`` and the request line ``r`` on the logged path."""
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = str(environ.get(LOG_PATH_KEY) or "-")
+        atoms["U"] = path
+        atoms["r"] = f"{atoms['m']} {path} {atoms['H']}"
+        return atoms
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+logger_class = AccessLogger
 
 
 def on_starting(server: Any) -> None:
-    """Create ``PROMETHEUS_MULTIPROC_DIR`` and remove what dead processes left in it.
+    """Create ``PROMETHEUS_MULTIPROC_DIR`` and remove what this host's dead processes left.
 
     Files of processes still running (a queue worker on the same host sharing the folder)
-    stay: removing them would lose that worker's counts until it restarts.
+    stay, and so do other hosts' (compose's worker container shares the folder): removing
+    them would lose those counts until their process restarts.
     """
     folder = os.environ.get(MULTIPROC_ENV)
     if not folder:
         return
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)
-    for item in path.glob("*.db"):
-        match = _PID_IN_NAME.search(item.name)
-        pid = int(match.group(1)) if match else 0
-        if pid in (0, os.getpid()) or not _alive(pid):
-            item.unlink(missing_ok=True)
+    remove_dead_files(path, own_pid=os.getpid())
 
 
 def child_exit(server: Any, worker: Any) -> None:

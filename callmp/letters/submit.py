@@ -102,7 +102,15 @@ def submit(
     email_key = keyed_hash(email, settings)
     # The same letter sent twice at once (a double tap reaching two servers) would find
     # no earlier letter either time, and go twice: the second waits for the first here.
-    lock_keys(session, "letter-email:" + email_key, *(["letter-ip:" + ip_key] if ip_key else []))
+    # So do letters racing for the connection's last place or the words' last time before
+    # the identical-letters nudge. Keys in one order: address, connection, words.
+    blocks_identical = campaign.email_block_identical and not personal_line
+    lock_keys(
+        session,
+        "letter-email:" + email_key,
+        *(["letter-ip:" + ip_key] if ip_key else []),
+        *([f"letter-words:{campaign.id}:{fingerprint}"] if blocks_identical else []),
+    )
     if ip_key:
         # Every campaign together: more campaigns must not multiply the limit.
         recent = select(func.count()).where(
@@ -116,10 +124,8 @@ def submit(
             )
             error.status = 429
             raise error
-    if (
-        campaign.email_block_identical
-        and not personal_line
-        and identical_count(session, campaign.id, fingerprint) >= settings.identical_nudge
+    if blocks_identical and identical_count(session, campaign.id, fingerprint) >= (
+        settings.identical_nudge
     ):
         raise LetterRefused(
             "identical",

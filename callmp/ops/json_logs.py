@@ -25,6 +25,10 @@ request_id: ContextVar[str] = ContextVar("callmp_request_id", default="")
 #: An id we accept from a trusted proxy's ``X-Request-ID``: short, safe characters.
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
+#: The key, in a request's WSGI environ, of its path as access lines may show it
+#: (capability tokens replaced): the app sets it, gunicorn's access line reads it.
+LOG_PATH_KEY = "callmp.log_path"
+
 #: Extra record attributes copied to the line when present.
 FIELDS = ("method", "path", "status", "duration_ms")
 

@@ -5,6 +5,11 @@ One ``Metrics`` per app (its own registry, so tests never share counts). When
 to files in that folder and a scrape adds up every process's (prometheus_client's
 multiprocess mode); gunicorn's ``child_exit`` hook must then call ``child_exit`` below.
 
+Processes on several hosts may share the folder (compose's web and worker containers share
+one volume), and process ids repeat across containers: so each process's files are named
+by host name *and* process id (``counter_web1-7.db``), not by process id alone as
+prometheus_client does by default. Only files of this host's dead processes are removed.
+
 Labels are endpoint names, methods, statuses and fixed kinds only: never a phone number,
 an email address, a postal code or a path as typed.
 """
@@ -12,7 +17,10 @@ an email address, a postal code or a path as typed.
 from __future__ import annotations
 
 import os
+import re
+import socket
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import (
@@ -22,6 +30,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -43,9 +52,86 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0)
 DepthReader = Callable[[], int | None]
 
 
+#: Characters of a host name kept in file names; prometheus_client splits names at ``_``.
+_NOT_IN_NAMES = re.compile(r"[^A-Za-z0-9.-]+")
+#: A metrics file's name ends with its process's identifier: ``<host>-<pid>``, or ``<pid>``
+#: alone for files written before identifiers had a host part.
+_IDENTIFIER_IN_NAME = re.compile(r"_(?:(?P<host>[A-Za-z0-9.-]+)-)?(?P<pid>\d+)\.db$")
+
+
 def multiprocess_dir() -> str | None:
     """The multiprocess folder when prometheus_client's multiprocess mode is on."""
     return os.environ.get(MULTIPROC_ENV) or None
+
+
+def host_name() -> str:
+    """This host's name (a container's own), as it goes into metrics files' names."""
+    return _NOT_IN_NAMES.sub("-", socket.gethostname()).strip("-") or "host"
+
+
+def process_identifier() -> str:
+    """This process in the metrics folder: ``<host>-<pid>``, distinct across containers."""
+    return f"{host_name()}-{os.getpid()}"
+
+
+def use_process_identifier(identify: Callable[[], str] = process_identifier) -> None:
+    """Name this process's metrics files with ``identify`` (once per process).
+
+    prometheus_client picks its value class when imported, naming files by process id;
+    this replaces it before any of our metrics is made. Called again, it keeps the class
+    installed first: two classes would open the same file twice and overwrite each
+    other's values.
+    """
+    if getattr(values.ValueClass, "callmp_identify", None) is not None:
+        return
+    value_class: Any = values.MultiProcessValue(process_identifier=identify)  # type: ignore[no-untyped-call]
+    value_class.callmp_identify = identify
+    values.ValueClass = value_class
+
+
+def file_owner(path: Path) -> tuple[str | None, int] | None:
+    """The host (None for files named by process id alone) and process id of a metrics
+    file, or None when its name says neither."""
+    match = _IDENTIFIER_IN_NAME.search(path.name)
+    if match is None:
+        return None
+    return match.group("host"), int(match.group("pid"))
+
+
+def _alive(pid: int) -> bool:
+    """True when process ``pid`` runs on this host (or belongs to another user)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_dead_files(
+    folder: Path, *, own_pid: int | None = None, alive: Callable[[int], bool] = _alive
+) -> list[Path]:
+    """Remove the metrics files of this host's dead processes (and of ``own_pid``); return them.
+
+    Files of other hosts stay: whether their processes run cannot be seen from here.
+    Files named by process id alone are taken as this host's (an older version's).
+    """
+    here = host_name()
+    removed = []
+    for item in sorted(folder.glob("*.db")):
+        owner = file_owner(item)
+        if owner is None:
+            dead = True
+        else:
+            host, pid = owner
+            if host not in (None, here):
+                continue
+            dead = pid in (0, own_pid) or not alive(pid)
+        if dead:
+            item.unlink(missing_ok=True)
+            removed.append(item)
+    return removed
 
 
 class QueueDepthCollector(Collector):
@@ -67,7 +153,11 @@ class Metrics:
     """The counters and histograms of one app, and its exposition."""
 
     def __init__(self, queue_depth: DepthReader | None = None) -> None:
-        self.multiprocess = multiprocess_dir() is not None
+        folder = multiprocess_dir()
+        self.multiprocess = folder is not None
+        if folder is not None:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            use_process_identifier()
         # Multiprocess values live in files, not in a registry: keep them out of any.
         self.registry = CollectorRegistry()
         own: Any = None if self.multiprocess else self.registry
@@ -140,4 +230,5 @@ class Metrics:
 def child_exit(server: Any, worker: Any) -> None:
     """Gunicorn's ``child_exit`` hook: drop a dead worker's live gauges in multiprocess mode."""
     if multiprocess_dir() is not None:
-        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+        # The worker ran on this host: its files are named by this host and its pid.
+        multiprocess.mark_process_dead(f"{host_name()}-{worker.pid}")  # type: ignore[no-untyped-call]

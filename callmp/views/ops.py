@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import time
 from collections.abc import Callable
 
@@ -30,6 +31,12 @@ REQUEST_ID_HEADER = "X-Request-ID"
 LOG_FORMATS = ("text", "json")
 
 access_log = logging.getLogger("callmp.access")
+
+#: Route variables that are capabilities (whoever holds the link may confirm a letter or
+#: read a call's progress): access lines show ``[token]`` or ``[public_id]`` instead.
+SECRET_VARIABLES = frozenset({"token", "public_id"})
+#: A variable in a rule's text: ``<name>`` or ``<converter:name>``.
+_RULE_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
 
 #: Client addresses (after ProxyFix) that may read /metrics without the token.
 LOOPBACK = frozenset({"127.0.0.1", "::1"})
@@ -79,6 +86,24 @@ def metrics() -> Response:
     return response
 
 
+def loggable_path() -> str:
+    """The request's path for access lines: a route's secret variables as ``[name]``.
+
+    Other variables (a campaign's slug, a riding's number) keep their values; a path no
+    route matched is kept as typed (the JSON formatter still scrubs it).
+    """
+    rule = request.url_rule
+    if rule is None or not SECRET_VARIABLES & rule.arguments:
+        return request.path
+    given = request.view_args or {}
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return f"[{name}]" if name in SECRET_VARIABLES else str(given.get(name, f"[{name}]"))
+
+    return _RULE_VARIABLE.sub(one, rule.rule)
+
+
 def _clock() -> Callable[[], float]:
     clock: Callable[[], float] = current_app.extensions[CLOCK_KEY]
     return clock
@@ -97,6 +122,9 @@ def _finish_request(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id:
         response.headers[REQUEST_ID_HEADER] = request_id
+    path = loggable_path()
+    # For gunicorn's access line (deploy/gunicorn.conf.py), written after this response.
+    request.environ[json_logs.LOG_PATH_KEY] = path
     if "request_started" not in g:
         return response
     seconds = _clock()() - g.request_started
@@ -108,11 +136,11 @@ def _finish_request(response: Response) -> Response:
         access_log.info(
             "%s %s %s",
             request.method,
-            request.path,
+            path,
             response.status_code,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "status": response.status_code,
                 "duration_ms": duration_ms,
             },

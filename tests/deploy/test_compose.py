@@ -125,3 +125,21 @@ def test_caddy_writes_no_access_log() -> None:
         if line.strip() and not line.lstrip().startswith("#")
     ]
     assert "log" not in directives
+
+
+def test_web_and_worker_share_the_metrics_folder_in_one_volume() -> None:
+    """The worker's counts (calls placed, letters sent) reach the web's /metrics only if
+    both containers write to one folder; metrics.py names files by host to share it."""
+    env = filled_env_example()
+    folders = {
+        service: service_environment(service, env)["PROMETHEUS_MULTIPROC_DIR"]
+        for service in APP_SERVICES
+    }
+    assert folders["web"] == folders["worker"]
+    for service in APP_SERVICES:
+        assert f"metrics:{folders[service]}" in services()[service]["volumes"]
+    volume = load_compose()["volumes"]["metrics"]
+    # In memory, as systemd's RuntimeDirectory, and writable by the image's user only.
+    assert volume["driver_opts"]["type"] == "tmpfs"
+    assert "uid=10001" in volume["driver_opts"]["o"]
+    assert "USER 10001:10001" in DOCKERFILE.read_text(encoding="utf-8")

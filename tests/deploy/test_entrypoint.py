@@ -227,7 +227,8 @@ def test_the_worker_starts_from_the_entrypoint_and_stops_gracefully_on_sigint(
         metrics_dir=state_dir / "metrics",
         service="worker",
     )
-    assert "PROMETHEUS_MULTIPROC_DIR" not in settings  # see compose.yaml's web service
+    # Shared with the web service (compose.yaml): here a folder of the test's own.
+    assert settings["PROMETHEUS_MULTIPROC_DIR"] == str(state_dir / "metrics")
     env = process_environment(settings, HOME="/nonexistent")
     spec = load_compose()["services"]["worker"]
     out, err = state_dir / "worker.out", state_dir / "worker.err"

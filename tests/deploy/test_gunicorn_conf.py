@@ -10,15 +10,21 @@ check (401) when nothing does. The same request under gunicorn's defaults is the
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import socket
 import sys
 from pathlib import Path
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
+from callmp.ops.metrics import host_name as metrics_host
 from tests.support.deploy import GUNICORN_CONF, process_environment, read_logs, serving
 from tests.support.html import form_fields, one, parse
+from tests.support.metrics_process import Container
 from tests.support.redis_server import free_port
 
 pytestmark = pytest.mark.real_clock("gunicorn runs as a process")
@@ -95,3 +101,90 @@ def test_under_gunicorns_defaults_the_same_spoof_is_believed(
     port = port_of(env)
     with serving(command, env, port, tmp_path / "defaults"):
         assert spoofed_login(f"http://127.0.0.1:{port}") == 400
+
+
+def dead_pid() -> int:
+    """A process id no process on this host has now."""
+    pid = 4_000_000
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        except PermissionError:
+            pass
+        pid -= 1
+
+
+def test_metrics_add_up_the_worker_containers_files_and_start_clean_of_our_dead(
+    database_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "metrics"
+    gone = dead_pid()
+    # A process of this host that died (a gunicorn worker before a restart): its files go.
+    ours = Container(folder, socket.gethostname(), gone)
+    ours.say("call placed", "call placed", "call placed", "call placed", "call placed")
+    ours.stop()
+    # The queue worker in its own container, with a process id this host may lack too.
+    worker = Container(folder, "worker-c0ffee", gone)
+    try:
+        worker.say("call placed", "call placed", "letter sent")
+        command, env = serve(database_url, tmp_path, "--config", str(GUNICORN_CONF))
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+        port = port_of(env)
+        with serving(command, env, port, tmp_path / "logs"):
+            assert not (folder / f"counter_{metrics_host()}-{gone}.db").exists()
+            assert (folder / f"counter_worker-c0ffee-{gone}.db").exists()
+            first = samples(requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10))
+            worker.say("call placed", "call failed")
+            second = samples(requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10))
+    finally:
+        worker.stop()
+    assert first[PLACED] == 2
+    assert first[("callmp_letters_total", (("outcome", "sent"),))] == 1
+    assert second[PLACED] == 3
+    assert second[("callmp_calls_total", (("outcome", "failed"),))] == 1
+
+
+def samples(answer: requests.Response) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a /metrics answer by (name, sorted labels)."""
+    assert answer.status_code == 200, answer.text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(answer.text)
+        for sample in family.samples
+    }
+
+
+PLACED = ("callmp_calls_total", (("outcome", "placed"),))
+
+
+#: A letter's confirmation token and a call's id, as their links carry them.
+TOKEN = "Zq9tokenLetterConfirm.sig"
+CALL_ID = "Zq9callPublicId"
+SAFE_PATHS = ("/c/some-campaign/emails/confirm/[token]", "/c/some-campaign/calls/[public_id]")
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_access_lines_show_no_confirmation_token_or_call_id(
+    database_url: str, tmp_path: Path, log_format: str
+) -> None:
+    command, env = serve(database_url, tmp_path, "--config", str(GUNICORN_CONF))
+    env["CALLMP_LOG_FORMAT"] = log_format
+    port = port_of(env)
+    base = f"http://127.0.0.1:{port}"
+    logs = tmp_path / "logs"
+    with serving(command, env, port, logs):
+        requests.get(f"{base}/c/some-campaign/emails/confirm/{TOKEN}", timeout=10)
+        requests.get(f"{base}/c/some-campaign/calls/{CALL_ID}", timeout=10)
+    written = read_logs(logs)
+    if log_format == "text":  # gunicorn's access line
+        lines = [line for line in written.splitlines() if '"GET /c/' in line]
+        paths = tuple(line.split()[1] for line in lines)
+    else:  # the app's own; gunicorn writes none
+        assert not [line for line in written.splitlines() if line.startswith('"GET /')]
+        entries = [json.loads(line) for line in written.splitlines() if line.startswith("{")]
+        paths = tuple(e["path"] for e in entries if e["logger"] == "callmp.access")
+        paths = tuple(path for path in paths if path.startswith("/c/"))
+    assert paths == SAFE_PATHS
+    assert "Zq9" not in written

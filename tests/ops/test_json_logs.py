@@ -118,3 +118,26 @@ def test_install_replaces_its_own_handler() -> None:
     finally:
         root.removeHandler(second)
         root.setLevel(level)
+
+
+#: A letter's confirmation token and a call's id, as links carry them.
+TOKEN = "Zq9tokenLetterConfirm.sig"
+CALL_ID = "Zq9callPublicId"
+
+
+def test_access_lines_show_no_confirmation_token_or_call_id(
+    json_app: tuple[Flask, io.StringIO],
+) -> None:
+    app, buffer = json_app
+    client = app.test_client()
+    client.get(f"/c/some-campaign/emails/confirm/{TOKEN}")
+    client.get(f"/c/some-campaign/calls/{CALL_ID}")
+    client.get(f"/api/v1/calls/{CALL_ID}")
+    paths = [entry["path"] for entry in _lines(buffer) if entry["logger"] == "callmp.access"]
+    assert paths == [
+        "/c/some-campaign/emails/confirm/[token]",
+        "/c/some-campaign/calls/[public_id]",
+        "/api/v1/calls/[public_id]",
+    ]
+    text = buffer.getvalue()
+    assert "Zq9" not in text

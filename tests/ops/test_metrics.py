@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from callmp.ops import metrics as ops_metrics
 from callmp.ops.metrics import Metrics, child_exit
+from tests.support.metrics_process import Container
 
 
 def samples(exposition: bytes) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -108,10 +111,94 @@ def test_multiprocess_mode_adds_up_the_files_of_every_process(
 def test_child_exit_marks_a_dead_worker_in_multiprocess_mode(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    live = tmp_path / "gauge_livesum_4242.db"
+    monkeypatch.setattr(socket, "gethostname", lambda: "web-1")
+    live = tmp_path / "gauge_livesum_web-1-4242.db"
     live.write_bytes(b"")
     child_exit(None, SimpleNamespace(pid=4242))
     assert live.exists()  # not in multiprocess mode: nothing touched
     monkeypatch.setenv(ops_metrics.MULTIPROC_ENV, str(tmp_path))
     child_exit(None, SimpleNamespace(pid=4242))
     assert not live.exists()
+
+
+def test_files_are_named_by_host_and_process_id(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(ops_metrics.MULTIPROC_ENV, str(tmp_path / "made"))
+    monkeypatch.setattr(values, "ValueClass", values.get_value_class())  # type: ignore[no-untyped-call]
+    monkeypatch.setattr(socket, "gethostname", lambda: "web_1 (a)")
+    Metrics().call("placed")
+    names = sorted(item.name for item in (tmp_path / "made").iterdir())
+    assert names == [f"counter_web-1-a-{os.getpid()}.db"]
+    assert ops_metrics.file_owner(tmp_path / "made" / names[0]) == ("web-1-a", os.getpid())
+
+
+def test_only_this_hosts_dead_processes_lose_their_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(socket, "gethostname", lambda: "web-1")
+    names = {
+        "counter_web-1-10.db": "removed",  # this host, dead
+        "histogram_web-1-11.db": "kept",  # this host, alive
+        "gauge_livesum_web-1-10.db": "removed",
+        "counter_worker-7-10.db": "kept",  # another container: its pid 10 is not ours
+        "counter_10.db": "removed",  # named by pid alone (older files): this host's
+        "counter_11.db": "kept",
+        "counter_web-1-12.db": "removed",  # the starting process's own
+    }
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    removed = ops_metrics.remove_dead_files(tmp_path, own_pid=12, alive=lambda pid: pid == 11)
+    assert sorted(item.name for item in removed) == sorted(
+        name for name, fate in names.items() if fate == "removed"
+    )
+    assert sorted(item.name for item in tmp_path.iterdir()) == sorted(
+        name for name, fate in names.items() if fate == "kept"
+    )
+
+
+def web_and_worker_share_a_folder(
+    folder: Path, *, pid_only: bool
+) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Two containers, both process 7, count into ``folder`` in turn while both run; the
+    web container's scrape of the whole folder."""
+    worker = Container(folder, "worker-c0ffee", 7, pid_only=pid_only)
+    web = Container(folder, "web-beef01", 7, pid_only=pid_only)
+    try:
+        worker.say("call placed", "call placed")  # both files now open
+        web.say("call queued", "call queued", "call queued", "request")
+        worker.say("call failed", "letter sent")
+        web.say("request")
+        return samples(web.scrape())
+    finally:
+        worker.stop()
+        web.stop()
+
+
+PLACED = ("callmp_calls_total", (("outcome", "placed"),))
+EXPECTED = {
+    PLACED: 2,
+    ("callmp_calls_total", (("outcome", "queued"),)): 3,
+    ("callmp_calls_total", (("outcome", "failed"),)): 1,
+    ("callmp_letters_total", (("outcome", "sent"),)): 1,
+    (
+        "callmp_http_requests_total",
+        (("endpoint", "ops.healthz"), ("method", "GET"), ("status", "200")),
+    ): 2,
+}
+
+
+def test_two_containers_with_the_same_pid_add_up_in_one_folder(tmp_path: Path) -> None:
+    found = web_and_worker_share_a_folder(tmp_path, pid_only=False)
+    assert {key: found.get(key) for key in EXPECTED} == EXPECTED
+    assert sorted(item.name for item in tmp_path.glob("counter_*.db")) == [
+        "counter_web-beef01-7.db",
+        "counter_worker-c0ffee-7.db",
+    ]
+
+
+def test_named_by_pid_alone_the_same_containers_overwrite_each_other(tmp_path: Path) -> None:
+    """The control: prometheus_client's default names (process id only) share one file."""
+    found = web_and_worker_share_a_folder(tmp_path, pid_only=True)
+    assert [item.name for item in tmp_path.glob("counter_*.db")] == ["counter_7.db"]
+    assert {key: found.get(key) for key in EXPECTED} != EXPECTED

@@ -80,7 +80,8 @@ def submit_login() -> Response | tuple[str, int]:
         return page
     user = accounts.authenticate(db(), form.email.data or "", form.password.data or "", utcnow())
     if user is None:
-        db().rollback()
+        # No rollback here: it would release the keys' locks (``limits.wait``) before this
+        # wrong password is counted. A wrong password wrote nothing to undo.
         limits.failed(db(), keys)
         db().commit()
         form.password.errors = [gettext("That email and password don't match an account.")]
