@@ -83,7 +83,8 @@ def plan_for(
     translate: Translate,
 ) -> list[Stop]:
     """The targets for a supporter in ``fed_num`` in order, each with the offices to try."""
-    candidate = lookup.riding(session, fed_num) if fed_num is not None else None
+    # A plan dials: it does not show when a lead corrected a number.
+    candidate = lookup.riding(session, fed_num, corrections=False) if fed_num is not None else None
     stops = []
     for item in targets.targets_for(campaign, candidate):
         values = targets.placeholder_values(campaign, item, POSTAL_CODE_BLANK, locale, translate)

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from callmp import numbers
 from callmp.directory import postal_codes
 from callmp.directory.postal_index import FsaShare, PostalIndex
 from callmp.i18n import N_, InputError
-from callmp.models import Person, Riding
+from callmp.models import Office, Person, Riding
 
 YUKON = 60001
 NORTHWEST_TERRITORIES = 61001
@@ -135,15 +136,37 @@ def _ranked(shares: Sequence[FsaShare]) -> list[tuple[int, float | None]]:
     return [(s.fed_num, s.share) for s in shares]
 
 
-def ridings_with_members(session: Session, fed_nums: Sequence[int]) -> dict[int, Riding]:
-    """Load ridings with their sitting member and the member's offices, by FED number."""
+def contact_details() -> tuple[_AbstractLoad, ...]:
+    """Loader options, relative to a person, for their offices and active corrections.
+
+    Pages and the API show when a lead corrected an email, phone or hours: loading the
+    corrections with the offices keeps a page's queries fixed however many offices there
+    are (two statements in all, instead of one per office and one per person).
+    """
+    return (
+        selectinload(Person.offices).selectinload(Office.corrections),
+        selectinload(Person.email_corrections),
+    )
+
+
+def ridings_with_members(
+    session: Session, fed_nums: Sequence[int], *, corrections: bool = True
+) -> dict[int, Riding]:
+    """Load ridings with their sitting member and the member's offices, by FED number.
+
+    With ``corrections`` (for pages and the API) the offices' and email's active
+    corrections come too; a call's plan, which only dials, does without.
+    """
     if not fed_nums:
         return {}
-    rows = session.scalars(
-        select(Riding)
-        .where(Riding.fed_num.in_(fed_nums))
-        .options(joinedload(Riding.member).joinedload(Person.offices))
-    )
+    offices = joinedload(Riding.member).joinedload(Person.offices)
+    options = [offices]
+    if corrections:
+        options += [
+            offices.selectinload(Office.corrections),
+            joinedload(Riding.member).selectinload(Person.email_corrections),
+        ]
+    rows = session.scalars(select(Riding).where(Riding.fed_num.in_(fed_nums)).options(*options))
     return {riding.fed_num: riding for riding in rows.unique()}
 
 
@@ -169,9 +192,9 @@ def lookup(
     return LookupResult(postal_code=code, match=match, candidates=candidates)
 
 
-def riding(session: Session, fed_num: int) -> Candidate | None:
+def riding(session: Session, fed_num: int, *, corrections: bool = True) -> Candidate | None:
     """One riding with its member, or None when the number is not a riding."""
-    found = ridings_with_members(session, [fed_num]).get(fed_num)
+    found = ridings_with_members(session, [fed_num], corrections=corrections).get(fed_num)
     return Candidate(riding=found, member=found.member) if found else None
 
 
