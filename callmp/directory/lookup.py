@@ -177,11 +177,16 @@ def lookup(
     *,
     majority: float = 0.9,
     min_share: float = 0.01,
+    known: Candidate | None = None,
 ) -> LookupResult:
-    """Match a postal code as typed to ridings and members; raises PostalCodeError."""
+    """Match a postal code as typed to ridings and members; raises PostalCodeError.
+
+    ``known``: a riding the caller has loaded already (the page's), not loaded again.
+    """
     code = postal_codes.normalise(raw_code)
     match, ranked = resolve(index, code, majority=majority, min_share=min_share)
-    ridings = ridings_with_members(session, [fed for fed, _ in ranked])
+    ridings = _known(known)
+    ridings |= ridings_with_members(session, [fed for fed, _ in ranked if fed not in ridings])
     candidates = [
         Candidate(riding=ridings[fed], member=ridings[fed].member, share=share)
         for fed, share in ranked
@@ -190,6 +195,11 @@ def lookup(
     if not candidates:
         match = Match.unknown
     return LookupResult(postal_code=code, match=match, candidates=candidates)
+
+
+def _known(known: Candidate | None) -> dict[int, Riding]:
+    """``known``'s riding by its number (nothing when None)."""
+    return {known.riding.fed_num: known.riding} if known is not None else {}
 
 
 def riding(session: Session, fed_num: int, *, corrections: bool = True) -> Candidate | None:
@@ -253,6 +263,7 @@ def settle(
     pick_must_match: bool,
     majority: float = 0.9,
     min_share: float = 0.01,
+    known: Candidate | None = None,
 ) -> Settled:
     """The supporter's riding from a postal code as typed and/or a riding they picked.
 
@@ -260,10 +271,15 @@ def settle(
     and loads the one chosen. When ``pick_must_match`` is false, a pick the code does not
     allow is dropped (it was only the page's default) and the code decides. Raises
     PostalCodeError for the code, RidingNeeded (with the candidates) for the riding.
+
+    Each riding is loaded once: the one chosen is the lookup's, or ``known`` (a riding
+    the caller has loaded already, e.g. the page's) when it is that one.
     """
     result = None
     if code_required or (raw_code is not None and raw_code.strip()):
-        result = lookup(session, index, raw_code, majority=majority, min_share=min_share)
+        result = lookup(
+            session, index, raw_code, majority=majority, min_share=min_share, known=known
+        )
     candidates = result.candidates if result is not None else []
     if result is not None:
         if not pick_must_match and pick not in [c.riding.fed_num for c in candidates]:
@@ -277,9 +293,13 @@ def settle(
         raise RidingNeeded("postal_code", N_("Please enter your postal code."))
     else:
         fed_num = pick
-    found = riding(session, fed_num)
+    loaded = [c for c in candidates if c.riding.fed_num == fed_num]
+    if known is not None and known.riding.fed_num == fed_num:
+        loaded.append(known)
+    found = loaded[0] if loaded else riding(session, fed_num)
     if found is None:
         raise RidingNeeded("fed_num", N_("We don't know that riding."), candidates=candidates)
+    found = Candidate(riding=found.riding, member=found.member)  # no share: the one chosen
     return Settled(candidate=found, result=result)
 
 

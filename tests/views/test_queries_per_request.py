@@ -7,10 +7,15 @@ the data, which is what these tests catch.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from callmp.demo import DEMO_SLUG
 from callmp.directory import corrections
@@ -86,3 +91,57 @@ def test_lookup_and_riding_page_queries_do_not_grow_with_offices_and_corrections
     assert shown["email_corrected_on"]
     page = parse(app.test_client().get(RIDING_PAGE).data)
     assert len(page.select(".office-status .corrected")) == offices
+
+
+def riding_loads(app: Flask, post: Callable[[FlaskClient], TestResponse], status: int) -> int:
+    """How many statements read ridings while ``post`` is answered (after one warm-up)."""
+    client = app.test_client()
+    assert post(client).status_code == status
+    with statements(engine(app)) as seen:
+        assert post(client).status_code == status
+    return sum(1 for sql in seen if "FROM ridings" in sql)
+
+
+def phone() -> str:
+    """A fictional phone number, another one each time (the limits count per number)."""
+    return f"613-555-01{next(_phones):02d}"
+
+
+_phones = itertools.count(10)
+
+
+@pytest.fixture
+def queued_app(make_app: Callable[..., Flask], tmp_path: Path) -> Flask:
+    """An app whose queue keeps jobs for a worker (none runs), without CSRF tokens."""
+    return make_app(QUEUE="sqlite", QUEUE_PATH=str(tmp_path / "queue.db"), WTF_CSRF_ENABLED=False)
+
+
+def test_a_call_request_loads_the_riding_once(queued_app: Flask) -> None:
+    def api(client: FlaskClient) -> TestResponse:
+        body = {"phone": phone(), "postal_code": SPADINA_CODE, "lang": "en"}
+        return client.post(f"/api/v1/campaigns/{DEMO_SLUG}/calls", json=body)
+
+    def form(client: FlaskClient) -> TestResponse:
+        return client.post(f"{RIDING_PAGE}/call", data={"phone": phone(), "consent": "y"})
+
+    # The lookup, the riding chosen and the call's plan used to load it three times.
+    assert riding_loads(queued_app, api, 202) == 1
+    assert riding_loads(queued_app, form, 303) == 1
+
+
+def test_a_letter_loads_the_riding_once(queued_app: Flask) -> None:
+    letters = itertools.count()
+
+    def letter() -> dict[str, str]:
+        address = f"sam{next(letters)}@example.org"
+        return {"name": "Sam Lee", "email": address, "postal_code": SPADINA_CODE}
+
+    def api(client: FlaskClient) -> TestResponse:
+        return client.post(f"/api/v1/campaigns/{DEMO_SLUG}/emails", json={**letter(), "lang": "en"})
+
+    def form(client: FlaskClient) -> TestResponse:
+        data = {**letter(), "fed_num": str(SPADINA), "action": "send"}
+        return client.post(f"{RIDING_PAGE}/email", data=data)
+
+    assert riding_loads(queued_app, api, 202) == 1
+    assert riding_loads(queued_app, form, 303) == 1
