@@ -226,15 +226,15 @@ def render_markdown(text: str, values: Mapping[str, str] | None = None) -> str:
     changes the text, so the new version is rendered at its first view.
     """
     values = values or {}
-    source = strip_control(text)
-    digest = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+    # The digest of the text as stored: stripping it is a loop per character, for misses only.
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
     with _lock:
         names = _names_by_text.get(digest)
         if names is not None:
             kept = _rendered.get((digest, tuple(values.get(name) for name in names)))
             if kept is not None:
                 return kept
-    html, names = _render(source, values)
+    html, names = _render(strip_control(text), values)
     with _lock:
         _names_by_text[digest] = names
         if len(html) <= RENDERED_CHARS // 100:  # a huge text is rendered each time instead
