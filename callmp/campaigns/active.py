@@ -27,10 +27,13 @@ def list_active(session: Session, now: datetime | None = None) -> list[Campaign]
     return list(session.scalars(query.order_by(Campaign.created_at.desc(), Campaign.id.desc())))
 
 
-def get_active(session: Session, slug: str, now: datetime | None = None) -> Campaign | None:
+def get_active(
+    session: Session, slug: str, now: datetime | None = None, *, corrections: bool = False
+) -> Campaign | None:
     """The running, published campaign with ``slug``, with its targets loaded.
 
-    The targets' people come with their offices and corrections, as pages show them.
+    The targets' people come with their offices; with ``corrections`` (the riding page
+    shows them) with the offices' and emails' active corrections too.
     """
     query = (
         select(Campaign)
@@ -38,10 +41,10 @@ def get_active(session: Session, slug: str, now: datetime | None = None) -> Camp
         .options(
             selectinload(Campaign.targets)
             .selectinload(Target.person)
-            .options(*lookup.contact_details()),
+            .options(*lookup.contact_details(corrections)),
             selectinload(Campaign.targets)
             .selectinload(Target.fallback_person)
-            .options(*lookup.contact_details()),
+            .options(*lookup.contact_details(corrections)),
         )
     )
     return session.scalars(query).first()

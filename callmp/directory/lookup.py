@@ -136,15 +136,18 @@ def _ranked(shares: Sequence[FsaShare]) -> list[tuple[int, float | None]]:
     return [(s.fed_num, s.share) for s in shares]
 
 
-def contact_details() -> tuple[_AbstractLoad, ...]:
-    """Loader options, relative to a person, for their offices and active corrections.
+def contact_details(corrections: bool = True) -> tuple[_AbstractLoad, ...]:
+    """Loader options, relative to a person, for their offices (and active corrections).
 
     Pages and the API show when a lead corrected an email, phone or hours: loading the
     corrections with the offices keeps a page's queries fixed however many offices there
     are (two statements in all, instead of one per office and one per person).
     """
+    offices = selectinload(Person.offices)
+    if not corrections:
+        return (offices,)
     return (
-        selectinload(Person.offices).selectinload(Office.corrections),
+        offices.selectinload(Office.corrections),
         selectinload(Person.email_corrections),
     )
 
@@ -178,15 +181,18 @@ def lookup(
     majority: float = 0.9,
     min_share: float = 0.01,
     known: Candidate | None = None,
+    corrections: bool = True,
 ) -> LookupResult:
     """Match a postal code as typed to ridings and members; raises PostalCodeError.
 
     ``known``: a riding the caller has loaded already (the page's), not loaded again.
+    ``corrections``: load the offices' and email's corrections too (for showing them).
     """
     code = postal_codes.normalise(raw_code)
     match, ranked = resolve(index, code, majority=majority, min_share=min_share)
     ridings = _known(known)
-    ridings |= ridings_with_members(session, [fed for fed, _ in ranked if fed not in ridings])
+    others = [fed for fed, _ in ranked if fed not in ridings]
+    ridings |= ridings_with_members(session, others, corrections=corrections)
     candidates = [
         Candidate(riding=ridings[fed], member=ridings[fed].member, share=share)
         for fed, share in ranked
@@ -273,12 +279,20 @@ def settle(
     PostalCodeError for the code, RidingNeeded (with the candidates) for the riding.
 
     Each riding is loaded once: the one chosen is the lookup's, or ``known`` (a riding
-    the caller has loaded already, e.g. the page's) when it is that one.
+    the caller has loaded already, e.g. the page's) when it is that one. Settling is for
+    storing a call or a letter, which show no corrections: they are not loaded (an error
+    listing the candidates loads them as it shows them).
     """
     result = None
     if code_required or (raw_code is not None and raw_code.strip()):
         result = lookup(
-            session, index, raw_code, majority=majority, min_share=min_share, known=known
+            session,
+            index,
+            raw_code,
+            majority=majority,
+            min_share=min_share,
+            known=known,
+            corrections=False,
         )
     candidates = result.candidates if result is not None else []
     if result is not None:
@@ -296,7 +310,7 @@ def settle(
     loaded = [c for c in candidates if c.riding.fed_num == fed_num]
     if known is not None and known.riding.fed_num == fed_num:
         loaded.append(known)
-    found = loaded[0] if loaded else riding(session, fed_num)
+    found = loaded[0] if loaded else riding(session, fed_num, corrections=False)
     if found is None:
         raise RidingNeeded("fed_num", N_("We don't know that riding."), candidates=candidates)
     found = Candidate(riding=found.riding, member=found.member)  # no share: the one chosen
