@@ -139,16 +139,16 @@ def _ranked(shares: Sequence[FsaShare]) -> list[tuple[int, float | None]]:
 def contact_details(corrections: bool = True) -> tuple[_AbstractLoad, ...]:
     """Loader options, relative to a person, for their offices (and active corrections).
 
-    Pages and the API show when a lead corrected an email, phone or hours: loading the
-    corrections with the offices keeps a page's queries fixed however many offices there
-    are (two statements in all, instead of one per office and one per person).
+    Pages and the API show when a lead corrected an email, phone or hours: joining the
+    corrections to the offices' and the people's own queries keeps a page's statements
+    fixed however many offices there are (lazy loads ran one per office and per person).
     """
     offices = selectinload(Person.offices)
     if not corrections:
         return (offices,)
     return (
-        offices.selectinload(Office.corrections),
-        selectinload(Person.email_corrections),
+        offices.joinedload(Office.corrections),
+        joinedload(Person.email_corrections),
     )
 
 
@@ -166,8 +166,8 @@ def ridings_with_members(
     options = [offices]
     if corrections:
         options += [
-            offices.selectinload(Office.corrections),
-            joinedload(Riding.member).selectinload(Person.email_corrections),
+            offices.joinedload(Office.corrections),
+            joinedload(Riding.member).joinedload(Person.email_corrections),
         ]
     rows = session.scalars(select(Riding).where(Riding.fed_num.in_(fed_nums)).options(*options))
     return {riding.fed_num: riding for riding in rows.unique()}

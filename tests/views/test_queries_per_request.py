@@ -31,8 +31,9 @@ RIDING_PAGE = f"/c/{DEMO_SLUG}/riding/{SPADINA}"
 LOOKUP = "/api/v1/lookup"
 
 #: The most statements each request may run (they must not grow with the data either).
-LOOKUP_BUDGET = 3  # the riding with its member and offices, the two kinds of corrections
-RIDING_PAGE_BUDGET = 9
+LOOKUP_BUDGET = 1  # the riding with its member, offices and corrections
+# The campaign, its targets, their people, their offices; the riding (as the lookup).
+RIDING_PAGE_BUDGET = 5
 
 
 def count(app: Flask, url: str, **query: str) -> int:
