@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from bs4 import BeautifulSoup, Tag
+from cachetools import LRUCache
 
 from callmp import templating
 from callmp.templating import fill, one_line, render_markdown, strip_control, unknown_placeholders
@@ -249,3 +252,57 @@ def test_one_line_keeps_the_no_break_spaces_of_french_typography() -> None:
     assert fill("Objet\u00a0: {riding}", {"riding": "Laval\u00a0—\n Les Îles"}) == (
         "Objet\u00a0: Laval\u00a0— Les Îles"
     )
+
+
+# -- render_markdown: kept per process ------------------------------------------------
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Texts actually rendered (not served from the cache), with the cache emptied first."""
+    seen: list[str] = []
+    real = templating._render
+
+    def counted(source: str, values: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
+        seen.append(source)
+        return real(source, values)
+
+    monkeypatch.setattr(templating, "_render", counted)
+    monkeypatch.setattr(templating, "_names_by_text", LRUCache(maxsize=templating.TEXTS_KEPT))
+    monkeypatch.setattr(
+        templating, "_rendered", LRUCache(maxsize=templating.RENDERED_CHARS, getsizeof=len)
+    )
+    return seen
+
+
+def test_the_same_text_and_values_are_rendered_once(renders: list[str]) -> None:
+    first = render_markdown("Dear **{mp_name}**", MP)
+    assert render_markdown("Dear **{mp_name}**", dict(MP)) == first
+    assert len(renders) == 1
+    render_markdown("Dear **{mp_name}**, now", MP)  # an edited text
+    assert len(renders) == 2
+
+
+def test_values_the_text_does_not_use_do_not_make_a_new_render(renders: list[str]) -> None:
+    text = "I live in {riding}."
+    first = render_markdown(text, {**MP, "postal_code": "K1A 0A6"})
+    assert render_markdown(text, {**MP, "postal_code": "M5V 3L9"}) == first
+    assert len(renders) == 1
+    other = render_markdown(text, {**MP, "riding": "Halifax"})
+    assert soup(other).get_text().strip() == "I live in Halifax."
+    assert len(renders) == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Dear &#123;mp_name&#125;", "Dear \\{mp_name\\}", "[x](https://a.example/%7Bmp_name%7D)"],
+)
+def test_a_placeholder_spelled_with_entities_or_escapes_is_part_of_the_key(
+    renders: list[str], text: str
+) -> None:
+    # The source does not say "{mp_name}", yet the parsed text does and is filled.
+    jane = render_markdown(text, MP)
+    john = render_markdown(text, {**MP, "mp_name": "John Roe"})
+    assert jane != john
+    assert ("Jane" in jane, "John" in john) == (True, True)
+    assert len(renders) == 2

@@ -19,6 +19,7 @@ from callmp.calls.plan import Stop, Translate, plan_for
 from callmp.calls.telephony import PlacedCall, Telephony, TelephonyError
 from callmp.db import lock_keys
 from callmp.directory import phones
+from callmp.directory.lookup import Candidate
 from callmp.i18n import N_, translator
 from callmp.models import BlockedPhone, CallRequest, CallStatus, Campaign
 from callmp.models.calls import FINAL, RANK
@@ -88,6 +89,8 @@ class CallAsk:
     locale: str
     referral: str = ""
     ip: str = ""
+    # The riding of ``fed_num`` with its member, when the view has loaded it already.
+    riding: Candidate | None = None
 
 
 def request_call(
@@ -106,7 +109,9 @@ def request_call(
     if not ask.campaign.bridged_calls:
         raise CallRefused("no_bridged_calls", N_("This campaign does not place calls."))
     translate = translate or translator(ask.locale)
-    stops = plan_for(session, ask.campaign, ask.fed_num, ask.locale, now, translate)
+    stops = plan_for(
+        session, ask.campaign, ask.fed_num, ask.locale, now, translate, candidate=ask.riding
+    )
     if not any(stop.legs for stop in stops):
         raise CallRefused(
             "no_number",

@@ -81,9 +81,18 @@ def plan_for(
     locale: str,
     when: datetime,
     translate: Translate,
+    *,
+    candidate: lookup.Candidate | None = None,
 ) -> list[Stop]:
-    """The targets for a supporter in ``fed_num`` in order, each with the offices to try."""
-    candidate = lookup.riding(session, fed_num) if fed_num is not None else None
+    """The targets for a supporter in ``fed_num`` in order, each with the offices to try.
+
+    ``candidate``: the riding of ``fed_num`` with its member, when the caller has it.
+    """
+    if candidate is not None and candidate.riding.fed_num != fed_num:
+        candidate = None
+    if candidate is None and fed_num is not None:
+        # A plan dials: it does not show when a lead corrected a number.
+        candidate = lookup.riding(session, fed_num, corrections=False)
     stops = []
     for item in targets.targets_for(campaign, candidate):
         values = targets.placeholder_values(campaign, item, POSTAL_CODE_BLANK, locale, translate)

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from callmp import numbers
 from callmp.directory import postal_codes
 from callmp.directory.postal_index import FsaShare, PostalIndex
 from callmp.i18n import N_, InputError
-from callmp.models import Person, Riding
+from callmp.models import Office, Person, Riding
 
 YUKON = 60001
 NORTHWEST_TERRITORIES = 61001
@@ -135,15 +136,40 @@ def _ranked(shares: Sequence[FsaShare]) -> list[tuple[int, float | None]]:
     return [(s.fed_num, s.share) for s in shares]
 
 
-def ridings_with_members(session: Session, fed_nums: Sequence[int]) -> dict[int, Riding]:
-    """Load ridings with their sitting member and the member's offices, by FED number."""
+def contact_details(corrections: bool = True) -> tuple[_AbstractLoad, ...]:
+    """Loader options, relative to a person, for their offices (and active corrections).
+
+    Pages and the API show when a lead corrected an email, phone or hours: joining the
+    corrections to the offices' and the people's own queries keeps a page's statements
+    fixed however many offices there are (lazy loads ran one per office and per person).
+    """
+    offices = selectinload(Person.offices)
+    if not corrections:
+        return (offices,)
+    return (
+        offices.joinedload(Office.corrections),
+        joinedload(Person.email_corrections),
+    )
+
+
+def ridings_with_members(
+    session: Session, fed_nums: Sequence[int], *, corrections: bool = True
+) -> dict[int, Riding]:
+    """Load ridings with their sitting member and the member's offices, by FED number.
+
+    With ``corrections`` (for pages and the API) the offices' and email's active
+    corrections come too; a call's plan, which only dials, does without.
+    """
     if not fed_nums:
         return {}
-    rows = session.scalars(
-        select(Riding)
-        .where(Riding.fed_num.in_(fed_nums))
-        .options(joinedload(Riding.member).joinedload(Person.offices))
-    )
+    offices = joinedload(Riding.member).joinedload(Person.offices)
+    options = [offices]
+    if corrections:
+        options += [
+            offices.joinedload(Office.corrections),
+            joinedload(Riding.member).joinedload(Person.email_corrections),
+        ]
+    rows = session.scalars(select(Riding).where(Riding.fed_num.in_(fed_nums)).options(*options))
     return {riding.fed_num: riding for riding in rows.unique()}
 
 
@@ -154,11 +180,19 @@ def lookup(
     *,
     majority: float = 0.9,
     min_share: float = 0.01,
+    known: Candidate | None = None,
+    corrections: bool = True,
 ) -> LookupResult:
-    """Match a postal code as typed to ridings and members; raises PostalCodeError."""
+    """Match a postal code as typed to ridings and members; raises PostalCodeError.
+
+    ``known``: a riding the caller has loaded already (the page's), not loaded again.
+    ``corrections``: load the offices' and email's corrections too (for showing them).
+    """
     code = postal_codes.normalise(raw_code)
     match, ranked = resolve(index, code, majority=majority, min_share=min_share)
-    ridings = ridings_with_members(session, [fed for fed, _ in ranked])
+    ridings = _known(known)
+    others = [fed for fed, _ in ranked if fed not in ridings]
+    ridings |= ridings_with_members(session, others, corrections=corrections)
     candidates = [
         Candidate(riding=ridings[fed], member=ridings[fed].member, share=share)
         for fed, share in ranked
@@ -169,9 +203,14 @@ def lookup(
     return LookupResult(postal_code=code, match=match, candidates=candidates)
 
 
-def riding(session: Session, fed_num: int) -> Candidate | None:
+def _known(known: Candidate | None) -> dict[int, Riding]:
+    """``known``'s riding by its number (nothing when None)."""
+    return {known.riding.fed_num: known.riding} if known is not None else {}
+
+
+def riding(session: Session, fed_num: int, *, corrections: bool = True) -> Candidate | None:
     """One riding with its member, or None when the number is not a riding."""
-    found = ridings_with_members(session, [fed_num]).get(fed_num)
+    found = ridings_with_members(session, [fed_num], corrections=corrections).get(fed_num)
     return Candidate(riding=found, member=found.member) if found else None
 
 
@@ -230,6 +269,7 @@ def settle(
     pick_must_match: bool,
     majority: float = 0.9,
     min_share: float = 0.01,
+    known: Candidate | None = None,
 ) -> Settled:
     """The supporter's riding from a postal code as typed and/or a riding they picked.
 
@@ -237,10 +277,23 @@ def settle(
     and loads the one chosen. When ``pick_must_match`` is false, a pick the code does not
     allow is dropped (it was only the page's default) and the code decides. Raises
     PostalCodeError for the code, RidingNeeded (with the candidates) for the riding.
+
+    Each riding is loaded once: the one chosen is the lookup's, or ``known`` (a riding
+    the caller has loaded already, e.g. the page's) when it is that one. Settling is for
+    storing a call or a letter, which show no corrections: they are not loaded (an error
+    listing the candidates loads them as it shows them).
     """
     result = None
     if code_required or (raw_code is not None and raw_code.strip()):
-        result = lookup(session, index, raw_code, majority=majority, min_share=min_share)
+        result = lookup(
+            session,
+            index,
+            raw_code,
+            majority=majority,
+            min_share=min_share,
+            known=known,
+            corrections=False,
+        )
     candidates = result.candidates if result is not None else []
     if result is not None:
         if not pick_must_match and pick not in [c.riding.fed_num for c in candidates]:
@@ -254,9 +307,13 @@ def settle(
         raise RidingNeeded("postal_code", N_("Please enter your postal code."))
     else:
         fed_num = pick
-    found = riding(session, fed_num)
+    loaded = [c for c in candidates if c.riding.fed_num == fed_num]
+    if known is not None and known.riding.fed_num == fed_num:
+        loaded.append(known)
+    found = loaded[0] if loaded else riding(session, fed_num, corrections=False)
     if found is None:
         raise RidingNeeded("fed_num", N_("We don't know that riding."), candidates=candidates)
+    found = Candidate(riding=found.riding, member=found.member)  # no share: the one chosen
     return Settled(candidate=found, result=result)
 
 

@@ -139,6 +139,7 @@ def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple
             locale=locale,
             referral=context.clean_referral(ref if isinstance(ref, str) else ""),
             ip=request.remote_addr or "",
+            riding=settled.candidate,
         )
         call, _stops = service.request(context.db(), ask)
     except PhoneError as error:

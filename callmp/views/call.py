@@ -34,7 +34,9 @@ def _service() -> CallService:
 def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
     """Store a "call me" request and queue it; then show its live status."""
     campaign = active.get_active(db(), slug)
-    if campaign is None or lookup.riding(db(), fed_num) is None:
+    # A call needs no corrections; the riding page shown on an error loads them.
+    candidate = lookup.riding(db(), fed_num, corrections=False) if campaign else None
+    if campaign is None or candidate is None:
         abort(404)
     form = CallForm()
     # This page holds what was typed: the language switch sends it back here.
@@ -52,6 +54,7 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
             locale=presenters.locale_code(),
             referral=referral_for(slug),
             ip=request.remote_addr or "",
+            riding=candidate,
         )
         call, _stops = service.request(db(), ask)
     except PhoneError as error:

@@ -14,7 +14,7 @@ from flask import Flask, abort, current_app, g, request, session
 from flask_babel import Babel
 from sqlalchemy.orm import Session
 
-from callmp.directory.lookup import LookupResult, Settled, lookup, settle
+from callmp.directory.lookup import Candidate, LookupResult, Settled, lookup, settle
 from callmp.directory.postal_codes import PostalCodeError
 from callmp.directory.postal_index import PostalIndex, get_index
 from callmp.i18n import TRANSLATIONS_DIR
@@ -106,9 +106,17 @@ def lookup_postal_code(raw: str | None) -> LookupResult:
 
 
 def settle_riding(
-    raw: str | None, pick: int | None, *, code_required: bool, pick_must_match: bool
+    raw: str | None,
+    pick: int | None,
+    *,
+    code_required: bool,
+    pick_must_match: bool,
+    known: Candidate | None = None,
 ) -> Settled:
-    """The supporter's riding from the postal code and the pick (see ``lookup.settle``)."""
+    """The supporter's riding from the postal code and the pick (see ``lookup.settle``).
+
+    ``known``: the page's riding, already loaded (it is not loaded again).
+    """
     return settle(
         db(),
         postal_index(),
@@ -118,6 +126,7 @@ def settle_riding(
         pick_must_match=pick_must_match,
         majority=current_app.config["FSA_MAJORITY_SHARE"],
         min_share=current_app.config["FSA_MIN_SHARE"],
+        known=known,
     )
 
 

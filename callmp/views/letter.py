@@ -93,7 +93,7 @@ def _write_page(
 def write(slug: str, fed_num: int) -> tuple[str, int]:
     """The campaign's letter, addressed to this riding's targets, ready to edit."""
     campaign = _campaign(slug)
-    candidate = lookup.riding(db(), fed_num)
+    candidate = lookup.riding(db(), fed_num, corrections=False)  # letters show none
     if candidate is None:
         abort(404)
     form = EmailForm(formdata=None)
@@ -119,7 +119,7 @@ def _form_errors(form: EmailForm, error: LetterInputError) -> None:
 def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
     """Preview the letter, go back to edit it, or send it (``action``)."""
     campaign = _campaign(slug)
-    candidate = lookup.riding(db(), fed_num)
+    candidate = lookup.riding(db(), fed_num, corrections=False)  # letters show none
     if candidate is None:
         abort(404)
     form = EmailForm()
@@ -146,7 +146,7 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
     if action == "mailto" and not campaign.email_mailto:
         abort(404)  # this campaign's letters go through our server: nothing to report
     try:
-        prepared = prepare(campaign, data, locale)
+        prepared = prepare(campaign, data, locale, known=candidate)
     except LetterInputError as error:
         _form_errors(form, error)
         # Offer ridings only when the riding is in question, not for a mistyped name.

@@ -63,7 +63,11 @@ def _text(data: Mapping[str, Any], name: str) -> str | None:
 
 
 def _riding(
-    raw_postal: str | None, pick: int | None, strict: bool, errors: dict[str, str]
+    raw_postal: str | None,
+    pick: int | None,
+    strict: bool,
+    errors: dict[str, str],
+    known: lookup.Candidate | None = None,
 ) -> tuple[lookup.Settled | None, list[lookup.Candidate]]:
     """Settle the riding from the postal code (a pick only where it allows), noting errors.
 
@@ -72,7 +76,7 @@ def _riding(
     """
     try:
         settled = context.settle_riding(
-            raw_postal, pick, code_required=True, pick_must_match=strict
+            raw_postal, pick, code_required=True, pick_must_match=strict, known=known
         )
     except postal_codes.PostalCodeError as error:
         errors["postal_code"] = gettext(error.message, **error.params)
@@ -85,12 +89,18 @@ def _riding(
 
 
 def prepare(
-    campaign: Campaign, data: Mapping[str, Any], locale: str, *, strict_pick: bool = False
+    campaign: Campaign,
+    data: Mapping[str, Any],
+    locale: str,
+    *,
+    strict_pick: bool = False,
+    known: lookup.Candidate | None = None,
 ) -> Prepared:
     """Check everything the supporter sent and compose the letters; raises LetterInputError.
 
     ``strict_pick``: a riding number that doesn't match the postal code is an error (API);
-    otherwise the postal code wins (the page's own riding is only a default).
+    otherwise the postal code wins (the page's own riding is only a default). ``known``:
+    the page's riding, already loaded.
     """
     errors: dict[str, str] = {}
 
@@ -117,7 +127,11 @@ def prepare(
         campaign.email_personal_line_required,
     )
     settled, choices = _riding(
-        _text(data, "postal_code"), lookup.parse_fed_num(data.get("fed_num")), strict_pick, errors
+        _text(data, "postal_code"),
+        lookup.parse_fed_num(data.get("fed_num")),
+        strict_pick,
+        errors,
+        known,
     )
     if errors or settled is None or settled.result is None:
         reason = "choose_riding" if "fed_num" in errors else "invalid"

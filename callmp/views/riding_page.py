@@ -23,9 +23,9 @@ from callmp.views.context import db, last_lookup, services
 from callmp.views.public_forms import CallForm, ReportForm
 
 
-def campaign_or_404(slug: str) -> Campaign:
-    """The running campaign with ``slug``, or a 404."""
-    campaign = active.get_active(db(), slug)
+def campaign_or_404(slug: str, *, corrections: bool = False) -> Campaign:
+    """The running campaign with ``slug``, or a 404 (``corrections``: see ``get_active``)."""
+    campaign = active.get_active(db(), slug, corrections=corrections)
     if campaign is None:
         abort(404)
     return campaign
@@ -103,7 +103,7 @@ def riding_page(
     Staff previews pass the campaign (any status), the postal code to fill in, and their
     own template extending the riding page; the supporter's session is not read.
     """
-    item = preview if preview is not None else campaign_or_404(slug)
+    item = preview if preview is not None else campaign_or_404(slug, corrections=True)
     candidate = lookup.riding(db(), fed_num)
     if candidate is None:
         abort(404)

@@ -1,0 +1,157 @@
+"""Public pages and the API run a fixed number of SQL statements, however many offices.
+
+Each statement is counted on the app's engine; a lazy load per office or per person (the
+corrections a page shows beside a number or an address) would make the count grow with
+the data, which is what these tests catch.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from callmp.demo import DEMO_SLUG
+from callmp.directory import corrections
+from callmp.models import Campaign, OfficeKind, Person, User
+from tests.factories import demo_campaign, make_office, mp
+from tests.support.app import engine
+from tests.support.html import parse
+from tests.support.statements import statements
+
+SPADINA = 35100  # Chi Nguyen: a Hill office and a Toronto office
+SPADINA_CODE = "M5V 3L9"
+RIDING_PAGE = f"/c/{DEMO_SLUG}/riding/{SPADINA}"
+LOOKUP = "/api/v1/lookup"
+
+#: The most statements each request may run (they must not grow with the data either).
+LOOKUP_BUDGET = 1  # the riding with its member, offices and corrections
+# The campaign, its targets, their people, their offices; the riding (as the lookup).
+RIDING_PAGE_BUDGET = 5
+
+
+def count(app: Flask, url: str, **query: str) -> int:
+    """Statements one GET of ``url`` runs, from a fresh client (no earlier lookup)."""
+    client = app.test_client()
+    client.get(url, query_string=query)  # connections opened, caches warm
+    with statements(engine(app)) as seen:
+        response = client.get(url, query_string=query)
+    assert response.status_code == 200
+    return len(seen)
+
+
+def more_offices_all_corrected(session: Session, lead: User, person: Person, n: int) -> None:
+    """Give ``person`` ``n`` more offices and correct every office's phone and their email."""
+    for position in range(n):
+        make_office(
+            session,
+            person,
+            kind=OfficeKind.other,
+            position=50 + position,
+            label_en=f"Office {position}",
+            phone=f"+1613555{150 + position:04d}",
+        )
+    for office in person.offices:
+        corrections.correct(
+            session, lead, person, "phone", f"613-555-{170 + office.id:04d}", office=office
+        )
+    corrections.correct(session, lead, person, "email", f"fixed.{person.id}@parl.gc.ca")
+
+
+def test_lookup_and_riding_page_queries_do_not_grow_with_offices_and_corrections(
+    app: Flask, session: Session, make_user: Callable[..., User]
+) -> None:
+    lookup_before = count(app, LOOKUP, postal_code=SPADINA_CODE)
+    page_before = count(app, RIDING_PAGE)
+    assert lookup_before <= LOOKUP_BUDGET
+    assert page_before <= RIDING_PAGE_BUDGET
+
+    lead = make_user("lead")
+    campaign: Campaign = demo_campaign(session)
+    minister = next(t.person for t in campaign.targets if t.person is not None)
+    member = mp(session, SPADINA)
+    more_offices_all_corrected(session, lead, member, 3)
+    more_offices_all_corrected(session, lead, minister, 2)
+    offices = len(member.offices) + len(minister.offices)
+    session.commit()
+
+    assert count(app, LOOKUP, postal_code=SPADINA_CODE) == lookup_before
+    assert count(app, RIDING_PAGE) == page_before
+
+    # The corrections loaded with the offices are the ones shown.
+    body = app.test_client().get(LOOKUP, query_string={"postal_code": SPADINA_CODE}).get_json()
+    shown = body["ridings"][0]["member"]
+    assert len(shown["offices"]) == 5
+    assert all(office["phone_corrected_on"] for office in shown["offices"])
+    assert shown["email_corrected_on"]
+    page = parse(app.test_client().get(RIDING_PAGE).data)
+    assert len(page.select(".office-status .corrected")) == offices
+
+
+def riding_loads(
+    app: Flask, post: Callable[[FlaskClient], TestResponse], status: int
+) -> dict[str, int]:
+    """Statements reading ridings, and corrections, while ``post`` is answered (after one
+    warm-up). A call or a letter shows no corrections: loading them is wasted work."""
+    client = app.test_client()
+    assert post(client).status_code == status
+    with statements(engine(app)) as seen:
+        assert post(client).status_code == status
+    return {
+        "ridings": sum(1 for sql in seen if "FROM ridings" in sql),
+        "corrections": sum(1 for sql in seen if "contact_corrections" in sql),
+    }
+
+
+ONCE = {"ridings": 1, "corrections": 0}
+
+
+def phone() -> str:
+    """A fictional phone number, another one each time (the limits count per number)."""
+    return f"613-555-01{next(_phones):02d}"
+
+
+_phones = itertools.count(10)
+
+
+@pytest.fixture
+def queued_app(make_app: Callable[..., Flask], tmp_path: Path) -> Flask:
+    """An app whose queue keeps jobs for a worker (none runs), without CSRF tokens."""
+    return make_app(QUEUE="sqlite", QUEUE_PATH=str(tmp_path / "queue.db"), WTF_CSRF_ENABLED=False)
+
+
+def test_a_call_request_loads_the_riding_once(queued_app: Flask) -> None:
+    def api(client: FlaskClient) -> TestResponse:
+        body = {"phone": phone(), "postal_code": SPADINA_CODE, "lang": "en"}
+        return client.post(f"/api/v1/campaigns/{DEMO_SLUG}/calls", json=body)
+
+    def form(client: FlaskClient) -> TestResponse:
+        return client.post(f"{RIDING_PAGE}/call", data={"phone": phone(), "consent": "y"})
+
+    # The lookup, the riding chosen and the call's plan used to load it three times.
+    assert riding_loads(queued_app, api, 202) == ONCE
+    assert riding_loads(queued_app, form, 303) == ONCE
+
+
+def test_a_letter_loads_the_riding_once(queued_app: Flask) -> None:
+    letters = itertools.count()
+
+    def letter() -> dict[str, str]:
+        address = f"sam{next(letters)}@example.org"
+        return {"name": "Sam Lee", "email": address, "postal_code": SPADINA_CODE}
+
+    def api(client: FlaskClient) -> TestResponse:
+        return client.post(f"/api/v1/campaigns/{DEMO_SLUG}/emails", json={**letter(), "lang": "en"})
+
+    def form(client: FlaskClient) -> TestResponse:
+        data = {**letter(), "fed_num": str(SPADINA), "action": "send"}
+        return client.post(f"{RIDING_PAGE}/email", data=data)
+
+    assert riding_loads(queued_app, api, 202) == ONCE
+    assert riding_loads(queued_app, form, 303) == ONCE
