@@ -40,10 +40,8 @@ redis-server. ``--json PATH`` saves the same, with the settings and the load ave
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
-import random
 import secrets
 import shutil
 import subprocess
@@ -70,14 +68,20 @@ from benchkit import (  # noqa: E402
     WRK_LETTER,
     Checks,
     Request,
+    backend_cpu,
     callmp_env,
+    check_page,
+    count,
     find_redis_pid,
     get_json,
     list_script,
     log_problems,
+    lookup_sample,
     lua_string,
     post_json,
+    resolve,
     send,
+    settle,
     signed_webhook,
     twiml_verbs,
     wait_up,
@@ -116,9 +120,6 @@ class Result:
     ok: bool = True
 
 
-# -- Lua for wrk --------------------------------------------------------------------------
-
-
 # -- Setup --------------------------------------------------------------------------------
 
 
@@ -143,56 +144,7 @@ def threads(args: argparse.Namespace) -> int:
     return int(args.threads) if args.worker_class == "gthread" else 1
 
 
-# -- Sample requests, checked before any load ---------------------------------------------
-
-
-def lookup_sample(n: int) -> list[str]:
-    """``n`` real postal codes from the shipped data, spread over the country."""
-    with gzip.open(REPO / "data" / "postal_codes.csv.gz", "rt", encoding="ascii") as handle:
-        next(handle)
-        known = [line[:6] for line in handle]
-    rng = random.Random(SEED)
-    return [code[:3] + " " + code[3:] for code in rng.sample(known, n)]
-
-
-def resolve(port: int, codes: tuple[str, ...] | list[str]) -> list[tuple[str, int, bool]]:
-    """Each code's first riding through the lookup API: (code, fed_num, MP has email)."""
-    found = []
-    for code in codes:
-        status, payload = get_json(port, "/api/v1/lookup?" + urlencode({"postal_code": code}))
-        if status != 200 or not payload.get("ridings"):
-            raise SystemExit(f"lookup of a sample postal code answers {status}")
-        first = payload["ridings"][0]
-        member = first.get("member") or {}
-        found.append((code, int(first["fed_num"]), bool(member.get("email"))))
-    return found
-
-
-def check_page(port: int, path: str, checks: Checks, what: str) -> None:
-    """A public page answers 200 with an HTML document that names the campaign."""
-    status, body = benchkit.http_request(port, "GET", path, headers={"X-Forwarded-For": "10.9.9.9"})
-    checks.check(status == 200 and b"<html" in body and b"</html>" in body, f"{what}: {status}")
-
-
 # -- Counting what the load left ----------------------------------------------------------
-
-
-def count(engine: Engine, statement: Any) -> int:
-    """One integer from the database."""
-    with engine.connect() as conn:
-        return int(conn.execute(statement).scalar_one())
-
-
-def backend_cpu(engine: Engine) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend serving the bench database (not ours)."""
-    with engine.connect() as conn:
-        pids = conn.scalars(
-            text(
-                "SELECT pid FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).all()
-    return {int(pid): benchkit.cpu_seconds(int(pid)) for pid in pids}
 
 
 def callmp_connections(engine: Engine) -> int:
@@ -299,17 +251,6 @@ class Bench:
         return result
 
 
-def settle(rows: Callable[[], int]) -> int:
-    """``rows()`` once it has stopped changing for 2 s: the server has finished what it had."""
-    last, quiet, deadline = rows(), 0, time.monotonic() + 60
-    while quiet < 4 and time.monotonic() < deadline:
-        time.sleep(0.5)
-        now = rows()
-        quiet = quiet + 1 if now == last else 0
-        last = now
-    return last
-
-
 def copy_calls(engine: Engine, n: int) -> None:
     """Add ``n`` call requests copied from those the API stored, each with a new public id.
 
@@ -346,7 +287,7 @@ def run(bench: Bench, tmp: Path) -> None:
     check_page(port, f"/c/{SLUG}", checks, "campaign page")
     ridings = resolve(port, POSTAL_CODES)
     checks.check(all(email for _c, _f, email in ridings), "sample ridings' MPs have emails")
-    codes = lookup_sample(LOOKUP_SAMPLE)
+    codes = lookup_sample(LOOKUP_SAMPLE, SEED)
     fed_nums = sorted({fed for _c, fed, _e in resolve(port, codes)})
     check_page(port, f"/c/{SLUG}/riding/{fed_nums[0]}", checks, "riding page")
     status, counts = get_json(port, f"/api/v1/campaigns/{SLUG}/counts?by_office=0")

@@ -5,9 +5,11 @@ environment, signed Twilio webhooks, and a bare Flask app to compare with."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import http.client
 import json
 import os
+import random
 import secrets
 import signal
 import socket
@@ -17,7 +19,7 @@ import tempfile
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +32,7 @@ from twilio.request_validator import RequestValidator
 
 if TYPE_CHECKING:
     from flask import Flask
+    from sqlalchemy.engine import Engine
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -468,6 +471,17 @@ def find_redis_pid(redis_url: str) -> int:
         client.close()
 
 
+def flush_redis(redis_url: str) -> None:
+    """Empty every database of the redis-server at ``redis_url`` (one we started)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.flushall()
+    finally:
+        client.close()
+
+
 @contextlib.contextmanager
 def scratch_database(server_url: str | None, keep: bool = False) -> Iterator[str]:
     """A fresh, empty database, removed afterwards unless ``keep``.
@@ -555,3 +569,60 @@ def memory_kb(pid: int) -> dict[str, int]:
         "pss": found.get("Pss", 0),
         "uss": found.get("Private_Clean", 0) + found.get("Private_Dirty", 0),
     }
+
+
+def count(engine: Engine, statement: Any) -> int:
+    """One integer from the database."""
+    with engine.connect() as conn:
+        return int(conn.execute(statement).scalar_one())
+
+
+def backend_cpu(engine: Engine) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving the bench database (not ours)."""
+    with engine.connect() as conn:
+        pids = conn.scalars(
+            text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).all()
+    return {int(pid): cpu_seconds(int(pid)) for pid in pids}
+
+
+def settle(rows: Callable[[], int], quiet_s: float = 2.0) -> int:
+    """``rows()`` once it has not changed for ``quiet_s``: the server has finished its work."""
+    last, quiet, deadline = rows(), 0, time.monotonic() + 60
+    while quiet < quiet_s / 0.25 and time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = rows()
+        quiet = quiet + 1 if now == last else 0
+        last = now
+    return last
+
+
+def lookup_sample(n: int, seed: int) -> list[str]:
+    """``n`` real postal codes from the shipped data, spread over the country."""
+    with gzip.open(REPO / "data" / "postal_codes.csv.gz", "rt", encoding="ascii") as handle:
+        next(handle)
+        known = [line[:6] for line in handle]
+    rng = random.Random(seed)
+    return [code[:3] + " " + code[3:] for code in rng.sample(known, n)]
+
+
+def resolve(port: int, codes: tuple[str, ...] | list[str]) -> list[tuple[str, int, bool]]:
+    """Each code's first riding through the lookup API: (code, fed_num, MP has email)."""
+    found = []
+    for code in codes:
+        status, payload = get_json(port, "/api/v1/lookup?" + urlencode({"postal_code": code}))
+        if status != 200 or not payload.get("ridings"):
+            raise SystemExit(f"lookup of a sample postal code answers {status}")
+        first = payload["ridings"][0]
+        member = first.get("member") or {}
+        found.append((code, int(first["fed_num"]), bool(member.get("email"))))
+    return found
+
+
+def check_page(port: int, path: str, checks: Checks, what: str) -> None:
+    """A public page answers 200 with an HTML document that names the campaign."""
+    status, body = http_request(port, "GET", path, headers={"X-Forwarded-For": "10.9.9.9"})
+    checks.check(status == 200 and b"<html" in body and b"</html>" in body, f"{what}: {status}")
