@@ -37,6 +37,7 @@ issue's targets marked; then the cost at the largest size over the smallest.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -84,50 +85,92 @@ def bare_database(url: str, folder: Path) -> str:
     return bare_url
 
 
-def one_size(
-    args: argparse.Namespace, size: int, redis_url: str, last: bool
-) -> tuple[scale_load.SizeRun, dict[str, Any]]:
-    """Fill a fresh database with ``size`` of each, start both apps, check, load, measure."""
-    with (
-        benchkit.scratch_database(args.database_url) as url,
-        tempfile.TemporaryDirectory(prefix="callmp_scale_") as tmp_name,
-    ):
-        tmp = Path(tmp_name)
-        start = time.perf_counter()
-        demo.prepare_database(url, REPO / "data")
-        engine = make_engine(url)
-        seeded = scale_seed.fill(engine, size, args.webhook_calls, SECRET, SEED + size)
-        print(
-            f"\n== {size:,}: {seeded.letters:,} letters ({seeded.messages:,} messages), "
-            f"{seeded.calls:,} call requests ({args.webhook_calls:,} of them live, for the "
-            f"webhooks; {seeded.provider_events:,} provider events), {seeded.events:,} contact "
-            f"events; running totals agree with the events "
-            f"({time.perf_counter() - start:.0f} s, {seeded.seconds:.0f} s of it the fill)",
-            flush=True,
-        )
-        bare_url = bare_database(url, tmp)
-        env = benchkit.callmp_env(url, redis_url, tmp) | {"CALLMP_SECRET_KEY": SECRET}
-        bare_env = {k: v for k, v in os.environ.items() if not k.startswith("CALLMP_")}
-        bare_env |= {"PYTHONPATH": str(REPO / "scripts"), "BENCH_BARE_DATABASE_URL": bare_url}
-        run = scale_load.SizeRun(args, size, engine, bare_url, seeded.live_calls, seeded.events)
-        try:
-            run.start(env, bare_env, tmp)
-            run.check_samples()
-            run.load_all()
-            run.memory = scale_load.memory_of(run.callmp)
-        finally:
-            run.stop_all()
-        extra: dict[str, Any] = {"seeded": asdict(seeded) | {"live_calls": len(seeded.live_calls)}}
-        if last and args.rss_seconds > 0:
-            extra["preload"] = scale_load.preload_pass(run, env, tmp)
-        problems = benchkit.log_problems(tmp / "callmp.log") + benchkit.log_problems(
-            tmp / "bare.log"
-        )
-        run.checks.check(not problems, f"server logs free of warnings and errors ({len(problems)})")
-        for line in problems[:5]:
-            print(f"    {line[:240]}")
-        engine.dispose()
-        return run, extra
+def fill_size(
+    args: argparse.Namespace, size: int, url: str, redis_url: str, tmp: Path
+) -> tuple[scale_load.SizeRun, dict[str, str], dict[str, Any]]:
+    """Prepare and fill one database, start its CallMP; the run, its env and what it holds."""
+    start = time.perf_counter()
+    demo.prepare_database(url, REPO / "data")
+    engine = make_engine(url)
+    seeded = scale_seed.fill(engine, size, args.webhook_calls, SECRET, SEED + size)
+    print(
+        f"{size:,}: {seeded.letters:,} letters ({seeded.messages:,} messages), "
+        f"{seeded.calls:,} call requests ({args.webhook_calls:,} of them queued, for the "
+        f"webhooks; {seeded.provider_events:,} provider events), {seeded.events:,} contact "
+        f"events; running totals agree with the events "
+        f"({time.perf_counter() - start:.0f} s, {seeded.seconds:.0f} s of it the fill)",
+        flush=True,
+    )
+    env = benchkit.callmp_env(url, redis_url, tmp) | {"CALLMP_SECRET_KEY": SECRET}
+    run = scale_load.SizeRun(args, size, engine, "", seeded.live_calls, seeded.events)
+    run.start(env, tmp)
+    return run, env, {"seeded": asdict(seeded) | {"live_calls": len(seeded.live_calls)}}
+
+
+def run_all(
+    args: argparse.Namespace, sizes: list[int], redis_url: str, stack: contextlib.ExitStack
+) -> tuple[list[scale_load.SizeRun], list[dict[str, Any]]]:
+    """Fill every size, start every server, check samples, then load endpoint by endpoint.
+
+    Each endpoint is loaded on every size in turn before the next endpoint, so a change
+    in the machine's other load touches the sizes alike.
+    """
+    runs: list[scale_load.SizeRun] = []
+    extras: list[dict[str, Any]] = []
+    envs: list[tuple[dict[str, str], Path]] = []
+    common = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="callmp_scale_")))
+    for size in sizes:
+        url = stack.enter_context(benchkit.scratch_database(args.database_url))
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="callmp_scale_")))
+        run, env, extra = fill_size(args, size, url, redis_url, tmp)
+        stack.callback(run.stop)
+        runs.append(run)
+        extras.append(extra)
+        envs.append((env, tmp))
+    bare_url = bare_database(str(runs[0].engine.url.render_as_string(hide_password=False)), common)
+    bare_env = {k: v for k, v in os.environ.items() if not k.startswith("CALLMP_")}
+    bare_env |= {"PYTHONPATH": str(REPO / "scripts"), "BENCH_BARE_DATABASE_URL": bare_url}
+    bare_port = benchkit.free_port()
+    bare = runs[0].gunicorn("benchkit:bare_app()", bare_env, bare_port, common / "bare.log")
+    stack.callback(benchkit.stop, bare)
+    benchkit.wait_up(bare_port, "/hello", bare, "the bare app")
+    for run in runs:
+        run.bare_url = bare_url
+        run.share_bare(bare, bare_port)
+    first = runs[0]
+    first.check_bare()
+    for run in runs:
+        run.check_samples()
+    print(
+        f"\nwrk -t1 -c{args.connections}, {args.warmup:g} s warm-up + {args.seconds:g} s each; "
+        f"gunicorn -w {args.workers} -k gthread --threads {args.threads} for every app; "
+        "each endpoint on every size in turn",
+        flush=True,
+    )
+    for _name, step in first.bare_steps():
+        step()
+    for steps in zip(*(run.steps() for run in runs), strict=True):
+        for run, (_name, step) in zip(runs, steps, strict=True):
+            print(f"{run.size:>8,}", end="")
+            step()
+    first.load("bare GET /hello (last)", "bare", scale_load.HELLO)
+    bare_results = [r for r in first.results if r.app == "bare"]
+    for run in runs:
+        run.memory = scale_load.memory_of(run.callmp)
+        run.results = bare_results[:-1] + [r for r in run.results if r.app == "callmp"]
+        run.results.append(bare_results[-1])
+    for run in runs:
+        run.stop()
+    benchkit.stop(bare)
+    if args.rss_seconds > 0:
+        env, tmp = envs[-1]
+        extras[-1]["preload"] = scale_load.preload_pass(runs[-1], env, tmp)
+    logs = [common / "bare.log"] + [tmp / "callmp.log" for _env, tmp in envs]
+    problems = [line for log in logs for line in benchkit.log_problems(log)]
+    first.checks.check(not problems, f"server logs free of warnings and errors ({len(problems)})")
+    for line in problems[:5]:
+        print(f"    {line[:240]}")
+    return runs, extras
 
 
 def main() -> None:
@@ -156,15 +199,12 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{v:.2f}' for v in load_before)}", flush=True)
     runs: list[scale_load.SizeRun] = []
     extras: list[dict[str, Any]] = []
-    with (
-        tempfile.TemporaryDirectory(prefix="callmp_scale_redis_") as folder,
-        redis_server(Path(folder)) as redis_url,
-    ):
-        for k, size in enumerate(sizes):
-            benchkit.flush_redis(redis_url)
-            run, extra = one_size(args, size, redis_url, k == len(sizes) - 1)
-            runs.append(run)
-            extras.append(extra)
+    with contextlib.ExitStack() as stack:
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="callmp_scale_redis_"))
+        redis_url = stack.enter_context(redis_server(Path(folder)))
+        runs, extras = run_all(args, sizes, redis_url, stack)
+        for run in runs:
+            run.engine.dispose()
     load_after = os.getloadavg()
     document: dict[str, Any] = {
         "command": " ".join(sys.argv),

@@ -43,6 +43,7 @@ RSS_ENDPOINTS = (
     *("call request (JSON)", "answer webhook", "letter (JSON)"),
 )
 WORKER_MB = 100.0
+HELLO = list_script([Request("GET", "/hello")])
 
 
 @dataclass
@@ -140,35 +141,40 @@ class SizeRun:
             preload=preload,
         )
 
-    def start(self, env: dict[str, str], bare_env: dict[str, str], tmp: Path) -> None:
-        """Start CallMP and the bare app, and wait for both."""
-        self.callmp_port, self.bare_port = benchkit.free_port(), benchkit.free_port()
+    def start(self, env: dict[str, str], tmp: Path) -> None:
+        """Start this size's CallMP and wait for it."""
+        self.callmp_port = benchkit.free_port()
         self.servers["callmp"] = self.gunicorn(
             "wsgi:app", env, self.callmp_port, tmp / "callmp.log"
         )
-        self.servers["bare"] = self.gunicorn(
-            "benchkit:bare_app()", bare_env, self.bare_port, tmp / "bare.log"
-        )
         benchkit.wait_up(self.callmp_port, "/", self.callmp, "CallMP")
-        benchkit.wait_up(self.bare_port, "/hello", self.servers["bare"], "the bare app")
         self.redis_pid = benchkit.find_redis_pid(env["CALLMP_REDIS_URL"])
 
-    def stop_all(self) -> None:
-        """Stop the servers this run started."""
-        for server in self.servers.values():
-            benchkit.stop(server)
+    def share_bare(self, server: subprocess.Popen[bytes], port: int) -> None:
+        """Use the bare app every size shares (its results are the same references)."""
+        self.servers["bare"], self.bare_port = server, port
+
+    def stop(self) -> None:
+        """Stop this size's CallMP."""
+        benchkit.stop(self.callmp)
 
     # -- samples ------------------------------------------------------------------------
 
-    def check_samples(self) -> None:
-        """One request of each kind, its status and content checked, before any load."""
-        checks, port, bare = self.checks, self.callmp_port, self.bare_port
+    def check_bare(self) -> None:
+        """The bare app's three endpoints answer as they should."""
+        checks, bare = self.checks, self.bare_port
         status, body = benchkit.http_request(bare, "GET", "/hello")
         checks.check(status == 200 and body == b"hello", f"bare GET /hello: {status}")
         status, body = benchkit.http_request(bare, "POST", "/insert")
         checks.check(status == 201, f"bare POST /insert: {status} {body[:100]!r}")
         status, body = benchkit.http_request(bare, "POST", "/twiml")
         checks.check(status == 200 and "Gather" in verbs(body), f"bare POST /twiml: {status}")
+        if checks.failed:
+            raise SystemExit("a sample request failed: no load run")
+
+    def check_samples(self) -> None:
+        """One request of each kind, its status and content checked, before any load."""
+        checks, port = self.checks, self.callmp_port
         benchkit.check_page(port, f"/c/{SLUG}", checks, "campaign page")
         self.ridings = benchkit.resolve(port, benchkit.POSTAL_CODES)
         checks.check(all(email for _c, _f, email in self.ridings), "sample MPs have emails")
@@ -277,36 +283,45 @@ class SizeRun:
         )
         return result
 
-    def load_all(self) -> None:
-        """Every endpoint in turn, the bare ones first (and hello last again, for drift)."""
-        args, engine = self.args, self.engine
-        print(
-            f"wrk -t1 -c{args.connections}, {args.warmup:g} s warm-up + {args.seconds:g} s each; "
-            f"gunicorn -w {args.workers} -k gthread --threads {args.threads} for both apps",
-            flush=True,
-        )
-        hello = list_script([Request("GET", "/hello")])
-        self.load("bare GET /hello", "bare", hello)
-        self.load("bare POST /twiml", "bare", list_script([Request("POST", "/twiml")]))
+    def bare_steps(self) -> list[tuple[str, Callable[[], Result]]]:
+        """The bare references: hello, TwiML, insert (hello runs again at the end)."""
         bare_engine = create_engine(self.bare_url)
         bare_rows = count(bare_engine, text("SELECT count(*) FROM bench_bare"))
         insert = list_script([Request("POST", "/insert")])
-        self.load("bare POST /insert", "bare", insert, bare_rows, exact)
-        bare_engine.dispose()
-        self.load("campaign page", "callmp", list_script([Request("GET", f"/c/{SLUG}")]))
+        twiml = list_script([Request("POST", "/twiml")])
+        return [
+            ("bare GET /hello", partial(self.load, "bare GET /hello", "bare", HELLO)),
+            ("bare POST /twiml", partial(self.load, "bare POST /twiml", "bare", twiml)),
+            (
+                "bare POST /insert",
+                partial(self.load, "bare POST /insert", "bare", insert, bare_rows, exact),
+            ),
+        ]
+
+    def steps(self) -> list[tuple[str, Callable[[], Result]]]:
+        """Every CallMP endpoint in turn, each a thunk that loads it once."""
+        engine = self.engine
+        out: list[tuple[str, Callable[[], Result]]] = []
+
+        def add(name: str, *more: Any, **options: Any) -> None:
+            out.append((name, partial(self.load, name, "callmp", *more, **options)))
+
+        add("campaign page", list_script([Request("GET", f"/c/{SLUG}")]))
         ridings = [Request("GET", f"/c/{SLUG}/riding/{fed}") for fed in self.fed_nums]
-        self.load("riding page", "callmp", list_script(ridings))
+        add("riding page", list_script(ridings))
         lookups = [
             Request("GET", "/api/v1/lookup?" + urlencode({"postal_code": c})) for c in self.codes
         ]
-        self.load("lookup API", "callmp", list_script(lookups))
-        counts = f"/api/v1/campaigns/{SLUG}/counts?by_office=0"
-        self.load("counts API", "callmp", list_script([Request("GET", counts)]))
+        add("lookup API", list_script(lookups))
+        add(
+            "counts API",
+            list_script([Request("GET", f"/api/v1/campaigns/{SLUG}/counts?by_office=0")]),
+        )
         rides = ",".join(f"{{{lua_string(c)}, {f}}}" for c, f, _e in self.ridings)
         areas = ",".join(lua_string(a) for a in benchkit.AREA_CODES)
         calls = select(func.count()).select_from(CallRequest)
         call_script = benchkit.WRK_CALL % (rides, areas, f"/api/v1/campaigns/{SLUG}/calls")
-        self.load("call request (JSON)", "callmp", call_script, count(engine, calls), exact)
+        add("call request (JSON)", call_script, count(engine, calls), exact)
         warm, timed = self.live_calls[:WEBHOOK_WARMUP_CALLS], self.live_calls[WEBHOOK_WARMUP_CALLS:]
         rows = {
             "answer": select(func.count()).where(CallRequest.provider_sid.is_not(None)),
@@ -317,9 +332,8 @@ class SizeRun:
             warmup = [benchkit.signed_webhook(p, k, kind) for k, p in enumerate(warm)]
             load = [benchkit.signed_webhook(p, k + len(warm), kind) for k, p in enumerate(timed)]
             statement = rows.get(kind)
-            self.load(
+            add(
                 f"{kind} webhook",
-                "callmp",
                 list_script(load),
                 count(engine, statement) if statement is not None else None,
                 partial(first_deliveries, len(timed)),
@@ -328,8 +342,8 @@ class SizeRun:
         tag = f"scale-{self.size}"
         letters = select(func.count()).where(EmailSubmission.email.like(f"{tag}-%"))
         letter_script = benchkit.WRK_LETTER % (rides, tag, f"/api/v1/campaigns/{SLUG}/emails")
-        self.load("letter (JSON)", "callmp", letter_script, count(engine, letters), exact)
-        self.load("bare GET /hello (last)", "bare", hello)
+        add("letter (JSON)", letter_script, count(engine, letters), exact)
+        return out
 
 
 def verbs(body: bytes) -> list[str]:

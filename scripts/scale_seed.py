@@ -94,7 +94,7 @@ def fill(engine: Engine, n: int, live: int, secret: str, seed: int) -> Seeded:
     rng = random.Random(seed)
     phone_key, mail_key = keys(secret)
     hot_call_ip = _keyed(phone_key, "ip:" + HOT_IP)
-    hot_mail_ip = _keyed(mail_key, HOT_IP)
+    hot_mail_ip = _keyed(mail_key, "ip:" + HOT_IP)  # as keyed_hash("ip:" + ip): casefolded
     now = utcnow()
     with Session(engine) as session:
         campaign = session.scalars(select(Campaign).where(Campaign.slug == demo.DEMO_SLUG)).one()
@@ -153,7 +153,7 @@ def fill(engine: Engine, n: int, live: int, secret: str, seed: int) -> Seeded:
                 "locale": "en",
                 "email": None,  # purged after the retention period
                 "email_hmac": _keyed(mail_key, f"s{rng.randrange(n)}@example.org"),
-                "ip_hmac": hot_mail_ip if hot else _keyed(mail_key, f"172.17.{k}"),
+                "ip_hmac": hot_mail_ip if hot else _keyed(mail_key, f"ip:172.17.{k}"),
                 "fingerprint": "f" * 64 if rng.random() < 0.7 else secrets.token_hex(32),
                 "status": "queued",
                 "confirmed_at": at,
