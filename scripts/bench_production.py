@@ -40,20 +40,16 @@ redis-server. ``--json PATH`` saves the same, with the settings and the load ave
 from __future__ import annotations
 
 import argparse
-import contextlib
-import gzip
 import json
 import os
-import random
 import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -64,10 +60,34 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import benchkit  # noqa: E402  (scripts/ is on the path when a script runs)
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from benchkit import (  # noqa: E402
+    AREA_CODES,
+    POSTAL_CODES,
+    WRK_CALL,
+    WRK_COMMON,
+    WRK_LETTER,
+    Checks,
+    Request,
+    backend_cpu,
+    callmp_env,
+    check_page,
+    count,
+    find_redis_pid,
+    get_json,
+    list_script,
+    log_problems,
+    lookup_sample,
+    lua_string,
+    post_json,
+    resolve,
+    send,
+    settle,
+    signed_webhook,
+    twiml_verbs,
+    wait_up,
+)
+from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
-from sqlalchemy.exc import DBAPIError  # noqa: E402
-from twilio.request_validator import RequestValidator  # noqa: E402
 
 from callmp import demo  # noqa: E402
 from callmp.db import make_engine  # noqa: E402
@@ -76,26 +96,8 @@ from tests.support.redis_server import redis_server  # noqa: E402
 
 SLUG = demo.DEMO_SLUG
 DEFAULT_URL = "postgresql+psycopg://callmp_ci:callmp_ci@127.0.0.1:5432/callmp_ci"
-PUBLIC_URL = "https://callmp.bench.invalid"
-ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
-AUTH_TOKEN = "bench-auth-token"
-CALLER_ID = "+16135550199"
-# 555-01xx numbers are fictional (accepted with ALLOW_FICTIONAL_PHONES): nobody is called.
-AREA_CODES = ("613", "416", "514", "604", "403", "902", "306", "204", "709", "867")
-# Ridings whose MP has an email address (as bench_email.py checks), for calls and letters.
-POSTAL_CODES = ("K1A 0A6", "M5V 3L9", "H3A 0G4", "V6B 1A1", "T2P 1J9", "B3H 4R2", "R3C 4T3")
 LOOKUP_SAMPLE, WEBHOOK_WARMUP_CALLS, SEED = 200, 50, 20261206
 BARE_APP_NAME = "bench_bare"
-
-
-@dataclass(frozen=True)
-class Request:
-    """One fixed request for wrk: method, path, extra headers, body."""
-
-    method: str
-    path: str
-    headers: dict[str, str] = field(default_factory=dict)
-    body: str = ""
 
 
 @dataclass
@@ -118,194 +120,23 @@ class Result:
     ok: bool = True
 
 
-@dataclass
-class Checks:
-    """Failed checks, printed loudly as they come; the script exits 1 if any failed."""
-
-    failed: list[str] = field(default_factory=list)
-
-    def check(self, ok: bool, what: str) -> bool:
-        """Print a failure in capitals and remember it; True when ``ok``."""
-        if not ok:
-            print(f"  !!! FAILED: {what}")
-            self.failed.append(what)
-        return ok
-
-
-# -- Lua for wrk --------------------------------------------------------------------------
-
-WRK_COMMON = """\
-threads = {}
-setup = function(thread)
-  table.insert(threads, thread)
-end
-init = function(args)
-  started, good, other, counter = 0, 0, 0, 0
-end
-forwarded = function(k)
-  return string.format("10.%d.%d.%d", math.floor(k / 65536) % 256, math.floor(k / 256) % 256,
-                       k % 256)
-end
-response = function(status, headers, body)
-  if status >= 200 and status < 400 then good = good + 1 else other = other + 1 end
-end
-done = function(summary, latency, requests)
-  local s, g, o = 0, 0, 0
-  for _, t in ipairs(threads) do
-    s, g, o = s + t:get("started"), g + t:get("good"), o + t:get("other")
-  end
-  local e = summary.errors
-  io.write(string.format("RESULT %d %d %d %d %d %d %d\\n", summary.requests,
-    summary.duration, latency:percentile(50), latency:percentile(99),
-    o + e.connect + e.read + e.write + e.timeout, g, s))
-end
-"""
-
-# Fixed requests, cycled: {method, path, body, {headers}}.
-WRK_LIST = """\
-local reqs = {%s}
-request = function()
-  started, counter = started + 1, counter + 1
-  local r = reqs[(counter - 1) %% #reqs + 1]
-  local headers = {["X-Forwarded-For"] = forwarded(counter)}
-  for k, v in pairs(r[4]) do headers[k] = v end
-  return wrk.format(r[1], r[2], headers, r[3])
-end
-"""
-
-# A call request per request: its own phone number and address, ridings in turn.
-WRK_CALL = """\
-local ridings = {%s}
-local areas = {%s}
-request = function()
-  started, counter = started + 1, counter + 1
-  local k = counter
-  local r = ridings[k %% #ridings + 1]
-  local phone = string.format("%%s-555-01%%02d", areas[math.floor(k / 100) %% #areas + 1],
-                              k %% 100)
-  local body = string.format('{"phone": "%%s", "postal_code": "%%s", "fed_num": %%d, '
-    .. '"lang": "en"}', phone, r[1], r[2])
-  return wrk.format("POST", "%s", {["Content-Type"] = "application/json",
-                                   ["X-Forwarded-For"] = forwarded(k)}, body)
-end
-"""
-
-# A letter per request: its own email address (tagged with the run) and address.
-WRK_LETTER = """\
-local ridings = {%s}
-request = function()
-  started, counter = started + 1, counter + 1
-  local r = ridings[counter %% #ridings + 1]
-  local body = string.format('{"name": "Load %%d", "email": "%s-%%d@bench.example", '
-    .. '"postal_code": "%%s", "fed_num": %%d, "personal_line": "", '
-    .. '"consent_followup": false, "lang": "en"}', counter, counter, r[1], r[2])
-  return wrk.format("POST", "%s", {["Content-Type"] = "application/json",
-                                   ["X-Forwarded-For"] = forwarded(counter)}, body)
-end
-"""
-
-
-def lua_string(value: str) -> str:
-    """A Lua string literal (JSON's escapes are valid Lua for our ASCII values)."""
-    return json.dumps(value)
-
-
-def list_script(requests: list[Request]) -> str:
-    """wrk's Lua for cycling through ``requests``."""
-    rows = []
-    for r in requests:
-        headers = ",".join(f"[{lua_string(k)}]={lua_string(v)}" for k, v in r.headers.items())
-        rows.append(
-            "{"
-            + ",".join((lua_string(r.method), lua_string(r.path), lua_string(r.body)))
-            + ",{"
-            + headers
-            + "}}"
-        )
-    return WRK_LIST % ",".join(rows)
-
-
 # -- Setup --------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    """A new, empty database on ``server_url``'s server, dropped afterwards."""
-    base = make_url(server_url)
-    if base.get_backend_name() != "postgresql":
-        raise SystemExit("--database-url must be a postgresql+psycopg:// URL")
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"callmp_bench_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        for attempt in range(20):  # autovacuum may still hold the database
-            try:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                break
-            except DBAPIError:
-                if attempt == 19:
-                    raise
-                time.sleep(0.25)
-        admin.dispose()
-
-
-def callmp_env(url: str, redis_url: str, folder: Path) -> dict[str, str]:
-    """CallMP's environment: the production settings, relaxed limits, nothing reachable."""
-    closed = str(benchkit.free_port())  # nothing listens there: no call or mail leaves
-    redis_base = redis_url.rsplit("/", 1)[0]
-    metrics = folder / "metrics"
-    metrics.mkdir()
-    kept = {k: v for k, v in os.environ.items() if not k.startswith("CALLMP_")}
-    return kept | {
-        "PYTHONPATH": str(REPO),
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
-        "CALLMP_DATABASE_URL": url,
-        "CALLMP_SECRET_KEY": secrets.token_hex(32),
-        "CALLMP_LOG_LEVEL": "INFO",
-        "CALLMP_LOG_FORMAT": "json",
-        "CALLMP_PROXY_HOPS": "1",
-        "CALLMP_SESSION_COOKIE_SECURE": "1",
-        "CALLMP_PUBLIC_URL": PUBLIC_URL,
-        "CALLMP_QUEUE": "redis",
-        "CALLMP_REDIS_URL": f"{redis_base}/0",
-        "CALLMP_RATELIMIT_STORAGE_URI": f"{redis_base}/1",
-        "CALLMP_TELEPHONY": "twilio",
-        "CALLMP_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "CALLMP_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "CALLMP_TWILIO_FROM_NUMBER": CALLER_ID,
-        "CALLMP_TWILIO_API_BASE_URL": f"http://127.0.0.1:{closed}",
-        "CALLMP_MAIL_BACKEND": "smtp",
-        "CALLMP_SMTP_HOST": "127.0.0.1",
-        "CALLMP_SMTP_PORT": closed,
-        "CALLMP_SMTP_TLS": "none",
-        "CALLMP_ALLOW_FICTIONAL_PHONES": "1",
-        # Raised for the benchmark: the load comes from one machine and reuses phones.
-        "CALLMP_CALL_MAX_PER_PHONE_PER_HOUR": str(10**6),
-        "CALLMP_CALL_MAX_PER_PHONE_PER_DAY": str(10**6),
-        "CALLMP_CALL_MAX_PER_IP_PER_HOUR": str(10**6),
-        "CALLMP_EMAIL_MAX_PER_IP_PER_HOUR": str(10**6),
-        "CALLMP_EMAIL_DUPLICATE_HOURS": "0",
-    }
 
 
 def gunicorn(
     app: str, env: dict[str, str], port: int, args: argparse.Namespace, log: Path
 ) -> subprocess.Popen[bytes]:
     """Start ``app`` under gunicorn with the settings both apps share."""
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        # gunicorn turns "sync" with threads > 1 into gthread: sync gets one thread.
-        *("-w", str(args.workers), "-k", args.worker_class, "--threads", str(threads(args))),
-        *("-b", f"127.0.0.1:{port}", "--log-level", "warning", app),
-    ]
-    with log.open("ab") as log_file:
-        return subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log_file
-        )
+    # gunicorn turns "sync" with threads > 1 into gthread: sync gets one thread.
+    return benchkit.gunicorn(
+        app,
+        env,
+        port,
+        log,
+        workers=args.workers,
+        worker_class=args.worker_class,
+        threads=threads(args),
+    )
 
 
 def threads(args: argparse.Namespace) -> int:
@@ -313,123 +144,7 @@ def threads(args: argparse.Namespace) -> int:
     return int(args.threads) if args.worker_class == "gthread" else 1
 
 
-def wait_up(port: int, path: str, server: subprocess.Popen[bytes], what: str) -> None:
-    """Wait until ``GET path`` answers 200 on ``port``."""
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if benchkit.http_request(port, "GET", path)[0] == 200:
-                return
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"{what} did not start")
-        time.sleep(0.2)
-
-
-# -- Sample requests, checked before any load ---------------------------------------------
-
-
-def get_json(port: int, path: str) -> tuple[int, Any]:
-    """GET ``path``: status and parsed JSON body."""
-    status, body = benchkit.http_request(port, "GET", path)
-    return status, json.loads(body) if body else None
-
-
-def lookup_sample(n: int) -> list[str]:
-    """``n`` real postal codes from the shipped data, spread over the country."""
-    with gzip.open(REPO / "data" / "postal_codes.csv.gz", "rt", encoding="ascii") as handle:
-        next(handle)
-        known = [line[:6] for line in handle]
-    rng = random.Random(SEED)
-    return [code[:3] + " " + code[3:] for code in rng.sample(known, n)]
-
-
-def resolve(port: int, codes: tuple[str, ...] | list[str]) -> list[tuple[str, int, bool]]:
-    """Each code's first riding through the lookup API: (code, fed_num, MP has email)."""
-    found = []
-    for code in codes:
-        status, payload = get_json(port, "/api/v1/lookup?" + urlencode({"postal_code": code}))
-        if status != 200 or not payload.get("ridings"):
-            raise SystemExit(f"lookup of a sample postal code answers {status}")
-        first = payload["ridings"][0]
-        member = first.get("member") or {}
-        found.append((code, int(first["fed_num"]), bool(member.get("email"))))
-    return found
-
-
-def check_page(port: int, path: str, checks: Checks, what: str) -> None:
-    """A public page answers 200 with an HTML document that names the campaign."""
-    status, body = benchkit.http_request(port, "GET", path, headers={"X-Forwarded-For": "10.9.9.9"})
-    checks.check(status == 200 and b"<html" in body and b"</html>" in body, f"{what}: {status}")
-
-
-def post_json(port: int, path: str, payload: dict[str, Any]) -> tuple[int, Any]:
-    """POST a JSON body: status and parsed answer."""
-    headers = {"Content-Type": "application/json", "X-Forwarded-For": "10.9.9.10"}
-    status, body = benchkit.http_request(port, "POST", path, json.dumps(payload), headers)
-    try:
-        return status, json.loads(body)
-    except ValueError:
-        return status, None
-
-
-def twiml_verbs(body: bytes) -> list[str]:
-    """The verbs of a TwiML document (raises if it is not one)."""
-    root = ET.fromstring(body)  # noqa: S314  (our own server's answer, on loopback)
-    if root.tag != "Response":
-        raise ValueError(root.tag)
-    return [child.tag for child in root]
-
-
-def signed_webhook(public_id: str, k: int, kind: str) -> Request:
-    """Twilio's answer or dial webhook for one call, signed as Twilio signs it."""
-    sid = f"CA{k:032x}"
-    params = {
-        "AccountSid": ACCOUNT_SID,
-        "CallSid": sid,
-        "From": CALLER_ID,
-        "To": "+16135550100",
-        "Direction": "outbound-api",
-        "CallStatus": "in-progress",
-    }
-    path = f"/twilio/calls/{public_id}/answer"
-    if kind == "dial":
-        path = f"/twilio/calls/{public_id}/dial?step=0&office=0"
-        params.update(DialCallStatus="completed", DialCallDuration="45")
-    signature = str(RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL + path, params))
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Twilio-Signature": signature,
-    }
-    return Request("POST", path, headers, urlencode(params))
-
-
-def send(port: int, request: Request) -> tuple[int, bytes]:
-    """Send one ``Request`` on a new connection."""
-    headers = {"X-Forwarded-For": "10.9.9.11", **request.headers}
-    return benchkit.http_request(port, request.method, request.path, request.body, headers)
-
-
 # -- Counting what the load left ----------------------------------------------------------
-
-
-def count(engine: Engine, statement: Any) -> int:
-    """One integer from the database."""
-    with engine.connect() as conn:
-        return int(conn.execute(statement).scalar_one())
-
-
-def backend_cpu(engine: Engine) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend serving the bench database (not ours)."""
-    with engine.connect() as conn:
-        pids = conn.scalars(
-            text(
-                "SELECT pid FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).all()
-    return {int(pid): benchkit.cpu_seconds(int(pid)) for pid in pids}
 
 
 def callmp_connections(engine: Engine) -> int:
@@ -536,17 +251,6 @@ class Bench:
         return result
 
 
-def settle(rows: Callable[[], int]) -> int:
-    """``rows()`` once it has stopped changing for 2 s: the server has finished what it had."""
-    last, quiet, deadline = rows(), 0, time.monotonic() + 60
-    while quiet < 4 and time.monotonic() < deadline:
-        time.sleep(0.5)
-        now = rows()
-        quiet = quiet + 1 if now == last else 0
-        last = now
-    return last
-
-
 def copy_calls(engine: Engine, n: int) -> None:
     """Add ``n`` call requests copied from those the API stored, each with a new public id.
 
@@ -583,7 +287,7 @@ def run(bench: Bench, tmp: Path) -> None:
     check_page(port, f"/c/{SLUG}", checks, "campaign page")
     ridings = resolve(port, POSTAL_CODES)
     checks.check(all(email for _c, _f, email in ridings), "sample ridings' MPs have emails")
-    codes = lookup_sample(LOOKUP_SAMPLE)
+    codes = lookup_sample(LOOKUP_SAMPLE, SEED)
     fed_nums = sorted({fed for _c, fed, _e in resolve(port, codes)})
     check_page(port, f"/c/{SLUG}/riding/{fed_nums[0]}", checks, "riding page")
     status, counts = get_json(port, f"/api/v1/campaigns/{SLUG}/counts?by_office=0")
@@ -734,16 +438,6 @@ def report(bench: Bench, meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def log_problems(path: Path) -> list[str]:
-    """Lines of a server log at WARNING or above, or with a traceback."""
-    if not path.exists():
-        return []
-    words = ['"level": "WARNING"', '"level": "ERROR"', '"level": "CRITICAL"', "Traceback"]
-    words += ["[ERROR]", "[CRITICAL]", "WORKER TIMEOUT"]
-    lines = path.read_text(errors="replace").splitlines()
-    return [ln for ln in lines if any(w in ln for w in words)]
-
-
 def main() -> None:
     """Parse options, set up database, Redis and both servers, run, report."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -769,7 +463,10 @@ def main() -> None:
     checks = Checks()
     with tempfile.TemporaryDirectory(prefix="callmp_prod_") as tmp_name:
         tmp = Path(tmp_name)
-        with fresh_database(args.database_url) as url, redis_server(tmp / "redis") as redis_url:
+        with (
+            benchkit.scratch_database(args.database_url) as url,
+            redis_server(tmp / "redis") as redis_url,
+        ):
             start = time.perf_counter()
             demo.prepare_database(url, REPO / "data")
             engine = make_engine(url)
@@ -841,17 +538,6 @@ def main() -> None:
         print(f"\n!!! {len(checks.failed)} check(s) FAILED: the numbers above are not valid")
         raise SystemExit(1)
     print("\nall checks passed")
-
-
-def find_redis_pid(redis_url: str) -> int:
-    """The pid of the redis-server we started (it reports it itself)."""
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    try:
-        return int(client.info("server")["process_id"])
-    finally:
-        client.close()
 
 
 if __name__ == "__main__":
