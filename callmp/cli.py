@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from callmp import accounts, demo
 from callmp.calls.service import CallService
+from callmp.db import analyze
 from callmp.directory import data_import
 from callmp.models import Role
 from callmp.stats import consistency
@@ -58,6 +59,7 @@ def _import_data() -> str:
     with _session() as session:
         report = data_import.import_all(session, Path(current_app.config["DATA_DIR"]))
         session.commit()
+        analyze(session)
     return report.summary()
 
 

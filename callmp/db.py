@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import Boolean, DateTime, MetaData, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -131,3 +134,44 @@ def lock_keys(session: Session, *keys: str) -> None:
         return
     for key in keys:
         session.execute(select(func.pg_advisory_xact_lock(_lock_id(key))))
+
+
+def analyze(session: Session) -> None:
+    """Refresh the planner's statistics (``ANALYZE``) after a bulk change, and commit.
+
+    Without them SQLite guesses how selective each index is and may read a table's whole
+    history through the wrong one; PostgreSQL's autovacuum catches up only later.
+    """
+    from sqlalchemy import text
+
+    session.commit()
+    session.execute(text("ANALYZE"))
+    session.commit()
+
+
+class rare(FunctionElement[bool]):
+    """A condition few rows meet (a waiting status, a target with no letters yet).
+
+    SQLite's statistics (``sqlite_stat1``) keep only the average number of rows per value:
+    for a column with few values, such as a status, they say an index finds a large share
+    of the table, and the planner reads the whole table instead, although the value asked
+    for is rare. On SQLite this renders as ``likelihood(condition, 0.001)``, which tells
+    the planner so and keeps the index; elsewhere (PostgreSQL keeps per-value statistics)
+    it is the condition itself.
+    """
+
+    type = Boolean()
+    name = "rare"
+    inherit_cache = True
+    # A condition already: never compared with 1 where booleans are integers (SQLite).
+    _is_implicitly_boolean = True
+
+
+@compiles(rare)
+def _rare(element: rare, compiler: SQLCompiler, **kw: Any) -> str:
+    return "(" + compiler.process(element.clauses, **kw) + ")"
+
+
+@compiles(rare, "sqlite")
+def _rare_sqlite(element: rare, compiler: SQLCompiler, **kw: Any) -> str:
+    return "likelihood(" + compiler.process(element.clauses, **kw) + ", 0.001)"

@@ -317,7 +317,7 @@ def seed(session: Session) -> Campaign:
 def prepare_database(url: str, data_dir: Path) -> None:
     """Migrate the database at ``url``, import the shipped data and seed the demo campaign."""
     from callmp import migrate
-    from callmp.db import make_engine, make_session_factory
+    from callmp.db import analyze, make_engine, make_session_factory
     from callmp.directory import data_import
 
     engine = make_engine(url)
@@ -327,5 +327,6 @@ def prepare_database(url: str, data_dir: Path) -> None:
             data_import.import_all(session, data_dir)
             seed(session)
             session.commit()
+            analyze(session)
     finally:
         engine.dispose()

@@ -17,12 +17,15 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from callmp.calls.plan import Stop, Translate, plan_for
 from callmp.calls.telephony import PlacedCall, Telephony, TelephonyError
-from callmp.db import lock_keys
+from callmp.db import lock_keys, rare
 from callmp.directory import phones
 from callmp.directory.lookup import Candidate
 from callmp.i18n import N_, translator
 from callmp.models import BlockedPhone, CallRequest, CallStatus, Campaign
 from callmp.models.calls import FINAL, RANK
+
+#: Statuses a request may still leave.
+OPEN = tuple(status for status in CallStatus if status not in FINAL)
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class CallUrls:
     fallback: str
 
 
-def _count_since(
+def count_since(
     session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
 ) -> int:
     """How many requests, of any campaign, share ``value`` in ``column`` since ``since``.
@@ -130,7 +133,7 @@ def request_call(
         raise CallRefused("blocked", N_("This number asked not to be called. We won't call it."))
     hour_ago = now - timedelta(hours=1)
     if (
-        _count_since(session, CallRequest.phone_hmac, phone_key, hour_ago)
+        count_since(session, CallRequest.phone_hmac, phone_key, hour_ago)
         >= settings.max_per_phone_per_hour
     ):
         raise CallRefused(
@@ -142,7 +145,7 @@ def request_call(
             status=429,
         )
     if (
-        _count_since(session, CallRequest.phone_hmac, phone_key, now - timedelta(days=1))
+        count_since(session, CallRequest.phone_hmac, phone_key, now - timedelta(days=1))
         >= settings.max_per_phone_per_day
     ):
         raise CallRefused(
@@ -154,7 +157,7 @@ def request_call(
             status=429,
         )
     if ip_key and (
-        _count_since(session, CallRequest.ip_hmac, ip_key, hour_ago) >= settings.max_per_ip_per_hour
+        count_since(session, CallRequest.ip_hmac, ip_key, hour_ago) >= settings.max_per_ip_per_hour
     ):
         raise CallRefused(
             "ip_limit",
@@ -361,9 +364,11 @@ def sweep(
     go back to ``queued``; their next attempt looks for an already-created call first.
     """
     abandoned = now - timedelta(seconds=give_up_after_s)
+    # The unfinished statuses named one by one (not "not final"): the index on (status,
+    # created_at) then reads only unfinished requests, not every old one.
     for call in session.scalars(
         select(CallRequest).where(
-            CallRequest.status.not_in(FINAL), CallRequest.created_at < abandoned
+            rare(CallRequest.status.in_(OPEN)), CallRequest.created_at < abandoned
         )
     ):
         call.error_reason = call.error_reason or "no_news"
@@ -373,8 +378,10 @@ def sweep(
     waiting = (*CLAIMABLE, CallStatus.placing)
     rows = session.scalars(
         select(CallRequest).where(
-            CallRequest.status.in_(waiting),
-            CallRequest.provider_sid.is_(None),
+            rare(CallRequest.status.in_(waiting)),
+            # Not through the provider id's unique index: SQLite takes it for one row, but
+            # every request that failed before it was placed has no provider id.
+            func.coalesce(CallRequest.provider_sid, "") == "",
             CallRequest.updated_at < stuck,
             _due(now),
         )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from callmp import audit
 from callmp.campaigns.target_words import WORD_FIELDS
+from callmp.db import rare
 from callmp.i18n import N_, InputError
 from callmp.models import (
     Campaign,
@@ -244,8 +245,9 @@ def _column_value(name: str, value: Any) -> Any:
 
 def _has_contacts(session: Session, target: Target) -> bool:
     """True when counted calls, emails or letters point at ``target``."""
-    events = exists().where(ContactEvent.target_id == target.id)
-    letters = exists().where(EmailMessage.target_id == target.id)
+    # Rare: SQLite would otherwise read every letter to prove a new target has none.
+    events = exists().where(rare(ContactEvent.target_id == target.id))
+    letters = exists().where(rare(EmailMessage.target_id == target.id))
     return bool(session.scalar(select(events | letters)))
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from callmp.db import rare
 from callmp.letters import confirmation, smtp
 from callmp.letters.records import MailSettings
 from callmp.models import (
@@ -155,12 +156,12 @@ def sweep(
     # A worker that died mid-send: the message goes back to the queue.
     session.execute(
         update(EmailMessage)
-        .where(EmailMessage.status == MessageStatus.sending, EmailMessage.claimed_at <= stuck)
+        .where(rare(EmailMessage.status == MessageStatus.sending), EmailMessage.claimed_at <= stuck)
         .values(status=MessageStatus.queued, next_try_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     due = select(EmailMessage.id).where(
-        EmailMessage.status == MessageStatus.queued,
+        rare(EmailMessage.status == MessageStatus.queued),
         (EmailMessage.next_try_at <= now)
         | (EmailMessage.next_try_at.is_(None) & (EmailMessage.updated_at <= stuck)),
     )

@@ -45,12 +45,31 @@ class LetterRefused(InputError):
     status: int = 400
 
 
-def identical_count(session: Session, campaign_id: int, fingerprint: str) -> int:
-    """How many letters in the campaign used exactly these words (confirmed or sending)."""
-    query = select(func.count()).where(
+def identical_count(
+    session: Session, campaign_id: int, fingerprint: str, up_to: int | None = None
+) -> int:
+    """How many letters in the campaign used exactly these words (confirmed or sending).
+
+    With ``up_to``, counting stops there: a yes-or-no check then reads at most that many
+    index entries, however many thousands sent the campaign's own words.
+    """
+    matching = select(EmailSubmission.id).where(
         EmailSubmission.campaign_id == campaign_id,
         EmailSubmission.fingerprint == fingerprint,
         EmailSubmission.status == SubmissionStatus.queued,
+    )
+    if up_to is not None:
+        matching = matching.limit(up_to)
+    return int(session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
+
+
+def sent_from_ip(session: Session, ip_key: str, since: datetime) -> int:
+    """Letters of every campaign sent from the connection ``ip_key`` since ``since``.
+
+    Every campaign together: more campaigns must not multiply the limit.
+    """
+    query = select(func.count()).where(
+        EmailSubmission.ip_hmac == ip_key, EmailSubmission.created_at >= since
     )
     return int(session.scalar(query) or 0)
 
@@ -111,21 +130,18 @@ def submit(
         *(["letter-ip:" + ip_key] if ip_key else []),
         *([f"letter-words:{campaign.id}:{fingerprint}"] if blocks_identical else []),
     )
-    if ip_key:
-        # Every campaign together: more campaigns must not multiply the limit.
-        recent = select(func.count()).where(
-            EmailSubmission.ip_hmac == ip_key,
-            EmailSubmission.created_at >= now - timedelta(hours=1),
+    hour_ago = now - timedelta(hours=1)
+    if ip_key and sent_from_ip(session, ip_key, hour_ago) >= settings.max_per_ip_per_hour:
+        error = LetterRefused(
+            "ip_limit",
+            N_("Too many letters were sent from this connection. Please try again later."),
         )
-        if int(session.scalar(recent) or 0) >= settings.max_per_ip_per_hour:
-            error = LetterRefused(
-                "ip_limit",
-                N_("Too many letters were sent from this connection. Please try again later."),
-            )
-            error.status = 429
-            raise error
-    if blocks_identical and identical_count(session, campaign.id, fingerprint) >= (
-        settings.identical_nudge
+        error.status = 429
+        raise error
+    if (
+        blocks_identical
+        and identical_count(session, campaign.id, fingerprint, up_to=settings.identical_nudge)
+        >= settings.identical_nudge
     ):
         raise LetterRefused(
             "identical",

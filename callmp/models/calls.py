@@ -47,6 +47,13 @@ class CallRequest(Base):
     """A supporter's "call me" request: stored first, then queued, placed and followed."""
 
     __tablename__ = "call_requests"
+    # The limits count one number's (or one connection's) requests of the last hour or day,
+    # and the sweeper looks for unfinished requests: each reads only the rows it counts.
+    __table_args__ = (
+        Index("ix_call_requests_phone_hmac_created_at", "phone_hmac", "created_at"),
+        Index("ix_call_requests_ip_hmac_created_at", "ip_hmac", "created_at"),
+        Index("ix_call_requests_status_created_at", "status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -56,8 +63,8 @@ class CallRequest(Base):
     referral: Mapped[str] = mapped_column(String(64), default="")
     # The number itself is kept only while the call needs it; the HMAC stays for limits.
     phone: Mapped[str | None] = mapped_column(String(20))
-    phone_hmac: Mapped[str] = mapped_column(String(64), index=True)
-    ip_hmac: Mapped[str] = mapped_column(String(64), default="", index=True)
+    phone_hmac: Mapped[str] = mapped_column(String(64))
+    ip_hmac: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[CallStatus] = mapped_column(_enum(CallStatus), default=CallStatus.pending)
     error_reason: Mapped[str] = mapped_column(String(40), default="")
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -70,7 +77,7 @@ class CallRequest(Base):
     # Local telephony only: what the voice would have said and which numbers it would
     # have dialled (JSON), shown on the supporter's status page. Never personal data.
     transcript: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     campaign: Mapped[Campaign] = relationship()
@@ -132,7 +139,10 @@ class ContactEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id", ondelete="SET NULL"))
+    # Indexed: whether a target has contacts is asked when a campaign's targets change.
+    target_id: Mapped[int | None] = mapped_column(
+        ForeignKey("targets.id", ondelete="SET NULL"), index=True
+    )
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="SET NULL"))
     fed_num: Mapped[int | None] = mapped_column(ForeignKey("ridings.fed_num"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, SmallInteger, String, Text
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callmp.db import Base, UtcDateTime, utcnow
@@ -34,30 +34,49 @@ class EmailSubmission(Base):
     """
 
     __tablename__ = "email_submissions"
+    # Each hot query reads a range bounded by what it filters on, however many letters the
+    # campaign has: the duplicate check (one address, one campaign, the last day), the
+    # hourly count per connection, letters with the same words, the sweeper's unconfirmed
+    # letters and its purge of what is past the retention period.
+    __table_args__ = (
+        Index(
+            "ix_email_submissions_email_hmac_campaign_id_created_at",
+            "email_hmac",
+            "campaign_id",
+            "created_at",
+        ),
+        Index("ix_email_submissions_ip_hmac_created_at", "ip_hmac", "created_at"),
+        Index(
+            "ix_email_submissions_campaign_id_fingerprint_status",
+            "campaign_id",
+            "fingerprint",
+            "status",
+        ),
+        Index("ix_email_submissions_status_created_at", "status", "created_at"),
+        Index("ix_email_submissions_purged_at_created_at", "purged_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
-    )
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     fed_num: Mapped[int | None] = mapped_column(ForeignKey("ridings.fed_num"))
     locale: Mapped[str] = mapped_column(String(5), default="en")
     referral: Mapped[str] = mapped_column(String(64), default="")
     name: Mapped[str] = mapped_column(String(100), default="")
     email: Mapped[str | None] = mapped_column(String(254))
-    email_hmac: Mapped[str] = mapped_column(String(64), index=True)
-    ip_hmac: Mapped[str] = mapped_column(String(64), default="", index=True)
+    email_hmac: Mapped[str] = mapped_column(String(64))
+    ip_hmac: Mapped[str] = mapped_column(String(64), default="")
     postal_code: Mapped[str] = mapped_column(String(7), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
     personal_line: Mapped[str] = mapped_column(Text, default="")
     consent_followup: Mapped[bool] = mapped_column(Boolean, default=False)
     # Hash of the letter as the supporter left it: how many others sent the same words.
-    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
     status: Mapped[SubmissionStatus] = mapped_column(_enum(SubmissionStatus))
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     campaign: Mapped[Campaign] = relationship()
     messages: Mapped[list[EmailMessage]] = relationship(
@@ -98,7 +117,10 @@ class EmailMessage(Base):
         ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind))
-    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id", ondelete="SET NULL"))
+    # Indexed: whether a target has letters is asked when a campaign's targets change.
+    target_id: Mapped[int | None] = mapped_column(
+        ForeignKey("targets.id", ondelete="SET NULL"), index=True
+    )
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), index=True
     )

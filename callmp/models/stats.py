@@ -79,5 +79,6 @@ class ReportLimit(Base):
     __tablename__ = "report_limits"
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
-    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Indexed on its own: each new hour deletes the rows older than a day.
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, index=True)
     n: Mapped[int] = mapped_column(Integer, default=0)

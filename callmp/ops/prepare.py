@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from callmp import demo, migrate
+from callmp.db import analyze
 from callmp.directory import data_import
 
 #: The PostgreSQL advisory lock's key: "CALLMP" read as a number (any fixed bigint would do,
@@ -190,6 +191,7 @@ def prepare(
             report = data_import.import_all(session, data_dir)
             slug = demo.seed(session).slug if seed_demo else None
             session.commit()
+            analyze(session)
     return PrepareReport(
         before=frozenset(before), after=frozenset(after), data=report, demo_slug=slug
     )
