@@ -23,7 +23,7 @@ from callmp.db import utcnow
 from callmp.demo import DEMO_SLUG
 from callmp.models import CallRequest, CallStatus
 from tests.support.app import call_service, sessions, twilio_settings
-from tests.support.cluster_flows import throttle_report
+from tests.support.throttle_windows import throttle_report
 from tests.support.twilio_http import stored_request
 from tests.support.twilio_standin import TwilioStandIn
 from tests.support.worker import queue_settings, running_worker, wait_until

@@ -31,12 +31,11 @@ from tests.support.cluster import Cluster, cluster_env, wait_until
 from tests.support.cluster_flows import (
     COUNTS_API,
     Driver,
-    ThrottleReport,
     confirmation_link,
     phone,
-    throttle_report,
 )
 from tests.support.smtp_peer import SmtpPeer
+from tests.support.throttle_windows import ThrottleReport, throttle_report
 from tests.support.twilio_standin import (
     CreatedCall,
     RecordedRequest,
