@@ -20,15 +20,11 @@ import argparse
 import gc
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
@@ -41,9 +37,8 @@ sys.path.insert(0, str(REPO))
 
 import benchkit  # noqa: E402  (scripts/ is on the path when a script runs)
 from flask import Flask  # noqa: E402
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.exc import DBAPIError  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from werkzeug.exceptions import HTTPException  # noqa: E402
 
@@ -86,43 +81,6 @@ done = function(summary, latency, requests)
 end
 """
 Summary = list[tuple[str, str, str]]
-
-
-@contextmanager
-def bench_database(url: str | None, keep: bool) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a new database on ``url``'s server."""
-    if url is None:
-        folder = Path(tempfile.mkdtemp(prefix="callmp_bench_"))
-        try:
-            yield f"sqlite:///{folder / 'bench.sqlite3'}"
-        finally:
-            if keep:
-                print(f"kept {folder}")
-            else:
-                shutil.rmtree(folder)
-        return
-    base = make_url(url)
-    if base.get_backend_name() != "postgresql":
-        raise SystemExit("--database-url must be a postgresql+psycopg:// URL")
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"callmp_bench_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        for attempt in range(0 if keep else 20):  # autovacuum may still hold the database
-            try:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                break
-            except DBAPIError:
-                if attempt == 19:
-                    raise
-                time.sleep(0.25)
-        admin.dispose()
-        if keep:
-            print(f"kept database {name}")
 
 
 def hour_slots(now: datetime) -> tuple[list[float], list[float]]:
@@ -428,7 +386,7 @@ def main() -> None:
     if args.events < 1:
         parser.error("--events must be at least 1")
     out: Summary = []
-    with bench_database(args.database_url, args.keep) as url:
+    with benchkit.scratch_database(args.database_url, args.keep) as url:
         backend = make_url(url).get_backend_name()
         start = time.perf_counter()
         demo.prepare_database(url, REPO / "data")
