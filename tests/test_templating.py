@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pytest
 from bs4 import BeautifulSoup, Tag
-from cachetools import LRUCache
 
 from callmp import templating
 from callmp.templating import fill, one_line, render_markdown, strip_control, unknown_placeholders
+from tests.support.renders import count_renders
 
 MP = {
     "mp_name": "Jane Doe",
@@ -260,19 +258,7 @@ def test_one_line_keeps_the_no_break_spaces_of_french_typography() -> None:
 @pytest.fixture
 def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Texts actually rendered (not served from the cache), with the cache emptied first."""
-    seen: list[str] = []
-    real = templating._render
-
-    def counted(source: str, values: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
-        seen.append(source)
-        return real(source, values)
-
-    monkeypatch.setattr(templating, "_render", counted)
-    monkeypatch.setattr(templating, "_names_by_text", LRUCache(maxsize=templating.TEXTS_KEPT))
-    monkeypatch.setattr(
-        templating, "_rendered", LRUCache(maxsize=templating.RENDERED_CHARS, getsizeof=len)
-    )
-    return seen
+    return count_renders(monkeypatch)
 
 
 def test_the_same_text_and_values_are_rendered_once(renders: list[str]) -> None:

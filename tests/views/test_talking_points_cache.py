@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import pytest
-from cachetools import LRUCache
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from callmp import templating
 from callmp.demo import DEMO_SLUG
 from callmp.models import Role, User
 from tests.factories import demo_campaign
 from tests.support.confirm import confirm_via_page
 from tests.support.html import one, parse
+from tests.support.renders import count_renders
 from tests.views.admin.test_campaigns import form_values
 
 RIDING_PAGE = f"/c/{DEMO_SLUG}/riding/35100"
@@ -24,19 +23,7 @@ NEW_POINTS = "Please *act now*, {mp_name}: this is the edited text."
 @pytest.fixture
 def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Talking points actually rendered (not served from the cache), from an empty cache."""
-    seen: list[str] = []
-    real = templating._render
-
-    def counted(source: str, values: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
-        seen.append(source)
-        return real(source, values)
-
-    monkeypatch.setattr(templating, "_render", counted)
-    monkeypatch.setattr(templating, "_names_by_text", LRUCache(maxsize=templating.TEXTS_KEPT))
-    monkeypatch.setattr(
-        templating, "_rendered", LRUCache(maxsize=templating.RENDERED_CHARS, getsizeof=len)
-    )
-    return seen
+    return count_renders(monkeypatch)
 
 
 def scripts(client: FlaskClient) -> list[str]:
