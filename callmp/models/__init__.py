@@ -10,7 +10,14 @@ from callmp.models.calls import (
     Outcome,
     ProviderEvent,
 )
-from callmp.models.campaigns import Campaign, CampaignStatus, ReferralCode, Target, TargetKind
+from callmp.models.campaigns import (
+    Campaign,
+    CampaignStatus,
+    ContentState,
+    ReferralCode,
+    Target,
+    TargetKind,
+)
 from callmp.models.drafts import CampaignDraft
 from callmp.models.emails import (
     EmailMessage,
@@ -43,6 +50,7 @@ __all__ = [
     "Channel",
     "ContactCorrection",
     "ContactEvent",
+    "ContentState",
     "CountByOffice",
     "CountByReferral",
     "CountByTime",

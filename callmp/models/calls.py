@@ -77,6 +77,9 @@ class CallRequest(Base):
     # Local telephony only: what the voice would have said and which numbers it would
     # have dialled (JSON), shown on the supporter's status page. Never personal data.
     transcript: Mapped[str | None] = mapped_column(Text)
+    # The call's plan (targets, offices in order, words; JSON), fixed when it is requested
+    # and read by its webhooks. Campaign data only, never personal. None on older calls.
+    plan: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Enum,
@@ -187,3 +188,14 @@ class ReferralCode(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
 
     campaign: Mapped[Campaign] = relationship(back_populates="referral_codes")
+
+
+class ContentState(Base):
+    """One row: ``revision`` goes up with any change to campaigns, targets, ridings, people,
+    offices or corrections (database triggers, migration 0015), in the same transaction.
+    Per-process caches of what supporters see are kept for one revision."""
+
+    __tablename__ = "content_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(BigInteger)
