@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from callmp.calls.service import CallService
+from callmp.campaigns.running import RunningCampaigns
 from callmp.db import make_engine, make_session_factory
 from callmp.job_queue import make_queue
 from callmp.letters.service import MailService
@@ -36,6 +37,8 @@ class Services:
     calls: CallService
     mail: MailService
     metrics: Metrics
+    #: Running campaigns and what is made of them, per content revision (public pages).
+    running: RunningCampaigns
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Services:
@@ -52,6 +55,7 @@ class Services:
             calls=CallService.from_config(config, sessions, queue, metrics),
             mail=MailService.from_config(config, sessions, queue, metrics),
             metrics=metrics,
+            running=RunningCampaigns(sessions),
         )
 
     def close(self) -> None:

@@ -11,7 +11,6 @@ from flask_babel import force_locale, gettext
 from callmp.calls import call_requests, plan
 from callmp.calls.call_requests import CallAsk, CallRefused
 from callmp.calls.service import CallService
-from callmp.campaigns import active
 from callmp.directory import lookup, postal_codes
 from callmp.directory.phones import PhoneError
 from callmp.i18n import InputError, translator
@@ -35,10 +34,23 @@ def lookup_postal_code() -> tuple[Response, int]:
     if raw is not None and not isinstance(raw, str):
         raw = None
     try:
-        result = context.lookup_postal_code(raw)
+        code = postal_codes.normalise(raw)
     except postal_codes.PostalCodeError as error:
+        services().metrics.lookup("invalid")
         return jsonify(error=translate_postal_error(error), reason=error.reason), 400
     locale = presenters.locale_code()
+    # The same answer for everyone asking about this code in this language, until the
+    # content (ridings, members, offices, corrections) changes: kept per process.
+    match, payload = services().running.derived.get(
+        context.content_revision(), ("lookup", code, locale), lambda: _lookup_answer(code, locale)
+    )
+    services().metrics.lookup(match)
+    return jsonify(payload), 404 if match == lookup.Match.unknown else 200
+
+
+def _lookup_answer(code: str, locale: str) -> tuple[str, dict[str, Any]]:
+    """The lookup API's answer for a normalised postal ``code``: its match and its JSON."""
+    result = context.lookup_postal_code(code, count=False)
     payload = {
         "postal_code": result.postal_code,
         "certain": result.certain,
@@ -48,8 +60,7 @@ def lookup_postal_code() -> tuple[Response, int]:
     }
     if result.match == lookup.Match.unknown:
         payload["error"] = payload["notice"]
-        return jsonify(payload), 404
-    return jsonify(payload), 200
+    return str(result.match), payload
 
 
 def _error(
@@ -106,7 +117,7 @@ def create_call(slug: str) -> tuple[Response, int]:
 
     ``lang`` in the body picks the call's language and that of any error message.
     """
-    campaign = active.get_active(context.db(), slug)
+    campaign = context.running_campaign(slug)
     if campaign is None:
         abort(404)
     return _in_callers_language(campaign, _create_call)
@@ -173,7 +184,7 @@ def create_email(slug: str) -> tuple[Response, int]:
     The status is ``awaiting_confirmation`` when the campaign asks supporters to confirm
     their address first, else ``queued``. ``lang`` picks the letter's and errors' language.
     """
-    campaign = active.get_active(context.db(), slug)
+    campaign = context.running_campaign(slug)
     if campaign is None or not campaign.emails:
         abort(404)
     return _in_callers_language(campaign, _create_email)

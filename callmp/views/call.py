@@ -10,7 +10,6 @@ from wtforms import SelectChoice
 from callmp.calls import call_requests, plan
 from callmp.calls.call_requests import CallAsk, CallRefused
 from callmp.calls.service import CallService
-from callmp.campaigns import active
 from callmp.campaigns.targets import targets_for
 from callmp.directory import lookup
 from callmp.directory.phones import PhoneError
@@ -18,7 +17,7 @@ from callmp.i18n import translator
 from callmp.models.calls import FINAL
 from callmp.stats import self_reports
 from callmp.views import call_presenters, counts, presenters
-from callmp.views.context import db, referral_for, services
+from callmp.views.context import db, referral_for, running_campaign, services
 from callmp.views.public_forms import CallForm, ReportForm
 from callmp.views.riding_page import reporter, riding_page
 
@@ -33,7 +32,7 @@ def _service() -> CallService:
 @bp.post("/c/<slug>/riding/<int:fed_num>/call")
 def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
     """Store a "call me" request and queue it; then show its live status."""
-    campaign = active.get_active(db(), slug)
+    campaign = running_campaign(slug)
     # A call needs no corrections; the riding page shown on an error loads them.
     candidate = lookup.riding(db(), fed_num, corrections=False) if campaign else None
     if campaign is None or candidate is None:
@@ -72,7 +71,7 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
 def status(slug: str, public_id: str) -> str:
     """ "We're calling you now": the call's status, refreshed until it ends."""
     call = call_requests.by_public_id(db(), public_id)
-    campaign = active.get_active(db(), slug)
+    campaign = running_campaign(slug)
     if call is None or campaign is None or call.campaign_id != campaign.id:
         abort(404)
     locale = presenters.locale_code()
@@ -96,7 +95,7 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
     Only with the token the riding page issued, once per target and token (a double tap
     still says thank you), under the hourly limits, and only where direct calls are on.
     """
-    campaign = active.get_active(db(), slug)
+    campaign = running_campaign(slug)
     candidate = lookup.riding(db(), fed_num)
     if campaign is None or candidate is None:
         abort(404)

@@ -14,6 +14,8 @@ from flask import Flask, abort, current_app, g, request, session
 from flask_babel import Babel
 from sqlalchemy.orm import Session
 
+from callmp.campaigns import running
+from callmp.db import utcnow
 from callmp.directory.lookup import Candidate, LookupResult, Settled, lookup, settle
 from callmp.directory.postal_codes import PostalCodeError
 from callmp.directory.postal_index import PostalIndex, get_index
@@ -53,6 +55,22 @@ def db() -> Session:
     return session
 
 
+def content_revision() -> int:
+    """The content revision this request sees (read once per request)."""
+    if "content_revision" not in g:
+        g.content_revision = running.content_revision(db())
+    revision: int = g.content_revision
+    return revision
+
+
+def running_campaign(slug: str) -> Campaign | None:
+    """The running campaign ``slug`` (kept per process for this content revision).
+
+    Shared between requests: read it, never change it or add it to a session.
+    """
+    return services().running.get(content_revision(), slug, utcnow())
+
+
 def campaign_or_404(campaign_id: int) -> Campaign:
     """The campaign with this id, or a 404."""
     campaign = db().get(Campaign, campaign_id)
@@ -88,8 +106,9 @@ def init_babel(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
 
 
-def lookup_postal_code(raw: str | None) -> LookupResult:
-    """Run the postal code lookup with this app's data and thresholds; count its kind."""
+def lookup_postal_code(raw: str | None, *, count: bool = True) -> LookupResult:
+    """Run the postal code lookup with this app's data and thresholds; count its kind
+    (unless ``count`` is false: the caller counts)."""
     try:
         result = lookup(
             db(),
@@ -99,9 +118,11 @@ def lookup_postal_code(raw: str | None) -> LookupResult:
             min_share=current_app.config["FSA_MIN_SHARE"],
         )
     except PostalCodeError:
-        services().metrics.lookup("invalid")
+        if count:
+            services().metrics.lookup("invalid")
         raise
-    services().metrics.lookup(str(result.match))
+    if count:
+        services().metrics.lookup(str(result.match))
     return result
 
 

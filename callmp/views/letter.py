@@ -19,7 +19,6 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from callmp.campaigns import active
 from callmp.campaigns.targets import targets_for
 from callmp.db import utcnow
 from callmp.directory import lookup
@@ -31,7 +30,13 @@ from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign, MessageKind, Role, SubmissionStatus
 from callmp.stats import report_tokens, self_reports
 from callmp.views import counts, presenters
-from callmp.views.context import db, last_lookup, referral_for, services
+from callmp.views.context import (
+    db,
+    last_lookup,
+    referral_for,
+    running_campaign,
+    services,
+)
 from callmp.views.letter_input import LetterInputError, Prepared, prepare
 from callmp.views.public_forms import EmailForm
 from callmp.views.riding_page import report_token, reporter
@@ -51,7 +56,7 @@ def mail_service() -> MailService:
 
 def _campaign(slug: str) -> Campaign:
     """The running campaign with ``slug`` that takes letters, or a 404."""
-    campaign = active.get_active(db(), slug)
+    campaign = running_campaign(slug)
     if campaign is None or not campaign.emails:
         abort(404)
     return campaign
@@ -232,7 +237,7 @@ def _count_mailto(
 @bp.get("/c/<slug>/emails/<public_id>")
 def status(slug: str, public_id: str) -> str:
     """Where the supporter's letter is: waiting for confirmation, queued, sent."""
-    campaign = active.get_active(db(), slug)
+    campaign = running_campaign(slug)
     submission = records.by_public_id(db(), public_id)
     if campaign is None or submission is None or submission.campaign_id != campaign.id:
         abort(404)
@@ -267,7 +272,7 @@ def confirm_page(slug: str, token: str) -> tuple[str, int]:
 
     A GET never sends anything: mail scanners open links too.
     """
-    campaign = active.get_active(db(), slug)
+    campaign = running_campaign(slug)
     if campaign is None:
         abort(404)
     try:
@@ -288,7 +293,7 @@ def confirm_page(slug: str, token: str) -> tuple[str, int]:
 @bp.post(CONFIRM_RULE)
 def confirm(slug: str, token: str) -> Response | tuple[str, int]:
     """Confirm the address: the held letters go to the queue (once, however many clicks)."""
-    campaign = active.get_active(db(), slug)
+    campaign = running_campaign(slug)
     if campaign is None:
         abort(404)
     service = mail_service()

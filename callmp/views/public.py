@@ -16,7 +16,14 @@ from callmp.campaigns import active
 from callmp.directory import lookup, postal_codes
 from callmp.models import Campaign
 from callmp.views import counts, presenters
-from callmp.views.context import db, last_lookup, lookup_postal_code, remember_lookup
+from callmp.views.context import (
+    content_revision,
+    db,
+    last_lookup,
+    lookup_postal_code,
+    remember_lookup,
+    services,
+)
 from callmp.views.public_forms import LookupForm, translate_postal_error
 from callmp.views.riding_page import campaign_or_404, riding_page
 
@@ -31,8 +38,18 @@ def home() -> str:
 
 @bp.get("/c/<slug>")
 def campaign(slug: str) -> tuple[str, int]:
-    """The campaign's ask and its postal code box."""
-    return _campaign_page(campaign_or_404(slug), LookupForm(formdata=None), 200)
+    """The campaign's ask and its postal code box.
+
+    The page is the same for everyone in a language (the form carries no token): it is
+    rendered once per content revision, language and counter figures, per process.
+    """
+    item = campaign_or_404(slug)
+    found = counts.public_counts(slug, presenters.locale_code(), by_office=False)
+    key = ("campaign page", slug, presenters.locale_code(), found.etag if found else "")
+    page = services().running.derived.get(
+        content_revision(), key, lambda: _campaign_page(item, LookupForm(formdata=None), 200)[0]
+    )
+    return page, 200
 
 
 @bp.post("/c/<slug>")

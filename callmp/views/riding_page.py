@@ -12,20 +12,21 @@ from flask import abort, current_app, render_template, request, session
 from flask_babel import gettext
 from wtforms import SelectChoice
 
-from callmp.campaigns import active, targets
+from callmp.campaigns import targets
 from callmp.campaigns.targets import targets_for
 from callmp.db import utcnow
 from callmp.directory import lookup
 from callmp.models import Campaign
 from callmp.stats import report_tokens, self_reports
 from callmp.views import office_presenters, presenters
-from callmp.views.context import db, last_lookup, services
+from callmp.views.context import db, last_lookup, running_campaign, services
 from callmp.views.public_forms import CallForm, ReportForm
 
 
-def campaign_or_404(slug: str, *, corrections: bool = False) -> Campaign:
-    """The running campaign with ``slug``, or a 404 (``corrections``: see ``get_active``)."""
-    campaign = active.get_active(db(), slug, corrections=corrections)
+def campaign_or_404(slug: str) -> Campaign:
+    """The running campaign with ``slug`` (kept per process, see ``running_campaign``),
+    or a 404."""
+    campaign = running_campaign(slug)
     if campaign is None:
         abort(404)
     return campaign
@@ -103,7 +104,7 @@ def riding_page(
     Staff previews pass the campaign (any status), the postal code to fill in, and their
     own template extending the riding page; the supporter's session is not read.
     """
-    item = preview if preview is not None else campaign_or_404(slug, corrections=True)
+    item = preview if preview is not None else campaign_or_404(slug)
     candidate = lookup.riding(db(), fed_num)
     if candidate is None:
         abort(404)

@@ -31,9 +31,11 @@ RIDING_PAGE = f"/c/{DEMO_SLUG}/riding/{SPADINA}"
 LOOKUP = "/api/v1/lookup"
 
 #: The most statements each request may run (they must not grow with the data either).
-LOOKUP_BUDGET = 1  # the riding with its member, offices and corrections
-# The campaign, its targets, their people, their offices; the riding (as the lookup).
-RIDING_PAGE_BUDGET = 5
+# The content revision: an answer is kept per revision (a new one loads the riding with
+# its member, offices and corrections in one more).
+LOOKUP_BUDGET = 1
+# The content revision (the campaign and its targets are kept per revision); the riding.
+RIDING_PAGE_BUDGET = 2
 
 
 def count(app: Flask, url: str, **query: str) -> int:

@@ -1,0 +1,148 @@
+"""What supporters' pages are made of, kept per process for one content revision.
+
+Domain code: no Flask. Every public request used to load its campaign with its targets,
+their people, offices and corrections (six queries), and to render the same talking
+points, pages and lookup answers again. Triggers (migration 0015) raise
+``content_state.revision`` in the same transaction as any change to campaigns, targets,
+ridings, people, offices or corrections; a process reads that one number once per
+request (``content_revision``) and keeps, for that revision only, the running campaigns
+(``RunningCampaigns``) and anything worked out from them (``RevisionCache``). An edit in
+any process is therefore seen by every process on its next request.
+
+Campaigns kept here are detached from any session and shared between threads: read them,
+never change them or add them (or objects reachable from them) to a session; refer to
+them by id when writing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from cachetools import LRUCache
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
+
+from callmp.directory import lookup
+from callmp.models import Campaign, CampaignStatus, ContentState, Person, Target
+
+V = TypeVar("V")
+
+
+def content_revision(session: Session) -> int:
+    """The content revision now (one small read, as plain SQL: it runs on every public
+    request, and the ORM's statement machinery would cost more than the read)."""
+    revision: int = session.connection().exec_driver_sql(_REVISION_SQL).scalar_one()
+    return revision
+
+
+_REVISION_SQL = f"SELECT revision FROM {ContentState.__tablename__}"
+
+
+def is_open(campaign: Campaign, now: datetime) -> bool:
+    """Published and within its dates at ``now`` (the same rule as ``active.get_active``)."""
+    return (
+        campaign.status == CampaignStatus.published
+        and (campaign.starts_at is None or campaign.starts_at <= now)
+        and (campaign.ends_at is None or campaign.ends_at > now)
+    )
+
+
+class RevisionCache:
+    """Values by key for one content revision; a newer revision empties it.
+
+    Thread-safe. ``make`` runs outside the lock (two threads may both make a value; the
+    last one kept wins, and both are right for the revision).
+    """
+
+    def __init__(self, size: int = 2048) -> None:
+        self._lock = threading.Lock()
+        self._revision: int | None = None
+        self._values: LRUCache[Hashable, Any] = LRUCache(maxsize=size)
+
+    def get(self, revision: int, key: Hashable, make: Callable[[], V]) -> V:
+        """The value of ``key`` at ``revision``: kept, or made now and kept (unless it is
+        None, so that made-up keys do not push real ones out)."""
+        with self._lock:
+            if revision != self._revision:
+                if self._revision is not None and revision < self._revision:
+                    # A request that read the revision before another request saw a newer
+                    # one: answer it without touching what newer requests keep.
+                    return make()
+                self._values.clear()
+                self._revision = revision
+            elif key in self._values:
+                found: V = self._values[key]
+                return found
+        value = make()
+        if value is not None:
+            with self._lock:
+                if revision == self._revision:
+                    self._values[key] = value
+        return value
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._values)
+
+
+def load_published(session: Session, slug: str) -> Campaign | None:
+    """The published campaign ``slug`` with all a supporter's page reads, detached.
+
+    Its targets, their people (and fallbacks) with riding, offices and active corrections,
+    and its referral codes, all loaded: nothing reached from it queries the database.
+    """
+    details = lookup.contact_details(True)
+    query = (
+        select(Campaign)
+        .where(Campaign.slug == slug, Campaign.status == CampaignStatus.published)
+        .options(
+            selectinload(Campaign.referral_codes),
+            selectinload(Campaign.targets)
+            .selectinload(Target.person)
+            .options(*details, selectinload(Person.riding)),
+            selectinload(Campaign.targets)
+            .selectinload(Target.fallback_person)
+            .options(*details, selectinload(Person.riding)),
+        )
+    )
+    campaign = session.scalars(query).first()
+    if campaign is not None:
+        # Touch, while attached, everything pages reach (a person may be reached by two
+        # paths, and eager loads skip one already loaded); then set the many-to-one sides
+        # to what is loaded, since a detached object cannot load them later.
+        for code in campaign.referral_codes:
+            set_committed_value(code, "campaign", campaign)
+        for target in campaign.targets:
+            set_committed_value(target, "campaign", campaign)
+            for person in (target.person, target.fallback_person):
+                if person is None:
+                    continue
+                _ = person.riding, person.email_corrections
+                for office in person.offices:
+                    _ = office.corrections
+                    set_committed_value(office, "person", person)
+    session.expunge_all()
+    return campaign
+
+
+class RunningCampaigns:
+    """Published campaigns by slug, loaded once per content revision in this process."""
+
+    def __init__(self, sessions: sessionmaker[Session], size: int = 256) -> None:
+        self._sessions = sessions
+        self._cache = RevisionCache(size)
+        #: Anything worked out from the content (pages, lookup answers), same revision.
+        self.derived = RevisionCache(4096)
+
+    def get(self, revision: int, slug: str, now: datetime) -> Campaign | None:
+        """The campaign ``slug`` if it is running at ``now``, as of ``revision``."""
+        found = self._cache.get(revision, slug, lambda: self._load(slug))
+        return found if found is not None and is_open(found, now) else None
+
+    def _load(self, slug: str) -> Campaign | None:
+        with self._sessions() as session:
+            return load_published(session, slug)

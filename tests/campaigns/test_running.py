@@ -1,0 +1,199 @@
+"""Running campaigns and what is made of them, kept per process for one content revision.
+
+The revision is raised by database triggers in the edit's own transaction, so every way
+of changing what supporters see (editor, import, correction, SQL by hand) reaches every
+process on its next request; supporters' own writes (calls, letters, events) do not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import inspect, text
+from sqlalchemy.orm import Session
+
+from callmp.campaigns import running
+from callmp.demo import DEMO_SLUG
+from callmp.models import Channel, ContactCorrection, Outcome
+from tests.factories import add_event, demo_campaign, make_call_request, mp
+from tests.support.app import engine, sessions
+from tests.support.html import parse
+from tests.support.html import text as text_of
+from tests.support.statements import statements
+
+SPADINA = 35100
+SPADINA_CODE = "M5V 3L9"
+
+
+def _revision(session: Session) -> int:
+    session.rollback()  # a new transaction sees the latest commit
+    return running.content_revision(session)
+
+
+def _edits(session: Session) -> list[tuple[str, Callable[[], None]]]:
+    """One change to each watched table, by plain SQL (as a hand fix would be)."""
+    campaign = demo_campaign(session)
+    member = mp(session, SPADINA)
+    office = member.offices[0]
+
+    def run(sql: str, **params: object) -> Callable[[], None]:
+        def edit() -> None:
+            session.execute(text(sql), params)
+
+        return edit
+
+    return [
+        ("campaigns", run("UPDATE campaigns SET title_en = 'New' WHERE id = :i", i=campaign.id)),
+        (
+            "targets",
+            run("UPDATE targets SET position = position WHERE campaign_id = :i", i=campaign.id),
+        ),
+        ("ridings", run("UPDATE ridings SET name_en = name_en WHERE fed_num = :f", f=SPADINA)),
+        ("people", run("UPDATE people SET last_name = 'Z' WHERE id = :i", i=member.id)),
+        ("offices", run("UPDATE offices SET phone = '+16135550199' WHERE id = :i", i=office.id)),
+        ("offices deleted", run("DELETE FROM offices WHERE id = :i", i=office.id)),
+    ]
+
+
+def test_every_change_to_what_pages_show_raises_the_revision(db_session: Session) -> None:
+    for table, edit in _edits(db_session):
+        before = _revision(db_session)
+        edit()
+        db_session.commit()
+        assert _revision(db_session) > before, table
+
+
+def test_a_correction_raises_the_revision(db_session: Session) -> None:
+    member = mp(db_session, SPADINA)
+    before = _revision(db_session)
+    db_session.add(
+        ContactCorrection(person_id=member.id, field="email", value="a@example.ca", active=True)
+    )
+    db_session.commit()
+    assert _revision(db_session) > before
+
+
+def test_a_rolled_back_edit_leaves_the_revision(db_session: Session) -> None:
+    before = _revision(db_session)
+    for _table, edit in _edits(db_session)[:3]:
+        edit()
+    db_session.rollback()
+    assert _revision(db_session) == before
+
+
+def test_supporters_own_writes_leave_the_revision(db_session: Session) -> None:
+    campaign = demo_campaign(db_session)
+    before = _revision(db_session)
+    make_call_request(db_session, campaign)
+    add_event(
+        db_session, campaign, mp(db_session, SPADINA), Channel.bridged_call, Outcome.connected
+    )
+    db_session.commit()
+    assert _revision(db_session) == before
+
+
+def test_the_cache_keeps_values_for_one_revision() -> None:
+    cache = running.RevisionCache()
+    made: list[str] = []
+
+    def make(value: str) -> Callable[[], str]:
+        def made_now() -> str:
+            made.append(value)
+            return value
+
+        return made_now
+
+    assert cache.get(5, "k", make("a")) == "a"
+    assert cache.get(5, "k", make("b")) == "a"  # kept
+    assert cache.get(6, "k", make("c")) == "c"  # a newer revision starts afresh
+    assert len(cache) == 1
+    # A request that read the revision before a newer one was seen gets a fresh answer
+    # and leaves what the newer revision keeps alone.
+    assert cache.get(5, "k", make("d")) == "d"
+    assert cache.get(6, "k", make("e")) == "c"
+    assert made == ["a", "c", "d"]
+
+
+def test_nothing_is_kept_for_a_missing_value() -> None:
+    cache = running.RevisionCache()
+    assert cache.get(1, "nope", lambda: None) is None
+    assert len(cache) == 0
+
+
+def test_a_kept_campaign_is_detached_and_reads_without_the_database(app: Flask) -> None:
+    kept = running.RunningCampaigns(sessions(app))
+    revision = running.content_revision(sessions(app)())
+    campaign = kept.get(revision, DEMO_SLUG, datetime(2026, 12, 1, tzinfo=UTC))
+    assert campaign is not None
+    assert kept.get(revision, DEMO_SLUG, datetime(2026, 12, 1, tzinfo=UTC)) is campaign
+    with statements(engine(app)) as seen:
+        assert inspect(campaign).detached
+        for target in campaign.targets:
+            assert target.campaign is campaign
+            for person in (target.person, target.fallback_person):
+                if person is not None:
+                    assert inspect(person).detached
+                    _ = person.riding, person.correction("email")
+                    for office in person.offices:
+                        assert office.person is person
+                        _ = office.corrections
+        _ = campaign.referral_codes
+    assert seen == []
+
+
+def test_a_kept_campaign_still_follows_its_dates(app: Flask, session: Session) -> None:
+    campaign = demo_campaign(session)
+    ends = datetime(2026, 12, 10, tzinfo=UTC)
+    campaign.ends_at = ends
+    session.commit()
+    kept = running.RunningCampaigns(sessions(app))
+    revision = _revision(session)
+    assert kept.get(revision, DEMO_SLUG, ends - timedelta(seconds=1)) is not None
+    assert kept.get(revision, DEMO_SLUG, ends) is None  # the same revision, later
+    assert kept.get(revision, "no-such-campaign", ends) is None
+
+
+@pytest.mark.parametrize("path", [f"/c/{DEMO_SLUG}", f"/c/{DEMO_SLUG}/riding/{SPADINA}"])
+def test_an_edit_made_elsewhere_is_seen_at_once(make_app: Callable[..., Flask], path: str) -> None:
+    """Two apps on one database stand for two processes: an edit through one (here by
+    SQL, as any process commits) shows on the other's very next request."""
+    seen_by, edited_by = make_app(), make_app()
+    client = seen_by.test_client()
+    assert "Brand new title" not in client.get(path).get_data(as_text=True)
+    with sessions(edited_by)() as session:
+        demo_campaign(session).title_en = "Brand new title"
+        session.commit()
+    title = parse(client.get(path).data).select_one("title")
+    assert title is not None and "Brand new title" in text_of(title)
+
+
+def test_the_lookup_answer_follows_a_correction_at_once(make_app: Callable[..., Flask]) -> None:
+    seen_by, edited_by = make_app(), make_app()
+    client = seen_by.test_client()
+
+    def phones() -> list[str]:
+        answer = client.get("/api/v1/lookup", query_string={"postal_code": SPADINA_CODE})
+        assert answer.status_code == 200
+        return [o["phone"] for o in answer.get_json()["ridings"][0]["member"]["offices"]]
+
+    first = phones()
+    assert phones() == first  # kept
+    with sessions(edited_by)() as session:
+        mp(session, SPADINA).offices[0].phone = "+16135550142"
+        session.commit()
+    assert phones()[0] != first[0]
+    assert phones()[0].replace(" ", "").replace("-", "").endswith("5550142")
+
+
+def test_the_campaign_page_is_rendered_once_per_revision(app: Flask) -> None:
+    client = app.test_client()
+    with statements(engine(app)) as seen:
+        pages = [client.get(f"/c/{DEMO_SLUG}") for _ in range(3)]
+    assert {p.status_code for p in pages} == {200}
+    assert len({p.data for p in pages}) == 1
+    revision_reads = [s for s in seen if "content_state" in s]
+    assert len(revision_reads) == 3  # one per request
+    assert len(seen) <= 3 + 10  # the first request loads the campaign and the counter
