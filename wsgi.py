@@ -1,8 +1,18 @@
 import gc
 
 from callmp import create_app
+from callmp.views.context import postal_index, services
 
 app = create_app()
+with app.app_context():
+    # Loaded here, so that gunicorn's preloading master loads them once and its workers
+    # share them: the postal tables and the compiled templates of the public pages.
+    postal_index()
+    for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        app.jinja_env.get_template(name)
+# No database connection may cross a fork: a worker opens its own.
+services(app).engine.dispose()
 # Everything built so far lives as long as the process: keep it out of the cyclic garbage
-# collector's full passes, which otherwise cost ~90 ms at random moments (dashboard pages).
+# collector's full passes, which otherwise cost ~90 ms at random moments (dashboard pages),
+# and out of the pages they would write to (copy-on-write after gunicorn's fork).
 gc.freeze()

@@ -52,9 +52,12 @@ graceful_timeout = 30
 # Longer than the reverse proxy keeps an idle connection (deploy/Caddyfile: 30 s), so the
 # proxy never sends a request on a connection gunicorn is closing.
 keepalive = 60
-# Not preloaded: each worker builds its own app, so no database or Redis connection is
-# ever shared across a fork.
-preload_app = False
+# Preloaded (``GUNICORN_PRELOAD=0`` turns it off): the master builds the app and loads
+# the postal tables and templates once (wsgi.py), and the workers share those pages of
+# memory instead of each building its own copy. wsgi.py closes the database pool before
+# the fork, and ``post_fork`` below makes sure a worker never uses a connection of the
+# master's; Redis clients reconnect by themselves in a new process.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1").strip() not in {"0", "false", "no"}
 # Workers' heartbeat files go to the default temporary folder: a tmpfs in compose.yaml
 # (the image's root file system is read-only there), PrivateTmp under systemd.
 
@@ -111,3 +114,15 @@ def on_starting(server: Any) -> None:
 def child_exit(server: Any, worker: Any) -> None:
     """A worker exited: drop its live gauges (prometheus_client's multiprocess mode)."""
     _drop_dead_worker(server, worker)
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """In a new worker: drop (without closing) any database connection inherited from the
+    master, so that the worker opens its own."""
+    import sys
+
+    preloaded = sys.modules.get("wsgi")
+    if preloaded is not None:
+        from callmp.views.context import services
+
+        services(preloaded.app).engine.dispose(close=False)

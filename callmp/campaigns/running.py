@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from callmp.directory import lookup
-from callmp.models import Campaign, CampaignStatus, ContentState, Person, Target
+from callmp.models import Campaign, CampaignStatus, Person, Target
 
 V = TypeVar("V")
 
@@ -39,7 +39,7 @@ def content_revision(session: Session) -> int:
     return revision
 
 
-_REVISION_SQL = f"SELECT revision FROM {ContentState.__tablename__}"
+_REVISION_SQL = "SELECT revision FROM content_state"
 
 
 def is_open(campaign: Campaign, now: datetime) -> bool:

@@ -25,7 +25,7 @@ from callmp.views.context import (
     services,
 )
 from callmp.views.public_forms import LookupForm, translate_postal_error
-from callmp.views.riding_page import campaign_or_404, riding_page
+from callmp.views.riding_page import campaign_or_404, shared_riding_page
 
 bp = Blueprint("public", __name__)
 
@@ -114,4 +114,4 @@ def choose(slug: str) -> Response | str:
 @bp.get("/c/<slug>/riding/<int:fed_num>")
 def riding(slug: str, fed_num: int) -> tuple[str, int]:
     """Who to contact for a supporter in this riding, with offices and talking points."""
-    return riding_page(slug, fed_num)
+    return shared_riding_page(slug, fed_num)

@@ -6,10 +6,12 @@ staff preview with its own template.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import abort, current_app, render_template, request, session
 from flask_babel import gettext
+from flask_wtf.csrf import generate_csrf
 from wtforms import SelectChoice
 
 from callmp.campaigns import targets
@@ -19,7 +21,7 @@ from callmp.directory import lookup
 from callmp.models import Campaign
 from callmp.stats import report_tokens, self_reports
 from callmp.views import office_presenters, presenters
-from callmp.views.context import db, last_lookup, running_campaign, services
+from callmp.views.context import content_revision, db, last_lookup, running_campaign, services
 from callmp.views.public_forms import CallForm, ReportForm
 
 
@@ -94,6 +96,7 @@ def riding_page(
     preview_postal_code: str | None = None,
     template: str = "public/riding.html",
     language: tuple[str, str] | None = None,
+    marked: list[int] | None = None,
     **context: Any,
 ) -> tuple[str, int]:
     """Render the riding page, with forms carrying the supporter's input and errors if given.
@@ -103,6 +106,9 @@ def riding_page(
 
     Staff previews pass the campaign (any status), the postal code to fill in, and their
     own template extending the riding page; the supporter's session is not read.
+
+    ``marked`` (see ``shared_riding_page``): render stand-ins instead of the visitor's
+    tokens, and put in it the targets the report token covers.
     """
     item = preview if preview is not None else campaign_or_404(slug)
     candidate = lookup.riding(db(), fed_num)
@@ -128,19 +134,20 @@ def riding_page(
                 lookup.Candidate(found[f], found[f].member) for f in others if f in found
             ]
     targets = targets_for(item, candidate)
-    token = report_token(
-        report_tokens.DIRECT,
-        item,
-        fed_num,
-        [t.target.id for t in targets if t.person],
-        own_session=preview is None,
-    )
+    reported = [t.target.id for t in targets if t.person]
+    if marked is not None:
+        marked.extend(reported)
+        token = _REPORT_MARK
+    else:
+        token = report_token(
+            report_tokens.DIRECT, item, fed_num, reported, own_session=preview is None
+        )
     forms = report_forms or {}
     for form in forms.values():
         form.token.data = token  # a form shown again gets a fresh token
     now = utcnow()
     reaches = [office_presenters.reach(target.person, now) for target in targets]
-    cards = [
+    cards: list[dict[str, Any]] = [
         {
             "item": target,
             "reach": reach,
@@ -150,6 +157,10 @@ def riding_page(
         for target, reach in zip(targets, reaches, strict=True)
     ]
     service = services().calls
+    call_form = call_form or CallForm(formdata=None)
+    if marked is not None:
+        for form in [call_form, *(card["report"] for card in cards)]:
+            form.csrf_token.current_token = _CSRF_MARK
     page = render_template(
         template,
         campaign=item,
@@ -162,7 +173,7 @@ def riding_page(
         all_closed=office_presenters.all_closed(reaches),
         soonest_opening=office_presenters.soonest_opening(reaches),
         local_time=presenters.local_time,
-        call_form=call_form or CallForm(formdata=None),
+        call_form=call_form,
         bridged=item.bridged_calls,
         direct=item.direct_calls or service.local,
         local_telephony=service.local,
@@ -172,3 +183,39 @@ def riding_page(
         **context,
     )
     return page, status
+
+
+#: Stand-ins for a visitor's own tokens in a riding page kept per process: random, so no
+#: text a lead or the data holds can be mistaken for them.
+_CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
+_REPORT_MARK = f"report-{secrets.token_hex(16)}"
+
+
+def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
+    """The riding page as a visitor gets it with nothing typed and no message waiting.
+
+    It is the same for every such visitor with the same last lookup, in one language, in
+    one minute (offices say whether they are open, with their local time), except the
+    tokens (the forms' CSRF token, the report token): so it is rendered once per content
+    revision with stand-ins, kept per process, and each visitor's tokens are put in.
+    """
+    if session.get("_flashes"):
+        return riding_page(slug, fed_num)
+    item = campaign_or_404(slug)
+    last = last_lookup(slug)
+    seen = (
+        (last["postal_code"], last["match"], tuple(last["ridings"]))
+        if last and fed_num in last["ridings"]
+        else None
+    )
+    minute = utcnow().replace(second=0, microsecond=0)
+    key = ("riding page", slug, fed_num, presenters.locale_code(), seen, minute)
+
+    def render() -> tuple[str, tuple[int, ...]]:
+        reported: list[int] = []
+        page, _status = riding_page(slug, fed_num, marked=reported)
+        return page, tuple(reported)
+
+    page, reported = services().running.derived.get(content_revision(), key, render)
+    token = report_token(report_tokens.DIRECT, item, fed_num, list(reported))
+    return page.replace(_CSRF_MARK, generate_csrf()).replace(_REPORT_MARK, token), 200

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from callmp.campaigns import running
 from callmp.demo import DEMO_SLUG
 from callmp.models import Channel, ContactCorrection, Outcome
+from callmp.views import riding_page
 from tests.factories import add_event, demo_campaign, make_call_request, mp
 from tests.support.app import engine, sessions
-from tests.support.html import parse
+from tests.support.clock import clock_at
+from tests.support.html import form_fields, one, parse
 from tests.support.html import text as text_of
 from tests.support.statements import statements
 
@@ -197,3 +201,73 @@ def test_the_campaign_page_is_rendered_once_per_revision(app: Flask) -> None:
     revision_reads = [s for s in seen if "content_state" in s]
     assert len(revision_reads) == 3  # one per request
     assert len(seen) <= 3 + 10  # the first request loads the campaign and the counter
+
+
+def _riding_page(client: FlaskClient) -> str:
+    page = client.get(f"/c/{DEMO_SLUG}/riding/{SPADINA}")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def _tokens(page: str) -> list[str]:
+    return [
+        str(field.get("value"))
+        for field in parse(page).select("input[name$=csrf_token], input[name$=token]")
+    ]
+
+
+def test_the_riding_page_is_rendered_once_and_each_visitor_gets_own_tokens(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renders: list[int] = []
+    real = riding_page.riding_page
+
+    def counted(slug: str, fed_num: int, **options: Any) -> tuple[str, int]:
+        renders.append(fed_num)
+        return real(slug, fed_num, **options)
+
+    monkeypatch.setattr(riding_page, "riding_page", counted)
+    with clock_at(datetime(2026, 11, 25, 19, 0, 10, tzinfo=UTC)):
+        first, second = app.test_client(), app.test_client()
+        pages = [_riding_page(first), _riding_page(second), _riding_page(first)]
+    assert len(renders) == 1
+    # Each visitor's tokens are their own and no stand-in is left in the page.
+    tokens = [_tokens(page) for page in pages]
+    assert all(tokens) and tokens[0] != tokens[1]
+    assert all(
+        riding_page._CSRF_MARK not in page and riding_page._REPORT_MARK not in page
+        for page in pages
+    )
+    # Apart from the tokens, one page for all.
+    bare = {page for page in pages}
+    for page, found in zip(pages, tokens, strict=True):
+        for token in found:
+            page = page.replace(token, "")
+        bare.add(page)
+    assert len(bare - set(pages)) == 1
+    # A minute later the offices' "open now" and local times may differ: rendered again.
+    with clock_at(datetime(2026, 11, 25, 19, 1, 10, tzinfo=UTC)):
+        _riding_page(first)
+    assert len(renders) == 2
+
+
+def test_a_visitor_of_the_shared_page_can_still_ask_to_be_called(app: Flask) -> None:
+    """The tokens put into the kept page are real: its call form posts."""
+    first, second = app.test_client(), app.test_client()
+    _riding_page(first)
+    form = one(parse(_riding_page(second)), "form#call-form")
+    fields = form_fields(form)
+    fields |= {"phone": "613-555-0142", "consent": "y"}
+    answer = second.post(str(form.get("action")), data=fields)
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
+
+
+def test_a_message_waiting_in_the_session_is_shown_on_a_page_of_its_own(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = app.test_client()
+    _riding_page(client)
+    with client.session_transaction() as saved:
+        saved["_flashes"] = [("mailto-counted", "Counted, thank you")]
+    assert "Counted, thank you" in _riding_page(client)
+    assert "Counted, thank you" not in _riding_page(client)

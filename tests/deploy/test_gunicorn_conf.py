@@ -15,12 +15,14 @@ import os
 import re
 import socket
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from callmp.demo import DEMO_SLUG
 from callmp.ops.metrics import host_name as metrics_host
 from tests.support.deploy import GUNICORN_CONF, process_environment, read_logs, serving
 from tests.support.html import form_fields, one, parse
@@ -188,3 +190,40 @@ def test_access_lines_show_no_confirmation_token_or_call_id(
         paths = tuple(path for path in paths if path.startswith("/c/"))
     assert paths == SAFE_PATHS
     assert "Zq9" not in written
+
+
+def _rss_mb(pid: int) -> float:
+    """The resident memory of process ``pid``, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+def test_the_master_preloads_the_app_and_its_workers_open_their_own_connections(
+    database_url: str, tmp_path: Path
+) -> None:
+    """With the deploy config the master builds the app and loads the postal tables once
+    (its workers share them); two workers then serve database pages side by side, each on
+    its own connections. ``GUNICORN_PRELOAD=0`` is the control: a master that loads
+    nothing."""
+    masters: dict[str, float] = {}
+    for preload in ("1", "0"):
+        command, env = serve(database_url, tmp_path, "--config", str(GUNICORN_CONF))
+        env |= {"GUNICORN_WORKERS": "2", "GUNICORN_PRELOAD": preload}
+        port = port_of(env)
+        with serving(command, env, port, tmp_path / f"preload-{preload}") as master:
+            masters[preload] = _rss_mb(master.pid)
+            if preload == "1":
+                urls = [
+                    f"http://127.0.0.1:{port}/c/{DEMO_SLUG}",
+                    f"http://127.0.0.1:{port}/api/v1/lookup?postal_code=K1A0A6",
+                ] * 20
+                with ThreadPoolExecutor(8) as pool:
+                    statuses = list(
+                        pool.map(lambda u: requests.get(u, timeout=10).status_code, urls)
+                    )
+                assert set(statuses) == {200}
+        assert "Traceback" not in read_logs(tmp_path / f"preload-{preload}")
+    # The postal tables alone are tens of megabytes.
+    assert masters["1"] > masters["0"] + 20, masters
