@@ -29,6 +29,9 @@ def phone_page(browser: Browser, locale: str = "en-CA") -> Iterator[Page]:
 
 def fits_and_passes_axe(page: Page) -> None:
     """No horizontal scrolling, and zero axe-core violations of any impact."""
+    # Measured once the page and its stylesheet have loaded: a form's answer may still be
+    # loading when its first element shows (seen on a busy machine: a 2,012 px wide page).
+    page.wait_for_load_state("load")
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{page.url} is {width[0]} px wide on a {width[1]} px screen"
     violations = Axe().run(page).response["violations"]
