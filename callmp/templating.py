@@ -88,12 +88,26 @@ def _dropped(ch: str) -> bool:
     )
 
 
+#: Every character ``_dropped`` is true for, as one character class (checked against it
+#: over all of Unicode in tests/test_templating.py): one regex pass instead of a Python
+#: call per character, which was a fifth of a letter's cost.
+_DROPPED = re.compile(
+    "["
+    "\x00-\x08\x0b-\x1f\x7f-\x9f"  # Cc but tab and newline
+    "\ud800-\udfff"  # Cs
+    + "".join(sorted(_BIDI_CONTROLS))
+    + "\u200b\ufeff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+
+
 def strip_control(text: str) -> str:
     """Remove control characters (except newline and tab), noncharacters and bidi overrides.
 
     Joiners (U+200C, U+200D) and the soft hyphen stay: scripts and emoji need them.
     """
-    return "".join(ch for ch in text if not _dropped(ch))
+    return _DROPPED.sub("", text)
 
 
 # Any whitespace but the no-break spaces French typography puts before : ; ? ! and in « ».

@@ -292,3 +292,11 @@ def test_a_placeholder_spelled_with_entities_or_escapes_is_part_of_the_key(
     assert jane != john
     assert ("Jane" in jane, "John" in john) == (True, True)
     assert len(renders) == 2
+
+
+def test_strip_control_drops_exactly_the_characters_the_rule_names() -> None:
+    """The one-pass character class and the per-character rule agree on all of Unicode."""
+    everything = "".join(map(chr, range(0x110000)))
+    kept = "".join(ch for ch in everything if not templating._dropped(ch))
+    assert strip_control(everything) == kept
+    assert 0 < len(everything) - len(kept) < 3000  # controls, surrogates, a few more

@@ -17,8 +17,9 @@ them by id when writing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from cachetools import LRUCache
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from callmp.directory import lookup
-from callmp.models import Campaign, CampaignStatus, Person, Target
+from callmp.models import Campaign, CampaignStatus, Person, Riding, Target
 
 V = TypeVar("V")
 
@@ -129,12 +130,29 @@ def load_published(session: Session, slug: str) -> Campaign | None:
     return campaign
 
 
+def load_ridings(session: Session, fed_nums: Sequence[int]) -> dict[int, Riding]:
+    """Ridings by number with their member, offices and active corrections, detached and
+    complete (as ``load_published``)."""
+    found = lookup.ridings_with_members(session, fed_nums, corrections=True)
+    for riding in found.values():
+        member = riding.member
+        if member is not None:
+            set_committed_value(member, "riding", riding)
+            _ = member.email_corrections
+            for office in member.offices:
+                _ = office.corrections
+                set_committed_value(office, "person", member)
+    session.expunge_all()
+    return found
+
+
 class RunningCampaigns:
-    """Published campaigns by slug, loaded once per content revision in this process."""
+    """Published campaigns by slug, and ridings with their members by number, loaded once
+    per content revision in this process."""
 
     def __init__(self, sessions: sessionmaker[Session], size: int = 256) -> None:
         self._sessions = sessions
-        self._cache = RevisionCache(size)
+        self._cache = RevisionCache(size + 400)  # every riding fits
         #: Anything worked out from the content (pages, lookup answers), same revision.
         self.derived = RevisionCache(4096)
 
@@ -143,6 +161,19 @@ class RunningCampaigns:
         found = self._cache.get(revision, slug, lambda: self._load(slug))
         return found if found is not None and is_open(found, now) else None
 
+    def ridings(self, revision: int, fed_nums: Sequence[int]) -> dict[int, Riding]:
+        """The ridings numbered ``fed_nums`` that exist, as of ``revision``."""
+        found: dict[int, Riding] = {}
+        for fed_num in fed_nums:
+            riding = self._cache.get(revision, ("riding", fed_num), partial(self._riding, fed_num))
+            if riding is not None:
+                found[fed_num] = riding
+        return found
+
     def _load(self, slug: str) -> Campaign | None:
         with self._sessions() as session:
             return load_published(session, slug)
+
+    def _riding(self, fed_num: int) -> Riding | None:
+        with self._sessions() as session:
+            return load_ridings(session, [fed_num]).get(fed_num)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -152,6 +152,10 @@ def contact_details(corrections: bool = True) -> tuple[_AbstractLoad, ...]:
     )
 
 
+#: Ridings with their members by FED number, from somewhere other than a session.
+LoadRidings = Callable[[Sequence[int]], dict[int, Riding]]
+
+
 def ridings_with_members(
     session: Session, fed_nums: Sequence[int], *, corrections: bool = True
 ) -> dict[int, Riding]:
@@ -182,17 +186,21 @@ def lookup(
     min_share: float = 0.01,
     known: Candidate | None = None,
     corrections: bool = True,
+    load: LoadRidings | None = None,
 ) -> LookupResult:
     """Match a postal code as typed to ridings and members; raises PostalCodeError.
 
     ``known``: a riding the caller has loaded already (the page's), not loaded again.
     ``corrections``: load the offices' and email's corrections too (for showing them).
+    ``load``: where ridings come from instead of ``session`` (a per-process cache).
     """
     code = postal_codes.normalise(raw_code)
     match, ranked = resolve(index, code, majority=majority, min_share=min_share)
     ridings = _known(known)
     others = [fed for fed, _ in ranked if fed not in ridings]
-    ridings |= ridings_with_members(session, others, corrections=corrections)
+    ridings |= (
+        load(others) if load else ridings_with_members(session, others, corrections=corrections)
+    )
     candidates = [
         Candidate(riding=ridings[fed], member=ridings[fed].member, share=share)
         for fed, share in ranked
@@ -208,9 +216,17 @@ def _known(known: Candidate | None) -> dict[int, Riding]:
     return {known.riding.fed_num: known.riding} if known is not None else {}
 
 
-def riding(session: Session, fed_num: int, *, corrections: bool = True) -> Candidate | None:
-    """One riding with its member, or None when the number is not a riding."""
-    found = ridings_with_members(session, [fed_num], corrections=corrections).get(fed_num)
+def riding(
+    session: Session, fed_num: int, *, corrections: bool = True, load: LoadRidings | None = None
+) -> Candidate | None:
+    """One riding with its member, or None when the number is not a riding (``load``: see
+    ``lookup``)."""
+    ridings = (
+        load([fed_num])
+        if load
+        else ridings_with_members(session, [fed_num], corrections=corrections)
+    )
+    found = ridings.get(fed_num)
     return Candidate(riding=found, member=found.member) if found else None
 
 
@@ -270,6 +286,7 @@ def settle(
     majority: float = 0.9,
     min_share: float = 0.01,
     known: Candidate | None = None,
+    load: LoadRidings | None = None,
 ) -> Settled:
     """The supporter's riding from a postal code as typed and/or a riding they picked.
 
@@ -281,7 +298,7 @@ def settle(
     Each riding is loaded once: the one chosen is the lookup's, or ``known`` (a riding
     the caller has loaded already, e.g. the page's) when it is that one. Settling is for
     storing a call or a letter, which show no corrections: they are not loaded (an error
-    listing the candidates loads them as it shows them).
+    listing the candidates loads them as it shows them). ``load``: see ``lookup``.
     """
     result = None
     if code_required or (raw_code is not None and raw_code.strip()):
@@ -293,6 +310,7 @@ def settle(
             min_share=min_share,
             known=known,
             corrections=False,
+            load=load,
         )
     candidates = result.candidates if result is not None else []
     if result is not None:
@@ -310,7 +328,7 @@ def settle(
     loaded = [c for c in candidates if c.riding.fed_num == fed_num]
     if known is not None and known.riding.fed_num == fed_num:
         loaded.append(known)
-    found = loaded[0] if loaded else riding(session, fed_num, corrections=False)
+    found = loaded[0] if loaded else riding(session, fed_num, corrections=False, load=load)
     if found is None:
         raise RidingNeeded("fed_num", N_("We don't know that riding."), candidates=candidates)
     found = Candidate(riding=found.riding, member=found.member)  # no share: the one chosen

@@ -11,13 +11,18 @@ from callmp.calls import call_requests, plan
 from callmp.calls.call_requests import CallAsk, CallRefused
 from callmp.calls.service import CallService
 from callmp.campaigns.targets import targets_for
-from callmp.directory import lookup
 from callmp.directory.phones import PhoneError
 from callmp.i18n import translator
 from callmp.models.calls import FINAL
 from callmp.stats import self_reports
 from callmp.views import call_presenters, counts, presenters
-from callmp.views.context import db, referral_for, running_campaign, services
+from callmp.views.context import (
+    db,
+    referral_for,
+    riding_candidate,
+    running_campaign,
+    services,
+)
 from callmp.views.public_forms import CallForm, ReportForm
 from callmp.views.riding_page import reporter, riding_page
 
@@ -34,7 +39,7 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
     """Store a "call me" request and queue it; then show its live status."""
     campaign = running_campaign(slug)
     # A call needs no corrections; the riding page shown on an error loads them.
-    candidate = lookup.riding(db(), fed_num, corrections=False) if campaign else None
+    candidate = riding_candidate(fed_num) if campaign else None
     if campaign is None or candidate is None:
         abort(404)
     form = CallForm()
@@ -96,7 +101,7 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
     still says thank you), under the hourly limits, and only where direct calls are on.
     """
     campaign = running_campaign(slug)
-    candidate = lookup.riding(db(), fed_num)
+    candidate = riding_candidate(fed_num)
     if campaign is None or candidate is None:
         abort(404)
     if not (campaign.direct_calls or _service().local):

@@ -8,6 +8,7 @@ for a supporter (the referral code of a share link, the last lookup).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask, abort, current_app, g, request, session
@@ -20,7 +21,7 @@ from callmp.directory.lookup import Candidate, LookupResult, Settled, lookup, se
 from callmp.directory.postal_codes import PostalCodeError
 from callmp.directory.postal_index import PostalIndex, get_index
 from callmp.i18n import TRANSLATIONS_DIR
-from callmp.models import Campaign
+from callmp.models import Campaign, Riding
 from callmp.services import Services
 
 LANG_SESSION_KEY = "lang"
@@ -71,6 +72,18 @@ def running_campaign(slug: str) -> Campaign | None:
     return services().running.get(content_revision(), slug, utcnow())
 
 
+def cached_ridings(fed_nums: Sequence[int]) -> dict[int, Riding]:
+    """Ridings with their members (offices, corrections), kept per process for this
+    content revision. Shared between requests: read them, never change them."""
+    return services().running.ridings(content_revision(), fed_nums)
+
+
+def riding_candidate(fed_num: int) -> Candidate | None:
+    """The riding ``fed_num`` with its member (kept, see ``cached_ridings``), or None."""
+    found = cached_ridings([fed_num]).get(fed_num)
+    return Candidate(riding=found, member=found.member) if found is not None else None
+
+
 def campaign_or_404(campaign_id: int) -> Campaign:
     """The campaign with this id, or a 404."""
     campaign = db().get(Campaign, campaign_id)
@@ -116,6 +129,7 @@ def lookup_postal_code(raw: str | None, *, count: bool = True) -> LookupResult:
             raw,
             majority=current_app.config["FSA_MAJORITY_SHARE"],
             min_share=current_app.config["FSA_MIN_SHARE"],
+            load=cached_ridings,
         )
     except PostalCodeError:
         if count:
@@ -148,6 +162,7 @@ def settle_riding(
         majority=current_app.config["FSA_MAJORITY_SHARE"],
         min_share=current_app.config["FSA_MIN_SHARE"],
         known=known,
+        load=cached_ridings,
     )
 
 

@@ -34,6 +34,7 @@ from callmp.views.context import (
     db,
     last_lookup,
     referral_for,
+    riding_candidate,
     running_campaign,
     services,
 )
@@ -98,7 +99,7 @@ def _write_page(
 def write(slug: str, fed_num: int) -> tuple[str, int]:
     """The campaign's letter, addressed to this riding's targets, ready to edit."""
     campaign = _campaign(slug)
-    candidate = lookup.riding(db(), fed_num, corrections=False)  # letters show none
+    candidate = riding_candidate(fed_num)
     if candidate is None:
         abort(404)
     form = EmailForm(formdata=None)
@@ -124,7 +125,7 @@ def _form_errors(form: EmailForm, error: LetterInputError) -> None:
 def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
     """Preview the letter, go back to edit it, or send it (``action``)."""
     campaign = _campaign(slug)
-    candidate = lookup.riding(db(), fed_num, corrections=False)  # letters show none
+    candidate = riding_candidate(fed_num)
     if candidate is None:
         abort(404)
     form = EmailForm()

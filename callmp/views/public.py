@@ -17,6 +17,7 @@ from callmp.directory import lookup, postal_codes
 from callmp.models import Campaign
 from callmp.views import counts, presenters
 from callmp.views.context import (
+    cached_ridings,
     content_revision,
     db,
     last_lookup,
@@ -95,7 +96,7 @@ def choose(slug: str) -> Response | str:
     last = last_lookup(slug)
     if not last or len(last["ridings"]) < 1:
         return redirect(url_for(".campaign", slug=slug))
-    found = lookup.ridings_with_members(db(), last["ridings"])
+    found = cached_ridings(last["ridings"])
     choices = [
         lookup.Candidate(riding=found[fed], member=found[fed].member, share=share)
         for fed, share in zip(last["ridings"], last["shares"], strict=True)

@@ -21,7 +21,14 @@ from callmp.directory import lookup
 from callmp.models import Campaign
 from callmp.stats import report_tokens, self_reports
 from callmp.views import office_presenters, presenters
-from callmp.views.context import content_revision, db, last_lookup, running_campaign, services
+from callmp.views.context import (
+    cached_ridings,
+    content_revision,
+    last_lookup,
+    riding_candidate,
+    running_campaign,
+    services,
+)
 from callmp.views.public_forms import CallForm, ReportForm
 
 
@@ -111,7 +118,7 @@ def riding_page(
     tokens, and put in it the targets the report token covers.
     """
     item = preview if preview is not None else campaign_or_404(slug)
-    candidate = lookup.riding(db(), fed_num)
+    candidate = riding_candidate(fed_num)
     if candidate is None:
         abort(404)
     locale = presenters.locale_code()
@@ -129,7 +136,7 @@ def riding_page(
             message = lookup.NOTICES.get(match)
             notice = gettext(message) if message else None
             others = [f for f in last["ridings"] if f != fed_num]
-            found = lookup.ridings_with_members(db(), others)
+            found = cached_ridings(others)
             alternatives = [
                 lookup.Candidate(found[f], found[f].member) for f in others if f in found
             ]
