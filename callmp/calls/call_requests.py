@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from callmp.calls import flow_plan
 from callmp.calls.plan import Stop, Translate, plan_for
 from callmp.calls.telephony import PlacedCall, Telephony, TelephonyError
 from callmp.db import lock_keys, rare
@@ -107,7 +108,8 @@ def request_call(
     """Check and store a "call me" request (status pending), with the plan it will follow.
 
     Raises PhoneError or CallRefused with a message for the supporter. A target with no
-    number is reported now (the returned plan shows it), before anything is dialled.
+    number is reported now (the returned plan shows it), before anything is dialled. The
+    plan is stored in the request's row, in the same INSERT: its webhooks follow it.
     """
     if not ask.campaign.bridged_calls:
         raise CallRefused("no_bridged_calls", N_("This campaign does not place calls."))
@@ -174,6 +176,8 @@ def request_call(
         phone_hmac=phone_key,
         ip_hmac=ip_key,
         status=CallStatus.pending,
+        # Worked out from the stops above: no query; offices ordered as of ``now``.
+        plan=flow_plan.dump(flow_plan.from_stops(ask.campaign, stops, ask.locale, translate)),
         created_at=now,
     )
     session.add(call)

@@ -22,11 +22,9 @@ from huey.api import Huey
 from huey.exceptions import RetryTask
 from sqlalchemy.orm import Session, sessionmaker
 
-from callmp.calls import call_requests, local_mode, webhooks
+from callmp.calls import call_requests, flow_plan, local_mode, webhooks
 from callmp.calls import plan as callplan
 from callmp.calls.call_requests import CallAsk, CallRefused, CallSettings
-from callmp.calls.plan_cache import PlanCache
-from callmp.calls.plan_store import RedisPlans
 from callmp.calls.telephony import LocalTelephony, Telephony, TwilioTelephony
 from callmp.calls.throttle import WindowThrottle
 from callmp.config import telephony_backend
@@ -103,7 +101,6 @@ class CallService:
     sweep_after_s: int
     huey: Huey
     throttle: WindowThrottle
-    plans: PlanCache = field(default_factory=PlanCache)
     clock: Callable[[], datetime] = utcnow  # "now" for office hours (tests fix it)
     metrics: Metrics = field(default_factory=Metrics)
     _place_task: Callable[[int], Any] = field(init=False)
@@ -142,8 +139,6 @@ class CallService:
             throttle=WindowThrottle(huey, "calls-per-second", limit, per),
             metrics=metrics or Metrics(),
         )
-        if config["REDIS_URL"]:
-            service.plans.shared = RedisPlans(str(config["REDIS_URL"]))
         service._register_tasks()
         return service
 
@@ -175,32 +170,21 @@ class CallService:
         """The number calls of ``campaign`` come from."""
         return campaign.phone_number or self.default_from
 
-    def context(self, call: CallRequest, campaign: Campaign | None) -> webhooks.FlowContext:
-        """What the call flow's handlers need for ``call``."""
-        return webhooks.FlowContext(
-            settings=self.settings,
-            public_url=self.public_url,
-            caller_id=self.caller_id(campaign) if campaign else self.default_from,
-            translate=translator(call.locale),
-            plans=self.plans,
-            clock=self.clock,
-        )
-
     def context_for(self, session: Session, call: CallRequest) -> webhooks.FlowContext:
         """The call flow's context for ``call`` (a webhook), its caller ID from the plan."""
         translate = translator(call.locale)
-        plan = self.plans.get(session, call, translate)
+        plan = flow_plan.of_call(session, call, translate)
         return webhooks.FlowContext(
             settings=self.settings,
             public_url=self.public_url,
             caller_id=plan.caller_id or self.default_from,
             translate=translate,
-            plans=self.plans,
             clock=self.clock,
         )
 
     def request(self, session: Session, ask: CallAsk) -> tuple[CallRequest, list[callplan.Stop]]:
-        """Check and store a "call me" request (the caller commits, then calls ``enqueue``)."""
+        """Check and store a "call me" request with its plan (the caller commits, then calls
+        ``enqueue``)."""
         if not self.caller_id(ask.campaign):
             raise CallRefused("no_caller_id", N_("Calls are not set up for this campaign yet."))
         return call_requests.request_call(session, ask, settings=self.settings, now=utcnow())
@@ -235,9 +219,9 @@ class CallService:
             session.commit()
             if call is None:
                 return
-            campaign = session.get(Campaign, call.campaign_id)
-            ctx = self.context(call, campaign)
-            stops = callplan.plan(session, call, ctx.translate)
+            # The plan stored with the request: its caller ID and first office, no query.
+            ctx = self.context_for(session, call)
+            stops = ctx.plan(session, call).stops
             first = next((stop.legs[0].number for stop in stops if stop.legs), None)
             try:
                 placed = call_requests.place(
@@ -286,5 +270,3 @@ class CallService:
         if close is not None:
             close()
         close_queue(self.huey)
-        if isinstance(self.plans.shared, RedisPlans):
-            self.plans.shared.close()

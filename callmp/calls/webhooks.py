@@ -2,9 +2,10 @@
 
 Domain code: no Flask. Each handler takes the session, the ``CallRequest`` and a
 ``FlowContext`` and returns a TwiML document. Handlers are idempotent: what they answer
-depends only on the call's plan and the webhook's own parameters (target step and office
-in its URL), and what they record is keyed (``dedupe_key``, ``ProviderEvent``), so a
-replayed or late webhook gets the same answer and changes nothing.
+depends only on the call's plan (stored in its row: ``flow_plan``) and the webhook's own
+parameters (target step and office in its URL), and what they record is keyed
+(``dedupe_key``, ``ProviderEvent``), so a replayed or late webhook gets the same answer
+and changes nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp.calls import plan_cache, twiml
+from callmp.calls import flow_plan, twiml
 from callmp.calls.call_requests import CallSettings, CallUrls, advance, link
-from callmp.calls.plan_cache import FlowLeg, FlowPlan, FlowStop, PlanCache
+from callmp.calls.flow_plan import FlowLeg, FlowPlan, FlowStop
 from callmp.db import insert_once, utcnow
 from callmp.directory.office_hours import open_state
 from callmp.i18n import N_
@@ -79,14 +80,11 @@ class FlowContext:
     public_url: str
     caller_id: str
     translate: Translate
-    plans: PlanCache | None = None  # shared by a process's webhooks; None builds each time
     clock: Callable[[], datetime] = utcnow  # tells whether an office was open
 
     def plan(self, session: Session, call: CallRequest) -> FlowPlan:
-        """The plan of ``call``, from the cache when there is one."""
-        if self.plans is None:
-            return plan_cache.build(session, call, self.translate)
-        return self.plans.get(session, call, self.translate)
+        """The plan ``call`` follows: stored in its row (built and stored if it has none)."""
+        return flow_plan.of_call(session, call, self.translate)
 
     def url(self, path: str, call: CallRequest | None = None, /, **query: str | int) -> str:
         """An absolute webhook URL for ``path`` (with the call's id) and ``query``."""
