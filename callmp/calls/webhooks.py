@@ -6,6 +6,15 @@ depends only on the call's plan (stored in its row: ``flow_plan``) and the webho
 parameters (target step and office in its URL), and what they record is keyed
 (``dedupe_key``, ``ProviderEvent``), so a replayed or late webhook gets the same answer
 and changes nothing.
+
+Each write is one statement whose guard is in its WHERE clause, never a loaded row
+modified and flushed: the call's row moves with ``UPDATE ... WHERE`` (status only
+forward, step and office only on), events go in with ``INSERT ... ON CONFLICT DO
+NOTHING``. Two deliveries of one callback racing on two processes, or callbacks out of
+order, then leave the row as one delivery in order would. Beyond loading the call, a
+webhook runs at most: answer one UPDATE; gather one UPDATE (pressing 9: an INSERT and an
+UPDATE); dial one INSERT and one UPDATE (plus an INSERT per target skipped for having no
+number); status one INSERT and one UPDATE. A replay writes no row.
 """
 
 from __future__ import annotations
@@ -15,11 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from callmp.calls import flow_plan, twiml
-from callmp.calls.call_requests import CallSettings, CallUrls, advance, link
+from callmp.calls.call_requests import CallSettings, CallUrls, link, move_forward, update_row
 from callmp.calls.flow_plan import FlowLeg, FlowPlan, FlowStop
 from callmp.db import insert_once, utcnow
 from callmp.directory.office_hours import open_state
@@ -119,10 +128,8 @@ def _record(
     key: str,
 ) -> bool:
     """One contact event for this attempt; a replay with the same key records nothing."""
-    # A replay is answered read-only, without taking SQLite's write lock; two first
-    # deliveries racing past this check still make one row (ON CONFLICT DO NOTHING).
-    if session.scalar(select(ContactEvent.id).where(ContactEvent.dedupe_key == key)) is not None:
-        return False
+    # No look-up first: one INSERT ... ON CONFLICT DO NOTHING is the check, for replays
+    # and for two first deliveries racing alike.
     return insert_once(
         session,
         ContactEvent,
@@ -156,8 +163,8 @@ def _offer(
         notes.append(ctx.translate(_NO_NUMBER_FOR) % {"name": stops[step].label})
         step += 1
     reached = min(step, len(stops))
-    if reached > call.step:  # no assignment on a replay: nothing to flush
-        call.step = reached
+    if reached > call.step:  # nothing written on a replay
+        update_row(session, call, CallRequest.step < reached, step=reached)
     if step >= len(stops):
         return twiml.goodbye(voice=_voice(call), translate=ctx.translate, notes=notes)
     return twiml.next_target(
@@ -184,7 +191,11 @@ def _connect(
         return _offer(session, call, ctx, plan.stops, step, notes)
     leg = stop.legs[office]
     if step > call.step or (step == call.step and office != call.office_try):
-        call.step, call.office_try = step, office
+        on = or_(
+            CallRequest.step < step,
+            and_(CallRequest.step == step, CallRequest.office_try != office),
+        )
+        update_row(session, call, on, step=step, office_try=office)
     return twiml.connect(
         target_label=stop.label,
         number=leg.number,
@@ -205,7 +216,7 @@ def answer(session: Session, call: CallRequest, ctx: FlowContext, call_sid: str 
     link(session, call, call_sid)
     if call.status in FINAL:
         return twiml.goodbye(voice=voice, translate=ctx.translate)
-    advance(call, CallStatus.in_progress)
+    move_forward(session, call, CallStatus.in_progress)
     return twiml.greeting(
         intro=ctx.plan(session, call).intro,
         gather_url=ctx.url(GATHER_PATH, call, step=0),
@@ -224,7 +235,7 @@ def gather(session: Session, call: CallRequest, ctx: FlowContext, step: int, dig
         return twiml.goodbye(voice=voice, translate=ctx.translate)
     if digits == "9":
         insert_once(session, BlockedPhone, {"phone_hmac": call.phone_hmac})
-        advance(call, CallStatus.blocked)
+        move_forward(session, call, CallStatus.blocked)
         return twiml.blocked(voice=voice, translate=ctx.translate)
     if digits == "1":
         return _connect(session, call, ctx, plan, step, 0, [])
@@ -316,5 +327,6 @@ def status_changed(
     if call is None or new_status is None:
         return False
     if new_status == CallStatus.failed and not call.error_reason:
-        call.error_reason = "supporter_" + status.replace("-", "_")
-    return advance(call, new_status)
+        reason = "supporter_" + status.replace("-", "_")
+        return move_forward(session, call, new_status, error_reason=reason)
+    return move_forward(session, call, new_status)
