@@ -106,8 +106,9 @@ def request_call(
     settings: CallSettings,
     now: datetime,
     translate: Translate | None = None,
+    status: CallStatus = CallStatus.pending,
 ) -> tuple[CallRequest, list[Stop]]:
-    """Check and store a "call me" request (status pending), with the plan it will follow.
+    """Check and store a "call me" request (``status``: pending), with the plan it will follow.
 
     Raises PhoneError or CallRefused with a message for the supporter. A target with no
     number is reported now (the returned plan shows it), before anything is dialled. The
@@ -177,7 +178,7 @@ def request_call(
         phone=phone,
         phone_hmac=phone_key,
         ip_hmac=ip_key,
-        status=CallStatus.pending,
+        status=status,
         # Worked out from the stops above: no query; offices ordered as of ``now``.
         plan=flow_plan.dump(flow_plan.from_stops(ask.campaign, stops, ask.locale, translate)),
         created_at=now,

@@ -31,7 +31,7 @@ from callmp.config import telephony_backend
 from callmp.db import utcnow
 from callmp.i18n import N_, translator
 from callmp.job_queue import close_queue, make_queue
-from callmp.models import CallRequest, Campaign
+from callmp.models import CallRequest, CallStatus, Campaign
 from callmp.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -182,12 +182,21 @@ class CallService:
             clock=self.clock,
         )
 
-    def request(self, session: Session, ask: CallAsk) -> tuple[CallRequest, list[callplan.Stop]]:
-        """Check and store a "call me" request with its plan (the caller commits, then calls
-        ``enqueue``)."""
+    def request(
+        self, session: Session, ask: CallAsk, *, queued: bool = False
+    ) -> tuple[CallRequest, list[callplan.Stop]]:
+        """Check and store a "call me" request, with its plan (the caller commits).
+
+        The caller then calls ``enqueue``, or, with ``queued``, ``push``: the request is
+        then stored as queued in the same INSERT, and handing it over opens no second
+        transaction (or pooled connection) during the supporter's request.
+        """
         if not self.caller_id(ask.campaign):
             raise CallRefused("no_caller_id", N_("Calls are not set up for this campaign yet."))
-        return call_requests.request_call(session, ask, settings=self.settings, now=utcnow())
+        status = CallStatus.queued if queued else CallStatus.pending
+        return call_requests.request_call(
+            session, ask, settings=self.settings, now=utcnow(), status=status
+        )
 
     def enqueue(self, call_id: int) -> None:
         """Hand a stored request to the queue; if the queue is down the sweeper retries."""
@@ -195,6 +204,15 @@ class CallService:
         with self.sessions() as session:
             call_requests.mark_queued(session, call_id)
             session.commit()
+        self.push(call_id)
+
+    def push(self, call_id: int) -> None:
+        """Hand a request stored (and committed) as queued to the queue; nothing else.
+
+        With the SQLite queue, Huey keeps one connection to its file per process and
+        shares it between threads under a lock, so a push opens no database either. If
+        the queue is down, the request waits queued and the sweeper hands it over later.
+        """
         self.metrics.call("queued")
         try:
             self._place_task(call_id)
