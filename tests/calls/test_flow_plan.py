@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from callmp.calls import call_requests, flow_plan, webhooks
 from callmp.calls.call_requests import CallAsk
+from callmp.demo import DEMO_SLUG
 from callmp.i18n import translator
 from callmp.models import CallRequest, Campaign, Office, OfficeKind
 from tests.factories import demo_campaign
@@ -227,3 +228,17 @@ def test_two_webhooks_building_a_missing_plan_at_once_follow_the_first_stored(
         assert flow_plan.of_call(other_process, theirs, TRANSLATE) == first
         other_process.commit()
         assert theirs.plan is not None and flow_plan.load(theirs.plan) == first
+
+
+def test_a_stored_plan_holds_campaign_data_never_the_supporters(
+    two_apps: tuple[Flask, Flask], db: Session
+) -> None:
+    client = two_apps[0].test_client()
+    asked = {"phone": "613-555-0142", "postal_code": "M5V 3L9", "lang": "fr"}
+    response = client.post(f"/api/v1/campaigns/{DEMO_SLUG}/calls", json=asked)
+    assert response.status_code == 202
+    query = select(CallRequest.plan).where(CallRequest.public_id == response.get_json()["id"])
+    stored = db.scalars(query).one()
+    assert stored is not None and "Spadina" in stored
+    for personal in ("555", "0142", "M5V", "3L9", "m5v"):
+        assert personal not in stored
