@@ -241,6 +241,9 @@ class CallService:
             ctx = self.context_for(session, call)
             stops = ctx.plan(session, call).stops
             first = next((stop.legs[0].number for stop in stops if stop.legs), None)
+            # A call stored without a plan (an older one) has just had it stored: commit it
+            # now, not across the provider's call, where SQLite's write lock would be held.
+            session.commit()
             try:
                 placed = call_requests.place(
                     session,

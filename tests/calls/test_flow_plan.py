@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -13,9 +14,9 @@ from callmp.calls import call_requests, flow_plan, webhooks
 from callmp.calls.call_requests import CallAsk
 from callmp.demo import DEMO_SLUG
 from callmp.i18n import translator
-from callmp.models import CallRequest, Campaign, Office, OfficeKind
+from callmp.models import CallRequest, CallStatus, Campaign, Office, OfficeKind
 from tests.factories import demo_campaign
-from tests.support.app import sessions
+from tests.support.app import call_service, run_queued, sessions
 from tests.support.calls import (
     ABBOTSFORD,
     MINISTER,
@@ -29,7 +30,14 @@ from tests.support.calls import (
     new_call,
 )
 from tests.support.statements import statements
-from tests.support.twilio_http import make_twilio_app, placed_call, twilio_params, webhook, xml
+from tests.support.twilio_http import (
+    make_twilio_app,
+    placed_call,
+    stored_request,
+    twilio_params,
+    webhook,
+    xml,
+)
 from tests.support.twilio_standin import TwilioStandIn
 from tests.support.twiml_doc import one, parse, said
 
@@ -242,3 +250,37 @@ def test_a_stored_plan_holds_campaign_data_never_the_supporters(
     assert stored is not None and "Spadina" in stored
     for personal in ("555", "0142", "M5V", "3L9", "m5v"):
         assert personal not in stored
+
+
+def test_the_worker_stores_the_plan_of_a_call_stored_without_one(
+    two_apps: tuple[Flask, Flask],
+    db: Session,
+    standin: TwilioStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = two_apps[0]
+    call = stored_request(app, db)
+    db.execute(update(CallRequest).where(CallRequest.id == call.id).values(plan=None))
+    db.commit()
+    telephony = call_service(app).telephony
+    place_call = telephony.place_call
+    committed: list[str | None] = []
+
+    def placing(**kwargs: Any) -> Any:
+        """What another process sees of the plan while the provider is being asked."""
+        with sessions(app)() as other:
+            query = select(CallRequest.plan).where(CallRequest.id == call.id)
+            committed.append(other.scalar(query))
+        return place_call(**kwargs)
+
+    monkeypatch.setattr(telephony, "place_call", placing)
+    call_service(app).enqueue(call.id)
+    run_queued(call_service(app).huey)  # a no-op for the inline queue, which ran it
+    db.expire_all()
+    placed = db.get(CallRequest, call.id)
+    assert placed is not None and placed.status == CallStatus.ringing
+    # Stored and committed before the provider was asked: no write lock held across it.
+    assert placed.plan is not None and committed == [placed.plan]
+    assert flow_plan.load(placed.plan) == flow_plan.build(db, placed, TRANSLATE)
+    edit_intro_and_office(db)
+    assert answer_and_dial(two_apps[1], placed, standin)[1] == SPADINA_HILL
