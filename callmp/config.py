@@ -256,8 +256,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "REDIS_URL",
         "",
-        "Redis URL of the queue when QUEUE is 'redis'. When set, every process also shares "
-        "its call plans there, so each webhook of a call sees the same targets.",
+        "Redis URL of the queue when QUEUE is 'redis'.",
     ),
     # -- Staff accounts -----------------------------------------------------------------
     Setting(

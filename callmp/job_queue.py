@@ -1,6 +1,12 @@
 """The job queue (Huey) that the call and mail services share, built from the config.
 
 SQLite storage by default, Redis when configured, inline (``immediate``) in tests.
+
+With SQLite storage, Huey opens the queue's file once per process, on first use, and
+shares that one connection between threads under a lock; each job is pushed in its own
+short ``BEGIN EXCLUSIVE`` transaction, so processes on one file (web servers and the
+worker) take turns. Handing a job over therefore opens no database during a request; the
+request's own transaction stores the call already queued (``CallService.push``).
 """
 
 from __future__ import annotations

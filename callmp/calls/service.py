@@ -22,18 +22,16 @@ from huey.api import Huey
 from huey.exceptions import RetryTask
 from sqlalchemy.orm import Session, sessionmaker
 
-from callmp.calls import call_requests, local_mode, webhooks
+from callmp.calls import call_requests, flow_plan, local_mode, webhooks
 from callmp.calls import plan as callplan
 from callmp.calls.call_requests import CallAsk, CallRefused, CallSettings
-from callmp.calls.plan_cache import PlanCache
-from callmp.calls.plan_store import RedisPlans
 from callmp.calls.telephony import LocalTelephony, Telephony, TwilioTelephony
 from callmp.calls.throttle import WindowThrottle
 from callmp.config import telephony_backend
 from callmp.db import utcnow
 from callmp.i18n import N_, translator
 from callmp.job_queue import close_queue, make_queue
-from callmp.models import CallRequest, Campaign
+from callmp.models import CallRequest, CallStatus, Campaign
 from callmp.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -103,7 +101,6 @@ class CallService:
     sweep_after_s: int
     huey: Huey
     throttle: WindowThrottle
-    plans: PlanCache = field(default_factory=PlanCache)
     clock: Callable[[], datetime] = utcnow  # "now" for office hours (tests fix it)
     metrics: Metrics = field(default_factory=Metrics)
     _place_task: Callable[[int], Any] = field(init=False)
@@ -142,8 +139,6 @@ class CallService:
             throttle=WindowThrottle(huey, "calls-per-second", limit, per),
             metrics=metrics or Metrics(),
         )
-        if config["REDIS_URL"]:
-            service.plans.shared = RedisPlans(str(config["REDIS_URL"]))
         service._register_tasks()
         return service
 
@@ -175,35 +170,33 @@ class CallService:
         """The number calls of ``campaign`` come from."""
         return campaign.phone_number or self.default_from
 
-    def context(self, call: CallRequest, campaign: Campaign | None) -> webhooks.FlowContext:
-        """What the call flow's handlers need for ``call``."""
-        return webhooks.FlowContext(
-            settings=self.settings,
-            public_url=self.public_url,
-            caller_id=self.caller_id(campaign) if campaign else self.default_from,
-            translate=translator(call.locale),
-            plans=self.plans,
-            clock=self.clock,
-        )
-
     def context_for(self, session: Session, call: CallRequest) -> webhooks.FlowContext:
         """The call flow's context for ``call`` (a webhook), its caller ID from the plan."""
         translate = translator(call.locale)
-        plan = self.plans.get(session, call, translate)
+        plan = flow_plan.of_call(session, call, translate)
         return webhooks.FlowContext(
             settings=self.settings,
             public_url=self.public_url,
             caller_id=plan.caller_id or self.default_from,
             translate=translate,
-            plans=self.plans,
             clock=self.clock,
         )
 
-    def request(self, session: Session, ask: CallAsk) -> tuple[CallRequest, list[callplan.Stop]]:
-        """Check and store a "call me" request (the caller commits, then calls ``enqueue``)."""
+    def request(
+        self, session: Session, ask: CallAsk, *, queued: bool = False
+    ) -> tuple[CallRequest, list[callplan.Stop]]:
+        """Check and store a "call me" request, with its plan (the caller commits).
+
+        The caller then calls ``enqueue``, or, with ``queued``, ``push``: the request is
+        then stored as queued in the same INSERT, and handing it over opens no second
+        transaction (or pooled connection) during the supporter's request.
+        """
         if not self.caller_id(ask.campaign):
             raise CallRefused("no_caller_id", N_("Calls are not set up for this campaign yet."))
-        return call_requests.request_call(session, ask, settings=self.settings, now=utcnow())
+        status = CallStatus.queued if queued else CallStatus.pending
+        return call_requests.request_call(
+            session, ask, settings=self.settings, now=utcnow(), status=status
+        )
 
     def enqueue(self, call_id: int) -> None:
         """Hand a stored request to the queue; if the queue is down the sweeper retries."""
@@ -211,6 +204,15 @@ class CallService:
         with self.sessions() as session:
             call_requests.mark_queued(session, call_id)
             session.commit()
+        self.push(call_id)
+
+    def push(self, call_id: int) -> None:
+        """Hand a request stored (and committed) as queued to the queue; nothing else.
+
+        With the SQLite queue, Huey keeps one connection to its file per process and
+        shares it between threads under a lock, so a push opens no database either. If
+        the queue is down, the request waits queued and the sweeper hands it over later.
+        """
         self.metrics.call("queued")
         try:
             self._place_task(call_id)
@@ -235,10 +237,13 @@ class CallService:
             session.commit()
             if call is None:
                 return
-            campaign = session.get(Campaign, call.campaign_id)
-            ctx = self.context(call, campaign)
-            stops = callplan.plan(session, call, ctx.translate)
+            # The plan stored with the request: its caller ID and first office, no query.
+            ctx = self.context_for(session, call)
+            stops = ctx.plan(session, call).stops
             first = next((stop.legs[0].number for stop in stops if stop.legs), None)
+            # A call stored without a plan (an older one) has just had it stored: commit it
+            # now, not across the provider's call, where SQLite's write lock would be held.
+            session.commit()
             try:
                 placed = call_requests.place(
                     session,
@@ -286,5 +291,3 @@ class CallService:
         if close is not None:
             close()
         close_queue(self.huey)
-        if isinstance(self.plans.shared, RedisPlans):
-            self.plans.shared.close()

@@ -2,9 +2,20 @@
 
 Domain code: no Flask. Each handler takes the session, the ``CallRequest`` and a
 ``FlowContext`` and returns a TwiML document. Handlers are idempotent: what they answer
-depends only on the call's plan and the webhook's own parameters (target step and office
-in its URL), and what they record is keyed (``dedupe_key``, ``ProviderEvent``), so a
-replayed or late webhook gets the same answer and changes nothing.
+depends only on the call's plan (stored in its row: ``flow_plan``) and the webhook's own
+parameters (target step and office in its URL), and what they record is keyed
+(``dedupe_key``, ``ProviderEvent``), so a replayed or late webhook gets the same answer
+and changes nothing.
+
+Each write is one statement whose guard is in its WHERE clause, never a loaded row
+modified and flushed: the call's row moves with ``UPDATE ... WHERE`` (status only
+forward, step and office only on), events go in with ``INSERT ... ON CONFLICT DO
+NOTHING``. Two deliveries of one callback racing on two processes, or callbacks out of
+order, then leave the row as one delivery in order would. Beyond loading the call, a
+webhook runs at most: answer one UPDATE; gather one UPDATE (pressing 9: an INSERT and an
+UPDATE); dial a look-up of its event, one INSERT and one UPDATE (plus a look-up and an
+INSERT per target skipped for having no number); status one INSERT and one UPDATE. A
+replay writes no row, and a replayed dial action takes no write lock.
 """
 
 from __future__ import annotations
@@ -14,12 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from callmp.calls import plan_cache, twiml
-from callmp.calls.call_requests import CallSettings, CallUrls, advance, link
-from callmp.calls.plan_cache import FlowLeg, FlowPlan, FlowStop, PlanCache
+from callmp.calls import flow_plan, twiml
+from callmp.calls.call_requests import CallSettings, CallUrls, link, move_forward, update_row
+from callmp.calls.flow_plan import FlowLeg, FlowPlan, FlowStop
 from callmp.db import insert_once, utcnow
 from callmp.directory.office_hours import open_state
 from callmp.i18n import N_
@@ -79,14 +90,11 @@ class FlowContext:
     public_url: str
     caller_id: str
     translate: Translate
-    plans: PlanCache | None = None  # shared by a process's webhooks; None builds each time
     clock: Callable[[], datetime] = utcnow  # tells whether an office was open
 
     def plan(self, session: Session, call: CallRequest) -> FlowPlan:
-        """The plan of ``call``, from the cache when there is one."""
-        if self.plans is None:
-            return plan_cache.build(session, call, self.translate)
-        return self.plans.get(session, call, self.translate)
+        """The plan ``call`` follows: stored in its row (built and stored if it has none)."""
+        return flow_plan.of_call(session, call, self.translate)
 
     def url(self, path: str, call: CallRequest | None = None, /, **query: str | int) -> str:
         """An absolute webhook URL for ``path`` (with the call's id) and ``query``."""
@@ -121,8 +129,10 @@ def _record(
     key: str,
 ) -> bool:
     """One contact event for this attempt; a replay with the same key records nothing."""
-    # A replay is answered read-only, without taking SQLite's write lock; two first
-    # deliveries racing past this check still make one row (ON CONFLICT DO NOTHING).
+    # A replay is answered read-only, without taking SQLite's write lock (Twilio retries
+    # when we are slow, so replays come in bursts: with the INSERT as the only check, a
+    # replay storm served a third fewer dial actions a second); two first deliveries
+    # racing past this look-up still make one row (ON CONFLICT DO NOTHING).
     if session.scalar(select(ContactEvent.id).where(ContactEvent.dedupe_key == key)) is not None:
         return False
     return insert_once(
@@ -158,8 +168,8 @@ def _offer(
         notes.append(ctx.translate(_NO_NUMBER_FOR) % {"name": stops[step].label})
         step += 1
     reached = min(step, len(stops))
-    if reached > call.step:  # no assignment on a replay: nothing to flush
-        call.step = reached
+    if reached > call.step:  # nothing written on a replay
+        update_row(session, call, CallRequest.step < reached, step=reached)
     if step >= len(stops):
         return twiml.goodbye(voice=_voice(call), translate=ctx.translate, notes=notes)
     return twiml.next_target(
@@ -186,7 +196,11 @@ def _connect(
         return _offer(session, call, ctx, plan.stops, step, notes)
     leg = stop.legs[office]
     if step > call.step or (step == call.step and office != call.office_try):
-        call.step, call.office_try = step, office
+        on = or_(
+            CallRequest.step < step,
+            and_(CallRequest.step == step, CallRequest.office_try != office),
+        )
+        update_row(session, call, on, step=step, office_try=office)
     return twiml.connect(
         target_label=stop.label,
         number=leg.number,
@@ -207,7 +221,7 @@ def answer(session: Session, call: CallRequest, ctx: FlowContext, call_sid: str 
     link(session, call, call_sid)
     if call.status in FINAL:
         return twiml.goodbye(voice=voice, translate=ctx.translate)
-    advance(call, CallStatus.in_progress)
+    move_forward(session, call, CallStatus.in_progress)
     return twiml.greeting(
         intro=ctx.plan(session, call).intro,
         gather_url=ctx.url(GATHER_PATH, call, step=0),
@@ -226,7 +240,7 @@ def gather(session: Session, call: CallRequest, ctx: FlowContext, step: int, dig
         return twiml.goodbye(voice=voice, translate=ctx.translate)
     if digits == "9":
         insert_once(session, BlockedPhone, {"phone_hmac": call.phone_hmac})
-        advance(call, CallStatus.blocked)
+        move_forward(session, call, CallStatus.blocked)
         return twiml.blocked(voice=voice, translate=ctx.translate)
     if digits == "1":
         return _connect(session, call, ctx, plan, step, 0, [])
@@ -318,5 +332,6 @@ def status_changed(
     if call is None or new_status is None:
         return False
     if new_status == CallStatus.failed and not call.error_reason:
-        call.error_reason = "supporter_" + status.replace("-", "_")
-    return advance(call, new_status)
+        reason = "supporter_" + status.replace("-", "_")
+        return move_forward(session, call, new_status, error_reason=reason)
+    return move_forward(session, call, new_status)

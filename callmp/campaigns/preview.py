@@ -1,7 +1,7 @@
 """What a supporter in one riding would hear on a bridged call and get as letter drafts.
 
 Domain code: no Flask, and nothing is stored or counted. The spoken text comes from the
-call flow's own builders (``calls.plan_cache``, ``calls.twiml``), so the preview says what the voice
+call flow's own builders (``calls.flow_plan``, ``calls.twiml``), so the preview says what the voice
 will say; the letters come from ``letters.compose`` as it drafts them for each target.
 """
 
@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from callmp.calls import plan_cache, twiml
+from callmp.calls import flow_plan, twiml
 from callmp.campaigns import targets
 from callmp.campaigns.targets import ResolvedTarget
 from callmp.directory import lookup
@@ -82,7 +82,7 @@ def _said(document: str) -> list[str]:
 
 
 def _announce(
-    stop: plan_cache.FlowStop, first: bool, voice: twiml.Voice, translate: Translate
+    stop: flow_plan.FlowStop, first: bool, voice: twiml.Voice, translate: Translate
 ) -> list[str]:
     """What the voice says from the previous step up to dialling this target."""
     spoken: list[str] = []
@@ -119,7 +119,7 @@ def spoken_call(
     translate = translator(locale)
     # A call that is never stored: the plan is built exactly as for a real one.
     call = CallRequest(campaign_id=campaign.id, fed_num=fed_num, locale=locale, created_at=now)
-    plan = plan_cache.build(session, call, translate)
+    plan = flow_plan.build(session, call, translate)
     voice = twiml.voice_for(locale)
     greeting = _said(
         twiml.greeting(intro=plan.intro, gather_url=_URL, voice=voice, translate=translate)

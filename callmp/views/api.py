@@ -152,14 +152,14 @@ def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple
             ip=request.remote_addr or "",
             riding=settled.candidate,
         )
-        call, _stops = service.request(context.db(), ask)
+        call, _stops = service.request(context.db(), ask, queued=True)
     except PhoneError as error:
         return _error(error, field="phone")
     except CallRefused as error:
         return _error(error, error.status)
     context.db().commit()
-    service.enqueue(call.id)
-    context.db().refresh(call)
+    service.push(call.id)  # stored as queued: no second transaction for the hand-over
+    context.db().refresh(call)  # the status now (an inline queue has placed it already)
     status_url = url_for(".call_status", public_id=call.public_id)
     return jsonify(id=call.public_id, status=str(call.status), status_url=status_url), 202
 

@@ -60,7 +60,7 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
             ip=request.remote_addr or "",
             riding=candidate,
         )
-        call, _stops = service.request(db(), ask)
+        call, _stops = service.request(db(), ask, queued=True)
     except PhoneError as error:
         form.phone.errors = [gettext(error.message, **error.params)]
         return riding_page(slug, fed_num, call_form=form, status=400, language=again)
@@ -68,7 +68,7 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
         form.phone.errors = [gettext(error.message)]
         return riding_page(slug, fed_num, call_form=form, status=error.status, language=again)
     db().commit()
-    service.enqueue(call.id)
+    service.push(call.id)  # stored as queued: no second transaction for the hand-over
     return redirect(url_for(".status", slug=slug, public_id=call.public_id), code=303)
 
 

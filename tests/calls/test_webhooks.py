@@ -608,3 +608,44 @@ def test_the_answer_webhook_links_a_call_we_never_heard_back_about(
     other = new_call(db_session, campaign, phone="613-555-0143")
     webhooks.answer(db_session, other, context(), sid)  # a sid that is already taken
     assert other.provider_sid not in (None, sid)
+
+
+# -- Two deliveries racing: each write's guard is checked by the database ----------------
+
+
+def test_a_stale_answer_never_moves_a_finished_call_back(
+    db_session: Session, campaign: Campaign
+) -> None:
+    call = new_call(db_session, campaign)
+    with Session(db_session.get_bind()) as other:
+        stale = other.get(CallRequest, call.id)  # the answer webhook loaded it: ringing
+        assert stale is not None and stale.status == CallStatus.ringing
+        # Meanwhile another process heard the call end.
+        assert webhooks.status_changed(db_session, call.provider_sid or "", "completed", call)
+        db_session.commit()
+        webhooks.answer(other, stale, context())
+        other.commit()
+    db_session.expire_all()
+    assert status_of(db_session, call) == CallStatus.completed
+    assert call.phone is None
+
+
+def test_a_stale_dial_result_never_moves_the_call_back_a_target(
+    db_session: Session, campaign: Campaign
+) -> None:
+    call = new_call(db_session, campaign)
+    with Session(db_session.get_bind()) as other:
+        stale = other.get(CallRequest, call.id)  # a first delivery loaded it at (0, 0)
+        assert stale is not None
+        # The same callback, delivered twice, was answered by another process first ...
+        dialled(db_session, call, 0, 0, "no-answer", 0)
+        dialled(db_session, call, 0, 1, "completed", 45)  # ... and the call moved on
+        webhooks.gather(db_session, call, context(), 1, "1")  # to the Minister's office
+        db_session.commit()
+        assert (call.step, call.office_try) == (1, 0)
+        dialled(other, stale, 0, 0, "no-answer", 0)  # it would go back to the MP's office 1
+        other.commit()
+    db_session.expire_all()
+    stored = db_session.get(CallRequest, call.id)
+    assert stored is not None and (stored.step, stored.office_try) == (1, 0)
+    assert len(events(db_session, call)) == 2

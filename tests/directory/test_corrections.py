@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callmp.calls import flow_plan
 from callmp.calls import plan as callplan
-from callmp.calls import plan_cache
 from callmp.config import REPO_ROOT
 from callmp.directory import contact_lists, corrections, data_import
 from callmp.directory.corrections import CorrectionError
@@ -389,7 +389,7 @@ def test_the_flow_plan_carries_each_offices_hours_for_the_voicemail_check(
     hill = office(mp, OfficeKind.hill)
     corrections.correct(session, lead, mp, "hours", "Mon-Fri 10:00-14:00", office=hill)
     call = CallRequest(campaign_id=campaign.id, fed_num=AVALON, locale="en", created_at=WHEN)
-    plan = plan_cache.build(session, call, translator("en"))
+    plan = flow_plan.build(session, call, translator("en"))
     hours_by_office = {leg.office_id: leg.hours for leg in plan.stops[0].legs}
     assert hours_by_office[hill.id] == "Mon-Fri 10:00-14:00"
     assert hours_by_office[office(mp, OfficeKind.constituency).id] == ""

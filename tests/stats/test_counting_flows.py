@@ -82,7 +82,7 @@ class DialAction:
 @pytest.fixture(params=["immediate", "redis"])
 def queue(request: pytest.FixtureRequest) -> dict[str, Any]:
     """The queue: inline, or on the test's Redis server (jobs then wait there until
-    ``run_queued`` runs them, as a worker would; call plans are shared there too)."""
+    ``run_queued`` runs them, as a worker would)."""
     if request.param == "redis":
         return {"QUEUE": "redis", "REDIS_URL": request.getfixturevalue("redis_url")}
     return {}

@@ -8,12 +8,15 @@ the data, which is what these tests catch.
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -21,7 +24,7 @@ from callmp.demo import DEMO_SLUG
 from callmp.directory import corrections
 from callmp.models import Campaign, OfficeKind, Person, User
 from tests.factories import demo_campaign, make_office, mp
-from tests.support.app import engine
+from tests.support.app import call_service, engine
 from tests.support.html import parse
 from tests.support.statements import statements
 
@@ -163,3 +166,50 @@ def test_a_letter_loads_the_riding_once(queued_app: Callable[[], Flask]) -> None
 
     assert riding_loads(queued_app(), api, 202) == ONCE
     assert riding_loads(queued_app(), form, 303) == ONCE
+
+
+def test_a_call_request_commits_once_and_opens_no_queue_database(
+    queued_app: Callable[[], Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored as queued in its INSERT, then pushed: no second transaction marks it queued,
+    and Huey's SQLite queue keeps its one connection per process (no open per request)."""
+    opened: list[object] = []
+    real_connect = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        """Count a new connection to a SQLite file outside SQLAlchemy's pool (the queue's)."""
+        opened.append(args[0] if args else kwargs.get("database"))
+        connection: sqlite3.Connection = real_connect(*args, **kwargs)
+        return connection
+
+    def api(client: FlaskClient) -> TestResponse:
+        body = {"phone": phone(), "postal_code": SPADINA_CODE, "lang": "en"}
+        return client.post(f"/api/v1/campaigns/{DEMO_SLUG}/calls", json=body)
+
+    def form(client: FlaskClient) -> TestResponse:
+        return client.post(f"{RIDING_PAGE}/call", data={"phone": phone(), "consent": "y"})
+
+    app = queued_app()
+    client = app.test_client()
+    assert api(client).status_code == 202  # warm: the queue's connection is open from now on
+    huey = call_service(app).huey
+    jobs = huey.pending_count()
+    commits: list[object] = []
+
+    def committed(connection: object) -> None:
+        """Count one COMMIT."""
+        commits.append(connection)
+
+    bound = engine(app)
+    event.listen(bound, "commit", committed)
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    try:
+        with statements(bound) as seen:
+            answered = [api(client).status_code, form(client).status_code, api(client).status_code]
+    finally:
+        event.remove(bound, "commit", committed)
+    assert answered == [202, 303, 202]
+    assert len(commits) == 3  # one per request: the request itself
+    assert [sql for sql in seen if sql.lstrip().upper().startswith("UPDATE")] == []
+    assert opened == []
+    assert huey.pending_count() == jobs + 3
