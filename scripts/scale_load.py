@@ -306,6 +306,9 @@ class SizeRun:
         def add(name: str, *more: Any, **options: Any) -> None:
             out.append((name, partial(self.load, name, "callmp", *more, **options)))
 
+        # CallMP's floor: no database, no template, only what every request pays (proxy
+        # headers, limits, security headers, metrics, the access log, the session).
+        add("CallMP GET /healthz", list_script([Request("GET", "/healthz")]))
         add("campaign page", list_script([Request("GET", f"/c/{SLUG}")]))
         ridings = [Request("GET", f"/c/{SLUG}/riding/{fed}") for fed in self.fed_nums]
         add("riding page", list_script(ridings))

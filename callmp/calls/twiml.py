@@ -112,8 +112,13 @@ def _sentence(text: str) -> str:
     return f"{text}."
 
 
+@lru_cache(maxsize=512)
 def markdown_to_speech(text: str) -> str:
-    """Organiser Markdown as plain sentences: headings and list items become sentences."""
+    """Organiser Markdown as plain sentences: headings and list items become sentences.
+
+    Kept per process (a call's talking points and intro are campaign text filled with the
+    target's name and riding, never a supporter's data): pressing 2 used to parse them
+    again on every press."""
     sentences: list[str] = []
     for token in _markdown().parse(strip_control(text)):
         if token.type == "inline":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from twilio.twiml.voice_response import (
@@ -439,3 +440,32 @@ def test_broken_translation_falls_back_to_english() -> None:
 def test_blanks_to_fill_in_aloud_become_pauses() -> None:
     spoken = twiml.markdown_to_speech("My name is ___ and my postal code is _____.")
     assert spoken == "My name is … and my postal code is …."
+
+
+def test_talking_points_are_turned_into_speech_once_per_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pressing 2 again, on any call with the same words, parses nothing again."""
+    parsed: list[str] = []
+    real = twiml._markdown
+
+    def counting() -> Any:
+        parser = real()
+        parse = parser.parse
+
+        def counted(text: str, env: Any = None) -> Any:
+            parsed.append(text)
+            return parse(text, env)
+
+        parser.parse = counted  # type: ignore[method-assign,assignment]
+        return parser
+
+    monkeypatch.setattr(twiml, "_markdown", counting)
+    text = f"# Ask {len(parsed)} for the bill\n\n- one\n- two ({id(parsed)})"
+    first = twiml.markdown_to_speech(text)
+    assert parsed
+    seen = len(parsed)
+    assert twiml.markdown_to_speech(text) == first
+    assert len(parsed) == seen
+    assert twiml.markdown_to_speech(text + "\n- three").endswith("three.")
+    assert len(parsed) > seen
