@@ -23,7 +23,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from callmp import demo
+from callmp.calls import flow_plan
 from callmp.db import utcnow
+from callmp.i18n import translator
 from callmp.models import (
     CallRequest,
     Campaign,
@@ -82,6 +84,21 @@ def _insert(engine: Engine, table: Table, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), BATCH):
         with engine.begin() as conn:
             conn.execute(insert(table), rows[start : start + BATCH])
+
+
+def _plans(engine: Engine, campaign_id: int, fed_nums: list[int], now: datetime) -> dict[int, str]:
+    """Each riding's call plan (JSON) as the app stores it when a call is requested, so
+    that the webhooks meet calls as the app makes them (a plan-less call, as only calls
+    from before migration 0015 are, builds its plan on its first webhook)."""
+    translate = translator("en")
+    plans: dict[int, str] = {}
+    with Session(engine) as session:
+        for fed_num in fed_nums:
+            call = CallRequest(
+                campaign_id=campaign_id, fed_num=fed_num, locale="en", created_at=now
+            )
+            plans[fed_num] = flow_plan.dump(flow_plan.build(session, call, translate))
+    return plans
 
 
 def fill(engine: Engine, n: int, live: int, secret: str, seed: int) -> Seeded:
@@ -218,6 +235,9 @@ def fill(engine: Engine, n: int, live: int, secret: str, seed: int) -> Seeded:
                 }
             )
     live_ids = [secrets.token_urlsafe(16) for _ in range(live)]
+    plans = _plans(
+        engine, campaign.id, sorted({fed for _, fed in mps[:live] if fed is not None}), now
+    )
     for k, public_id in enumerate(live_ids):
         at = now - timedelta(seconds=rng.randrange(3600))
         calls.append(
@@ -232,6 +252,8 @@ def fill(engine: Engine, n: int, live: int, secret: str, seed: int) -> Seeded:
                 "ip_hmac": "",
                 "status": "queued",
                 "attempts": 0,
+                # Stored as a web request stores it (see ``_plans``).
+                "plan": plans.get(mps[k % len(mps)][1] or 0),
                 "created_at": at,
                 "updated_at": at,
             }
