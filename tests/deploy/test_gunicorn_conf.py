@@ -14,6 +14,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,7 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from callmp.demo import DEMO_SLUG
 from callmp.ops.metrics import host_name as metrics_host
-from tests.support.deploy import GUNICORN_CONF, process_environment, read_logs, serving
+from tests.support.deploy import GUNICORN_CONF, ROOT, process_environment, read_logs, serving
 from tests.support.html import form_fields, one, parse
 from tests.support.metrics_process import Container
 from tests.support.redis_server import free_port
@@ -227,3 +228,48 @@ def test_the_master_preloads_the_app_and_its_workers_open_their_own_connections(
         assert "Traceback" not in read_logs(tmp_path / f"preload-{preload}")
     # The postal tables alone are tens of megabytes.
     assert masters["1"] > masters["0"] + 20, masters
+
+
+OPEN_FILES = """
+import os, sys, wsgi
+from callmp.views.context import services
+
+def show():
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            print(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            pass
+
+show()
+print("--- control: a connection opened on purpose")
+with services(wsgi.app).engine.connect() as connection:
+    connection.exec_driver_sql("SELECT 1")
+    show()
+"""
+
+
+def test_the_preloading_master_holds_no_database_or_queue_file_open(
+    database_url: str, tmp_path: Path
+) -> None:
+    """What gunicorn's master builds before forking (wsgi.py) keeps no connection open: a
+    SQLite connection carried across a fork and used by two processes corrupts the file."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip(
+            "SQLite files are what a fork must not share; PostgreSQL's pool is tested above"
+        )
+    _command, env = serve(database_url, tmp_path)
+    queue = env["CALLMP_QUEUE_PATH"]
+    output = subprocess.run(
+        [sys.executable, "-c", OPEN_FILES],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    before_fork, control = (part.split() for part in output.split("--- control:"))
+    database = database_url.removeprefix("sqlite:///")
+    assert Path(queue).exists()  # the queue was opened (and its tables made) ...
+    assert [f for f in before_fork if f.startswith((database, queue))] == []  # ... then closed
+    assert any(f.startswith(database) for f in control)  # what an open connection looks like
