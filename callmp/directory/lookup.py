@@ -12,7 +12,7 @@ from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from callmp import numbers
 from callmp.directory import postal_codes
-from callmp.directory.postal_index import FsaShare, PostalIndex
+from callmp.directory.postal_index import CodeEntry, FsaShare, PostalIndex
 from callmp.i18n import N_, InputError
 from callmp.models import Office, Person, Riding
 
@@ -29,6 +29,7 @@ class Match(enum.StrEnum):
     exact = "exact"  # the full code is in our table
     territory = "territory"  # one riding covers the whole territory
     near_boundary = "near_boundary"  # full code found, but a boundary is close
+    rural_area = "rural_area"  # a rural code: its area reaches several ridings
     government = "government"  # K1A: federal buildings, not a home address
     suspect = "suspect"  # the code's coordinate looks wrong; FSA used instead
     fsa_majority = "fsa_majority"  # unknown code; its FSA is mostly one riding
@@ -40,6 +41,11 @@ NOTICES: dict[Match, str] = {
     Match.near_boundary: N_(
         "Your postal code is close to the boundary between two ridings, so we may have "
         "matched the wrong one."
+    ),
+    Match.rural_area: N_(
+        "This is a rural postal code: it covers a wide area that reaches more than one "
+        "riding. Please choose yours (the most likely is listed first), or check with "
+        "Elections Canada."
     ),
     Match.government: N_(
         "Postal codes starting with K1A belong to federal government buildings. If you live "
@@ -59,6 +65,10 @@ NOTICES: dict[Match, str] = {
         "you your riding."
     ),
 }
+
+
+#: Matches where the supporter picks the riding: nothing is answered without their choice.
+CHOOSE = frozenset({Match.rural_area, Match.fsa_split, Match.unknown})
 
 
 @dataclass(frozen=True)
@@ -91,7 +101,7 @@ class LookupResult:
     @property
     def best(self) -> Candidate | None:
         """The riding to show without asking, or None when the supporter must choose."""
-        if self.match in (Match.fsa_split, Match.unknown) or not self.candidates:
+        if self.match in CHOOSE or not self.candidates:
             return None
         return self.candidates[0]
 
@@ -104,7 +114,18 @@ class LookupResult:
 def resolve(
     index: PostalIndex, code: str, *, majority: float = 0.9, min_share: float = 0.01
 ) -> tuple[Match, list[tuple[int, float | None]]]:
-    """Ridings (ranked, with shares where known) for a normalised postal code."""
+    """Ridings (ranked, with shares where known) for a normalised postal code.
+
+    Precedence, first that applies: a territory (one riding, whatever the code); K1A
+    (government buildings); a full code whose coordinate is flagged suspect (its FSA
+    instead); a rural code (second character 0) whose FSA's ridings above ``min_share``
+    include another than its point's, as ``rural_area`` (its point riding first, then the
+    FSA's others by share, then a near-boundary neighbour if none of those); a full code
+    near a boundary; a full code (``exact``, rural codes of a one-riding FSA included);
+    then the FSA alone. ``rural_area`` comes before ``near_boundary`` because a rural
+    code's point is one spot in a wide area: the whole area may reach the other ridings,
+    not only the point's neighbourhood, so the supporter chooses.
+    """
     fsa = postal_codes.fsa(code)
     if code[0] == "Y":
         return Match.territory, [(YUKON, 1.0)]
@@ -118,6 +139,8 @@ def resolve(
             return Match.unknown, []
         return Match.government, [(first, None)]
     if entry is not None and not entry.suspect:
+        if postal_codes.is_rural(code) and any(s.fed_num != entry.fed_num for s in shares):
+            return Match.rural_area, _rural_ranked(index, fsa, entry, shares)
         if entry.near_boundary and entry.alt_fed_num:
             return Match.near_boundary, [(entry.fed_num, None), (entry.alt_fed_num, None)]
         return Match.exact, [(entry.fed_num, None)]
@@ -129,6 +152,20 @@ def resolve(
     if shares[0].share >= majority:
         return Match.fsa_majority, ranked
     return Match.fsa_split, ranked
+
+
+def _rural_ranked(
+    index: PostalIndex, fsa: str, entry: CodeEntry, shares: Sequence[FsaShare]
+) -> list[tuple[int, float | None]]:
+    """A rural code's ridings: its point's first (with its FSA share where the FSA has
+    it), then the FSA's others by share, then a near-boundary neighbour not yet listed."""
+    own = next((s.share for s in index.fsa(fsa) if s.fed_num == entry.fed_num), None)
+    ranked: list[tuple[int, float | None]] = [(entry.fed_num, own)]
+    ranked += [(s.fed_num, s.share) for s in shares if s.fed_num != entry.fed_num]
+    listed = {fed for fed, _ in ranked}
+    if entry.near_boundary and entry.alt_fed_num and entry.alt_fed_num not in listed:
+        ranked.append((entry.alt_fed_num, None))
+    return ranked
 
 
 def _ranked(shares: Sequence[FsaShare]) -> list[tuple[int, float | None]]:

@@ -146,6 +146,14 @@ class PostalIndex:
         """The FSA's ridings, largest share first; empty when the FSA is unknown."""
         return self._fsas.get(fsa, ())
 
+    def rural_codes(self) -> list[str]:
+        """Every full code whose second character is 0 (a rural delivery area), compact and
+        sorted."""
+        if not len(self):
+            return []
+        second = self._codes.view(np.uint8).reshape(-1, 6)[:, 1]
+        return [code.decode("ascii") for code in self._codes[second == ord("0")]]
+
     def fed_nums(self) -> set[int]:
         """Every riding number the tables mention."""
         found = {int(v) for v in np.unique(self._fed)}

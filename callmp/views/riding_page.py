@@ -130,9 +130,10 @@ def riding_page(
     if last and fed_num in last["ridings"]:
         postal_code = last["postal_code"]
         match = lookup.Match(last["match"])
-        # After a split area's choice the supporter has chosen: no "please choose" again.
-        chosen = match == lookup.Match.fsa_split
-        if match not in (lookup.Match.exact, lookup.Match.territory, lookup.Match.fsa_split):
+        # After the choice a split area or a rural code asks for, the supporter has
+        # chosen: no "please choose" again.
+        chosen = match in lookup.CHOOSE
+        if not chosen and match not in (lookup.Match.exact, lookup.Match.territory):
             message = lookup.NOTICES.get(match)
             notice = gettext(message) if message else None
             others = [f for f in last["ridings"] if f != fed_num]
