@@ -140,7 +140,7 @@ def resolve(
         return Match.government, [(first, None)]
     if entry is not None and not entry.suspect:
         if postal_codes.is_rural(code) and any(s.fed_num != entry.fed_num for s in shares):
-            return Match.rural_area, _rural_ranked(index, fsa, entry, shares)
+            return Match.rural_area, _rural_ranked(entry, shares)
         if entry.near_boundary and entry.alt_fed_num:
             return Match.near_boundary, [(entry.fed_num, None), (entry.alt_fed_num, None)]
         return Match.exact, [(entry.fed_num, None)]
@@ -154,16 +154,15 @@ def resolve(
     return Match.fsa_split, ranked
 
 
-def _rural_ranked(
-    index: PostalIndex, fsa: str, entry: CodeEntry, shares: Sequence[FsaShare]
-) -> list[tuple[int, float | None]]:
-    """A rural code's ridings: its point's first (with its FSA share where the FSA has
-    it), then the FSA's others by share, then a near-boundary neighbour not yet listed."""
-    own = next((s.share for s in index.fsa(fsa) if s.fed_num == entry.fed_num), None)
-    ranked: list[tuple[int, float | None]] = [(entry.fed_num, own)]
-    ranked += [(s.fed_num, s.share) for s in shares if s.fed_num != entry.fed_num]
-    listed = {fed for fed, _ in ranked}
-    if entry.near_boundary and entry.alt_fed_num and entry.alt_fed_num not in listed:
+def _rural_ranked(entry: CodeEntry, shares: Sequence[FsaShare]) -> list[tuple[int, float | None]]:
+    """A rural code's ridings: its point's first, then the FSA's others by share, then a
+    near-boundary neighbour not yet listed; all without a share. The FSA's shares describe
+    the whole FSA, not the code's own delivery area: shown beside a rural code's choices
+    they would contradict the order (the point's riding may hold a small part of a large
+    rural FSA, yet it is where the code's post office is)."""
+    ranked: list[tuple[int, float | None]] = [(entry.fed_num, None)]
+    ranked += [(s.fed_num, None) for s in shares if s.fed_num != entry.fed_num]
+    if entry.near_boundary and entry.alt_fed_num and entry.alt_fed_num not in dict(ranked):
         ranked.append((entry.alt_fed_num, None))
     return ranked
 
