@@ -543,6 +543,9 @@ def gunicorn(
         *(["--preload"] if preload else []),
         *("-b", f"127.0.0.1:{port}", "--log-level", "warning", app),
     ]
+    if app == "wsgi:app":  # CallMP runs with the deploy config (the flags above win)
+        command[1:1] = ["-c", str(REPO / "deploy" / "gunicorn.conf.py")]
+        env = env | {"GUNICORN_PRELOAD": "1" if preload else "0"}
     with log.open("ab") as log_file:
         return subprocess.Popen(
             command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log_file

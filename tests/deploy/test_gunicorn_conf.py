@@ -233,6 +233,11 @@ def test_the_master_preloads_the_app_and_its_workers_open_their_own_connections(
 OPEN_FILES = """
 import os, sys, wsgi
 from callmp.views.context import services
+from callmp.views.preload import ready_to_fork
+
+with services(wsgi.app).engine.connect() as used:
+    used.exec_driver_sql("SELECT 1")
+ready_to_fork(wsgi.app)
 
 def show():
     for fd in os.listdir("/proc/self/fd"):
@@ -252,8 +257,9 @@ with services(wsgi.app).engine.connect() as connection:
 def test_the_preloading_master_holds_no_database_or_queue_file_open(
     database_url: str, tmp_path: Path
 ) -> None:
-    """What gunicorn's master builds before forking (wsgi.py) keeps no connection open: a
-    SQLite connection carried across a fork and used by two processes corrupts the file."""
+    """A preloading master ready to fork (``pre_fork``) keeps no connection open: a SQLite
+    connection carried across a fork and used by two processes corrupts the file. Here
+    the database was used first (the queue too: its tables were made)."""
     if not database_url.startswith("sqlite"):
         pytest.skip(
             "SQLite files are what a fork must not share; PostgreSQL's pool is tested above"
