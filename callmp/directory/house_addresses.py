@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 from callmp.directory.house_sources import SourceError
 from callmp.directory.phones import PhoneError, parse_office_phone
@@ -150,16 +151,22 @@ def parse_addresses_text(text: str, *, minimum: int = MIN_MEMBERS) -> list[Addre
         if lines[i] == HILL_HEADING or _NUMBER_LINE.match(lines[i]):
             entry.hill = OfficeRecord(kind="hill")
             i = _numbers(lines, i + (lines[i] == HILL_HEADING), entry.hill)
-        if i >= len(lines) or lines[i] != OFFICES_HEADING:
+        if i < len(lines) and lines[i] == OFFICES_HEADING:
+            i += 1
+            while i < len(lines) and not _is_member_start(lines, i):
+                office, i = _office(lines, i, entry.name)
+                entry.offices.append(office)
+            if not entry.offices:
+                raise SourceError(f"addresses page, {entry.name}: no office under its heading")
+            # The 2023 page leaves the marker off a few members' only office; two main
+            # offices, though, mean the blocks were misread.
+            if sum(o.is_main for o in entry.offices) > 1:
+                raise SourceError(f"addresses page, {entry.name}: several main offices")
+        elif i < len(lines) and not _is_member_start(lines, i):
             raise SourceError(f"addresses page, {entry.name}: no {OFFICES_HEADING!r} heading")
-        i += 1
-        while i < len(lines) and not _is_member_start(lines, i):
-            office, i = _office(lines, i, entry.name)
-            entry.offices.append(office)
-        if not entry.offices:
-            raise SourceError(f"addresses page, {entry.name}: no constituency office")
-        if sum(o.is_main for o in entry.offices) != 1:
-            raise SourceError(f"addresses page, {entry.name}: not exactly one main office")
+        # else: a new member whose offices are not listed yet (Gainey on the 2023 page).
+        if any(e.name == entry.name for e in entries[-3:]):
+            raise SourceError(f"addresses page: {entry.name} is listed twice")
         entries.append(entry)
     if len(entries) < minimum:
         raise SourceError(
@@ -167,3 +174,58 @@ def parse_addresses_text(text: str, *, minimum: int = MIN_MEMBERS) -> list[Addre
             f"{minimum}); refusing a partial file"
         )
     return entries
+
+
+class _AddressesHtml(HTMLParser):
+    """The text of the members' blocks (``h2.font-weight-bold`` onwards), one line per run."""
+
+    BREAKS = frozenset({"br", "p", "h2", "h3", "div", "li"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.started = False
+        self.lines: list[str] = []
+        self.current: list[str] = []
+
+    def _break(self) -> None:
+        line = " ".join("".join(self.current).split())
+        if line and self.started:
+            self.lines.append(line)
+        self.current = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "h2" and "font-weight-bold" in (dict(attrs).get("class") or "").split():
+            self.started = True
+        if tag in self.BREAKS:
+            self._break()
+        if tag == "footer" and self.started:
+            self._break()
+            self.lines.append(FOOTER)
+            self.started = False
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.BREAKS:
+            self._break()
+
+    def handle_data(self, data: str) -> None:
+        self.current.append(data)
+
+
+def addresses_html_to_text(html: str) -> str:
+    """The addresses page's HTML as the line-based text :func:`parse_addresses_text` reads."""
+    if "</html>" not in html[-4096:].lower():
+        raise SourceError("addresses page: no closing </html>; the file looks truncated")
+    parser = _AddressesHtml()
+    # See house_sources.parse_profile_html: "--!>" closes a comment in HTML5.
+    parser.feed(html.replace("--!>", "-->"))
+    parser.close()
+    lines = parser.lines
+    if lines and lines[-1] != FOOTER:
+        lines.append(FOOTER)
+    # Two spaces after the colon, as in the text extract; the parser accepts either.
+    return "\n".join([TITLE, *lines])
+
+
+def parse_addresses_html(html: str, *, minimum: int = MIN_MEMBERS) -> list[AddressEntry]:
+    """Parse the addresses page as saved HTML, or raise SourceError."""
+    return parse_addresses_text(addresses_html_to_text(html), minimum=minimum)

@@ -20,7 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from callmp.directory.house_addresses import TITLE as ADDRESSES_TITLE
-from callmp.directory.house_addresses import AddressEntry, OfficeRecord, parse_addresses_text
+from callmp.directory.house_addresses import (
+    AddressEntry,
+    OfficeRecord,
+    parse_addresses_html,
+    parse_addresses_text,
+)
 from callmp.directory.house_sources import (
     MEMBERS_ROOT,
     MemberRecord,
@@ -126,6 +131,10 @@ def read_sources(folder: Path) -> HouseSources:
             if sources.addresses is not None:
                 raise SourceError(f"{path.name}: a second addresses page; keep only one")
             sources.addresses = parse_addresses_text(data.decode("utf-8"))
+        elif b'class="font-weight-bold"' in data and b"Constituency Office(s)" in data:
+            if sources.addresses is not None:
+                raise SourceError(f"{path.name}: a second addresses page; keep only one")
+            sources.addresses = parse_addresses_html(data.decode("utf-8"))
         elif b'id="mp-profile-person-id-' in data:
             sources.profiles.append(parse_profile_html(data.decode("utf-8")))
         else:

@@ -179,6 +179,10 @@ def test_read_sources_recognises_files_by_content(tmp_path: Path) -> None:
     assert sources.addresses is not None and len(sources.addresses) == 338
     assert [p.person_id for p in sources.profiles] == [72029]
     assert sources.skipped == ["notes.txt"]
+    (tmp_path / "page.html").unlink()
+    shutil.copy(HOUSE / "members_addresses_page_2023-10_browser-saved.html", tmp_path / "b.htm")
+    saved = refresh.read_sources(tmp_path)
+    assert saved.addresses is not None and len(saved.addresses) == 337
     shutil.copy(XML_2021, tmp_path / "second.xml")
     with pytest.raises(SourceError, match="second members export"):
         refresh.read_sources(tmp_path)
