@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from callmp import accounts, demo
 from callmp.calls.service import CallService
 from callmp.db import analyze
-from callmp.directory import data_import, refresh
+from callmp.directory import data_import, house_files, refresh
 from callmp.directory.house_sources import SourceError
 from callmp.models import Role
 from callmp.stats import consistency
@@ -129,7 +129,7 @@ def register(app: Flask) -> None:
     def data_refresh_command(folder: Path) -> None:
         """Show how saved House of Commons files differ from the data; change nothing."""
         try:
-            sources = refresh.read_sources(folder)
+            sources = house_files.read_sources(folder)
         except SourceError as error:
             raise click.ClickException(f"refused: {error}; nothing applied") from None
         for name in sources.skipped:

@@ -14,26 +14,13 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from callmp.directory.house_addresses import TITLE as ADDRESSES_TITLE
-from callmp.directory.house_addresses import (
-    AddressEntry,
-    OfficeRecord,
-    parse_addresses_html,
-    parse_addresses_text,
-)
-from callmp.directory.house_sources import (
-    MEMBERS_ROOT,
-    MemberRecord,
-    ProfileRecord,
-    SourceError,
-    parse_members_xml,
-    parse_profile_html,
-)
+from callmp.directory.house_addresses import AddressEntry, OfficeRecord
+from callmp.directory.house_files import HouseSources
+from callmp.directory.house_sources import MemberRecord
 from callmp.models import Office, OfficeKind, Person, Riding
 
 #: The kinds of diff rows, in the order they are printed.
@@ -94,16 +81,6 @@ class DiffRow:
 
 
 @dataclass
-class HouseSources:
-    """The parsed files of one refresh; any of them may be absent."""
-
-    members: list[MemberRecord] | None = None
-    addresses: list[AddressEntry] | None = None
-    profiles: list[ProfileRecord] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-
-
-@dataclass
 class RefreshDiff:
     """What a refresh would change, and why it would be refused (if it would)."""
 
@@ -113,33 +90,6 @@ class RefreshDiff:
     def of(self, kind: str) -> list[DiffRow]:
         """The rows of one kind."""
         return [row for row in self.rows if row.kind == kind]
-
-
-def read_sources(folder: Path) -> HouseSources:
-    """Parse the files of ``folder`` that are recognised by content, or raise SourceError."""
-    sources = HouseSources()
-    for path in sorted(p for p in folder.iterdir() if p.is_file()):
-        data = path.read_bytes()
-        head = data[:4096].decode("utf-8", errors="replace").lstrip("\ufeff \r\n\t")
-        if head.startswith("<" + MEMBERS_ROOT) or (
-            head.startswith("<?xml") and MEMBERS_ROOT in head
-        ):
-            if sources.members is not None:
-                raise SourceError(f"{path.name}: a second members export; keep only one")
-            sources.members = parse_members_xml(data)
-        elif head.startswith(ADDRESSES_TITLE):
-            if sources.addresses is not None:
-                raise SourceError(f"{path.name}: a second addresses page; keep only one")
-            sources.addresses = parse_addresses_text(data.decode("utf-8"))
-        elif b'class="font-weight-bold"' in data and b"Constituency Office(s)" in data:
-            if sources.addresses is not None:
-                raise SourceError(f"{path.name}: a second addresses page; keep only one")
-            sources.addresses = parse_addresses_html(data.decode("utf-8"))
-        elif b'id="mp-profile-person-id-' in data:
-            sources.profiles.append(parse_profile_html(data.decode("utf-8")))
-        else:
-            sources.skipped.append(path.name)
-    return sources
 
 
 def _riding_index(ridings: Iterable[Riding]) -> dict[str, int]:

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp.directory import refresh
+from callmp.directory import house_files, refresh
 from callmp.directory.house_addresses import parse_addresses_text
 from callmp.directory.house_sources import SourceError, parse_members_xml, parse_profile_html
 from callmp.models import Person
@@ -36,7 +36,7 @@ def test_riding_names_match_across_dashes_apostrophes_and_accents() -> None:
 
 def test_diff_against_the_april_2026_export(db_session: Session) -> None:
     diff = refresh.compute_diff(
-        db_session, refresh.HouseSources(members=parse_members_xml(XML_2026.read_bytes()))
+        db_session, house_files.HouseSources(members=parse_members_xml(XML_2026.read_bytes()))
     )
     assert diff.refusals == []
     # The three April 2026 by-election winners (FromDateTime 2026-04-13) are in the shipped
@@ -75,7 +75,7 @@ def test_diff_reports_a_party_change_a_riding_change_and_a_vacancy(
         elif member.person_id == 122753:  # Tatiana Auguste (Terrebonne) leaves
             continue
         edited.append(member)
-    diff = refresh.compute_diff(db_session, refresh.HouseSources(members=edited))
+    diff = refresh.compute_diff(db_session, house_files.HouseSources(members=edited))
     assert diff.refusals == []
     assert _rows(diff, "party_change") == {(35112, 90964)}
     assert diff.of("party_change")[0].detail == "Liberal -> Green"
@@ -92,7 +92,7 @@ def test_two_members_for_one_riding_are_refused(db_session: Session) -> None:
         replace(m, constituency="Terrebonne") if m.person_id == 89156 else m
         for m in parse_members_xml(XML_2026.read_bytes())
     ]
-    diff = refresh.compute_diff(db_session, refresh.HouseSources(members=members))
+    diff = refresh.compute_diff(db_session, house_files.HouseSources(members=members))
     assert diff.refusals == ["members export: several sitting members for riding(s) [24073]"]
 
 
@@ -100,7 +100,7 @@ def test_the_2021_export_is_refused_for_old_ridings_and_no_person_ids(
     db_session: Session,
 ) -> None:
     diff = refresh.compute_diff(
-        db_session, refresh.HouseSources(members=parse_members_xml(XML_2021.read_bytes()))
+        db_session, house_files.HouseSources(members=parse_members_xml(XML_2021.read_bytes()))
     )
     assert diff.rows == []
     assert any("no PersonId" in reason for reason in diff.refusals)
@@ -113,7 +113,7 @@ def test_the_2021_export_is_refused_for_old_ridings_and_no_person_ids(
 
 def test_the_addresses_page_agrees_with_the_shipped_offices(db_session: Session) -> None:
     # The shipped offices were built from this very page: no office or phone differs.
-    sources = refresh.HouseSources(
+    sources = house_files.HouseSources(
         members=parse_members_xml(XML_2026.read_bytes()),
         addresses=parse_addresses_text(PAGE.read_text(encoding="utf-8")),
     )
@@ -129,7 +129,7 @@ def test_changed_phones_and_a_moved_office_show_in_the_diff(db_session: Session)
     text = text.replace("Telephone:  613-992-0946", "Telephone:  613-992-0000", 1)
     text = text.replace("306-700 Dorval Drive (Main office)", "12 Lakeshore Road (Main office)", 1)
     diff = refresh.compute_diff(
-        db_session, refresh.HouseSources(addresses=parse_addresses_text(text))
+        db_session, house_files.HouseSources(addresses=parse_addresses_text(text))
     )
     assert [(r.person_id, r.detail) for r in diff.of("phone_change")] == [
         (89156, "Hill office phone +16139920946 -> +16139920000")
@@ -143,7 +143,7 @@ def test_changed_phones_and_a_moved_office_show_in_the_diff(db_session: Session)
 def test_a_name_the_addresses_page_cannot_join_is_refused(db_session: Session) -> None:
     text = PAGE.read_text(encoding="utf-8").replace("Acan, Sima\n", "Acan-Nobody, Sima\n", 1)
     diff = refresh.compute_diff(
-        db_session, refresh.HouseSources(addresses=parse_addresses_text(text))
+        db_session, house_files.HouseSources(addresses=parse_addresses_text(text))
     )
     # Larry Brock is still on the September page, but his seat is vacant in the data and
     # only the members export (not given here) carries his person id.
@@ -155,7 +155,7 @@ def test_a_name_the_addresses_page_cannot_join_is_refused(db_session: Session) -
 
 def test_profile_pages_give_preferred_languages(db_session: Session) -> None:
     profiles = [parse_profile_html(p.read_text("utf-8")) for p in HOUSE.glob("member_profile_*")]
-    diff = refresh.compute_diff(db_session, refresh.HouseSources(profiles=profiles))
+    diff = refresh.compute_diff(db_session, house_files.HouseSources(profiles=profiles))
     shipped = {
         p.ourcommons_person_id: p.preferred_language
         for p in db_session.scalars(
@@ -174,18 +174,18 @@ def test_read_sources_recognises_files_by_content(tmp_path: Path) -> None:
     shutil.copy(PAGE, tmp_path / "page.html")
     shutil.copy(next(HOUSE.glob("member_profile_dan-albas*")), tmp_path / "a.txt")
     (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
-    sources = refresh.read_sources(tmp_path)
+    sources = house_files.read_sources(tmp_path)
     assert sources.members is not None and len(sources.members) == 343
     assert sources.addresses is not None and len(sources.addresses) == 338
     assert [p.person_id for p in sources.profiles] == [72029]
     assert sources.skipped == ["notes.txt"]
     (tmp_path / "page.html").unlink()
     shutil.copy(HOUSE / "members_addresses_page_2023-10_browser-saved.html", tmp_path / "b.htm")
-    saved = refresh.read_sources(tmp_path)
+    saved = house_files.read_sources(tmp_path)
     assert saved.addresses is not None and len(saved.addresses) == 337
     shutil.copy(XML_2021, tmp_path / "second.xml")
     with pytest.raises(SourceError, match="second members export"):
-        refresh.read_sources(tmp_path)
+        house_files.read_sources(tmp_path)
 
 
 def test_cli_data_refresh_prints_the_diff_and_applies_nothing(app: Flask, tmp_path: Path) -> None:
@@ -213,3 +213,10 @@ def test_cli_data_refresh_refuses_a_truncated_file(app: Flask, tmp_path: Path) -
     result = app.test_cli_runner().invoke(args=["data", "refresh", "--from", str(tmp_path)])
     assert result.exit_code == 1
     assert "refused: members export: not well-formed XML" in result.output
+
+
+def test_read_sources_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    data = PAGE.read_bytes().replace("Montréal".encode(), "Montréal".encode("latin-1"), 1)
+    (tmp_path / "page.txt").write_bytes(data)
+    with pytest.raises(SourceError, match=r"page\.txt: not UTF-8 text"):
+        house_files.read_sources(tmp_path)
