@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from callmp.directory.corrections import same_value
 from callmp.directory.house_addresses import AddressEntry, OfficeRecord
 from callmp.directory.house_files import HouseSources
 from callmp.directory.house_sources import MemberRecord
@@ -34,6 +35,7 @@ KINDS = (
     "office_moved",
     "office_removed",
     "phone_change",
+    "correction",
     "language_change",
 )
 #: The export's caucus names where the shipped data writes the party differently.
@@ -163,6 +165,12 @@ def _office_key(office: Office | OfficeRecord) -> tuple[str, str]:
     return (office.postal_code.replace(" ", "").upper(), normalise_riding_name(office.street))
 
 
+def _same_phone(first: str, second: str) -> bool:
+    if not first or not second:
+        return first == second
+    return same_value("phone", first, second)
+
+
 def _diff_offices(person: Person, entry: AddressEntry, diff: RefreshDiff) -> None:
     def add(kind: str, detail: str) -> None:
         diff.rows.append(
@@ -170,9 +178,18 @@ def _diff_offices(person: Person, entry: AddressEntry, diff: RefreshDiff) -> Non
         )
 
     def numbers(label: str, old: Office, new: OfficeRecord) -> None:
-        for what, before, after in (("phone", old.phone, new.phone), ("fax", old.fax, new.fax)):
-            if before != after:
-                add("phone_change", f"{label} {what} {before or '-'} -> {after or '-'}")
+        # A lead's correction overwrote the office's phone; the data's own value is kept
+        # on the correction, and that is what the House's number is compared with.
+        correction = old.correction("phone")
+        before = correction.shipped_value if correction else old.phone
+        after = new.phone or new.phone_raw
+        if not _same_phone(before, after):
+            add("phone_change", f"{label} phone {before or '-'} -> {after or '-'}")
+        if correction is not None:
+            verdict = "agrees" if _same_phone(correction.value, after) else "disagrees"
+            add("correction", f"{label} phone corrected to {correction.value}: the House {verdict}")
+        if old.fax != new.fax:
+            add("phone_change", f"{label} fax {old.fax or '-'} -> {new.fax or '-'}")
 
     hill = next((o for o in person.offices if o.kind == OfficeKind.hill), None)
     if hill is not None:

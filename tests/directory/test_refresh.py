@@ -11,10 +11,10 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp.directory import house_files, refresh
+from callmp.directory import corrections, house_files, refresh
 from callmp.directory.house_addresses import parse_addresses_text
 from callmp.directory.house_sources import SourceError, parse_members_xml, parse_profile_html
-from callmp.models import Person
+from callmp.models import OfficeKind, Person
 
 HOUSE = Path(__file__).parent.parent / "fixtures" / "house"
 XML_2026 = HOUSE / "members_search_xml_2026-04_45th_memreps.xml"
@@ -220,3 +220,33 @@ def test_read_sources_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     (tmp_path / "page.txt").write_bytes(data)
     with pytest.raises(SourceError, match=r"page\.txt: not UTF-8 text"):
         house_files.read_sources(tmp_path)
+
+
+def test_a_leads_phone_correction_is_compared_not_reported_as_a_change(
+    db_session: Session,
+) -> None:
+    mp = db_session.scalars(select(Person).where(Person.ourcommons_person_id == 89156)).one()
+    hill = next(o for o in mp.offices if o.kind == OfficeKind.hill)
+    corrections.correct(db_session, None, mp, "phone", "613-992-1111", office=hill)
+    db_session.commit()
+    text = PAGE.read_text(encoding="utf-8")
+    same = refresh.compute_diff(
+        db_session, house_files.HouseSources(addresses=parse_addresses_text(text))
+    )
+    assert [r for r in same.rows if r.person_id == 89156] == [
+        refresh.DiffRow(
+            "correction",
+            48018,
+            89156,
+            "Ziad Aboultaif",
+            "Hill office phone corrected to 613-992-1111: the House disagrees",
+        )
+    ]
+    text = text.replace("Telephone:  613-992-0946", "Telephone:  613-992-1111", 1)
+    caught_up = refresh.compute_diff(
+        db_session, house_files.HouseSources(addresses=parse_addresses_text(text))
+    )
+    assert [(r.kind, r.detail) for r in caught_up.rows if r.person_id == 89156] == [
+        ("phone_change", "Hill office phone 613-992-0946 -> +16139921111"),
+        ("correction", "Hill office phone corrected to 613-992-1111: the House agrees"),
+    ]
