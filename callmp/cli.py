@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from callmp import accounts, demo
 from callmp.calls.service import CallService
 from callmp.db import analyze
-from callmp.directory import data_import
+from callmp.directory import data_import, house_files, refresh
+from callmp.directory.house_sources import SourceError
 from callmp.models import Role
 from callmp.stats import consistency
 from callmp.views.context import services
@@ -111,6 +112,34 @@ def register(app: Flask) -> None:
     def import_data_command() -> None:
         """Import ridings, MPs and offices from the data folder (safe to repeat)."""
         click.echo(_import_data())
+
+    @app.cli.group("data")
+    def data_group() -> None:
+        """Compare the data with the House of Commons' publications."""
+
+    @data_group.command("refresh")
+    @click.option(
+        "--from",
+        "folder",
+        required=True,
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="A folder of saved House of Commons files (members XML, addresses page, "
+        "profile pages), recognised by content.",
+    )
+    def data_refresh_command(folder: Path) -> None:
+        """Show how saved House of Commons files differ from the data; change nothing."""
+        try:
+            sources = house_files.read_sources(folder)
+        except SourceError as error:
+            raise click.ClickException(f"refused: {error}; nothing applied") from None
+        for name in sources.skipped:
+            click.echo(f"skipped (not recognised): {name}")
+        with _session() as session:
+            diff = refresh.compute_diff(session, sources)
+        click.echo(refresh.format_diff(diff))
+        if diff.refusals:
+            raise click.ClickException("refused; nothing applied")
+        click.echo("nothing applied; --apply comes next")
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
