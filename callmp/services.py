@@ -55,7 +55,7 @@ class Services:
             calls=CallService.from_config(config, sessions, queue, metrics),
             mail=MailService.from_config(config, sessions, queue, metrics),
             metrics=metrics,
-            running=RunningCampaigns(sessions),
+            running=RunningCampaigns(),
         )
 
     def close(self) -> None:

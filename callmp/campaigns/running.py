@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from cachetools import LRUCache
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from callmp.directory import lookup
@@ -150,30 +150,47 @@ class RunningCampaigns:
     """Published campaigns by slug, and ridings with their members by number, loaded once
     per content revision in this process."""
 
-    def __init__(self, sessions: sessionmaker[Session], size: int = 256) -> None:
-        self._sessions = sessions
+    def __init__(self, size: int = 256) -> None:
         self._cache = RevisionCache(size + 400)  # every riding fits
         #: Anything worked out from the content (pages, lookup answers), same revision.
         self.derived = RevisionCache(4096)
 
-    def get(self, revision: int, slug: str, now: datetime) -> Campaign | None:
-        """The campaign ``slug`` if it is running at ``now``, as of ``revision``."""
-        found = self._cache.get(revision, slug, lambda: self._load(slug))
+    def get(self, session: Session, revision: int, slug: str, now: datetime) -> Campaign | None:
+        """The campaign ``slug`` if it is running at ``now``, as of ``revision``; loaded
+        (when it is not kept yet) through ``session``'s connection (see ``_reader``)."""
+        found = self._cache.get(revision, slug, lambda: self._load(session, slug))
         return found if found is not None and is_open(found, now) else None
 
-    def ridings(self, revision: int, fed_nums: Sequence[int]) -> dict[int, Riding]:
-        """The ridings numbered ``fed_nums`` that exist, as of ``revision``."""
+    def ridings(
+        self, session: Session, revision: int, fed_nums: Sequence[int]
+    ) -> dict[int, Riding]:
+        """The ridings numbered ``fed_nums`` that exist, as of ``revision`` (loaded through
+        ``session``'s connection when not kept yet)."""
         found: dict[int, Riding] = {}
         for fed_num in fed_nums:
-            riding = self._cache.get(revision, ("riding", fed_num), partial(self._riding, fed_num))
+            riding = self._cache.get(
+                revision, ("riding", fed_num), partial(self._riding, session, fed_num)
+            )
             if riding is not None:
                 found[fed_num] = riding
         return found
 
-    def _load(self, slug: str) -> Campaign | None:
-        with self._sessions() as session:
-            return load_published(session, slug)
+    def _load(self, session: Session, slug: str) -> Campaign | None:
+        with _reader(session) as reader:
+            return load_published(reader, slug)
 
-    def _riding(self, fed_num: int) -> Riding | None:
-        with self._sessions() as session:
-            return load_ridings(session, [fed_num]).get(fed_num)
+    def _riding(self, session: Session, fed_num: int) -> Riding | None:
+        with _reader(session) as reader:
+            return load_ridings(reader, [fed_num]).get(fed_num)
+
+
+def _reader(session: Session) -> Session:
+    """A session of its own on ``session``'s connection, in its transaction.
+
+    What it loads is detached when it closes, and ``session``'s own objects are untouched.
+    Sharing the request's connection matters: a second connection per request would let a
+    burst of requests (as many as the pool holds) each hold one connection and wait for
+    another, until the pool's timeout fails them all. It also reads in the same snapshot
+    as the revision the request read (SQLite).
+    """
+    return Session(bind=session.connection(), autoflush=False)

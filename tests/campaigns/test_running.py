@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 
 from callmp.campaigns import running
@@ -22,7 +22,7 @@ from callmp.demo import DEMO_SLUG
 from callmp.models import Channel, ContactCorrection, Outcome
 from callmp.views import riding_page
 from tests.factories import add_event, demo_campaign, make_call_request, mp
-from tests.support.app import engine, sessions
+from tests.support.app import OFFICES_OPEN, engine, sessions
 from tests.support.clock import clock_at
 from tests.support.html import form_fields, one, parse
 from tests.support.html import text as text_of
@@ -127,12 +127,15 @@ def test_nothing_is_kept_for_a_missing_value() -> None:
     assert len(cache) == 0
 
 
-def test_a_kept_campaign_is_detached_and_reads_without_the_database(app: Flask) -> None:
-    kept = running.RunningCampaigns(sessions(app))
-    revision = running.content_revision(sessions(app)())
-    campaign = kept.get(revision, DEMO_SLUG, datetime(2026, 12, 1, tzinfo=UTC))
+def test_a_kept_campaign_is_detached_and_reads_without_the_database(
+    app: Flask, session: Session
+) -> None:
+    kept = running.RunningCampaigns()
+    revision = running.content_revision(session)
+    campaign = kept.get(session, revision, DEMO_SLUG, datetime(2026, 12, 1, tzinfo=UTC))
     assert campaign is not None
-    assert kept.get(revision, DEMO_SLUG, datetime(2026, 12, 1, tzinfo=UTC)) is campaign
+    assert kept.get(session, revision, DEMO_SLUG, datetime(2026, 12, 1, tzinfo=UTC)) is campaign
+    assert campaign not in session  # the caller's session holds none of it
     with statements(engine(app)) as seen:
         assert inspect(campaign).detached
         for target in campaign.targets:
@@ -153,11 +156,11 @@ def test_a_kept_campaign_still_follows_its_dates(app: Flask, session: Session) -
     ends = datetime(2026, 12, 10, tzinfo=UTC)
     campaign.ends_at = ends
     session.commit()
-    kept = running.RunningCampaigns(sessions(app))
+    kept = running.RunningCampaigns()
     revision = _revision(session)
-    assert kept.get(revision, DEMO_SLUG, ends - timedelta(seconds=1)) is not None
-    assert kept.get(revision, DEMO_SLUG, ends) is None  # the same revision, later
-    assert kept.get(revision, "no-such-campaign", ends) is None
+    assert kept.get(session, revision, DEMO_SLUG, ends - timedelta(seconds=1)) is not None
+    assert kept.get(session, revision, DEMO_SLUG, ends) is None  # the same revision, later
+    assert kept.get(session, revision, "no-such-campaign", ends) is None
 
 
 @pytest.mark.parametrize("path", [f"/c/{DEMO_SLUG}", f"/c/{DEMO_SLUG}/riding/{SPADINA}"])
@@ -271,3 +274,19 @@ def test_a_message_waiting_in_the_session_is_shown_on_a_page_of_its_own(
         saved["_flashes"] = [("mailto-counted", "Counted, thank you")]
     assert "Counted, thank you" in _riding_page(client)
     assert "Counted, thank you" not in _riding_page(client)
+
+
+def test_loading_uses_the_requests_own_connection(app: Flask, session: Session) -> None:
+    """However many requests load at once, none needs a second connection: with a pool of
+    one connection, a request holding it still loads its campaign and riding."""
+    url = engine(app).url.render_as_string(hide_password=False)
+    single = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=1)
+    try:
+        with Session(single) as request_session:
+            revision = running.content_revision(request_session)  # holds the one connection
+            kept = running.RunningCampaigns()
+            assert kept.get(request_session, revision, DEMO_SLUG, OFFICES_OPEN) is not None
+            assert SPADINA in kept.ridings(request_session, revision, [SPADINA])
+            assert len(request_session.identity_map) == 0
+    finally:
+        single.dispose()
