@@ -44,7 +44,7 @@ _REVISION_SQL = "SELECT revision FROM content_state"
 
 
 def is_open(campaign: Campaign, now: datetime) -> bool:
-    """Published and within its dates at ``now`` (the same rule as ``active.get_active``)."""
+    """Published and within its dates at ``now`` (the rule ``active.list_active`` puts in SQL)."""
     return (
         campaign.status == CampaignStatus.published
         and (campaign.starts_at is None or campaign.starts_at <= now)
@@ -96,7 +96,7 @@ def load_published(session: Session, slug: str) -> Campaign | None:
     Its targets, their people (and fallbacks) with riding, offices and active corrections,
     and its referral codes, all loaded: nothing reached from it queries the database.
     """
-    details = lookup.contact_details(True)
+    details = lookup.contact_details()
     query = (
         select(Campaign)
         .where(Campaign.slug == slug, Campaign.status == CampaignStatus.published)
@@ -120,14 +120,19 @@ def load_published(session: Session, slug: str) -> Campaign | None:
         for target in campaign.targets:
             set_committed_value(target, "campaign", campaign)
             for person in (target.person, target.fallback_person):
-                if person is None:
-                    continue
-                _ = person.riding, person.email_corrections
-                for office in person.offices:
-                    _ = office.corrections
-                    set_committed_value(office, "person", person)
+                if person is not None:
+                    _complete(person)
     session.expunge_all()
     return campaign
+
+
+def _complete(person: Person) -> None:
+    """Load, while ``person`` is attached, what pages read of them (riding, corrections,
+    offices and theirs); each office's ``person`` is set to them."""
+    _ = person.riding, person.email_corrections
+    for office in person.offices:
+        _ = office.corrections
+        set_committed_value(office, "person", person)
 
 
 def load_ridings(session: Session, fed_nums: Sequence[int]) -> dict[int, Riding]:
@@ -135,13 +140,9 @@ def load_ridings(session: Session, fed_nums: Sequence[int]) -> dict[int, Riding]
     complete (as ``load_published``)."""
     found = lookup.ridings_with_members(session, fed_nums, corrections=True)
     for riding in found.values():
-        member = riding.member
-        if member is not None:
-            set_committed_value(member, "riding", riding)
-            _ = member.email_corrections
-            for office in member.offices:
-                _ = office.corrections
-                set_committed_value(office, "person", member)
+        if riding.member is not None:
+            set_committed_value(riding.member, "riding", riding)
+            _complete(riding.member)
     session.expunge_all()
     return found
 

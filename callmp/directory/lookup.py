@@ -172,18 +172,15 @@ def _ranked(shares: Sequence[FsaShare]) -> list[tuple[int, float | None]]:
     return [(s.fed_num, s.share) for s in shares]
 
 
-def contact_details(corrections: bool = True) -> tuple[_AbstractLoad, ...]:
-    """Loader options, relative to a person, for their offices (and active corrections).
+def contact_details() -> tuple[_AbstractLoad, ...]:
+    """Loader options, relative to a person, for their offices and active corrections.
 
     Pages and the API show when a lead corrected an email, phone or hours: joining the
     corrections to the offices' and the people's own queries keeps a page's statements
     fixed however many offices there are (lazy loads ran one per office and per person).
     """
-    offices = selectinload(Person.offices)
-    if not corrections:
-        return (offices,)
     return (
-        offices.joinedload(Office.corrections),
+        selectinload(Person.offices).joinedload(Office.corrections),
         joinedload(Person.email_corrections),
     )
 
