@@ -18,6 +18,7 @@ from callmp.models.campaigns import (
     Target,
     TargetKind,
 )
+from callmp.models.data_releases import DataRelease
 from callmp.models.drafts import CampaignDraft
 from callmp.models.emails import (
     EmailMessage,
@@ -54,6 +55,7 @@ __all__ = [
     "CountByOffice",
     "CountByReferral",
     "CountByTime",
+    "DataRelease",
     "EmailMessage",
     "EmailSubmission",
     "LoginFailures",

@@ -72,6 +72,9 @@ class Person(Base):
     photo_url: Mapped[str] = mapped_column(String(500), default="")
     profile_url: Mapped[str] = mapped_column(String(500), default="")
     preferred_language: Mapped[str] = mapped_column(String(20), default="")
+    # Where the preferred language came from (an official page and its date, e.g.
+    # "hoc_profile_2025-08-09"); empty with an empty language means unknown.
+    preferred_language_source: Mapped[str] = mapped_column(String(80), default="")
     # Custom people: how letters and scripts address them wherever a campaign reaches them
     # (a target may say otherwise), and their grammatical gender for French forms.
     address_en: Mapped[str] = mapped_column(String(200), default="")
@@ -183,6 +186,11 @@ class ContactCorrection(Base):
     shipped_value: Mapped[str] = mapped_column(String(500), default="")
     note: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # False once undone/replaced
+    # What the last data refresh said about the corrected value: "agrees" when the
+    # official data now gives the same value, "disagrees" when it gives another, empty
+    # before any refresh looked; and the date of the data that refresh read.
+    data_verdict: Mapped[str] = mapped_column(String(10), default="")
+    data_checked_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     user_label: Mapped[str] = mapped_column(String(254), default="")
