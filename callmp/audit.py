@@ -24,6 +24,7 @@ ACTION_LABELS: dict[str, str] = {
     "campaign.status": N_("Campaign status changed"),
     "contact.correct": N_("Contact data corrected"),
     "contact.undo": N_("Contact correction undone"),
+    "data.refresh": N_("Data refreshed from the House of Commons"),
     "person.create": N_("Person added"),
     "person.update": N_("Person edited"),
     "user.create": N_("Account created"),
@@ -35,6 +36,7 @@ ACTION_LABELS: dict[str, str] = {
 ACTION_GROUPS: dict[str, str] = {
     "campaign": N_("Campaigns"),
     "contact": N_("Contact data"),
+    "data": N_("MP data"),
     "person": N_("People"),
     "user": N_("Accounts"),
 }
@@ -46,6 +48,7 @@ OBJECT_LABELS: dict[str, str] = {
     "office": N_("Office #%(id)s"),
     "target": N_("Target #%(id)s"),
     "contact_correction": N_("Contact correction #%(id)s"),
+    "data_release": N_("Data release #%(id)s"),
 }
 
 #: Who made a change when no staff account did (a ``flask`` command).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -14,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from callmp import accounts, demo
 from callmp.calls.service import CallService
-from callmp.db import analyze
-from callmp.directory import data_import, house_files, refresh
+from callmp.db import analyze, utcnow
+from callmp.directory import data_import, house_files, refresh, refresh_apply
 from callmp.directory.house_sources import SourceError
 from callmp.models import Role
 from callmp.stats import consistency
@@ -126,20 +127,49 @@ def register(app: Flask) -> None:
         help="A folder of saved House of Commons files (members XML, addresses page, "
         "profile pages), recognised by content.",
     )
-    def data_refresh_command(folder: Path) -> None:
-        """Show how saved House of Commons files differ from the data; change nothing."""
+    @click.option("--apply", "apply_", is_flag=True, help="Write the diff (one transaction).")
+    @click.option(
+        "--allow-older",
+        is_flag=True,
+        help="Accept files older than the data loaded (they may undo later changes).",
+    )
+    @click.option(
+        "--as-of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="The date of the files whose name gives none (YYYY-MM-DD).",
+    )
+    def data_refresh_command(
+        folder: Path, apply_: bool, allow_older: bool, as_of: datetime | None
+    ) -> None:
+        """Show how saved House of Commons files differ from the data; write it with --apply."""
         try:
-            sources = house_files.read_sources(folder)
+            sources = house_files.read_sources(folder, as_of=as_of.date() if as_of else None)
         except SourceError as error:
             raise click.ClickException(f"refused: {error}; nothing applied") from None
         for name in sources.skipped:
             click.echo(f"skipped (not recognised): {name}")
         with _session() as session:
-            diff = refresh.compute_diff(session, sources)
-        click.echo(refresh.format_diff(diff))
-        if diff.refusals:
-            raise click.ClickException("refused; nothing applied")
-        click.echo("nothing applied; --apply comes next")
+            if not apply_:
+                diff = refresh.compute_diff(session, sources, allow_older=allow_older)
+                click.echo(refresh.format_diff(diff))
+                if diff.refusals:
+                    raise click.ClickException("refused; nothing applied")
+                click.echo("nothing applied (add --apply to write it)")
+                return
+            try:
+                report = refresh_apply.apply_diff(
+                    session, sources, now=utcnow(), allow_older=allow_older
+                )
+            except refresh_apply.RefreshRefused as refused:
+                session.rollback()
+                click.echo(refresh.format_diff(refused.diff))
+                raise click.ClickException("refused; nothing applied") from None
+            session.commit()
+            click.echo(refresh.format_diff(report.diff))
+            click.echo(
+                f"applied: {refresh.counts_line(report.diff)}; data as of "
+                f"{report.release.as_of.isoformat()} (release #{report.release.id})"
+            )
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:

@@ -1,8 +1,17 @@
-"""The saved House of Commons files of one refresh, recognised by content, not by name."""
+"""The saved House of Commons files of one refresh, recognised by content, not by name.
+
+Each file also gets a date, the date of the data it holds: a date in its name
+(``..._2026-09-02...``, or ``..._2026-04...`` for the first of the month), raised for the
+members export to its newest ``FromDateTime`` (the export cannot be older than that), else
+the date given by the caller (``--as-of``, or the day a fetch saved it). The refresh refuses
+a file older than the data it would overwrite, and a file whose date is unknown.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from callmp.directory.house_addresses import TITLE as ADDRESSES_TITLE
@@ -20,6 +29,18 @@ from callmp.directory.house_sources import (
     parse_profile_html,
 )
 
+_DAY_IN_NAME = re.compile(r"(?<![0-9])(20[0-9]{2})-([01][0-9])-([0-3][0-9])(?![0-9])")
+_MONTH_IN_NAME = re.compile(r"(?<![0-9])(20[0-9]{2})-([01][0-9])(?![0-9])")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file read: what it is, its name and the date of its data (None: unknown)."""
+
+    kind: str  # "members", "addresses" or "profile"
+    name: str
+    as_of: date | None
+
 
 @dataclass
 class HouseSources:
@@ -29,6 +50,40 @@ class HouseSources:
     addresses: list[AddressEntry] | None = None
     profiles: list[ProfileRecord] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    files: list[SourceFile] = field(default_factory=list)
+    #: The date of each profile page, by House person id.
+    profile_dates: dict[int, date | None] = field(default_factory=dict)
+
+    def date_of(self, kind: str) -> date | None:
+        """The date of the file of ``kind`` (the oldest, for profile pages); None if unknown."""
+        dates = [f.as_of for f in self.files if f.kind == kind]
+        if not dates or any(d is None for d in dates):
+            return None
+        return min(d for d in dates if d is not None)
+
+    def has(self, kind: str) -> bool:
+        """Whether a file of ``kind`` was read."""
+        return any(f.kind == kind for f in self.files)
+
+
+def date_in_name(name: str) -> date | None:
+    """The date a file name gives (a day, or the first of a month), if any."""
+    try:
+        if match := _DAY_IN_NAME.search(name):
+            return date(*(int(part) for part in match.groups()))
+        if match := _MONTH_IN_NAME.search(name):
+            return date(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        return None
+    return None
+
+
+def _members_date(members: list[MemberRecord], named: date | None) -> date | None:
+    """The export's date: its name's, raised to the newest ``FromDateTime`` it lists."""
+    if named is None:
+        return None
+    starts = [m.from_date for m in members if m.from_date is not None]
+    return max([named, *starts])
 
 
 def _text(path: Path, data: bytes) -> str:
@@ -38,11 +93,15 @@ def _text(path: Path, data: bytes) -> str:
         raise SourceError(f"{path.name}: not UTF-8 text ({error.reason})") from error
 
 
-def read_sources(folder: Path) -> HouseSources:
-    """Parse the files of ``folder`` that are recognised by content, or raise SourceError."""
+def read_sources(folder: Path, *, as_of: date | None = None) -> HouseSources:
+    """Parse the files of ``folder`` that are recognised by content, or raise SourceError.
+
+    ``as_of`` dates the files whose name gives no date.
+    """
     sources = HouseSources()
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         data = path.read_bytes()
+        named = date_in_name(path.name) or as_of
         head = data[:4096].decode("utf-8", errors="replace").lstrip("\ufeff \r\n\t")
         if head.startswith("<" + MEMBERS_ROOT) or (
             head.startswith("<?xml") and MEMBERS_ROOT in head
@@ -50,16 +109,26 @@ def read_sources(folder: Path) -> HouseSources:
             if sources.members is not None:
                 raise SourceError(f"{path.name}: a second members export; keep only one")
             sources.members = parse_members_xml(data)
-        elif head.startswith(ADDRESSES_TITLE):
+            dated = _members_date(sources.members, named)
+            sources.files.append(SourceFile("members", path.name, dated))
+        elif head.startswith(ADDRESSES_TITLE) or (
+            b'class="font-weight-bold"' in data and b"Constituency Office(s)" in data
+        ):
             if sources.addresses is not None:
                 raise SourceError(f"{path.name}: a second addresses page; keep only one")
-            sources.addresses = parse_addresses_text(_text(path, data))
-        elif b'class="font-weight-bold"' in data and b"Constituency Office(s)" in data:
-            if sources.addresses is not None:
-                raise SourceError(f"{path.name}: a second addresses page; keep only one")
-            sources.addresses = parse_addresses_html(_text(path, data))
+            text = _text(path, data)
+            if head.startswith(ADDRESSES_TITLE):
+                sources.addresses = parse_addresses_text(text)
+            else:
+                sources.addresses = parse_addresses_html(text)
+            sources.files.append(SourceFile("addresses", path.name, named))
         elif b'id="mp-profile-person-id-' in data:
-            sources.profiles.append(parse_profile_html(_text(path, data)))
+            profile = parse_profile_html(_text(path, data))
+            if profile.person_id in sources.profile_dates:
+                raise SourceError(f"{path.name}: a second profile page of {profile.person_id}")
+            sources.profiles.append(profile)
+            sources.profile_dates[profile.person_id] = named
+            sources.files.append(SourceFile("profile", path.name, named))
         else:
             sources.skipped.append(path.name)
     return sources

@@ -136,6 +136,7 @@ class ProfileRecord:
     party: str
     preferred_language: str
     photo_url: str
+    email: str = ""
 
 
 class _ProfileParser(HTMLParser):
@@ -152,6 +153,8 @@ class _ProfileParser(HTMLParser):
         self.cell: str | None = None
         self.cell_text: list[str] = []
         self.term = ""
+        self.in_contact = False  # past the opening of the contact tab (div#contact)
+        self.email = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
@@ -163,6 +166,11 @@ class _ProfileParser(HTMLParser):
             elif (values.get("id") or "").startswith("mp-profile-person-id-"):
                 self.person_id = (values.get("id") or "").removeprefix("mp-profile-person-id-")
                 self.depth = 1
+        if tag == "div" and values.get("id") == "contact":
+            self.in_contact = True
+        href = values.get("href") or ""
+        if self.in_contact and tag == "a" and href.startswith("mailto:") and not self.email:
+            self.email = href.removeprefix("mailto:").strip()
         if self.depth and tag == "img" and not self.photo:
             self.photo = values.get("src") or ""
         if self.depth and tag in ("dt", "dd"):
@@ -191,6 +199,8 @@ class _ProfileParser(HTMLParser):
 
 def parse_profile_html(html: str) -> ProfileRecord:
     """Parse a member's profile page (``/Members/en/{slug}({id})``), or raise SourceError."""
+    if "</html>" not in html[-4096:].lower():
+        raise SourceError("profile page: no closing </html>; the file looks truncated")
     parser = _ProfileParser()
     # The page closes a comment with "--!>", which HTML5 accepts but older html.parser
     # versions do not: they would swallow the whole profile into the comment.
@@ -222,4 +232,27 @@ def parse_profile_html(html: str) -> ProfileRecord:
         party=fields["Political Affiliation"],
         preferred_language=fields.get("Preferred Language", ""),
         photo_url=photo,
+        email=parser.email,
     )
+
+
+#: The profile pages' "Preferred Language" values (English and French pages) and the codes
+#: the app keeps; "bilingual" means both, so a letter goes in the supporter's language.
+LANGUAGES = {
+    "english": "en",
+    "anglais": "en",
+    "french": "fr",
+    "français": "fr",
+    "english / french": "bilingual",
+    "french / english": "bilingual",
+    "anglais / français": "bilingual",
+    "français / anglais": "bilingual",
+}
+
+
+def language_code(value: str, where: str) -> str:
+    """The app's code for a profile page's preferred language, or raise SourceError."""
+    code = LANGUAGES.get(" ".join(value.split()).casefold())
+    if code is None:
+        raise SourceError(f"{where}: preferred language {value!r} is neither English nor French")
+    return code

@@ -1,310 +1,151 @@
 """Compare the data the database holds with the House of Commons' own publications.
 
-Members are joined on the House person id and ridings on the FED number, never on names:
-the members export names constituencies only, so each name is mapped to a FED through the
-ridings' official names (2023 English and French, and the House's current name); a name
-that maps to no riding is a refusal, not a guess. The addresses page names members only
-(``Last, First``), so its members are matched by name to a person id; an unmatched name is
-a refusal too. Nothing here writes: the diff is for a person to read before applying.
+``compute_diff`` reads; nothing here writes (``refresh_apply`` does, row by row of the diff).
+The members part is in ``refresh_members``, the offices part in ``refresh_offices``, the
+rows and their printing in ``refresh_rows``.
+
+Each file is dated (see ``house_files``) and compared with the data it would overwrite: a
+members export older than the loaded roster would show departed members as new and undo
+later changes, so it is refused unless the operator allows older files; so is an addresses
+page older than the loaded offices, and a profile page older than the language it would
+replace. A file whose date is unknown is refused too: the data's date could not be recorded.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from callmp.directory.corrections import same_value
-from callmp.directory.house_addresses import AddressEntry, OfficeRecord
 from callmp.directory.house_files import HouseSources
-from callmp.directory.house_sources import MemberRecord
-from callmp.models import Office, OfficeKind, Person, Riding
-
-#: The kinds of diff rows, in the order they are printed.
-KINDS = (
-    "new_member",
-    "departure",
-    "vacancy",
-    "riding_change",
-    "party_change",
-    "office_new",
-    "office_moved",
-    "office_removed",
-    "phone_change",
-    "correction",
-    "language_change",
+from callmp.directory.refresh_members import (
+    CAUCUS_TO_PARTY,
+    Seating,
+    diff_members,
+    diff_profiles,
+    normalise_riding_name,
+    riding_index,
 )
-#: The export's caucus names where the shipped data writes the party differently.
-CAUCUS_TO_PARTY = {"Green Party": "Green"}
-_DASHES = re.compile(r"[\u2010-\u2015\u2212-]+")
-_APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc`´]")
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
+from callmp.directory.refresh_offices import diff_addresses
+from callmp.directory.refresh_rows import (
+    KINDS,
+    Change,
+    DiffRow,
+    RefreshDiff,
+    SourceNote,
+    counts_line,
+    format_diff,
+)
+from callmp.models import DataRelease, Office, Person, Riding
+
+__all__ = [
+    "CAUCUS_TO_PARTY",
+    "KINDS",
+    "Change",
+    "DiffRow",
+    "RefreshDiff",
+    "compute_diff",
+    "counts_line",
+    "format_diff",
+    "normalise_riding_name",
+]
+
+_DATE_IN_SOURCE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})")
+REFRESH = "refresh"
 
 
-def normalise_riding_name(name: str) -> str:
-    """A riding name reduced for matching: no accents, one kind of dash and apostrophe."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = _APOSTROPHES.sub("'", _DASHES.sub("-", text))
-    text = re.sub(r"\s*-\s*", "-", text)
-    return " ".join(text.split()).casefold()
+def _date_in(source: str) -> date | None:
+    match = _DATE_IN_SOURCE.search(source)
+    return date.fromisoformat(match.group(1)) if match else None
 
 
-def _name_keys(last: str, first: str) -> list[str]:
-    """Keys for a person's name: full first name, then its first word (middle initials)."""
-
-    def flat(text: str) -> str:
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-        return _NOT_WORD.sub("", text)
-
-    words = first.split()
-    keys = [flat(last) + "|" + flat(first)]
-    if len(words) > 1:
-        keys.append(flat(last) + "|" + flat(words[0]))
-    # The shipped data sometimes splits a name elsewhere ("Fares Al" / "Soud").
-    keys.append(flat(first) + flat(last))
-    return keys
+def _newest(*dates: date | None) -> date | None:
+    found = [d for d in dates if d is not None]
+    return max(found) if found else None
 
 
-@dataclass(frozen=True)
-class DiffRow:
-    """One difference between the database and the sources."""
-
-    kind: str
-    fed_num: int | None
-    person_id: int | None
-    name: str
-    detail: str
-
-
-@dataclass
-class RefreshDiff:
-    """What a refresh would change, and why it would be refused (if it would)."""
-
-    rows: list[DiffRow] = field(default_factory=list)
-    refusals: list[str] = field(default_factory=list)
-
-    def of(self, kind: str) -> list[DiffRow]:
-        """The rows of one kind."""
-        return [row for row in self.rows if row.kind == kind]
-
-
-def _riding_index(ridings: Iterable[Riding]) -> dict[str, int]:
-    index: dict[str, int] = {}
-    for riding in ridings:
-        for name in (riding.name_en, riding.name_fr, riding.name_current):
-            if name:
-                index[normalise_riding_name(name)] = riding.fed_num
-    return index
-
-
-def _diff_members(
-    members: list[MemberRecord],
-    sitting: dict[int, Person],
-    ridings: dict[str, int],
-    diff: RefreshDiff,
-) -> None:
-    current = [m for m in members if m.to_date is None]
-    if any(m.person_id is None for m in current):
-        diff.refusals.append(
-            "members export: no PersonId (an older export); members cannot be joined "
-            "on the House person id"
-        )
-    unmapped = sorted(
-        {m.constituency for m in current if normalise_riding_name(m.constituency) not in ridings}
+def _loaded_dates(session: Session) -> tuple[date | None, date | None]:
+    """The newest dates of the loaded roster and offices (an applied refresh counts too)."""
+    last_refresh = session.scalars(
+        select(DataRelease.as_of)
+        .where(DataRelease.kind == REFRESH)
+        .order_by(DataRelease.loaded_at.desc(), DataRelease.id.desc())
+        .limit(1)
+    ).first()
+    roster = session.scalar(
+        select(func.max(Person.as_of)).where(Person.ourcommons_person_id.is_not(None))
     )
-    for name in unmapped:
-        diff.refusals.append(f"members export: constituency {name!r} maps to no riding")
-    source: dict[int, tuple[MemberRecord, int]] = {}
-    for member in current:
-        fed = ridings.get(normalise_riding_name(member.constituency))
-        if member.person_id is not None and fed is not None:
-            source[member.person_id] = (member, fed)
-    if unmapped or len(source) != len(current):
-        return  # a partial join would report every unmatched member as a departure
-    for pid, (member, fed) in sorted(source.items(), key=lambda item: item[1][1]):
-        person = sitting.get(pid)
-        party = CAUCUS_TO_PARTY.get(member.caucus, member.caucus)
-        if person is None:
-            since = member.from_date.isoformat() if member.from_date else "?"
-            detail = f"{party}, sitting since {since}"
-            diff.rows.append(DiffRow("new_member", fed, pid, member.full_name, detail))
-            continue
-        if person.fed_num != fed:
-            detail = f"riding {person.fed_num} -> {fed}"
-            diff.rows.append(DiffRow("riding_change", fed, pid, person.full_name, detail))
-        if person.party != party:
-            detail = f"{person.party or '-'} -> {party}"
-            diff.rows.append(DiffRow("party_change", fed, pid, person.full_name, detail))
-    seated = {fed for _, fed in source.values()}
-    if len(seated) != len(source):
-        shared = sorted(fed for fed in seated if sum(f == fed for _, f in source.values()) > 1)
-        diff.refusals.append(f"members export: several sitting members for riding(s) {shared}")
-    for pid, person in sorted(sitting.items(), key=lambda item: item[1].fed_num or 0):
-        if pid not in source:
-            diff.rows.append(
-                DiffRow("departure", person.fed_num, pid, person.full_name, "not in the export")
-            )
-        if person.fed_num not in seated:
-            diff.rows.append(
-                DiffRow("vacancy", person.fed_num, None, "", f"seat of {person.full_name}")
-            )
+    offices = session.scalar(
+        select(func.max(Office.as_of)).join(Person).where(Person.ourcommons_person_id.is_not(None))
+    )
+    return _newest(roster, last_refresh), _newest(offices, last_refresh)
 
 
-def _office_text(office: Office | OfficeRecord) -> str:
-    street = f"{office.street}, " if office.street else ""
-    return f"{street}{office.city} {office.postal_code}".strip()
-
-
-def _office_key(office: Office | OfficeRecord) -> tuple[str, str]:
-    return (office.postal_code.replace(" ", "").upper(), normalise_riding_name(office.street))
-
-
-def _same_phone(first: str, second: str) -> bool:
-    if not first or not second:
-        return first == second
-    return same_value("phone", first, second)
-
-
-def _diff_offices(person: Person, entry: AddressEntry, diff: RefreshDiff) -> None:
-    def add(kind: str, detail: str) -> None:
-        diff.rows.append(
-            DiffRow(kind, person.fed_num, person.ourcommons_person_id, person.full_name, detail)
-        )
-
-    def numbers(label: str, old: Office, new: OfficeRecord) -> None:
-        # A lead's correction overwrote the office's phone; the data's own value is kept
-        # on the correction, and that is what the House's number is compared with.
-        correction = old.correction("phone")
-        before = correction.shipped_value if correction else old.phone
-        after = new.phone or new.phone_raw
-        if not _same_phone(before, after):
-            add("phone_change", f"{label} phone {before or '-'} -> {after or '-'}")
-        if correction is not None:
-            verdict = "agrees" if _same_phone(correction.value, after) else "disagrees"
-            add("correction", f"{label} phone corrected to {correction.value}: the House {verdict}")
-        if old.fax != new.fax:
-            add("phone_change", f"{label} fax {old.fax or '-'} -> {new.fax or '-'}")
-
-    hill = next((o for o in person.offices if o.kind == OfficeKind.hill), None)
-    if hill is not None:
-        numbers("Hill office", hill, entry.hill or OfficeRecord(kind="hill"))
-    old = [o for o in person.offices if o.kind == OfficeKind.constituency]
-    new = list(entry.offices)
-    for office in list(old):
-        match = next((n for n in new if _office_key(n) == _office_key(office)), None)
-        if match is not None:
-            numbers(f"office {_office_text(office)}", office, match)
-            old.remove(office)
-            new.remove(match)
-    for office in list(old):
-        moved = next((n for n in new if office.phone and n.phone == office.phone), None)
-        if moved is not None:
-            add("office_moved", f"{_office_text(office)} -> {_office_text(moved)}")
-            old.remove(office)
-            new.remove(moved)
-    for office in old:
-        add("office_removed", _office_text(office))
-    for record in new:
-        add("office_new", f"{_office_text(record)} ({record.phone_raw or 'no phone'})")
-
-
-def _diff_addresses(
-    entries: list[AddressEntry],
-    members: list[MemberRecord] | None,
-    people: list[Person],
-    diff: RefreshDiff,
+def _check_dates(
+    session: Session, sources: HouseSources, people: dict[int, Person], diff: RefreshDiff
 ) -> None:
-    by_name: dict[str, int] = {}
-    for person in people:
-        if person.ourcommons_person_id is not None:
-            for key in _name_keys(person.last_name, person.first_name):
-                by_name.setdefault(key, person.ourcommons_person_id)
-    for member in members or []:
-        if member.person_id is not None:
-            for key in _name_keys(member.last_name, member.first_name):
-                by_name.setdefault(key, member.person_id)
-    by_pid = {p.ourcommons_person_id: p for p in people if p.ourcommons_person_id is not None}
-    for entry in entries:
-        keys = _name_keys(entry.last_name, entry.first_name)
-        pid = next((by_name[k] for k in keys if k in by_name), None)
-        if pid is None:
-            diff.refusals.append(
-                f"addresses page: {entry.name!r} matches no member of the data or the export"
-            )
+    """Note each source's date against the loaded data's; refuse unknown and older dates."""
+    roster, offices = _loaded_dates(session)
+    loaded = {"members": roster, "addresses": offices}
+    for file in sources.files:
+        if file.kind == "profile":
             continue
-        member_row = by_pid.get(pid)
-        if member_row is not None and member_row.fed_num is not None:
-            _diff_offices(member_row, entry, diff)
+        diff.sources.append(SourceNote(file.kind, file.name, file.as_of, loaded[file.kind]))
+    if sources.has("profile"):
+        # Each page against the language it would replace (the profile pages are read
+        # for the members they cover only).
+        known = [
+            _date_in(p.preferred_language_source)
+            for pid in sources.profile_dates
+            if (p := people.get(pid)) is not None
+        ]
+        names = [f.name for f in sources.files if f.kind == "profile"]
+        label = names[0] if len(names) == 1 else f"{len(names)} files"
+        as_of = sources.date_of("profile")
+        diff.sources.append(SourceNote("profile", label, as_of, _newest(*known)))
+    for note in diff.sources:
+        if note.as_of is None:
+            diff.refusals.append(
+                f"{note.name}: the date of its data is unknown; put it in the file name "
+                "(YYYY-MM-DD) or give --as-of"
+            )
+        elif note.older and not diff.allow_older:
+            diff.refusals.append(
+                f"{note.name}: data of {note.as_of} is older than the data loaded "
+                f"({note.loaded}); it would undo later changes (--allow-older to apply it)"
+            )
 
 
-def compute_diff(session: Session, sources: HouseSources) -> RefreshDiff:
+def compute_diff(
+    session: Session, sources: HouseSources, *, allow_older: bool = False
+) -> RefreshDiff:
     """The differences between the database and ``sources``, with any refusal reasons."""
-    diff = RefreshDiff()
-    ridings = _riding_index(session.scalars(select(Riding)))
-    people = list(
-        session.scalars(
+    diff = RefreshDiff(allow_older=allow_older)
+    ridings = list(session.scalars(select(Riding)))
+    people = {
+        p.ourcommons_person_id: p
+        for p in session.scalars(
             select(Person)
             .where(Person.ourcommons_person_id.is_not(None))
-            .options(selectinload(Person.offices))
-        )
-    )
-    sitting = {
-        p.ourcommons_person_id: p
-        for p in people
-        if p.ourcommons_person_id is not None and p.fed_num is not None
-    }
-    if sources.members is not None:
-        _diff_members(sources.members, sitting, ridings, diff)
-    if sources.addresses is not None:
-        _diff_addresses(sources.addresses, sources.members, people, diff)
-    by_pid = {p.ourcommons_person_id: p for p in people}
-    for profile in sources.profiles:
-        person = by_pid.get(profile.person_id)
-        if person is None:
-            diff.refusals.append(f"profile page {profile.person_id}: no such member")
-        elif person.preferred_language != profile.preferred_language:
-            before, after = person.preferred_language or "-", profile.preferred_language or "-"
-            diff.rows.append(
-                DiffRow(
-                    "language_change",
-                    person.fed_num,
-                    profile.person_id,
-                    person.full_name,
-                    f"{before} -> {after}",
-                )
+            .options(
+                selectinload(Person.offices).selectinload(Office.corrections),
+                selectinload(Person.email_corrections),
             )
+        )
+        if p.ourcommons_person_id is not None
+    }
+    _check_dates(session, sources, people, diff)
+    seating = Seating()
+    if sources.members is not None:
+        as_of = sources.date_of("members")
+        seating = diff_members(sources.members, people, riding_index(ridings), as_of, diff)
+    if sources.addresses is not None:
+        zones = {r.fed_num: r.time_zone for r in ridings}
+        as_of = sources.date_of("addresses")
+        diff_addresses(sources.addresses, sources.members, people, seating, as_of, zones, diff)
+    diff_profiles(sources.profiles, sources.profile_dates, people, seating, diff)
     order = {kind: n for n, kind in enumerate(KINDS)}
     diff.rows.sort(key=lambda r: (order[r.kind], r.fed_num or 0, r.person_id or 0, r.detail))
     return diff
-
-
-def format_diff(diff: RefreshDiff) -> str:
-    """The diff as readable lines: refusals first, then one section per kind of change."""
-    lines: list[str] = []
-    if diff.refusals:
-        lines.append(f"REFUSED ({len(diff.refusals)} problems):")
-        lines.extend(f"  {reason}" for reason in diff.refusals)
-    for kind in KINDS:
-        rows = diff.of(kind)
-        if rows:
-            lines.append(f"{kind.replace('_', ' ')} ({len(rows)}):")
-            for row in rows:
-                who = " ".join(
-                    part
-                    for part in (
-                        str(row.fed_num or ""),
-                        row.name,
-                        f"(#{row.person_id})" if row.person_id else "",
-                    )
-                    if part
-                )
-                lines.append(f"  {who}: {row.detail}")
-    if not diff.rows and not diff.refusals:
-        lines.append("no differences")
-    return "\n".join(lines)
