@@ -73,6 +73,13 @@ def _seed_demo() -> str:
         return f"demo campaign: /c/{campaign.slug}"
 
 
+def _refused(reasons: list[str]) -> str:
+    """The refusal of a refresh, for stderr: the first reasons (the diff lists them all)."""
+    shown = "; ".join(reasons[:3])
+    more = f" (and {len(reasons) - 3} more, listed above)" if len(reasons) > 3 else ""
+    return f"refused: {shown}{more}; nothing applied"
+
+
 def banner(
     base_url: str,
     *,
@@ -146,14 +153,12 @@ def register(app: Flask) -> None:
             sources = house_files.read_sources(folder, as_of=as_of.date() if as_of else None)
         except SourceError as error:
             raise click.ClickException(f"refused: {error}; nothing applied") from None
-        for name in sources.skipped:
-            click.echo(f"skipped (not recognised): {name}")
         with _session() as session:
             if not apply_:
                 diff = refresh.compute_diff(session, sources, allow_older=allow_older)
                 click.echo(refresh.format_diff(diff))
                 if diff.refusals:
-                    raise click.ClickException("refused; nothing applied")
+                    raise click.ClickException(_refused(diff.refusals))
                 click.echo("nothing applied (add --apply to write it)")
                 return
             try:
@@ -163,7 +168,7 @@ def register(app: Flask) -> None:
             except refresh_apply.RefreshRefused as refused:
                 session.rollback()
                 click.echo(refresh.format_diff(refused.diff))
-                raise click.ClickException("refused; nothing applied") from None
+                raise click.ClickException(_refused(refused.diff.refusals)) from None
             session.commit()
             click.echo(refresh.format_diff(report.diff))
             click.echo(

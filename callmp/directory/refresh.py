@@ -105,6 +105,12 @@ def _check_dates(
         label = names[0] if len(names) == 1 else f"{len(names)} files"
         as_of = sources.date_of("profile")
         diff.sources.append(SourceNote("profile", label, as_of, _newest(*known)))
+    for name in sources.skipped:
+        # A file of the folder that no parser recognises may be a page whose layout changed.
+        diff.refusals.append(
+            f"{name}: not recognised as a House of Commons file (a changed layout, or "
+            "something else); remove it from the folder"
+        )
     for note in diff.sources:
         if note.as_of is None:
             diff.refusals.append(

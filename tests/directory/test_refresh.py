@@ -209,8 +209,10 @@ def test_cli_data_refresh_refuses_an_old_export(app: Flask, tmp_path: Path) -> N
     shutil.copy(XML_2021, tmp_path / XML_2021.name)
     result = app.test_cli_runner().invoke(args=["data", "refresh", "--from", str(tmp_path)])
     assert result.exit_code == 1
-    assert "maps to no riding" in result.output
-    assert "refused; nothing applied" in result.output
+    assert "maps to no riding" in result.stdout
+    assert result.stderr.startswith("Error: refused: ")
+    assert "members export: no PersonId" in result.stderr
+    assert result.stderr.rstrip().endswith("listed above); nothing applied")
 
 
 def test_cli_data_refresh_refuses_a_truncated_file(app: Flask, tmp_path: Path) -> None:
