@@ -118,7 +118,9 @@ def _numbers(
     after = new.phone or new.phone_raw
     if not _same_phone(before, after):
         if correction is not None:
-            change = Change("contact_corrections", correction.id, {"shipped_value": after})
+            # As published, like the shipped data's value (see data_import).
+            published = new.phone_raw or new.phone
+            change = Change("contact_corrections", correction.id, {"shipped_value": published})
         else:
             toll_free = new.phone if new.phone.startswith(_TOLL_FREE) else ""
             values = {"phone": new.phone, "phone_raw": new.phone_raw, "toll_free": toll_free}

@@ -274,12 +274,12 @@ def test_corrections_are_kept_and_marked(db_session: Session, tmp_path: Path) ->
     }
     on_hill = found[(aboultaif.id, "phone")]
     assert (on_hill.shipped_value, on_hill.data_verdict, on_hill.data_checked_on) == (
-        "+16139922222",
+        "613-992-2222",
         "disagrees",
         date(2026, 10, 1),
     )
     on_main = found[(albas.id, "phone")]
-    assert (on_main.shipped_value, on_main.data_verdict) == ("+12507070000", "agrees")
+    assert (on_main.shipped_value, on_main.data_verdict) == ("250-707-0000", "agrees")
     on_email = found[(albas.id, "email")]
     assert (on_email.shipped_value, on_email.data_verdict, on_email.data_checked_on) == (
         "dan.albas@parl.gc.ca",
