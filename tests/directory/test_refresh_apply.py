@@ -319,3 +319,58 @@ def test_the_2023_page_is_refused_as_older_and_stays_refused_with_allow_older(
         refresh_apply.apply_diff(db_session, sources, now=NOW, allow_older=True)
     db_session.rollback()
     assert snapshot(db_session) == before
+
+
+def test_profile_pages_write_language_and_email_also_for_a_member_seated_now(
+    db_session: Session, tmp_path: Path
+) -> None:
+    albas = next(p for p in PROFILES if "dan-albas" in p.name)
+    house = folder(tmp_path, XML_2026)
+    html = albas.read_text(encoding="utf-8")
+    newer = html.replace("dan.albas@parl.gc.ca", "dan.albas.mp@parl.gc.ca")
+    (house / "albas_2026-10-01.html").write_text(newer, encoding="utf-8")
+    # A page for Larry Brock (seated again by the export), built from Albas's: the
+    # refresh creates him and writes his language and email in the same transaction.
+    brock = html.replace("mp-profile-person-id-72029", "mp-profile-person-id-110354")
+    brock = brock.replace("mailto:dan.albas@parl.gc.ca", "mailto:larry.brock@parl.gc.ca")
+    brock = brock.replace("<dd>English </dd>", "<dd>French</dd>")
+    (house / "brock_2026-10-01.html").write_text(brock, encoding="utf-8")
+    sources = house_files.read_sources(house)
+    diff = refresh.compute_diff(db_session, sources, allow_older=True)
+    assert diff.refusals == []
+    assert [(r.person_id, r.detail) for r in diff.of("email_change")] == [
+        (110354, "email - -> larry.brock@parl.gc.ca"),  # riding 35015 before 59023
+        (72029, "email dan.albas@parl.gc.ca -> dan.albas.mp@parl.gc.ca"),
+    ]
+    languages = {r.person_id: r.detail for r in diff.of("language_change")}
+    assert languages[110354] == "- -> fr"
+    before = snapshot(db_session)
+    refresh_apply.apply_diff(db_session, sources, now=NOW, allow_older=True)
+    db_session.commit()
+    assert_exactly_the_diff(diff, before, snapshot(db_session))
+    found = person(db_session, 72029)
+    assert (found.email, found.email_source) == (
+        "dan.albas.mp@parl.gc.ca",
+        "hoc_profile_2026-10-01",
+    )
+    seated = person(db_session, 110354)
+    assert (seated.fed_num, seated.email, seated.preferred_language) == (
+        35015,
+        "larry.brock@parl.gc.ca",
+        "fr",
+    )
+    assert seated.preferred_language_source == "hoc_profile_2026-10-01"
+
+
+def test_an_older_profile_page_does_not_replace_a_newer_language(
+    db_session: Session, tmp_path: Path
+) -> None:
+    mp = person(db_session, 72029)
+    mp.preferred_language, mp.preferred_language_source = "fr", "hoc_profile_2026-01-05"
+    db_session.commit()
+    albas = next(p for p in PROFILES if "dan-albas" in p.name)
+    diff = refresh.compute_diff(db_session, house_files.read_sources(folder(tmp_path, albas)))
+    assert diff.refusals == [
+        f"{albas.name}: data of 2025-08-09 is older than the data loaded (2026-01-05); "
+        "it would undo later changes (--allow-older to apply it)"
+    ]
