@@ -138,6 +138,15 @@ def _numbers(
         )
 
 
+def _main_values(office: Office, record: OfficeRecord, entry: AddressEntry) -> dict[str, Any]:
+    """The main-office flag and labels when the page marks another office as the main one
+    (nothing when the page marks no single main office: the 2023 page sometimes omits it)."""
+    if sum(o.is_main for o in entry.offices) != 1 or office.is_main == record.is_main:
+        return {}
+    label = LABELS["main" if record.is_main else "constituency"]
+    return {"is_main": record.is_main, "label_en": label[0], "label_fr": label[1]}
+
+
 def _diff_offices(person: Person, fed: int | None, entry: AddressEntry, ctx: _Context) -> None:
     pid = person.ourcommons_person_id or 0
     who = (fed, person.ourcommons_person_id, person.full_name)
@@ -153,6 +162,11 @@ def _diff_offices(person: Person, fed: int | None, entry: AddressEntry, ctx: _Co
         match = next((n for n in new if _office_key(n) == _office_key(office)), None)
         if match is not None:
             _numbers(f"office {_office_text(office)}", office, match, who, ctx)
+            if main := _main_values(office, match, entry):
+                state = "now" if match.is_main else "no longer"
+                detail = f"{_office_text(office)} is {state} the main office"
+                change = Change("offices", office.id, main | ctx.stamp)
+                ctx.diff.add("main_office_change", who, detail, change)
             old.remove(office)
             new.remove(match)
     for office in list(old):
@@ -164,6 +178,7 @@ def _diff_offices(person: Person, fed: int | None, entry: AddressEntry, ctx: _Co
                 "province_abbr": moved.province_abbr,
                 "postal_code": moved.postal_code,
             }
+            values |= _main_values(office, moved, entry)
             change = Change("offices", office.id, values | ctx.stamp)
             detail = f"{_office_text(office)} -> {_office_text(moved)}"
             ctx.diff.add("office_moved", who, detail, change)

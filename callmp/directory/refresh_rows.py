@@ -24,6 +24,7 @@ KINDS = (
     "office_new",
     "office_moved",
     "office_removed",
+    "main_office_change",
     "phone_change",
     "email_change",
     "correction",

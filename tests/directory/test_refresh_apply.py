@@ -135,8 +135,9 @@ def test_april_export_with_september_page_and_profiles_gives_these_rows(
     ]
     for kind in ("vacancy", "riding_change", "party_change", "honorific_change"):
         assert diff.of(kind) == [], kind
-    for kind in ("office_moved", "office_removed", "phone_change", "email_change", "correction"):
+    for kind in ("office_moved", "office_removed", "main_office_change", "phone_change"):
         assert diff.of(kind) == [], kind
+    assert diff.of("email_change") == diff.of("correction") == []
     # Languages: the pages' values (Aboultaif's page says "English / French").
     pages = {89156: "bilingual", 105340: "en", 123033: "en", 72029: "en", 110339: "en"}
     loaded = {pid: person(db_session, pid).preferred_language for pid in pages}
@@ -374,3 +375,35 @@ def test_an_older_profile_page_does_not_replace_a_newer_language(
         f"{albas.name}: data of 2025-08-09 is older than the data loaded (2026-01-05); "
         "it would undo later changes (--allow-older to apply it)"
     ]
+
+
+def test_the_main_office_follows_the_page(db_session: Session, tmp_path: Path) -> None:
+    text = PAGE_2026.read_text(encoding="utf-8")
+    start = text.index("Brock, Larry\n")
+    text = text[:start] + text[text.index("Brunelle-Duceppe, Alexis\n") :]
+    # Dan Albas's Kelowna office becomes the main one.
+    text = text.replace("101-3731 Old Okanagan Hwy (Main office)", "101-3731 Old Okanagan Hwy", 1)
+    text = text.replace("303 – 3001 Tutt Street\n", "303 – 3001 Tutt Street (Main office)\n", 1)
+    house = tmp_path / "house"
+    house.mkdir()
+    (house / "addresses_2026-10-01.txt").write_text(text, encoding="utf-8")
+    sources = house_files.read_sources(house)
+    diff = refresh.compute_diff(db_session, sources)
+    assert diff.refusals == []
+    assert [(r.person_id, r.detail) for r in diff.rows] == [
+        (72029, "101-3731 Old Okanagan Hwy, West Kelowna V4T 0G7 is no longer the main office"),
+        (72029, "303 – 3001 Tutt Street, Kelowna V1Y 2H4 is now the main office"),
+    ]
+    before = snapshot(db_session)
+    refresh_apply.apply_diff(db_session, sources, now=NOW)
+    db_session.commit()
+    assert_exactly_the_diff(diff, before, snapshot(db_session))
+    offices = {o.city: o for o in person(db_session, 72029).offices if o.city}
+    assert (offices["Kelowna"].is_main, offices["Kelowna"].label_en) == (
+        True,
+        "Constituency office (main)",
+    )
+    assert (offices["West Kelowna"].is_main, offices["West Kelowna"].label_fr) == (
+        False,
+        "Bureau de circonscription",
+    )
