@@ -92,7 +92,7 @@ def _check_dates(
     for file in sources.files:
         if file.kind == "profile":
             continue
-        diff.sources.append(SourceNote(file.kind, file.name, file.as_of, loaded[file.kind]))
+        diff.sources.append(SourceNote(file.kind, file.name, file.as_of, loaded.get(file.kind)))
     if sources.has("profile"):
         # Each page against the language it would replace (the profile pages are read
         # for the members they cover only).
