@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from callmp import accounts, demo
 from callmp.calls.service import CallService
 from callmp.db import analyze
-from callmp.directory import data_import, house_files, refresh
+from callmp.directory import data_import, freshness, house_files, refresh
 from callmp.directory.house_sources import SourceError
 from callmp.models import Role
 from callmp.stats import consistency
@@ -58,7 +58,9 @@ def _migrate() -> str:
 def _import_data() -> str:
     """Import the shipped data; its report."""
     with _session() as session:
-        report = data_import.import_all(session, Path(current_app.config["DATA_DIR"]))
+        data_dir = Path(current_app.config["DATA_DIR"])
+        report = data_import.import_all(session, data_dir)
+        freshness.record_shipped(session, data_dir, report)
         session.commit()
         analyze(session)
     return report.summary()
