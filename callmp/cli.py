@@ -4,6 +4,8 @@ serve the local demo behind a short banner."""
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -15,7 +17,7 @@ from sqlalchemy.orm import Session
 from callmp import accounts, demo
 from callmp.calls.service import CallService
 from callmp.db import analyze
-from callmp.directory import data_import, freshness, house_files, refresh
+from callmp.directory import data_import, freshness, house_fetch, house_files, refresh
 from callmp.directory.house_sources import SourceError
 from callmp.models import Role
 from callmp.stats import consistency
@@ -74,6 +76,20 @@ def _seed_demo() -> str:
         return f"demo campaign: /c/{campaign.slug}"
 
 
+def _download_house_files() -> Path:
+    """Download the House's files into a temporary folder, removed when the command ends."""
+    settings = house_fetch.FetchSettings.from_config(current_app.config)
+    folder = Path(tempfile.mkdtemp(prefix="callmp-house-"))
+    click.get_current_context().call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
+    click.echo(f"downloading from {settings.base_url} (one page every {settings.delay_s:g} s)")
+    try:
+        report = house_fetch.fetch_all(folder, settings)
+    except SourceError as error:
+        raise click.ClickException(f"refused: {error}; nothing applied") from None
+    click.echo(f"downloaded {len(report.files)} files")
+    return folder
+
+
 def banner(
     base_url: str,
     *,
@@ -123,13 +139,15 @@ def register(app: Flask) -> None:
     @click.option(
         "--from",
         "folder",
-        required=True,
         type=click.Path(exists=True, file_okay=False, path_type=Path),
         help="A folder of saved House of Commons files (members XML, addresses page, "
-        "profile pages), recognised by content.",
+        "profile pages), recognised by content. Without it, they are downloaded from "
+        "CALLMP_HOUSE_BASE_URL.",
     )
-    def data_refresh_command(folder: Path) -> None:
-        """Show how saved House of Commons files differ from the data; change nothing."""
+    def data_refresh_command(folder: Path | None) -> None:
+        """Show how the House of Commons' files differ from the data; change nothing."""
+        if folder is None:
+            folder = _download_house_files()
         try:
             sources = house_files.read_sources(folder)
         except SourceError as error:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from callmp.directory import house_fetch, house_files
 from callmp.directory.house_fetch import FetchSettings, fetch_all, profile_slug
@@ -146,3 +149,38 @@ def test_settings_from_the_config() -> None:
         }
     )
     assert settings == FetchSettings("https://house.example", 12.0, 0.5, 1000)
+
+
+def test_cli_refresh_without_a_folder_downloads_then_diffs(
+    make_app: Callable[..., Flask], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with HouseServer() as server:
+        app = make_app(HOUSE_BASE_URL=server.base_url, HOUSE_FETCH_DELAY_S=0.0)
+        result = app.test_cli_runner().invoke(args=["data", "refresh"])
+        asked = len(server.requests)
+    lines = result.output.splitlines()
+    assert lines[0] == f"downloading from {server.base_url} (one page every 0 s)"
+    assert lines[1] == f"downloaded {asked} files"
+    assert asked == 3 + len(_sitting_ids())
+    # The same diff as from saved files: the April export's members, joined by person id.
+    assert "new member (9):" in lines
+    assert "  35015 Larry Brock (#110354): Conservative, sitting since 2025-04-28" in lines
+    assert list(tmp_path.iterdir()) == []  # the download's folder is gone
+
+
+def test_cli_refresh_reports_a_failed_download_and_applies_nothing(
+    make_app: Callable[..., Flask], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with HouseServer() as server:
+        server.misbehave[house_fetch.MEMBERS_PATH] = Misbehaviour(status=500)
+        app = make_app(HOUSE_BASE_URL=server.base_url, HOUSE_FETCH_DELAY_S=0.0)
+        result = app.test_cli_runner().invoke(args=["data", "refresh"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"Error: refused: members export: HTTP 500 from {server.base_url}"
+        f"{house_fetch.MEMBERS_PATH}; nothing applied"
+    )
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
