@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from callmp.directory.house_sources import SourceError, parse_members_xml, parse_profile_html
+from callmp.directory.house_sources import SourceError, parse_members_xml
 
 MEMBERS_PATH = "/Members/en/search/xml"
 ADDRESSES_PATH = "/Members/en/addresses"
@@ -32,6 +32,7 @@ MEMBERS_FILE = "members.xml"
 ADDRESSES_FILE = "addresses.html"
 MINISTRIES_FILE = "ministries.xml"
 _CHUNK = 65536
+_PROFILE_ID = re.compile(rb'id="mp-profile-person-id-([0-9]{1,9})"')
 _SLUG_DROPPED = re.compile(r"[\u2019'.]")
 _SLUG_SEPARATOR = re.compile(r"[^a-z0-9]+")
 
@@ -173,12 +174,13 @@ def fetch_all(
             page = downloader.get(
                 profile_path(member.first_name, member.last_name, member.person_id), what
             )
-            try:
-                found = parse_profile_html(page.decode("utf-8")).person_id
-            except UnicodeDecodeError:
-                raise SourceError(f"{what}: not UTF-8 text") from None
-            if found != member.person_id:
-                raise SourceError(f"{what}: the page is that of member {found}")
+            # Only the id here (read_sources parses the whole page later): a redirect to
+            # another member's page, or a page with no profile, stops the download now.
+            found = _PROFILE_ID.search(page)
+            if found is None:
+                raise SourceError(f"{what}: no mp-profile-person-id container (layout changed?)")
+            if int(found.group(1)) != member.person_id:
+                raise SourceError(f"{what}: the page is that of member {int(found.group(1))}")
             (staging / f"profile_{member.person_id}.html").write_bytes(page)
         for path in sorted(staging.iterdir()):
             path.rename(folder / path.name)

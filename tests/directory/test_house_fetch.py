@@ -184,3 +184,10 @@ def test_cli_refresh_reports_a_failed_download_and_applies_nothing(
     )
     assert "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_page_that_is_no_profile_is_refused(tmp_path: Path) -> None:
+    with HouseServer() as server:
+        server.pages["/Members/en/scott-aitchison(105340)"] = b"<html><h1>Maintenance</h1></html>"
+        with pytest.raises(SourceError, match=r"Scott Aitchison .*no mp-profile-person-id"):
+            fetch_all(tmp_path, _settings(server, delay_s=0), sleep=lambda _s: None)
