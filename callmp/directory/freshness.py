@@ -10,7 +10,7 @@ than the configured age. No Flask here.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,12 +19,14 @@ from sqlalchemy.orm import Session
 
 from callmp.db import utcnow
 from callmp.directory.data_import import ImportReport
-from callmp.models import DataRelease
+from callmp.i18n import N_
+from callmp.models import DataCheck, DataRelease
 
 SHIPPED = "shipped"
 REFRESH = "refresh"
-#: What a shipped release names as its source; the files' README gives each field's.
-SHIPPED_SOURCE = "House of Commons, via CallMP's data files (data/README.md)"
+#: What a shipped release names as its source (a msgid: staff pages translate it); the
+#: files' README gives each field's own source and date.
+SHIPPED_SOURCE = N_("House of Commons, via CallMP's data files (data/README.md)")
 #: The date columns whose oldest value is the shipped data's date.
 _DATE_COLUMNS = (("mps.csv", "roster_as_of"), ("offices.csv", "as_of"))
 
@@ -151,3 +153,37 @@ def is_stale(freshness: Freshness | None, max_age: int) -> bool:
     if max_age <= 0 or freshness is None:
         return False
     return freshness.age_days > max_age
+
+
+@dataclass(frozen=True)
+class DataOverview:
+    """What staff pages say about the data: its freshness, whether leads are warned, the
+    last scheduled check, and (for the data page) the latest loads."""
+
+    freshness: Freshness | None
+    max_age: int
+    stale: bool
+    last_check: DataCheck | None
+    releases: list[DataRelease] = field(default_factory=list)
+
+
+def last_check(session: Session) -> DataCheck | None:
+    """The most recent scheduled data check, if any ran."""
+    return session.scalars(select(DataCheck).order_by(DataCheck.id.desc()).limit(1)).first()
+
+
+def overview(session: Session, today: date, max_age: int, *, releases: int = 0) -> DataOverview:
+    """The data's freshness on ``today`` against ``max_age``, with the last ``releases``."""
+    found = current(session, today)
+    loads: list[DataRelease] = []
+    if releases:
+        loads = list(
+            session.scalars(select(DataRelease).order_by(DataRelease.id.desc()).limit(releases))
+        )
+    return DataOverview(
+        freshness=found,
+        max_age=max_age,
+        stale=is_stale(found, max_age),
+        last_check=last_check(session),
+        releases=loads,
+    )

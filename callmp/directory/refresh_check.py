@@ -218,6 +218,5 @@ class DataCheckService:
         return True
 
 
-def last_check(session: Session) -> DataCheck | None:
-    """The most recent data check, if any ran."""
-    return session.scalars(select(DataCheck).order_by(DataCheck.id.desc()).limit(1)).first()
+#: The most recent check (kept here too, where the checks are made).
+last_check = freshness.last_check
