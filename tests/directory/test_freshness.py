@@ -8,11 +8,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from callmp.db import make_engine, make_session_factory
 from callmp.directory import data_import, freshness
 from callmp.models import DataRelease, Person
+from callmp.ops import prepare
 from tests.support.app import DATA_DIR
 
 
@@ -149,3 +152,25 @@ def test_stale_only_past_the_age_and_never_when_disabled() -> None:
     assert freshness.is_stale(aged(91), 90)
     assert not freshness.is_stale(aged(500), 0)
     assert not freshness.is_stale(None, 90)
+
+
+def test_prepare_records_the_shipped_load_once(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        sessions = make_session_factory(engine)
+        prepare.prepare(engine, sessions, DATA_DIR)
+        prepare.prepare(engine, sessions, DATA_DIR)
+        with sessions() as session:
+            assert _releases(session) == 1
+            found = freshness.current(session, date(2026, 12, 6))
+            assert found is not None and found.as_of == freshness.shipped_as_of(DATA_DIR)
+    finally:
+        engine.dispose()
+
+
+def test_import_data_command_records_the_shipped_load_once(app: Flask, session: Session) -> None:
+    for _ in range(2):
+        result = app.test_cli_runner().invoke(args=["import-data"])
+        assert result.exit_code == 0, result.output
+    # The test database was built with its own load; importing the same files adds none.
+    assert _releases(session) == 1

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
 from huey import MemoryHuey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +20,7 @@ from callmp.directory.house_fetch import FetchSettings
 from callmp.directory.refresh_check import DataCheckService
 from callmp.letters.smtp import SmtpSender
 from callmp.models import DataCheck, DataRelease, Office, Person, Role, User
+from callmp.views.context import services as _services
 from tests.support.house_server import HouseServer, Misbehaviour
 from tests.support.smtp_peer import SmtpPeer
 
@@ -217,3 +220,19 @@ def test_the_check_is_scheduled_only_when_asked(schedule: str, when: datetime, d
 def test_last_check_is_none_before_any(db_session: Session) -> None:
     assert refresh_check.last_check(db_session) is None
     assert db_session.scalar(select(func.count()).select_from(DataCheck)) == 0
+
+
+def test_the_worker_of_an_app_with_a_schedule_runs_the_check(
+    make_app: Callable[..., Flask],
+) -> None:
+    monday = datetime(2026, 12, 7, 10, 0)
+    weekly = services_of(make_app(DATA_REFRESH_CHECK="weekly")).queue.read_periodic(monday)
+    assert "check_house_data" in [task.name for task in weekly]
+    off = services_of(make_app()).queue.read_periodic(monday)
+    assert "check_house_data" not in [task.name for task in off]
+
+
+def services_of(app: Flask) -> Any:
+    """The app's services (the worker's queue among them)."""
+    with app.app_context():
+        return _services()
