@@ -480,10 +480,10 @@ def _check_data_settings(config: Mapping[str, Any]) -> None:
         raise ConfigError("CALLMP_HOUSE_BASE_URL must be an http(s) URL")
     if config["DATA_REFRESH_CHECK"] not in ("off", "daily", "weekly"):
         raise ConfigError("CALLMP_DATA_REFRESH_CHECK must be 'off', 'daily' or 'weekly'")
-    if not float(config["HOUSE_FETCH_TIMEOUT_S"]) > 0 or float(config["HOUSE_FETCH_DELAY_S"]) < 0:
-        raise ConfigError(
-            "CALLMP_HOUSE_FETCH_TIMEOUT_S must be positive and HOUSE_FETCH_DELAY_S 0 or more"
-        )
+    if not float(config["HOUSE_FETCH_TIMEOUT_S"]) > 0:
+        raise ConfigError("CALLMP_HOUSE_FETCH_TIMEOUT_S must be positive")
+    if float(config["HOUSE_FETCH_DELAY_S"]) < 0:
+        raise ConfigError("CALLMP_HOUSE_FETCH_DELAY_S must be 0 or more")
     if int(config["HOUSE_FETCH_MAX_BYTES"]) < 1:
         raise ConfigError("CALLMP_HOUSE_FETCH_MAX_BYTES must be positive")
 

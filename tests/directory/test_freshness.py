@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from callmp.config import ConfigError, load_config
 from callmp.db import make_engine, make_session_factory
 from callmp.directory import data_import, freshness
 from callmp.models import DataRelease, Person
@@ -174,3 +175,36 @@ def test_import_data_command_records_the_shipped_load_once(app: Flask, session: 
         assert result.exit_code == 0, result.output
     # The test database was built with its own load; importing the same files adds none.
     assert _releases(session) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "accepted"),
+    [
+        ("DATA_MAX_AGE_DAYS", "", True),
+        ("DATA_MAX_AGE_DAYS", "0", True),
+        ("DATA_MAX_AGE_DAYS", "120", True),
+        ("DATA_MAX_AGE_DAYS", "ninety", False),
+        ("DATA_MAX_AGE_DAYS", "-5", False),
+        ("DATA_REFRESH_CHECK", "weekly", True),
+        ("DATA_REFRESH_CHECK", "hourly", False),
+        ("HOUSE_BASE_URL", "http://127.0.0.1:8080", True),
+        ("HOUSE_BASE_URL", "ftp://www.ourcommons.ca", False),
+        ("HOUSE_FETCH_TIMEOUT_S", "0", False),
+        ("HOUSE_FETCH_DELAY_S", "-1", False),
+        ("HOUSE_FETCH_MAX_BYTES", "0", False),
+    ],
+)
+def test_data_settings_are_checked_at_startup(name: str, value: str, accepted: bool) -> None:
+    environ = {"CALLMP_" + name: value}
+    if accepted:
+        assert load_config(environ=environ)[name] is not None
+    else:
+        with pytest.raises(ConfigError, match="CALLMP_" + name):
+            load_config(environ=environ)
+
+
+def test_the_defaults_warn_after_90_days_and_schedule_no_check() -> None:
+    config = load_config(environ={})
+    assert freshness.max_age_days(config["DATA_MAX_AGE_DAYS"]) == 90
+    assert config["DATA_REFRESH_CHECK"] == "off"
+    assert config["HOUSE_BASE_URL"] == "https://www.ourcommons.ca"
