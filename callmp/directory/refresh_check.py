@@ -176,8 +176,9 @@ class DataCheckService:
             data = freshness.newest(session)
             loaded = ""
             if data is not None:
-                loaded = translator(self.locale)(LOADED) % {
-                    "source": data.source,
+                _ = translator(self.locale)
+                loaded = _(LOADED) % {
+                    "source": _(data.source),  # the shipped source is a msgid
                     "as_of": format_date(data.as_of, "long", locale=self.locale),
                 }
             subject, body = compose(findings, when, loaded, self.locale)

@@ -236,3 +236,20 @@ def services_of(app: Flask) -> Any:
     """The app's services (the worker's queue among them)."""
     with app.app_context():
         return _services()
+
+
+def test_a_french_speaking_setup_gets_the_report_in_french(
+    sessions: sessionmaker[Session], admins: list[str], smtp_peer: SmtpPeer
+) -> None:
+    with HouseServer() as server:
+        server.misbehave[house_fetch.MEMBERS_PATH] = Misbehaviour(status=500)
+        service = _service(sessions, server, smtp_peer)
+        service.locale = "fr"
+        service.run(now=CHECKED)
+    message = _by_recipient(smtp_peer, 2)[admins[0]]
+    assert message["Subject"] == "Vérification des données de CallMP\u00a0: échec"
+    assert message["Content-Language"] == "fr"
+    paragraphs = message.get_content().replace("\r\n", "\n").split("\n\n")
+    assert paragraphs[1].startswith(
+        "Données utilisées\u00a0: Chambre des communes, par les fichiers de données de CallMP"
+    )
