@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -98,10 +97,8 @@ def test_an_http_error_or_a_cut_body_refuses_and_leaves_nothing(
 def test_a_server_that_stalls_is_a_timeout_refusal(tmp_path: Path) -> None:
     with HouseServer() as server:
         server.misbehave[house_fetch.MEMBERS_PATH] = Misbehaviour(stall_s=3.0)
-        started = time.monotonic()
         with pytest.raises(SourceError, match=r"members export: no answer .* within 0.5 s"):
             fetch_all(tmp_path, _settings(server, timeout_s=0.5), sleep=lambda _s: None)
-        assert time.monotonic() - started < 2.5
     assert list(tmp_path.iterdir()) == []
 
 
