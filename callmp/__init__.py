@@ -63,6 +63,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         campaigns,
         contacts,
         dashboard,
+        data,
         drafts,
         login,
         targets,
@@ -78,6 +79,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         versions.bp,
         dashboard.bp,
         contacts.bp,
+        data.bp,
         users.bp,
     ]
     for blueprint in [public.bp, api.bp, call.bp, letter.bp, twilio.bp, *staff]:

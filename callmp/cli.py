@@ -4,6 +4,8 @@ serve the local demo behind a short banner."""
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
@@ -16,7 +18,14 @@ from sqlalchemy.orm import Session
 from callmp import accounts, demo
 from callmp.calls.service import CallService
 from callmp.db import analyze, utcnow
-from callmp.directory import data_import, house_files, refresh, refresh_apply
+from callmp.directory import (
+    data_import,
+    freshness,
+    house_fetch,
+    house_files,
+    refresh,
+    refresh_apply,
+)
 from callmp.directory.house_sources import SourceError
 from callmp.models import Role
 from callmp.stats import consistency
@@ -59,7 +68,9 @@ def _migrate() -> str:
 def _import_data() -> str:
     """Import the shipped data; its report."""
     with _session() as session:
-        report = data_import.import_all(session, Path(current_app.config["DATA_DIR"]))
+        data_dir = Path(current_app.config["DATA_DIR"])
+        report = data_import.import_all(session, data_dir)
+        freshness.record_shipped(session, data_dir, report)
         session.commit()
         analyze(session)
     return report.summary()
@@ -78,6 +89,20 @@ def _refused(reasons: list[str]) -> str:
     shown = "; ".join(reasons[:3])
     more = f" (and {len(reasons) - 3} more, listed above)" if len(reasons) > 3 else ""
     return f"refused: {shown}{more}; nothing applied"
+
+
+def _download_house_files() -> Path:
+    """Download the House's files into a temporary folder, removed when the command ends."""
+    settings = house_fetch.FetchSettings.from_config(current_app.config)
+    folder = Path(tempfile.mkdtemp(prefix="callmp-house-"))
+    click.get_current_context().call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
+    click.echo(f"downloading from {settings.base_url} (one page every {settings.delay_s:g} s)")
+    try:
+        report = house_fetch.fetch_all(folder, settings)
+    except SourceError as error:
+        raise click.ClickException(f"refused: {error}; nothing applied") from None
+    click.echo(f"downloaded {len(report.files)} files")
+    return folder
 
 
 def banner(
@@ -129,10 +154,10 @@ def register(app: Flask) -> None:
     @click.option(
         "--from",
         "folder",
-        required=True,
         type=click.Path(exists=True, file_okay=False, path_type=Path),
         help="A folder of saved House of Commons files (members XML, addresses page, "
-        "profile pages), recognised by content.",
+        "profile pages), recognised by content. Without it, they are downloaded from "
+        "CALLMP_HOUSE_BASE_URL.",
     )
     @click.option("--apply", "apply_", is_flag=True, help="Write the diff (one transaction).")
     @click.option(
@@ -146,11 +171,16 @@ def register(app: Flask) -> None:
         help="The date of the files whose name gives none (YYYY-MM-DD).",
     )
     def data_refresh_command(
-        folder: Path, apply_: bool, allow_older: bool, as_of: datetime | None
+        folder: Path | None, apply_: bool, allow_older: bool, as_of: datetime | None
     ) -> None:
-        """Show how saved House of Commons files differ from the data; write it with --apply."""
+        """Show how the House of Commons' files differ from the data; write it with --apply."""
+        downloaded = folder is None
+        if folder is None:
+            folder = _download_house_files()
         try:
-            sources = house_files.read_sources(folder, as_of=as_of.date() if as_of else None)
+            # Downloaded files are dated by the download (their names carry no date).
+            day = as_of.date() if as_of else (utcnow().date() if downloaded else None)
+            sources = house_files.read_sources(folder, as_of=day)
         except SourceError as error:
             raise click.ClickException(f"refused: {error}; nothing applied") from None
         with _session() as session:

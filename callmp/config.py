@@ -306,6 +306,39 @@ SETTINGS: tuple[Setting, ...] = (
         120,
         "Call requests stuck this long before the provider took them are queued again.",
     ),
+    # -- The MP and office data ----------------------------------------------------------
+    Setting(
+        "DATA_MAX_AGE_DAYS",
+        "90",
+        "Campaign leads are warned on their campaigns' staff pages when the MP and office "
+        "data is older than this many days (counted from the data's own date, not from "
+        "the import); 0 or empty: no warning.",
+    ),
+    Setting(
+        "HOUSE_BASE_URL",
+        "https://www.ourcommons.ca",
+        "Where `flask data refresh` (without --from) and the scheduled check download the "
+        "House of Commons' members export, addresses page, profile pages and ministry list.",
+    ),
+    Setting("HOUSE_FETCH_TIMEOUT_S", 30.0, "Seconds to wait for each House of Commons file."),
+    Setting(
+        "HOUSE_FETCH_DELAY_S",
+        1.0,
+        "Seconds between two downloads from the House of Commons (one at a time, politely: "
+        "a full refresh reads about 345 pages).",
+    ),
+    Setting(
+        "HOUSE_FETCH_MAX_BYTES",
+        10_000_000,
+        "Largest House of Commons file accepted, in bytes; a bigger one refuses the refresh.",
+    ),
+    Setting(
+        "DATA_REFRESH_CHECK",
+        "off",
+        "'daily', 'weekly' (Mondays) or 'off': the worker downloads the House of Commons' "
+        "files at 10:00 UTC, compares them with the data and emails the differences to "
+        "every active admin, without applying them.",
+    ),
     # -- Counting -----------------------------------------------------------------------
     Setting(
         "COUNTS_CACHE_SECONDS",
@@ -434,7 +467,25 @@ def check(config: Mapping[str, Any]) -> None:
         ) from error
     if not float(config["CALLS_PER_SECOND"]) > 0:
         raise ConfigError("CALLMP_CALLS_PER_SECOND must be positive")
+    _check_data_settings(config)
     _check_local_mail(config, backend)
+
+
+def _check_data_settings(config: Mapping[str, Any]) -> None:
+    """The data's age limit, the House of Commons' address and the scheduled check."""
+    age = str(config["DATA_MAX_AGE_DAYS"] if config["DATA_MAX_AGE_DAYS"] is not None else "")
+    if age.strip() and not (age.strip().isascii() and age.strip().isdigit()):
+        raise ConfigError("CALLMP_DATA_MAX_AGE_DAYS must be a whole number of days (0: no warning)")
+    if not str(config["HOUSE_BASE_URL"]).startswith(("https://", "http://")):
+        raise ConfigError("CALLMP_HOUSE_BASE_URL must be an http(s) URL")
+    if config["DATA_REFRESH_CHECK"] not in ("off", "daily", "weekly"):
+        raise ConfigError("CALLMP_DATA_REFRESH_CHECK must be 'off', 'daily' or 'weekly'")
+    if not float(config["HOUSE_FETCH_TIMEOUT_S"]) > 0:
+        raise ConfigError("CALLMP_HOUSE_FETCH_TIMEOUT_S must be positive")
+    if float(config["HOUSE_FETCH_DELAY_S"]) < 0:
+        raise ConfigError("CALLMP_HOUSE_FETCH_DELAY_S must be 0 or more")
+    if int(config["HOUSE_FETCH_MAX_BYTES"]) < 1:
+        raise ConfigError("CALLMP_HOUSE_FETCH_MAX_BYTES must be positive")
 
 
 def is_loopback_url(url: str) -> bool:

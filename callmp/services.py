@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callmp.calls.service import CallService
 from callmp.campaigns.running import RunningCampaigns
 from callmp.db import make_engine, make_session_factory
+from callmp.directory.refresh_check import DataCheckService
 from callmp.job_queue import make_queue
 from callmp.letters.service import MailService
 from callmp.ops.health import read_queue_depth
@@ -37,6 +38,8 @@ class Services:
     calls: CallService
     mail: MailService
     metrics: Metrics
+    #: The scheduled check of the data against the House of Commons (a periodic job).
+    data_check: DataCheckService
     #: Running campaigns and what is made of them, per content revision (public pages).
     running: RunningCampaigns
 
@@ -47,14 +50,16 @@ class Services:
         sessions = make_session_factory(engine)
         queue = make_queue(config)
         metrics = Metrics(queue_depth=partial(read_queue_depth, queue, config))
+        mail = MailService.from_config(config, sessions, queue, metrics)
         return cls(
             engine=engine,
             sessions=sessions,
             data_dir=Path(config["DATA_DIR"]),
             queue=queue,
             calls=CallService.from_config(config, sessions, queue, metrics),
-            mail=MailService.from_config(config, sessions, queue, metrics),
+            mail=mail,
             metrics=metrics,
+            data_check=DataCheckService.from_config(config, sessions, queue, mail.sender),
             running=RunningCampaigns(),
         )
 

@@ -18,6 +18,7 @@ from callmp.models.campaigns import (
     Target,
     TargetKind,
 )
+from callmp.models.data_checks import DataCheck
 from callmp.models.data_releases import DataRelease
 from callmp.models.drafts import CampaignDraft
 from callmp.models.emails import (
@@ -55,6 +56,7 @@ __all__ = [
     "CountByOffice",
     "CountByReferral",
     "CountByTime",
+    "DataCheck",
     "DataRelease",
     "EmailMessage",
     "EmailSubmission",

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callmp import demo, migrate
 from callmp.db import analyze
-from callmp.directory import data_import
+from callmp.directory import data_import, freshness
 
 #: The PostgreSQL advisory lock's key: "CALLMP" read as a number (any fixed bigint would do,
 #: as long as nothing else on the server uses it).
@@ -189,6 +189,7 @@ def prepare(
         after, _heads = migrate.revisions(engine)
         with sessions() as session:
             report = data_import.import_all(session, data_dir)
+            freshness.record_shipped(session, data_dir, report)
             slug = demo.seed(session).slug if seed_demo else None
             session.commit()
             analyze(session)

@@ -12,6 +12,7 @@ from callmp.audit import COMMAND_LINE
 from callmp.campaigns.fields import STATUS_LABELS, wall_clock
 from callmp.models import Campaign
 from callmp.views import presenters
+from callmp.views.admin.data import data_overview
 from callmp.views.security import current_staff, role_name
 from callmp.views.times import staff_time
 
@@ -76,6 +77,7 @@ def _globals() -> dict[str, Any]:
         "staff_time": staff_time,
         "campaign_title": campaign_title,
         "who": who,
+        "data_overview": data_overview,
     }
 
 

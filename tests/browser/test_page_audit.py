@@ -328,6 +328,7 @@ STAFF_PAGES = [
         staff=True,
     ),
     Visit("staff-audit", "admin_history.audit", _go("/admin/audit"), staff=True),
+    Visit("staff-data", "admin_data.index", _go("/admin/data"), staff=True),
     Visit("staff-outbox", "email.outbox", _go(_outbox), staff=True),
     Visit(
         "staff-outbox-message",
