@@ -78,6 +78,7 @@ def candidate_json(candidate: Candidate, locale: str) -> dict[str, Any]:
         "name_en": riding.name_en,
         "name_fr": riding.name_fr,
         "name_current": riding.name_current,
+        "name_current_fr": riding.name_current_fr or None,
         "province": riding.province_abbr,
         "share": candidate.share,
         "vacant": candidate.vacant,
