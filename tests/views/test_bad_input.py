@@ -246,6 +246,7 @@ ROUTES: list[Route] = [
     Route("email.outbox"),
     Route("email.outbox_message"),
     Route("static"),
+    Route("photos.photo"),
     # JSON API
     Route("api.lookup_postal_code", query=("postal_code",), json=("postal_code",)),
     Route("api.campaign_counts", query=("by_office",)),
@@ -454,6 +455,7 @@ def corpus(databases: Any) -> Iterator[Corpus]:
             "token": "not-a-token",
             "name": "missing.eml",
             "filename": "missing.css",
+            "ext": "jpg",
         }
         assert db.scalars(select(Campaign.id).where(Campaign.slug == demo.slug)).one()
     found = Corpus(app=app, ids=ids, admin=admin)
