@@ -39,7 +39,7 @@ ENV PATH=/opt/venv/bin:$PATH \
 RUN groupadd --system --gid 10001 callmp \
  && useradd --system --uid 10001 --gid callmp --home-dir /var/lib/callmp \
       --no-create-home --shell /usr/sbin/nologin callmp \
- && install -d -o callmp -g callmp -m 0750 /var/lib/callmp /app/instance
+ && install -d -o callmp -g callmp -m 0750 /var/lib/callmp /var/lib/callmp/photos /app/instance
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /src/callmp ./callmp

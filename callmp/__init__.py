@@ -85,6 +85,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in [public.bp, api.bp, call.bp, letter.bp, twilio.bp, *staff]:
         app.register_blueprint(blueprint)
     security.init_auth(app, staff)
+    from callmp.views.photos import init_photos
+
+    init_photos(app)
     rate_limits.init_rate_limits(app)
     headers.init_headers(app)
     template_globals.init_template_globals(app)

@@ -23,6 +23,7 @@ from callmp.directory import (
     freshness,
     house_fetch,
     house_files,
+    photo_folder,
     refresh,
     refresh_apply,
 )
@@ -30,6 +31,7 @@ from callmp.directory.house_sources import SourceError
 from callmp.models import Role
 from callmp.stats import consistency
 from callmp.views.context import services
+from callmp.views.photos import photo_store
 
 
 def _session() -> Session:
@@ -205,6 +207,28 @@ def register(app: Flask) -> None:
                 f"applied: {refresh.counts_line(report.diff)}; data as of "
                 f"{report.release.as_of.isoformat()} (release #{report.release.id})"
             )
+
+    @data_group.command("photos")
+    @click.option(
+        "--from",
+        "folder",
+        required=True,
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="A folder of MP photos named as in the data's photo_url (AlbasDan_CPC.jpg) "
+        "or by House person id (72029.jpg).",
+    )
+    def data_photos_command(folder: Path) -> None:
+        """Store MPs' photos from a folder in PHOTO_DIR, served by the app itself."""
+        with _session() as session:
+            loaded = photo_folder.load_photo_folder(session, photo_store(), folder)
+            session.commit()
+        for name, reason in loaded.refused:
+            click.echo(f"refused: {name}: {reason}")
+        for name in loaded.unmatched:
+            click.echo(f"skipped (matches no member): {name}")
+        if loaded.refused:
+            raise click.ClickException(loaded.summary())
+        click.echo(loaded.summary())
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:

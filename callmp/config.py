@@ -51,6 +51,11 @@ SETTINGS: tuple[Setting, ...] = (
         str(REPO_ROOT / "data"),
         "Folder with the shipped data (mps.csv, offices.csv ...).",
     ),
+    Setting(
+        "PHOTO_DIR",
+        str(REPO_ROOT / "instance" / "photos"),
+        "Folder of MPs' photos, served at /photos/ (filled by flask data photos --from DIR).",
+    ),
     Setting("DEFAULT_LOCALE", "en", "Language used when the visitor has not chosen one."),
     Setting("LOCALES", ("en", "fr"), "Languages the interface is offered in."),
     Setting(

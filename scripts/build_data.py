@@ -20,6 +20,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,13 @@ import numpy.typing as npt
 import shapely
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+# The app's own parser of the House's profile pages: the shipped languages are read the
+# way a refresh reads them.
+from callmp.directory.house_sources import SourceError, parse_profile_html  # noqa: E402
+from callmp.directory.languages import language_code, profile_source  # noqa: E402
+
 DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_OUT = REPO_ROOT / "data"
 
@@ -51,6 +59,28 @@ NEAR_FALLBACK = 100
 NEAR_MAX_SHARE = 0.20
 NEAR_METHODS = frozenset({"exact", "approx", "nearest"})
 
+# French names of the ridings renamed in 2026. No official French list was found (see
+# data/README.md), so a renamed riding gets a French name only by this rule: Elections
+# Canada's 2023 order translates riding names only through generic words (North -> Nord,
+# Centre, The Peninsulas -> Les Péninsules, Mount Royal -> Mont-Royal ...), and every 2023
+# name without any of these words is the same in both languages (checked on each build).
+# A 2026 name without any of them is therefore written the same in French.
+TRANSLATED_WORDS = frozenset(
+    {
+        *("north", "south", "east", "west", "centre", "central"),
+        *("northwest", "northeast", "southwest", "southeast"),
+        *("northern", "southern", "eastern", "western", "the", "and", "of"),
+        *("mount", "mountain", "peninsula", "peninsulas", "island", "islands"),
+        *("trail", "river", "superior", "territories", "lake", "bay", "bays"),
+        *("coast", "valley", "cape", "new", "st."),
+    }
+)
+SAME_NAME_SOURCE = "rule_same_in_both_languages_2023_order"
+PROFILE_FILE = re.compile(
+    r"^member_profile_[a-z0-9-]+_([0-9]{1,9})_([0-9]{4}-[0-9]{2}-[0-9]{2})\.html$"
+)
+N_PROFILES = 5
+
 FLAG_SUSPECT = 1
 FLAG_NEAR_BOUNDARY = 2
 
@@ -59,6 +89,8 @@ RIDINGS_COLUMNS = [
     "name_en",
     "name_fr",
     "name_current",
+    "name_current_fr",
+    "name_current_fr_source",
     "province_code",
     "province_abbr",
     "province_en",
@@ -85,6 +117,7 @@ MPS_COLUMNS = [
     "photo_url",
     "profile_url",
     "preferred_language",
+    "preferred_language_source",
     "previous_member",
     "roster_as_of",
     "source",
@@ -195,12 +228,41 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Row]) -> int:
     return count
 
 
+def name_words(name: str) -> set[str]:
+    """The words of a riding name, folded, split at spaces and dashes."""
+    return {w for w in re.split(r"[\s\u2014\u2013-]+", name.casefold()) if w}
+
+
+def check_same_name_rule(ridings: Iterable[Row]) -> int:
+    """Check the rule's basis on the 2023 order; the number of names it covers there."""
+    covered = 0
+    for row in ridings:
+        if name_words(row["name_en"]) & TRANSLATED_WORDS:
+            continue
+        check(
+            row["name_en"] == row["name_fr"],
+            f"ridings: {row['fed_num']} {row['name_en']!r} has no translated word but its "
+            f"French name differs ({row['name_fr']!r}); the French-name rule does not hold",
+        )
+        covered += 1
+    return covered
+
+
+def french_current_name(name_en: str, current: str) -> tuple[str, str]:
+    """French name and its source for a riding's 2026 name (empty when not renamed or
+    when the rule cannot say)."""
+    if current == name_en or name_words(current) & TRANSLATED_WORDS:
+        return "", ""
+    return current, SAME_NAME_SOURCE
+
+
 def build_ridings(source: Path) -> list[Row]:
     """Ridings of the 2023 order, with the 2026 House of Commons display name."""
     ridings = read_csv(source / "boundaries_2023" / "ridings_2023.csv")
     roster = {
         row["fed_num"]: row for row in read_csv(source / "mps_45th" / "mps_45th_parliament.csv")
     }
+    covered = check_same_name_rule(ridings)
     out: list[Row] = []
     for row in ridings:
         fed = row["fed_num"]
@@ -211,12 +273,15 @@ def build_ridings(source: Path) -> list[Row]:
         check(fed in roster, f"ridings: {fed} missing from mps_45th_parliament.csv")
         # Vacant seats are not in the 2026 roster; they keep the official 2023 name.
         current = roster[fed]["riding_name_hoc_2026"] or row["name_en"]
+        current_fr, current_fr_source = french_current_name(row["name_en"], current)
         out.append(
             {
                 "fed_num": fed,
                 "name_en": row["name_en"],
                 "name_fr": row["name_fr"],
                 "name_current": current,
+                "name_current_fr": current_fr,
+                "name_current_fr_source": current_fr_source,
                 "province_code": row["province_code"],
                 "province_abbr": row["province_abbr"],
                 "province_en": row["province_en"],
@@ -230,13 +295,43 @@ def build_ridings(source: Path) -> list[Row]:
     check(len(out) == N_RIDINGS, f"ridings: {len(out)} rows, expected {N_RIDINGS}")
     check(len(set(feds)) == len(feds), "ridings: duplicate fed_num")
     check(all(r["time_zone"].startswith("America/") for r in out), "ridings: odd time zone")
+    renamed = [r for r in out if r["name_current"] != r["name_en"]]
+    named = [r for r in renamed if r["name_current_fr"]]
+    print(
+        f"ridings: French-name rule holds for {covered} names of the 2023 order; "
+        f"{len(named)} of {len(renamed)} renamed ridings get a French 2026 name"
+    )
     return out
+
+
+def read_languages(source: Path, sitting: set[str]) -> dict[str, tuple[str, str]]:
+    """Preferred language and its source by person id, from the saved profile pages."""
+    found: dict[str, tuple[str, str]] = {}
+    for path in sorted((source / "fixtures" / "ourcommons_html").glob("member_profile_*")):
+        match = PROFILE_FILE.match(path.name)
+        check(match is not None, f"profiles: unexpected file name {path.name}")
+        assert match is not None
+        try:
+            profile = parse_profile_html(path.read_text(encoding="utf-8"))
+            code = language_code(profile.preferred_language)
+        except (SourceError, ValueError) as error:
+            raise DataError(f"profiles: {path.name}: {error}") from error
+        person_id = str(profile.person_id)
+        check(person_id == match.group(1), f"profiles: {path.name} is person {person_id}")
+        check(person_id in sitting, f"profiles: {person_id} is not a sitting member")
+        check(person_id not in found, f"profiles: two pages of person {person_id}")
+        found[person_id] = (code, profile_source(date.fromisoformat(match.group(2))))
+    check(len(found) == N_PROFILES, f"profiles: {len(found)} pages, expected {N_PROFILES}")
+    return found
 
 
 def build_mps(source: Path, ridings: dict[str, Row]) -> list[Row]:
     """One row per riding: the sitting MP as of the 2026-09-27 roster, or a vacant seat."""
     out: list[Row] = []
-    for row in read_csv(source / "mps_45th" / "mps_45th_parliament.csv"):
+    roster = read_csv(source / "mps_45th" / "mps_45th_parliament.csv")
+    sitting = {r["ourcommons_person_id"] for r in roster if r["seat_status"] == "occupied"}
+    languages = read_languages(source, sitting)
+    for row in roster:
         fed = row["fed_num"]
         check(fed in ridings, f"mps: fed_num {fed} is not a riding")
         riding = ridings[fed]
@@ -252,7 +347,9 @@ def build_mps(source: Path, ridings: dict[str, Row]) -> list[Row]:
             "province_abbr": riding["province_abbr"],
             "seat_status": status,
             "email_derived": "",
-            "preferred_language": "",  # no source in the bundle gives it for all MPs
+            # Only from an official profile page; everyone else stays unknown (empty).
+            "preferred_language": "",
+            "preferred_language_source": "",
             "previous_member": "" if occupied else row["mp_2026_01_if_different"],
             "roster_as_of": ROSTER_AS_OF,
             "source": ROSTER_SOURCE,
@@ -270,6 +367,9 @@ def build_mps(source: Path, ridings: dict[str, Row]) -> list[Row]:
                 f"mps: {fed} unknown email_source {row['email_source']!r}",
             )
             record["email_derived"] = "1" if derived else "0"
+            language, language_source = languages.get(row["ourcommons_person_id"], ("", ""))
+            record["preferred_language"] = language
+            record["preferred_language_source"] = language_source
         else:
             check(row["mp_2026_01_if_different"] != "", f"mps: vacant {fed} has no previous MP")
             check(row["ourcommons_person_id"] == "", f"mps: vacant {fed} has a person id")
@@ -633,12 +733,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     no_hill = sorted(m["full_name"] for m in sitting if m["fed_num"] not in hill_phone)
     n_derived = sum(m["email_derived"] == "1" for m in mps)
     office_types = Counter(o["office_type"] for o in offices)
+    n_languages = Counter(m["preferred_language"] for m in sitting if m["preferred_language"])
     total = stats["rows"]
     print(f"ridings.csv          {n_ridings} rows")
     n_vacant = n_mps - len(sitting)
     print(
         f"mps.csv              {n_mps} rows ({len(sitting)} occupied, {n_vacant} vacant,"
         f" {n_derived} derived emails)"
+    )
+    print(
+        f"  preferred language from an official profile page: {sum(n_languages.values())}"
+        f" of {len(sitting)} sitting MPs ({dict(sorted(n_languages.items()))}); the rest unknown"
     )
     print(
         f"offices.csv          {n_offices} rows ({office_types['hill']} hill,"

@@ -32,6 +32,7 @@ MEMBER_TEXT_COLUMNS = (
     "photo_url",
     "profile_url",
     "preferred_language",
+    "preferred_language_source",
     "source",
 )
 OFFICE_TEXT_COLUMNS = (
@@ -121,6 +122,7 @@ def import_ridings(session: Session, data_dir: Path, report: ImportReport) -> No
             "name_en": row["name_en"],
             "name_fr": row["name_fr"],
             "name_current": row["name_current"] or row["name_en"],
+            "name_current_fr": row.get("name_current_fr", ""),
             "province_code": int(row["province_code"]),
             "province_abbr": row["province_abbr"],
             "province_en": row["province_en"],
@@ -159,7 +161,8 @@ def import_members(session: Session, data_dir: Path, report: ImportReport) -> di
     people: dict[int, Person] = {}
     for row in rows:
         person_id = int(row["ourcommons_person_id"])
-        values: dict[str, Any] = {c: row[c] for c in MEMBER_TEXT_COLUMNS}
+        # Files from before a column existed read as empty (unknown) there.
+        values: dict[str, Any] = {c: row.get(c, "") for c in MEMBER_TEXT_COLUMNS}
         values |= {
             "fed_num": int(row["fed_num"]),
             "email_derived": row["email_derived"] == "1",

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from html.parser import HTMLParser
 
+from callmp.directory import languages
+
 HOUSE_SITE = "https://www.ourcommons.ca"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 MEMBERS_ROOT = "ArrayOfMemberOfParliament"
@@ -236,23 +238,9 @@ def parse_profile_html(html: str) -> ProfileRecord:
     )
 
 
-#: The profile pages' "Preferred Language" values (English and French pages) and the codes
-#: the app keeps; "bilingual" means both, so a letter goes in the supporter's language.
-LANGUAGES = {
-    "english": "en",
-    "anglais": "en",
-    "french": "fr",
-    "français": "fr",
-    "english / french": "bilingual",
-    "french / english": "bilingual",
-    "anglais / français": "bilingual",
-    "français / anglais": "bilingual",
-}
-
-
 def language_code(value: str, where: str) -> str:
     """The app's code for a profile page's preferred language, or raise SourceError."""
-    code = LANGUAGES.get(" ".join(value.split()).casefold())
-    if code is None:
-        raise SourceError(f"{where}: preferred language {value!r} is neither English nor French")
-    return code
+    try:
+        return languages.language_code(value)
+    except ValueError as error:
+        raise SourceError(f"{where}: {error}") from None

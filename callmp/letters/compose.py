@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from callmp.campaigns import address_forms
 from callmp.campaigns.targets import ResolvedTarget, display_name, placeholder_values
+from callmp.directory import languages
 from callmp.directory.email_addresses import AddressError, clean_address
 from callmp.i18n import N_, InputError, translator
 from callmp.models import Campaign, Person
@@ -123,6 +124,8 @@ def clean_personal_line(raw: str | None, required: bool) -> str:
 def letter_locale(person: Person | None, supporter_locale: str) -> str:
     """The target's preferred language where we know it, otherwise the supporter's."""
     preferred = (person.preferred_language if person else "").strip().lower()
+    if languages.both_languages(preferred):
+        return "fr" if supporter_locale == "fr" else "en"
     if preferred.startswith(("fr", "french", "français")):
         return "fr"
     if preferred.startswith(("en", "english", "anglais")):

@@ -31,6 +31,8 @@ class Riding(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     name_fr: Mapped[str] = mapped_column(String(200))
     name_current: Mapped[str] = mapped_column(String(200))
+    # The French form of a 2026 name; empty where none is known (data/README.md).
+    name_current_fr: Mapped[str] = mapped_column(String(200), default="")
     province_code: Mapped[int] = mapped_column(SmallInteger)
     province_abbr: Mapped[str] = mapped_column(String(2), index=True)
     province_en: Mapped[str] = mapped_column(String(60))
@@ -42,8 +44,11 @@ class Riding(Base):
     member: Mapped[Person | None] = relationship(back_populates="riding", uselist=False)
 
     def name(self, locale: str) -> str:
-        """The riding's display name in ``locale`` (French keeps the 2023 official name)."""
-        return self.name_fr if locale == "fr" else self.name_current
+        """The riding's display name in ``locale``: its current name, or in French the
+        official 2023 French name where the current one has no known French form."""
+        if locale == "fr":
+            return self.name_current_fr or self.name_fr
+        return self.name_current
 
     def province(self, locale: str) -> str:
         """The province's name in ``locale``."""

@@ -1,17 +1,14 @@
 """Security headers on every response, set by Flask-Talisman.
 
-The pages load nothing from other sites except MPs' photos from the House of Commons
-(fetched with no referrer), and have no inline scripts, event handlers or style
-attributes: scripts and styles come from /static only.
+The pages load nothing from other sites (MPs' photos too are served by the app, from
+its photo folder), and have no inline scripts, event handlers or style attributes:
+scripts and styles come from /static only.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 from flask_talisman import Talisman
-
-#: Where MPs' photos come from (``photo_url`` in data/mps.csv).
-PHOTO_HOST = "https://www.ourcommons.ca"
 
 #: Who may show our pages in a frame: nobody, for now. When campaigns can be embedded,
 #: the public pages will widen this per campaign: change it here (Talisman's per-view
@@ -23,7 +20,7 @@ CONTENT_SECURITY_POLICY: dict[str, str] = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "img-src": f"'self' {PHOTO_HOST}",
+    "img-src": "'self'",
     "connect-src": "'self'",
     "font-src": "'self'",
     "object-src": "'none'",

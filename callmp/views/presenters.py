@@ -16,6 +16,7 @@ from callmp.directory.lookup import Candidate
 from callmp.directory.office_hours import format_hours, open_state, stored_hours
 from callmp.models import Campaign, ContactCorrection, Office, OfficeKind, Person
 from callmp.templating import render_markdown
+from callmp.views.photos import member_photo
 
 
 def locale_code() -> str:
@@ -62,7 +63,8 @@ def member_json(person: Person, locale: str) -> dict[str, Any]:
         "email": person.email or None,
         "email_derived": person.email_derived,
         "email_corrected_on": corrected_on(person.correction("email")),
-        "photo_url": person.photo_url or None,
+        # The app's own copy: an API client loads nothing from the House either.
+        "photo_url": member_photo(person, external=True),
         "profile_url": person.profile_url or None,
         "offices": [office_json(o, locale) for o in person.offices],
     }
@@ -76,6 +78,7 @@ def candidate_json(candidate: Candidate, locale: str) -> dict[str, Any]:
         "name_en": riding.name_en,
         "name_fr": riding.name_fr,
         "name_current": riding.name_current,
+        "name_current_fr": riding.name_current_fr or None,
         "province": riding.province_abbr,
         "share": candidate.share,
         "vacant": candidate.vacant,

@@ -84,6 +84,7 @@ EXCLUDED = {
     "ops.metrics": "Prometheus's text format, for the scraper",
     "admin_stats.events_csv": "a CSV download",
     "admin_stats.offices_csv": "a CSV download",
+    "photos.photo": "an MP's photo (an image; text 404 when there is none)",
 }
 
 

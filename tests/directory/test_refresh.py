@@ -160,18 +160,23 @@ def test_a_name_the_addresses_page_cannot_join_is_refused(db_session: Session) -
 
 def test_profile_pages_give_preferred_languages(db_session: Session) -> None:
     profiles = [parse_profile_html(p.read_text("utf-8")) for p in HOUSE.glob("member_profile_*")]
-    diff = refresh.compute_diff(db_session, house_files.HouseSources(profiles=profiles))
-    shipped = {
-        p.ourcommons_person_id: p.preferred_language
+    people = {
+        p.ourcommons_person_id: p
         for p in db_session.scalars(
             select(Person).where(Person.ourcommons_person_id.in_([p.person_id for p in profiles]))
         )
     }
-    expected = {p.person_id for p in profiles if shipped[p.person_id] != p.preferred_language}
-    assert expected  # the shipped data has no languages yet
-    assert {row.person_id for row in diff.of("language_change")} == expected
-    row = next(r for r in diff.of("language_change") if r.person_id == 89156)
-    assert row.detail.endswith("-> bilingual")  # "English / French" on the page
+    # The shipped data carries these five pages' languages: no difference until one changes.
+    diff = refresh.compute_diff(db_session, house_files.HouseSources(profiles=profiles))
+    assert diff.of("language_change") == []
+    people[89156].preferred_language = ""
+    people[72029].preferred_language = "fr"
+    db_session.flush()
+    diff = refresh.compute_diff(db_session, house_files.HouseSources(profiles=profiles))
+    rows = {row.person_id: row.detail for row in diff.of("language_change")}
+    assert set(rows) == {89156, 72029}
+    assert rows[89156].endswith("-> en fr")  # "English / French" on the page
+    assert rows[72029].endswith("fr -> en")
 
 
 def test_read_sources_recognises_files_by_content(tmp_path: Path) -> None:

@@ -139,7 +139,7 @@ def test_april_export_with_september_page_and_profiles_gives_these_rows(
         assert diff.of(kind) == [], kind
     assert diff.of("email_change") == diff.of("correction") == []
     # Languages: the pages' values (Aboultaif's page says "English / French").
-    pages = {89156: "bilingual", 105340: "en", 123033: "en", 72029: "en", 110339: "en"}
+    pages = {89156: "en fr", 105340: "en", 123033: "en", 72029: "en", 110339: "en"}
     loaded = {pid: person(db_session, pid).preferred_language for pid in pages}
     changed = {pid for pid, code in pages.items() if loaded[pid] != code}
     assert {row.person_id for row in diff.of("language_change")} == changed
@@ -177,7 +177,7 @@ def test_applying_changes_exactly_the_rows_of_the_diff(db_session: Session, tmp_
     assert person(db_session, 100521).fed_num == 24018  # Richard Martel has it again
     aboultaif = person(db_session, 89156)
     assert (aboultaif.preferred_language, aboultaif.preferred_language_source) == (
-        "bilingual",
+        "en fr",
         "hoc_profile_2025-08-09",
     )
     release = db_session.scalars(select(DataRelease).order_by(DataRelease.id.desc())).first()

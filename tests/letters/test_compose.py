@@ -350,6 +350,10 @@ def test_a_required_personal_line_must_be_given() -> None:
         ("Anglais", "fr", "en"),
         ("", "fr", "fr"),
         ("", "en", "en"),
+        # Both (the House's "English / French"): the supporter's language.
+        ("en fr", "fr", "fr"),
+        ("en fr", "en", "en"),
+        ("English / French", "fr", "fr"),
         ("Deutsch", "fr", "fr"),
     ],
 )

@@ -35,6 +35,8 @@ def url_values(session: Session) -> dict[str, Any]:
         "token": "not-a-token",
         "name": "nothing.eml",
         "filename": "callmp.css",
+        "house_id": member.ourcommons_person_id,
+        "ext": "jpg",
     }
 
 
@@ -45,7 +47,9 @@ def every_url(app: Flask) -> Iterator[tuple[str, set[str], str]]:
     for rule in app.url_map.iter_rules():
         arguments = set(rule.arguments)
         filled = {name: values[name] for name in arguments - {"person_id"}}
-        if "person_id" in arguments:
+        if rule.endpoint.startswith("photos."):  # photos go by House of Commons person id
+            filled["person_id"] = values["house_id"]
+        elif "person_id" in arguments:
             mp_page = rule.endpoint.startswith("admin_contacts.")
             filled["person_id"] = values["mp_id" if mp_page else "custom_id"]
         with app.test_request_context():

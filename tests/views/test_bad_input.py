@@ -246,6 +246,7 @@ ROUTES: list[Route] = [
     Route("email.outbox"),
     Route("email.outbox_message"),
     Route("static"),
+    Route("photos.photo"),
     # JSON API
     Route("api.lookup_postal_code", query=("postal_code",), json=("postal_code",)),
     Route("api.campaign_counts", query=("by_office",)),
@@ -330,6 +331,7 @@ ROUTES: list[Route] = [
         ids=(("person_id", "spare_person"),),
     ),
     Route("admin_contacts.index", staff=True, query=("q",)),
+    Route("admin_data.index", staff=True),
     Route(
         "admin_contacts.person",
         staff=True,
@@ -454,6 +456,7 @@ def corpus(databases: Any) -> Iterator[Corpus]:
             "token": "not-a-token",
             "name": "missing.eml",
             "filename": "missing.css",
+            "ext": "jpg",
         }
         assert db.scalars(select(Campaign.id).where(Campaign.slug == demo.slug)).one()
     found = Corpus(app=app, ids=ids, admin=admin)

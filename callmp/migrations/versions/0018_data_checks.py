@@ -1,7 +1,7 @@
 """the worker's scheduled checks of the data against the House of Commons
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-06 08:40:00
 
 ``data_checks`` keeps each run of the scheduled check (what it found, whether it failed,
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from callmp.directory import contact_lists, corrections
 from callmp.directory.corrections import CorrectionError
 from callmp.models import ContactCorrection, Office, Person, Role
-from callmp.views.admin import confirm
+from callmp.views.admin import confirm, language_presenters
 from callmp.views.admin.contact_forms import (
     VALUE_HINTS,
     CorrectionForm,
@@ -53,6 +53,7 @@ def _page(person: Person, forms: dict[str, CorrectionForm]) -> str:
         forms=forms,
         hints=VALUE_HINTS,
         agrees=corrections.agrees,
+        language=language_presenters.preferred_language(person),
     )
 
 
