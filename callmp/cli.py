@@ -3,6 +3,7 @@ serve the local demo behind a short banner."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import tempfile
@@ -93,9 +94,10 @@ def _refused(reasons: list[str]) -> str:
     return f"refused: {shown}{more}; nothing applied"
 
 
-def _download_house_files() -> Path:
+def _download_house_files(*, photos: bool) -> Path:
     """Download the House's files into a temporary folder, removed when the command ends."""
     settings = house_fetch.FetchSettings.from_config(current_app.config)
+    settings = dataclasses.replace(settings, photos=photos)
     folder = Path(tempfile.mkdtemp(prefix="callmp-house-"))
     click.get_current_context().call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
     click.echo(f"downloading from {settings.base_url} (one page every {settings.delay_s:g} s)")
@@ -103,7 +105,10 @@ def _download_house_files() -> Path:
         report = house_fetch.fetch_all(folder, settings)
     except SourceError as error:
         raise click.ClickException(f"refused: {error}; nothing applied") from None
-    click.echo(f"downloaded {len(report.files)} files")
+    photos_line = f" and {len(report.photos)} photos" if photos else ""
+    click.echo(f"downloaded {len(report.files)} files{photos_line}")
+    for failure in report.photo_failures:
+        click.echo(f"no photo: {failure}")
     return folder
 
 
@@ -178,7 +183,7 @@ def register(app: Flask) -> None:
         """Show how the House of Commons' files differ from the data; write it with --apply."""
         downloaded = folder is None
         if folder is None:
-            folder = _download_house_files()
+            folder = _download_house_files(photos=apply_)
         try:
             # Downloaded files are dated by the download (their names carry no date).
             day = as_of.date() if as_of else (utcnow().date() if downloaded else None)
@@ -203,6 +208,15 @@ def register(app: Flask) -> None:
                 raise click.ClickException(_refused(refused.diff.refusals)) from None
             session.commit()
             click.echo(refresh.format_diff(report.diff))
+            photos = folder / house_fetch.PHOTOS_FOLDER
+            if photos.is_dir():
+                # After the commit: new members must exist to own a photo, and a
+                # refused photo must not undo the data.
+                loaded = photo_folder.load_photo_folder(session, photo_store(), photos)
+                session.commit()
+                for name, reason in loaded.refused:
+                    click.echo(f"photo refused: {name}: {reason}")
+                click.echo(loaded.summary())
             click.echo(
                 f"applied: {refresh.counts_line(report.diff)}; data as of "
                 f"{report.release.as_of.isoformat()} (release #{report.release.id})"

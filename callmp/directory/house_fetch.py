@@ -22,7 +22,12 @@ from typing import Any
 
 import requests
 
-from callmp.directory.house_sources import SourceError, parse_members_xml
+from callmp.directory.house_sources import (
+    HOUSE_SITE,
+    SourceError,
+    parse_members_xml,
+    parse_profile_html,
+)
 
 MEMBERS_PATH = "/Members/en/search/xml"
 ADDRESSES_PATH = "/Members/en/addresses"
@@ -32,6 +37,8 @@ MEMBERS_FILE = "members.xml"
 ADDRESSES_FILE = "addresses.html"
 MINISTRIES_FILE = "ministries.xml"
 _CHUNK = 65536
+#: The subfolder photos are saved in, named ``<person id>.jpg`` (read_sources skips it).
+PHOTOS_FOLDER = "photos"
 _PROFILE_ID = re.compile(rb'id="mp-profile-person-id-([0-9]{1,9})"')
 _SLUG_DROPPED = re.compile(r"[\u2019'.]")
 _SLUG_SEPARATOR = re.compile(r"[^a-z0-9]+")
@@ -45,6 +52,8 @@ class FetchSettings:
     timeout_s: float = 30.0
     delay_s: float = 1.0
     max_bytes: int = 10_000_000
+    # Also each member's photo (for ``--apply``: the scheduled check only diffs).
+    photos: bool = False
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> FetchSettings:
@@ -64,6 +73,9 @@ class FetchReport:
     folder: Path
     files: list[str] = field(default_factory=list)
     requests: int = 0
+    #: Photos saved in ``PHOTOS_FOLDER`` (person ids), and those that failed, with why.
+    photos: list[int] = field(default_factory=list)
+    photo_failures: list[str] = field(default_factory=list)
 
 
 def profile_slug(first_name: str, last_name: str) -> str:
@@ -140,6 +152,30 @@ class _Downloader:
         self.http.close()
 
 
+def _fetch_photo(
+    downloader: _Downloader, page: bytes, person_id: int, staging: Path, report: FetchReport
+) -> None:
+    """Save the photo a profile page shows; a missing photo is noted, not a refusal (the
+    riding page then shows none), and only the House's own site is asked for one."""
+    try:
+        url = parse_profile_html(page.decode("utf-8", "replace")).photo_url
+    except SourceError as error:
+        report.photo_failures.append(f"{person_id}: {error}")
+        return
+    if not url.startswith(HOUSE_SITE + "/"):
+        report.photo_failures.append(f"{person_id}: no photo on the House's site")
+        return
+    try:
+        data = downloader.get(url[len(HOUSE_SITE) :], f"photo of member {person_id}")
+    except SourceError as error:
+        report.photo_failures.append(str(error))
+        return
+    folder = staging / PHOTOS_FOLDER
+    folder.mkdir(exist_ok=True)
+    (folder / f"{person_id}.jpg").write_bytes(data)
+    report.photos.append(person_id)
+
+
 def fetch_all(
     folder: Path,
     settings: FetchSettings,
@@ -182,9 +218,12 @@ def fetch_all(
             if int(found.group(1)) != member.person_id:
                 raise SourceError(f"{what}: the page is that of member {int(found.group(1))}")
             (staging / f"profile_{member.person_id}.html").write_bytes(page)
+            if settings.photos:
+                _fetch_photo(downloader, page, member.person_id, staging, report)
         for path in sorted(staging.iterdir()):
             path.rename(folder / path.name)
-            report.files.append(path.name)
+            if path.name != PHOTOS_FOLDER:
+                report.files.append(path.name)
     finally:
         report.requests = downloader.count
         downloader.close()

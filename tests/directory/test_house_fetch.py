@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import io
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from PIL import Image
+from sqlalchemy.orm import Session
 
-from callmp.directory import house_fetch, house_files
+from callmp.directory import house_fetch, house_files, photo_folder
 from callmp.directory.house_fetch import FetchSettings, fetch_all, profile_slug
-from callmp.directory.house_sources import SourceError, parse_members_xml
+from callmp.directory.house_sources import (
+    HOUSE_SITE,
+    SourceError,
+    parse_members_xml,
+    parse_profile_html,
+)
+from callmp.directory.photos import PhotoStore
 from tests.support.app import DATA_DIR
-from tests.support.house_server import MEMBERS_XML, HouseServer, Misbehaviour
+from tests.support.house_server import HOUSE, MEMBERS_XML, HouseServer, Misbehaviour
 
 
 def _settings(server: HouseServer, **changes: float) -> FetchSettings:
@@ -188,3 +198,34 @@ def test_a_page_that_is_no_profile_is_refused(tmp_path: Path) -> None:
         server.pages["/Members/en/scott-aitchison(105340)"] = b"<html><h1>Maintenance</h1></html>"
         with pytest.raises(SourceError, match=r"Scott Aitchison .*no mp-profile-person-id"):
             fetch_all(tmp_path, _settings(server, delay_s=0), sleep=lambda _s: None)
+
+
+def test_fetch_with_photos_saves_the_houses_photos_for_the_photo_store(
+    tmp_path: Path, db_session: Session
+) -> None:
+    albas = HOUSE / "member_profile_dan-albas_72029_2025-08-09.html"
+    photo_url = parse_profile_html(albas.read_text("utf-8")).photo_url
+    assert photo_url.startswith(HOUSE_SITE + "/")
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 80), (120, 90, 60)).save(buffer, "JPEG")
+    with HouseServer() as server:
+        # Only Dan Albas's photo is there; every other member's photo is a 404.
+        server.pages[photo_url[len(HOUSE_SITE) :]] = buffer.getvalue()
+        settings = dataclasses.replace(_settings(server, delay_s=0), photos=True)
+        report = fetch_all(tmp_path / "house", settings, sleep=lambda _s: None)
+    sitting = _sitting_ids()
+    assert report.requests == 3 + 2 * len(sitting) == len(server.requests)
+    assert report.photos == [72029]
+    assert len(report.photo_failures) == len(sitting) - 1
+    assert all("HTTP 404" in failure for failure in report.photo_failures)
+    saved = tmp_path / "house"
+    photos = saved / house_fetch.PHOTOS_FOLDER
+    assert [p.name for p in photos.iterdir()] == ["72029.jpg"]
+    assert (photos / "72029.jpg").read_bytes() == buffer.getvalue()
+    # The folder of photos is not one of the refresh's files, and read_sources skips it.
+    assert house_fetch.PHOTOS_FOLDER not in report.files
+    assert len(house_files.read_sources(saved).profiles) == len(sitting)
+    store = PhotoStore(tmp_path / "store")
+    loaded = photo_folder.load_photo_folder(db_session, store, photos)
+    assert [person_id for person_id, _name in loaded.stored] == [72029]
+    assert (tmp_path / "store" / "72029.jpg").read_bytes() == buffer.getvalue()
