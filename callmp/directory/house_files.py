@@ -19,6 +19,7 @@ from callmp.directory.house_sources import (
     parse_members_xml,
     parse_profile_html,
 )
+from callmp.directory.ministry import MinistryList, looks_like_ministry, parse_ministry_xml
 
 
 @dataclass
@@ -28,6 +29,7 @@ class HouseSources:
     members: list[MemberRecord] | None = None
     addresses: list[AddressEntry] | None = None
     profiles: list[ProfileRecord] = field(default_factory=list)
+    ministries: list[MinistryList] = field(default_factory=list)  # English, maybe French
     skipped: list[str] = field(default_factory=list)
 
 
@@ -50,6 +52,8 @@ def read_sources(folder: Path) -> HouseSources:
             if sources.members is not None:
                 raise SourceError(f"{path.name}: a second members export; keep only one")
             sources.members = parse_members_xml(data)
+        elif looks_like_ministry(head):
+            sources.ministries.append(parse_ministry_xml(data))
         elif head.startswith(ADDRESSES_TITLE):
             if sources.addresses is not None:
                 raise SourceError(f"{path.name}: a second addresses page; keep only one")

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from callmp.directory import ministry, ministry_apply
 from callmp.directory.corrections import same_value
 from callmp.directory.house_addresses import AddressEntry, OfficeRecord
 from callmp.directory.house_files import HouseSources
-from callmp.directory.house_sources import MemberRecord
+from callmp.directory.house_sources import MemberRecord, SourceError
 from callmp.models import Office, OfficeKind, Person, Riding
 
 #: The kinds of diff rows, in the order they are printed.
@@ -37,6 +38,7 @@ KINDS = (
     "phone_change",
     "correction",
     "language_change",
+    *ministry_apply.KINDS,
 )
 #: The export's caucus names where the shipped data writes the party differently.
 CAUCUS_TO_PARTY = {"Green Party": "Green"}
@@ -279,9 +281,23 @@ def compute_diff(session: Session, sources: HouseSources) -> RefreshDiff:
                     f"{before} -> {after}",
                 )
             )
+    if sources.ministries:
+        _diff_ministry(session, sources.ministries, diff)
     order = {kind: n for n, kind in enumerate(KINDS)}
     diff.rows.sort(key=lambda r: (order[r.kind], r.fed_num or 0, r.person_id or 0, r.detail))
     return diff
+
+
+def _diff_ministry(session: Session, lists: list[ministry.MinistryList], diff: RefreshDiff) -> None:
+    """Ministers in and out and new portfolios (see ``ministry_apply``)."""
+    try:
+        current = ministry.current_ministers(lists, "hoc_ministries_fr")
+    except SourceError as error:
+        diff.refusals.append(str(error))
+        return
+    found = ministry_apply.diff_ministry(session, current)
+    diff.refusals.extend(found.refusals)
+    diff.rows.extend(DiffRow(r.kind, r.fed_num, r.person_id, r.name, r.detail) for r in found.rows)
 
 
 def format_diff(diff: RefreshDiff) -> str:
