@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from cachetools import LRUCache
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from callmp.directory import lookup
@@ -113,7 +113,8 @@ def load_published(session: Session, slug: str) -> Campaign | None:
             selectinload(Campaign.targets)
             .selectinload(Target.portfolio)
             .options(
-                selectinload(Portfolio.holder).options(*details, selectinload(Person.riding)),
+                # The holder's riding joined in: one row, no statement of its own.
+                selectinload(Portfolio.holder).options(*details, joinedload(Person.riding)),
                 selectinload(Portfolio.office_person).options(*details),
             ),
         )
