@@ -254,11 +254,19 @@ def remove(session: Session, campaign: Campaign, target_id: int, actor: User | N
 
 
 def used_by(session: Session, person: Person) -> list[Campaign]:
-    """The campaigns with a target (or a fallback) that is ``person``."""
+    """The campaigns with a target (or a fallback) that is ``person``, or that is a
+    portfolio whose office contact ``person`` is."""
+    offices = select(Portfolio.id).where(Portfolio.office_person_id == person.id)
     query = (
         select(Campaign)
         .join(Target, Target.campaign_id == Campaign.id)
-        .where(or_(Target.person_id == person.id, Target.fallback_person_id == person.id))
+        .where(
+            or_(
+                Target.person_id == person.id,
+                Target.fallback_person_id == person.id,
+                Target.portfolio_id.in_(offices),
+            )
+        )
         .distinct()
         .order_by(Campaign.slug)
     )
