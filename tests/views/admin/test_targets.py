@@ -18,13 +18,13 @@ from callmp.models import (
     Campaign,
     CampaignStatus,
     Office,
-    OfficeKind,
     Person,
     Role,
     Target,
     TargetKind,
     User,
 )
+from tests.factories import minister_as_person
 from tests.support.app import sessions
 from tests.support.confirm import confirm_via_page
 from tests.support.html import assert_unique_ids, one, parse, text
@@ -57,28 +57,14 @@ def unpublished(session: Session, campaign_id: int) -> None:
 
 
 @pytest.fixture(autouse=True)
-def minister_as_person(session: Session, campaign_id: int) -> None:
+def minister_person(session: Session, campaign_id: int) -> None:
     """The demo's second target as a fixed custom person with her own forms of address, as
     leads set one up by hand: most tests here are about fixed people (the demo itself aims
-    at the Immigration portfolio, tested below and in tests/campaigns/test_portfolios.py)."""
+    at the Immigration portfolio: tests/views/admin/test_portfolio_targets.py)."""
     campaign = session.get(Campaign, campaign_id)
     assert campaign is not None
+    minister_as_person(session, campaign)
     target = campaign.targets[1]
-    assert target.portfolio is not None and target.portfolio.holder is not None
-    member = target.portfolio.holder
-    person = Person(
-        full_name=member.full_name,
-        first_name=member.first_name,
-        last_name=member.last_name,
-        honorific=member.honorific,
-        party=member.party,
-        email=member.email,
-        source="lead",
-    )
-    hill = next(o for o in member.offices if o.phone)
-    person.offices.append(Office(kind=OfficeKind.other, phone=hill.phone, label_en="Office"))
-    session.add(person)
-    target.kind, target.portfolio, target.person = TargetKind.person, None, person
     target.address_en, target.address_fr, target.gender = (
         "Minister Metlege Diab",
         "Madame la Ministre",
