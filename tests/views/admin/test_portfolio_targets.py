@@ -141,3 +141,12 @@ def test_the_office_contact_of_a_targeted_portfolio_cannot_be_deleted(
     session.expire_all()
     kept = session.get(Portfolio, portfolio_id)
     assert kept is not None and kept.office_person_id == contact_id
+
+
+def test_the_people_list_marks_the_demos_office_as_unofficial(
+    client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    login_as(Role.organizer)
+    rows = parse(client.get("/admin/people").data).select("table.people tbody tr")
+    marked = [text(one(row, "a")) for row in rows if row.select(".unofficial")]
+    assert marked == ["Office of the Minister of Immigration, Refugees and Citizenship"]
