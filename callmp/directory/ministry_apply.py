@@ -9,7 +9,7 @@ Offices of portfolios (the ministerial office contacts) are never touched here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -72,11 +72,17 @@ def _label(person: Person | None) -> str:
     return person.full_name if person is not None else "vacant"
 
 
-def diff_ministry(session: Session, ministers: Sequence[MinisterRecord]) -> MinistryDiff:
-    """The rows ``apply_ministry`` would change: new portfolios, ministers in and out."""
+def diff_ministry(
+    session: Session, ministers: Sequence[MinisterRecord], incoming: Set[int] = frozenset()
+) -> MinistryDiff:
+    """The rows ``apply_ministry`` would change: new portfolios, ministers in and out.
+
+    ``incoming``: House person ids the same refresh adds as members (a new member may be
+    made a minister at once); applying the members first makes them known.
+    """
     diff = MinistryDiff()
     members = _members(session, ministers)
-    missing = sorted({m.person_id for m in ministers} - set(members))
+    missing = sorted({m.person_id for m in ministers} - set(members) - set(incoming))
     for person_id in missing:
         who = next(m.full_name for m in ministers if m.person_id == person_id)
         diff.refusals.append(f"ministry list: {who} (#{person_id}) is not a member we know")

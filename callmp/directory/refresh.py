@@ -282,20 +282,27 @@ def compute_diff(session: Session, sources: HouseSources) -> RefreshDiff:
                 )
             )
     if sources.ministries:
-        _diff_ministry(session, sources.ministries, diff)
+        _diff_ministry(session, sources.ministries, sources.members, diff)
     order = {kind: n for n, kind in enumerate(KINDS)}
     diff.rows.sort(key=lambda r: (order[r.kind], r.fed_num or 0, r.person_id or 0, r.detail))
     return diff
 
 
-def _diff_ministry(session: Session, lists: list[ministry.MinistryList], diff: RefreshDiff) -> None:
-    """Ministers in and out and new portfolios (see ``ministry_apply``)."""
+def _diff_ministry(
+    session: Session,
+    lists: list[ministry.MinistryList],
+    members: list[MemberRecord] | None,
+    diff: RefreshDiff,
+) -> None:
+    """Ministers in and out and new portfolios (see ``ministry_apply``); members the same
+    refresh adds count as known."""
     try:
         current = ministry.current_ministers(lists, "hoc_ministries_fr")
     except SourceError as error:
         diff.refusals.append(str(error))
         return
-    found = ministry_apply.diff_ministry(session, current)
+    incoming = {m.person_id for m in members or [] if m.person_id and m.to_date is None}
+    found = ministry_apply.diff_ministry(session, current, incoming)
     diff.refusals.extend(found.refusals)
     diff.rows.extend(DiffRow(r.kind, r.fed_num, r.person_id, r.name, r.detail) for r in found.rows)
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmp.directory import house_files, ministry, ministry_apply, refresh
-from callmp.directory.house_sources import SourceError
+from callmp.directory.house_sources import MemberRecord, SourceError
 from callmp.models import Person, Portfolio
 
 HOUSE = Path(__file__).parent.parent / "fixtures" / "house"
@@ -147,3 +147,16 @@ def test_a_holder_keeps_being_a_member_record_joined_on_the_person_id(
     _apply(db_session, tmp_path, NOV, AFTER)
     portfolio = db_session.scalars(select(Portfolio).where(Portfolio.slug == IMMIGRATION)).one()
     assert portfolio.holder is member
+
+
+def test_a_new_member_of_the_same_refresh_may_be_a_minister(
+    db_session: Session, tmp_path: Path
+) -> None:
+    text = BEFORE.read_text(encoding="utf-8").replace(
+        "<PersonId>110538</PersonId>", "<PersonId>999999</PersonId>"
+    )
+    parsed = ministry.parse_ministry_xml(text)
+    newcomer = MemberRecord(999999, "", "Pat", "New", "Avalon", "", "Liberal", SEPT, None)
+    sources = house_files.HouseSources(members=[newcomer], ministries=[parsed])
+    refusals = refresh.compute_diff(db_session, sources).refusals
+    assert not [r for r in refusals if r.startswith("ministry list")]
