@@ -15,6 +15,7 @@ from callmp import demo
 from callmp.models import Campaign, Portfolio, Role, TargetKind, User
 from tests.factories import make_campaign
 from tests.support.app import sessions
+from tests.support.confirm import confirm_via_page
 from tests.support.html import one, parse, text
 
 
@@ -150,3 +151,28 @@ def test_the_people_list_marks_the_demos_office_as_unofficial(
     rows = parse(client.get("/admin/people").data).select("table.people tbody tr")
     marked = [text(one(row, "a")) for row in rows if row.select(".unofficial")]
     assert marked == ["Office of the Minister of Immigration, Refugees and Citizenship"]
+
+
+def test_a_live_campaigns_new_portfolio_target_waits_in_its_draft_until_published(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], session: Session
+) -> None:
+    campaign = session.scalars(select(Campaign).where(Campaign.slug == demo.DEMO_SLUG)).one()
+    session.add(Portfolio(slug="minister-of-health", title_en="Minister of Health"))
+    session.commit()
+    health = session.scalars(select(Portfolio.id).where(Portfolio.slug == "minister-of-health"))
+    health_id = health.one()
+    login_as(Role.lead)
+    url = f"/admin/campaigns/{campaign.id}/targets/portfolio"
+    assert _post(client, url, {"portfolio_id": str(health_id)}).status_code == 302
+
+    def kinds() -> list[tuple[TargetKind, int | None]]:
+        with sessions(app)() as fresh:
+            live = fresh.get(Campaign, campaign.id)
+            assert live is not None
+            return [(t.kind, t.portfolio_id) for t in live.targets]
+
+    assert len(kinds()) == 2  # supporters still see the published targets
+    changes = parse(client.get(f"/admin/campaigns/{campaign.id}/changes").data)
+    assert "Portfolio: Minister of Health" in text(changes)
+    assert confirm_via_page(client, f"/admin/campaigns/{campaign.id}/changes").status_code == 303
+    assert kinds()[-1] == (TargetKind.portfolio, health_id)
