@@ -31,6 +31,8 @@ _WITH_ROLE = N_("%(name)s, %(role)s")
 POSTAL_CODE_BLANK = "___"
 _VACANT = N_("your MP (the seat is vacant)")
 _VACANT_POST = N_("%(role)s (the post is vacant)")
+#: A portfolio with no office of its own is called at the holder's office as an MP.
+_AS_MP = N_("%(name)s, %(role)s, at their office as an MP")
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def plan_for(
                 label = targets.fallback_label(item, translate, locale)
             elif item.own_mp and not role:
                 label = translate(_YOUR_MP) % {"name": item.person.full_name}
+            elif item.member_office:
+                label = translate(_AS_MP) % {"name": item.person.full_name, "role": role}
             else:
                 label = translate(_WITH_ROLE) % {"name": item.person.full_name, "role": role}
             legs = _legs(item.offices, campaign.office_policy, when)

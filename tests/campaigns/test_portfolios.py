@@ -102,6 +102,7 @@ def test_a_portfolio_without_its_own_office_uses_the_holders_hill_office_and_say
         campaign = demo_campaign(session)
         stops = callplan.plan_for(session, campaign, SPADINA, "en", WHEN, translator("en"))
         assert [leg.office.id for leg in stops[1].legs] == [o.id for o in hill]
+        assert stops[1].label == f"Lena Metlege Diab, {ROLE}, at their office as an MP"
         letters = compose(campaign, targets_for(campaign, lookup.riding(session, SPADINA)), JANE)
         assert letters[1].to_address == holder.email
     page = parse(app.test_client().get(f"/c/{DEMO_SLUG}/riding/{SPADINA}").data)
