@@ -8,23 +8,33 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callmp.directory.ministry import KNOWN_FRENCH_TITLES, KNOWN_TITLES_SOURCE
 from callmp.models import (
     Campaign,
     CampaignStatus,
     Office,
     OfficeKind,
     Person,
+    Portfolio,
     Target,
     TargetKind,
 )
+from callmp.models.portfolios import is_unofficial
 from callmp.templating import one_line
 
 DEMO_SLUG = "status-for-all"
-MINISTER_SOURCE = "demo:minister-ircc"
-# The demo's minister is copied from the MP record of the member for this riding (Halifax
-# West), who held the immigration portfolio when the data was prepared. A real campaign
-# enters the ministerial office's own contact data and checks who holds the portfolio.
+#: The demo's contact data that no official source gave: staff pages say so.
+MINISTER_SOURCE = "demo:unverified"
+#: What older demo databases called their hand-copied minister record.
+OLD_MINISTER_SOURCE = "demo:minister-ircc"
+# The demo targets the portfolio. Until a refresh reads the House's ministry list, its
+# holder is the member for this riding (Halifax West), who held it when the data was
+# prepared; the ministerial office's number and email are that member's Hill number and
+# email, relabelled, and marked as not from an official source. A real campaign enters the
+# ministerial office's own contact data.
 MINISTER_FED_NUM = 12007
+PORTFOLIO_SLUG = "minister-of-immigration-refugees-and-citizenship"
+PORTFOLIO_TITLE_EN = "Minister of Immigration, Refugees and Citizenship"
 
 TITLE_EN = "Status for all: permanent residence for migrant workers"
 TITLE_FR = "Un statut pour toutes et tous : la résidence permanente pour les travailleurs migrants"
@@ -210,53 +220,74 @@ def _paragraphs(text: str) -> str:
     return "\n\n".join(one_line(part) for part in text.strip().split("\n\n")) + "\n"
 
 
-def _minister(session: Session) -> Person | None:
-    """The demo's custom target for the Minister, created or refreshed from the MP record."""
-    member = session.scalars(select(Person).where(Person.fed_num == MINISTER_FED_NUM)).first()
-    if member is None:
-        return None
-    minister = session.scalars(select(Person).where(Person.source == MINISTER_SOURCE)).first()
-    if minister is None:
-        minister = Person(full_name=member.full_name, source=MINISTER_SOURCE)
-        session.add(minister)
-    for name in (
-        "honorific",
-        "full_name",
-        "first_name",
-        "last_name",
-        "party",
-        "email",
-        "email_source",
-        "email_derived",
-        "photo_url",
-        "profile_url",
-        "as_of",
-    ):
-        setattr(minister, name, getattr(member, name))
-    # Update offices in place: replacing them would break the links counted events keep.
-    existing = {(o.kind, o.position): o for o in minister.offices}
+def _office_contact(session: Session, member: Person, title: str) -> Person:
+    """The portfolio's office contact: the member's email and Hill numbers, marked unofficial.
+
+    Created once and updated in place (counted events keep links to its offices); an older
+    database's hand-copied minister record becomes it.
+    """
+    query = select(Person).where(Person.source.in_((MINISTER_SOURCE, OLD_MINISTER_SOURCE)))
+    contact = session.scalars(query.order_by(Person.id)).first()
+    if contact is None:
+        contact = Person(full_name=title, source=MINISTER_SOURCE)
+        session.add(contact)
+    contact.full_name, contact.source, contact.as_of = (
+        f"Office of the {title}",
+        MINISTER_SOURCE,
+        member.as_of,
+    )
+    contact.honorific = contact.first_name = contact.last_name = contact.party = ""
+    contact.photo_url = contact.profile_url = ""
+    contact.email, contact.email_source, contact.email_derived = (
+        member.email,
+        MINISTER_SOURCE,
+        False,
+    )
+    existing = {(o.kind, o.position): o for o in contact.offices}
     wanted = [office for office in member.offices if office.kind == OfficeKind.hill]
     kept = []
     for office in wanted:
         copy = existing.get((OfficeKind.other, office.position))
         if copy is None:
             copy = Office(kind=OfficeKind.other, position=office.position)
-            minister.offices.append(copy)
+            contact.offices.append(copy)
         copy.is_main = office.position == 1
         copy.label_en = "Office of the Minister (Parliament Hill)"
         copy.label_fr = "Bureau de la ministre (Colline du Parlement)"
-        for name in ("phone", "phone_raw", "fax", "time_zone", "source", "as_of"):
+        for name in ("phone", "phone_raw", "fax", "time_zone", "as_of"):
             setattr(copy, name, getattr(office, name))
+        copy.source = MINISTER_SOURCE
         kept.append(copy)
-    for office in list(minister.offices):
+    for office in list(contact.offices):
         if office not in kept:
-            minister.offices.remove(office)
+            contact.offices.remove(office)
+    return contact
+
+
+def _portfolio(session: Session) -> Portfolio | None:
+    """The demo's portfolio: the ministerial office contact, and a holder until a refresh of
+    the ministry list gives an official one."""
+    member = session.scalars(select(Person).where(Person.fed_num == MINISTER_FED_NUM)).first()
+    if member is None:
+        return None
+    portfolio = session.scalars(select(Portfolio).where(Portfolio.slug == PORTFOLIO_SLUG)).first()
+    if portfolio is None:
+        portfolio = Portfolio(slug=PORTFOLIO_SLUG, title_en=PORTFOLIO_TITLE_EN)
+        session.add(portfolio)
+    if not portfolio.title_fr:
+        portfolio.title_fr = KNOWN_FRENCH_TITLES[PORTFOLIO_SLUG]
+        portfolio.title_fr_source = KNOWN_TITLES_SOURCE
+    if not portfolio.holder_source or is_unofficial(portfolio.holder_source):
+        portfolio.holder = member
+        portfolio.holder_source, portfolio.holder_as_of = MINISTER_SOURCE, member.as_of
+    portfolio.office_person = _office_contact(session, member, PORTFOLIO_TITLE_EN)
     session.flush()
-    return minister
+    return portfolio
 
 
 def seed(session: Session) -> Campaign:
-    """Create or refresh the demo campaign, published, with its two targets."""
+    """Create or refresh the demo campaign, published, with its two targets (the supporter's
+    MP and the Immigration portfolio)."""
     campaign = session.scalars(select(Campaign).where(Campaign.slug == DEMO_SLUG)).first()
     if campaign is None:
         campaign = Campaign(slug=DEMO_SLUG, title_en=TITLE_EN, title_fr=TITLE_FR)
@@ -272,7 +303,7 @@ def seed(session: Session) -> Campaign:
     campaign.email_body_en = _paragraphs(LETTER_EN)
     campaign.email_body_fr = _paragraphs(LETTER_FR)
     campaign.email_from_address = EMAIL_FROM
-    minister = _minister(session)
+    portfolio = _portfolio(session)
     wanted: list[dict[str, Any]] = [
         {
             "kind": TargetKind.own_mp,
@@ -281,11 +312,12 @@ def seed(session: Session) -> Campaign:
             "role_fr": "votre député·e",
         }
     ]
-    if minister is not None:
+    if portfolio is not None:
         wanted.append(
             {
-                "kind": TargetKind.person,
-                "person": minister,
+                "kind": TargetKind.portfolio,
+                "person": None,
+                "portfolio": portfolio,
                 "role_en": "the Minister of Immigration, Refugees and Citizenship",
                 "role_fr": "la ministre de l'Immigration, des Réfugiés et de la Citoyenneté",
                 "talking_points_en": MINISTER_POINTS_EN,
@@ -294,9 +326,10 @@ def seed(session: Session) -> Campaign:
                 "email_subject_fr": MINISTER_SUBJECT_FR,
                 "email_body_en": _paragraphs(MINISTER_LETTER_EN),
                 "email_body_fr": _paragraphs(MINISTER_LETTER_FR),
-                "address_en": "Minister Metlege Diab",
-                "address_fr": "Madame la Ministre",
-                "gender": "f",
+                # Written for whoever holds the post: no name, and no gender in French.
+                "address_en": "Minister",
+                "address_fr": "",
+                "gender": "",
             }
         )
     # Update targets in place (by position): counted events point at them.

@@ -131,3 +131,29 @@ def add_event(
             "created_at": at,
         },
     )
+
+
+def minister_as_person(session: Session, campaign: Campaign) -> Person:
+    """Turn the demo's second target (the Immigration portfolio) into a fixed custom person
+    copied from its holder, as a lead would set one up by hand; return that person.
+
+    For tests about fixed people and fallbacks: the demo itself aims at the portfolio.
+    """
+    target = campaign.targets[1]
+    assert target.portfolio is not None and target.portfolio.holder is not None
+    member = target.portfolio.holder
+    person = make_person(
+        session,
+        full_name=member.full_name,
+        first_name=member.first_name,
+        last_name=member.last_name,
+        honorific=member.honorific,
+        party=member.party,
+        email=member.email,
+        source="lead",
+    )
+    hill = next(o for o in member.offices if o.phone)
+    make_office(session, person, kind=OfficeKind.other, phone=hill.phone, label_en="Office")
+    target.kind, target.portfolio, target.person = TargetKind.person, None, person
+    session.flush()
+    return person

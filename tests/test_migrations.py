@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from callmp import migrate
 from callmp.db import Base, make_engine
@@ -30,7 +30,7 @@ def test_migrating_twice_is_harmless(empty_database_url: str) -> None:
         migrate.upgrade(engine)
         migrate.upgrade(engine)
         with engine.connect() as connection:
-            assert MigrationContext.configure(connection).get_current_revision() == "0018"
+            assert MigrationContext.configure(connection).get_current_revision() == "0019"
     finally:
         engine.dispose()
 
@@ -54,5 +54,53 @@ def test_upgrade_keeps_existing_campaigns(empty_database_url: str) -> None:
                 text("SELECT office_policy, bridged_calls, call_intro_en FROM campaigns")
             ).one()
         assert tuple(row) == ("hill", True, "")
+    finally:
+        engine.dispose()
+
+
+def _revision_after(engine: Engine, sql: str) -> tuple[int, int]:
+    """content_state's revision before and after running ``sql``."""
+    with engine.begin() as connection:
+        before = connection.execute(text("SELECT revision FROM content_state")).scalar_one()
+        connection.execute(text(sql))
+        after = connection.execute(text("SELECT revision FROM content_state")).scalar_one()
+    return before, after
+
+
+def test_0019_keeps_the_targets_revision_triggers_and_adds_the_portfolios(
+    empty_database_url: str,
+) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        migrate.upgrade(engine, "0001")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO campaigns (slug, status, title_en, title_fr, summary_en,"
+                    " summary_fr, talking_points_en, talking_points_fr, created_at)"
+                    " VALUES ('old', 'published', 'Old', 'Ancienne', '', '', '', '',"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO targets (campaign_id, position, kind, role_en, role_fr)"
+                    " SELECT id, 1, 'own_mp', '', '' FROM campaigns"
+                )
+            )
+        migrate.upgrade(engine, "0018")
+        migrate.upgrade(engine)  # rebuilds targets on SQLite: its triggers must come back
+        before, after = _revision_after(engine, "UPDATE targets SET position = position")
+        assert after > before
+        before, after = _revision_after(
+            engine,
+            "INSERT INTO portfolios (slug, title_en, title_fr, title_fr_source, precedence,"
+            " holder_source) VALUES ('p', 'Minister of P', '', '', 0, '')",
+        )
+        assert after > before
+        migrate.downgrade(engine, "0018")
+        before, after = _revision_after(engine, "UPDATE targets SET position = position")
+        assert after > before
+        assert "portfolios" not in inspect(engine).get_table_names()
     finally:
         engine.dispose()

@@ -84,8 +84,10 @@ def _ago(i: int) -> datetime:
 def _fill(session: Session) -> Crowd:
     """A month of one campaign's letters and calls, and of limits and wrong passwords."""
     campaign = demo_campaign(session)
-    target = next(t for t in campaign.targets if t.person_id is not None)
-    assert target.person_id is not None
+    # The demo's minister is a portfolio target: letters record its holder.
+    target = next(t for t in campaign.targets if t.portfolio is not None)
+    assert target.portfolio is not None and target.portfolio.holder_id is not None
+    person_id = target.portfolio.holder_id
     first = (session.scalar(select(func.max(EmailSubmission.id))) or 0) + 1
     cutoff = NOW - timedelta(days=MAIL.retention_days)
     submissions, messages, events, calls = [], [], [], []
@@ -113,7 +115,7 @@ def _fill(session: Session) -> Crowd:
                 "campaign_id": campaign.id,
                 "kind": MessageKind.letter,
                 "target_id": target.id,
-                "person_id": target.person_id,
+                "person_id": person_id,
                 "from_address": MAIL.default_from,
                 "message_id": f"<{sid}@plans.invalid>",
                 "status": MessageStatus.sent,
@@ -126,7 +128,7 @@ def _fill(session: Session) -> Crowd:
             {
                 "campaign_id": campaign.id,
                 "target_id": target.id,
-                "person_id": target.person_id,
+                "person_id": person_id,
                 "channel": Channel.email,
                 "outcome": Outcome.sent,
                 "email_message_id": sid,
@@ -164,7 +166,7 @@ def _fill(session: Session) -> Crowd:
         ],
     )
     session.commit()
-    return Crowd(session.get_bind(), campaign.id, target.id, target.person_id)  # type: ignore[arg-type]
+    return Crowd(session.get_bind(), campaign.id, target.id, person_id)  # type: ignore[arg-type]
 
 
 #: SQLite plans from ``sqlite_stat1`` as the import left it, and as ANALYZE leaves it after

@@ -108,7 +108,8 @@ def from_stops(
 
 def build(session: Session, call: CallRequest, translate: Translate) -> FlowPlan:
     """The plan of ``call`` from the database as it is now (for calls with none stored)."""
-    # One query for the campaign, its targets, their people and offices (lazy loads: four).
+    # One query for the campaign, its targets, their people and offices (lazy loads: four);
+    # portfolios, their holders and offices load lazily (rare, and few).
     people = joinedload(Campaign.targets).joinedload(Target.person)
     campaign = session.get(Campaign, call.campaign_id, options=[people.joinedload(Person.offices)])
     if campaign is None:

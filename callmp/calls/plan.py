@@ -30,6 +30,9 @@ _WITH_ROLE = N_("%(name)s, %(role)s")
 #: The postal code isn't kept with a call: the script leaves a blank the caller fills in.
 POSTAL_CODE_BLANK = "___"
 _VACANT = N_("your MP (the seat is vacant)")
+_VACANT_POST = N_("%(role)s (the post is vacant)")
+#: A portfolio with no office of its own is called at the holder's office as an MP.
+_AS_MP = N_("%(name)s, %(role)s, at their office as an MP")
 
 
 @dataclass(frozen=True)
@@ -97,17 +100,22 @@ def plan_for(
     for item in targets.targets_for(campaign, candidate):
         values = targets.placeholder_values(campaign, item, POSTAL_CODE_BLANK, locale, translate)
         if item.person is None:
-            label = translate(_VACANT)
+            if item.portfolio is not None:
+                label = translate(_VACANT_POST) % {"role": item.target.role(locale)}
+            else:
+                label = translate(_VACANT)
             legs: list[Leg] = []
         else:
             role = item.target.role(locale)
             if item.fallback:
-                label = targets.fallback_label(item, translate)
+                label = targets.fallback_label(item, translate, locale)
             elif item.own_mp and not role:
                 label = translate(_YOUR_MP) % {"name": item.person.full_name}
+            elif item.member_office:
+                label = translate(_AS_MP) % {"name": item.person.full_name, "role": role}
             else:
                 label = translate(_WITH_ROLE) % {"name": item.person.full_name, "role": role}
-            legs = _legs(list(item.person.offices), campaign.office_policy, when)
+            legs = _legs(item.offices, campaign.office_policy, when)
         points = item.target.words("talking_points", locale)
         stops.append(Stop(item=item, legs=legs, label=label, values=values, talking_points=points))
     return stops

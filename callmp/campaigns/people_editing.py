@@ -220,6 +220,8 @@ def save(session: Session, person: Person | None, data: PersonData, actor: User 
     if person is None:
         person = Person(full_name=values["full_name"], source="lead")
         session.add(person)
+    if values.get("email", "") != person.email:
+        person.email_source = "lead"  # a lead's entry, no longer what a source said
     for name, value in values.items():
         setattr(person, name, value)
     for office in removed:

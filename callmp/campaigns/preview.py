@@ -147,7 +147,7 @@ def letter_drafts(
         language = compose.letter_locale(item.person, locale)
         subject, body = compose.template_texts(campaign, item, None, language)
         salutation = compose.greeting(item, body, language)
-        drafts.append(LetterDraft(item, language, item.person.email, subject, salutation, body))
+        drafts.append(LetterDraft(item, language, item.email, subject, salutation, body))
     return drafts, [item for item in targets if item not in reachable]
 
 

@@ -24,11 +24,11 @@ from typing import Any, TypeVar
 
 from cachetools import LRUCache
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from callmp.directory import lookup
-from callmp.models import Campaign, CampaignStatus, Person, Riding, Target
+from callmp.models import Campaign, CampaignStatus, Person, Portfolio, Riding, Target
 
 V = TypeVar("V")
 
@@ -93,8 +93,9 @@ class RevisionCache:
 def load_published(session: Session, slug: str) -> Campaign | None:
     """The published campaign ``slug`` with all a supporter's page reads, detached.
 
-    Its targets, their people (and fallbacks) with riding, offices and active corrections,
-    and its referral codes, all loaded: nothing reached from it queries the database.
+    Its targets, their people (and fallbacks, and portfolios with their holders and office
+    contacts) with riding, offices and active corrections, and its referral codes, all
+    loaded: nothing reached from it queries the database.
     """
     details = lookup.contact_details()
     query = (
@@ -108,6 +109,14 @@ def load_published(session: Session, slug: str) -> Campaign | None:
             selectinload(Campaign.targets)
             .selectinload(Target.fallback_person)
             .options(*details, selectinload(Person.riding)),
+            # A portfolio target: the holder now and the ministerial office contact.
+            selectinload(Campaign.targets)
+            .selectinload(Target.portfolio)
+            .options(
+                # The holder's riding joined in: one row, no statement of its own.
+                selectinload(Portfolio.holder).options(*details, joinedload(Person.riding)),
+                selectinload(Portfolio.office_person).options(*details),
+            ),
         )
     )
     campaign = session.scalars(query).first()
@@ -119,7 +128,11 @@ def load_published(session: Session, slug: str) -> Campaign | None:
             set_committed_value(code, "campaign", campaign)
         for target in campaign.targets:
             set_committed_value(target, "campaign", campaign)
-            for person in (target.person, target.fallback_person):
+            portfolio = target.portfolio
+            people = [target.person, target.fallback_person]
+            if portfolio is not None:
+                people += [portfolio.holder, portfolio.office_person]
+            for person in people:
                 if person is not None:
                     _complete(person)
     session.expunge_all()

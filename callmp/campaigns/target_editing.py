@@ -18,7 +18,7 @@ from callmp.campaigns import target_words, versions
 from callmp.campaigns.target_words import TargetWords
 from callmp.campaigns.targets import join_parties
 from callmp.i18n import N_
-from callmp.models import Campaign, Person, Riding, Target, TargetKind, User
+from callmp.models import Campaign, Person, Portfolio, Riding, Target, TargetKind, User
 
 ROLE_MAX = 200
 
@@ -35,15 +35,19 @@ class TargetError(ValueError):
 
 @dataclass(frozen=True)
 class TargetChoice:
-    """What a lead asks for: the supporter's own MP (with filters) or a fixed person."""
+    """What a lead asks for: the supporter's own MP (with filters), a fixed person, or a
+    minister's portfolio (whoever holds it)."""
 
     kind: TargetKind
     person_id: int | None = None  # fixed person
+    portfolio_id: int | None = None  # portfolio
     role_en: str = ""
     role_fr: str = ""
     parties: tuple[str, ...] = ()  # own MP: empty means any party
     provinces: tuple[str, ...] = ()  # own MP: empty means any province
-    fallback_person_id: int | None = None  # own MP: who stands in outside the filters
+    # Own MP: who stands in outside the filters or for a vacant seat; portfolio: while the
+    # post is vacant.
+    fallback_person_id: int | None = None
     words: TargetWords | None = None  # the target's own words; None leaves them as they are
 
 
@@ -103,6 +107,13 @@ class Choices:
     custom: list[Person]
     mps: list[Person]
     found: list[Person]
+    portfolios: list[Portfolio]
+
+
+def portfolio_choices(session: Session) -> list[Portfolio]:
+    """Every portfolio, in the House's order of precedence, with its holder."""
+    query = select(Portfolio).options(selectinload(Portfolio.holder))
+    return list(session.scalars(query.order_by(Portfolio.precedence, Portfolio.title_en)))
 
 
 def choices(session: Session, query: str = "") -> Choices:
@@ -115,6 +126,7 @@ def choices(session: Session, query: str = "") -> Choices:
         custom=custom_people(session),
         mps=list(session.scalars(mps)),
         found=find_mps(session, query),
+        portfolios=portfolio_choices(session),
     )
 
 
@@ -163,16 +175,24 @@ def _apply(session: Session, target: Target, choice: TargetChoice) -> None:
         for name, value in words.items():
             setattr(target, name, value)
     target.kind = choice.kind
+    fallback = (
+        _person(session, choice.fallback_person_id, "fallback_person_id")
+        if choice.fallback_person_id
+        else None
+    )
     if choice.kind == TargetKind.own_mp:
-        target.person = None
+        target.person, target.portfolio = None, None
         target.parties, target.provinces = _filters(session, choice)
-        target.fallback_person = (
-            _person(session, choice.fallback_person_id, "fallback_person_id")
-            if choice.fallback_person_id
-            else None
-        )
+        target.fallback_person = fallback
+    elif choice.kind == TargetKind.portfolio:
+        portfolio = session.get(Portfolio, choice.portfolio_id) if choice.portfolio_id else None
+        if portfolio is None:
+            raise TargetError("portfolio_id", N_("Please choose a portfolio from the list."))
+        target.person, target.portfolio = None, portfolio
+        target.parties, target.provinces, target.fallback_person = "", "", fallback
     else:
         target.person = _person(session, choice.person_id, "person_id")
+        target.portfolio = None
         target.parties, target.provinces, target.fallback_person = "", "", None
 
 
@@ -234,11 +254,19 @@ def remove(session: Session, campaign: Campaign, target_id: int, actor: User | N
 
 
 def used_by(session: Session, person: Person) -> list[Campaign]:
-    """The campaigns with a target (or a fallback) that is ``person``."""
+    """The campaigns with a target (or a fallback) that is ``person``, or that is a
+    portfolio whose office contact ``person`` is."""
+    offices = select(Portfolio.id).where(Portfolio.office_person_id == person.id)
     query = (
         select(Campaign)
         .join(Target, Target.campaign_id == Campaign.id)
-        .where(or_(Target.person_id == person.id, Target.fallback_person_id == person.id))
+        .where(
+            or_(
+                Target.person_id == person.id,
+                Target.fallback_person_id == person.id,
+                Target.portfolio_id.in_(offices),
+            )
+        )
         .distinct()
         .order_by(Campaign.slug)
     )

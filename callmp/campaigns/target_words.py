@@ -91,7 +91,7 @@ def clean(words: TargetWords, kind: TargetKind) -> dict[str, str]:
     gender = words.gender or ""
     if gender not in GENDERS:
         raise WordsInvalid("gender", BAD_GENDER)
-    values["gender"] = "" if kind == TargetKind.own_mp else gender
+    values["gender"] = gender if kind == TargetKind.person else ""  # a fixed person only
     return values
 
 

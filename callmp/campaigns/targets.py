@@ -1,7 +1,10 @@
 """Which people a campaign asks a supporter to contact, and how they are named.
 
 An own-MP target may filter by party and province; outside them, or when the seat is
-vacant, its fallback person stands in (and the labels say so).
+vacant, its fallback person stands in (and the labels say so). A portfolio target reaches
+whoever holds the portfolio when the page is made, through the portfolio's own office (the
+ministerial office) when it has one, else through the holder's Hill office (labelled so); a
+vacant portfolio behaves like a vacant seat.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from callmp.campaigns import address_forms
 from callmp.directory.lookup import Candidate
 from callmp.i18n import N_
-from callmp.models import Campaign, Person, Target, TargetKind
+from callmp.models import Campaign, Office, OfficeKind, Person, Portfolio, Target, TargetKind
 
 
 class Reason(enum.StrEnum):
@@ -64,8 +67,57 @@ class ResolvedTarget:
 
     @property
     def vacant(self) -> bool:
-        """True for an own-MP target whose seat has nobody in it and no fallback."""
-        return self.target.kind == TargetKind.own_mp and self.person is None
+        """True for an own-MP (or portfolio) target whose seat (or post) is empty, no fallback."""
+        return self.target.kind != TargetKind.person and self.person is None
+
+    @property
+    def portfolio(self) -> Portfolio | None:
+        """The portfolio of a portfolio target (None for any other)."""
+        return self.target.portfolio if self.target.kind == TargetKind.portfolio else None
+
+    @property
+    def _office_contact(self) -> Person | None:
+        """The portfolio's office contact, when its holder (not a fallback) is reached."""
+        portfolio = self.portfolio
+        if portfolio is None or self.fallback or self.person is None:
+            return None
+        return portfolio.office_person
+
+    @property
+    def member_office(self) -> bool:
+        """True when a portfolio with no office of its own is reached at the holder's Hill
+        office (pages and the voice say so)."""
+        if self.portfolio is None or self.fallback or self.person is None:
+            return False
+        contact = self._office_contact
+        return contact is None or not any(o.phone for o in contact.offices)
+
+    @property
+    def offices(self) -> list[Office]:
+        """The offices that reach this target, in the person's order."""
+        if self.person is None:
+            return []
+        if self.portfolio is not None and not self.fallback:
+            contact = self._office_contact
+            if contact is not None and not self.member_office:
+                return list(contact.offices)
+            return [o for o in self.person.offices if o.kind == OfficeKind.hill]
+        return list(self.person.offices)
+
+    @property
+    def email_contact(self) -> Person | None:
+        """Whose email a letter goes to: the portfolio's office when it has one, else the
+        person's own."""
+        contact = self._office_contact
+        if contact is not None and contact.email:
+            return contact
+        return self.person
+
+    @property
+    def email(self) -> str:
+        """The address a letter to this target goes to ("" when none)."""
+        contact = self.email_contact
+        return contact.email if contact is not None else ""
 
 
 def _outside_filters(target: Target, candidate: Candidate) -> bool:
@@ -80,6 +132,11 @@ def _outside_filters(target: Target, candidate: Candidate) -> bool:
 
 def resolve(target: Target, candidate: Candidate | None) -> ResolvedTarget | None:
     """Whom one target reaches for a supporter in ``candidate``'s riding (None: skip it)."""
+    if target.kind == TargetKind.portfolio:
+        holder = target.portfolio.holder if target.portfolio is not None else None
+        if holder is not None:
+            return ResolvedTarget(target, holder, candidate)
+        return ResolvedTarget(target, target.fallback_person, candidate, Reason.vacant)
     if target.kind != TargetKind.own_mp:
         return ResolvedTarget(target, target.person, candidate)
     if candidate is None:
@@ -109,18 +166,27 @@ FALLBACK_LABELS = {
     Reason.filtered: N_("%(name)s, instead of your MP (this campaign asks other MPs)"),
 }
 _INSTEAD_ROLE = N_("the person this campaign asks you to contact instead of your MP")
+_VACANT_POST = N_("%(name)s, instead of %(role)s (the post is vacant)")
+_INSTEAD_OF_POST = N_("the person this campaign asks you to contact while the post is vacant")
 
 
-def fallback_label(item: ResolvedTarget, translate: Callable[[str], str]) -> str:
+def fallback_label(
+    item: ResolvedTarget, translate: Callable[[str], str], locale: str = "en"
+) -> str:
     """ "Name, instead of your MP (why)" for a fallback target ("" for any other)."""
     if not item.fallback or item.person is None or item.reason is None:
         return ""
+    if item.portfolio is not None:
+        role = item.target.role(locale)
+        return translate(_VACANT_POST) % {"name": item.person.full_name, "role": role}
     return translate(FALLBACK_LABELS[item.reason]) % {"name": item.person.full_name}
 
 
 def target_role(item: ResolvedTarget, locale: str, translate: Callable[[str], str]) -> str:
     """Who the target is for the supporter: the role text, "your MP", or why a fallback."""
     if item.fallback and item.person is not None:
+        if item.portfolio is not None:
+            return translate(_INSTEAD_OF_POST)
         riding = item.person.riding
         if riding is not None:
             return translate(N_("MP for %(riding)s")) % {"riding": riding.name(locale)}

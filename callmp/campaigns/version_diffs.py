@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from callmp.campaigns.target_words import WORD_FIELDS
 from callmp.campaigns.versions import CAMPAIGN_FIELDS, changed_fields, find_version, versions
 from callmp.i18n import N_
-from callmp.models import Campaign, CampaignVersion, Person
+from callmp.models import Campaign, CampaignVersion, Person, Portfolio
 
 #: Human names of the fields a version keeps (msgids, translated by the view).
 FIELD_LABELS: dict[str, str] = {
@@ -198,8 +198,17 @@ def text_diff(old: str, new: str) -> Markup:
     return Markup("".join(out))  # noqa: S704 - every piece of text above is escaped
 
 
-def _names(session: Session, snapshots: list[dict[str, Any]]) -> dict[int, str]:
-    """The names of every person the targets of ``snapshots`` point at."""
+def _names(session: Session, snapshots: list[dict[str, Any]]) -> dict[int | str, str]:
+    """The names of every person the targets of ``snapshots`` point at (by id), and the
+    titles of their portfolios (by ``"portfolio:id"``)."""
+    portfolio_ids = {
+        target.get("portfolio_id") for data in snapshots for target in data.get("targets", [])
+    }
+    portfolio_ids.discard(None)
+    titles: dict[int | str, str] = {}
+    if portfolio_ids:
+        found = session.scalars(select(Portfolio).where(Portfolio.id.in_(portfolio_ids)))
+        titles = {f"portfolio:{p.id}": p.title_en for p in found}
     ids = {
         target.get(key)
         for data in snapshots
@@ -208,21 +217,26 @@ def _names(session: Session, snapshots: list[dict[str, Any]]) -> dict[int, str]:
     }
     ids.discard(None)
     if not ids:
-        return {}
+        return titles
     people = session.scalars(select(Person).where(Person.id.in_(ids)))
-    return {person.id: person.full_name for person in people}
+    return titles | {person.id: person.full_name for person in people}
 
 
-def _target_line(change: str, data: dict[str, Any], names: dict[int, str]) -> TargetLine:
-    """A snapshot target with its people named (``#id`` for one who is gone)."""
+def _target_line(change: str, data: dict[str, Any], names: dict[int | str, str]) -> TargetLine:
+    """A snapshot target with its people named (``#id`` for one who is gone); a portfolio
+    target is named by its portfolio's title."""
 
     def name(person_id: int | None) -> str:
         return "" if person_id is None else names.get(person_id, f"#{person_id}")
 
+    portfolio_id = data.get("portfolio_id")
+    who = name(data.get("person_id"))
+    if portfolio_id is not None:
+        who = names.get(f"portfolio:{portfolio_id}", f"#{portfolio_id}")
     return TargetLine(
         change=change,
         kind=str(data.get("kind", "")),
-        person=name(data.get("person_id")),
+        person=who,
         role_en=str(data.get("role_en", "")),
         role_fr=str(data.get("role_fr", "")),
         parties=str(data.get("parties", "")),
@@ -233,8 +247,9 @@ def _target_line(change: str, data: dict[str, Any], names: dict[int, str]) -> Ta
 
 
 def _same_target(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """True when two snapshot targets name the same kind of person."""
-    return (a.get("kind"), a.get("person_id")) == (b.get("kind"), b.get("person_id"))
+    """True when two snapshot targets name the same kind of person (or portfolio)."""
+    keys = ("kind", "person_id", "portfolio_id")
+    return tuple(a.get(k) for k in keys) == tuple(b.get(k) for k in keys)
 
 
 def _words_diffs(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[TargetWordsDiff]:

@@ -25,6 +25,7 @@ from callmp.models import (
     ContactEvent,
     EmailMessage,
     Person,
+    Portfolio,
     ReferralCode,
     Target,
     TargetKind,
@@ -64,6 +65,7 @@ CAMPAIGN_FIELDS = (
 TARGET_FIELDS = (
     "kind",
     "person_id",
+    "portfolio_id",
     "role_en",
     "role_fr",
     "parties",
@@ -268,6 +270,9 @@ def snapshot_conflict(
             person_id = target.get(key)
             if person_id is not None and session.get(Person, person_id) is None:
                 return "person_gone", {"position": str(position)}
+        portfolio_id = target.get("portfolio_id")
+        if portfolio_id is not None and session.get(Portfolio, portfolio_id) is None:
+            return "person_gone", {"position": str(position)}
     return None
 
 
@@ -301,7 +306,13 @@ def _restore_targets(session: Session, campaign: Campaign, wanted: list[dict[str
     chosen: list[Target | None] = []
     for data in wanted:
         same = next(
-            (t for t in rows if t.kind == data["kind"] and t.person_id == data.get("person_id")),
+            (
+                t
+                for t in rows
+                if t.kind == data["kind"]
+                and t.person_id == data.get("person_id")
+                and t.portfolio_id == data.get("portfolio_id")
+            ),
             None,
         )
         if same is not None:
@@ -354,6 +365,8 @@ def target_values(target: Target, data: dict[str, Any]) -> None:
         elif name in WORD_FIELDS:
             # A version from before targets had words of their own: it had none.
             setattr(target, name, "")
+        elif name == "portfolio_id":
+            setattr(target, name, None)  # a version from before portfolios: none
 
 
 def _restore_referral_codes(campaign: Campaign, wanted: list[dict[str, Any]]) -> None:

@@ -32,10 +32,13 @@ from callmp.directory.house_sources import (
 MEMBERS_PATH = "/Members/en/search/xml"
 ADDRESSES_PATH = "/Members/en/addresses"
 MINISTRIES_PATH = "/Members/en/ministries/xml"
+#: The French list: the portfolios' French titles.
+MINISTRIES_FR_PATH = "/Members/fr/ministries/xml"
 USER_AGENT = "CallMP/0.1 (MP contact data refresh; one request at a time)"
 MEMBERS_FILE = "members.xml"
 ADDRESSES_FILE = "addresses.html"
 MINISTRIES_FILE = "ministries.xml"
+MINISTRIES_FR_FILE = "ministries_fr.xml"
 _CHUNK = 65536
 #: The subfolder photos are saved in, named ``<person id>.jpg`` (read_sources skips it).
 PHOTOS_FOLDER = "photos"
@@ -204,6 +207,8 @@ def fetch_all(
         (staging / ADDRESSES_FILE).write_bytes(addresses)
         ministries = downloader.get(MINISTRIES_PATH, "ministry list")
         (staging / MINISTRIES_FILE).write_bytes(ministries)
+        french = downloader.get(MINISTRIES_FR_PATH, "ministry list (French)")
+        (staging / MINISTRIES_FR_FILE).write_bytes(french)
         for member in sitting:
             assert member.person_id is not None  # checked above
             what = f"profile page of {member.full_name} ({member.person_id})"

@@ -28,6 +28,7 @@ from callmp.directory.house_sources import (
     parse_members_xml,
     parse_profile_html,
 )
+from callmp.directory.ministry import MinistryList, looks_like_ministry, parse_ministry_xml
 
 _DAY_IN_NAME = re.compile(r"(?<![0-9])(20[0-9]{2})-([01][0-9])-([0-3][0-9])(?![0-9])")
 _MONTH_IN_NAME = re.compile(r"(?<![0-9])(20[0-9]{2})-([01][0-9])(?![0-9])")
@@ -37,7 +38,7 @@ _MONTH_IN_NAME = re.compile(r"(?<![0-9])(20[0-9]{2})-([01][0-9])(?![0-9])")
 class SourceFile:
     """One file read: what it is, its name and the date of its data (None: unknown)."""
 
-    kind: str  # "members", "addresses" or "profile"
+    kind: str  # "members", "addresses", "profile" or "ministry"
     name: str
     as_of: date | None
 
@@ -49,6 +50,7 @@ class HouseSources:
     members: list[MemberRecord] | None = None
     addresses: list[AddressEntry] | None = None
     profiles: list[ProfileRecord] = field(default_factory=list)
+    ministries: list[MinistryList] = field(default_factory=list)  # English, maybe French
     skipped: list[str] = field(default_factory=list)
     files: list[SourceFile] = field(default_factory=list)
     #: The date of each profile page, by House person id.
@@ -111,6 +113,9 @@ def read_sources(folder: Path, *, as_of: date | None = None) -> HouseSources:
             sources.members = parse_members_xml(data)
             dated = _members_date(sources.members, named)
             sources.files.append(SourceFile("members", path.name, dated))
+        elif looks_like_ministry(head):
+            sources.ministries.append(parse_ministry_xml(data))
+            sources.files.append(SourceFile("ministry", path.name, named))
         elif head.startswith(ADDRESSES_TITLE) or (
             b'class="font-weight-bold"' in data and b"Constituency Office(s)" in data
         ):

@@ -19,7 +19,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from callmp.directory import ministry, ministry_apply
 from callmp.directory.house_files import HouseSources
+from callmp.directory.house_sources import MemberRecord, SourceError
 from callmp.directory.refresh_members import (
     CAUCUS_TO_PARTY,
     Seating,
@@ -152,6 +154,23 @@ def compute_diff(
         as_of = sources.date_of("addresses")
         diff_addresses(sources.addresses, sources.members, people, seating, as_of, zones, diff)
     diff_profiles(sources.profiles, sources.profile_dates, people, seating, diff)
+    if sources.ministries:
+        _diff_ministry(session, sources, diff)
     order = {kind: n for n, kind in enumerate(KINDS)}
     diff.rows.sort(key=lambda r: (order[r.kind], r.fed_num or 0, r.person_id or 0, r.detail))
     return diff
+
+
+def _diff_ministry(session: Session, sources: HouseSources, diff: RefreshDiff) -> None:
+    """Ministers in and out and new portfolios (see ``ministry_apply``); members the same
+    refresh adds count as known."""
+    try:
+        current = ministry.current_ministers(sources.ministries, "hoc_ministries_fr")
+    except SourceError as error:
+        diff.refusals.append(str(error))
+        return
+    members: list[MemberRecord] = sources.members or []
+    incoming = {m.person_id for m in members if m.person_id and m.to_date is None}
+    found = ministry_apply.diff_ministry(session, current, incoming)
+    diff.refusals.extend(found.refusals)
+    diff.rows.extend(DiffRow(r.kind, r.fed_num, r.person_id, r.name, r.detail) for r in found.rows)

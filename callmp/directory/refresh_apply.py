@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from callmp import audit
+from callmp.directory import ministry_apply
 from callmp.directory.house_files import HouseSources
 from callmp.directory.refresh import REFRESH, compute_diff
 from callmp.directory.refresh_rows import (
@@ -162,6 +163,12 @@ def apply_diff(
     for row in diff.rows:
         for change in row.changes:
             writer.write(change)
+    if sources.ministries:
+        # After the members: a minister the same refresh seats must exist first.
+        session.flush()
+        ministry_apply.apply_sources(
+            session, sources.ministries, as_of=sources.date_of("ministry") or as_of
+        )
     release = DataRelease(
         kind=REFRESH,
         source=source or describe_sources(sources),

@@ -29,12 +29,17 @@ KINDS = (
     "email_change",
     "correction",
     "language_change",
+    # The ministry list's rows (callmp.directory.ministry_apply), applied after the members.
+    "portfolio_new",
+    "minister_in",
+    "minister_out",
 )
 #: Who a source is, in the diff's header.
 SOURCE_LABELS = {
     "members": "members export",
     "addresses": "addresses page",
     "profile": "profile pages",
+    "ministry": "ministry list",
 }
 
 

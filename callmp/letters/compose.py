@@ -227,7 +227,7 @@ def _frame(
 
 def recipients(targets: Sequence[ResolvedTarget]) -> list[ResolvedTarget]:
     """The targets a letter can go to: a person with an email address."""
-    return [t for t in targets if t.person is not None and t.person.email]
+    return [t for t in targets if t.person is not None and t.email]
 
 
 def draft(campaign: Campaign, targets: Sequence[ResolvedTarget], locale: str) -> tuple[str, str]:
@@ -314,7 +314,7 @@ def compose(
                 item=item,
                 locale=locale,
                 to_name=display_name(item.person, translator(locale)),
-                to_address=item.person.email,
+                to_address=item.email,
                 subject=own_subject,
                 body=_frame(own_body, personal_line, item, supporter, locale),
             )

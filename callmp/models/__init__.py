@@ -29,6 +29,7 @@ from callmp.models.emails import (
     SubmissionStatus,
 )
 from callmp.models.people import ContactCorrection, Office, OfficeKind, Person, Riding
+from callmp.models.portfolios import Portfolio
 from callmp.models.stats import (
     BUCKET_SECONDS,
     CountByOffice,
@@ -67,6 +68,7 @@ __all__ = [
     "OfficeKind",
     "Outcome",
     "Person",
+    "Portfolio",
     "ProviderEvent",
     "ReferralCode",
     "ReportLimit",

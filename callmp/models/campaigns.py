@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from callmp.db import Base, UtcDateTime, utcnow
 from callmp.i18n import french_spacing
 from callmp.models.people import Person
+from callmp.models.portfolios import Portfolio
 
 
 class CampaignStatus(enum.StrEnum):
@@ -100,10 +101,12 @@ class Campaign(Base):
 
 
 class TargetKind(enum.StrEnum):
-    """Whom a target stands for: the supporter's own MP, or a fixed person."""
+    """Whom a target stands for: the supporter's own MP, a fixed person, or whoever holds a
+    minister's portfolio now."""
 
     own_mp = "own_mp"
     person = "person"
+    portfolio = "portfolio"
 
 
 class Target(Base):
@@ -113,8 +116,9 @@ class Target(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "position"),
         CheckConstraint(
-            "(kind = 'own_mp' AND person_id IS NULL)"
-            " OR (kind = 'person' AND person_id IS NOT NULL)",
+            "(kind = 'own_mp' AND person_id IS NULL AND portfolio_id IS NULL)"
+            " OR (kind = 'person' AND person_id IS NOT NULL AND portfolio_id IS NULL)"
+            " OR (kind = 'portfolio' AND person_id IS NULL AND portfolio_id IS NOT NULL)",
             name="kind_person",
         ),
         CheckConstraint("gender IN ('', 'f', 'm')", name="gender"),
@@ -128,6 +132,10 @@ class Target(Base):
     )
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    # Portfolio targets: the portfolio, whose holder is looked up when a page is made.
+    portfolio_id: Mapped[int | None] = mapped_column(
+        ForeignKey("portfolios.id", ondelete="RESTRICT"), index=True
     )
     role_en: Mapped[str] = mapped_column(String(200), default="")
     role_fr: Mapped[str] = mapped_column(String(200), default="")
@@ -156,10 +164,14 @@ class Target(Base):
     campaign: Mapped[Campaign] = relationship(back_populates="targets")
     person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
     fallback_person: Mapped[Person | None] = relationship(foreign_keys=[fallback_person_id])
+    portfolio: Mapped[Portfolio | None] = relationship()
 
     def role(self, locale: str) -> str:
         """How the supporter is told who this is, e.g. "the Minister of Immigration"."""
-        return (self.role_fr if locale == "fr" else self.role_en) or self.role_en
+        role = (self.role_fr if locale == "fr" else self.role_en) or self.role_en
+        if not role and self.portfolio is not None:
+            return self.portfolio.title(locale)
+        return role
 
     def words(self, field: str, locale: str) -> str:
         """The target's own text (``talking_points``, ``email_subject`` ...), else the campaign's.

@@ -114,7 +114,7 @@ def report_direct_call(
         raise ReportError("target", N_("Please choose who you called."))
     if outcome not in {str(choice) for choice in DIRECT_OUTCOMES}:
         raise ReportError("outcome", N_("Please tell us how the call went."))
-    office_ids = {office.id for office in item.person.offices}
+    office_ids = {office.id for office in item.offices}
     if office_id is not None and office_id not in office_ids:
         raise ReportError("office", N_("Please choose the office you called."))
     dedupe_key = f"d:{ticket.nonce}:{item.target.id}"

@@ -112,7 +112,7 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
     if item is None:
         abort(400)
     form = ReportForm(prefix=f"t{item.target.id}")
-    offices = [o for o in item.person.offices if o.phone] if item.person else []
+    offices = [o for o in item.offices if o.phone]
     form.office.choices = [
         SelectChoice(str(o.id), o.label(presenters.locale_code())) for o in offices
     ]

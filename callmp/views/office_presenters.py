@@ -6,6 +6,7 @@ call now reaches a person or a voicemail, and when the offices open again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from babel import dates as babel_dates
 from flask_babel import get_locale, gettext
 
 from callmp.directory.office_hours import open_state
-from callmp.models import Office, OfficeKind, Person
+from callmp.models import Office, OfficeKind
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,9 @@ def opening_label(office: Office, at: datetime, now: datetime) -> str:
     return str(gettext("%(day)s at %(time)s their time", day=day, time=time))
 
 
-def reach(person: Person | None, now: datetime) -> Reach:
-    """Whether ``person`` can be called at ``now``, by their offices' own hours."""
-    offices = [o for o in person.offices if o.phone] if person is not None else []
+def reach(reached_by: Sequence[Office], now: datetime) -> Reach:
+    """Whether a target can be called at ``now`` through ``reached_by``, by their hours."""
+    offices = [o for o in reached_by if o.phone]
     if not offices:
         return Reach(dialable=False, open_now=False, next_opening=None)
     soonest: tuple[datetime, Office] | None = None

@@ -85,7 +85,7 @@ def reporter(token: str) -> self_reports.Reporter:
 def _report_form(item: targets.ResolvedTarget, token: str, locale: str) -> ReportForm:
     """The "how did it go?" form for one target, listing its offices with a number."""
     form = ReportForm(prefix=f"t{item.target.id}", formdata=None)
-    offices = [o for o in item.person.offices if o.phone] if item.person else []
+    offices = [o for o in item.offices if o.phone]
     form.office.choices = [SelectChoice(str(o.id), o.label(locale)) for o in offices]
     form.office.data = offices[0].id if offices else None
     form.token.data = token
@@ -154,7 +154,7 @@ def riding_page(
     for form in forms.values():
         form.token.data = token  # a form shown again gets a fresh token
     now = utcnow()
-    reaches = [office_presenters.reach(target.person, now) for target in targets]
+    reaches = [office_presenters.reach(target.offices, now) for target in targets]
     cards: list[dict[str, Any]] = [
         {
             "item": target,

@@ -11,6 +11,7 @@ from flask_babel import format_date, format_datetime, format_number, format_perc
 from callmp.audit import COMMAND_LINE
 from callmp.campaigns.fields import STATUS_LABELS, wall_clock
 from callmp.models import Campaign
+from callmp.models.portfolios import is_unofficial
 from callmp.views import presenters
 from callmp.views.admin.data import data_overview
 from callmp.views.security import current_staff, role_name
@@ -65,6 +66,7 @@ def _globals() -> dict[str, Any]:
         "party_name": presenters.party_name,
         "office_status": presenters.office_status,
         "office_hours": presenters.office_hours,
+        "unofficial_source": is_unofficial,
         "format_date": format_date,
         "format_datetime": format_datetime,
         "format_number": format_number,

@@ -307,6 +307,7 @@ STAFF_PAGES = [
         staff=True,
     ),
     Visit("staff-people", "admin_targets.people", _go("/admin/people"), staff=True),
+    Visit("staff-portfolios", "admin_portfolios.index", _go("/admin/portfolios"), staff=True),
     Visit(
         "staff-person",
         "admin_targets.person",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from callmp.calls import call_requests, webhooks
 from callmp.calls import plan as callplan
 from callmp.calls.call_requests import CallAsk, CallRefused
+from callmp.demo import MINISTER_FED_NUM, MINISTER_SOURCE
 from callmp.directory import phones
 from callmp.i18n import translator
 from callmp.models import (
@@ -139,8 +140,10 @@ def test_plan_reads_an_extension_into_send_digits(db_session: Session, campaign:
 def test_request_is_refused_when_no_target_has_a_number(
     db_session: Session, campaign: Campaign
 ) -> None:
-    minister = db_session.scalars(select(Person).where(Person.source == "demo:minister-ircc")).one()
-    for office in minister.offices:
+    # The portfolio's office, and the holder's Hill office it would fall back to.
+    minister = db_session.scalars(select(Person).where(Person.source == MINISTER_SOURCE)).one()
+    holder = db_session.scalars(select(Person).where(Person.fed_num == MINISTER_FED_NUM)).one()
+    for office in [*minister.offices, *holder.offices]:
         office.phone = ""
     db_session.flush()
     with pytest.raises(CallRefused) as refused:

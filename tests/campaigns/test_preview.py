@@ -22,13 +22,13 @@ EVENING = datetime(2026, 11, 25, 19, tzinfo=UTC)
             "en",
             "will Chi Nguyen publicly support",
             "will the Minister launch",
-            ["Dear Chi Nguyen,", "Dear Minister Metlege Diab,"],
+            ["Dear Chi Nguyen,", "Dear Minister,"],
         ),
         (
             "fr",
             "est-ce que Chi Nguyen va appuyer",
             "la ministre lancera-t-elle",
-            ["Bonjour Chi Nguyen,", "Madame la Ministre,"],
+            ["Bonjour Chi Nguyen,", "Bonjour Lena Metlege Diab,"],
         ),
     ],
 )

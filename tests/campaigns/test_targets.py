@@ -19,6 +19,7 @@ from callmp.directory import lookup
 from callmp.i18n import translator
 from callmp.letters import compose
 from callmp.models import Campaign, Person, Target, TargetKind
+from tests.factories import minister_as_person
 
 AJAX = 35001  # ON, Liberal: Jennifer McKelvie
 ALGONQUIN = 35002  # ON, Conservative: Cheryl Gallant
@@ -30,10 +31,11 @@ EN = translator("en")
 
 
 @pytest.fixture
-def minister(campaign: Campaign) -> Person:
-    """The demo's custom person, the Minister."""
-    person = campaign.targets[1].person
-    assert person is not None and person.fed_num is None
+def minister(db_session: Session, campaign: Campaign) -> Person:
+    """A custom person for the Minister, the demo's second target (which the demo itself
+    aims at the Immigration portfolio: see test_portfolios.py)."""
+    person = minister_as_person(db_session, campaign)
+    assert campaign.targets[1].person is person and person.fed_num is None
     return person
 
 

@@ -58,7 +58,10 @@ def test_snapshot_is_json_data_with_every_field_targets_and_codes(session: Sessi
     data = history.snapshot(campaign)
     assert json.loads(json.dumps(data)) == data
     assert set(history.CAMPAIGN_FIELDS) <= set(data)
-    assert [t["kind"] for t in data["targets"]] == ["own_mp", "person"]
+    # The demo's minister is its portfolio, kept by id (whoever holds it then).
+    assert [t["kind"] for t in data["targets"]] == ["own_mp", "portfolio"]
+    assert [t["portfolio_id"] for t in data["targets"]] == [None, campaign.targets[1].portfolio_id]
+    assert data["targets"][1]["portfolio_id"] is not None
     assert data["referral_codes"] == [{"code": "union", "label": "The union"}]
     assert "status" not in data
 
@@ -139,12 +142,15 @@ def test_targets_diff_names_people_and_marks_added_and_removed(
     session: Session, lead: User
 ) -> None:
     campaign = demo_campaign(session)
-    minister = campaign.targets[1].person
-    assert minister is not None
     other = make_person(session, full_name="Pat Other")
     history.ensure_baseline(session, campaign, lead)
     with history.saving(session, campaign, lead):
-        campaign.targets[1].person_id = other.id
+        minister = campaign.targets[1]
+        minister.kind, minister.portfolio_id, minister.person_id = (
+            TargetKind.person,
+            None,
+            other.id,
+        )
         campaign.targets[0].parties = "NDP"
     comparison = version_diffs.compare(session, campaign, 1, 2)
     [diff] = comparison.diffs
@@ -152,7 +158,7 @@ def test_targets_diff_names_people_and_marks_added_and_removed(
     lines = [(line.change, line.kind, line.person, line.parties) for line in diff.targets]
     assert lines == [
         ("removed", "own_mp", "", ""),
-        ("removed", "person", minister.full_name, ""),
+        ("removed", "portfolio", "Minister of Immigration, Refugees and Citizenship", ""),
         ("added", "own_mp", "", "NDP"),
         ("added", "person", "Pat Other", ""),
     ]
@@ -175,7 +181,8 @@ def test_restore_brings_back_texts_targets_codes_and_keeps_status(
     session: Session, lead: User
 ) -> None:
     campaign = demo_campaign(session)
-    minister_id = campaign.targets[1].person_id
+    portfolio_id = campaign.targets[1].portfolio_id
+    assert portfolio_id is not None
     campaign.referral_codes.append(ReferralCode(code="union", label="The union"))
     history.ensure_baseline(session, campaign, lead)
     with history.saving(session, campaign, lead):
@@ -188,9 +195,9 @@ def test_restore_brings_back_texts_targets_codes_and_keeps_status(
     assert version is not None and version.number == 3 and version.restored_from == 1
     assert version.summary.startswith("restored version 1")
     assert campaign.email_body_fr != "Autre lettre"
-    assert [(t.position, t.kind, t.person_id) for t in campaign.targets] == [
-        (1, TargetKind.own_mp, None),
-        (2, TargetKind.person, minister_id),
+    assert [(t.position, t.kind, t.person_id, t.portfolio_id) for t in campaign.targets] == [
+        (1, TargetKind.own_mp, None, None),
+        (2, TargetKind.portfolio, None, portfolio_id),
     ]
     assert [(r.code, r.label) for r in campaign.referral_codes] == [("union", "The union")]
     assert campaign.status == CampaignStatus.archived
@@ -272,7 +279,7 @@ def test_restoring_a_version_without_targets_leaves_targets_alone(
         campaign.goal = 3
     history.restore(session, campaign, 1, lead)
     assert campaign.goal == 5000
-    assert [t.kind for t in campaign.targets] == [TargetKind.own_mp, TargetKind.person]
+    assert [t.kind for t in campaign.targets] == [TargetKind.own_mp, TargetKind.portfolio]
 
 
 def test_restoring_the_current_version_records_nothing(session: Session, lead: User) -> None:
@@ -312,11 +319,11 @@ def test_a_targets_own_words_are_kept_by_a_version_and_restored(
 ) -> None:
     campaign = demo_campaign(session)
     minister = campaign.targets[1]
+    minister.address_fr = "Madame la Ministre"  # the demo has none: a post has no gender
     words = {
         "talking_points_en": minister.talking_points_en,
         "email_body_fr": minister.email_body_fr,
         "address_fr": minister.address_fr,
-        "gender": minister.gender,
     }
     assert all(words.values())
     history.ensure_baseline(session, campaign, lead)
@@ -325,14 +332,12 @@ def test_a_targets_own_words_are_kept_by_a_version_and_restored(
         minister.talking_points_en = "New points"
         minister.email_body_fr = ""
         minister.address_fr = ""
-        minister.gender = ""
     diffs = {diff.name: diff for diff in version_diffs.compare(session, campaign, 1, 2).diffs}
     changed = [(d.position, d.label) for d in diffs["targets"].target_words]
     assert changed == [
         (2, "Talking points (English)"),
         (2, "Email text (French)"),
         (2, "Form of address (French)"),
-        (2, "Grammatical gender"),
     ]
     assert text(one(parse(str(diffs["targets"].target_words[0].html)), "ins")) == "New points"
     history.restore(session, campaign, 1, lead)

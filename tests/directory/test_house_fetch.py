@@ -60,15 +60,16 @@ def test_fetch_saves_every_file_that_read_sources_reads(tmp_path: Path) -> None:
     with HouseServer() as server:
         report = fetch_all(tmp_path / "house", _settings(server), sleep=pauses.append)
     sitting = _sitting_ids()
-    assert report.requests == 3 + len(sitting) == len(server.requests)
+    assert report.requests == 4 + len(sitting) == len(server.requests)
     # One at a time, with the configured pause between two requests.
     assert pauses == [0.25] * (report.requests - 1)
     assert {agent for _path, agent in server.requests} == {house_fetch.USER_AGENT}
     assert "CallMP" in house_fetch.USER_AGENT
-    assert server.paths()[:3] == [
+    assert server.paths()[:4] == [
         house_fetch.MEMBERS_PATH,
         house_fetch.ADDRESSES_PATH,
         house_fetch.MINISTRIES_PATH,
+        house_fetch.MINISTRIES_FR_PATH,
     ]
     saved = tmp_path / "house"
     assert (saved / house_fetch.MEMBERS_FILE).read_bytes() == MEMBERS_XML.read_bytes()
@@ -169,7 +170,7 @@ def test_cli_refresh_without_a_folder_downloads_then_diffs(
     lines = result.output.splitlines()
     assert lines[0] == f"downloading from {server.base_url} (one page every 0 s)"
     assert lines[1] == f"downloaded {asked} files"
-    assert asked == 3 + len(_sitting_ids())
+    assert asked == 4 + len(_sitting_ids())
     # The same diff as from saved files: the April export's members, joined by person id.
     assert "new member (9):" in lines
     assert "  35015 Larry Brock (#110354): Conservative, sitting since 2025-04-28" in lines
@@ -214,7 +215,7 @@ def test_fetch_with_photos_saves_the_houses_photos_for_the_photo_store(
         settings = dataclasses.replace(_settings(server, delay_s=0), photos=True)
         report = fetch_all(tmp_path / "house", settings, sleep=lambda _s: None)
     sitting = _sitting_ids()
-    assert report.requests == 3 + 2 * len(sitting) == len(server.requests)
+    assert report.requests == 4 + 2 * len(sitting) == len(server.requests)
     assert report.photos == [72029]
     assert len(report.photo_failures) == len(sitting) - 1
     assert all("HTTP 404" in failure for failure in report.photo_failures)

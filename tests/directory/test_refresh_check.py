@@ -88,6 +88,7 @@ def _expected(
         "/Members/en/search/xml": house_fetch.MEMBERS_FILE,
         "/Members/en/addresses": house_fetch.ADDRESSES_FILE,
         "/Members/en/ministries/xml": house_fetch.MINISTRIES_FILE,
+        "/Members/fr/ministries/xml": house_fetch.MINISTRIES_FR_FILE,
     }
     for path, body in server.pages.items():
         # Files named as the download names them: the printout lists them, and

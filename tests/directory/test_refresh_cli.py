@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callmp.models import AuditEntry, DataRelease, OfficeKind, Person
+from callmp.models import AuditEntry, DataRelease, OfficeKind, Person, Portfolio
 from tests.directory.test_refresh_apply import PAGE_2026, PROFILES, XML_2026, snapshot
 
 PROFILE = next(p for p in PROFILES if "dan-albas" in p.name)
@@ -193,3 +193,46 @@ def test_as_of_dates_a_file_whose_name_gives_none(app: Flask, tmp_path: Path) ->
     code, shown, _ = refresh(app, folder, "--as-of", "2026-12-01")
     assert code == 0
     assert "  profile pages: albas.html (2026-12-01)" in shown.splitlines()
+
+
+def test_apply_retargets_a_portfolio_campaign_after_a_shuffle(
+    app: Flask, session: Session, tmp_path: Path
+) -> None:
+    """The ministry lists go through the same command: ministers in and out are printed,
+    then applied with the members, and the portfolio campaigns aim at changes holder."""
+    house = Path(__file__).parent.parent / "fixtures" / "house"
+    folders = []
+    for day, names in (
+        ("2026-09-15", ["ministries_en_2026-09-15_CONSTRUCTED.xml"]),
+        (
+            "2026-11-20",
+            [
+                "ministries_en_2026-11-20_CONSTRUCTED.xml",
+                "ministries_fr_2026-11-20_CONSTRUCTED.xml",
+            ],
+        ),
+    ):
+        folder = tmp_path / day
+        folder.mkdir()
+        for name in names:
+            shutil.copy(house / name, folder / name)
+        folders.append(folder)
+    assert refresh(app, folders[0], "--apply")[0] == 0
+    code, shown, errors = refresh(app, folders[1], "--apply")
+    assert (code, errors) == (0, "")
+    lines = shown.splitlines()
+    assert "minister in (3):" in lines and "minister out (3):" in lines
+    assert re.fullmatch(
+        r"applied: .*minister in 3.*; data as of 2026-11-20 \(release #\d+\)", lines[-1]
+    )
+    session.rollback()
+    portfolio = session.scalars(
+        select(Portfolio).where(
+            Portfolio.slug == "minister-of-immigration-refugees-and-citizenship"
+        )
+    ).one()
+    assert portfolio.holder is not None and portfolio.holder.ourcommons_person_id == 122684
+    assert portfolio.holder_source == "hoc_ministries_2026-11-20"
+    # Applied once: the same files again show no differences.
+    code, again, _ = refresh(app, folders[1])
+    assert code == 0 and "no differences" in again.splitlines()

@@ -26,7 +26,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callmp.demo import DEMO_SLUG, MINISTER_SOURCE
+from callmp.demo import DEMO_SLUG, MINISTER_FED_NUM, MINISTER_SOURCE
 from callmp.models import (
     CallRequest,
     CallStatus,
@@ -202,11 +202,14 @@ def people(app: Flask) -> People:
     """The MP for Spadina—Harbourfront and the demo's minister, as the database has them."""
     with sessions(app)() as session:
         mp = session.scalars(select(Person).where(Person.fed_num == SPADINA)).one()
+        # The minister is reached through the portfolio's office contact; events name the
+        # portfolio's holder.
         minister = session.scalars(select(Person).where(Person.source == MINISTER_SOURCE)).one()
+        holder = session.scalars(select(Person).where(Person.fed_num == MINISTER_FED_NUM)).one()
         by_phone = {(o.person_id, o.phone): o.id for o in (*mp.offices, *minister.offices)}
         return People(
             mp=mp.full_name,
-            minister=minister.full_name,
+            minister=holder.full_name,
             hill=by_phone[(mp.id, SPADINA_HILL)],
             riding=by_phone[(mp.id, SPADINA_RIDING)],
             minister_office=by_phone[(minister.id, MINISTER)],

@@ -66,7 +66,7 @@ def _report(
         campaign,
         targets,
         target_id=item.target.id,
-        office_id=item.person.offices[0].id,
+        office_id=item.offices[0].id,  # a portfolio's: its own office
         outcome="talked_to_staff",
         fed_num=SPADINA,
         referral="",

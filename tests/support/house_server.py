@@ -1,6 +1,6 @@
 """A stand-in for www.ourcommons.ca on loopback, serving the saved House files.
 
-It serves the members export, the addresses page and the ministry list from
+It serves the members export, the addresses page and the ministry lists from
 ``tests/fixtures/house/`` at the House's own paths, and a profile page for every member:
 the saved page where there is one, else the saved page of Ziad Aboultaif with the
 member's id, name, riding, province and caucus put in its place (a stand-in: the real
@@ -24,18 +24,10 @@ HOUSE = Path(__file__).parent.parent / "fixtures" / "house"
 MEMBERS_XML = HOUSE / "members_search_xml_2026-04_45th_memreps.xml"
 ADDRESSES_TEXT = HOUSE / "members_addresses_page_2026-09-02_text-extract_dlpscan-rs.txt"
 TEMPLATE_PROFILE = HOUSE / "member_profile_ziad-aboultaif_89156_2025-08-09.html"
-#: A ministry list in the shape of the House's XML (a stand-in: no saved copy exists).
-MINISTRIES_XML = (
-    b'<?xml version="1.0" encoding="utf-8"?>\n'
-    b'<ArrayOfMinister xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-    b"<Minister><PersonId>88526</PersonId><PersonShortHonorific>Hon.</PersonShortHonorific>"
-    b"<PersonOfficialFirstName>Lena Metlege</PersonOfficialFirstName>"
-    b"<PersonOfficialLastName>Diab</PersonOfficialLastName>"
-    b"<Title>Minister of Immigration, Refugees and Citizenship</Title>"
-    b"<OrderOfPrecedence>20</OrderOfPrecedence>"
-    b"<FromDateTime>2025-05-13T00:00:00</FromDateTime>"
-    b'<ToDateTime xsi:nil="true" /></Minister></ArrayOfMinister>\n'
-)
+#: The ministry lists, English and French: CONSTRUCTED test files (no saved copy exists,
+#: see tests/fixtures/house/README.md).
+MINISTRIES_EN = HOUSE / "ministries_en_2026-11-20_CONSTRUCTED.xml"
+MINISTRIES_FR = HOUSE / "ministries_fr_2026-11-20_CONSTRUCTED.xml"
 
 
 def _saved_profiles() -> dict[int, bytes]:
@@ -68,7 +60,8 @@ def house_pages(members_xml: bytes | None = None) -> dict[str, bytes]:
     pages = {
         house_fetch.MEMBERS_PATH: members_xml,
         house_fetch.ADDRESSES_PATH: ADDRESSES_TEXT.read_bytes(),
-        house_fetch.MINISTRIES_PATH: MINISTRIES_XML,
+        house_fetch.MINISTRIES_PATH: MINISTRIES_EN.read_bytes(),
+        house_fetch.MINISTRIES_FR_PATH: MINISTRIES_FR.read_bytes(),
     }
     saved = _saved_profiles()
     for member in parse_members_xml(members_xml):

@@ -44,7 +44,12 @@ from callmp.views.admin.account_forms import (
 from callmp.views.admin.campaign_forms import CampaignForm, PreviewForm
 from callmp.views.admin.contact_forms import CorrectionForm, SearchForm
 from callmp.views.admin.dashboard_forms import DashboardForm
-from callmp.views.admin.target_forms import OwnMpForm, PersonForm, PersonTargetForm
+from callmp.views.admin.target_forms import (
+    OwnMpForm,
+    PersonForm,
+    PersonTargetForm,
+    PortfolioTargetForm,
+)
 from callmp.views.public_forms import CallForm, EmailForm, LookupForm, ReportForm
 from tests.factories import (
     demo_campaign,
@@ -311,6 +316,8 @@ ROUTES: list[Route] = [
     Route("admin_targets.index", staff=True, query=("q",)),
     Route("admin_targets.add_own_mp", staff=True, forms=(OwnMpForm,)),
     Route("admin_targets.add_person", staff=True, forms=(PersonTargetForm,)),
+    Route("admin_targets.add_portfolio", staff=True, forms=(PortfolioTargetForm,)),
+    Route("admin_portfolios.index", staff=True),
     Route("admin_targets.move", staff=True, raw=("direction",)),
     Route(
         "admin_targets.confirm_remove",

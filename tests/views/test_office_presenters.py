@@ -55,7 +55,7 @@ WEDNESDAY_NOON = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
     ],
 )
 def test_a_closed_office_says_when_it_opens_on_its_own_clock(now: datetime, when: str) -> None:
-    found = reach(_person(_hill()), now)
+    found = reach(_person(_hill()).offices, now)
     assert (found.dialable, found.open_now) == (True, False)
     assert found.label.startswith(f"Closed now: opens {when}")
     assert found.label.endswith("in Ottawa")
@@ -65,7 +65,7 @@ def test_a_closed_office_says_when_it_opens_on_its_own_clock(now: datetime, when
 def test_the_soonest_opening_wins_across_time_zones() -> None:
     # Monday 07:30 in Ottawa: the Hill opens at 9:00 there, Winnipeg an hour and a half later.
     now = datetime(2026, 11, 23, 12, 30, tzinfo=UTC)
-    reaches = [reach(_person(_winnipeg()), now), reach(_person(_hill()), now)]
+    reaches = [reach(_person(_winnipeg()).offices, now), reach(_person(_hill()).offices, now)]
     assert all_closed(reaches)
     first = soonest_opening(reaches)
     assert first is not None and first.label == "today at 9:00\u202fa.m. in Ottawa"
@@ -73,10 +73,10 @@ def test_the_soonest_opening_wins_across_time_zones() -> None:
 
 @pytest.mark.usefixtures("english")
 def test_one_open_office_is_enough_and_no_number_is_not_closed() -> None:
-    open_one = reach(_person(_hill(), _winnipeg()), WEDNESDAY_NOON)
+    open_one = reach(_person(_hill(), _winnipeg()).offices, WEDNESDAY_NOON)
     assert open_one.open_now and open_one.label == "An office is open now"
-    nobody = reach(_person(_hill(phone="")), FRIDAY_EVENING)
+    nobody = reach(_person(_hill(phone="")).offices, FRIDAY_EVENING)
     assert not nobody.dialable and nobody.label == "No phone number listed"
     assert not all_closed([nobody])  # nothing to call: no voicemail warning
-    assert not all_closed([open_one, reach(_person(_hill()), WEDNESDAY_NOON)])
+    assert not all_closed([open_one, reach(_person(_hill()).offices, WEDNESDAY_NOON)])
     assert soonest_opening([open_one]) is None

@@ -79,7 +79,10 @@ def test_lookup_and_riding_page_queries_do_not_grow_with_offices_and_corrections
 
     lead = make_user("lead")
     campaign: Campaign = demo_campaign(session)
-    minister = next(t.person for t in campaign.targets if t.person is not None)
+    # The minister's offices: those of the demo portfolio's office contact.
+    portfolio = campaign.targets[1].portfolio
+    assert portfolio is not None and portfolio.office_person is not None
+    minister = portfolio.office_person
     member = mp(session, SPADINA)
     more_offices_all_corrected(session, lead, member, 3)
     more_offices_all_corrected(session, lead, minister, 2)

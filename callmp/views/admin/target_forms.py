@@ -25,7 +25,7 @@ from callmp import numbers
 from callmp.campaigns import people_editing
 from callmp.campaigns.target_editing import TargetChoice
 from callmp.campaigns.target_words import LIMITS, WORD_FIELDS, TargetWords
-from callmp.models import OfficeKind, Person, TargetKind
+from callmp.models import OfficeKind, Person, Portfolio, TargetKind
 from callmp.views import presenters
 
 
@@ -133,6 +133,33 @@ class PersonTargetForm(WordsFields, FlaskForm):  # type: ignore[misc]
             role_fr=self.role_fr.data or "",
             words=self.words(),
         )
+
+
+class PortfolioTargetForm(WordsFields, FlaskForm):  # type: ignore[misc]
+    """A minister's portfolio: whoever holds it when a supporter comes, with a fallback."""
+
+    portfolio_id = SelectField(lazy_gettext("Portfolio"), validate_choice=False)
+    fallback_person_id = SelectField(
+        lazy_gettext("Instead, while the post is vacant"), validate_choice=False
+    )
+    role_en, role_fr = _role_fields()
+
+    def choice(self) -> TargetChoice:
+        """What the lead asked for."""
+        return TargetChoice(
+            kind=TargetKind.portfolio,
+            portfolio_id=_id(self.portfolio_id.data),
+            fallback_person_id=_id(self.fallback_person_id.data),
+            role_en=self.role_en.data or "",
+            role_fr=self.role_fr.data or "",
+            words=self.words(),
+        )
+
+
+def portfolio_label(portfolio: Portfolio, locale: str) -> str:
+    """A portfolio in a list: its title and who holds it now."""
+    holder = portfolio.holder.full_name if portfolio.holder else str(lazy_gettext("vacant"))
+    return f"{portfolio.title(locale)} · {holder}"
 
 
 def _id(raw: str | None) -> int | None:

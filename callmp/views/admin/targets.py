@@ -12,18 +12,18 @@ from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from callmp.campaigns import drafts, people_editing, target_editing, target_words, targets
-from callmp.models import Campaign, Person, Role, Target, TargetKind
+from callmp.campaigns import drafts, target_editing, target_words, targets
+from callmp.models import Campaign, Role, Target, TargetKind
 from callmp.templating import PLACEHOLDERS
 from callmp.views import presenters
 from callmp.views.admin import confirm
 from callmp.views.admin.target_forms import (
     OwnMpForm,
-    PersonForm,
     PersonTargetForm,
+    PortfolioTargetForm,
     people_choices,
-    person_form_data,
     person_label,
+    portfolio_label,
 )
 from callmp.views.context import campaign_or_404, db
 from callmp.views.security import role_required, staff
@@ -31,6 +31,25 @@ from callmp.views.security import role_required, staff
 bp = Blueprint("admin_targets", __name__, url_prefix="/admin")
 
 Page = Response | tuple[str, int] | str
+TargetForm = OwnMpForm | PersonTargetForm | PortfolioTargetForm
+#: The form of each kind of target.
+FORMS: dict[TargetKind, type[TargetForm]] = {
+    TargetKind.own_mp: OwnMpForm,
+    TargetKind.person: PersonTargetForm,
+    TargetKind.portfolio: PortfolioTargetForm,
+}
+
+
+def _fill_portfolio(form: PortfolioTargetForm, found: target_editing.Choices) -> None:
+    """Give the portfolio form its portfolios and the people who may stand in."""
+    locale = presenters.locale_code()
+    form.portfolio_id.choices = [
+        SelectChoice(str(p.id), portfolio_label(p, locale)) for p in found.portfolios
+    ]
+    form.fallback_person_id.choices = people_choices(
+        [(str(lazy_gettext("Other people")), found.custom), (str(lazy_gettext("MPs")), found.mps)],
+        gettext("Nobody (say the post is vacant)"),
+    )
 
 
 def _fill(own: OwnMpForm, fixed: PersonTargetForm, found: target_editing.Choices) -> None:
@@ -54,15 +73,18 @@ def _editor(
     *,
     own: OwnMpForm | None = None,
     fixed: PersonTargetForm | None = None,
+    portfolio: PortfolioTargetForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
     """The target editor, with forms carrying the lead's input and errors if given."""
     own = own or OwnMpForm(formdata=None)
     fixed = fixed or PersonTargetForm(formdata=None)
+    portfolio = portfolio or PortfolioTargetForm(formdata=None)
     query = (fixed.q.data if fixed.q.data is not None else request.args.get("q", "")).strip()
     fixed.q.data = query[:100]
     found = target_editing.choices(db(), fixed.q.data)
     _fill(own, fixed, found)
+    _fill_portfolio(portfolio, found)
     draft = drafts.find(db(), campaign.id)
     with drafts.editable(db(), campaign) as shown:
         page = render_template(
@@ -72,9 +94,11 @@ def _editor(
             targets=sorted(shown.targets, key=lambda t: t.position),
             own=own,
             fixed=fixed,
+            portfolio=portfolio,
             query=fixed.q.data,
             found=found.found,
             own_mp=TargetKind.own_mp,
+            portfolio_kind=TargetKind.portfolio,
             split_parties=targets.split_parties,
             has_words=target_words.has_words,
         )
@@ -139,6 +163,27 @@ def add_person(campaign_id: int) -> Page:
     return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
 
 
+@bp.post("/campaigns/<int:campaign_id>/targets/portfolio")
+@role_required(Role.lead)
+def add_portfolio(campaign_id: int) -> Page:
+    """Add a minister's portfolio: whoever holds it when a supporter comes."""
+    campaign = campaign_or_404(campaign_id)
+    form = PortfolioTargetForm()
+
+    def add(shown: Campaign) -> str:
+        target = target_editing.add(db(), shown, form.choice(), staff())
+        return target.portfolio.title(presenters.locale_code()) if target.portfolio else ""
+
+    try:
+        title = drafts.save_edit(db(), campaign, staff(), add)
+    except target_editing.TargetError as error:
+        _refused(form, error)
+        return _editor(campaign, portfolio=form, status=400)
+    db().commit()
+    flash(gettext("Target added: %(name)s.", name=title), "info")
+    return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
+
+
 @bp.post("/campaigns/<int:campaign_id>/targets/<int:target_id>/move")
 @role_required(Role.lead)
 def move(campaign_id: int, target_id: int) -> Page:
@@ -164,6 +209,8 @@ def _removing(campaign: Campaign, target: Target, number: int) -> confirm.Confir
     who = (
         gettext("the supporter's own MP")
         if target.kind == TargetKind.own_mp
+        else target.portfolio.title(presenters.locale_code())
+        if target.portfolio is not None
         else (target.person.full_name if target.person else "")
     )
     explanation = [
@@ -241,8 +288,8 @@ def edit(campaign_id: int, target_id: int) -> Page:
     """The form to change a target's roles, own words and, for the own MP, filters."""
     with drafts.editable(db(), campaign_or_404(campaign_id)) as campaign:
         target = _target(campaign, target_id)
-        kind = OwnMpForm if target.kind == TargetKind.own_mp else PersonTargetForm
-        return _target_page(campaign, target, kind(formdata=None, data=_stored(target)), 200)
+        form = FORMS[target.kind](formdata=None, data=_stored(target))
+        return _target_page(campaign, target, form, 200)
 
 
 @bp.post("/campaigns/<int:campaign_id>/targets/<int:target_id>")
@@ -250,11 +297,11 @@ def edit(campaign_id: int, target_id: int) -> Page:
 def save(campaign_id: int, target_id: int) -> Page:
     """Change a target's roles, own words and, for the own MP, its filters and fallback."""
     campaign = campaign_or_404(campaign_id)
-    forms: list[OwnMpForm | PersonTargetForm] = []
+    forms: list[TargetForm] = []
 
     def update(shown: Campaign) -> None:
         target = _target(shown, target_id)
-        form = OwnMpForm() if target.kind == TargetKind.own_mp else PersonTargetForm()
+        form = FORMS[target.kind]()
         forms.append(form)
         target_editing.update(db(), shown, target, form.choice(), staff())
 
@@ -269,12 +316,12 @@ def save(campaign_id: int, target_id: int) -> Page:
     return redirect(url_for("admin_targets.index", campaign_id=campaign.id))
 
 
-def _target_page(
-    campaign: Campaign, target: Target, form: OwnMpForm | PersonTargetForm, status: int
-) -> Page:
+def _target_page(campaign: Campaign, target: Target, form: TargetForm, status: int) -> Page:
     """The target form with the people it may name."""
     found = target_editing.choices(db())
-    if isinstance(form, OwnMpForm):
+    if isinstance(form, PortfolioTargetForm):
+        _fill_portfolio(form, found)
+    elif isinstance(form, OwnMpForm):
         _fill(form, PersonTargetForm(formdata=None), found)
     else:
         _fill(OwnMpForm(formdata=None), form, found)
@@ -301,115 +348,13 @@ def _stored(target: Target) -> dict[str, Any]:
             "provinces": target.provinces.split(),
             "fallback_person_id": str(target.fallback_person_id or ""),
         }
+    if target.kind == TargetKind.portfolio:
+        return data | {
+            "portfolio_id": str(target.portfolio_id),
+            "fallback_person_id": str(target.fallback_person_id or ""),
+        }
     return data | {"person_id": str(target.person_id)}
 
 
-@bp.get("/people")
-@role_required(Role.organizer)
-def people() -> Page:
-    """Custom people (not MPs) campaigns can target."""
-    return render_template("admin/targets/people.html", people=target_editing.custom_people(db()))
-
-
-def _person_page(person: Person | None, form: PersonForm, status: int = 200) -> tuple[str, int]:
-    """The custom person form."""
-    return render_template("admin/targets/person.html", person=person, form=form), status
-
-
-@bp.get("/people/new")
-@role_required(Role.lead)
-def new_person() -> Page:
-    """The form for a custom person with their offices."""
-    return _person_page(None, PersonForm(formdata=None, data=person_form_data(None)))
-
-
-@bp.post("/people/new")
-@role_required(Role.lead)
-def create_person() -> Page:
-    """Create a custom person with their offices."""
-    return _save_person(None)
-
-
-def _custom_person(person_id: int) -> Person:
-    """The custom person ``person_id`` (not an MP), or 404."""
-    found = db().get(Person, person_id)
-    if found is None or found.fed_num is not None or found.ourcommons_person_id is not None:
-        abort(404)
-    return found
-
-
-@bp.get("/people/<int:person_id>")
-@role_required(Role.organizer)
-def person(person_id: int) -> Page:
-    """One custom person and their offices (leads may change them)."""
-    found = _custom_person(person_id)
-    return _person_page(found, PersonForm(formdata=None, data=person_form_data(found)))
-
-
-@bp.post("/people/<int:person_id>")
-@role_required(Role.lead)
-def save_person(person_id: int) -> Page:
-    """Save a custom person and their offices."""
-    return _save_person(_custom_person(person_id))
-
-
-def _save_person(person: Person | None) -> Page:
-    """Save the custom person form (POST only)."""
-    form = PersonForm()
-    try:
-        saved = people_editing.save(db(), person, form.data_for_domain(), staff())
-    except people_editing.PersonConflict:
-        db().rollback()
-        flash(gettext(people_editing.CONFLICT), "error")
-        return _person_page(person, form, 409)
-    except people_editing.PersonInvalid as error:
-        db().rollback()
-        form.show_errors(error.errors, gettext)
-        return _person_page(person, form, 400)
-    db().commit()
-    flash(gettext("%(name)s saved.", name=saved.full_name), "info")
-    return redirect(url_for("admin_targets.person", person_id=saved.id))
-
-
-def _deleting(person: Person) -> confirm.Confirmation:
-    """The confirmation of deleting a custom person."""
-    return confirm.Confirmation(
-        heading=gettext("Delete %(name)s?", name=person.full_name),
-        explanation=[
-            gettext(
-                "The person and their offices are deleted for good. Calls and letters "
-                "already counted stay in the figures. A person a campaign still targets "
-                "can't be deleted."
-            )
-        ],
-        action=url_for("admin_targets.delete_person", person_id=person.id),
-        button=gettext("Delete this person"),
-        cancel=url_for("admin_targets.person", person_id=person.id),
-    )
-
-
-@bp.get("/people/<int:person_id>/delete")
-@role_required(Role.lead)
-def confirm_delete_person(person_id: int) -> Page:
-    """Ask before deleting a custom person."""
-    return confirm.page(_deleting(_custom_person(person_id)))
-
-
-@bp.post("/people/<int:person_id>/delete")
-@role_required(Role.lead)
-def delete_person(person_id: int) -> Page:
-    """Delete a custom person (from the confirmation page), unless a campaign targets them."""
-    found = db().get(Person, person_id)
-    if found is None:
-        abort(404)
-    if not confirm.confirmed():
-        return confirm.refused(_deleting(found))
-    try:
-        people_editing.delete(db(), found, staff())
-    except target_editing.TargetError as error:
-        db().rollback()
-        flash(gettext(error.message, **error.params), "error")
-        return _person_page(found, PersonForm(formdata=None, data=person_form_data(found)), 400)
-    db().commit()
-    flash(gettext("Person deleted."), "info")
-    return redirect(url_for("admin_targets.people"))
+# The custom people's pages are on this blueprint too: importing them registers them.
+from callmp.views.admin import people as _people  # noqa: E402, F401

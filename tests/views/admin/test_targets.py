@@ -24,6 +24,7 @@ from callmp.models import (
     TargetKind,
     User,
 )
+from tests.factories import minister_as_person
 from tests.support.app import sessions
 from tests.support.confirm import confirm_via_page
 from tests.support.html import assert_unique_ids, one, parse, text
@@ -52,6 +53,23 @@ def unpublished(session: Session, campaign_id: int) -> None:
     campaign = session.get(Campaign, campaign_id)
     assert campaign is not None
     campaign.status = CampaignStatus.draft
+    session.commit()
+
+
+@pytest.fixture(autouse=True)
+def minister_person(session: Session, campaign_id: int) -> None:
+    """The demo's second target as a fixed custom person with her own forms of address, as
+    leads set one up by hand: most tests here are about fixed people (the demo itself aims
+    at the Immigration portfolio: tests/views/admin/test_portfolio_targets.py)."""
+    campaign = session.get(Campaign, campaign_id)
+    assert campaign is not None
+    minister_as_person(session, campaign)
+    target = campaign.targets[1]
+    target.address_en, target.address_fr, target.gender = (
+        "Minister Metlege Diab",
+        "Madame la Ministre",
+        "f",
+    )
     session.commit()
 
 
