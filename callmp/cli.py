@@ -20,7 +20,6 @@ from callmp import accounts, demo
 from callmp.calls.service import CallService
 from callmp.db import analyze, utcnow
 from callmp.directory import (
-    data_import,
     freshness,
     house_fetch,
     house_files,
@@ -68,15 +67,14 @@ def _migrate() -> str:
     return "database is up to date"
 
 
-def _import_data() -> str:
-    """Import the shipped data; its report."""
+def _import_data(*, force: bool = False) -> str:
+    """Import the shipped data (unless a newer refresh supersedes it); what was done."""
     with _session() as session:
         data_dir = Path(current_app.config["DATA_DIR"])
-        report = data_import.import_all(session, data_dir)
-        freshness.record_shipped(session, data_dir, report)
+        done = freshness.import_shipped(session, data_dir, force=force)
         session.commit()
         analyze(session)
-    return report.summary()
+    return done.summary()
 
 
 def _seed_demo() -> str:
@@ -149,9 +147,14 @@ def register(app: Flask) -> None:
         click.echo(_migrate())
 
     @app.cli.command("import-data")
-    def import_data_command() -> None:
+    @click.option(
+        "--force",
+        is_flag=True,
+        help="Import the shipped files even though a refresh applied since is newer.",
+    )
+    def import_data_command(force: bool) -> None:
         """Import ridings, MPs and offices from the data folder (safe to repeat)."""
-        click.echo(_import_data())
+        click.echo(_import_data(force=force))
 
     @app.cli.group("data")
     def data_group() -> None:

@@ -351,14 +351,13 @@ def prepare_database(url: str, data_dir: Path) -> None:
     """Migrate the database at ``url``, import the shipped data and seed the demo campaign."""
     from callmp import migrate
     from callmp.db import analyze, make_engine, make_session_factory
-    from callmp.directory import data_import, freshness
+    from callmp.directory import freshness
 
     engine = make_engine(url)
     try:
         migrate.upgrade(engine)
         with make_session_factory(engine)() as session:
-            report = data_import.import_all(session, data_dir)
-            freshness.record_shipped(session, data_dir, report)
+            freshness.import_shipped(session, data_dir)
             seed(session)
             session.commit()
             analyze(session)

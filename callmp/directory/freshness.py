@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmp.db import utcnow
+from callmp.directory import data_import
 from callmp.directory.data_import import ImportReport
 from callmp.i18n import N_
 from callmp.models import DataCheck, DataRelease
@@ -187,3 +188,62 @@ def overview(session: Session, today: date, max_age: int, *, releases: int = 0) 
         last_check=last_check(session),
         releases=loads,
     )
+
+
+@dataclass(frozen=True)
+class ShippedImport:
+    """What importing the shipped files did: its report, or the refresh that kept it out."""
+
+    report: ImportReport | None
+    superseded_by: DataRelease | None = None
+
+    def summary(self) -> str:
+        """One line for the command line."""
+        if self.report is not None:
+            return self.report.summary()
+        assert self.superseded_by is not None
+        return (
+            "shipped data not imported: the data was refreshed from the House of Commons "
+            f"(release #{self.superseded_by.id}, loaded {self.superseded_by.loaded_at:%Y-%m-%d}) "
+            "after these files were loaded; `flask import-data --force` loads them anyway"
+        )
+
+
+def superseding_refresh(session: Session, data_dir: Path) -> DataRelease | None:
+    """The applied refresh that is newer than the shipped files, if any.
+
+    Every ``flask prepare`` (each container start) imports the shipped files; after a
+    refresh that would put the files' older values back. The files count as newer only
+    when their date is later than the last shipped import's (a new CallMP release).
+    """
+    last = newest(session)
+    if last is None or last.kind != REFRESH:
+        return None
+    files = shipped_as_of(data_dir)
+    shipped = session.scalars(
+        select(DataRelease)
+        .where(DataRelease.kind == SHIPPED)
+        .order_by(DataRelease.id.desc())
+        .limit(1)
+    ).first()
+    if files is not None and shipped is not None and files > shipped.as_of:
+        return None
+    return last
+
+
+def import_shipped(
+    session: Session,
+    data_dir: Path,
+    *,
+    force: bool = False,
+    user_label: str = "",
+    now: datetime | None = None,
+) -> ShippedImport:
+    """Import the shipped files and record the load, unless a newer refresh supersedes
+    them (``force`` imports anyway). The caller commits."""
+    superseded = None if force else superseding_refresh(session, data_dir)
+    if superseded is not None:
+        return ShippedImport(None, superseded)
+    report = data_import.import_all(session, data_dir)
+    record_shipped(session, data_dir, report, user_label=user_label, now=now)
+    return ShippedImport(report)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callmp import demo, migrate
 from callmp.db import analyze
-from callmp.directory import data_import, freshness
+from callmp.directory import freshness
 
 #: The PostgreSQL advisory lock's key: "CALLMP" read as a number (any fixed bigint would do,
 #: as long as nothing else on the server uses it).
@@ -47,7 +47,7 @@ class PrepareReport:
 
     before: frozenset[str]
     after: frozenset[str]
-    data: data_import.ImportReport
+    data: freshness.ShippedImport
     demo_slug: str | None = None
 
     @property
@@ -188,8 +188,7 @@ def prepare(
         migrate.upgrade(engine)
         after, _heads = migrate.revisions(engine)
         with sessions() as session:
-            report = data_import.import_all(session, data_dir)
-            freshness.record_shipped(session, data_dir, report)
+            report = freshness.import_shipped(session, data_dir)
             slug = demo.seed(session).slug if seed_demo else None
             session.commit()
             analyze(session)

@@ -10,6 +10,7 @@ import csv
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from callmp import migrate
 from callmp.db import make_engine, make_session_factory
+from callmp.directory import freshness
 from callmp.models import Campaign, Office, Person, Riding
 from callmp.ops import prepare
 from tests.support.deploy import ROOT, process_environment
@@ -90,13 +92,16 @@ def test_prepare_twice_migrates_and_imports_once_then_changes_nothing(engine: En
     _current, heads = migrate.revisions(engine)
     first = run_prepare(engine)
     assert first.before == frozenset() and first.after == frozenset(heads)
-    assert first.data.created == shipped_counts()
+    assert first.data.report is not None
+    assert first.data.report.created == shipped_counts()
     after_first = database_state(engine)
 
     second = run_prepare(engine)
     assert not second.migrated and second.after == frozenset(heads)
-    assert (second.data.created, second.data.updated, second.data.removed) == ({}, {}, {})
-    assert second.data.unchanged == shipped_counts()
+    imported = second.data.report
+    assert imported is not None
+    assert (imported.created, imported.updated, imported.removed) == ({}, {}, {})
+    assert imported.unchanged == shipped_counts()
     assert database_state(engine) == after_first
     assert after_first["revisions"] == sorted(heads)
     assert second.lines()[0] == f"database already at {', '.join(sorted(heads))}"
@@ -185,3 +190,25 @@ def test_two_prepares_started_together_leave_one_copy_of_the_data(
     assert state["offices"] == shipped["offices"]
     assert state["people"] == shipped["members"]
     assert state["revisions"] == sorted(heads)
+
+
+def test_prepare_after_a_refresh_keeps_the_refreshed_data(engine: Engine) -> None:
+    """A container start must not put the shipped files' older values back over what a
+    refresh applied; a newer release of the files is imported again."""
+    run_prepare(engine)
+    with make_session_factory(engine)() as session:
+        mp = session.scalars(select(Person).where(Person.ourcommons_person_id == 89156)).one()
+        mp.party = "Independent"
+        freshness.record_release(
+            session,
+            kind=freshness.REFRESH,
+            source="House of Commons web site",
+            as_of=date(2026, 11, 2),
+        )
+        session.commit()
+    again = run_prepare(engine)
+    assert again.data.report is None and again.data.superseded_by is not None
+    assert "shipped data not imported" in again.lines()[1]
+    with make_session_factory(engine)() as session:
+        mp = session.scalars(select(Person).where(Person.ourcommons_person_id == 89156)).one()
+        assert mp.party == "Independent"

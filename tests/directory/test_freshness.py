@@ -57,7 +57,8 @@ def test_importing_the_same_files_again_adds_no_release(db_session: Session) -> 
     assert _releases(db_session) == 1
 
 
-def test_new_shipped_files_add_a_release(db_session: Session, tmp_path: Path) -> None:
+def _newer_files(tmp_path: Path) -> Path:
+    """A copy of the shipped files dated 2026-12-01 (a newer CallMP release)."""
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
     for name, column in (("mps.csv", "roster_as_of"), ("offices.csv", "as_of")):
@@ -70,6 +71,11 @@ def test_new_shipped_files_add_a_release(db_session: Session, tmp_path: Path) ->
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
+    return data
+
+
+def test_new_shipped_files_add_a_release(db_session: Session, tmp_path: Path) -> None:
+    data = _newer_files(tmp_path)
     report = data_import.import_all(db_session, data)
     later = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
     release = freshness.record_shipped(db_session, data, report, now=later)
@@ -208,3 +214,26 @@ def test_the_defaults_warn_after_90_days_and_schedule_no_check() -> None:
     assert freshness.max_age_days(config["DATA_MAX_AGE_DAYS"]) == 90
     assert config["DATA_REFRESH_CHECK"] == "off"
     assert config["HOUSE_BASE_URL"] == "https://www.ourcommons.ca"
+
+
+def test_after_a_refresh_the_same_shipped_files_are_not_imported_again(
+    db_session: Session, tmp_path: Path
+) -> None:
+    refreshed = freshness.record_release(
+        db_session, kind=freshness.REFRESH, source="House of Commons", as_of=date(2026, 11, 2)
+    )
+    person = db_session.scalars(select(Person).where(Person.ourcommons_person_id == 89156)).one()
+    person.party = "Green"  # what the refresh applied
+    db_session.flush()
+    skipped = freshness.import_shipped(db_session, DATA_DIR)
+    assert (skipped.report, skipped.superseded_by) == (None, refreshed)
+    assert "--force" in skipped.summary()
+    assert person.party == "Green"
+    # A newer release of the files is newer than the refresh's load: it is imported.
+    assert freshness.superseding_refresh(db_session, _newer_files(tmp_path)) is None
+    forced = freshness.import_shipped(db_session, DATA_DIR, force=True)
+    assert forced.report is not None and forced.superseded_by is None
+    db_session.refresh(person)
+    assert person.party == "Conservative"
+    assert freshness.newest(db_session) is not None
+    assert freshness.newest(db_session).kind == freshness.SHIPPED  # type: ignore[union-attr]
