@@ -169,6 +169,12 @@ def apply_diff(
         ministry_apply.apply_sources(
             session, sources.ministries, as_of=sources.date_of("ministry") or as_of
         )
+    # The release dates the data as a whole: a refresh that read neither the members
+    # export nor the addresses page (a ministry list alone) leaves the rest as old as
+    # the load before, so the freshness staff see is that of the oldest part.
+    previous = session.scalars(select(DataRelease).order_by(DataRelease.id.desc()).limit(1)).first()
+    if previous is not None and not (sources.has("members") and sources.has("addresses")):
+        as_of = min(as_of, previous.as_of)
     release = DataRelease(
         kind=REFRESH,
         source=source or describe_sources(sources),
