@@ -392,7 +392,7 @@ class Run:
             f"  calls placed:         {self.calls} (each once; {self.refused} refused by "
             "the phone limit)",
             f"  throttle:             {CALLS_PER_SECOND}/s; at most "
-            f"{max(throttle.late_start.values())} created in one second after its first "
+            f"{max(throttle.late_start.values(), default=0)} created in one second after its first "
             f"{SLACK_S} s ({throttle.max_per_second} counting those), "
             f"{throttle.span_s:.1f} s for the first {self.first_batch}",
             f"  sweeps after kill:    {self.sweeps}",
