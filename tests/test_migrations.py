@@ -30,7 +30,7 @@ def test_migrating_twice_is_harmless(empty_database_url: str) -> None:
         migrate.upgrade(engine)
         migrate.upgrade(engine)
         with engine.connect() as connection:
-            assert MigrationContext.configure(connection).get_current_revision() == "0019"
+            assert MigrationContext.configure(connection).get_current_revision() == "0020"
     finally:
         engine.dispose()
 
@@ -102,5 +102,30 @@ def test_0019_keeps_the_targets_revision_triggers_and_adds_the_portfolios(
         before, after = _revision_after(engine, "UPDATE targets SET position = position")
         assert after > before
         assert "portfolios" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_0020_partners_bump_the_content_revision(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        migrate.upgrade(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO campaigns (slug, status, title_en, title_fr, summary_en,"
+                    " summary_fr, talking_points_en, talking_points_fr, created_at)"
+                    " VALUES ('p', 'published', 'P', 'P', '', '', '', '', CURRENT_TIMESTAMP)"
+                )
+            )
+        before, after = _revision_after(
+            engine,
+            "INSERT INTO partners (campaign_id, name, code, origins, dashboard_key, created_at)"
+            " SELECT id, 'Union', 'union', 'https://union.example', 'k', CURRENT_TIMESTAMP"
+            " FROM campaigns",
+        )
+        assert after > before
+        before, after = _revision_after(engine, "UPDATE partners SET origins = ''")
+        assert after > before
     finally:
         engine.dispose()

@@ -28,6 +28,7 @@ from callmp.models.emails import (
     MessageStatus,
     SubmissionStatus,
 )
+from callmp.models.partners import Partner
 from callmp.models.people import ContactCorrection, Office, OfficeKind, Person, Riding
 from callmp.models.portfolios import Portfolio
 from callmp.models.stats import (
@@ -67,6 +68,7 @@ __all__ = [
     "Office",
     "OfficeKind",
     "Outcome",
+    "Partner",
     "Person",
     "Portfolio",
     "ProviderEvent",

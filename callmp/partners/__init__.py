@@ -1,0 +1,1 @@
+"""Partner organizations: their codes, the sites allowed to embed a campaign, their numbers."""
