@@ -58,7 +58,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from callmp.views.counts import init_counts
 
     init_counts(app)
-    from callmp.views import api, call, letter, public, twilio
+    from callmp.views import api, call, letter, partner_dashboard, public, twilio
     from callmp.views.admin import (
         campaigns,
         contacts,
@@ -66,6 +66,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         data,
         drafts,
         login,
+        partners,
         portfolios,
         targets,
         users,
@@ -77,6 +78,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         campaigns.bp,
         drafts.bp,
         targets.bp,
+        partners.bp,
         portfolios.bp,
         versions.bp,
         dashboard.bp,
@@ -84,7 +86,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         data.bp,
         users.bp,
     ]
-    for blueprint in [public.bp, api.bp, call.bp, letter.bp, twilio.bp, *staff]:
+    for blueprint in [
+        public.bp,
+        api.bp,
+        call.bp,
+        letter.bp,
+        twilio.bp,
+        partner_dashboard.bp,
+        *staff,
+    ]:
         app.register_blueprint(blueprint)
     security.init_auth(app, staff)
     from callmp.views.photos import init_photos

@@ -25,6 +25,10 @@ ACTION_LABELS: dict[str, str] = {
     "contact.correct": N_("Contact data corrected"),
     "contact.undo": N_("Contact correction undone"),
     "data.refresh": N_("Data refreshed from the House of Commons"),
+    "partner.create": N_("Partner added"),
+    "partner.update": N_("Partner edited"),
+    "partner.new_key": N_("Partner's private link replaced"),
+    "partner.delete": N_("Partner removed"),
     "person.create": N_("Person added"),
     "person.update": N_("Person edited"),
     "user.create": N_("Account created"),
@@ -37,6 +41,7 @@ ACTION_GROUPS: dict[str, str] = {
     "campaign": N_("Campaigns"),
     "contact": N_("Contact data"),
     "data": N_("MP data"),
+    "partner": N_("Partners"),
     "person": N_("People"),
     "user": N_("Accounts"),
 }
@@ -49,6 +54,7 @@ OBJECT_LABELS: dict[str, str] = {
     "target": N_("Target #%(id)s"),
     "contact_correction": N_("Contact correction #%(id)s"),
     "data_release": N_("Data release #%(id)s"),
+    "partner": N_("Partner #%(id)s"),
 }
 
 #: Who made a change when no staff account did (a ``flask`` command).

@@ -84,6 +84,7 @@ EXCLUDED = {
     "ops.metrics": "Prometheus's text format, for the scraper",
     "admin_stats.events_csv": "a CSV download",
     "admin_stats.offices_csv": "a CSV download",
+    "partner_dashboard.contacts_csv": "a CSV download",
     "photos.photo": "an MP's photo (an image; text 404 when there is none)",
 }
 
@@ -224,6 +225,12 @@ def _new_campaign_errors(page: Page, site: Site, _where: Where) -> None:
     _submit(page, "form.campaign-form", {})
 
 
+def _partner_errors(page: Page, site: Site, _where: Where) -> None:
+    page.goto(f"{site.base}{_campaign('/partners')(site)}")
+    fields = {"name": "", "code": "not a code", "origins": "https://mrn.example/embed"}
+    _submit(page, "form#partner-form", fields)
+
+
 def _with_draft(suffix: str) -> Callable[[Site], str]:
     """A campaign page that needs changes waiting to be published."""
 
@@ -274,6 +281,11 @@ SUPPORTER_PAGES = [
     ),
     Visit("letter-confirmed", "email.status", _go(lambda site: site.value(letters, "confirmed"))),
     Visit("not-found", None, _go("/no-such-page"), 404),
+    Visit(
+        "partner-dashboard",
+        "partner_dashboard.show",
+        _go(lambda site: f"/p/{site.ids['partner_key']}"),
+    ),
     Visit("login", "auth.login", _go("/login")),
     Visit("login-wrong-password", "auth.submit_login", _wrong_password(1, "wrong"), 401),
     Visit("login-limit", "auth.submit_login", _wrong_password(2, "limited"), 429),
@@ -389,6 +401,26 @@ STAFF_PAGES = [
         "staff-confirm-delete-person",
         "admin_targets.confirm_delete_person",
         _go(lambda site: f"/admin/people/{site.ids['spare_id']}/delete"),
+        staff=True,
+    ),
+    Visit("staff-partners", "admin_partners.index", _go(_campaign("/partners")), staff=True),
+    Visit("staff-partner-errors", "admin_partners.create", _partner_errors, 400, staff=True),
+    Visit(
+        "staff-partner-edit",
+        "admin_partners.edit",
+        _go(lambda site: _campaign(f"/partners/{site.ids['partner_id']}")(site)),
+        staff=True,
+    ),
+    Visit(
+        "staff-confirm-new-partner-link",
+        "admin_partners.confirm_new_link",
+        _go(lambda site: _campaign(f"/partners/{site.ids['partner_id']}/new-link")(site)),
+        staff=True,
+    ),
+    Visit(
+        "staff-confirm-remove-partner",
+        "admin_partners.confirm_delete",
+        _go(lambda site: _campaign(f"/partners/{site.ids['partner_id']}/delete")(site)),
         staff=True,
     ),
     Visit(

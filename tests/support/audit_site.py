@@ -24,8 +24,8 @@ from sqlalchemy import select
 from callmp import demo
 from callmp.campaigns import versions
 from callmp.directory import corrections
-from callmp.models import Campaign, Person, Role, User
-from tests.factories import make_person
+from callmp.models import Campaign, Channel, Outcome, Partner, Person, Role, User
+from tests.factories import add_event, make_person
 from tests.support.app import log_in, sessions
 from tests.support.html import form_fields, one, parse
 from tests.support.page_audit import Where
@@ -184,6 +184,10 @@ def confirmation_link(outbox: Path, address: str) -> str:
     raise AssertionError(f"no confirmation mail to {address}")
 
 
+#: The seeded partner's dashboard key (the value routes.py gives every ``token``).
+PARTNER_KEY = "not-a-token"
+
+
 def seed(app: Flask, password_hash: str) -> dict[str, Any]:
     """The staff accounts, and the ids of the demo's objects the pages name."""
     with sessions(app)(expire_on_commit=False) as db:
@@ -205,6 +209,19 @@ def seed(app: Flask, password_hash: str) -> dict[str, Any]:
             db, admin, ottawa_centre, "email", "constituency.office@example.org", note="Audit"
         )
         spare = make_person(db)  # in no campaign: a person staff may delete
+        partner = Partner(
+            campaign_id=campaign.id,
+            name="Migrant Rights Network",
+            code="mrn",
+            origins="https://mrn.example",
+            # The key the route sweeps put in every ``token`` (tests/support/routes.py):
+            # the dashboard and its CSV then answer what they answer for a partner.
+            dashboard_key=PARTNER_KEY,
+        )
+        db.add(partner)
+        for outcome in (Outcome.connected, Outcome.no_answer):
+            add_event(db, campaign, ottawa_centre, Channel.bridged_call, outcome, referral="mrn")
+        add_event(db, campaign, ottawa_centre, Channel.email, Outcome.sent, referral="mrn")
         db.commit()
         return {
             "correction_id": correction.id,
@@ -214,6 +231,8 @@ def seed(app: Flask, password_hash: str) -> dict[str, Any]:
             "mp_id": ottawa_centre.id,
             "custom_id": minister.id,
             "user_id": lead.id,
+            "partner_id": partner.id,
+            "partner_key": PARTNER_KEY,
             "admin": admin,
         }
 

@@ -37,6 +37,7 @@ def url_values(session: Session) -> dict[str, Any]:
         "filename": "callmp.css",
         "house_id": member.ourcommons_person_id,
         "ext": "jpg",
+        "partner_id": 1,
     }
 
 

@@ -32,7 +32,7 @@ from werkzeug.test import TestResponse
 from wtforms import FieldList, Form, FormField
 
 from callmp import create_app
-from callmp.models import Campaign, Role, TargetKind, User
+from callmp.models import Campaign, Partner, Role, TargetKind, User
 from callmp.views.admin.account_forms import (
     ButtonForm,
     EditUserForm,
@@ -44,6 +44,7 @@ from callmp.views.admin.account_forms import (
 from callmp.views.admin.campaign_forms import CampaignForm, PreviewForm
 from callmp.views.admin.contact_forms import CorrectionForm, SearchForm
 from callmp.views.admin.dashboard_forms import DashboardForm
+from callmp.views.admin.partner_forms import PartnerForm
 from callmp.views.admin.target_forms import (
     OwnMpForm,
     PersonForm,
@@ -367,6 +368,24 @@ ROUTES: list[Route] = [
     Route("admin_stats.save_zone", staff=True, forms=(ZoneForm,)),
     Route("admin_stats.offices_csv", staff=True, query=tuple(f.name for f in DashboardForm())),
     Route("admin_stats.events_csv", staff=True, query=tuple(f.name for f in DashboardForm())),
+    Route("admin_partners.index", staff=True, forms=(PartnerForm,)),
+    Route("admin_partners.edit", staff=True, forms=(PartnerForm,)),
+    Route(
+        "admin_partners.confirm_new_link",
+        staff=True,
+        raw=("confirmed",),
+        base=(("confirmed", "yes"),),
+    ),
+    Route(
+        "admin_partners.confirm_delete",
+        staff=True,
+        raw=("confirmed",),
+        base=(("confirmed", "yes"),),
+        ids=(("partner_id", "spare_partner"),),
+    ),
+    # A partner's private dashboard (its key stands in for a login)
+    Route("partner_dashboard.show", query=("lang",), ids=(("token", "partner_key"),)),
+    Route("partner_dashboard.contacts_csv", ids=(("token", "partner_key"),)),
 ]
 
 #: Pages whose form saves through a POST-only endpoint of its own, at the same URL: the
@@ -391,6 +410,10 @@ SAVES = {
     "admin_targets.confirm_delete_person": "admin_targets.delete_person",
     "admin_contacts.confirm_undo": "admin_contacts.undo",
     "admin_history.confirm_restore": "admin_history.restore",
+    "admin_partners.index": "admin_partners.create",
+    "admin_partners.edit": "admin_partners.update",
+    "admin_partners.confirm_new_link": "admin_partners.new_link",
+    "admin_partners.confirm_delete": "admin_partners.delete",
 }
 ROUTES = [
     replace(route, forms=(), raw=(), base=(), prefix="") if route.endpoint in SAVES else route
@@ -444,7 +467,13 @@ def corpus(databases: Any) -> Iterator[Corpus]:
         other = User(
             email="corpus-other@staff.example", role=Role.lead, password_hash=password_hash
         )
-        db.add_all([admin, other])
+        partners = [
+            Partner(
+                campaign_id=staff_campaign.id, name=name, code=name, dashboard_key=f"{name}-key"
+            )
+            for name in ("corpus-partner", "spare-partner")
+        ]
+        db.add_all([admin, other, *partners])
         db.commit()
         ids: dict[str, Any] = {
             "slug": demo.slug,
@@ -464,6 +493,9 @@ def corpus(databases: Any) -> Iterator[Corpus]:
             "name": "missing.eml",
             "filename": "missing.css",
             "ext": "jpg",
+            "partner_id": partners[0].id,
+            "spare_partner": partners[1].id,
+            "partner_key": partners[0].dashboard_key,
         }
         assert db.scalars(select(Campaign.id).where(Campaign.slug == demo.slug)).one()
     found = Corpus(app=app, ids=ids, admin=admin)

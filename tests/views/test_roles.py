@@ -28,6 +28,7 @@ STAFF_BLUEPRINTS = (
     "admin_stats",
     "admin_contacts",
     "admin_users",
+    "admin_partners",
 )
 ORG, LEAD, ADMIN = Role.organizer, Role.lead, Role.admin
 #: (endpoint, method) -> the least role that may use it.
@@ -83,6 +84,14 @@ POLICY: dict[tuple[str, str], Role] = {
     ("admin_contacts.correct", "POST"): LEAD,
     ("admin_contacts.confirm_undo", "GET"): LEAD,
     ("admin_contacts.undo", "POST"): LEAD,
+    ("admin_partners.index", "GET"): ORG,
+    ("admin_partners.create", "POST"): LEAD,
+    ("admin_partners.edit", "GET"): LEAD,
+    ("admin_partners.update", "POST"): LEAD,
+    ("admin_partners.confirm_new_link", "GET"): LEAD,
+    ("admin_partners.new_link", "POST"): LEAD,
+    ("admin_partners.confirm_delete", "GET"): LEAD,
+    ("admin_partners.delete", "POST"): LEAD,
     ("admin_users.index", "GET"): ADMIN,
     ("admin_users.add", "POST"): ADMIN,
     ("admin_users.edit", "GET"): ADMIN,
@@ -124,6 +133,7 @@ def _url_values(session: Session, endpoint: str) -> dict[str, Any]:
         "user_id": admin.id if admin else 1,
         "number": 1,
         "correction_id": 1,
+        "partner_id": 1,
     }
 
 
