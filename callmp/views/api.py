@@ -18,11 +18,20 @@ from callmp.letters import records
 from callmp.letters.service import MailService
 from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign
-from callmp.views import call_presenters, context, counts, inputs, letter_input, presenters
+from callmp.views import (
+    api_cors,
+    call_presenters,
+    context,
+    counts,
+    inputs,
+    letter_input,
+    presenters,
+)
 from callmp.views.context import services
 from callmp.views.public_forms import translate_postal_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+api_cors.init_cors(bp)  # partners' sites, per campaign (callmp/views/api_cors.py)
 
 
 @bp.route("/lookup", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from callmp.models import AuditEntry, Campaign, Partner, Role, User
 from callmp.partners import editing
 from callmp.partners.editing import PartnerInput, PartnerInvalid
-from callmp.partners.origins import allowed_origins
+from callmp.partners.origins import allowed_origins, origins_by_campaign
 from callmp.views.context import clean_referral
 from tests.factories import make_campaign
 
@@ -155,3 +155,17 @@ def test_every_change_is_audited_without_the_key(
         assert entry.user_id == lead.id and "mrn" in entry.summary
         assert not any(key in entry.summary or key in str(entry.params) for key in keys)
     assert db_session.get(Partner, partner_id) is None
+
+
+def test_origins_are_read_for_every_campaign_at_once(
+    db_session: Session, campaign: Campaign, lead: User
+) -> None:
+    other = make_campaign(db_session)
+    add(db_session, campaign, lead, origins="https://a.example\nhttps://b.example")
+    add(db_session, campaign, lead, code="two", origins="https://b.example\nhttps://c.example")
+    add(db_session, other, lead, origins="https://z.example")
+    add(db_session, other, lead, code="none")
+    assert origins_by_campaign(db_session) == {
+        campaign.id: {"https://a.example", "https://b.example", "https://c.example"},
+        other.id: {"https://z.example"},
+    }
