@@ -6,7 +6,7 @@ leads and admins add, edit, remove partners and replace a link.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
@@ -37,6 +37,15 @@ def _refused(form: PartnerForm, error: editing.PartnerInvalid) -> None:
         getattr(form, name).errors = [gettext(message, **params)]
 
 
+def private_link(partner: Partner) -> str:
+    """The partner's dashboard link as the partner opens it: on the public address when
+    one is set (staff may be on an internal one), else on this request's."""
+    base = str(current_app.config["PUBLIC_URL"] or "").rstrip("/")
+    if not base:
+        return url_for("partner_dashboard.show", token=partner.dashboard_key, _external=True)
+    return base + url_for("partner_dashboard.show", token=partner.dashboard_key)
+
+
 def _index(campaign: Campaign, form: PartnerForm, status: int = 200) -> tuple[str, int]:
     """The partner list with the form to add one."""
     page = render_template(
@@ -44,6 +53,7 @@ def _index(campaign: Campaign, form: PartnerForm, status: int = 200) -> tuple[st
         campaign=campaign,
         partners=editing.of_campaign(db(), campaign.id),
         form=form,
+        private_link=private_link,
     )
     return page, status
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from callmp.models import AuditEntry, Campaign, Partner, Role, User
 from tests.factories import demo_campaign
-from tests.support.app import log_in
+from tests.support.app import log_in, sessions
 from tests.support.confirm import confirm_via_page
 from tests.support.html import form_fields, one, parse, text
 
@@ -153,3 +153,17 @@ def test_another_campaigns_partner_is_not_found_here(
     (partner,) = partners(session)
     assert client.get(f"/admin/campaigns/999999/partners/{partner.id}").status_code == 404
     assert client.get(f"{index_of(demo)}/999999/delete").status_code == 404
+
+
+def test_the_private_link_is_on_the_public_address(
+    make_app: Callable[..., Flask], make_user: Callable[..., User]
+) -> None:
+    app = make_app(PUBLIC_URL="https://callmp.example", ALLOW_LOCAL_MAIL=True)
+    client = app.test_client()
+    log_in(client, make_user(Role.lead))
+    with sessions(app)() as session:
+        demo = demo_campaign(session)
+        add(client, demo)
+        (partner,) = partners(session)
+        link = one(parse(client.get(index_of(demo)).data), ".private-link a")
+    assert link["href"] == f"https://callmp.example/p/{partner.dashboard_key}"
