@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callmp import audit
@@ -118,6 +119,16 @@ def _check(
     return _Cleaned(name, code, origins)
 
 
+def _flush_or_taken(session: Session, code: str) -> None:
+    """Write, or report the code as taken when another lead saved it since the check (the
+    unique key decides; the transaction is rolled back, nothing of this save is kept)."""
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise PartnerInvalid({"code": (TAKEN_CODE, {"code": code})}) from None
+
+
 def new_key() -> str:
     """A fresh secret for a private dashboard link."""
     return secrets.token_urlsafe(KEY_BYTES)
@@ -145,7 +156,7 @@ def create(
         dashboard_key=new_key(),
     )
     session.add(partner)
-    session.flush()
+    _flush_or_taken(session, cleaned.code)
     summary = _summary(N_("Partner “%(name)s” added (code %(code)s)."), partner)
     _record(session, actor, "partner.create", summary, campaign, partner)
     return partner
@@ -162,7 +173,7 @@ def update(
     """Change a partner's name, code or allowed sites (its key stays)."""
     cleaned = _check(session, campaign.id, data, accept_code, partner.id)
     partner.name, partner.code, partner.origins = cleaned.name, cleaned.code, cleaned.origins
-    session.flush()
+    _flush_or_taken(session, cleaned.code)
     summary = _summary(N_("Partner “%(name)s” edited (code %(code)s)."), partner)
     _record(session, actor, "partner.update", summary, campaign, partner)
     return partner

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from callmp.models import AuditEntry, Campaign, Partner, Role, User
@@ -169,3 +169,23 @@ def test_origins_are_read_for_every_campaign_at_once(
         campaign.id: {"https://a.example", "https://b.example", "https://c.example"},
         other.id: {"https://z.example"},
     }
+
+
+def test_a_code_saved_by_someone_else_since_the_check_is_refused_not_a_500(
+    db_session: Session, campaign: Campaign, lead: User
+) -> None:
+    """Two leads saving the same code at once: the second one's check saw it free, the
+    unique key refuses the write, and the lead gets the usual "code taken" message."""
+    campaign_id = campaign.id
+
+    def another_lead_saves_it(session: Session, *_args: object) -> None:
+        session.connection().execute(
+            insert(Partner).values(
+                campaign_id=campaign_id, name="Other", code="mrn", origins="", dashboard_key="k"
+            )
+        )
+
+    event.listen(db_session, "before_flush", another_lead_saves_it, once=True)
+    with pytest.raises(PartnerInvalid) as refused:
+        add(db_session, campaign, lead)
+    assert refusals(refused) == {"code": editing.TAKEN_CODE}
