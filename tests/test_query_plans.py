@@ -134,6 +134,8 @@ def _fill(session: Session) -> Crowd:
                 "email_message_id": sid,
                 "dedupe_key": f"e:{sid}",
                 "created_at": at,
+                # Most contacts came through one big partner; one in fifty through another.
+                "referral": "small-partner" if i % 50 == 0 else "big-partner",
             }
         )
         calls.append(
@@ -372,3 +374,20 @@ def test_the_campaign_has_the_crowd(session: Session, crowd: Crowd) -> None:
     letters = select(func.count()).where(EmailMessage.person_id == crowd.person_id)
     calls = select(func.count()).where(CallRequest.ip_hmac == PROXY)
     assert (session.scalar(letters), session.scalar(calls)) == (N, N)
+
+
+def test_a_partners_dashboard_reads_only_that_partners_events(
+    session: Session, crowd: Crowd
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from callmp.stats import partner_counts
+
+    def numbers() -> None:
+        found = partner_counts.partner_numbers(
+            session, crowd.campaign_id, "small-partner", ZoneInfo("America/Toronto")
+        )
+        assert found.total.reached == N // 50
+
+    plans = plans_of(session, numbers)
+    _check(plans, "ix_contact_events_campaign_id_referral_created_at")

@@ -138,7 +138,16 @@ class ContactEvent(Base):
 
     __tablename__ = "contact_events"
     # Exports read a campaign's events in order; the counts come from callmp.models.stats.
-    __table_args__ = (Index("ix_contact_events_campaign_id_id", "campaign_id", "id"),)
+    __table_args__ = (
+        Index("ix_contact_events_campaign_id_id", "campaign_id", "id"),
+        # A partner's dashboard reads its own contacts, not the whole campaign's.
+        Index(
+            "ix_contact_events_campaign_id_referral_created_at",
+            "campaign_id",
+            "referral",
+            "created_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
