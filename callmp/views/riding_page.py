@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import abort, current_app, render_template, request, session
 from flask_babel import gettext
-from flask_wtf.csrf import generate_csrf
 from wtforms import SelectChoice
 
 from callmp.campaigns import targets
@@ -20,7 +19,7 @@ from callmp.db import utcnow
 from callmp.directory import lookup
 from callmp.models import Campaign
 from callmp.stats import report_tokens, self_reports
-from callmp.views import office_presenters, presenters
+from callmp.views import form_tokens, office_presenters, presenters
 from callmp.views.context import (
     cached_ridings,
     content_revision,
@@ -226,4 +225,5 @@ def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
 
     page, reported = services().running.derived.get(content_revision(), key, render)
     token = report_token(report_tokens.DIRECT, item, fed_num, list(reported))
-    return page.replace(_CSRF_MARK, generate_csrf()).replace(_REPORT_MARK, token), 200
+    form_token = form_tokens.issue(slug, form_tokens.flow_state())
+    return page.replace(_CSRF_MARK, form_token).replace(_REPORT_MARK, token), 200
