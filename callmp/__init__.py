@@ -58,7 +58,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from callmp.views.counts import init_counts
 
     init_counts(app)
-    from callmp.views import api, call, letter, public, twilio
+    from callmp.views import api, call, embed, letter, public, twilio
     from callmp.views.admin import (
         campaigns,
         contacts,
@@ -84,7 +84,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         data.bp,
         users.bp,
     ]
-    for blueprint in [public.bp, api.bp, call.bp, letter.bp, twilio.bp, *staff]:
+    for blueprint in [public.bp, embed.bp, api.bp, call.bp, letter.bp, twilio.bp, *staff]:
         app.register_blueprint(blueprint)
     security.init_auth(app, staff)
     from callmp.views.photos import init_photos
@@ -93,6 +93,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     rate_limits.init_rate_limits(app)
     headers.init_headers(app)
     template_globals.init_template_globals(app)
+    embed.init_embed(app)
     errors.register(app)
     cli.register(app)
     return app

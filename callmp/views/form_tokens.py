@@ -85,10 +85,10 @@ def carried_state() -> dict[str, Any]:
 def flow_state() -> dict[str, Any]:
     """The state a new token should carry: what the session or this request holds."""
     # Imported here: context imports this module for its fallbacks.
-    from callmp.views import context
+    from callmp.views import context, embed
 
     slug = current_slug()
-    state: dict[str, Any] = {}
+    state: dict[str, Any] = {"embed": True} if embed.embedded() else {}
     referral = context.referral_state(slug)
     if referral:
         state["ref"] = referral

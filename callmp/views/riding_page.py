@@ -206,7 +206,8 @@ def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
     tokens (the forms' CSRF token, the report token): so it is rendered once per content
     revision with stand-ins, kept per process, and each visitor's tokens are put in.
     """
-    if session.get("_flashes"):
+    # Embedded pages carry the visitor's flow state in their links: not shared either.
+    if session.get("_flashes") or form_tokens.carried_state().get("embed"):
         return riding_page(slug, fed_num)
     item = campaign_or_404(slug)
     last = last_lookup(slug)
