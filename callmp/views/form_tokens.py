@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException
 from wtforms import Form, ValidationError
 from wtforms.csrf.core import CSRF, CSRFTokenField
 
@@ -68,10 +69,7 @@ def carried_state() -> dict[str, Any]:
     if _CARRIED not in g:
         slug = current_slug()
         state = None
-        # Forms with a prefix (the report forms) name it "<prefix>-csrf_token".
-        posted = next(
-            (v for k, v in request.form.items() if k.rpartition("-")[2] == "csrf_token"), ""
-        )
+        posted = _posted_token()
         if posted and slug:
             state = read(posted, slug)
         link = request.args.get("s", "")
@@ -80,6 +78,19 @@ def carried_state() -> dict[str, Any]:
         g.setdefault(_CARRIED, state or {})
     found: dict[str, Any] = g.get(_CARRIED)
     return found
+
+
+def _posted_token() -> str:
+    """The form token of a POST, or "" (also when the body is refused: an error page for
+    a body too large asks too, and must not fail again)."""
+    if request.method != "POST":
+        return ""
+    try:
+        fields = request.form
+    except HTTPException:
+        return ""
+    # Forms with a prefix (the report forms) name it "<prefix>-csrf_token".
+    return next((v for k, v in fields.items() if k.rpartition("-")[2] == "csrf_token"), "")
 
 
 def flow_state() -> dict[str, Any]:
