@@ -121,7 +121,7 @@ def _mailed_link(outbox: Path, address: str) -> str | None:
         if message["To"].addresses[0].addr_spec == address:
             body = message.get_body(preferencelist=("plain",))
             assert body is not None
-            text = str(body.get_content())  # type: ignore[attr-defined]
+            text = str(body.get_content())
             return next(line.strip() for line in text.splitlines() if "/emails/confirm/" in line)
     return None
 
@@ -180,6 +180,7 @@ def test_a_supporter_acts_three_ways_inside_a_partners_frame(
         report.locator("input[value=left_voicemail]").check()
         with frame.expect_navigation():
             report.locator("button[type=submit]").click()
+        expect(frame.locator("p.done[role=status]")).to_have_count(1)
         direct = [e for e in _events(app) if e.channel == Channel.direct_call]
         assert len(direct) == 1 and direct[0].referral == CODE
 

@@ -118,3 +118,29 @@ def test_the_snippet_script_carries_its_words_in_both_languages(app: Flask) -> N
     assert texts["en"]["open"] == "Open this campaign on its own page"
     assert texts["fr"]["open"] == "Ouvrir cette campagne sur sa propre page"
     assert texts["fr"]["title"] == "Agir"
+
+
+def test_an_embedded_split_code_offers_the_ridings_without_the_code_in_any_link(
+    app: Flask, session: Session
+) -> None:
+    _add_partner(session)
+    soup = parse(_client(app).get(f"{CAMPAIGN}/embed?ref=homecare").data)
+    action = str(one(soup, "form#lookup-form")["action"])
+    response = _client(app).post(action, data={"postal_code": "V6B 9Z9"})
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == f"{CAMPAIGN}/choose"
+    choose = _client(app).get(response.headers["Location"])
+    assert choose.status_code == 200
+    page = parse(choose.data)
+    links = [str(a["href"]) for a in page.select("a.choice")]
+    assert len(links) >= 2
+    assert all(parse_qs(urlsplit(link).query)["s"] for link in links)
+    assert all("V6B" not in link.upper() for link in links)
+    assert "one of these ridings" in page.get_text()
+    assert "V6B" not in page.get_text()
+    riding = parse(_client(app).get(links[0]).data)
+    # The lookup came along: the supporter chose, so the page offers to choose again.
+    again = one(riding, "p.riding-line a")
+    assert urlsplit(str(again["href"])).path == f"{CAMPAIGN}/choose"
+    assert parse_qs(urlsplit(str(again["href"])).query)["s"]
+    assert one(riding, "html")["class"] == ["embedded"]
