@@ -166,3 +166,20 @@ def test_without_any_cookie_the_token_carries_the_referral_to_each_contact(
     assert {e.referral for e in events} == {"partner-7"}
     (submission,) = session.scalars(select(EmailSubmission)).all()
     assert submission.referral == "partner-7"
+
+
+def test_the_shared_riding_page_gives_each_visitor_a_token_with_their_own_referral(
+    app: Flask, session: Session
+) -> None:
+    """The riding page is kept per process with stand-ins: each visitor's token is theirs."""
+    first = _soup(app.test_client(use_cookies=False), f"{RIDING}?ref=first-partner")
+    second = _soup(app.test_client(use_cookies=False), f"{RIDING}?ref=second-partner")
+    tokens = [_fields(one(soup, "#call-form"))["csrf_token"] for soup in (first, second)]
+    assert tokens[0] != tokens[1]
+    for number, token in zip(("613-555-0142", "613-555-0143"), tokens, strict=True):
+        data = {"csrf_token": token, "phone": number, "consent": "y"}
+        assert (
+            app.test_client(use_cookies=False).post(f"{RIDING}/call", data=data).status_code == 303
+        )
+    calls = session.scalars(select(CallRequest).order_by(CallRequest.id)).all()
+    assert [c.referral for c in calls] == ["first-partner", "second-partner"]
