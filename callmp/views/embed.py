@@ -13,7 +13,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Flask, g, make_response, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    g,
+    has_request_context,
+    make_response,
+    render_template,
+    request,
+)
 from flask_babel import force_locale, gettext
 from werkzeug.wrappers import Response
 
@@ -62,7 +70,7 @@ def _add_flow_state(endpoint: str, values: dict[str, Any]) -> None:
     the language (there is no cookie to remember them)."""
     if endpoint.partition(".")[0] not in FLOW_BLUEPRINTS or "slug" not in values:
         return
-    if not request or not embedded():
+    if not has_request_context() or not embedded():
         return
     values.setdefault("s", form_tokens.state_link())
     values.setdefault("lang", presenters.locale_code().partition("_")[0])
