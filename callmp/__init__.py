@@ -58,7 +58,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from callmp.views.counts import init_counts
 
     init_counts(app)
-    from callmp.views import api, call, letter, partner_dashboard, public, twilio
+    from callmp.views import api, call, embed, letter, partner_dashboard, public, twilio
     from callmp.views.admin import (
         campaigns,
         contacts,
@@ -88,6 +88,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     ]
     for blueprint in [
         public.bp,
+        embed.bp,
         api.bp,
         call.bp,
         letter.bp,
@@ -103,6 +104,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     rate_limits.init_rate_limits(app)
     headers.init_headers(app)
     template_globals.init_template_globals(app)
+    embed.init_embed(app)
     errors.register(app)
     cli.register(app)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
@@ -23,6 +25,7 @@ from callmp.views.context import (
     running_campaign,
     services,
 )
+from callmp.views.embed import embedded
 from callmp.views.public_forms import CallForm, ReportForm
 from callmp.views.riding_page import reporter, riding_page
 
@@ -149,5 +152,8 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
         )
     db().commit()
     flash(gettext("Thank you! Your call is counted."), f"reported-{item.target.id}")
-    url = url_for("public.riding", slug=slug, fed_num=fed_num, _anchor=f"target-{item.target.id}")
+    # In a partner's frame the flash (kept in the cookie) is lost: the link says it.
+    done: dict[str, Any] = {"reported": item.target.id} if embedded() else {}
+    anchor = f"target-{item.target.id}"
+    url = url_for("public.riding", slug=slug, fed_num=fed_num, _anchor=anchor, **done)
     return redirect(url, code=303)

@@ -23,6 +23,7 @@ from callmp.directory.postal_index import PostalIndex, get_index
 from callmp.i18n import TRANSLATIONS_DIR
 from callmp.models import Campaign, Riding
 from callmp.services import Services
+from callmp.views import form_tokens
 
 LANG_SESSION_KEY = "lang"
 
@@ -188,12 +189,21 @@ def remember_referral() -> None:
         session[REFERRAL_KEY] = {"slug": slug, "code": code}
 
 
-def referral_for(slug: str) -> str:
-    """The referral code remembered for campaign ``slug``, or ""."""
+def referral_state(slug: str) -> dict[str, Any]:
+    """The referral dict for campaign ``slug``: the session's, else the one the request's
+    signed form token or state link carries (embedded pages get no cookie), else {}."""
     saved = session.get(REFERRAL_KEY)
     if isinstance(saved, dict) and saved.get("slug") == slug:
-        return str(saved.get("code", ""))
-    return ""
+        return dict(saved)
+    carried = form_tokens.carried_state().get("ref")
+    if isinstance(carried, dict) and carried.get("slug") == slug:
+        return dict(carried)
+    return {}
+
+
+def referral_for(slug: str) -> str:
+    """The referral code remembered for campaign ``slug``, or ""."""
+    return str(referral_state(slug).get("code", ""))
 
 
 def remember_lookup(slug: str, result: LookupResult) -> None:
@@ -212,4 +222,8 @@ def last_lookup(slug: str) -> dict[str, Any] | None:
     last = session.get(LOOKUP_KEY)
     if isinstance(last, dict) and last.get("slug") == slug:
         return last
+    # Without a cookie: the ridings and match a signed token carries (no postal code).
+    carried = form_tokens.carried_state().get("lookup")
+    if isinstance(carried, dict) and carried.get("slug") == slug:
+        return {**carried, "postal_code": None}
     return None

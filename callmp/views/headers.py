@@ -7,14 +7,18 @@ scripts and styles come from /static only.
 
 from __future__ import annotations
 
-from flask import Flask
+import re
+
+from flask import Flask, Response
 from flask_talisman import Talisman
 
-#: Who may show our pages in a frame: nobody, for now. When campaigns can be embedded,
-#: the public pages will widen this per campaign: change it here (Talisman's per-view
-#: ``talisman(content_security_policy=..., frame_options=...)`` or a later after_request
-#: hook that rewrites this one directive), and X-Frame-Options with it.
+from callmp.views import embed
+
+#: Who may show our pages in a frame: nobody, except an embedded campaign page, which its
+#: partners' origins may frame (``_allow_partners`` rewrites this one directive).
 FRAME_ANCESTORS = "'none'"
+
+_FRAME_DIRECTIVE = re.compile(r"frame-ancestors [^;]*")
 
 CONTENT_SECURITY_POLICY: dict[str, str] = {
     "default-src": "'self'",
@@ -57,6 +61,8 @@ HSTS_SECONDS = 365 * 24 * 3600
 def init_headers(app: Flask) -> None:
     """Content-Security-Policy, frame, type-sniffing, referrer and permissions headers on
     every response; HSTS over HTTPS only."""
+    # Registered before Talisman so that it runs after it (Flask runs them in reverse).
+    app.after_request(_allow_partners)
     Talisman(
         app,
         # The proxy or the platform redirects to HTTPS; we only say "stay on HTTPS".
@@ -77,3 +83,19 @@ def init_headers(app: Flask) -> None:
         # The old XSS auditor header is gone from browsers and could do harm.
         x_xss_protection=False,
     )
+
+
+def _allow_partners(response: Response) -> Response:
+    """An embedded campaign page: its partners' origins (and only they) may frame it."""
+    origins = embed.frame_ancestors()
+    policy = response.headers.get("Content-Security-Policy")
+    if origins is None or policy is None:
+        return response
+    response.headers["Content-Security-Policy"] = _FRAME_DIRECTIVE.sub(
+        f"frame-ancestors {origins}", policy
+    )
+    # Browsers obey frame-ancestors over X-Frame-Options, but older ones know only DENY.
+    del response.headers["X-Frame-Options"]
+    # Each embedded page carries a visitor's own state token in its links.
+    response.headers["Cache-Control"] = "no-store"
+    return response

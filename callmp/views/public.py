@@ -25,6 +25,7 @@ from callmp.views.context import (
     remember_lookup,
     services,
 )
+from callmp.views.embed import embedded
 from callmp.views.public_forms import LookupForm, translate_postal_error
 from callmp.views.riding_page import campaign_or_404, shared_riding_page
 
@@ -45,6 +46,8 @@ def campaign(slug: str) -> tuple[str, int]:
     rendered once per content revision, language and counter figures, per process.
     """
     item = campaign_or_404(slug)
+    if embedded():  # its links carry the visitor's own state: not shared
+        return _campaign_page(item, LookupForm(formdata=None), 200)
     found = counts.public_counts(slug, presenters.locale_code(), by_office=False)
     key = ("campaign page", slug, presenters.locale_code(), found.etag if found else "")
     page = services().running.derived.get(

@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired
 
 from callmp.directory import postal_codes
 from callmp.i18n import InputError
+from callmp.views.form_tokens import SignedCsrf
 
 
 def translate_postal_error(error: InputError) -> str:
@@ -35,6 +36,13 @@ def valid_postal_code(_form: Any, field: Field) -> None:
         field.data = postal_codes.normalise(field.data)
     except postal_codes.PostalCodeError as error:
         raise ValidationError(translate_postal_error(error)) from error
+
+
+class PublicForm(FlaskForm):  # type: ignore[misc]
+    """A supporter's form: its CSRF token is signed and needs no session (see form_tokens)."""
+
+    class Meta:
+        csrf_class = SignedCsrf
 
 
 class LookupForm(FlaskForm):  # type: ignore[misc]
@@ -59,7 +67,7 @@ class LookupForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class CallForm(FlaskForm):  # type: ignore[misc]
+class CallForm(PublicForm):
     """ "Call me": the supporter's phone number and their consent to one call now."""
 
     phone = TelField(
@@ -74,7 +82,7 @@ class CallForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class ReportForm(FlaskForm):  # type: ignore[misc]
+class ReportForm(PublicForm):
     """ "How did it go?" after calling an office directly."""
 
     token = HiddenField()
@@ -93,7 +101,7 @@ class ReportForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class EmailForm(FlaskForm):  # type: ignore[misc]
+class EmailForm(PublicForm):
     """The letter: who writes, from where, what it says (checked by ``letters.compose``)."""
 
     name = StringField(

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import abort, current_app, render_template, request, session
 from flask_babel import gettext
-from flask_wtf.csrf import generate_csrf
 from wtforms import SelectChoice
 
 from callmp.campaigns import targets
@@ -20,7 +19,7 @@ from callmp.db import utcnow
 from callmp.directory import lookup
 from callmp.models import Campaign
 from callmp.stats import report_tokens, self_reports
-from callmp.views import office_presenters, presenters
+from callmp.views import form_tokens, office_presenters, presenters
 from callmp.views.context import (
     cached_ridings,
     content_revision,
@@ -207,7 +206,8 @@ def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
     tokens (the forms' CSRF token, the report token): so it is rendered once per content
     revision with stand-ins, kept per process, and each visitor's tokens are put in.
     """
-    if session.get("_flashes"):
+    # Embedded pages carry the visitor's flow state in their links: not shared either.
+    if session.get("_flashes") or form_tokens.carried_state().get("embed"):
         return riding_page(slug, fed_num)
     item = campaign_or_404(slug)
     last = last_lookup(slug)
@@ -226,4 +226,5 @@ def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
 
     page, reported = services().running.derived.get(content_revision(), key, render)
     token = report_token(report_tokens.DIRECT, item, fed_num, list(reported))
-    return page.replace(_CSRF_MARK, generate_csrf()).replace(_REPORT_MARK, token), 200
+    form_token = form_tokens.issue(slug, form_tokens.flow_state())
+    return page.replace(_CSRF_MARK, form_token).replace(_REPORT_MARK, token), 200

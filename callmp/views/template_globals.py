@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_datetime, format_number, format_percent, gettext
@@ -26,10 +26,11 @@ def elections_canada_url() -> str:
 
 def language_url(lang: str, path: str | None = None) -> str:
     """This page (or ``path``) in language ``lang``: the same place, its query kept."""
-    args = (
-        [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] if path is None else []
-    )
-    return f"{path or request.path}?{urlencode([*args, ('lang', lang)])}"
+    # A path may hold a query of its own (an embedded flow's state): keep it, but one lang.
+    base, _sep, query = (path or "").partition("?")
+    pairs = request.args.items(multi=True) if path is None else parse_qsl(query)
+    args = [(k, v) for k, v in pairs if k != "lang"]
+    return f"{base or request.path}?{urlencode([*args, ('lang', lang)])}"
 
 
 def first_error_focus(field: Any) -> bool:

@@ -86,6 +86,7 @@ EXCLUDED = {
     "admin_stats.offices_csv": "a CSV download",
     "partner_dashboard.contacts_csv": "a CSV download",
     "photos.photo": "an MP's photo (an image; text 404 when there is none)",
+    "embed.script": "the partners' snippet (JavaScript)",
 }
 
 
@@ -250,6 +251,7 @@ def _outbox(site: Site) -> str:
 SUPPORTER_PAGES = [
     Visit("home", "public.home", _go("/")),
     Visit("campaign", "public.campaign", _go(CAMPAIGN)),
+    Visit("campaign-embedded", "embed.campaign", _go(f"{CAMPAIGN}/embed?ref=partner")),
     Visit("lookup-not-a-code", "public.lookup_form", _lookup(NOT_A_CODE), 400),
     Visit("lookup-unknown-code", "public.lookup_form", _lookup(UNKNOWN), 404),
     Visit("riding-after-lookup", "public.riding", _lookup(ONE_RIDING)),

@@ -240,6 +240,8 @@ ROUTES: list[Route] = [
     Route("public.home", query=("lang", "ref")),
     Route("public.campaign", forms=(LookupForm,), query=("lang", "ref")),
     Route("public.choose"),
+    Route("embed.campaign", query=("lang", "ref", "s")),
+    Route("embed.script"),
     Route("public.riding"),
     Route("call.call_me", forms=(CallForm,)),
     Route("call.status"),
