@@ -22,6 +22,7 @@ from callmp.views.context import (
     riding_candidate,
     running_campaign,
     services,
+    share_source_for,
 )
 from callmp.views.public_forms import CallForm, ReportForm
 from callmp.views.riding_page import reporter, riding_page
@@ -57,6 +58,7 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
             fed_num=fed_num,
             locale=presenters.locale_code(),
             referral=referral_for(slug),
+            share_source=share_source_for(slug),
             ip=request.remote_addr or "",
             riding=candidate,
         )
@@ -133,6 +135,7 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
             outcome=form.outcome.data,
             fed_num=fed_num,
             referral=referral_for(slug),
+            share_source=share_source_for(slug),
             reporter=reporter(form.token.data or ""),
         )
     except (self_reports.ReportError, self_reports.TokenError) as error:

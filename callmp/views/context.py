@@ -23,6 +23,7 @@ from callmp.directory.postal_index import PostalIndex, get_index
 from callmp.i18n import TRANSLATIONS_DIR
 from callmp.models import Campaign, Riding
 from callmp.services import Services
+from callmp.stats.share_sources import clean_source
 
 LANG_SESSION_KEY = "lang"
 
@@ -181,11 +182,13 @@ LOOKUP_KEY = "lookup"
 
 
 def remember_referral() -> None:
-    """A campaign link's ``?ref=`` code is kept so the contacts it brings are credited."""
+    """A campaign link's ``?ref=`` code and ``&src=`` share channel are kept so the
+    contacts they bring are credited (either may come alone)."""
     slug = (request.view_args or {}).get("slug")
     code = clean_referral(request.args.get("ref", ""))
-    if slug and code:
-        session[REFERRAL_KEY] = {"slug": slug, "code": code}
+    source = clean_source(request.args.get("src"))
+    if slug and (code or source):
+        session[REFERRAL_KEY] = {"slug": slug, "code": code, "src": source}
 
 
 def referral_for(slug: str) -> str:
@@ -193,6 +196,14 @@ def referral_for(slug: str) -> str:
     saved = session.get(REFERRAL_KEY)
     if isinstance(saved, dict) and saved.get("slug") == slug:
         return str(saved.get("code", ""))
+    return ""
+
+
+def share_source_for(slug: str) -> str:
+    """The share channel remembered for campaign ``slug`` (one of ``SOURCES``), or ""."""
+    saved = session.get(REFERRAL_KEY)
+    if isinstance(saved, dict) and saved.get("slug") == slug:
+        return clean_source(str(saved.get("src", "")))
     return ""
 
 

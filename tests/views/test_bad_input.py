@@ -236,8 +236,8 @@ EMAIL_FIELDS = (
 
 ROUTES: list[Route] = [
     # Supporters
-    Route("public.home", query=("lang", "ref")),
-    Route("public.campaign", forms=(LookupForm,), query=("lang", "ref")),
+    Route("public.home", query=("lang", "ref", "src")),
+    Route("public.campaign", forms=(LookupForm,), query=("lang", "ref", "src")),
     Route("public.choose"),
     Route("public.riding"),
     Route("call.call_me", forms=(CallForm,)),
