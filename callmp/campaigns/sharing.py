@@ -50,9 +50,14 @@ def message(campaign: Campaign, locale: str) -> str:
     summary = " ".join(campaign.text("summary", locale).split())
     # A dash, not a colon: titles often hold a colon already.
     words = f"{title} \u2014 {summary}" if summary else title
-    if len(words) > MESSAGE_MAX:
-        words = words[: MESSAGE_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
-    return words
+    return shortened(words, MESSAGE_MAX)
+
+
+def shortened(words: str, maximum: int) -> str:
+    """``words`` cut at a space to at most ``maximum`` characters, with "…" when cut."""
+    if len(words) <= maximum:
+        return words
+    return words[: maximum - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def _q(value: str) -> str:

@@ -1,13 +1,20 @@
-"""The "Share this campaign" block of the thank-you pages (see ``campaigns.sharing``)."""
+"""The "Share this campaign" block of the thank-you pages (see ``campaigns.sharing``) and
+the campaign page's preview card (Open Graph and Twitter card tags)."""
 
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+import re
 
-from callmp.campaigns import sharing
+from flask import current_app, request, url_for
+from flask_babel import gettext
+
+from callmp.campaigns import share_image, sharing
 from callmp.models import Campaign
 from callmp.views import presenters
-from callmp.views.context import referral_for
+from callmp.views.context import content_revision, referral_for
+
+#: Social apps show two or three lines of a card's description.
+DESCRIPTION_MAX = 300
 
 
 def campaign_url(campaign: Campaign) -> str:
@@ -25,3 +32,39 @@ def share_panel(campaign: Campaign, referral: str | None = None) -> sharing.Shar
         referral_for(campaign.slug) if referral is None else referral,
         presenters.locale_code(),
     )
+
+
+def preview_card(campaign: Campaign) -> list[tuple[str, str, str]]:
+    """The Open Graph and Twitter card tags of the campaign page in this page's language:
+    (attribute, name, content), attribute being "property" (Open Graph) or "name"."""
+    locale = presenters.locale_code()
+    title = campaign.text("title", locale) or campaign.title_en or campaign.title_fr
+    # Plain spaces only are folded: French no-break spaces stay.
+    summary = re.sub(r"[ \t\r\n]+", " ", campaign.text("summary", locale)).strip()
+    summary = sharing.shortened(summary, DESCRIPTION_MAX)
+    base = str(current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+    image = base + url_for(
+        "share_images.default_image", slug=campaign.slug, lang=locale, v=content_revision()
+    )
+    alt = str(gettext("%(title)s, the campaign's title", title=title))
+    others = [lang for lang in campaign.languages.split() if lang != locale]
+    tags = [
+        ("property", "og:type", "website"),
+        ("property", "og:site_name", "CallMP"),
+        ("property", "og:title", title),
+        ("property", "og:description", summary or title),
+        ("property", "og:url", campaign_url(campaign)),
+        ("property", "og:locale", f"{locale}_CA"),
+        *[("property", "og:locale:alternate", f"{lang}_CA") for lang in others],
+        ("property", "og:image", image),
+        ("property", "og:image:type", "image/png"),
+        ("property", "og:image:width", str(share_image.WIDTH)),
+        ("property", "og:image:height", str(share_image.HEIGHT)),
+        ("property", "og:image:alt", alt),
+        ("name", "twitter:card", "summary_large_image"),
+        ("name", "twitter:title", title),
+        ("name", "twitter:description", summary or title),
+        ("name", "twitter:image", image),
+        ("name", "twitter:image:alt", alt),
+    ]
+    return tags

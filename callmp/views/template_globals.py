@@ -72,6 +72,7 @@ def _globals() -> dict[str, Any]:
         "format_number": format_number,
         "format_percent": format_percent,
         "share_panel": sharing.share_panel,
+        "preview_card": sharing.preview_card,
         # staff pages
         "current_staff": current_staff,
         "role_name": role_name,

@@ -85,6 +85,7 @@ EXCLUDED = {
     "admin_stats.events_csv": "a CSV download",
     "admin_stats.offices_csv": "a CSV download",
     "photos.photo": "an MP's photo (an image; text 404 when there is none)",
+    "share_images.default_image": "a campaign's share image (a PNG for social apps' cards)",
 }
 
 

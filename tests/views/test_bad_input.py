@@ -252,6 +252,7 @@ ROUTES: list[Route] = [
     Route("email.outbox_message"),
     Route("static"),
     Route("photos.photo"),
+    Route("share_images.default_image", query=("v",)),
     # JSON API
     Route("api.lookup_postal_code", query=("postal_code",), json=("postal_code",)),
     Route("api.campaign_counts", query=("by_office",)),
@@ -464,6 +465,7 @@ def corpus(databases: Any) -> Iterator[Corpus]:
             "name": "missing.eml",
             "filename": "missing.css",
             "ext": "jpg",
+            "lang": "en",
         }
         assert db.scalars(select(Campaign.id).where(Campaign.slug == demo.slug)).one()
     found = Corpus(app=app, ids=ids, admin=admin)
