@@ -58,7 +58,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from callmp.views.counts import init_counts
 
     init_counts(app)
-    from callmp.views import api, call, letter, public, share_images, twilio
+    from callmp.views import api, branding, call, letter, public, share_images, twilio
     from callmp.views.admin import (
         campaigns,
         contacts,
@@ -84,7 +84,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         data.bp,
         users.bp,
     ]
-    for blueprint in [public.bp, api.bp, call.bp, letter.bp, twilio.bp, share_images.bp, *staff]:
+    supporters = [public.bp, api.bp, call.bp, letter.bp, twilio.bp, share_images.bp, branding.bp]
+    for blueprint in [*supporters, *staff]:
         app.register_blueprint(blueprint)
     security.init_auth(app, staff)
     from callmp.views.photos import init_photos

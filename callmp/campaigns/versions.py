@@ -61,6 +61,8 @@ CAMPAIGN_FIELDS = (
     "email_personal_line_required",
     "email_block_identical",
     "email_mailto",
+    "organization_name",
+    "accent_color",
 )
 TARGET_FIELDS = (
     "kind",

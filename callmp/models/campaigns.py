@@ -55,6 +55,9 @@ class Campaign(Base):
     title_fr: Mapped[str] = mapped_column(String(200))
     summary_en: Mapped[str] = mapped_column(Text, default="")
     summary_fr: Mapped[str] = mapped_column(Text, default="")
+    # The look of its public pages (callmp.campaigns.branding): "" for CallMP's own.
+    organization_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    accent_color: Mapped[str] = mapped_column(String(7), default="", server_default="")
     talking_points_en: Mapped[str] = mapped_column(Text, default="")
     talking_points_fr: Mapped[str] = mapped_column(Text, default="")
     starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -14,10 +14,10 @@ bp = Blueprint("share_images", __name__)
 MAX_AGE_SECONDS = 24 * 3600
 
 
-def _draw(title: str, footer: str) -> bytes:
+def _draw(title: str, footer: str, accent: str) -> bytes:
     """The default image of this title (a few tens of milliseconds with Pillow)."""
     font = share_image.find_font(str(current_app.config.get("SHARE_IMAGE_FONT") or ""))
-    return share_image.default_image(title, footer, share_image.DEFAULT_ACCENT, font)
+    return share_image.default_image(title, footer, accent or share_image.DEFAULT_ACCENT, font)
 
 
 @bp.get("/c/<slug>/share-image.<any(en, fr):lang>.png")
@@ -28,7 +28,10 @@ def default_image(slug: str, lang: str) -> Response:
         abort(404)
     title = campaign.text("title", lang) or campaign.title_en or campaign.title_fr
     key = ("share image", slug, lang)
-    png = services().running.derived.get(content_revision(), key, lambda: _draw(title, "CallMP"))
+    footer = campaign.organization_name or "CallMP"
+    png = services().running.derived.get(
+        content_revision(), key, lambda: _draw(title, footer, campaign.accent_color)
+    )
     response = Response(png, mimetype="image/png")
     response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE_SECONDS

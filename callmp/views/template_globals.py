@@ -12,7 +12,7 @@ from callmp.audit import COMMAND_LINE
 from callmp.campaigns.fields import STATUS_LABELS, wall_clock
 from callmp.models import Campaign
 from callmp.models.portfolios import is_unofficial
-from callmp.views import presenters, sharing
+from callmp.views import branding, presenters, sharing
 from callmp.views.admin.data import data_overview
 from callmp.views.security import current_staff, role_name
 from callmp.views.times import staff_time
@@ -73,6 +73,7 @@ def _globals() -> dict[str, Any]:
         "format_percent": format_percent,
         "share_panel": sharing.share_panel,
         "preview_card": sharing.preview_card,
+        "brand_css_url": branding.brand_css_url,
         # staff pages
         "current_staff": current_staff,
         "role_name": role_name,

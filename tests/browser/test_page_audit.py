@@ -86,6 +86,7 @@ EXCLUDED = {
     "admin_stats.offices_csv": "a CSV download",
     "photos.photo": "an MP's photo (an image; text 404 when there is none)",
     "share_images.default_image": "a campaign's share image (a PNG for social apps' cards)",
+    "branding.brand_css": "a campaign's stylesheet (its accent colour)",
 }
 
 

@@ -200,6 +200,10 @@ def seed(app: Flask, password_hash: str) -> dict[str, Any]:
         db.add_all([admin, lead])
         db.flush()
         ottawa_centre = member or minister
+        # Branded like a coalition's campaign: every public page is audited in its colour
+        # (the darkest-looking accent a lead may pick still has to pass the contrast check).
+        campaign.accent_color = "#8a1c4b"
+        campaign.organization_name = "Migrant Workers Alliance for Change"
         # A corrected email, for the contact pages' corrections and their undo.
         correction = corrections.correct(
             db, admin, ottawa_centre, "email", "constituency.office@example.org", note="Audit"

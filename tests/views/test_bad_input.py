@@ -253,6 +253,7 @@ ROUTES: list[Route] = [
     Route("static"),
     Route("photos.photo"),
     Route("share_images.default_image", query=("v",)),
+    Route("branding.brand_css", query=("v",)),
     # JSON API
     Route("api.lookup_postal_code", query=("postal_code",), json=("postal_code",)),
     Route("api.campaign_counts", query=("by_office",)),

@@ -1,4 +1,4 @@
-"""share sources: which share button brought a contact
+"""share sources: which share button brought a contact; a campaign's look
 
 Revision ID: 0021
 Revises: 0020
@@ -8,7 +8,9 @@ A share link carries ``src`` (facebook, x, bluesky, whatsapp, email, link) next 
 referral code; the call request or letter remembers it and each contact event records
 it, so the dashboard shows which channel (and which partner) brought supporters. The
 index covers the "brought by shares" table: it reads only the events shares brought.
-Plain add_column (not batch mode) keeps the triggers on contact_events (migration 0006).
+The campaign gains its organization's name and an accent colour (part of its versions).
+Plain add_column (not batch mode) keeps the triggers on contact_events (migration 0006)
+and on campaigns (the content revision, migration 0015).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ branch_labels = None
 depends_on = None
 
 TABLES = ("contact_events", "call_requests", "email_submissions")
+BRAND = {"organization_name": 200, "accent_color": 7}
 
 
 def upgrade() -> None:
@@ -29,6 +32,11 @@ def upgrade() -> None:
         op.add_column(
             table,
             sa.Column("share_source", sa.String(length=16), nullable=False, server_default=""),
+        )
+    for name, length in BRAND.items():
+        op.add_column(
+            "campaigns",
+            sa.Column(name, sa.String(length=length), nullable=False, server_default=""),
         )
     op.create_index(
         "ix_contact_events_share",
@@ -43,3 +51,5 @@ def downgrade() -> None:
     # (SQLite 3.35+ drops a column in place).
     for table in TABLES:
         op.drop_column(table, "share_source")
+    for name in BRAND:
+        op.drop_column("campaigns", name)

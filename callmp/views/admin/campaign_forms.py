@@ -79,6 +79,10 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
     email_block_identical = BooleanField(_label("email_block_identical"))
     email_mailto = BooleanField(_label("email_mailto"))
     referral_codes = _area("referral_codes", 4)
+    organization_name = _line("organization_name", 200)
+    accent_color = _line(
+        "accent_color", 7, autocapitalize="none", spellcheck="false", pattern="#?[0-9a-fA-F]{6}"
+    )
     call_intro_en = _area("call_intro_en", 4)
     call_intro_fr = _area("call_intro_fr", 4)
     talking_points_en = _area("talking_points_en", 12)
