@@ -52,6 +52,9 @@ LABELS: dict[str, str] = {
     "referral_codes": N_("Referral codes"),
     "organization_name": N_("Organization name"),
     "accent_color": N_("Accent colour"),
+    "logo_image": N_("Logo"),
+    "header_image": N_("Header image"),
+    "share_image": N_("Share image"),
     "call_intro_en": N_("Call intro (English)"),
     "call_intro_fr": N_("Call intro (French)"),
     "talking_points_en": N_("Talking points (English)"),
@@ -112,6 +115,9 @@ class CampaignInput:
     referral_codes: str = ""
     organization_name: str = ""
     accent_color: str = ""
+    logo_image: str = ""
+    header_image: str = ""
+    share_image: str = ""
     call_intro_en: str = ""
     call_intro_fr: str = ""
     talking_points_en: str = ""

@@ -63,6 +63,9 @@ CAMPAIGN_FIELDS = (
     "email_mailto",
     "organization_name",
     "accent_color",
+    "logo_image",
+    "header_image",
+    "share_image",
 )
 TARGET_FIELDS = (
     "kind",

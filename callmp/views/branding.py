@@ -1,4 +1,5 @@
-"""A campaign's look on its public pages: a tiny stylesheet with its accent colour.
+"""A campaign's look on its public pages: a tiny stylesheet with its accent colour, and
+the images its lead uploaded (logo, header, share image).
 
 The Content-Security-Policy allows styles from our own origin only (no inline style), so
 the colour comes as a stylesheet of the app's, its address carrying the content revision.
@@ -9,12 +10,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, url_for
 from werkzeug.wrappers import Response
 
+from callmp.campaigns import images
+from callmp.campaigns.images import parse_key
 from callmp.models import Campaign
-from callmp.views.context import content_revision, running_campaign
+from callmp.views.context import content_revision, db, running_campaign
 
 bp = Blueprint("branding", __name__)
 
 MAX_AGE_SECONDS = 24 * 3600
+IMAGE_MAX_AGE_SECONDS = 365 * 24 * 3600
 
 
 def _darker(colour: str) -> str:
@@ -46,3 +50,21 @@ def brand_css(slug: str) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE_SECONDS
     return response
+
+
+@bp.get("/images/<key>")
+def image(key: str) -> Response:
+    """An uploaded campaign image (its key names its content: kept by browsers for long)."""
+    found = images.load(db(), key)
+    if found is None:
+        return Response("no such image\n", status=404, mimetype="text/plain")
+    response = Response(found.data, mimetype=found.media_type)
+    response.cache_control.public = True
+    response.cache_control.max_age = IMAGE_MAX_AGE_SECONDS
+    response.cache_control.immutable = True
+    return response
+
+
+def image_url(key: str, external: bool = False) -> str | None:
+    """The address of an uploaded image, or None for no (or no well-formed) key."""
+    return url_for("branding.image", key=key, _external=external) if parse_key(key) else None

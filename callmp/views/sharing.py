@@ -9,6 +9,7 @@ from flask import current_app, request, url_for
 from flask_babel import gettext
 
 from callmp.campaigns import share_image, sharing
+from callmp.campaigns.images import MEDIA_TYPES, parse_key
 from callmp.models import Campaign
 from callmp.views import presenters
 from callmp.views.context import content_revision, referral_for
@@ -43,9 +44,15 @@ def preview_card(campaign: Campaign) -> list[tuple[str, str, str]]:
     summary = re.sub(r"[ \t\r\n]+", " ", campaign.text("summary", locale)).strip()
     summary = sharing.shortened(summary, DESCRIPTION_MAX)
     base = str(current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
-    image = base + url_for(
-        "share_images.default_image", slug=campaign.slug, lang=locale, v=content_revision()
-    )
+    uploaded = parse_key(campaign.share_image)
+    if uploaded is not None:
+        image = base + url_for("branding.image", key=uploaded.key)
+        kind, width, height = MEDIA_TYPES[uploaded.extension], uploaded.width, uploaded.height
+    else:
+        image = base + url_for(
+            "share_images.default_image", slug=campaign.slug, lang=locale, v=content_revision()
+        )
+        kind, width, height = "image/png", share_image.WIDTH, share_image.HEIGHT
     alt = str(gettext("%(title)s, the campaign's title", title=title))
     others = [lang for lang in campaign.languages.split() if lang != locale]
     tags = [
@@ -57,9 +64,9 @@ def preview_card(campaign: Campaign) -> list[tuple[str, str, str]]:
         ("property", "og:locale", f"{locale}_CA"),
         *[("property", "og:locale:alternate", f"{lang}_CA") for lang in others],
         ("property", "og:image", image),
-        ("property", "og:image:type", "image/png"),
-        ("property", "og:image:width", str(share_image.WIDTH)),
-        ("property", "og:image:height", str(share_image.HEIGHT)),
+        ("property", "og:image:type", kind),
+        ("property", "og:image:width", str(width)),
+        ("property", "og:image:height", str(height)),
         ("property", "og:image:alt", alt),
         ("name", "twitter:card", "summary_large_image"),
         ("name", "twitter:title", title),

@@ -87,6 +87,7 @@ EXCLUDED = {
     "photos.photo": "an MP's photo (an image; text 404 when there is none)",
     "share_images.default_image": "a campaign's share image (a PNG for social apps' cards)",
     "branding.brand_css": "a campaign's stylesheet (its accent colour)",
+    "branding.image": "an image a lead uploaded (text 404 when there is none)",
 }
 
 

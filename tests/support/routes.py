@@ -37,6 +37,8 @@ def url_values(session: Session) -> dict[str, Any]:
         "filename": "callmp.css",
         "house_id": member.ourcommons_person_id,
         "ext": "jpg",
+        "lang": "en",
+        "key": "0" * 40 + "-10x10.png",
     }
 
 

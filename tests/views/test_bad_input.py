@@ -254,6 +254,7 @@ ROUTES: list[Route] = [
     Route("photos.photo"),
     Route("share_images.default_image", query=("v",)),
     Route("branding.brand_css", query=("v",)),
+    Route("branding.image"),
     # JSON API
     Route("api.lookup_postal_code", query=("postal_code",), json=("postal_code",)),
     Route("api.campaign_counts", query=("by_office",)),
@@ -467,6 +468,7 @@ def corpus(databases: Any) -> Iterator[Corpus]:
             "filename": "missing.css",
             "ext": "jpg",
             "lang": "en",
+            "key": "missing.png",
         }
         assert db.scalars(select(Campaign.id).where(Campaign.slug == demo.slug)).one()
     found = Corpus(app=app, ids=ids, admin=admin)

@@ -8,7 +8,9 @@ A share link carries ``src`` (facebook, x, bluesky, whatsapp, email, link) next 
 referral code; the call request or letter remembers it and each contact event records
 it, so the dashboard shows which channel (and which partner) brought supporters. The
 index covers the "brought by shares" table: it reads only the events shares brought.
-The campaign gains its organization's name and an accent colour (part of its versions).
+The campaign gains its organization's name, an accent colour and uploaded images (logo,
+header, share image; part of its versions), the images kept by content in
+campaign_images.
 Plain add_column (not batch mode) keeps the triggers on contact_events (migration 0006)
 and on campaigns (the content revision, migration 0015).
 """
@@ -24,7 +26,13 @@ branch_labels = None
 depends_on = None
 
 TABLES = ("contact_events", "call_requests", "email_submissions")
-BRAND = {"organization_name": 200, "accent_color": 7}
+BRAND = {
+    "organization_name": 200,
+    "accent_color": 7,
+    "logo_image": 80,
+    "header_image": 80,
+    "share_image": 80,
+}
 
 
 def upgrade() -> None:
@@ -38,6 +46,14 @@ def upgrade() -> None:
             "campaigns",
             sa.Column(name, sa.String(length=length), nullable=False, server_default=""),
         )
+    op.create_table(
+        "campaign_images",
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("media_type", sa.String(length=20), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_campaign_images")),
+    )
     op.create_index(
         "ix_contact_events_share",
         "contact_events",
@@ -46,6 +62,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("campaign_images")
     op.drop_index("ix_contact_events_share", table_name="contact_events")
     # Not batch mode: rebuilding contact_events on SQLite would drop its counts triggers
     # (SQLite 3.35+ drops a column in place).
