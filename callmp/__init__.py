@@ -58,7 +58,17 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from callmp.views.counts import init_counts
 
     init_counts(app)
-    from callmp.views import api, call, embed, letter, partner_dashboard, public, twilio
+    from callmp.views import (
+        api,
+        branding,
+        call,
+        embed,
+        letter,
+        partner_dashboard,
+        public,
+        share_images,
+        twilio,
+    )
     from callmp.views.admin import (
         campaigns,
         contacts,
@@ -94,6 +104,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         letter.bp,
         twilio.bp,
         partner_dashboard.bp,
+        share_images.bp,
+        branding.bp,
         *staff,
     ]:
         app.register_blueprint(blueprint)

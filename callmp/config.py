@@ -56,6 +56,12 @@ SETTINGS: tuple[Setting, ...] = (
         str(REPO_ROOT / "instance" / "photos"),
         "Folder of MPs' photos, served at /photos/ (filled by flask data photos --from DIR).",
     ),
+    Setting(
+        "SHARE_IMAGE_FONT",
+        "",
+        "TrueType font for the generated share images (empty: Liberation Sans or DejaVu Sans"
+        " Bold where the system has them, else Pillow's own font without accents).",
+    ),
     Setting("DEFAULT_LOCALE", "en", "Language used when the visitor has not chosen one."),
     Setting("LOCALES", ("en", "fr"), "Languages the interface is offered in."),
     Setting(

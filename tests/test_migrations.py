@@ -129,3 +129,48 @@ def test_0020_partners_bump_the_content_revision(empty_database_url: str) -> Non
         assert after > before
     finally:
         engine.dispose()
+
+
+def _referral_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(text("SELECT coalesce(sum(n), 0) FROM counts_by_referral")))
+
+
+def test_0021_share_sources_keep_the_counts_triggers_both_ways(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    event = (
+        "INSERT INTO contact_events (campaign_id, channel, outcome, referral, created_at)"
+        " SELECT id, 'direct_call', 'left_voicemail', 'union', CURRENT_TIMESTAMP FROM campaigns"
+    )
+    try:
+        migrate.upgrade(engine, "0020")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO campaigns (slug, status, title_en, title_fr, summary_en,"
+                    " summary_fr, talking_points_en, talking_points_fr, created_at)"
+                    " VALUES ('s', 'published', 'S', 'S', '', '', '', '', CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(text(event))
+        migrate.upgrade(engine)
+        with engine.begin() as connection:
+            (old,) = connection.execute(text("SELECT share_source FROM contact_events")).one()
+            connection.execute(
+                text(
+                    event.replace("referral,", "referral, share_source,", 1).replace(
+                        "'union',", "'union', 'email',", 1
+                    )
+                )
+            )
+        assert old == ""
+        assert _referral_count(engine) == 2  # the trigger still counts new events
+        migrate.downgrade(engine, "0020")
+        with engine.begin() as connection:
+            connection.execute(text(event))
+        assert _referral_count(engine) == 3
+        assert "share_source" not in {
+            c["name"] for c in inspect(engine).get_columns("contact_events")
+        }
+    finally:
+        engine.dispose()

@@ -358,6 +358,15 @@ def test_the_dashboard_totals_never_read_the_events(session: Session, crowd: Cro
     assert not any(step.table in BIG for plan in plans for step in plan.steps), _show(plans)
 
 
+def test_the_brought_by_shares_table_reads_only_the_events_shares_brought(
+    session: Session, crowd: Crowd
+) -> None:
+    from callmp.stats import share_sources
+
+    plans = plans_of(session, lambda: share_sources.share_rows(session, crowd.campaign_id))
+    _check(plans, "ix_contact_events_share")
+
+
 def test_the_import_leaves_planner_statistics(crowd: Crowd) -> None:
     with crowd.engine.connect() as connection:
         if connection.dialect.name == "sqlite":

@@ -94,6 +94,7 @@ class CallAsk:
     fed_num: int | None
     locale: str
     referral: str = ""
+    share_source: str = ""  # a checked share channel (callmp.stats.share_sources), or ""
     ip: str = ""
     # The riding of ``fed_num`` with its member, when the view has loaded it already.
     riding: Candidate | None = None
@@ -175,6 +176,7 @@ def request_call(
         fed_num=ask.fed_num,
         locale=ask.locale,
         referral=ask.referral[:64],
+        share_source=ask.share_source[:16],
         phone=phone,
         phone_hmac=phone_key,
         ip_hmac=ip_key,

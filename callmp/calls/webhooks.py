@@ -148,6 +148,7 @@ def _record(
             "outcome": outcome,
             "duration_s": duration,
             "referral": call.referral,
+            "share_source": call.share_source,
             "call_request_id": call.id,
             "dedupe_key": key,
         },

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmp import numbers
-from callmp.campaigns import fields, status, versions
+from callmp.campaigns import branding, fields, images, status, versions
 from callmp.campaigns.fields import (
     BOOLEANS,
     EDIT_TIME_ZONE,
@@ -202,6 +202,22 @@ def _check_settings(check: _Checker) -> None:
         check.set("email_from_address", check.bounded("email_from_address", normalized, 254))
 
 
+def _check_brand(check: _Checker, session: Session) -> None:
+    name = one_line(check.data.organization_name)
+    check.set("organization_name", check.bounded("organization_name", name, TITLE_MAX))
+    colour, error, params = branding.check_accent(one_line(check.data.accent_color))
+    check.set("accent_color", colour)
+    if error:
+        check.refuse("accent_color", error, **params)
+    for name in images.IMAGE_FIELDS:
+        key = one_line(getattr(check.data, name))
+        check.set(name, key)
+        # The key comes back from a hidden field: only an image stored here is accepted.
+        if key and not (images.parse_key(key) and images.exists(session, key)):
+            check.set(name, "")
+            check.refuse(f"{name}_upload", images.UNKNOWN_IMAGE)
+
+
 def _check_referrals(check: _Checker, accept_code: Callable[[str], str]) -> None:
     seen: set[str] = set()
     for number, raw in enumerate(_text(check.data.referral_codes).split("\n"), start=1):
@@ -249,6 +265,7 @@ def _check(
     _check_slug(check, session, campaign_id)
     _check_texts(check)
     _check_settings(check)
+    _check_brand(check, session)
     _check_referrals(check, accept_code)
     return check
 

@@ -50,6 +50,11 @@ LABELS: dict[str, str] = {
     "email_block_identical": N_("Refuse letters identical to the template"),
     "email_mailto": N_("Supporters send letters from their own mail app (mailto link)"),
     "referral_codes": N_("Referral codes"),
+    "organization_name": N_("Organization name"),
+    "accent_color": N_("Accent colour"),
+    "logo_image": N_("Logo"),
+    "header_image": N_("Header image"),
+    "share_image": N_("Share image"),
     "call_intro_en": N_("Call intro (English)"),
     "call_intro_fr": N_("Call intro (French)"),
     "talking_points_en": N_("Talking points (English)"),
@@ -108,6 +113,11 @@ class CampaignInput:
     email_block_identical: bool = False
     email_mailto: bool = False
     referral_codes: str = ""
+    organization_name: str = ""
+    accent_color: str = ""
+    logo_image: str = ""
+    header_image: str = ""
+    share_image: str = ""
     call_intro_en: str = ""
     call_intro_fr: str = ""
     talking_points_en: str = ""

@@ -61,6 +61,11 @@ CAMPAIGN_FIELDS = (
     "email_personal_line_required",
     "email_block_identical",
     "email_mailto",
+    "organization_name",
+    "accent_color",
+    "logo_image",
+    "header_image",
+    "share_image",
 )
 TARGET_FIELDS = (
     "kind",

@@ -113,6 +113,7 @@ def count_queued(session: Session, submission: EmailSubmission) -> None:
                 "channel": Channel.email,
                 "outcome": Outcome.queued,
                 "referral": submission.referral,
+                "share_source": submission.share_source,
                 "email_message_id": message.id,
                 "dedupe_key": f"e:{message.id}",
                 "created_at": now,

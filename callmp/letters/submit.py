@@ -106,6 +106,7 @@ class LetterAsk:
     fed_num: int
     consent_followup: bool = False
     referral: str = ""
+    share_source: str = ""  # a checked share channel (callmp.stats.share_sources), or ""
     ip: str = ""
 
 
@@ -172,6 +173,7 @@ def submit(
         fed_num=ask.fed_num,
         locale=supporter.locale,
         referral=ask.referral[:64],
+        share_source=ask.share_source[:16],
         name=supporter.name,
         email=email,
         email_hmac=email_key,

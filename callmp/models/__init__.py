@@ -12,6 +12,7 @@ from callmp.models.calls import (
 )
 from callmp.models.campaigns import (
     Campaign,
+    CampaignImage,
     CampaignStatus,
     ContentState,
     ReferralCode,
@@ -49,6 +50,7 @@ __all__ = [
     "CallStatus",
     "Campaign",
     "CampaignDraft",
+    "CampaignImage",
     "CampaignStatus",
     "CampaignVersion",
     "Channel",

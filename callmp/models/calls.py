@@ -61,6 +61,8 @@ class CallRequest(Base):
     fed_num: Mapped[int | None] = mapped_column(ForeignKey("ridings.fed_num"))
     locale: Mapped[str] = mapped_column(String(5), default="en")
     referral: Mapped[str] = mapped_column(String(64), default="")
+    # Which share button brought the supporter ("" for none): see callmp.stats.share_sources.
+    share_source: Mapped[str] = mapped_column(String(16), default="", server_default="")
     # The number itself is kept only while the call needs it; the HMAC stays for limits.
     phone: Mapped[str | None] = mapped_column(String(20))
     phone_hmac: Mapped[str] = mapped_column(String(64))
@@ -147,6 +149,15 @@ class ContactEvent(Base):
             "referral",
             "created_at",
         ),
+        # Covers the "brought by shares" table: a range of the events shares brought only.
+        Index(
+            "ix_contact_events_share",
+            "campaign_id",
+            "share_source",
+            "referral",
+            "channel",
+            "outcome",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -162,6 +173,7 @@ class ContactEvent(Base):
     outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
     duration_s: Mapped[int | None] = mapped_column(Integer)
     referral: Mapped[str] = mapped_column(String(64), default="")
+    share_source: Mapped[str] = mapped_column(String(16), default="", server_default="")
     call_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("call_requests.id", ondelete="SET NULL"), index=True
     )

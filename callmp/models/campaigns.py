@@ -12,6 +12,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -55,6 +56,13 @@ class Campaign(Base):
     title_fr: Mapped[str] = mapped_column(String(200))
     summary_en: Mapped[str] = mapped_column(Text, default="")
     summary_fr: Mapped[str] = mapped_column(Text, default="")
+    # The look of its public pages (callmp.campaigns.branding): "" for CallMP's own.
+    organization_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    accent_color: Mapped[str] = mapped_column(String(7), default="", server_default="")
+    # Uploaded images by key (callmp.campaigns.images): "" for none.
+    logo_image: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    header_image: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    share_image: Mapped[str] = mapped_column(String(80), default="", server_default="")
     talking_points_en: Mapped[str] = mapped_column(Text, default="")
     talking_points_fr: Mapped[str] = mapped_column(Text, default="")
     starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -211,3 +219,18 @@ class ContentState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     revision: Mapped[int] = mapped_column(BigInteger)
+
+
+class CampaignImage(Base):
+    """An image a lead uploaded (logo, header, share image), kept by its content's key.
+
+    Never changed or deleted while versions may name it: restoring a version brings its
+    images back. In the database, so every web process serves it without a shared folder.
+    """
+
+    __tablename__ = "campaign_images"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(20))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

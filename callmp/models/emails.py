@@ -62,6 +62,7 @@ class EmailSubmission(Base):
     fed_num: Mapped[int | None] = mapped_column(ForeignKey("ridings.fed_num"))
     locale: Mapped[str] = mapped_column(String(5), default="en")
     referral: Mapped[str] = mapped_column(String(64), default="")
+    share_source: Mapped[str] = mapped_column(String(16), default="", server_default="")
     name: Mapped[str] = mapped_column(String(100), default="")
     email: Mapped[str | None] = mapped_column(String(254))
     email_hmac: Mapped[str] = mapped_column(String(64))

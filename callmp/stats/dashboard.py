@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from callmp.models import Campaign
+from callmp.stats import share_sources
 from callmp.stats import timeline as stats_timeline
 from callmp.stats import totals as stats
 
@@ -73,6 +74,7 @@ class Dashboard:
     offices_total: stats.Figures  # of the filtered rows
     targets: list[stats.TargetRow]
     referrals: list[tuple[str, str, stats.Figures]]
+    shares: list[share_sources.ShareRow]
     parties: list[str]  # present among the rows, for the filter
 
 
@@ -101,6 +103,7 @@ def build(
         offices_total=subtotal,
         targets=stats.target_rows(session, campaign.id),
         referrals=stats.referral_rows(session, campaign.id),
+        shares=share_sources.share_rows(session, campaign.id),
         parties=sorted({r.party for r in rows if r.party}),
     )
 

@@ -100,6 +100,7 @@ def report_direct_call(
     fed_num: int,
     referral: str,
     reporter: Reporter,
+    share_source: str = "",
 ) -> bool:
     """Count one self-reported call to one of ``targets``; False when it was already counted.
 
@@ -133,6 +134,7 @@ def report_direct_call(
             "channel": Channel.direct_call,
             "outcome": Outcome(outcome),
             "referral": referral[:64],
+            "share_source": share_source[:16],
             "dedupe_key": dedupe_key,
             "created_at": reporter.now,
         },
@@ -147,6 +149,7 @@ def report_mailto(
     fed_num: int,
     referral: str,
     reporter: Reporter,
+    share_source: str = "",
 ) -> int:
     """Count letters the supporter sent from their own mail app; how many were new.
 
@@ -174,6 +177,7 @@ def report_mailto(
                 "channel": Channel.email,
                 "outcome": Outcome.mailto,
                 "referral": referral[:64],
+                "share_source": share_source[:16],
                 "dedupe_key": keys[item.target.id],
                 # One time for all of them: see records.count_queued.
                 "created_at": reporter.now,

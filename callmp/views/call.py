@@ -24,6 +24,7 @@ from callmp.views.context import (
     riding_candidate,
     running_campaign,
     services,
+    share_source_for,
 )
 from callmp.views.embed import embedded
 from callmp.views.public_forms import CallForm, ReportForm
@@ -60,6 +61,7 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
             fed_num=fed_num,
             locale=presenters.locale_code(),
             referral=referral_for(slug),
+            share_source=share_source_for(slug),
             ip=request.remote_addr or "",
             riding=candidate,
         )
@@ -136,6 +138,7 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
             outcome=form.outcome.data,
             fed_num=fed_num,
             referral=referral_for(slug),
+            share_source=share_source_for(slug),
             reporter=reporter(form.token.data or ""),
         )
     except (self_reports.ReportError, self_reports.TokenError) as error:

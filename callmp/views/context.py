@@ -23,6 +23,7 @@ from callmp.directory.postal_index import PostalIndex, get_index
 from callmp.i18n import TRANSLATIONS_DIR
 from callmp.models import Campaign, Riding
 from callmp.services import Services
+from callmp.stats.share_sources import clean_source
 from callmp.views import form_tokens
 
 LANG_SESSION_KEY = "lang"
@@ -182,11 +183,13 @@ LOOKUP_KEY = "lookup"
 
 
 def remember_referral() -> None:
-    """A campaign link's ``?ref=`` code is kept so the contacts it brings are credited."""
+    """A campaign link's ``?ref=`` code and ``&src=`` share channel are kept so the
+    contacts they bring are credited (either may come alone)."""
     slug = (request.view_args or {}).get("slug")
     code = clean_referral(request.args.get("ref", ""))
-    if slug and code:
-        session[REFERRAL_KEY] = {"slug": slug, "code": code}
+    source = clean_source(request.args.get("src"))
+    if slug and (code or source):
+        session[REFERRAL_KEY] = {"slug": slug, "code": code, "src": source}
 
 
 def referral_state(slug: str) -> dict[str, Any]:
@@ -204,6 +207,11 @@ def referral_state(slug: str) -> dict[str, Any]:
 def referral_for(slug: str) -> str:
     """The referral code remembered for campaign ``slug``, or ""."""
     return str(referral_state(slug).get("code", ""))
+
+
+def share_source_for(slug: str) -> str:
+    """The share channel remembered for campaign ``slug`` (one of ``SOURCES``), or ""."""
+    return clean_source(str(referral_state(slug).get("src", "")))
 
 
 def remember_lookup(slug: str, result: LookupResult) -> None:

@@ -37,6 +37,7 @@ from callmp.views.context import (
     riding_candidate,
     running_campaign,
     services,
+    share_source_for,
 )
 from callmp.views.letter_input import LetterInputError, Prepared, prepare
 from callmp.views.public_forms import EmailForm
@@ -168,6 +169,7 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
         ask = prepared.ask(
             consent_followup=bool(form.consent_followup.data),
             referral=referral_for(slug),
+            share_source=share_source_for(slug),
             ip=request.remote_addr or "",
         )
         submission = service.submit(db(), ask)
@@ -222,6 +224,7 @@ def _count_mailto(
             [letter.item for letter in prepared.letters],
             fed_num=fed_num,
             referral=referral_for(campaign.slug),
+            share_source=share_source_for(campaign.slug),
             reporter=reporter(request.form.get("token", "")),
         )
     except self_reports.TokenError as error:

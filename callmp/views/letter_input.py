@@ -40,7 +40,9 @@ class Prepared:
     fingerprint: str
     identical: int  # letters with the same words already sent in this campaign
 
-    def ask(self, *, consent_followup: bool, referral: str, ip: str) -> submit.LetterAsk:
+    def ask(
+        self, *, consent_followup: bool, referral: str, ip: str, share_source: str = ""
+    ) -> submit.LetterAsk:
         """The letter to submit, with the supporter's consent and where it came from."""
         return submit.LetterAsk(
             campaign=self.campaign,
@@ -52,6 +54,7 @@ class Prepared:
             fed_num=self.candidate.riding.fed_num,
             consent_followup=consent_followup,
             referral=referral,
+            share_source=share_source,
             ip=ip,
         )
 

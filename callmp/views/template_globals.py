@@ -10,9 +10,10 @@ from flask_babel import format_date, format_datetime, format_number, format_perc
 
 from callmp.audit import COMMAND_LINE
 from callmp.campaigns.fields import STATUS_LABELS, wall_clock
+from callmp.campaigns.images import parse_key as parse_image_key
 from callmp.models import Campaign
 from callmp.models.portfolios import is_unofficial
-from callmp.views import presenters
+from callmp.views import branding, presenters, sharing
 from callmp.views.admin.data import data_overview
 from callmp.views.security import current_staff, role_name
 from callmp.views.times import staff_time
@@ -72,6 +73,11 @@ def _globals() -> dict[str, Any]:
         "format_datetime": format_datetime,
         "format_number": format_number,
         "format_percent": format_percent,
+        "share_panel": sharing.share_panel,
+        "preview_card": sharing.preview_card,
+        "brand_css_url": branding.brand_css_url,
+        "image_url": branding.image_url,
+        "image_size": parse_image_key,
         # staff pages
         "current_staff": current_staff,
         "role_name": role_name,

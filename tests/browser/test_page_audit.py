@@ -87,6 +87,9 @@ EXCLUDED = {
     "partner_dashboard.contacts_csv": "a CSV download",
     "photos.photo": "an MP's photo (an image; text 404 when there is none)",
     "embed.script": "the partners' snippet (JavaScript)",
+    "share_images.default_image": "a campaign's share image (a PNG for social apps' cards)",
+    "branding.brand_css": "a campaign's stylesheet (its accent colour)",
+    "branding.image": "an image a lead uploaded (text 404 when there is none)",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +19,12 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from flask.testing import FlaskClient
+from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Response
 from sqlalchemy import select
 
 from callmp import demo
-from callmp.campaigns import versions
+from callmp.campaigns import images, versions
 from callmp.directory import corrections
 from callmp.models import Campaign, Channel, Outcome, Partner, Person, Role, User
 from tests.factories import add_event, make_person
@@ -188,6 +190,13 @@ def confirmation_link(outbox: Path, address: str) -> str:
 PARTNER_KEY = "not-a-token"
 
 
+def _picture(size: tuple[int, int], colour: str) -> bytes:
+    """A plain PNG, standing for an organization's logo or header."""
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="PNG")
+    return out.getvalue()
+
+
 def seed(app: Flask, password_hash: str) -> dict[str, Any]:
     """The staff accounts, and the ids of the demo's objects the pages name."""
     with sessions(app)(expire_on_commit=False) as db:
@@ -204,6 +213,12 @@ def seed(app: Flask, password_hash: str) -> dict[str, Any]:
         db.add_all([admin, lead])
         db.flush()
         ottawa_centre = member or minister
+        # Branded like a coalition's campaign: every public page is audited in its colour
+        # (the darkest-looking accent a lead may pick still has to pass the contrast check).
+        campaign.accent_color = "#8a1c4b"
+        campaign.organization_name = "Migrant Workers Alliance for Change"
+        campaign.logo_image = images.store(db, _picture((96, 96), "#8a1c4b"))
+        campaign.header_image = images.store(db, _picture((1200, 300), "#f2e6eb"))
         # A corrected email, for the contact pages' corrections and their undo.
         correction = corrections.correct(
             db, admin, ottawa_centre, "email", "constituency.office@example.org", note="Audit"

@@ -38,6 +38,8 @@ def url_values(session: Session) -> dict[str, Any]:
         "house_id": member.ourcommons_person_id,
         "ext": "jpg",
         "partner_id": 1,
+        "lang": "en",
+        "key": "0" * 40 + "-10x10.png",
     }
 
 

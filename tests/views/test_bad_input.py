@@ -237,8 +237,8 @@ EMAIL_FIELDS = (
 
 ROUTES: list[Route] = [
     # Supporters
-    Route("public.home", query=("lang", "ref")),
-    Route("public.campaign", forms=(LookupForm,), query=("lang", "ref")),
+    Route("public.home", query=("lang", "ref", "src")),
+    Route("public.campaign", forms=(LookupForm,), query=("lang", "ref", "src")),
     Route("public.choose"),
     Route("embed.campaign", query=("lang", "ref", "s")),
     Route("embed.script"),
@@ -255,6 +255,9 @@ ROUTES: list[Route] = [
     Route("email.outbox_message"),
     Route("static"),
     Route("photos.photo"),
+    Route("share_images.default_image", query=("v",)),
+    Route("branding.brand_css", query=("v",)),
+    Route("branding.image"),
     # JSON API
     Route("api.lookup_postal_code", query=("postal_code",), json=("postal_code",)),
     Route("api.campaign_counts", query=("by_office",)),
@@ -498,6 +501,8 @@ def corpus(databases: Any) -> Iterator[Corpus]:
             "partner_id": partners[0].id,
             "spare_partner": partners[1].id,
             "partner_key": partners[0].dashboard_key,
+            "lang": "en",
+            "key": "missing.png",
         }
         assert db.scalars(select(Campaign.id).where(Campaign.slug == demo.slug)).one()
     found = Corpus(app=app, ids=ids, admin=admin)

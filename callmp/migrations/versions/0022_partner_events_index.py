@@ -1,7 +1,7 @@
 """an index for a partner's dashboard: its own contacts, not the campaign's history
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-06 09:35:00
 
 The partner's private dashboard counts the events carrying its referral code; without
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

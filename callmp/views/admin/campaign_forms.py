@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
+    FileField,
     HiddenField,
     SelectChoice,
     SelectField,
@@ -43,6 +44,11 @@ def _line(name: str, maximum: int, **attrs: str) -> StringField:
 def _area(name: str, rows: int = 8) -> TextAreaField:
     """A multi-line text input."""
     return TextAreaField(_label(name), render_kw={"rows": str(rows), "spellcheck": "true"})
+
+
+def _upload(name: str) -> FileField:
+    """A JPEG or PNG file to upload."""
+    return FileField(_label(name), render_kw={"accept": "image/png,image/jpeg"})
 
 
 def _when(name: str) -> StringField:
@@ -79,6 +85,20 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
     email_block_identical = BooleanField(_label("email_block_identical"))
     email_mailto = BooleanField(_label("email_mailto"))
     referral_codes = _area("referral_codes", 4)
+    organization_name = _line("organization_name", 200)
+    accent_color = _line(
+        "accent_color", 7, autocapitalize="none", spellcheck="false", pattern="#?[0-9a-fA-F]{6}"
+    )
+    # Each image: its stored key (kept across saves), a new file, or a tick to remove it.
+    logo_image = HiddenField()
+    logo_image_upload = _upload("logo_image")
+    logo_image_remove = BooleanField(lazy_gettext("Remove this image"))
+    header_image = HiddenField()
+    header_image_upload = _upload("header_image")
+    header_image_remove = BooleanField(lazy_gettext("Remove this image"))
+    share_image = HiddenField()
+    share_image_upload = _upload("share_image")
+    share_image_remove = BooleanField(lazy_gettext("Remove this image"))
     call_intro_en = _area("call_intro_en", 4)
     call_intro_fr = _area("call_intro_fr", 4)
     talking_points_en = _area("talking_points_en", 12)

@@ -37,6 +37,7 @@ from callmp.views import context as web
 from callmp.views import presenters
 from callmp.views.admin import confirm
 from callmp.views.admin.campaign_forms import CampaignForm, PreviewForm
+from callmp.views.admin.campaign_uploads import take_uploads
 from callmp.views.context import campaign_or_404, db
 from callmp.views.public_forms import translate_postal_error
 from callmp.views.riding_page import riding_page
@@ -154,9 +155,10 @@ def _refused_page(form: CampaignForm, campaign: Campaign | None, error: Campaign
 def _save(campaign: Campaign | None) -> Page:
     """Save what was posted: a new version, a draft's change, or the form again with errors."""
     form = CampaignForm()
-    data = form.to_input()
     to_draft = campaign is not None and drafts.uses_draft(db(), campaign)
     try:
+        take_uploads(form)  # new images first: their keys are then saved like any field
+        data = form.to_input()
         if campaign is None:
             saved = editing.save(db(), None, data, staff(), web.clean_referral)
         else:
