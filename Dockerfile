@@ -33,6 +33,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     FLASK_APP=wsgi \
     GUNICORN_BIND=0.0.0.0:8000 \
     CALLMP_DATA_DIR=/app/data
+# A TrueType font with accents for the drawn share images (French titles keep their
+# accents; see CALLMP_SHARE_IMAGE_FONT).
+RUN apt-get update \
+ && apt-get install --yes --no-install-recommends fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 # A system user with a fixed id (10001), so volumes and Kubernetes' runAsNonRoot agree.
 # /var/lib/callmp is its state folder (a SQLite database, the local queue, the outbox:
 # none is used with the compose file's PostgreSQL, Redis and SMTP).
