@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from http.client import HTTPMessage
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from flask import Flask
@@ -64,14 +65,19 @@ def secure_cookie(response: TestResponse) -> bool:
     return "; secure" in cookie.lower()
 
 
-def absolute_links(response: TestResponse) -> list[str]:
-    """The absolute links of an HTML page."""
-    hrefs = [str(a.get("href", "")) for a in parse(response.data).select("a[href]")]
-    return [href for href in hrefs if href.startswith(("http://", "https://"))]
+def shared_addresses(response: TestResponse) -> list[str]:
+    """The campaign addresses a thank-you page gives out, built from the request's scheme
+    and host: the link to copy, and each share link (decoded: it holds the address)."""
+    page = parse(response.data)
+    copy = page.select_one("#share-url")
+    assert copy is not None
+    anchors = page.select(".share a[href]")
+    assert anchors
+    return [str(copy.get("value", "")), *(unquote(str(a.get("href", ""))) for a in anchors)]
 
 
 def finished_call_page(client: FlaskClient, **headers: str) -> TestResponse:
-    """The status page of a finished call (it links to the campaign by absolute URL)."""
+    """The status page of a finished call (it gives out the campaign's absolute address)."""
     status_url = client.post(CALLS, json={"phone": "613-555-0142", "postal_code": TORONTO})
     public_id = status_url.get_json()["id"]
     return client.get(
@@ -111,7 +117,9 @@ def test_without_a_proxy_the_scheme_and_host_are_the_real_ones(
     assert "Strict-Transport-Security" not in spoofed.headers
     assert not secure_cookie(spoofed)
     page = finished_call_page(client, **SPOOFS)
-    assert absolute_links(page) == [f"http://localhost/c/{DEMO_SLUG}"]
+    shared = shared_addresses(page)
+    assert shared[0].startswith(f"http://localhost/c/{DEMO_SLUG}?")
+    assert all(f"http://localhost/c/{DEMO_SLUG}?" in link for link in shared)
     # The same app over real HTTPS: HSTS and a Secure cookie.
     real = make_app().test_client().get("/login", base_url="https://callmp.example")
     assert "max-age=" in real.headers["Strict-Transport-Security"]
@@ -148,7 +156,9 @@ def test_behind_one_proxy_https_makes_secure_cookies_hsts_and_https_links(
     assert "max-age=" in login.headers["Strict-Transport-Security"]
     assert secure_cookie(login)
     page = finished_call_page(client, **forwarded)
-    assert absolute_links(page) == [f"https://calls.example.org/c/{DEMO_SLUG}"]
+    shared = shared_addresses(page)
+    assert shared[0].startswith(f"https://calls.example.org/c/{DEMO_SLUG}?")
+    assert all(f"https://calls.example.org/c/{DEMO_SLUG}?" in link for link in shared)
     # The proxy says the client came over plain HTTP: no HSTS, no Secure flag.
     plain = make_app(PROXY_HOPS=1).test_client()
     http = plain.get(
