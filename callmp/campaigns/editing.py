@@ -37,8 +37,7 @@ from callmp.models import Campaign, CampaignStatus, ReferralCode, User
 from callmp.templating import PLACEHOLDERS, one_line, strip_control, unknown_placeholders
 
 LANGUAGES = ("en fr", "en", "fr")
-SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
-SLUG_MIN, SLUG_MAX = 3, 80
+SLUG, SLUG_MIN, SLUG_MAX = fields.SLUG, fields.SLUG_MIN, fields.SLUG_MAX
 TITLE_MAX = SUBJECT_MAX = 200
 TEXT_MAX = 10000
 GOAL_MAX = 100_000_000
@@ -131,7 +130,7 @@ class _Checker:
 def _check_slug(check: _Checker, session: Session, campaign_id: int | None) -> None:
     slug = one_line(check.data.slug).lower()
     check.set("slug", slug)
-    if not (SLUG_MIN <= len(slug) <= SLUG_MAX and SLUG.fullmatch(slug)):
+    if not fields.is_slug(slug):
         check.refuse("slug", fields.BAD_SLUG)
         return
     taken = session.scalars(select(Campaign.id).where(Campaign.slug == slug)).first()

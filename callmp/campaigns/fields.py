@@ -7,6 +7,7 @@ and entered on Ottawa's wall clock.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,16 @@ from zoneinfo import ZoneInfo
 from callmp.directory.office_hours import OfficePolicy
 from callmp.i18n import N_
 from callmp.models import Campaign
+
+#: What a campaign's slug may be (its address, /c/<slug>).
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+SLUG_MIN, SLUG_MAX = 3, 80
+
+
+def is_slug(text: str) -> bool:
+    """Whether ``text`` can be a campaign's slug (anything else names no campaign)."""
+    return SLUG_MIN <= len(text) <= SLUG_MAX and SLUG.fullmatch(text) is not None
+
 
 #: Dates are entered and shown on Ottawa's wall clock (Parliament's), stored in UTC.
 EDIT_TIME_ZONE = ZoneInfo("America/Toronto")

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from callmp.campaigns import fields
 from callmp.directory import lookup
 from callmp.models import Campaign, CampaignStatus, Person, Portfolio, Riding, Target
 
@@ -172,6 +173,9 @@ class RunningCampaigns:
     def get(self, session: Session, revision: int, slug: str, now: datetime) -> Campaign | None:
         """The campaign ``slug`` if it is running at ``now``, as of ``revision``; loaded
         (when it is not kept yet) through ``session``'s connection (see ``_reader``)."""
+        if not fields.is_slug(slug):
+            # A stranger's address (a NUL byte, a megabyte): no query, no cache entry.
+            return None
         found = self._cache.get(revision, slug, lambda: self._load(session, slug))
         return found if found is not None and is_open(found, now) else None
 
