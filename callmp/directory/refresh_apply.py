@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from callmp import audit
-from callmp.directory import ministry_apply
+from callmp.directory import freshness, ministry_apply
 from callmp.directory.house_files import HouseSources
 from callmp.directory.refresh import REFRESH, compute_diff
 from callmp.directory.refresh_rows import (
@@ -175,16 +175,15 @@ def apply_diff(
     previous = session.scalars(select(DataRelease).order_by(DataRelease.id.desc()).limit(1)).first()
     if previous is not None and not (sources.has("members") and sources.has("addresses")):
         as_of = min(as_of, previous.as_of)
-    release = DataRelease(
+    release = freshness.record_release(
+        session,
         kind=REFRESH,
         source=source or describe_sources(sources),
         as_of=as_of,
-        loaded_at=now,
+        now=now,
         user_label=actor.label if actor else audit.COMMAND_LINE,
         summary=format_diff(diff),
     )
-    session.add(release)
-    session.flush()
     summary = audit.Summary(REFRESHED, {"date": as_of.isoformat(), "changes": counts_line(diff)})
     audit.record(
         session, actor, "data.refresh", summary, object_type="data_release", object_id=release.id
