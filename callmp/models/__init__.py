@@ -31,6 +31,7 @@ from callmp.models.emails import (
 )
 from callmp.models.partners import Partner
 from callmp.models.people import ContactCorrection, Office, OfficeKind, Person, Riding
+from callmp.models.petitions import PetitionSignature, SignatureStatus
 from callmp.models.portfolios import Portfolio
 from callmp.models.stats import (
     BUCKET_SECONDS,
@@ -72,12 +73,14 @@ __all__ = [
     "Outcome",
     "Partner",
     "Person",
+    "PetitionSignature",
     "Portfolio",
     "ProviderEvent",
     "ReferralCode",
     "ReportLimit",
     "Riding",
     "Role",
+    "SignatureStatus",
     "SubmissionStatus",
     "Target",
     "TargetKind",

@@ -43,6 +43,14 @@ class Campaign(Base):
         CheckConstraint(
             "office_policy IN ('hill', 'constituency', 'open_first')", name="office_policy"
         ),
+        CheckConstraint(
+            "petition_goal IS NULL OR petition_goal > 0", name="petition_goal_positive"
+        ),
+        CheckConstraint("petition_delivery IN ('hand', 'every', 'date')", name="petition_delivery"),
+        CheckConstraint(
+            "petition_delivery_every IS NULL OR petition_delivery_every > 0",
+            name="petition_delivery_every_positive",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +96,23 @@ class Campaign(Base):
     email_personal_line_required: Mapped[bool] = mapped_column(Boolean, default=False)
     email_block_identical: Mapped[bool] = mapped_column(Boolean, default=False)
     email_mailto: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The petition ("add your name"): its words, goal and deadline, whether signatures
+    # are confirmed by email, whether consenting signers' first names and cities are
+    # shown, and how each target receives it: by hand, every N new signatures, or on a date.
+    petitions: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    petition_title_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    petition_title_fr: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    petition_text_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    petition_text_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
+    petition_goal: Mapped[int | None] = mapped_column(Integer)
+    petition_ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    petition_confirm: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    petition_show_signers: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    petition_delivery: Mapped[str] = mapped_column(
+        String(10), default="hand", server_default="hand"
+    )
+    petition_delivery_every: Mapped[int | None] = mapped_column(Integer)
+    petition_delivery_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     targets: Mapped[list[Target]] = relationship(

@@ -91,6 +91,8 @@ class MessageKind(enum.StrEnum):
     letter = "letter"  # to a target, from the campaign address on the supporter's behalf
     confirmation = "confirmation"  # to the supporter: confirm your address
     reminder = "reminder"  # to the supporter, once: you haven't confirmed yet
+    petition_confirmation = "petition_confirmation"  # to a signer: confirm your signature
+    petition_delivery = "petition_delivery"  # to a target: how many constituents signed
 
 
 class MessageStatus(enum.StrEnum):
@@ -111,8 +113,13 @@ class EmailMessage(Base):
     __tablename__ = "email_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(
+    # What the message belongs to: a supporter's letter, a petition signature (its
+    # confirmation) or neither (a petition's delivery to a target).
+    submission_id: Mapped[int | None] = mapped_column(
         ForeignKey("email_submissions.id", ondelete="CASCADE"), index=True
+    )
+    signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("petition_signatures.id", ondelete="CASCADE"), index=True
     )
     campaign_id: Mapped[int] = mapped_column(
         ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
@@ -146,4 +153,4 @@ class EmailMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
-    submission: Mapped[EmailSubmission] = relationship(back_populates="messages")
+    submission: Mapped[EmailSubmission | None] = relationship(back_populates="messages")
