@@ -1,0 +1,1 @@
+"""Petitions: signing, confirmation, counts by riding and MP, deliveries, the action ladder."""
