@@ -25,6 +25,8 @@ from callmp.models import (
     OfficeKind,
     Outcome,
     Person,
+    PetitionSignature,
+    SignatureStatus,
     Target,
     TargetKind,
 )
@@ -157,3 +159,27 @@ def minister_as_person(session: Session, campaign: Campaign) -> Person:
     target.kind, target.portfolio, target.person = TargetKind.person, None, person
     session.flush()
     return person
+
+
+def make_signature(session: Session, campaign: Campaign, **fields: Any) -> PetitionSignature:
+    """A confirmed signature on ``campaign``'s petition, from Ottawa Centre unless told
+    otherwise (its MP, when the riding has one, as the person it counted for)."""
+    n = next(_serial)
+    fed_num = fields.get("fed_num", 35075)
+    if "person_id" not in fields and fed_num is not None:
+        member = session.scalars(select(Person.id).where(Person.fed_num == fed_num)).first()
+        fields["person_id"] = member
+    defaults: dict[str, Any] = {
+        "public_id": f"signature-{n}",
+        "campaign_id": campaign.id,
+        "fed_num": fed_num,
+        "name": f"Signer {n}",
+        "email": f"signer-{n}@example.org",
+        "email_hmac": f"hmac-{n}",
+        "postal_code": "K1P 5J2",
+        "city": "Ottawa",
+        "status": SignatureStatus.confirmed,
+        "confirmed_at": datetime(2026, 11, 2, 15, 0, tzinfo=UTC),
+        "created_at": datetime(2026, 11, 2, 15, 0, tzinfo=UTC),
+    }
+    return _added(session, PetitionSignature(**{**defaults, **fields}))
