@@ -162,6 +162,18 @@ and contribute with the same rights as everyone else. Will you publicly support 
 program and raise it with the Minister of Immigration?
 """
 
+PETITION_TITLE_EN = "Permanent residence for migrant workers, now"
+PETITION_TITLE_FR = "La résidence permanente pour les travailleurs migrants, maintenant"
+PETITION_TEXT_EN = """\
+We, the undersigned residents of Canada, call on the Government of Canada to grant
+permanent resident status to migrant workers, students and refugees already living here,
+and to end the temporary permits that tie workers to a single employer."""
+PETITION_TEXT_FR = """\
+Nous, résidentes et résidents du Canada soussignés, demandons au gouvernement du Canada
+d'accorder la résidence permanente aux travailleurs migrants, aux étudiants et aux
+réfugiés qui vivent déjà ici, et de mettre fin aux permis temporaires qui lient les
+travailleurs à un seul employeur."""
+
 LETTER_FR = """\
 J'habite dans {riding} et je vous écris pour vous demander d'appuyer la résidence
 permanente pour toutes les personnes migrantes au Canada.
@@ -303,6 +315,12 @@ def seed(session: Session) -> Campaign:
     campaign.email_body_en = _paragraphs(LETTER_EN)
     campaign.email_body_fr = _paragraphs(LETTER_FR)
     campaign.email_from_address = EMAIL_FROM
+    campaign.petitions = True
+    campaign.petition_title_en, campaign.petition_title_fr = PETITION_TITLE_EN, PETITION_TITLE_FR
+    campaign.petition_text_en = _paragraphs(PETITION_TEXT_EN)
+    campaign.petition_text_fr = _paragraphs(PETITION_TEXT_FR)
+    campaign.petition_goal = 2000
+    campaign.petition_show_signers = True
     portfolio = _portfolio(session)
     wanted: list[dict[str, Any]] = [
         {

@@ -162,7 +162,7 @@ def minister_as_person(session: Session, campaign: Campaign) -> Person:
 
 
 def make_signature(session: Session, campaign: Campaign, **fields: Any) -> PetitionSignature:
-    """A confirmed signature on ``campaign``'s petition, from Ottawa Centre unless told
+    """A confirmed signature on ``campaign``'s petition, from riding 35075 unless told
     otherwise (its MP, when the riding has one, as the person it counted for)."""
     n = next(_serial)
     fed_num = fields.get("fed_num", 35075)

@@ -8,22 +8,24 @@ listing every refused field with an untranslated message. Saving goes through
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp import numbers
 from callmp.campaigns import branding, fields, images, status, versions
+from callmp.campaigns.edit_checks import (
+    TEXT_MAX,
+    TITLE_MAX,
+    Checker,
+    Cleaned,
+    check_petition,
+    e164,
+    text,
+)
 from callmp.campaigns.fields import (
     BOOLEANS,
-    EDIT_TIME_ZONE,
     INPUT_FIELDS,
     CampaignInput,
     CampaignInvalid,
@@ -34,16 +36,12 @@ from callmp.directory.office_hours import OfficePolicy
 from callmp.i18n import N_
 from callmp.letters.compose import BODY_MAX
 from callmp.models import Campaign, CampaignStatus, ReferralCode, User
-from callmp.templating import PLACEHOLDERS, one_line, strip_control, unknown_placeholders
+from callmp.templating import PLACEHOLDERS, one_line, unknown_placeholders
 
 LANGUAGES = ("en fr", "en", "fr")
 SLUG, SLUG_MIN, SLUG_MAX = fields.SLUG, fields.SLUG_MIN, fields.SLUG_MAX
-TITLE_MAX = SUBJECT_MAX = 200
-TEXT_MAX = 10000
-GOAL_MAX = 100_000_000
+SUBJECT_MAX = TITLE_MAX
 LABEL_MAX = 200
-_DATE_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
-_GOAL_SEPARATORS = re.compile(r"[\s,_\u00a0\u202f]")
 NEEDED_WHILE_PUBLISHED = N_("A published campaign needs this.")
 
 #: Texts whose placeholders are filled for each target, and their length limits.
@@ -59,43 +57,6 @@ FILLED_TEXTS = {
 }
 
 
-@dataclass
-class Cleaned:
-    """Checked values: the columns to set and the referral codes (code, label) in order."""
-
-    columns: dict[str, Any] = field(default_factory=dict)
-    referral_codes: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _text(raw: str) -> str:
-    """Multi-line text as typed, with control characters dropped and newlines made ``\\n``."""
-    text = strip_control((raw or "").replace("\r\n", "\n").replace("\r", "\n"))
-    return text if text.strip() else ""
-
-
-def _parse_moment(raw: str) -> datetime:
-    """Ottawa wall-clock text as an aware UTC datetime; ValueError if it isn't one."""
-    for pattern in _DATE_FORMATS:
-        try:
-            naive = datetime.strptime(raw, pattern)
-        except ValueError:
-            continue
-        return naive.replace(tzinfo=EDIT_TIME_ZONE).astimezone(UTC)
-    raise ValueError(raw)
-
-
-def _phone(raw: str) -> str:
-    """A Canadian or US number as E.164; ValueError otherwise."""
-    try:
-        number = phonenumbers.parse(raw, "CA")
-    except NumberParseException:
-        raise ValueError(raw) from None
-    region = phonenumbers.region_code_for_number(number)
-    if not phonenumbers.is_valid_number(number) or region not in ("CA", "US"):
-        raise ValueError(raw)
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
-
-
 def placeholder_error(name: str, unknown: list[str]) -> FieldError:
     """The message naming unknown placeholders and listing the allowed ones."""
     allowed = ", ".join(f"{{{key}}}" for key in PLACEHOLDERS)
@@ -104,30 +65,7 @@ def placeholder_error(name: str, unknown: list[str]) -> FieldError:
     return FieldError(name, message, {"names": names, "allowed": allowed})
 
 
-class _Checker:
-    """Collects cleaned values and errors for one input."""
-
-    def __init__(self, data: CampaignInput) -> None:
-        self.data = data
-        self.cleaned = Cleaned()
-        self.errors: list[FieldError] = []
-
-    def refuse(self, name: str, message: str, **params: str) -> None:
-        """Note an error for field ``name``."""
-        self.errors.append(FieldError(name, message, params))
-
-    def set(self, name: str, value: Any) -> None:
-        """Keep a checked column value."""
-        self.cleaned.columns[name] = value
-
-    def bounded(self, name: str, value: str, maximum: int) -> str:
-        """``value``, noting an error when it is longer than ``maximum``."""
-        if len(value) > maximum:
-            self.refuse(name, fields.TOO_LONG, n=str(maximum), length=str(len(value)))
-        return value
-
-
-def _check_slug(check: _Checker, session: Session, campaign_id: int | None) -> None:
+def _check_slug(check: Checker, session: Session, campaign_id: int | None) -> None:
     slug = one_line(check.data.slug).lower()
     check.set("slug", slug)
     if not fields.is_slug(slug):
@@ -138,7 +76,7 @@ def _check_slug(check: _Checker, session: Session, campaign_id: int | None) -> N
         check.refuse("slug", fields.SLUG_TAKEN, slug=slug)
 
 
-def _check_texts(check: _Checker) -> None:
+def _check_texts(check: Checker) -> None:
     data = check.data
     languages = data.languages if data.languages in LANGUAGES else ""
     check.set("languages", languages)
@@ -150,42 +88,27 @@ def _check_texts(check: _Checker) -> None:
         first = (languages or "en").split()[0]
         check.refuse(f"title_{first}", fields.TITLE_NEEDED)
     for name in ("summary_en", "summary_fr"):
-        check.set(name, check.bounded(name, _text(getattr(data, name)), TEXT_MAX))
+        check.set(name, check.bounded(name, text(getattr(data, name)), TEXT_MAX))
     for name, maximum in FILLED_TEXTS.items():
         raw = getattr(data, name)
-        value = one_line(raw) if name.startswith("email_subject") else _text(raw)
+        value = one_line(raw) if name.startswith("email_subject") else text(raw)
         check.set(name, check.bounded(name, value, maximum))
         unknown = unknown_placeholders(value)
         if unknown:
             check.errors.append(placeholder_error(name, unknown))
 
 
-def _check_settings(check: _Checker) -> None:
+def _check_settings(check: Checker) -> None:
     data = check.data
     for name in BOOLEANS:
         check.set(name, bool(getattr(data, name)))
-    moments: dict[str, datetime | None] = {}
-    for name in ("starts_at", "ends_at"):
-        raw = one_line(getattr(data, name))
-        try:
-            moments[name] = _parse_moment(raw) if raw else None
-        except ValueError:
-            check.refuse(name, fields.BAD_DATE)
-        else:
-            check.set(name, moments[name])
-    starts, ends = moments.get("starts_at"), moments.get("ends_at")
+    starts, ends = check.moment("starts_at"), check.moment("ends_at")
     if starts is not None and ends is not None and ends <= starts:
         check.refuse("ends_at", fields.ENDS_BEFORE_START)
-    goal = _GOAL_SEPARATORS.sub("", one_line(data.goal))
-    if not goal:
-        check.set("goal", None)
-    elif 0 < (number := numbers.whole_number(goal, 11) or 0) <= GOAL_MAX:
-        check.set("goal", number)
-    else:
-        check.refuse("goal", fields.BAD_GOAL)
+    check.whole("goal")
     phone = one_line(data.phone_number)
     try:
-        check.set("phone_number", _phone(phone) if phone else "")
+        check.set("phone_number", e164(phone) if phone else "")
     except ValueError:
         check.refuse("phone_number", fields.BAD_PHONE)
     if data.office_policy in set(OfficePolicy):
@@ -201,7 +124,7 @@ def _check_settings(check: _Checker) -> None:
         check.set("email_from_address", check.bounded("email_from_address", normalized, 254))
 
 
-def _check_brand(check: _Checker, session: Session) -> None:
+def _check_brand(check: Checker, session: Session) -> None:
     name = one_line(check.data.organization_name)
     check.set("organization_name", check.bounded("organization_name", name, TITLE_MAX))
     colour, error, params = branding.check_accent(one_line(check.data.accent_color))
@@ -217,9 +140,9 @@ def _check_brand(check: _Checker, session: Session) -> None:
             check.refuse(f"{name}_upload", images.UNKNOWN_IMAGE)
 
 
-def _check_referrals(check: _Checker, accept_code: Callable[[str], str]) -> None:
+def _check_referrals(check: Checker, accept_code: Callable[[str], str]) -> None:
     seen: set[str] = set()
-    for number, raw in enumerate(_text(check.data.referral_codes).split("\n"), start=1):
+    for number, raw in enumerate(text(check.data.referral_codes).split("\n"), start=1):
         line = one_line(raw)
         if not line:
             continue
@@ -258,13 +181,14 @@ def _check(
     data: CampaignInput,
     campaign_id: int | None,
     accept_code: Callable[[str], str],
-) -> _Checker:
+) -> Checker:
     """Every check of ``data``: the values it keeps and every error, all at once."""
-    check = _Checker(data)
+    check = Checker(data)
     _check_slug(check, session, campaign_id)
     _check_texts(check)
     _check_settings(check)
     _check_brand(check, session)
+    check_petition(check)
     _check_referrals(check, accept_code)
     return check
 

@@ -37,6 +37,9 @@ BOOLEANS = (
     "email_personal_line_required",
     "email_block_identical",
     "email_mailto",
+    "petitions",
+    "petition_confirm",
+    "petition_show_signers",
 )
 
 #: Field (or requirement) -> label, in the order the edit form shows them.
@@ -60,6 +63,20 @@ LABELS: dict[str, str] = {
     "email_personal_line_required": N_("Supporters must add a personal line"),
     "email_block_identical": N_("Refuse letters identical to the template"),
     "email_mailto": N_("Supporters send letters from their own mail app (mailto link)"),
+    "petitions": N_("Petition: supporters add their name"),
+    "petition_title_en": N_("Petition title (English)"),
+    "petition_title_fr": N_("Petition title (French)"),
+    "petition_text_en": N_("Petition text (English)"),
+    "petition_text_fr": N_("Petition text (French)"),
+    "petition_goal": N_("Petition goal (number of signatures)"),
+    "petition_ends_at": N_("Petition closes"),
+    "petition_confirm": N_("Signers confirm their signature from a link we email them"),
+    "petition_show_signers": N_(
+        "Show recent signers' first names and cities (only those who agree)"
+    ),
+    "petition_delivery": N_("How the targets receive the petition"),
+    "petition_delivery_every": N_("Deliver every this many new signatures"),
+    "petition_delivery_at": N_("Deliver on"),
     "referral_codes": N_("Referral codes"),
     "organization_name": N_("Organization name"),
     "accent_color": N_("Accent colour"),
@@ -75,7 +92,9 @@ LABELS: dict[str, str] = {
     "email_body_en": N_("Email body (English)"),
     "email_body_fr": N_("Email body (French)"),
     "targets": N_("at least one target"),
-    "channels": N_("at least one way to take part (bridged calls, direct calls or email)"),
+    "channels": N_(
+        "at least one way to take part (bridged calls, direct calls, email or a petition)"
+    ),
 }
 
 #: Office policies as people read them.
@@ -90,6 +109,13 @@ STATUS_LABELS: dict[str, str] = {
     "draft": N_("draft"),
     "published": N_("published"),
     "archived": N_("archived"),
+}
+
+#: How a petition reaches its targets, as people read it.
+DELIVERY_LABELS: dict[str, str] = {
+    "hand": N_("By hand: a lead delivers it when ready"),
+    "every": N_("Every so many new signatures"),
+    "date": N_("On a date"),
 }
 
 #: Languages as people read them.
@@ -123,6 +149,18 @@ class CampaignInput:
     email_personal_line_required: bool = False
     email_block_identical: bool = False
     email_mailto: bool = False
+    petitions: bool = False
+    petition_title_en: str = ""
+    petition_title_fr: str = ""
+    petition_text_en: str = ""
+    petition_text_fr: str = ""
+    petition_goal: str = ""
+    petition_ends_at: str = ""
+    petition_confirm: bool = True
+    petition_show_signers: bool = False
+    petition_delivery: str = "hand"
+    petition_delivery_every: str = ""
+    petition_delivery_at: str = ""
     referral_codes: str = ""
     organization_name: str = ""
     accent_color: str = ""
@@ -140,6 +178,9 @@ class CampaignInput:
 
 
 INPUT_FIELDS = tuple(f.name for f in fields(CampaignInput))
+#: Fields entered as dates and times, and as whole numbers.
+MOMENTS = ("starts_at", "ends_at", "petition_ends_at", "petition_delivery_at")
+WHOLE_NUMBERS = ("goal", "petition_goal", "petition_delivery_every")
 
 
 def wall_clock(moment: datetime | None) -> str:
@@ -155,10 +196,11 @@ def form_values(campaign: Campaign | None) -> dict[str, Any]:
         return asdict(CampaignInput())
     values: dict[str, Any] = {}
     for name in INPUT_FIELDS:
-        if name in ("starts_at", "ends_at"):
+        if name in MOMENTS:
             values[name] = wall_clock(getattr(campaign, name)).replace(" ", "T")
-        elif name == "goal":
-            values[name] = "" if campaign.goal is None else str(campaign.goal)
+        elif name in WHOLE_NUMBERS:
+            number = getattr(campaign, name)
+            values[name] = "" if number is None else str(number)
         elif name == "referral_codes":
             values[name] = "\n".join(
                 f"{ref.code} {ref.label}".strip() for ref in campaign.referral_codes
@@ -182,6 +224,9 @@ TITLE_NEEDED = N_("Please give the campaign a title.")
 BAD_DATE = N_("Please enter a date and time like 2026-03-01 09:00, or leave it empty.")
 ENDS_BEFORE_START = N_("The end must come after the start.")
 BAD_GOAL = N_("Please enter a whole number above zero, like 5000, or leave it empty.")
+BAD_DELIVERY = N_("Please choose how the targets receive the petition.")
+DELIVERY_EVERY_NEEDED = N_("Please say after how many new signatures, like 500.")
+DELIVERY_AT_NEEDED = N_("Please give the date and time of the delivery.")
 BAD_PHONE = N_(
     "Please enter a Canadian or US number in international form, like +16135550123, or "
     "leave it empty."

@@ -28,16 +28,22 @@ def missing(campaign: Campaign) -> list[str]:
     """What the campaign lacks before supporters may see it (keys of ``LABELS``)."""
     gaps: list[str] = []
     languages = campaign.languages.split()
-    needed = ["title", "summary", "talking_points"]
+    needed = ["title", "summary"]
+    if campaign.bridged_calls or campaign.direct_calls or campaign.emails:
+        needed.append("talking_points")
     if campaign.bridged_calls:
         needed.append("call_intro")
     if campaign.emails:
         needed += ["email_subject", "email_body"]
+    if campaign.petitions:
+        needed += ["petition_title", "petition_text"]
     for text in needed:
         gaps += [f"{text}_{lang}" for lang in languages if not getattr(campaign, f"{text}_{lang}")]
     if not campaign.targets:
         gaps.append("targets")
-    if not (campaign.bridged_calls or campaign.direct_calls or campaign.emails):
+    if not (
+        campaign.bridged_calls or campaign.direct_calls or campaign.emails or campaign.petitions
+    ):
         gaps.append("channels")
     return gaps
 

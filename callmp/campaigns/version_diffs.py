@@ -50,6 +50,23 @@ FIELD_LABELS: dict[str, str] = {
     "email_personal_line_required": N_("Personal line required"),
     "email_block_identical": N_("Block identical letters"),
     "email_mailto": N_("Offer the supporter's own mail app"),
+    "petitions": N_("Petition"),
+    "petition_title_en": N_("Petition title (English)"),
+    "petition_title_fr": N_("Petition title (French)"),
+    "petition_text_en": N_("Petition text (English)"),
+    "petition_text_fr": N_("Petition text (French)"),
+    "petition_goal": N_("Petition goal"),
+    "petition_ends_at": N_("Petition closes"),
+    "petition_confirm": N_("Confirm signatures by a link"),
+    "petition_show_signers": N_("Show recent signers"),
+    "petition_delivery": N_("Petition delivery"),
+    "petition_delivery_every": N_("Deliver every N signatures"),
+    "petition_delivery_at": N_("Petition delivery date"),
+    "organization_name": N_("Organization name"),
+    "accent_color": N_("Accent colour"),
+    "logo_image": N_("Logo"),
+    "header_image": N_("Header image"),
+    "share_image": N_("Share image"),
     "targets": N_("Targets"),
     "referral_codes": N_("Referral codes"),
 }
@@ -71,9 +88,11 @@ TARGET_WORD_LABELS: dict[str, str] = {
 LONG_TEXTS = frozenset(
     name
     for name in CAMPAIGN_FIELDS
-    if name.startswith(("summary_", "call_intro_", "talking_points_", "email_body_"))
+    if name.startswith(
+        ("summary_", "call_intro_", "talking_points_", "email_body_", "petition_text_")
+    )
 )
-_DATETIMES = frozenset({"starts_at", "ends_at"})
+_DATETIMES = frozenset({"starts_at", "ends_at", "petition_ends_at", "petition_delivery_at"})
 
 
 def field_label(name: str) -> str:

@@ -61,6 +61,18 @@ CAMPAIGN_FIELDS = (
     "email_personal_line_required",
     "email_block_identical",
     "email_mailto",
+    "petitions",
+    "petition_title_en",
+    "petition_title_fr",
+    "petition_text_en",
+    "petition_text_fr",
+    "petition_goal",
+    "petition_ends_at",
+    "petition_confirm",
+    "petition_show_signers",
+    "petition_delivery",
+    "petition_delivery_every",
+    "petition_delivery_at",
     "organization_name",
     "accent_color",
     "logo_image",
@@ -240,7 +252,7 @@ class RestoreRefused(InputError):
     """A version that can't be restored as it is; ``message`` says why, for the lead."""
 
 
-_DATETIME_FIELDS = {"starts_at", "ends_at"}
+_DATETIME_FIELDS = {"starts_at", "ends_at", "petition_ends_at", "petition_delivery_at"}
 
 
 def _column_value(name: str, value: Any) -> Any:

@@ -23,6 +23,7 @@ from wtforms import (
 
 from callmp.campaigns.fields import (
     BOOLEANS,
+    DELIVERY_LABELS,
     INPUT_FIELDS,
     LABELS,
     LANGUAGE_LABELS,
@@ -84,6 +85,21 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
     email_personal_line_required = BooleanField(_label("email_personal_line_required"))
     email_block_identical = BooleanField(_label("email_block_identical"))
     email_mailto = BooleanField(_label("email_mailto"))
+    petitions = BooleanField(_label("petitions"))
+    petition_title_en = _line("petition_title_en", 200)
+    petition_title_fr = _line("petition_title_fr", 200)
+    petition_text_en = _area("petition_text_en", 8)
+    petition_text_fr = _area("petition_text_fr", 8)
+    petition_goal = _line("petition_goal", 12, inputmode="numeric")
+    petition_ends_at = _when("petition_ends_at")
+    petition_confirm = BooleanField(_label("petition_confirm"))
+    petition_show_signers = BooleanField(_label("petition_show_signers"))
+    petition_delivery = SelectField(
+        _label("petition_delivery"),
+        choices=[SelectChoice(key, lazy_gettext(label)) for key, label in DELIVERY_LABELS.items()],
+    )
+    petition_delivery_every = _line("petition_delivery_every", 12, inputmode="numeric")
+    petition_delivery_at = _when("petition_delivery_at")
     referral_codes = _area("referral_codes", 4)
     organization_name = _line("organization_name", 200)
     accent_color = _line(

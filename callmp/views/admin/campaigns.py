@@ -23,6 +23,7 @@ from callmp.campaigns import fields as campaign_fields
 from callmp.campaigns import preview as campaign_preview
 from callmp.campaigns import status as campaign_status
 from callmp.campaigns.fields import (
+    DELIVERY_LABELS,
     LABELS,
     LANGUAGE_LABELS,
     POLICY_LABELS,
@@ -68,6 +69,7 @@ def _show(campaign: Campaign, errors: list[str] | None = None, status: int = 200
         errors=errors or [],
         languages=LANGUAGE_LABELS,
         policies=POLICY_LABELS,
+        deliveries=DELIVERY_LABELS,
     )
     return page, status
 
