@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp.models import Person, Riding
+from callmp.models import Campaign, Person, Riding
 from callmp.petitions import counts
 from callmp.stats.exports import _lines
 
@@ -98,7 +100,7 @@ def sort_rows(
     """The rows ordered by ``key`` (one of ``SORTS``); ties stay in riding order."""
     by: dict[str, Callable[[ConstituentRow], Any]] = {
         "signatures": lambda r: r.signatures,
-        "mp": lambda r: r.mp_name.casefold(),
+        "mp": lambda r: (r.vacant, r.mp_name.casefold()),
         "party": lambda r: r.party.casefold(),
         "riding": lambda r: r.riding(locale).casefold(),
         "province": lambda r: r.province,
@@ -135,3 +137,36 @@ def days_csv(days: list[counts.DayCount]) -> Iterator[str]:
     cells: list[list[Any]] = [[d.day.isoformat(), d.signatures] for d in days]
     cells.append(["total", sum(d.signatures for d in days)])
     return _lines(cells, DAYS_HEADER)
+
+
+@dataclass(frozen=True)
+class PetitionBoard:
+    """The petition section of a campaign's dashboard: every figure it shows."""
+
+    total: int
+    goal: int | None
+    provinces: list[counts.ProvinceCount]
+    referrals: list[counts.ReferralCount]  # per code, whatever the channel
+    sources: list[counts.ReferralCount]  # per share channel, whatever the code
+    days: list[counts.DayCount]
+    ladder: counts.Ladder
+
+    @property
+    def goal_percent(self) -> int | None:
+        """How far toward the goal, in whole percent (may pass 100); None without one."""
+        return self.total * 100 // self.goal if self.goal else None
+
+
+def board(session: Session, campaign: Campaign, zone: ZoneInfo, now: datetime) -> PetitionBoard:
+    """The petition's figures for the dashboard, its days in ``zone`` up to ``now``."""
+    ridings = counts.by_riding(session, campaign.id)
+    pairs = counts.by_referral(session, campaign.id)
+    return PetitionBoard(
+        total=sum(r.signatures for r in ridings),
+        goal=campaign.petition_goal,
+        provinces=counts.by_province(ridings),
+        referrals=counts.per_referral(pairs),
+        sources=counts.per_source(pairs),
+        days=counts.by_day(session, campaign.id, zone, now),
+        ladder=counts.ladder(session, campaign.id),
+    )
