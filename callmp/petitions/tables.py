@@ -170,3 +170,32 @@ def board(session: Session, campaign: Campaign, zone: ZoneInfo, now: datetime) -
         days=counts.by_day(session, campaign.id, zone, now),
         ladder=counts.ladder(session, campaign.id),
     )
+
+
+def public_counts(
+    session: Session, campaign: Campaign, locale: str, *, by_riding: bool
+) -> dict[str, Any]:
+    """The petition's part of the public counts API: total and goal, and (``by_riding``)
+    one line per riding and MP as ``by_office`` has per office. Counts only."""
+    rows = constituents(session, campaign.id) if by_riding else []
+    total = sum(r.signatures for r in rows) if by_riding else counts.total(session, campaign.id)
+    goal = campaign.petition_goal
+    payload: dict[str, Any] = {
+        "total": total,
+        "goal": goal,
+        "goal_percent": total * 100 // goal if goal else None,
+    }
+    if by_riding:
+        payload["by_riding"] = [
+            {
+                "fed_num": r.fed_num,
+                "riding": r.riding(locale) or None,
+                "province": r.province or None,
+                "person": r.mp_name or None,
+                "party": r.party or None,
+                "vacant": r.vacant,
+                "signatures": r.signatures,
+            }
+            for r in rows
+        ]
+    return payload
