@@ -113,6 +113,13 @@ def sort_rows(
     return sorted(stable, key=by[key], reverse=descending)
 
 
+def sorted_constituents(
+    session: Session, campaign_id: int, key: str, *, descending: bool, locale: str
+) -> list[ConstituentRow]:
+    """The constituents table in the order asked (``key`` one of ``SORTS``)."""
+    return sort_rows(constituents(session, campaign_id), key, descending=descending, locale=locale)
+
+
 def constituents_csv(rows: list[ConstituentRow]) -> Iterator[str]:
     """The table as CSV text (riding names in both languages), with a ``total`` line."""
     cells = [

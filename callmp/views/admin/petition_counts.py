@@ -60,9 +60,7 @@ def constituents(campaign_id: int) -> tuple[str, int]:
     campaign = campaign_or_404(campaign_id)
     key, descending, valid = _order()
     locale = presenters.locale_code()
-    rows = tables.sort_rows(
-        tables.constituents(db(), campaign.id), key, descending=descending, locale=locale
-    )
+    rows = tables.sorted_constituents(db(), campaign.id, key, descending=descending, locale=locale)
     page = render_template(
         "admin/stats/petition_constituents.html",
         campaign=campaign,
@@ -87,11 +85,8 @@ def constituents_csv(campaign_id: int) -> Response:
     key, descending, valid = _order()
     if not valid:
         abort(400)
-    rows = tables.sort_rows(
-        tables.constituents(db(), campaign.id),
-        key,
-        descending=descending,
-        locale=presenters.locale_code(),
+    rows = tables.sorted_constituents(
+        db(), campaign.id, key, descending=descending, locale=presenters.locale_code()
     )
     day = utcnow().astimezone(_zone()).date().isoformat()
     body = "".join(tables.constituents_csv(rows))

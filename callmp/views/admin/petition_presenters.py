@@ -9,7 +9,7 @@ from flask import request, url_for
 from flask_babel import get_locale, gettext
 from markupsafe import Markup
 
-from callmp.petitions import counts, tables
+from callmp.petitions import counts
 from callmp.stats import charts
 
 #: The signatures' colour on the chart (the dashboard's blue).
@@ -67,6 +67,3 @@ def sort_state(key: str, current: str, descending: bool) -> str:
     if key != current:
         return "none"
     return "descending" if descending else "ascending"
-
-
-SORT_KEYS = tables.SORTS

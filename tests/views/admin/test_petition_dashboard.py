@@ -244,7 +244,9 @@ def test_the_pages_are_in_french(
     headers = {"Accept-Language": "fr-CA"}
     response = organizer.get(f"/admin/campaigns/{signed.id}/petition/constituents", headers=headers)
     page = parse(response.data)
-    assert text(one(page, "h1")) == "Combien d’électeurs de chaque député ont signé"
+    assert (
+        text(one(page, "h1")) == "Combien d’électeurs et d’électrices de chaque député·e ont signé"
+    )
     assert table(page)[3][0] == "Siège vacant"
     riding = mp(session, 35075).riding
     assert riding is not None and table(page)[0][2] == riding.name("fr")
