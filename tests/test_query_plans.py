@@ -40,12 +40,14 @@ from callmp.models import (
     MessageKind,
     MessageStatus,
     Outcome,
+    PetitionSignature,
     ReportLimit,
+    SignatureStatus,
     SubmissionStatus,
     Target,
 )
 from callmp.stats import report_limits
-from tests.factories import demo_campaign
+from tests.factories import demo_campaign, make_campaign
 from tests.support.query_plans import Explained, full_scans, indexes_used, plans_of
 
 #: Rows of each kind: enough that PostgreSQL prefers an index wherever one fits, few
@@ -155,6 +157,7 @@ def _fill(session: Session) -> Crowd:
     session.execute(insert(EmailMessage), messages)
     session.execute(insert(ContactEvent), events)
     session.execute(insert(CallRequest), calls)
+    _fill_signatures(session, campaign.id)
     hour = report_limits.hour_of(NOW)
     session.execute(
         insert(ReportLimit),
@@ -169,6 +172,34 @@ def _fill(session: Session) -> Crowd:
     )
     session.commit()
     return Crowd(session.get_bind(), campaign.id, target.id, person_id)  # type: ignore[arg-type]
+
+
+def _fill_signatures(session: Session, campaign_id: int) -> None:
+    """A month of the campaign's petition (a tenth never confirmed), and another campaign's
+    bigger petition, whose rows every count of this one must look past."""
+    other = make_campaign(session, petitions=True)
+    ridings = (35075, 12006, 24058, 59001)
+    rows = []
+    for owner, count in ((campaign_id, N), (other.id, 2 * N)):
+        for i in range(count):
+            rows.append(
+                {
+                    "public_id": f"p{owner}-{i}",
+                    "campaign_id": owner,
+                    "fed_num": ridings[i % len(ridings)],
+                    "email_hmac": f"signer-{i}",
+                    "status": (
+                        SignatureStatus.awaiting_confirmation
+                        if i % 10 == 9
+                        else SignatureStatus.confirmed
+                    ),
+                    "referral": "small-partner" if i % 50 == 0 else "big-partner",
+                    "share_source": "whatsapp" if i % 3 == 0 else "",
+                    "called_at": _ago(i) if i % 4 == 0 else None,
+                    "created_at": _ago(i),
+                }
+            )
+    session.execute(insert(PetitionSignature), rows)
 
 
 #: SQLite plans from ``sqlite_stat1`` as the import left it, and as ANALYZE leaves it after
@@ -400,3 +431,66 @@ def test_a_partners_dashboard_reads_only_that_partners_events(
 
     plans = plans_of(session, numbers)
     _check(plans, "ix_contact_events_campaign_id_referral_created_at")
+
+
+PETITION = "petition_signatures"
+
+
+@pytest.mark.parametrize(
+    ("count", "index"),
+    [
+        ("total", ""),
+        ("by_riding", "ix_petition_signatures_campaign_id_status_fed_num"),
+        ("constituents", "ix_petition_signatures_campaign_id_status_fed_num"),
+        ("by_referral", "ix_petition_signatures_campaign_id_status_referral"),
+        ("by_day", "ix_petition_signatures_campaign_id_status_created_at"),
+        ("ladder", ""),
+        ("partner_days", ""),
+    ],
+)
+def test_petition_counts_read_only_the_petitions_counted_signatures(
+    session: Session, crowd: Crowd, count: str, index: str
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from callmp.petitions import counts, tables
+
+    zone = ZoneInfo("America/Toronto")
+    counted = N - N // 10
+    runs = {
+        "total": lambda: counts.total(session, crowd.campaign_id) == counted,
+        "by_riding": lambda: (
+            sum(r.signatures for r in counts.by_riding(session, crowd.campaign_id)) == counted
+        ),
+        "constituents": lambda: (
+            sum(r.signatures for r in tables.constituents(session, crowd.campaign_id)) == counted
+        ),
+        "by_referral": lambda: (
+            sum(r.signatures for r in counts.by_referral(session, crowd.campaign_id)) == counted
+        ),
+        "by_day": lambda: (
+            sum(d.signatures for d in counts.by_day(session, crowd.campaign_id, zone, NOW))
+            == counted
+        ),
+        "ladder": lambda: counts.ladder(session, crowd.campaign_id).signers == counted,
+        "partner_days": lambda: (
+            sum(
+                d.signatures
+                for d in counts.by_day(
+                    session, crowd.campaign_id, zone, NOW, referral="small-partner"
+                )
+            )
+            == N // 50
+        ),
+    }
+    answers: list[object] = []
+    plans = plans_of(session, lambda: answers.append(runs[count]()))
+    assert answers == [True]
+    # PostgreSQL may take any index that starts with (campaign, status): the same range.
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    _check(plans, *([index] if index and sqlite else []), tables={PETITION})
+    read = {step.index for plan in plans for step in plan.steps if step.table == PETITION}
+    # Every read of the signatures starts from the petition's (campaign, status) range.
+    assert read and all(
+        name.startswith("ix_petition_signatures_campaign_id_status") for name in read
+    ), _show(plans)

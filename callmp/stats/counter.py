@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmp.models import Campaign, CampaignStatus, Channel
+from callmp.petitions import tables as petition_tables
 from callmp.stats import totals as stats
 
 
@@ -29,7 +30,9 @@ def counts(
     """The campaign's contacts made, by channel, toward its goal, and per office.
 
     ``total`` is every contact made; ``verified`` and ``self_reported`` split it into
-    those Twilio or our mail server vouch for and those only the supporter reports.
+    those Twilio or our mail server vouch for and those only the supporter reports. With
+    the petition on, ``petition`` has its confirmed signatures and goal (and, with
+    ``by_office``, its ``by_riding`` lines).
     """
     totals = stats.totals(session, campaign.id)
     figures = totals.figures
@@ -57,6 +60,10 @@ def counts(
                 key=lambda r: (-r.figures.reached, r.person_id, r.office.id if r.office else 0),
             )
         ]
+    if campaign.petitions:
+        payload["petition"] = petition_tables.public_counts(
+            session, campaign, locale, by_riding=by_office
+        )
     return payload
 
 

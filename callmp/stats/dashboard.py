@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from callmp.models import Campaign
+from callmp.petitions import tables as petition_tables
 from callmp.stats import share_sources
 from callmp.stats import timeline as stats_timeline
 from callmp.stats import totals as stats
@@ -76,6 +77,7 @@ class Dashboard:
     referrals: list[tuple[str, str, stats.Figures]]
     shares: list[share_sources.ShareRow]
     parties: list[str]  # present among the rows, for the filter
+    petition: petition_tables.PetitionBoard | None = None  # when the petition is on
 
 
 def build(
@@ -105,6 +107,9 @@ def build(
         referrals=stats.referral_rows(session, campaign.id),
         shares=share_sources.share_rows(session, campaign.id),
         parties=sorted({r.party for r in rows if r.party}),
+        petition=petition_tables.board(session, campaign, zone, now)
+        if campaign.petitions
+        else None,
     )
 
 

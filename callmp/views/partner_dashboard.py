@@ -1,4 +1,5 @@
-"""A partner's private dashboard: its own contacts per day, at a link only it has.
+"""A partner's private dashboard: its own contacts (and petition signatures) per day, at a
+link only it has.
 
 No login: the link's key is the credential (``partners.editing.by_key``). A wrong or
 replaced key is a plain 404. The variable is called ``token`` so the access log writes it
@@ -62,7 +63,9 @@ def show(token: str) -> str:
     """The partner's contacts per day by channel and outcome, its total, the campaign's."""
     partner, campaign = _partner(token)
     zone = _zone()
-    numbers = partner_counts.partner_numbers(db(), campaign.id, partner.code, zone)
+    numbers = partner_counts.partner_numbers(
+        db(), campaign.id, partner.code, zone, petition=campaign.petitions, now=utcnow()
+    )
     return render_template(
         "partner/dashboard.html",
         partner=partner,
@@ -80,7 +83,9 @@ def contacts_csv(token: str) -> Response:
     """The same per-day table as CSV."""
     partner, campaign = _partner(token)
     zone = _zone()
-    numbers = partner_counts.partner_numbers(db(), campaign.id, partner.code, zone)
+    numbers = partner_counts.partner_numbers(
+        db(), campaign.id, partner.code, zone, petition=campaign.petitions, now=utcnow()
+    )
     day = utcnow().astimezone(zone).date().isoformat()
     response = Response("".join(partner_counts.partner_csv(numbers)), mimetype="text/csv")
     name = f"{campaign.slug}-{partner.code}-{day}.csv"

@@ -84,6 +84,8 @@ EXCLUDED = {
     "ops.metrics": "Prometheus's text format, for the scraper",
     "admin_stats.events_csv": "a CSV download",
     "admin_stats.offices_csv": "a CSV download",
+    "admin_petition_counts.constituents_csv": "a CSV download",
+    "admin_petition_counts.days_csv": "a CSV download",
     "partner_dashboard.contacts_csv": "a CSV download",
     "photos.photo": "an MP's photo (an image; text 404 when there is none)",
     "embed.script": "the partners' snippet (JavaScript)",
@@ -316,6 +318,12 @@ STAFF_PAGES = [
         staff=True,
     ),
     Visit("staff-dashboard", "admin_stats.show", _go(_campaign("/dashboard")), staff=True),
+    Visit(
+        "staff-petition-constituents",
+        "admin_petition_counts.constituents",
+        _go(_campaign("/petition/constituents?sort=province&dir=asc")),
+        staff=True,
+    ),
     Visit("staff-targets", "admin_targets.index", _go(_campaign("/targets")), staff=True),
     Visit(
         "staff-target",

@@ -27,7 +27,7 @@ from callmp import demo
 from callmp.campaigns import images, versions
 from callmp.directory import corrections
 from callmp.models import Campaign, Channel, Outcome, Partner, Person, Role, User
-from tests.factories import add_event, make_person
+from tests.factories import add_event, make_person, make_signature
 from tests.support.app import log_in, sessions
 from tests.support.html import form_fields, one, parse
 from tests.support.page_audit import Where
@@ -237,6 +237,19 @@ def seed(app: Flask, password_hash: str) -> dict[str, Any]:
         for outcome in (Outcome.connected, Outcome.no_answer):
             add_event(db, campaign, ottawa_centre, Channel.bridged_call, outcome, referral="mrn")
         add_event(db, campaign, ottawa_centre, Channel.email, Outcome.sent, referral="mrn")
+        # A petition with signatures, so the staff pages show its counts and tables
+        # (in three provinces, one from a vacant seat, some through the partner).
+        campaign.petitions = True
+        campaign.petition_goal = 50
+        for fed_num, referral, source in (
+            (35075, "mrn", ""),
+            (35075, "mrn", "whatsapp"),
+            (35075, "", ""),
+            (12006, "", "email"),
+            (24058, "", ""),
+        ):
+            make_signature(db, campaign, fed_num=fed_num, referral=referral, share_source=source)
+        make_signature(db, campaign, fed_num=24058, person_id=None)
         db.commit()
         return {
             "correction_id": correction.id,

@@ -373,6 +373,9 @@ ROUTES: list[Route] = [
     Route("admin_stats.save_zone", staff=True, forms=(ZoneForm,)),
     Route("admin_stats.offices_csv", staff=True, query=tuple(f.name for f in DashboardForm())),
     Route("admin_stats.events_csv", staff=True, query=tuple(f.name for f in DashboardForm())),
+    Route("admin_petition_counts.constituents", staff=True, query=("sort", "dir")),
+    Route("admin_petition_counts.constituents_csv", staff=True, query=("sort", "dir", "tz")),
+    Route("admin_petition_counts.days_csv", staff=True, query=("tz",)),
     Route("admin_partners.index", staff=True, forms=(PartnerForm,)),
     Route("admin_partners.edit", staff=True, forms=(PartnerForm,)),
     Route(

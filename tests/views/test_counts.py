@@ -12,8 +12,8 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from callmp.models import Campaign, CampaignStatus, Channel, Outcome
-from tests.factories import add_event, demo_campaign, mp
+from callmp.models import Campaign, CampaignStatus, Channel, Outcome, SignatureStatus
+from tests.factories import add_event, demo_campaign, make_signature, mp
 from tests.support.app import counts_cache, sessions
 from tests.support.clock import clock_stopped
 from tests.support.html import one, parse, text
@@ -211,3 +211,67 @@ def test_the_counts_answer_separates_verified_from_self_reported_contacts(
         "constituency": (0, 1),
         None: (1, 1),
     }
+
+
+def sign(app: Flask, goal: int | None = 8) -> None:
+    """The demo petition on: 3 from Spadina, 1 from its vacant seat, 1 not yet confirmed."""
+    with sessions(app)() as session:
+        campaign = demo_campaign(session)
+        campaign.petitions = True
+        campaign.petition_goal = goal
+        for _ in range(3):
+            make_signature(session, campaign, fed_num=35100)
+        make_signature(session, campaign, fed_num=35100, person_id=None)
+        make_signature(
+            session, campaign, fed_num=35100, status=SignatureStatus.awaiting_confirmation
+        )
+        session.commit()
+
+
+def test_the_counts_answer_has_the_petitions_total_goal_and_ridings(uncached: Flask) -> None:
+    seed(uncached)
+    sign(uncached)
+    body = get_json(uncached)
+    petition = body["petition"]
+    assert (petition["total"], petition["goal"], petition["goal_percent"]) == (4, 8, 50)
+    assert body["total"] == 3  # contacts stay apart from signatures
+    with sessions(uncached)() as session:
+        member = mp(session, 35100)
+        name, party = member.full_name, member.party
+    assert [
+        (r["fed_num"], r["person"], r["party"], r["province"], r["vacant"], r["signatures"])
+        for r in petition["by_riding"]
+    ] == [(35100, name, party, "ON", False, 3), (35100, None, None, "ON", True, 1)]
+    assert all(not set(r) & {"name", "email", "postal_code", "city"} for r in petition["by_riding"])
+    with sessions(uncached)() as session:
+        riding = mp(session, 35100).riding
+        assert riding is not None
+        names = (riding.name("en"), riding.name("fr"))
+    assert petition["by_riding"][0]["riding"] == names[0]
+    french = get_json(uncached, URL + "?lang=fr")["petition"]["by_riding"][0]["riding"]
+    assert french == names[1]
+
+
+def test_the_petition_without_ridings_or_goal(uncached: Flask) -> None:
+    seed(uncached)
+    sign(uncached, goal=None)
+    petition = get_json(uncached, URL + "?by_office=0")["petition"]
+    assert petition == {"total": 4, "goal": None, "goal_percent": None}
+
+
+def test_without_a_petition_the_answer_has_none(uncached: Flask) -> None:
+    seed(uncached)
+    assert "petition" not in get_json(uncached)
+
+
+def test_cached_petition_counts_wait_for_the_cache_too(make_app: Callable[..., Flask]) -> None:
+    app = make_app(COUNTS_CACHE_SECONDS=300)
+    seed(app)
+    sign(app)
+    assert get_json(app, URL + "?by_office=0")["petition"]["total"] == 4
+    with sessions(app)() as session:
+        make_signature(session, demo_campaign(session), fed_num=35100)
+        session.commit()
+    assert get_json(app, URL + "?by_office=0")["petition"]["total"] == 4
+    counts_cache(app).clear()
+    assert get_json(app, URL + "?by_office=0")["petition"]["total"] == 5

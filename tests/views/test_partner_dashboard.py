@@ -12,11 +12,18 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp.models import Campaign, Channel, Outcome, Partner, Role, User
+from callmp.models import Campaign, Channel, Outcome, Partner, Role, SignatureStatus, User
 from callmp.partners import editing
 from callmp.partners.editing import PartnerInput
 from callmp.views.context import clean_referral
-from tests.factories import add_event, demo_campaign, make_campaign, make_target, mp
+from tests.factories import (
+    add_event,
+    demo_campaign,
+    make_campaign,
+    make_signature,
+    make_target,
+    mp,
+)
 from tests.support.html import one, parse, text
 
 C, Out = Channel, Outcome
@@ -159,3 +166,78 @@ def test_nothing_personal_about_supporters_is_shown(
     csv_text = client.get(f"/p/{board['mrn'].dashboard_key}/contacts.csv").get_data(as_text=True)
     assert member.full_name not in page and member.full_name not in csv_text
     assert member.riding is not None and member.riding.name_current not in page
+
+
+@pytest.fixture
+def petition(session: Session, board: dict[str, Partner]) -> dict[str, Partner]:
+    """The demo campaign's petition on: mrn brought 2 signatures on 1 December and 1 on
+    2 December (Toronto); one unconfirmed and one on another campaign don't count, nor
+    fcj's or the one without a code."""
+    demo = demo_campaign(session)
+    demo.petitions = True
+    for at in (DAY_ONE, DAY_ONE, DAY_TWO):
+        make_signature(session, demo, referral="mrn", created_at=at, fed_num=AVALON)
+    make_signature(
+        session,
+        demo,
+        referral="mrn",
+        created_at=DAY_ONE,
+        status=SignatureStatus.awaiting_confirmation,
+    )
+    make_signature(session, demo, referral="fcj", created_at=DAY_ONE)
+    make_signature(session, demo, created_at=DAY_TWO)
+    other = session.get(Campaign, board["elsewhere"].campaign_id)
+    assert other is not None
+    make_signature(session, other, referral="mrn", created_at=DAY_ONE)
+    session.commit()
+    return board
+
+
+def test_with_a_petition_the_partner_sees_its_signatures_per_day(
+    client: FlaskClient, petition: dict[str, Partner]
+) -> None:
+    page = client.get(f"/p/{petition['mrn'].dashboard_key}", query_string={"lang": "en"})
+    soup = parse(page.data)
+    assert text(one(soup, "#partner-signatures")) == "3"
+    assert text(one(soup, "#campaign-signatures")) == "5"
+    assert cells(page.data, "2026-12-01")["petition_signatures"] == "2"
+    assert cells(page.data, "2026-12-02")["petition_signatures"] == "1"
+    assert cells(page.data, "total")["petition_signatures"] == "3"
+    # Contacts are unchanged by the new column.
+    assert cells(page.data, "total")["contacts_made"] == "3"
+
+    response = client.get(f"/p/{petition['mrn'].dashboard_key}/contacts.csv")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["date"], r["contacts_made"], r["petition_signatures"]) for r in rows] == [
+        ("2026-12-01", "1", "2"),
+        ("2026-12-02", "2", "1"),
+        ("total", "3", "3"),
+    ]
+    body = response.get_data(as_text=True) + page.get_data(as_text=True)
+    assert "Signer" not in body and "example.org" not in body
+
+
+def test_signatures_alone_make_a_day_of_their_own(
+    client: FlaskClient, petition: dict[str, Partner], session: Session
+) -> None:
+    demo = demo_campaign(session)
+    later = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)
+    make_signature(session, demo, referral="fcj", created_at=later)
+    session.commit()
+    page = client.get(f"/p/{petition['fcj'].dashboard_key}")
+    assert [tr["data-day"] for tr in parse(page.data).select("tbody tr")] == [
+        "2026-12-01",
+        "2026-12-05",
+    ]
+    assert cells(page.data, "2026-12-05")["petition_signatures"] == "1"
+    assert cells(page.data, "2026-12-05")["contacts_made"] == "0"
+
+
+def test_without_a_petition_there_is_no_signature_column(
+    client: FlaskClient, board: dict[str, Partner]
+) -> None:
+    page = client.get(f"/p/{board['mrn'].dashboard_key}")
+    assert parse(page.data).select("#partner-signatures, [data-key=petition_signatures]") == []
+    response = client.get(f"/p/{board['mrn'].dashboard_key}/contacts.csv")
+    header = next(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert "petition_signatures" not in header

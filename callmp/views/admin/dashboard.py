@@ -26,6 +26,7 @@ from callmp.models import Role
 from callmp.stats import dashboard, exports, totals
 from callmp.views import presenters
 from callmp.views.admin import dashboard_presenters as present
+from callmp.views.admin import petition_presenters
 from callmp.views.admin.account_forms import ZoneForm, zone_label
 from callmp.views.admin.dashboard_forms import DashboardForm
 from callmp.views.context import campaign_or_404, db
@@ -68,6 +69,7 @@ def show(campaign_id: int) -> tuple[str, int]:
         board=board,
         form=form,
         present=present,
+        petition_present=petition_presenters,
         columns=present.table_columns(),
         sort_url=present.sort_url,
         locale=presenters.locale_code(),
