@@ -16,7 +16,7 @@ from tests.factories import demo_campaign, mp
 
 #: A Monday afternoon: every date in these tests is counted from it.
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-OTTAWA_CENTRE = 35075
+OTTAWA_CENTRE = 35079
 
 SETTINGS = PetitionSettings(mail=MailSettings(secret="test-secret"), max_per_ip_per_hour=3)
 

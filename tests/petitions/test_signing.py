@@ -37,7 +37,10 @@ def test_a_signature_without_confirmation_counts_at_once_for_the_riding_and_its_
 
     signature = signed.signature
     assert signature.status == SignatureStatus.confirmed and signature.confirmed_at == NOW
-    assert (signature.fed_num, signature.person_id) == (OTTAWA_CENTRE, mp(db_session, 35075).id)
+    assert (signature.fed_num, signature.person_id) == (
+        OTTAWA_CENTRE,
+        mp(db_session, OTTAWA_CENTRE).id,
+    )
     assert (signature.referral, signature.share_source) == ("partner-a", "email")
     assert signature.email_hmac == keyed_hash("amira.haddad@example.org", SETTINGS.mail)
     assert signature.ip_hmac == keyed_hash("ip:192.0.2.10", SETTINGS.mail)
