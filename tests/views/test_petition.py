@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callmp.models import Campaign, ContactEvent, PetitionSignature, SignatureStatus
+from callmp.models import CallRequest, PetitionSignature, SignatureStatus
 from tests.factories import demo_campaign, make_signature
 from tests.support.app import sessions
 from tests.support.html import form_fields, one, parse, text
@@ -134,7 +134,7 @@ def test_signing_counts_and_leads_to_thanks_with_the_ladder_and_the_letter_knows
     assert "counted" in text(one(soup, ".signature-counted"))
     assert text(one(soup, "[data-count=signatures]")) == "1"
     ladder = one(soup, "section.ladder")
-    links = {text(a): a["href"] for a in ladder.select("a.button")}
+    links = {text(a): str(a["href"]) for a in ladder.select("a.button")}
     assert links == {
         "Now call your MP": f"{CAMPAIGN}/riding/35079",
         "Send the letter": f"{CAMPAIGN}/riding/35079/email",
@@ -259,7 +259,7 @@ def _confirmation_link(outbox: Path) -> str:
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
     (link,) = [ln for ln in body.get_content().splitlines() if "/petition/confirm/" in ln]
-    return "/" + link.strip().split("/", 3)[3]
+    return "/" + str(link).strip().split("/", 3)[3]
 
 
 def test_confirmation_by_email_link_counts_on_the_button_not_on_opening(
@@ -326,5 +326,4 @@ def test_a_call_after_signing_is_stamped_on_the_signature(
         f"{CAMPAIGN}/riding/35079/call", data={**data, "phone": "613-555-0143", "consent": "y"}
     )
     assert signatures(app)[0].called_at == signature.called_at
-    assert session.scalar(select(func.count()).select_from(ContactEvent)) >= 1
-    assert isinstance(demo_campaign(session), Campaign)
+    assert session.scalar(select(func.count()).select_from(CallRequest)) == 2
