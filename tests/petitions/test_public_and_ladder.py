@@ -52,7 +52,7 @@ def test_the_counter_counts_confirmed_signatures_toward_the_goal(db_session: Ses
     for _ in range(3):
         make_signature(db_session, campaign)
     assert public.counter(db_session, campaign).percent == 100
-    campaign.petition_goal = 0
+    campaign.petition_goal = None
     assert public.counter(db_session, campaign) == public.PetitionCounter(6, 0, 0)
 
 
