@@ -327,3 +327,31 @@ def test_a_call_after_signing_is_stamped_on_the_signature(
     )
     assert signatures(app)[0].called_at == signature.called_at
     assert session.scalar(select(func.count()).select_from(CallRequest)) == 2
+
+
+def test_inside_a_partners_frame_without_cookies_the_flow_keeps_its_state(
+    app: Flask,
+) -> None:
+    frame = app.test_client(use_cookies=False)  # a third-party iframe: no cookie of ours
+    entry = page(frame, f"{CAMPAIGN}/embed?ref=partner-b&lang=fr")
+    link = str(one(entry, ".petition-entry a.button")["href"])
+    assert link.startswith(PETITION + "?") and "s=" in link
+    form = one(page(frame, link), "form#petition-form")
+    response = frame.post(str(form["action"]), data={**form_fields(form), **SIGNER})
+    assert response.status_code == 303 and "s=" in response.location
+    (signature,) = signatures(app)
+    assert signature.referral == "partner-b" and signature.locale == "fr"
+    thanks = page(frame, response.location)
+    call_link = str(one(thanks, "section.ladder a.button.primary")["href"])
+    assert call_link.startswith(f"{CAMPAIGN}/riding/35079?")
+    riding = page(frame, call_link)
+    call_form = one(riding, "section.call-me form")
+    data = {str(i["name"]): str(i.get("value", "")) for i in call_form.select("input[type=hidden]")}
+    called = frame.post(
+        str(call_form["action"]), data={**data, "phone": "613-555-0142", "consent": "y"}
+    )
+    assert called.status_code == 303
+    assert signatures(app)[0].called_at is not None
+    with sessions(app)() as session:
+        (call,) = session.scalars(select(CallRequest)).all()
+        assert call.referral == "partner-b"
