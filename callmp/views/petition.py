@@ -76,7 +76,6 @@ def _page(
         signers=public.recent_signers(db(), campaign, RECENT_SIGNERS),
         open=signing.is_open(campaign, utcnow()),
         refusal=refusal,
-        choice_notice=gettext(lookup.NOTICES[lookup.Match.fsa_split]) if choices else "",
     )
     return page, status
 

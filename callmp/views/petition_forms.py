@@ -17,8 +17,8 @@ from callmp.petitions import signing
 from callmp.views.letter_input import riding_from_input
 from callmp.views.public_forms import PublicForm
 
-#: The honeypot's name: a field people never see (hidden by the style sheet, out of the
-#: tab order, labelled "leave empty" for screen readers); bots fill in what they find.
+#: The honeypot's name: a field people never see (visually hidden, hidden from screen
+#: readers, out of the tab order, labelled "leave empty"); bots fill in what they find.
 HONEYPOT = "website"
 
 

@@ -145,7 +145,7 @@ def test_signing_counts_and_leads_to_thanks_with_the_ladder_and_the_letter_knows
 
 
 def test_the_thanks_page_opened_by_someone_else_names_no_riding(
-    app: Flask, client: FlaskClient, make_app: Callable[..., Flask]
+    app: Flask, client: FlaskClient
 ) -> None:
     location = sign(client).location
     stranger = app.test_client()
