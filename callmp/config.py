@@ -225,6 +225,17 @@ SETTINGS: tuple[Setting, ...] = (
         "EMAIL_MAX_PER_IP_PER_HOUR", 20, "Letters from one IP per hour, all campaigns together."
     ),
     Setting(
+        "PETITION_MAX_PER_IP_PER_HOUR",
+        20,
+        "Petition signatures from one IP per hour, all campaigns together.",
+    ),
+    Setting(
+        "PETITION_MIN_FORM_SECONDS",
+        3,
+        "A petition form sent sooner than this many seconds after it was shown is taken "
+        "for a bot: nothing is stored and the supporter is asked to send it again.",
+    ),
+    Setting(
         "REPORTS_MAX_PER_IP_PER_HOUR",
         30,
         "Self-reported contacts (direct calls, mailto letters) counted from one IP per hour, "

@@ -27,6 +27,7 @@ from callmp.models import (
     Outcome,
     SubmissionStatus,
 )
+from callmp.petitions import sweep as petition_sweep
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +170,12 @@ def sweep(
     _remind(session, settings, now, result)
     _expire(session, settings, now, result)
     result.purged = purge(session, settings, now)
+    # Petition signatures: the same reminders, expiry and retention period as letters.
+    signatures = petition_sweep.sweep(session, settings, now)
+    result.due.extend(signatures.due)
+    result.reminded += signatures.reminded
+    result.expired += signatures.expired
+    result.purged += signatures.purged
     return result
 
 

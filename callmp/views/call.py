@@ -16,6 +16,7 @@ from callmp.campaigns.targets import targets_for
 from callmp.directory.phones import PhoneError
 from callmp.i18n import translator
 from callmp.models.calls import FINAL
+from callmp.petitions.ladder import Step
 from callmp.stats import self_reports
 from callmp.views import call_presenters, counts, presenters
 from callmp.views.context import (
@@ -27,6 +28,7 @@ from callmp.views.context import (
     share_source_for,
 )
 from callmp.views.embed import embedded
+from callmp.views.petition_ladder import note_step
 from callmp.views.public_forms import CallForm, ReportForm
 from callmp.views.riding_page import reporter, riding_page
 
@@ -72,6 +74,7 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
     except CallRefused as error:
         form.phone.errors = [gettext(error.message)]
         return riding_page(slug, fed_num, call_form=form, status=error.status, language=again)
+    note_step(campaign, Step.call)  # after a petition signature: its next step
     db().commit()
     service.push(call.id)  # stored as queued: no second transaction for the hand-over
     return redirect(url_for(".status", slug=slug, public_id=call.public_id), code=303)
@@ -153,6 +156,7 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
         return riding_page(
             slug, fed_num, report_forms={item.target.id: form}, status=429, language=again
         )
+    note_step(campaign, Step.call)
     db().commit()
     flash(gettext("Thank you! Your call is counted."), f"reported-{item.target.id}")
     # In a partner's frame the flash (kept in the cookie) is lost: the link says it.

@@ -177,9 +177,11 @@ def clean_referral(raw: str) -> str:
     return raw if _REFERRAL.fullmatch(raw) else ""
 
 
-#: Session keys: the share link's referral code (per campaign) and the last lookup.
+#: Session keys: the share link's referral code (per campaign), the last lookup and the
+#: petition signature of this visitor's flow (the action ladder's first step).
 REFERRAL_KEY = "ref"
 LOOKUP_KEY = "lookup"
+SIGNATURE_KEY = "petition"
 
 
 def remember_referral() -> None:
@@ -235,3 +237,38 @@ def last_lookup(slug: str) -> dict[str, Any] | None:
     if isinstance(carried, dict) and carried.get("slug") == slug:
         return {**carried, "postal_code": None}
     return None
+
+
+def remember_signature(slug: str, public_id: str) -> None:
+    """Keep the signature just made on campaign ``slug``: its next steps are credited to it."""
+    session[SIGNATURE_KEY] = {"slug": slug, "sig": public_id}
+
+
+def signature_state(slug: str) -> dict[str, Any]:
+    """The signature dict for campaign ``slug``: the session's, else the one the request's
+    signed form token or state link carries, else {}."""
+    saved = session.get(SIGNATURE_KEY)
+    if isinstance(saved, dict) and saved.get("slug") == slug:
+        return dict(saved)
+    carried = form_tokens.carried_state().get("petition")
+    if isinstance(carried, dict) and carried.get("slug") == slug:
+        return dict(carried)
+    return {}
+
+
+def signature_for(slug: str) -> str:
+    """The public id of the signature this flow made on campaign ``slug``, or ""."""
+    found = signature_state(slug).get("sig")
+    return found if isinstance(found, str) else ""
+
+
+def remember_settled_lookup(slug: str, postal_code: str, fed_num: int, match: str) -> None:
+    """Keep a settled riding as the last lookup: the riding and letter pages of the ladder
+    then know the postal code (kept in the session only, never in a link) and the riding."""
+    session[LOOKUP_KEY] = {
+        "slug": slug,
+        "postal_code": postal_code,
+        "match": match,
+        "ridings": [fed_num],
+        "shares": [None],
+    }

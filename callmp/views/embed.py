@@ -34,7 +34,7 @@ from callmp.views.riding_page import campaign_or_404
 bp = Blueprint("embed", __name__)
 
 #: Blueprints whose links stay inside the frame (and so carry the flow's state).
-FLOW_BLUEPRINTS = ("public", "call", "email", "embed")
+FLOW_BLUEPRINTS = ("public", "call", "email", "petition", "embed")
 
 #: How long browsers and proxies may keep the partner's script.
 SCRIPT_MAX_AGE = 3600

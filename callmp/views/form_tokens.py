@@ -64,6 +64,20 @@ def read(token: str, slug: str, salt: str = FORM_SALT) -> dict[str, Any] | None:
     return state if isinstance(state, dict) else {}
 
 
+def age(token: str, slug: str, now: float) -> float | None:
+    """Seconds since a valid form token for ``slug`` was issued (at ``now``, a Unix time);
+    None for a missing, forged or expired token."""
+    try:
+        found, issued = _serializer(FORM_SALT).loads(
+            token, max_age=FORM_MAX_AGE, return_timestamp=True
+        )
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(found, dict) or found.get("c") != slug:
+        return None
+    return float(now - issued.timestamp())
+
+
 def carried_state() -> dict[str, Any]:
     """The flow state carried by this request's form token or state link (or {})."""
     if _CARRIED not in g:
@@ -103,6 +117,9 @@ def flow_state() -> dict[str, Any]:
     referral = context.referral_state(slug)
     if referral:
         state["ref"] = referral
+    signature = context.signature_state(slug)
+    if signature:
+        state["petition"] = signature
     last = context.last_lookup(slug)
     if last:
         state["lookup"] = {k: v for k, v in last.items() if k != "postal_code"}

@@ -28,6 +28,7 @@ from callmp.letters.confirmation import ConfirmError
 from callmp.letters.service import MailService
 from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign, MessageKind, Role, SubmissionStatus
+from callmp.petitions.ladder import Step
 from callmp.stats import report_tokens, self_reports
 from callmp.views import counts, presenters
 from callmp.views.context import (
@@ -40,6 +41,7 @@ from callmp.views.context import (
     share_source_for,
 )
 from callmp.views.letter_input import LetterInputError, Prepared, prepare
+from callmp.views.petition_ladder import note_step
 from callmp.views.public_forms import EmailForm
 from callmp.views.riding_page import report_token, reporter
 from callmp.views.security import role_required
@@ -175,6 +177,7 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
         submission = service.submit(db(), ask)
     except LetterRefused as error:
         return _preview(campaign, prepared, form, gettext(error.message), error.status)
+    note_step(campaign, Step.write)  # after a petition signature: its next step
     db().commit()
     service.enqueue(records.queued_ids(submission))
     return redirect(url_for(".status", slug=slug, public_id=submission.public_id), code=303)

@@ -65,7 +65,7 @@ def _text(data: Mapping[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _riding(
+def riding_from_input(
     raw_postal: str | None,
     pick: int | None,
     strict: bool,
@@ -129,7 +129,7 @@ def prepare(
         _text(data, "personal_line"),
         campaign.email_personal_line_required,
     )
-    settled, choices = _riding(
+    settled, choices = riding_from_input(
         _text(data, "postal_code"),
         lookup.parse_fed_num(data.get("fed_num")),
         strict_pick,

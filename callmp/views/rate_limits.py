@@ -20,9 +20,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 #: The blueprints whose POST routes share the burst limit: the lookup form, the call and
-#: report forms, letters (submit and confirm) and the API. Twilio's webhooks and the staff
+#: report forms, letters (submit and confirm), petition signatures (sign and confirm) and
+#: the API. Twilio's webhooks and the staff
 #: pages are not in it (signed requests; logged-in staff).
-PUBLIC_WRITES = ("public", "call", "email", "api")
+PUBLIC_WRITES = ("public", "call", "email", "petition", "api")
 #: The limit's bucket: one per client address across all those routes.
 SCOPE = "public-write"
 

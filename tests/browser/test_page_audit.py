@@ -46,6 +46,7 @@ from tests.support.audit_site import (
     call,
     history,
     letters,
+    petitions,
     seed,
 )
 from tests.support.browser import serving
@@ -118,6 +119,8 @@ def site(
         # One wrong password shows the error, the next one the wait: the login limit page.
         "LOGIN_FREE_TRIES": 1,
         "LOGIN_ADDRESS_FREE_TRIES": 1000,
+        # The audit fills the petition's form at machine speed.
+        "PETITION_MIN_FORM_SECONDS": 0,
     }
     with clock_stopped():
         app = create_app(settings)
@@ -205,6 +208,19 @@ def _letter(fields: dict[str, str]) -> Reach:
     return reach
 
 
+def _petition(fields: dict[str, str]) -> Reach:
+    """The petition's form filled in with ``fields`` (an address of this size and language
+    unless given) and sent."""
+
+    def reach(page: Page, site: Site, where: Where) -> None:
+        page.goto(site.base + CAMPAIGN + "/petition")
+        address = f"audit-{where.page}-{where.size}-{where.lang}@example.org"
+        typed = {"name": "Noor Haddad", "email": address, "postal_code": ONE_RIDING, **fields}
+        _submit(page, "form#petition-form", typed)
+
+    return reach
+
+
 def _call_errors(page: Page, site: Site, where: Where) -> None:
     _lookup(ONE_RIDING)(page, site, where)
     _submit(page, "form[action$='/call']", {"phone": "12"})
@@ -287,6 +303,18 @@ SUPPORTER_PAGES = [
         _go(lambda site: site.value(letters, "confirm_link")),
     ),
     Visit("letter-confirmed", "email.status", _go(lambda site: site.value(letters, "confirmed"))),
+    Visit("petition", "petition.page", _go(f"{CAMPAIGN}/petition")),
+    Visit("petition-errors", "petition.sign", _petition({"email": "not-an-address"}), 400),
+    Visit("petition-choose-riding", "petition.sign", _petition({"postal_code": SPLIT}), 400),
+    Visit("petition-signed", "petition.thanks", _petition({})),
+    Visit(
+        "petition-confirm-link",
+        "petition.confirm_page",
+        _go(lambda site: site.value(petitions, "confirm_link")),
+    ),
+    Visit(
+        "petition-counted", "petition.thanks", _go(lambda site: site.value(petitions, "confirmed"))
+    ),
     Visit("not-found", None, _go("/no-such-page"), 404),
     Visit(
         "partner-dashboard",

@@ -237,10 +237,17 @@ def seed(app: Flask, password_hash: str) -> dict[str, Any]:
         for outcome in (Outcome.connected, Outcome.no_answer):
             add_event(db, campaign, ottawa_centre, Channel.bridged_call, outcome, referral="mrn")
         add_event(db, campaign, ottawa_centre, Channel.email, Outcome.sent, referral="mrn")
-        # A petition with signatures, so the staff pages show its counts and tables
-        # (in three provinces, one from a vacant seat, some through the partner).
+        # The petition, confirmed by email, with signatures in three provinces (one from a
+        # vacant seat, some through the partner) so the staff pages show its counts and
+        # tables, and recent signers who agreed to be shown.
         campaign.petitions = True
+        campaign.petition_title_en = "Status for all now"
+        campaign.petition_title_fr = "Un statut pour tous maintenant"
+        campaign.petition_text_en = "We ask Parliament for permanent status for all."
+        campaign.petition_text_fr = "Nous demandons au Parlement un statut permanent pour tous."
         campaign.petition_goal = 50
+        campaign.petition_confirm = True
+        campaign.petition_show_signers = True
         for fed_num, referral, source in (
             (35075, "mrn", ""),
             (35075, "mrn", "whatsapp"),
@@ -250,6 +257,8 @@ def seed(app: Flask, password_hash: str) -> dict[str, Any]:
         ):
             make_signature(db, campaign, fed_num=fed_num, referral=referral, share_source=source)
         make_signature(db, campaign, fed_num=24058, person_id=None)
+        for name, city in (("Amira Haddad", "Ottawa"), ("Jean Tremblay", "Gatineau")):
+            make_signature(db, campaign, name=name, city=city, show_publicly=True)
         db.commit()
         return {
             "correction_id": correction.id,
@@ -283,6 +292,42 @@ def letters(site: Site) -> dict[str, Any]:
         "confirmed": confirmed,
         "outbox_message": sorted(path.name for path in site.outbox.glob("*.eml"))[0],
     }
+
+
+def sign_petition(client: FlaskClient, name: str, address: str) -> str:
+    """Sign the demo's petition from Ottawa Centre; the thanks page's path."""
+    action, fields = form_of(client, f"{CAMPAIGN}/petition", "form#petition-form")
+    fields.update(name=name, email=address, postal_code=ONE_RIDING, city="Ottawa")
+    signed = client.post(action, data=fields)
+    assert signed.status_code == 303, signed.status_code
+    return str(signed.location)
+
+
+def petitions(site: Site) -> dict[str, Any]:
+    """Two signatures: one awaiting confirmation (and its link), one confirmed."""
+    client = site.app.test_client()
+    sign_petition(client, "Noor Haddad", "noor.haddad@example.org")
+    confirmed = sign_petition(client, "Luc Roy", "luc.roy@example.org")
+    link = petition_link(site.outbox, "luc.roy@example.org")
+    action, fields = form_of(client, link, "form[method=post]")
+    done = client.post(action, data=fields)
+    assert done.status_code == 303, done.status_code
+    return {
+        "confirm_link": petition_link(site.outbox, "noor.haddad@example.org"),
+        "confirmed": confirmed,
+    }
+
+
+def petition_link(outbox: Path, address: str) -> str:
+    """The path of the petition confirmation link mailed to ``address``."""
+    for path in sorted(outbox.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        body = message.get_body(preferencelist=("plain",))
+        if address in str(message["To"]) and body is not None:
+            for line in str(body.get_content()).splitlines():
+                if "/petition/confirm/" in line:
+                    return urlsplit(line.strip()).path
+    raise AssertionError(f"no petition link for {address}")
 
 
 def call(site: Site) -> dict[str, Any]:

@@ -51,6 +51,7 @@ from callmp.views.admin.target_forms import (
     PersonTargetForm,
     PortfolioTargetForm,
 )
+from callmp.views.petition_forms import PetitionForm
 from callmp.views.public_forms import CallForm, EmailForm, LookupForm, ReportForm
 from tests.factories import (
     demo_campaign,
@@ -58,6 +59,7 @@ from tests.factories import (
     make_campaign,
     make_office,
     make_person,
+    make_signature,
     make_target,
     mp,
 )
@@ -252,6 +254,16 @@ ROUTES: list[Route] = [
     Route("email.confirm_page"),
     Route("email.confirm", raw=("token",)),
     Route("email.outbox"),
+    Route(
+        "petition.page",
+        forms=(PetitionForm,),
+        raw=("action",),
+        base=(("action", "sign"),),
+        query=("lang", "ref", "src"),
+    ),
+    Route("petition.thanks", ids=(("public_id", "signature"),)),
+    Route("petition.confirm_page"),
+    Route("petition.confirm", raw=("token",)),
     Route("email.outbox_message"),
     Route("static"),
     Route("photos.photo"),
@@ -400,6 +412,7 @@ ROUTES: list[Route] = [
 #: page (GET) takes the query, the save (POST) takes the form.
 SAVES = {
     "public.campaign": "public.lookup_form",
+    "petition.page": "petition.sign",
     "auth.login": "auth.submit_login",
     "auth.password": "auth.change_password",
     "admin_users.index": "admin_users.add",
@@ -452,6 +465,8 @@ def corpus(databases: Any) -> Iterator[Corpus]:
         # Local mail with a public URL is refused at startup unless allowed: the corpus
         # sends letters nowhere.
         "ALLOW_LOCAL_MAIL": True,
+        # The petition's form is sent at once: its save path must see every bad value.
+        "PETITION_MIN_FORM_SECONDS": 0,
     }
     app = create_app(settings)
     call_service(app).clock = lambda: OFFICES_OPEN
@@ -465,6 +480,8 @@ def corpus(databases: Any) -> Iterator[Corpus]:
         spare_target = make_target(db, staff_campaign, kind=TargetKind.person, person=custom)
         spare_person = make_person(db)
         call = make_call_request(db, demo)
+        demo.petitions = True  # the petition's pages too, on the public campaign
+        signature = make_signature(db, demo)
         # A cheap Argon2 hash: the corpus sends the password forms hundreds of wrong ones.
         password_hash = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1).hash(
             STAFF_PASSWORD
@@ -497,6 +514,7 @@ def corpus(databases: Any) -> Iterator[Corpus]:
             "correction_id": 1,
             "number": 1,
             "public_id": call.public_id,
+            "signature": signature.public_id,
             "token": "not-a-token",
             "name": "missing.eml",
             "filename": "missing.css",
