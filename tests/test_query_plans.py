@@ -179,6 +179,7 @@ def _fill_signatures(session: Session, campaign_id: int) -> None:
     bigger petition, whose rows every count of this one must look past."""
     other = make_campaign(session, petitions=True)
     ridings = (35075, 12006, 24058, 59001)
+    cutoff = NOW - timedelta(days=MAIL.retention_days)
     rows = []
     for owner, count in ((campaign_id, N), (other.id, 2 * N)):
         for i in range(count):
@@ -196,6 +197,10 @@ def _fill_signatures(session: Session, campaign_id: int) -> None:
                     "referral": "small-partner" if i % 50 == 0 else "big-partner",
                     "share_source": "whatsapp" if i % 3 == 0 else "",
                     "called_at": _ago(i) if i % 4 == 0 else None,
+                    # Past the retention period, the sweeper has already purged them.
+                    "purged_at": _ago(i) + timedelta(days=MAIL.retention_days)
+                    if _ago(i) < cutoff
+                    else None,
                     "created_at": _ago(i),
                 }
             )
@@ -347,6 +352,8 @@ def test_the_mail_sweeper_reads_only_waiting_and_unpurged_letters(
         "ix_email_messages_status",
         "ix_email_submissions_status_created_at",
         "ix_email_submissions_purged_at_created_at",
+        "ix_petition_signatures_status_created_at",
+        "ix_petition_signatures_purged_at_created_at",
     )
 
 

@@ -113,7 +113,8 @@ def purge(session: Session, settings: MailSettings, now: datetime) -> int:
     session.execute(
         delete(EmailMessage)
         .where(
-            EmailMessage.signature_id.in_(old),
+            # Rare: through its own index, not a read of every letter's message.
+            rare(EmailMessage.signature_id.in_(old)),
             EmailMessage.kind == MessageKind.petition_confirmation,
         )
         .execution_options(synchronize_session=False)

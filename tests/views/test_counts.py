@@ -261,6 +261,9 @@ def test_the_petition_without_ridings_or_goal(uncached: Flask) -> None:
 
 def test_without_a_petition_the_answer_has_none(uncached: Flask) -> None:
     seed(uncached)
+    with sessions(uncached)() as session:
+        demo_campaign(session).petitions = False  # the demo has one
+        session.commit()
     assert "petition" not in get_json(uncached)
 
 

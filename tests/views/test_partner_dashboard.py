@@ -234,8 +234,10 @@ def test_signatures_alone_make_a_day_of_their_own(
 
 
 def test_without_a_petition_there_is_no_signature_column(
-    client: FlaskClient, board: dict[str, Partner]
+    client: FlaskClient, board: dict[str, Partner], session: Session
 ) -> None:
+    demo_campaign(session).petitions = False  # the demo has one
+    session.commit()
     page = client.get(f"/p/{board['mrn'].dashboard_key}")
     assert parse(page.data).select("#partner-signatures, [data-key=petition_signatures]") == []
     response = client.get(f"/p/{board['mrn'].dashboard_key}/contacts.csv")
