@@ -1,0 +1,330 @@
+"""Delivering a petition: record one round, email each recipient, and the schedule.
+
+Domain code: no Flask; functions flush but do not commit, and take the clock (``now``).
+A round is inserted first, with ``INSERT ... ON CONFLICT DO NOTHING`` on its unique
+(campaign, round key): two workers (or two leads) that find the same round due record
+it once, and the one that lost builds nothing. The caller commits, then hands
+``queued_ids`` to the mail service, whose retries and sweeper send them like letters.
+
+Rounds: "hand" (a lead's "Deliver now"), "every" (N new counted signatures since the
+previous round), "date" (the campaign's delivery date came; once per date). An MP is
+emailed in a round when some of their constituents signed since their previous
+delivery; ministers and other fixed targets are told the national total each round.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from callmp.db import insert_once
+from callmp.i18n import N_, InputError
+from callmp.letters.records import MailSettings
+from callmp.models import (
+    Campaign,
+    DeliveryTrigger,
+    MessageStatus,
+    PetitionDelivery,
+    PetitionDeliveryRecipient,
+    PetitionSignature,
+    RecipientOutcome,
+)
+from callmp.petitions import counts, recipients
+from callmp.petitions.delivery_mail import (
+    MAX_COMMENTS,
+    Comment,
+    Counts,
+    ProvinceCount,
+    delivery_message,
+    one_line,
+    recipient_locale,
+)
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(InputError):
+    """A delivery that cannot start (nothing signed yet, no petition)."""
+
+
+@dataclass(frozen=True)
+class Due:
+    """A round that should be recorded now."""
+
+    campaign_id: int
+    trigger: DeliveryTrigger
+    round_key: str
+
+
+def latest(session: Session, campaign_id: int) -> PetitionDelivery | None:
+    """The campaign's most recent round."""
+    return session.scalars(
+        select(PetitionDelivery)
+        .where(PetitionDelivery.campaign_id == campaign_id)
+        .order_by(PetitionDelivery.id.desc())
+        .limit(1)
+    ).first()
+
+
+def rounds(session: Session, campaign_id: int) -> list[PetitionDelivery]:
+    """The campaign's rounds, newest first."""
+    return list(
+        session.scalars(
+            select(PetitionDelivery)
+            .where(PetitionDelivery.campaign_id == campaign_id)
+            .order_by(PetitionDelivery.id.desc())
+        )
+    )
+
+
+def _after_key(previous: PetitionDelivery | None) -> str:
+    """The key of the round that follows ``previous`` (shared by hand and every-N rounds)."""
+    return f"after:{previous.id if previous else 0}"
+
+
+def date_key(at: datetime) -> str:
+    """The key of the round due at ``at``: one round per delivery date."""
+    return f"date:{at.isoformat()}"
+
+
+def due(session: Session, campaign: Campaign, now: datetime) -> Due | None:
+    """The scheduled round due now for ``campaign``, if any."""
+    if not campaign.petitions:
+        return None
+    previous = latest(session, campaign.id)
+    if campaign.petition_delivery == DeliveryTrigger.every and campaign.petition_delivery_every:
+        total = counts.total(session, campaign.id)
+        already = previous.total_signatures if previous else 0
+        if total - already >= campaign.petition_delivery_every:
+            return Due(campaign.id, DeliveryTrigger.every, _after_key(previous))
+    at = campaign.petition_delivery_at
+    if campaign.petition_delivery == DeliveryTrigger.date and at is not None and at <= now:
+        key = date_key(at)
+        recorded = select(PetitionDelivery.id).where(
+            PetitionDelivery.campaign_id == campaign.id, PetitionDelivery.round_key == key
+        )
+        if session.scalar(recorded) is None and counts.total(session, campaign.id) > 0:
+            return Due(campaign.id, DeliveryTrigger.date, key)
+    return None
+
+
+def scheduled(session: Session, now: datetime) -> list[Due]:
+    """Every round the schedule asks for now, across campaigns."""
+    found = session.scalars(
+        select(Campaign).where(
+            Campaign.petitions.is_(True),
+            Campaign.petition_delivery.in_((DeliveryTrigger.every, DeliveryTrigger.date)),
+        )
+    )
+    return [d for d in (due(session, campaign, now) for campaign in found) if d is not None]
+
+
+def by_hand(campaign: Campaign, session: Session) -> Due:
+    """The round a lead's "Deliver now" starts (DeliveryError when nobody signed yet)."""
+    if not campaign.petitions:
+        raise DeliveryError("no_petition", N_("This campaign has no petition."))
+    if counts.total(session, campaign.id) == 0:
+        raise DeliveryError("empty", N_("Nobody has signed the petition yet: nothing to deliver."))
+    return Due(campaign.id, DeliveryTrigger.hand, _after_key(latest(session, campaign.id)))
+
+
+def _previous_counts(session: Session, campaign_id: int, before: int) -> dict[str, int]:
+    """Each recipient's count at their latest delivery before round ``before``."""
+    last = (
+        select(
+            PetitionDeliveryRecipient.recipient_key,
+            func.max(PetitionDeliveryRecipient.delivery_id).label("delivery_id"),
+        )
+        .where(
+            PetitionDeliveryRecipient.campaign_id == campaign_id,
+            PetitionDeliveryRecipient.delivery_id < before,
+        )
+        .group_by(PetitionDeliveryRecipient.recipient_key)
+        .subquery()
+    )
+    rows = session.execute(
+        select(PetitionDeliveryRecipient.recipient_key, PetitionDeliveryRecipient.signatures).join(
+            last,
+            (PetitionDeliveryRecipient.recipient_key == last.c.recipient_key)
+            & (PetitionDeliveryRecipient.delivery_id == last.c.delivery_id),
+        )
+    ).all()
+    return {key: int(n) for key, n in rows}
+
+
+def _last_sent(session: Session, campaign_id: int, key: str, before: int) -> datetime | None:
+    """When ``key`` was last delivered to before round ``before``."""
+    return session.scalar(
+        select(func.max(PetitionDelivery.created_at))
+        .join(
+            PetitionDeliveryRecipient, PetitionDeliveryRecipient.delivery_id == PetitionDelivery.id
+        )
+        .where(
+            PetitionDeliveryRecipient.campaign_id == campaign_id,
+            PetitionDeliveryRecipient.recipient_key == key,
+            PetitionDelivery.id < before,
+        )
+    )
+
+
+def comments(
+    session: Session, campaign_id: int, fed_num: int, since: datetime | None
+) -> tuple[list[Comment], int]:
+    """The riding's comments confirmed since ``since`` (newest first, capped) and how many
+    more there are; a name and city only for signers who agreed to share them."""
+    query = select(PetitionSignature).where(
+        counts.counted(campaign_id),
+        PetitionSignature.fed_num == fed_num,
+        PetitionSignature.comment != "",
+    )
+    if since is not None:
+        query = query.where(PetitionSignature.confirmed_at > since)
+    rows = session.scalars(
+        query.order_by(PetitionSignature.confirmed_at.desc(), PetitionSignature.id.desc()).limit(
+            MAX_COMMENTS + 1
+        )
+    ).all()
+    found = []
+    for signature in rows[:MAX_COMMENTS]:
+        text = one_line(signature.comment, 1000)
+        if not text:
+            continue
+        if signature.share_with_target:
+            found.append(
+                Comment(text, one_line(signature.name, 100), one_line(signature.city, 100))
+            )
+        else:
+            found.append(Comment(text))
+    more = 0
+    if len(rows) > MAX_COMMENTS:
+        total = select(func.count()).select_from(query.subquery())
+        more = int(session.scalar(total) or 0) - MAX_COMMENTS
+    return found, more
+
+
+def record(
+    session: Session,
+    due_round: Due,
+    settings: MailSettings,
+    now: datetime,
+    user_id: int | None = None,
+) -> PetitionDelivery | None:
+    """Record ``due_round`` with its recipients and queued messages; None when another
+    worker (or lead) recorded it first."""
+    campaign = session.get(Campaign, due_round.campaign_id)
+    if campaign is None:
+        return None
+    previous = latest(session, campaign.id)
+    national = counts.total(session, campaign.id)
+    inserted = insert_once(
+        session,
+        PetitionDelivery,
+        {
+            "campaign_id": campaign.id,
+            "trigger": due_round.trigger,
+            "round_key": due_round.round_key,
+            "user_id": user_id,
+            "total_signatures": national,
+            "new_signatures": max(0, national - (previous.total_signatures if previous else 0)),
+            "created_at": now,
+        },
+    )
+    if not inserted:
+        return None
+    delivery = session.scalars(
+        select(PetitionDelivery).where(
+            PetitionDelivery.campaign_id == campaign.id,
+            PetitionDelivery.round_key == due_round.round_key,
+        )
+    ).one()
+    before = _previous_counts(session, campaign.id, delivery.id)
+    provinces = recipients.by_province(session, campaign.id)
+    for share in recipients.shares(session, campaign):
+        _add_recipient(session, campaign, delivery, share, before, provinces, settings, now)
+    session.flush()
+    session.expire(delivery, ["recipients"])
+    log.info("Petition delivery %s recorded (%s)", delivery.id, due_round.trigger)
+    return delivery
+
+
+def _add_recipient(
+    session: Session,
+    campaign: Campaign,
+    delivery: PetitionDelivery,
+    share: recipients.Share,
+    before: dict[str, int],
+    provinces: list[ProvinceCount],
+    settings: MailSettings,
+    now: datetime,
+) -> None:
+    """One recipient row, with its message when there is someone to email."""
+    first = share.key not in before
+    new = max(0, share.signatures - before.get(share.key, 0))
+    if share.mp and new == 0:
+        return  # nothing new for this MP since their previous delivery
+    row = PetitionDeliveryRecipient(
+        delivery_id=delivery.id,
+        campaign_id=campaign.id,
+        recipient_key=share.key,
+        target_id=share.target_id,
+        person_id=share.person.id if share.person else None,
+        fed_num=share.fed_num,
+        name=one_line(share.person.full_name if share.person else "", 200),
+        signatures=share.signatures,
+        new_signatures=new,
+        outcome=RecipientOutcome.emailed,
+    )
+    session.add(row)
+    if share.person is None:
+        row.outcome = RecipientOutcome.vacant
+    elif not share.email:
+        row.outcome = RecipientOutcome.no_email
+    else:
+        found: list[Comment] = []
+        more = 0
+        riding_name = ""
+        if share.fed_num is not None:
+            since = None if first else _last_sent(session, campaign.id, share.key, delivery.id)
+            found, more = comments(session, campaign.id, share.fed_num, since)
+            riding = share.person.riding
+            riding_name = (
+                riding.name(recipient_locale(campaign, share.person)) if riding is not None else ""
+            )
+        told = Counts(
+            signatures=share.signatures,
+            new_signatures=new,
+            first=first,
+            national=delivery.total_signatures,
+            riding=riding_name,
+            provinces=() if share.mp else provinces,
+            comments=found,
+            more_comments=more,
+        )
+        try:
+            message = delivery_message(
+                campaign, share.person, share.email, told, mp=share.mp, settings=settings, now=now
+            )
+        except ValueError as error:  # an address or name no message can carry
+            log.warning(
+                "Petition delivery %s: no message for %s: %s", delivery.id, share.key, error
+            )
+            row.outcome = RecipientOutcome.no_email
+        else:
+            session.add(message)
+            session.flush()
+            row.email_message_id = message.id
+
+
+def queued_ids(delivery: PetitionDelivery) -> list[int]:
+    """Ids of the round's messages waiting in the mail queue."""
+    return [
+        r.email_message_id
+        for r in delivery.recipients
+        if r.email_message_id is not None
+        and r.message is not None
+        and r.message.status == MessageStatus.queued
+    ]
