@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from callmp.db import insert_once
 from callmp.i18n import N_, InputError
@@ -30,12 +30,10 @@ from callmp.models import (
     MessageStatus,
     PetitionDelivery,
     PetitionDeliveryRecipient,
-    PetitionSignature,
     RecipientOutcome,
 )
-from callmp.petitions import counts, recipients
+from callmp.petitions import comments, counts, recipients
 from callmp.petitions.delivery_mail import (
-    MAX_COMMENTS,
     Comment,
     Counts,
     ProvinceCount,
@@ -71,14 +69,40 @@ def latest(session: Session, campaign_id: int) -> PetitionDelivery | None:
 
 
 def rounds(session: Session, campaign_id: int) -> list[PetitionDelivery]:
-    """The campaign's rounds, newest first."""
+    """The campaign's rounds, newest first, with their recipients, ridings and messages."""
+    recipients_of = selectinload(PetitionDelivery.recipients)
     return list(
         session.scalars(
             select(PetitionDelivery)
             .where(PetitionDelivery.campaign_id == campaign_id)
             .order_by(PetitionDelivery.id.desc())
+            .options(
+                selectinload(PetitionDelivery.user),
+                recipients_of.selectinload(PetitionDeliveryRecipient.riding),
+                recipients_of.selectinload(PetitionDeliveryRecipient.message),
+            )
         )
     )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where the petition stands against its schedule."""
+
+    total: int
+    since_last: int  # counted signatures since the latest round (all, before the first)
+    to_next: int | None  # new signatures still needed for an every-N round (None: n/a)
+
+
+def standing(session: Session, campaign: Campaign) -> Standing:
+    """The total, what came since the latest round, and what the next every-N round needs."""
+    total = counts.total(session, campaign.id)
+    previous = latest(session, campaign.id)
+    since = total - (previous.total_signatures if previous else 0)
+    to_next = None
+    if campaign.petition_delivery == DeliveryTrigger.every and campaign.petition_delivery_every:
+        to_next = max(0, campaign.petition_delivery_every - since)
+    return Standing(total, max(0, since), to_next)
 
 
 def _after_key(previous: PetitionDelivery | None) -> str:
@@ -154,56 +178,6 @@ def _previous_counts(session: Session, campaign_id: int, before: int) -> dict[st
         )
     ).all()
     return {key: int(n) for key, n in rows}
-
-
-def _last_sent(session: Session, campaign_id: int, key: str, before: int) -> datetime | None:
-    """When ``key`` was last delivered to before round ``before``."""
-    return session.scalar(
-        select(func.max(PetitionDelivery.created_at))
-        .join(
-            PetitionDeliveryRecipient, PetitionDeliveryRecipient.delivery_id == PetitionDelivery.id
-        )
-        .where(
-            PetitionDeliveryRecipient.campaign_id == campaign_id,
-            PetitionDeliveryRecipient.recipient_key == key,
-            PetitionDelivery.id < before,
-        )
-    )
-
-
-def comments(
-    session: Session, campaign_id: int, fed_num: int, since: datetime | None
-) -> tuple[list[Comment], int]:
-    """The riding's comments confirmed since ``since`` (newest first, capped) and how many
-    more there are; a name and city only for signers who agreed to share them."""
-    query = select(PetitionSignature).where(
-        counts.counted(campaign_id),
-        PetitionSignature.fed_num == fed_num,
-        PetitionSignature.comment != "",
-    )
-    if since is not None:
-        query = query.where(PetitionSignature.confirmed_at > since)
-    rows = session.scalars(
-        query.order_by(PetitionSignature.confirmed_at.desc(), PetitionSignature.id.desc()).limit(
-            MAX_COMMENTS + 1
-        )
-    ).all()
-    found = []
-    for signature in rows[:MAX_COMMENTS]:
-        text = one_line(signature.comment, 1000)
-        if not text:
-            continue
-        if signature.share_with_target:
-            found.append(
-                Comment(text, one_line(signature.name, 100), one_line(signature.city, 100))
-            )
-        else:
-            found.append(Comment(text))
-    more = 0
-    if len(rows) > MAX_COMMENTS:
-        total = select(func.count()).select_from(query.subquery())
-        more = int(session.scalar(total) or 0) - MAX_COMMENTS
-    return found, more
 
 
 def record(
@@ -288,8 +262,10 @@ def _add_recipient(
         more = 0
         riding_name = ""
         if share.fed_num is not None:
-            since = None if first else _last_sent(session, campaign.id, share.key, delivery.id)
-            found, more = comments(session, campaign.id, share.fed_num, since)
+            since = (
+                None if first else comments.last_sent(session, campaign.id, share.key, delivery.id)
+            )
+            found, more = comments.for_riding(session, campaign.id, share.fed_num, since)
             riding = share.person.riding
             riding_name = (
                 riding.name(recipient_locale(campaign, share.person)) if riding is not None else ""
