@@ -84,6 +84,7 @@ EXCLUDED = {
     "ops.metrics": "Prometheus's text format, for the scraper",
     "admin_stats.events_csv": "a CSV download",
     "admin_stats.offices_csv": "a CSV download",
+    "admin_petition.packet_pdf": "the petition's printable packet (a PDF download)",
     "partner_dashboard.contacts_csv": "a CSV download",
     "photos.photo": "an MP's photo (an image; text 404 when there is none)",
     "embed.script": "the partners' snippet (JavaScript)",
@@ -316,6 +317,18 @@ STAFF_PAGES = [
         staff=True,
     ),
     Visit("staff-dashboard", "admin_stats.show", _go(_campaign("/dashboard")), staff=True),
+    Visit(
+        "staff-petition-deliveries",
+        "admin_petition.deliveries",
+        _go(_campaign("/petition/deliveries")),
+        staff=True,
+    ),
+    Visit(
+        "staff-confirm-deliver",
+        "admin_petition.confirm_deliver",
+        _go(_campaign("/petition/deliver")),
+        staff=True,
+    ),
     Visit("staff-targets", "admin_targets.index", _go(_campaign("/targets")), staff=True),
     Visit(
         "staff-target",
