@@ -30,6 +30,8 @@ from callmp.petitions.delivery_mail import one_line
 DEFAULT_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 _FAMILY = "packet"
 _OTTAWA = ZoneInfo("America/Toronto")
+#: The first bytes of a TrueType or OpenType font file.
+_FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"OTTO", b"true")
 
 
 class PacketError(InputError):
@@ -105,15 +107,24 @@ def _pdf(font: str) -> FPDF:
                 "CALLMP_PDF_FONT to a TrueType font."
             ),
         )
+    unreadable = PacketError(
+        "font_unreadable",
+        N_("The packet's font file could not be read. Set CALLMP_PDF_FONT to a TrueType font."),
+    )
+    # Checked here: fontTools leaves the file open when it refuses one.
+    try:
+        with open(font, "rb") as file:
+            signature = file.read(4)
+    except OSError as error:
+        raise unreadable from error
+    if signature not in _FONT_SIGNATURES:
+        raise unreadable
     pdf = FPDF(format="Letter")
     try:
         pdf.add_font(_FAMILY, "", font)
-    # fontTools raises its own TTLibError (an Exception) for files that are not fonts.
+    # fontTools raises its own TTLibError (an Exception) for a damaged font.
     except Exception as error:
-        raise PacketError(
-            "font_unreadable",
-            N_("The packet's font file could not be read. Set CALLMP_PDF_FONT to a TrueType font."),
-        ) from error
+        raise unreadable from error
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.set_margins(18, 18, 18)
     pdf.add_page()
