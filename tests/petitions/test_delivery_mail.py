@@ -8,6 +8,7 @@ import email.policy
 import re
 from collections.abc import Callable
 from email.message import EmailMessage as ParsedMessage
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from tests.support.smtp_peer import SmtpPeer
 
 HOSTILE = (
     "Stop this\r\nBcc: everyone@evil.example\r\nSubject: hijacked\r\n\r\n"
-    "<script>alert(1)</script> <b>bold</b>\x00"
+    "<script>alert(1)</script> <b>bold</b>\x1b[2J\x0b"
 )
 SHARING: dict[str, str | bool] = {
     "name": "Marie-Ève Lévesque",
@@ -135,4 +136,39 @@ def test_a_delivery_says_nothing_private_and_a_hostile_comment_injects_nothing(
     (hostile,) = [line for line in lines if "Stop this" in line]
     assert hostile.endswith("(a constituent)")
     assert "Bcc: everyone@evil.example Subject: hijacked" in hostile  # flattened, inert text
-    assert "\x00" not in text
+    assert "\x1b" not in text and "\x0b" not in text
+
+
+def test_the_scheduled_job_delivers_every_n_signatures_once(
+    make_app: Callable[..., Flask], smtp_peer: SmtpPeer
+) -> None:
+    app = smtp_app(make_app, smtp_peer.port)
+    with sessions(app)() as session:
+        campaign = petition(session)
+        campaign.petition_delivery, campaign.petition_delivery_every = "every", 3
+        for _ in range(2):
+            make_signature(session, campaign)
+        session.commit()
+    petitions = services(app).petitions
+    assert "deliver_petitions" in {task.name for task in app_periodic_tasks(app)}
+    assert petitions.run_schedule(NOW) == []
+    with sessions(app)() as session:
+        make_signature(session, petition(session))
+        session.commit()
+    assert len(petitions.run_schedule(NOW)) == 1
+    assert petitions.run_schedule(NOW) == []  # the job again, or on a second worker
+    smtp_peer.wait_for(2, timeout=10)
+    received = smtp_peer.wait_for(3, timeout=1)
+    assert len(received) == 2  # the MP of the three signers, and the Minister
+    counts = sorted(
+        re.findall(
+            r"^(\d+) (?:of your constituents|people across Canada)", text_of(r.message), re.M
+        )
+        for r in received
+    )
+    assert counts == [["3"], ["3"]]
+
+
+def app_periodic_tasks(app: Flask) -> list[Any]:
+    """The periodic jobs the app's queue would start at NOW (every minute's jobs included)."""
+    return list(services(app).queue.read_periodic(NOW.replace(tzinfo=None)))
