@@ -6,12 +6,19 @@ previous delivery; the newest first, capped so one message stays readable.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from callmp.models import PetitionDelivery, PetitionDeliveryRecipient, PetitionSignature
+from callmp.models import (
+    EmailMessage,
+    MessageKind,
+    MessageStatus,
+    PetitionDelivery,
+    PetitionDeliveryRecipient,
+    PetitionSignature,
+)
 from callmp.petitions import counts
 from callmp.petitions.delivery_mail import COMMENT_MAX, MAX_COMMENTS, Comment, one_line
 
@@ -64,3 +71,22 @@ def for_riding(
         total = select(func.count()).select_from(query.subquery())
         more = int(session.scalar(total) or 0) - MAX_COMMENTS
     return found, more
+
+
+def purge_sent(session: Session, now: datetime, retention_days: int) -> int:
+    """Erase the text of delivery messages sent or failed before the retention period:
+    it quotes signers' comments (and names, for those who agreed). The counts stay in
+    the recipients' rows; how many messages were erased."""
+    cutoff = now - timedelta(days=retention_days)
+    erased = session.execute(
+        update(EmailMessage)
+        .where(
+            EmailMessage.kind == MessageKind.petition_delivery,
+            EmailMessage.status.in_((MessageStatus.sent, MessageStatus.failed)),
+            EmailMessage.created_at <= cutoff,
+            EmailMessage.body.is_not(None),
+        )
+        .values(body=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(erased.rowcount or 0)  # type: ignore[attr-defined]

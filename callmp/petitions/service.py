@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callmp.db import utcnow
 from callmp.letters.service import MailService
 from callmp.models import Campaign, PetitionDelivery
-from callmp.petitions import delivery
+from callmp.petitions import comments, delivery
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class PetitionDeliveries:
         """Declare the periodic job on the shared Huey instance."""
 
         def deliver_petitions() -> None:
-            """The periodic job: record and send the rounds the schedule asks for."""
+            """The periodic job: record and send the rounds due; erase old messages' text."""
             self.run_schedule()
 
         # Huey's decorators are untyped: applied as a call, the job body stays typed.
@@ -63,6 +63,8 @@ class PetitionDeliveries:
                 if made is not None:
                     recorded.append(made.id)
                     self.mail.enqueue(delivery.queued_ids(made))
+            comments.purge_sent(session, when, self.mail.settings.retention_days)
+            session.commit()
         return recorded
 
     def deliver_now(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from callmp.db import make_engine, make_session_factory
@@ -18,7 +18,7 @@ from callmp.models import (
     PetitionDeliveryRecipient,
     RecipientOutcome,
 )
-from callmp.petitions import delivery
+from callmp.petitions import comments, delivery
 from callmp.petitions.delivery import DeliveryError
 from tests.factories import make_signature, mp
 from tests.petitions.delivery_data import (
@@ -194,3 +194,26 @@ def test_two_workers_that_find_the_same_round_due_record_it_once(
         .where(EmailMessage.kind == MessageKind.petition_delivery)
     )
     assert (rounds, rows, sent) == (1, 4, 3)
+
+
+def test_delivery_messages_lose_their_text_after_the_retention_period(
+    db_session: Session,
+) -> None:
+    campaign = petition(db_session)
+    make_signature(db_session, campaign, comment="Mon commentaire", share_with_target=True)
+    made = _deliver_by_hand(db_session)
+    ids = delivery.queued_ids(made)
+    db_session.execute(
+        update(EmailMessage).where(EmailMessage.id.in_(ids)).values(status=MessageStatus.sent)
+    )
+    assert comments.purge_sent(db_session, NOW + timedelta(days=29), 30) == 0
+    assert comments.purge_sent(db_session, NOW + timedelta(days=30), 30) == len(ids) == 2
+    db_session.expire_all()
+    assert [db_session.get(EmailMessage, i).body for i in ids] == [None, None]  # type: ignore[union-attr]
+    assert [(r.signatures, r.new_signatures) for r in latest_round(db_session)] == [(1, 1)] * 2
+
+
+def latest_round(session: Session) -> list[PetitionDeliveryRecipient]:
+    found = session.scalars(select(PetitionDelivery).order_by(PetitionDelivery.id.desc())).first()
+    assert found is not None
+    return list(found.recipients)
