@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from callmp.db import insert_once
 from callmp.i18n import N_, InputError
+from callmp.letters import smtp
 from callmp.letters.records import MailSettings
 from callmp.models import (
     Campaign,
@@ -284,7 +285,7 @@ def _add_recipient(
             message = delivery_message(
                 campaign, share.person, share.email, told, mp=share.mp, settings=settings, now=now
             )
-        except ValueError as error:  # an address or name no message can carry
+        except (ValueError, smtp.MailError) as error:  # headers no message can carry
             log.warning(
                 "Petition delivery %s: no message for %s: %s", delivery.id, share.key, error
             )

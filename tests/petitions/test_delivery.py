@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -217,3 +218,35 @@ def latest_round(session: Session) -> list[PetitionDeliveryRecipient]:
     found = session.scalars(select(PetitionDelivery).order_by(PetitionDelivery.id.desc())).first()
     assert found is not None
     return list(found.recipients)
+
+
+def test_two_workers_racing_in_threads_record_one_round(
+    db_session: Session, database_url: str
+) -> None:
+    campaign = petition(db_session)
+    campaign.petition_delivery, campaign.petition_delivery_every = "every", 2
+    signed(db_session, campaign)
+    db_session.commit()
+    engine = make_engine(database_url)
+    both_found = threading.Barrier(2, timeout=10)
+    made: list[int | None] = []
+
+    def worker() -> None:
+        with make_session_factory(engine)() as session:
+            (due,) = delivery.scheduled(session, NOW)
+            both_found.wait()  # both saw the round due before either recorded it
+            recorded = delivery.record(session, due, SETTINGS, NOW)
+            session.commit()
+            made.append(recorded.id if recorded is not None else None)
+
+    try:
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        engine.dispose()
+    assert len(made) == 2 and made.count(None) == 1
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(PetitionDelivery)) == 1
