@@ -28,6 +28,9 @@ from playwright.sync_api import Browser, Page, Response
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from callmp import create_app
+from callmp.db import utcnow
+from callmp.views.context import services
+from tests.factories import make_campaign, make_signature, make_target
 from tests.support.app import (
     OFFICES_OPEN,
     TEST_SETTINGS,
@@ -35,6 +38,7 @@ from tests.support.app import (
     engine,
     log_in,
     mail_service,
+    sessions,
 )
 from tests.support.audit_site import (
     CAMPAIGN,
@@ -246,6 +250,21 @@ def _with_draft(suffix: str) -> Callable[[Site], str]:
     return path
 
 
+def petition_round(site: Site) -> dict[str, Any]:
+    """A campaign of its own with a petition delivered once (an MP, a vacant seat)."""
+    petitions = services(site.app).petitions
+    with sessions(site.app)() as db:
+        campaign = make_campaign(db, slug="audit-petition", petitions=True)
+        make_target(db, campaign)
+        for fed_num in (35075, 35075, 24037):
+            make_signature(db, campaign, fed_num=fed_num)
+        made = petitions.deliver_now(db, campaign, site.admin.id, utcnow())
+        assert made is not None
+        db.commit()
+        petitions.enqueue(made)
+        return {"deliveries": f"/admin/campaigns/{campaign.id}/petition/deliveries"}
+
+
 def _outbox(site: Site) -> str:
     """The outbox, with the letters' mail in it whichever page came first."""
     site.value(letters, "waiting")
@@ -320,7 +339,7 @@ STAFF_PAGES = [
     Visit(
         "staff-petition-deliveries",
         "admin_petition.deliveries",
-        _go(_campaign("/petition/deliveries")),
+        _go(lambda site: site.value(petition_round, "deliveries")),
         staff=True,
     ),
     Visit(
