@@ -92,7 +92,9 @@ def _comment_lines(counts: Counts, translate: Callable[[str], str]) -> list[str]
         signed = who or translate(N_("a constituent"))
         lines.append(f"- {comment.text} ({signed})")
     if counts.more_comments:
-        lines.append(translate(N_("… and %(n)s more comments.")) % {"n": str(counts.more_comments)})
+        lines.append(
+            translate(N_("Comments not shown here: %(n)s.")) % {"n": str(counts.more_comments)}
+        )
     return ["\n".join(lines)]
 
 
@@ -113,18 +115,20 @@ def body_text(
     }
     lines = [translate(N_("Dear %(name)s,")) % values]
     if mp:
-        subject = translate(N_("Petition “%(title)s”: %(count)s of your constituents signed"))
+        subject = translate(N_("Petition “%(title)s”: your constituents who signed: %(count)s"))
         lines.append(
-            translate(N_("%(count)s of your constituents in %(riding)s have signed this petition."))
+            translate(
+                N_("Your constituents in %(riding)s who have signed this petition: %(count)s.")
+            )
             % values
         )
     else:
-        subject = translate(N_("Petition “%(title)s”: %(total)s signatures"))
+        subject = translate(N_("Petition “%(title)s”: signatures across Canada: %(total)s"))
         lines.append(
-            translate(N_("%(total)s people across Canada have signed this petition.")) % values
+            translate(N_("People across Canada who have signed this petition: %(total)s.")) % values
         )
     if not counts.first:
-        lines.append(translate(N_("%(new)s of them signed since our previous delivery.")) % values)
+        lines.append(translate(N_("New since our previous delivery: %(new)s.")) % values)
     if mp:
         lines.append(translate(N_("Signatures across Canada: %(total)s.")) % values)
     if counts.provinces:

@@ -83,24 +83,29 @@ def test_each_mp_receives_exactly_their_own_constituents_by_smtp(
     mails = _by_recipient([r.message for r in received])
 
     english = text_of(mails[ottawa.lower()])
-    found = re.findall(r"^(\d+) of your constituents in (.+) have signed", english, re.M)
-    assert found == [("4", riding_name)]
+    found = re.findall(
+        r"^Your constituents in (.+) who have signed this petition: (\d+)\.$", english, re.M
+    )
+    assert found == [(riding_name, "4")]
     assert str(mails[ottawa.lower()]["Content-Language"]) == "en"
     assert TEXT_EN in english
 
     french = text_of(mails[gaspesie.lower()])
-    found = re.findall(r"^(\d+) personnes de votre circonscription, (.+), ont", french, re.M)
-    assert found == [("2", "Gaspésie—Les Îles-de-la-Madeleine—Listuguj")]
+    found = re.findall(
+        r"^Personnes de votre circonscription, (.+), qui ont signé cette pétition\xa0: (\d+)\.$",
+        french,
+        re.M,
+    )
+    assert found == [("Gaspésie—Les Îles-de-la-Madeleine—Listuguj", "2")]
     assert str(mails[gaspesie.lower()]["Content-Language"]) == "fr"
     assert TEXT_FR in french
     subject = " ".join(str(mails[gaspesie.lower()]["Subject"]).split())
-    assert (
-        subject
-        == "Pétition « Un statut pour tous » : 2 personnes de votre circonscription ont signé"
-    )
+    assert subject == "Pétition « Un statut pour tous » : signatures de votre circonscription : 2"
 
     (minister,) = [m for a, m in mails.items() if a not in (ottawa.lower(), gaspesie.lower())]
-    (total,) = re.findall(r"^(\d+) people across Canada have signed", text_of(minister), re.M)
+    (total,) = re.findall(
+        r"^People across Canada who have signed this petition: (\d+)\.$", text_of(minister), re.M
+    )
     assert int(total) == 7
     with sessions(app)() as session:
         stored = session.scalars(
@@ -162,7 +167,10 @@ def test_the_scheduled_job_delivers_every_n_signatures_once(
     assert len(received) == 2  # the MP of the three signers, and the Minister
     counts = sorted(
         re.findall(
-            r"^(\d+) (?:of your constituents|people across Canada)", text_of(r.message), re.M
+            r"^(?:Your constituents in .+|People across Canada) who have signed this petition: "
+            r"(\d+)\.$",
+            text_of(r.message),
+            re.M,
         )
         for r in received
     )

@@ -148,7 +148,7 @@ def deliver_now(campaign_id: int) -> Page:
     else:
         petitions.enqueue(made)
         flash(
-            gettext("The petition is on its way to %(n)s recipients.", n=len(made.recipients)),
+            gettext("The petition is on its way. Recipients: %(n)s.", n=len(made.recipients)),
             "info",
         )
     return redirect(url_for("admin_petition.deliveries", campaign_id=campaign.id), 303)
