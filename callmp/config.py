@@ -62,6 +62,12 @@ SETTINGS: tuple[Setting, ...] = (
         "TrueType font for the generated share images (empty: Liberation Sans or DejaVu Sans"
         " Bold where the system has them, else Pillow's own font without accents).",
     ),
+    Setting(
+        "PDF_FONT",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "TrueType font of the petition's printable delivery packet (needs French accents and"
+        " em dashes; Debian's fonts-dejavu-core ships the default).",
+    ),
     Setting("DEFAULT_LOCALE", "en", "Language used when the visitor has not chosen one."),
     Setting("LOCALES", ("en", "fr"), "Languages the interface is offered in."),
     Setting(

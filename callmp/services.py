@@ -25,6 +25,7 @@ from callmp.job_queue import make_queue
 from callmp.letters.service import MailService
 from callmp.ops.health import read_queue_depth
 from callmp.ops.metrics import Metrics
+from callmp.petitions.service import PetitionDeliveries
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Services:
     data_check: DataCheckService
     #: Running campaigns and what is made of them, per content revision (public pages).
     running: RunningCampaigns
+    #: Petition deliveries: the schedule's periodic job, and "Deliver now".
+    petitions: PetitionDeliveries
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Services:
@@ -61,6 +64,7 @@ class Services:
             metrics=metrics,
             data_check=DataCheckService.from_config(config, sessions, queue, mail.sender),
             running=RunningCampaigns(),
+            petitions=PetitionDeliveries(sessions, mail, queue).register(),
         )
 
     def close(self) -> None:

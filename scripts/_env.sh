@@ -54,3 +54,21 @@ ensure_java() {
 ensure_redis() {
   _apt_ensure redis-server redis-server
 }
+
+# A Unicode TrueType font for the petition's printable packet (PDF) and drawn share
+# images: DejaVu Sans (CALLMP_PDF_FONT's default). Installed with apt when missing and we
+# are root; otherwise the packet page says the font is missing and the rest still works.
+ensure_fonts() {
+  if [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+    return
+  fi
+  if [ "$(id -u)" != "0" ]; then
+    echo "DejaVu Sans is missing: install fonts-dejavu-core for the petition's PDF packet." >&2
+    return
+  fi
+  if [ -z "${_CALLMP_APT_UPDATED:-}" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    _CALLMP_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null
+}

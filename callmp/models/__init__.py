@@ -31,6 +31,12 @@ from callmp.models.emails import (
 )
 from callmp.models.partners import Partner
 from callmp.models.people import ContactCorrection, Office, OfficeKind, Person, Riding
+from callmp.models.petition_deliveries import (
+    DeliveryTrigger,
+    PetitionDelivery,
+    PetitionDeliveryRecipient,
+    RecipientOutcome,
+)
 from callmp.models.petitions import PetitionSignature, SignatureStatus
 from callmp.models.portfolios import Portfolio
 from callmp.models.stats import (
@@ -63,6 +69,7 @@ __all__ = [
     "CountByTime",
     "DataCheck",
     "DataRelease",
+    "DeliveryTrigger",
     "EmailMessage",
     "EmailSubmission",
     "LoginFailures",
@@ -73,9 +80,12 @@ __all__ = [
     "Outcome",
     "Partner",
     "Person",
+    "PetitionDelivery",
+    "PetitionDeliveryRecipient",
     "PetitionSignature",
     "Portfolio",
     "ProviderEvent",
+    "RecipientOutcome",
     "ReferralCode",
     "ReportLimit",
     "Riding",

@@ -28,6 +28,9 @@ from playwright.sync_api import Browser, Page, Response
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from callmp import create_app
+from callmp.db import utcnow
+from callmp.views.context import services
+from tests.factories import make_campaign, make_signature, make_target
 from tests.support.app import (
     OFFICES_OPEN,
     TEST_SETTINGS,
@@ -35,6 +38,7 @@ from tests.support.app import (
     engine,
     log_in,
     mail_service,
+    sessions,
 )
 from tests.support.audit_site import (
     CAMPAIGN,
@@ -87,6 +91,7 @@ EXCLUDED = {
     "admin_stats.offices_csv": "a CSV download",
     "admin_petition_counts.constituents_csv": "a CSV download",
     "admin_petition_counts.days_csv": "a CSV download",
+    "admin_petition.packet_pdf": "the petition's printable packet (a PDF download)",
     "partner_dashboard.contacts_csv": "a CSV download",
     "photos.photo": "an MP's photo (an image; text 404 when there is none)",
     "embed.script": "the partners' snippet (JavaScript)",
@@ -263,6 +268,21 @@ def _with_draft(suffix: str) -> Callable[[Site], str]:
     return path
 
 
+def petition_round(site: Site) -> dict[str, Any]:
+    """A campaign of its own with a petition delivered once (an MP, a vacant seat)."""
+    petitions = services(site.app).petitions
+    with sessions(site.app)() as db:
+        campaign = make_campaign(db, slug="audit-petition", petitions=True)
+        make_target(db, campaign)
+        for fed_num in (35075, 35075, 24037):
+            make_signature(db, campaign, fed_num=fed_num)
+        made = petitions.deliver_now(db, campaign, site.admin.id, utcnow())
+        assert made is not None
+        db.commit()
+        petitions.enqueue(made)
+        return {"deliveries": f"/admin/campaigns/{campaign.id}/petition/deliveries"}
+
+
 def _outbox(site: Site) -> str:
     """The outbox, with the letters' mail in it whichever page came first."""
     site.value(letters, "waiting")
@@ -350,6 +370,18 @@ STAFF_PAGES = [
         "staff-petition-constituents",
         "admin_petition_counts.constituents",
         _go(_campaign("/petition/constituents?sort=province&dir=asc")),
+        staff=True,
+    ),
+    Visit(
+        "staff-petition-deliveries",
+        "admin_petition.deliveries",
+        _go(lambda site: site.value(petition_round, "deliveries")),
+        staff=True,
+    ),
+    Visit(
+        "staff-confirm-deliver",
+        "admin_petition.confirm_deliver",
+        _go(_campaign("/petition/deliver")),
         staff=True,
     ),
     Visit("staff-targets", "admin_targets.index", _go(_campaign("/targets")), staff=True),

@@ -30,6 +30,7 @@ STAFF_BLUEPRINTS = (
     "admin_contacts",
     "admin_users",
     "admin_partners",
+    "admin_petition",
 )
 ORG, LEAD, ADMIN = Role.organizer, Role.lead, Role.admin
 #: (endpoint, method) -> the least role that may use it.
@@ -96,6 +97,10 @@ POLICY: dict[tuple[str, str], Role] = {
     ("admin_partners.new_link", "POST"): LEAD,
     ("admin_partners.confirm_delete", "GET"): LEAD,
     ("admin_partners.delete", "POST"): LEAD,
+    ("admin_petition.deliveries", "GET"): ORG,
+    ("admin_petition.confirm_deliver", "GET"): LEAD,
+    ("admin_petition.deliver_now", "POST"): LEAD,
+    ("admin_petition.packet_pdf", "GET"): ORG,
     ("admin_users.index", "GET"): ADMIN,
     ("admin_users.add", "POST"): ADMIN,
     ("admin_users.edit", "GET"): ADMIN,
