@@ -18,6 +18,7 @@ from callmp.letters import records
 from callmp.letters.service import MailService
 from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign
+from callmp.stats.share_sources import clean_source
 from callmp.views import (
     api_cors,
     call_presenters,
@@ -132,6 +133,12 @@ def create_call(slug: str) -> tuple[Response, int]:
     return _in_callers_language(campaign, _create_call)
 
 
+def _share_source(body: dict[str, Any]) -> str:
+    """The share channel a partner's front-end passes on (``src``, as on share links)."""
+    src = body.get("src")
+    return clean_source(src if isinstance(src, str) else "")
+
+
 def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple[Response, int]:
     """The rest of ``create_call``, in the caller's language."""
     phone = body.get("phone")
@@ -158,6 +165,7 @@ def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple
             fed_num=settled.candidate.riding.fed_num,
             locale=locale,
             referral=context.clean_referral(ref if isinstance(ref, str) else ""),
+            share_source=_share_source(body),
             ip=request.remote_addr or "",
             riding=settled.candidate,
         )
@@ -222,6 +230,7 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
         ask = prepared.ask(
             consent_followup=body.get("consent_followup") is True,
             referral=context.clean_referral(ref if isinstance(ref, str) else ""),
+            share_source=_share_source(body),
             ip=request.remote_addr or "",
         )
         submission = service.submit(context.db(), ask)

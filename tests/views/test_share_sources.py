@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from callmp.models import CallRequest, Campaign, Channel, ContactEvent, User
+from callmp.models import CallRequest, Campaign, Channel, ContactEvent, EmailSubmission, User
 from tests.support.html import form_fields, one, parse, text
 
 CAMPAIGN = "/c/status-for-all"
@@ -130,3 +130,24 @@ def test_the_dashboard_lists_contacts_brought_by_shares(
         ("Facebook", "union-7", "2"),
         ("Email", "union-7", "1"),
     ]
+
+
+@pytest.mark.parametrize(("src", "kept"), [("whatsapp", "whatsapp"), ("evil<script>", "")])
+def test_the_json_api_records_the_share_source_a_partners_page_passes_on(
+    client: FlaskClient, session: Session, src: str, kept: str
+) -> None:
+    call = client.post(
+        "/api/v1/campaigns/status-for-all/calls",
+        json={"phone": "613-555-0142", "postal_code": "M5V 3L9", "ref": "mrn", "src": src},
+    )
+    assert call.status_code == 202, call.get_json()
+    letter = client.post(
+        "/api/v1/campaigns/status-for-all/emails",
+        json={**LETTER, "ref": "mrn", "src": src},
+    )
+    assert letter.status_code == 202, letter.get_json()
+    session.expire_all()
+    request_row = session.scalars(select(CallRequest)).one()
+    submission = session.scalars(select(EmailSubmission)).one()
+    assert (request_row.share_source, request_row.referral) == (kept, "mrn")
+    assert (submission.share_source, submission.referral) == (kept, "mrn")
