@@ -208,6 +208,19 @@ def test_a_supporter_acts_three_ways_inside_a_partners_frame(
         letters = [e for e in _events(app) if e.channel == Channel.email]
         assert letters and {e.referral for e in letters} == {CODE}
         assert {e.referral for e in _events(app)} == {CODE}
+        # The partner's private dashboard shows exactly those contacts, per channel.
+        board = mail_app.new_page()
+        board.goto(f"{base}/p/{'d' * 40}")
+        totals = {
+            str(cell.get_attribute("data-key")): int(cell.inner_text().replace(",", ""))
+            for cell in board.locator("tfoot td[data-key]").all()
+        }
+        events = _events(app)
+        # The local call reached each target (the MP and the minister): one event each.
+        assert totals["bridged"] == sum(e.channel == Channel.bridged_call for e in events) == 2
+        assert totals["direct"] == sum(e.channel == Channel.direct_call for e in events) == 1
+        assert totals["direct_voicemail"] == 1
+        assert totals["emails"] == len(letters)
         mail_app.close()
         # The frame's pages could keep no cookie of ours, so none was ever sent: the flow
         # above needed none.
