@@ -33,6 +33,7 @@ def seed(app: Flask) -> int:
     now = datetime.now(UTC)
     with sessions(app)() as session:
         campaign = demo_campaign(session)
+        campaign.petitions = False  # the contacts' dashboard alone (petitions have their own)
         for fed, outcome in ((35100, Outcome.connected), (24058, Outcome.left_voicemail)):
             person = mp(session, fed)
             add_event(

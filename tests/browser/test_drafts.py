@@ -80,7 +80,7 @@ def test_a_lead_on_a_phone_drafts_previews_reviews_and_publishes_a_change(
     page.get_by_role("link", name="Status for all", exact=False).first.click()
     live_title = page.locator("main h1").inner_text()
     page.get_by_role("link", name="Edit", exact=True).click()
-    page.get_by_label("Title (English)").fill(NEW_TITLE)
+    page.get_by_label("Title (English)", exact=True).fill(NEW_TITLE)
     page.get_by_role("button", name="Save as unpublished changes").click()
 
     banner = page.locator("section.draft-banner")
