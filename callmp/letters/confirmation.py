@@ -98,23 +98,28 @@ def confirmation_message(
     )
 
 
-def find_by_token(
-    session: Session, token: str, settings: MailSettings, now: datetime
-) -> EmailSubmission:
-    """The submission a confirmation link names; ConfirmError if tampered, expired or unknown."""
-    serializer = URLSafeTimedSerializer(settings.secret, salt=TOKEN_SALT)
-    expired = ConfirmError(
-        "expired", N_("This link has expired. Your letter was not sent; please write again.")
-    )
+def public_id_of(token: str, settings: MailSettings, salt: str, expired: ConfirmError) -> str:
+    """The public id a confirmation link signed with ``salt`` names; ``expired`` when it is
+    too old, ConfirmError("invalid") when tampered with."""
+    serializer = URLSafeTimedSerializer(settings.secret, salt=salt)
     try:
-        public_id = serializer.loads(token, max_age=settings.confirm_hours * 3600)
+        return str(serializer.loads(token, max_age=settings.confirm_hours * 3600))
     except SignatureExpired as error:
         raise expired from error
     except BadSignature as error:
         raise ConfirmError(
             "invalid", N_("This link is not valid. Please copy the whole link from the email.")
         ) from error
-    submission = by_public_id(session, str(public_id))
+
+
+def find_by_token(
+    session: Session, token: str, settings: MailSettings, now: datetime
+) -> EmailSubmission:
+    """The submission a confirmation link names; ConfirmError if tampered, expired or unknown."""
+    expired = ConfirmError(
+        "expired", N_("This link has expired. Your letter was not sent; please write again.")
+    )
+    submission = by_public_id(session, public_id_of(token, settings, TOKEN_SALT, expired))
     if submission is None:
         raise ConfirmError("invalid", N_("This link is not valid."))
     if submission.status == SubmissionStatus.expired or (

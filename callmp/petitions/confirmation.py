@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from callmp.i18n import N_, InputError, translator
+from callmp.i18n import N_, translator
 from callmp.letters import smtp
+from callmp.letters.confirmation import ConfirmError, public_id_of
 from callmp.letters.records import MailSettings, from_address
 from callmp.models import (
     Campaign,
@@ -30,10 +31,6 @@ TOKEN_SALT = "callmp petition confirmation"  # noqa: S105 - a namespace, not a s
 
 #: Where a confirmation link leads (the petition views serve it).
 CONFIRM_PATH = "/c/{slug}/petition/confirm/{token}"
-
-
-class ConfirmError(InputError):
-    """A confirmation link that does not confirm anything."""
 
 
 def confirm_url(campaign: Campaign, signature: PetitionSignature, settings: MailSettings) -> str:
@@ -110,20 +107,11 @@ def find_by_token(
     session: Session, token: str, settings: MailSettings, now: datetime
 ) -> PetitionSignature:
     """The signature a link names; ConfirmError if tampered, expired or unknown."""
-    serializer = URLSafeTimedSerializer(settings.secret, salt=TOKEN_SALT)
     expired = ConfirmError(
         "expired",
         N_("This link has expired. Your signature was not counted; please sign again."),
     )
-    try:
-        public_id = serializer.loads(token, max_age=settings.confirm_hours * 3600)
-    except SignatureExpired as error:
-        raise expired from error
-    except BadSignature as error:
-        raise ConfirmError(
-            "invalid", N_("This link is not valid. Please copy the whole link from the email.")
-        ) from error
-    signature = by_public_id(session, str(public_id))
+    signature = by_public_id(session, public_id_of(token, settings, TOKEN_SALT, expired))
     if signature is None:
         raise ConfirmError("invalid", N_("This link is not valid."))
     if signature.status == SignatureStatus.expired or (

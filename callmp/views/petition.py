@@ -16,9 +16,9 @@ from wtforms import SelectChoice
 
 from callmp.db import utcnow
 from callmp.directory import lookup
+from callmp.letters.confirmation import ConfirmError
 from callmp.models import Campaign, SignatureStatus
 from callmp.petitions import confirmation, public, signing
-from callmp.petitions.confirmation import ConfirmError
 from callmp.petitions.settings import PetitionSettings, petition_settings
 from callmp.views import form_tokens, presenters
 from callmp.views.context import (

@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from callmp.letters import delivery
+from callmp.letters.confirmation import ConfirmError
 from callmp.models import EmailMessage, MessageKind, MessageStatus, SignatureStatus
 from callmp.petitions import confirmation, counts, signing, sweep
-from callmp.petitions.confirmation import ConfirmError
 from tests.petitions.helpers import NOW, SETTINGS, petition_campaign, sign_ask
 
 MAIL = SETTINGS.mail
