@@ -69,6 +69,12 @@ def latest(session: Session, campaign_id: int) -> PetitionDelivery | None:
     ).first()
 
 
+def round_count(session: Session, campaign_id: int) -> int:
+    """How many rounds the campaign's petition was delivered in."""
+    query = select(func.count()).where(PetitionDelivery.campaign_id == campaign_id)
+    return int(session.scalar(query) or 0)
+
+
 def rounds(session: Session, campaign_id: int) -> list[PetitionDelivery]:
     """The campaign's rounds, newest first, with their recipients, ridings and messages."""
     recipients_of = selectinload(PetitionDelivery.recipients)

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callmp.models import Campaign, Person, Riding
-from callmp.petitions import counts
+from callmp.models import Campaign, Person, PetitionDelivery, Riding
+from callmp.petitions import counts, delivery
 from callmp.stats.exports import _lines
 
 #: The columns the table sorts by (``?sort=``), the first the default.
@@ -157,6 +157,9 @@ class PetitionBoard:
     sources: list[counts.ReferralCount]  # per share channel, whatever the code
     days: list[counts.DayCount]
     ladder: counts.Ladder
+    # The latest delivery round (None before the first) and how many rounds in all.
+    last_delivery: PetitionDelivery | None = None
+    deliveries: int = 0
 
     @property
     def goal_percent(self) -> int | None:
@@ -176,6 +179,8 @@ def board(session: Session, campaign: Campaign, zone: ZoneInfo, now: datetime) -
         sources=counts.per_source(pairs),
         days=counts.by_day(session, campaign.id, zone, now),
         ladder=counts.ladder(session, campaign.id),
+        last_delivery=delivery.latest(session, campaign.id),
+        deliveries=delivery.round_count(session, campaign.id),
     )
 
 

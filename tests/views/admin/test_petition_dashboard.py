@@ -12,7 +12,9 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from callmp.letters.records import MailSettings
 from callmp.models import Campaign, Partner, Role, SignatureStatus, User
+from callmp.petitions import delivery
 from tests.factories import demo_campaign, make_campaign, make_signature, mp
 from tests.support.clock import clock_at
 from tests.support.html import one, parse, text
@@ -104,6 +106,22 @@ def test_the_dashboard_shows_the_petition_when_it_is_on(
     assert sum(int(str(r["data-value"])) for r in chart.select("rect.bar")) == 6
     link = one(page, "a[href$='/petition/constituents']")
     assert link["href"] == f"/admin/campaigns/{signed.id}/petition/constituents"
+
+
+def test_the_dashboard_says_when_the_petition_was_last_delivered(
+    organizer: FlaskClient, signed: Campaign, session: Session
+) -> None:
+    page = get_page(organizer, f"/admin/campaigns/{signed.id}/dashboard")
+    assert text(one(page, "p.petition-delivered")) == "Not delivered yet."
+    link = one(page, "section[aria-labelledby=petition] a[href$='/petition/deliveries']")
+    assert link["href"] == f"/admin/campaigns/{signed.id}/petition/deliveries"
+    settings = MailSettings(secret="dashboard test")
+    made = delivery.record(session, delivery.by_hand(signed, session), settings, YESTERDAY)
+    assert made is not None
+    session.commit()
+    page = get_page(organizer, f"/admin/campaigns/{signed.id}/dashboard")
+    said = text(one(page, "p.petition-delivered"))
+    assert said.startswith("Delivered 1 time; last on 2026-11-03") and "6 signatures" in said
 
 
 def test_the_dashboard_has_no_petition_section_when_it_is_off(
