@@ -158,6 +158,16 @@ def _fill(session: Session) -> Crowd:
     session.execute(insert(ContactEvent), events)
     session.execute(insert(CallRequest), calls)
     _fill_signatures(session, campaign.id)
+    if session.get_bind().dialect.name == "postgresql":
+        # The rows above were given their ids: move the sequences past them, or the
+        # sweeper's first new message (a signer's reminder) would reuse an id.
+        for statement in (
+            "SELECT setval(pg_get_serial_sequence('email_submissions', 'id'), max(id))"
+            " FROM email_submissions",
+            "SELECT setval(pg_get_serial_sequence('email_messages', 'id'), max(id))"
+            " FROM email_messages",
+        ):
+            session.execute(text(statement))
     hour = report_limits.hour_of(NOW)
     session.execute(
         insert(ReportLimit),
