@@ -71,6 +71,9 @@ class OutgoingMail:
     subject: str
     body: str
     locale: str
+    # A supporter's one-click unsubscribe (RFC 8058): the https URL of their consent's
+    # withdrawal, sent as List-Unsubscribe with List-Unsubscribe-Post; "" for none.
+    unsubscribe_url: str = ""
 
 
 def new_message_id(from_address: str) -> str:
@@ -142,6 +145,10 @@ def build_message(mail: OutgoingMail, now: datetime) -> EmailMessage:
     message.set_content(mail.body, charset="utf-8", cte="quoted-printable")
     # After set_content, which drops every Content-* header already present.
     message["Content-Language"] = mail.locale
+    if mail.unsubscribe_url:
+        _check_header("unsubscribe_url", mail.unsubscribe_url)
+        message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     intended = {"From": sender, "To": recipient, "Reply-To": reply_to}
     _check_parses_back(message, {k: v for k, v in intended.items() if v is not None})
     return message

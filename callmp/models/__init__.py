@@ -19,6 +19,7 @@ from callmp.models.campaigns import (
     Target,
     TargetKind,
 )
+from callmp.models.consent import BouncedAddress, ConsentRecord
 from callmp.models.data_checks import DataCheck
 from callmp.models.data_releases import DataRelease
 from callmp.models.drafts import CampaignDraft
@@ -53,6 +54,7 @@ __all__ = [
     "ROLE_RANK",
     "AuditEntry",
     "BlockedPhone",
+    "BouncedAddress",
     "CallRequest",
     "CallStatus",
     "Campaign",
@@ -61,6 +63,7 @@ __all__ = [
     "CampaignStatus",
     "CampaignVersion",
     "Channel",
+    "ConsentRecord",
     "ContactCorrection",
     "ContactEvent",
     "ContentState",

@@ -132,6 +132,7 @@ class Outcome(enum.StrEnum):
     skipped = "skipped"
     queued = "queued"  # email, waiting in the queue
     sent = "sent"  # email, accepted by the mail server
+    bounced = "bounced"  # email, accepted and then returned by the receiving end
     mailto = "mailto"  # email written in the supporter's own mail app (self-reported)
 
 

@@ -113,6 +113,14 @@ class Campaign(Base):
     )
     petition_delivery_every: Mapped[int | None] = mapped_column(Integer)
     petition_delivery_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The organization that asks supporters' consent and answers privacy requests (CASL
+    # identification; PIPEDA, BC PIPA, Quebec's Law 25): shown beside every opt-in and
+    # on the campaign's privacy notice.
+    org_legal_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    org_mailing_address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    org_contact: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    privacy_notice_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    privacy_notice_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     targets: Mapped[list[Target]] = relationship(

@@ -93,6 +93,7 @@ class MessageKind(enum.StrEnum):
     reminder = "reminder"  # to the supporter, once: you haven't confirmed yet
     petition_confirmation = "petition_confirmation"  # to a signer: confirm your signature
     petition_delivery = "petition_delivery"  # to a target: how many constituents signed
+    bounce_notice = "bounce_notice"  # to a supporter: your letter to a target came back
 
 
 class MessageStatus(enum.StrEnum):
@@ -105,6 +106,7 @@ class MessageStatus(enum.StrEnum):
     failed = "failed"  # permanent refusal, or temporary ones for longer than the retry period
     expired = "expired"  # held, and the submission was never confirmed
     duplicate = "duplicate"  # the same supporter already wrote this target recently
+    bounced = "bounced"  # accepted, then returned by the receiving end (a DSN)
 
 
 class EmailMessage(Base):
@@ -150,6 +152,7 @@ class EmailMessage(Base):
     next_try_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    bounced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -120,6 +120,18 @@ def test_build_message_refuses_line_breaks_in_headers(field: str, breaker: str) 
         build_message(letter(**{field: injected}), NOW)
 
 
+def test_a_supporters_mail_offers_one_click_unsubscribe_and_other_mail_does_not() -> None:
+    url = "https://callmp.example/u/AbC-123_xyz"
+    message = build_message(letter(unsubscribe_url=url), NOW)
+    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    assert parsed["List-Unsubscribe"] == f"<{url}>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    plain = build_message(letter(), NOW)
+    assert "List-Unsubscribe" not in plain and "List-Unsubscribe-Post" not in plain
+    with pytest.raises(ValueError, match="line break"):
+        build_message(letter(unsubscribe_url=url + "\r\nBcc: victim@example.net"), NOW)
+
+
 @pytest.mark.parametrize("address", ["not an address", "nobody@", "@example.org", "a@b@c"])
 def test_build_message_refuses_invalid_addresses(address: str) -> None:
     with pytest.raises(ValueError, match="to address"):
