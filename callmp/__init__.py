@@ -60,6 +60,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_counts(app)
     from callmp.views import (
         api,
+        bounces,
         branding,
         call,
         embed,
@@ -109,6 +110,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         letter.bp,
         petition.bp,
         twilio.bp,
+        bounces.bp,
         partner_dashboard.bp,
         share_images.bp,
         branding.bp,

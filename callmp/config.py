@@ -269,6 +269,37 @@ SETTINGS: tuple[Setting, ...] = (
         600,
         "Messages stuck this long (a crashed worker) are queued again.",
     ),
+    # -- Deliverability: DKIM and bounces ----------------------------------------------
+    Setting(
+        "DKIM_DOMAIN",
+        "",
+        "Domain that signs outgoing mail with DKIM: the domain of CALLMP_MAIL_FROM (or a "
+        "parent of it). Empty: mail is not signed.",
+    ),
+    Setting("DKIM_SELECTOR", "", "DKIM selector: the key is published at <selector>._domainkey."),
+    Setting(
+        "DKIM_PRIVATE_KEY_FILE",
+        "",
+        "Path of the PEM file holding the DKIM private key (read at start, never logged).",
+        True,
+    ),
+    Setting(
+        "BOUNCE_ADDRESS",
+        "",
+        "Mailbox bounces go to (e.g. bounces@example.org): each message's envelope sender "
+        "is <local>+<signed message token>@<domain>. Empty: the From address, as before.",
+    ),
+    Setting(
+        "BOUNCE_WEBHOOK_TOKEN",
+        "",
+        "Bearer token the mail provider sends to POST /hooks/bounces. Empty: the hook is off.",
+        True,
+    ),
+    Setting(
+        "BOUNCE_FLAG_AFTER",
+        2,
+        "Bounces after which an MP's address is flagged for the leads to correct.",
+    ),
     # -- Background queue ---------------------------------------------------------------
     Setting(
         "QUEUE",
@@ -497,6 +528,25 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError("CALLMP_CALLS_PER_SECOND must be positive")
     _check_data_settings(config)
     _check_local_mail(config, backend)
+    _check_bounce_settings(config)
+
+
+def _check_bounce_settings(config: Mapping[str, Any]) -> None:
+    """DKIM settings that agree with CALLMP_MAIL_FROM; a usable bounce address."""
+    from callmp.letters.dkim_signing import DkimSettingsError, check_settings
+    from callmp.letters.verp import Verp
+
+    try:
+        check_settings(config)
+    except DkimSettingsError as error:
+        raise ConfigError(str(error)) from error
+    if config["BOUNCE_ADDRESS"]:
+        try:
+            Verp(str(config["BOUNCE_ADDRESS"]), "check")
+        except ValueError as error:
+            raise ConfigError(str(error)) from error
+    if int(config["BOUNCE_FLAG_AFTER"]) < 1:
+        raise ConfigError("CALLMP_BOUNCE_FLAG_AFTER must be 1 or more")
 
 
 def _check_data_settings(config: Mapping[str, Any]) -> None:

@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
+from callmp.letters.dkim_signing import DkimSigner
 from callmp.letters.smtp import TemporaryMailError
 
 log = logging.getLogger(__name__)
@@ -38,16 +39,21 @@ def outbox_name(message_id: str) -> str:
 class LocalSender:
     """Writes each message to ``outbox`` as an .eml file instead of sending it."""
 
-    def __init__(self, outbox: Path) -> None:
+    def __init__(self, outbox: Path, signer: DkimSigner | None = None) -> None:
         self.outbox = outbox
+        self.signer = signer
 
-    def send(self, message: EmailMessage) -> None:
-        """Write ``message`` atomically; a resend of the same Message-ID overwrites it."""
+    def send(self, message: EmailMessage, envelope_from: str = "") -> None:
+        """Write ``message`` atomically; a resend of the same Message-ID overwrites it.
+
+        ``envelope_from`` (the bounce address) has no place in a file and is not kept."""
         message_id = message.get("Message-ID")
         if not message_id:
             raise ValueError("message has no Message-ID")
         name = outbox_name(str(message_id))
         data = message.as_bytes(policy=email.policy.SMTP)
+        if self.signer is not None:
+            data = self.signer.sign(data)
         try:
             self.outbox.mkdir(parents=True, exist_ok=True)
             # A temp file in the same folder, then a rename: readers never see half a file.

@@ -19,10 +19,11 @@ from huey.exceptions import RetryTask
 from sqlalchemy.orm import Session, sessionmaker
 
 from callmp.db import utcnow
-from callmp.letters import delivery, outbox, submit
+from callmp.letters import bounces, delivery, dkim_signing, outbox, submit
 from callmp.letters import smtp as mail
 from callmp.letters.records import MailSettings
 from callmp.letters.submit import LetterAsk
+from callmp.letters.verp import Verp
 from callmp.models import EmailSubmission
 from callmp.ops.metrics import Metrics
 
@@ -46,7 +47,9 @@ def mail_settings(config: Mapping[str, Any]) -> MailSettings:
 
 
 def make_sender(config: Mapping[str, Any]) -> mail.EmailSender:
-    """The sender the config asks for: SMTP, or the local outbox folder."""
+    """The sender the config asks for: SMTP, or the local outbox folder (DKIM-signing both
+    when configured; the key is read here, when the service is built)."""
+    signer = dkim_signing.load_signer(config)
     if config["MAIL_BACKEND"] == "smtp":
         return mail.SmtpSender(
             str(config["SMTP_HOST"]),
@@ -55,8 +58,15 @@ def make_sender(config: Mapping[str, Any]) -> mail.EmailSender:
             username=str(config["SMTP_USERNAME"]),
             password=str(config["SMTP_PASSWORD"]),
             timeout=float(config["SMTP_TIMEOUT"]),
+            signer=signer,
         )
-    return outbox.LocalSender(Path(config["MAIL_OUTBOX"]))
+    return outbox.LocalSender(Path(config["MAIL_OUTBOX"]), signer=signer)
+
+
+def make_verp(config: Mapping[str, Any]) -> Verp | None:
+    """Per-message bounce addresses when CALLMP_BOUNCE_ADDRESS is set."""
+    address = str(config.get("BOUNCE_ADDRESS") or "")
+    return Verp(address, str(config["SECRET_KEY"])) if address else None
 
 
 @dataclass
@@ -71,6 +81,8 @@ class MailService:
     outbox: Path | None = None  # the local backend's folder, listed on the dev page
     clock: Callable[[], datetime] = utcnow
     metrics: Metrics = field(default_factory=Metrics)
+    verp: Verp | None = None
+    bounce_flag_after: int = 2
     _send_task: Callable[[int], Any] = field(init=False)
 
     @classmethod
@@ -91,6 +103,8 @@ class MailService:
             sweep_after_s=int(config["EMAIL_SWEEP_AFTER_S"]),
             outbox=Path(config["MAIL_OUTBOX"]) if local else None,
             metrics=metrics or Metrics(),
+            verp=make_verp(config),
+            bounce_flag_after=int(config["BOUNCE_FLAG_AFTER"]),
         )
         service._register_tasks()
         return service
@@ -134,7 +148,11 @@ class MailService:
             if message is None:
                 return None
             try:
-                self.sender.send(mail.build_message(delivery.outgoing(message), now))
+                built = mail.build_message(delivery.outgoing(message), now)
+                if self.verp is not None:
+                    self.sender.send(built, envelope_from=self.verp.address(message.id))
+                else:
+                    self.sender.send(built)
             except mail.PermanentMailError as error:
                 delivery.failed(session, message, self.clock(), error.reason)
                 self.metrics.letter("failed")
@@ -156,6 +174,23 @@ class MailService:
                 self.metrics.letter("sent")
             session.commit()
             return None
+
+    def bounce(self, raw: bytes) -> bounces.BounceResult:
+        """Apply one DSN and queue the supporter's notice; raises dsn.DsnError for garbage."""
+        with self.sessions() as session:
+            result = bounces.process(
+                session,
+                raw,
+                verp=self.verp,
+                settings=self.settings,
+                flag_after=self.bounce_flag_after,
+                now=self.clock(),
+            )
+            session.commit()
+        if result.message_id is not None:
+            self.metrics.letter("bounced")
+        self.enqueue(result.notices)
+        return result
 
     def sweep(self, now: datetime | None = None) -> list[int]:
         """Due and stuck messages to queue (after reminders, expiry and purge)."""

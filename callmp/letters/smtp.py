@@ -20,7 +20,10 @@ from datetime import UTC, datetime
 from email.headerregistry import Address, AddressHeader
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from callmp.letters.dkim_signing import DkimSigner
 
 log = logging.getLogger(__name__)
 
@@ -199,8 +202,9 @@ def _check_parses_back(message: EmailMessage, intended: dict[str, Address]) -> N
 class EmailSender(Protocol):
     """Where built messages go: an SMTP server or the local outbox."""
 
-    def send(self, message: EmailMessage) -> None:
-        """Hand over ``message``; raise TemporaryMailError or PermanentMailError."""
+    def send(self, message: EmailMessage, envelope_from: str = "") -> None:
+        """Hand over ``message`` (MAIL FROM ``envelope_from``, else its From); raise
+        TemporaryMailError or PermanentMailError."""
 
     def close(self) -> None:
         """Release whatever the sender holds."""
@@ -281,6 +285,7 @@ class SmtpSender:
         password: str = "",
         timeout: float = 15.0,
         ssl_context: ssl.SSLContext | None = None,
+        signer: DkimSigner | None = None,
     ) -> None:
         if tls not in TLS_MODES:
             raise ValueError(f"tls must be one of {', '.join(TLS_MODES)}")
@@ -291,12 +296,13 @@ class SmtpSender:
         self.password = password
         self.timeout = timeout
         self.ssl_context = ssl_context or ssl.create_default_context()
+        self.signer = signer
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, envelope_from: str = "") -> None:
         """Deliver ``message`` to the server; raise TemporaryMailError or PermanentMailError."""
         message_id = str(message.get("Message-ID", "?"))
         try:
-            self._deliver(message)
+            self._deliver(message, envelope_from)
         except Exception as error:
             failure = _classify(error)
             log.warning("mail %s not sent: %s", message_id, failure.reason)
@@ -332,11 +338,16 @@ class SmtpSender:
             )
         return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
 
-    def _deliver(self, message: EmailMessage) -> None:
+    def _deliver(self, message: EmailMessage, envelope_from: str = "") -> None:
         """Connect, secure, log in, send; the caller maps the failures."""
         # Before connecting: a message we cannot address is our bug, not the server's.
         sender, recipients = _envelope(message)
+        if envelope_from:
+            _check_header("envelope sender", envelope_from)
+            sender = envelope_from
         data = message.as_bytes(policy=email.policy.SMTP)
+        if self.signer is not None:
+            data = self.signer.sign(data)
         smtp = self._connect()
         try:
             smtp.ehlo()

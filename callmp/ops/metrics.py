@@ -40,7 +40,7 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 #: The outcomes counted for calls and letters; anything else is refused.
 CALL_OUTCOMES = ("queued", "placed", "failed")
-LETTER_OUTCOMES = ("queued", "sent", "failed")
+LETTER_OUTCOMES = ("queued", "sent", "failed", "bounced")
 
 #: HTTP methods kept as labels; any other (a client may send anything) counts as ``other``.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

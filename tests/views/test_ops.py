@@ -207,7 +207,7 @@ class RefusingTelephony(LocalTelephony):
 class RefusingSender:
     """A mail sender whose server refuses every message for good."""
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, envelope_from: str = "") -> None:
         """Refuse the message."""
         raise PermanentMailError("550 mailbox unavailable")
 
