@@ -146,7 +146,7 @@ def load_signer(config: Mapping[str, Any]) -> DkimSigner | None:
     ).encode("ascii")
     try:
         dkim.sign(trial, signer.selector.encode(), signer.domain.encode(), key)
-    except dkim.DKIMException as error:
+    except (dkim.DKIMException, ValueError, TypeError, IndexError) as error:
         raise DkimSettingsError(
             "CALLMP_DKIM_PRIVATE_KEY_FILE holds a key DKIM cannot sign with"
         ) from error

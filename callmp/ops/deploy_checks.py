@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callmp import migrate
 from callmp.calls.telephony import TelephonyError, TwilioTelephony
 from callmp.config import production_problems, production_reasons
+from callmp.letters.dkim_signing import DkimSettingsError, load_signer
 from callmp.letters.smtp import MailError, SmtpSender
 from callmp.models import Person, Riding
 from callmp.ops.health import redis_urls
@@ -140,6 +141,19 @@ def check_twilio(telephony: TwilioTelephony) -> CheckResult:
     return CheckResult("twilio", True, "credentials accepted, account active")
 
 
+def check_dkim(config: Mapping[str, Any]) -> CheckResult:
+    """The DKIM key is readable and signs; the selector and domain agree with MAIL_FROM."""
+    try:
+        signer = load_signer(config)
+    except DkimSettingsError as error:
+        return CheckResult("dkim", False, str(error))
+    if signer is None:
+        return CheckResult("dkim", False, "CALLMP_DKIM_DOMAIN is not set")
+    return CheckResult(
+        "dkim", True, f"key readable, selector set: publish the key at {signer.dns_name()}"
+    )
+
+
 def check_public_url(url: str, timeout: float = PROBE_TIMEOUT) -> CheckResult:
     """The public URL answers a GET (redirects followed) without an error status."""
     if not url:
@@ -174,6 +188,8 @@ def run_checks(
     ]
     if isinstance(sender, SmtpSender):
         results.append(check_smtp(sender))
+    if config.get("DKIM_DOMAIN"):
+        results.append(check_dkim(config))
     if isinstance(telephony, TwilioTelephony):
         results.append(check_twilio(telephony))
     if config["PUBLIC_URL"]:
