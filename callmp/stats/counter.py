@@ -98,4 +98,5 @@ def _office_json(row: stats.OfficeRow, locale: str) -> dict[str, Any]:
         "connected": figures.values["bridged_connected"],
         "direct_calls": figures.values["direct"],
         "emails_sent": figures.values["emails_sent"],
+        "emails_bounced": figures.values["emails_bounced"],
     }

@@ -45,6 +45,7 @@ TABLE_COLUMNS = (
     "emails",
     "emails_sent",
     "emails_failed",
+    "emails_bounced",
 )
 #: Ways to sort the office table besides its figures.
 TEXT_SORTS = ("name", "riding", "province", "party")

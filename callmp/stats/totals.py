@@ -82,6 +82,8 @@ COLUMNS: tuple[Column, ...] = (
     _col("emails_queued", N_("Queued"), C.email, Out.queued),
     _col("emails_mailto", N_("From own mail app"), C.email, Out.mailto),
     _col("emails_failed", N_("Failed"), C.email, Out.failed),
+    # Accepted by our server, then returned by the receiving end: no longer "sent".
+    _col("emails_bounced", N_("Bounced"), C.email, Out.bounced),
 )
 COLUMN_KEYS = frozenset(c.key for c in COLUMNS)
 

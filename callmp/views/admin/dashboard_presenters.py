@@ -43,6 +43,7 @@ OUTCOME_LABELS = {
     Outcome.queued: N_("Queued"),
     Outcome.sent: N_("Sent"),
     Outcome.mailto: N_("From own mail app"),
+    Outcome.bounced: N_("Bounced"),
 }
 #: The outcomes each channel can have, in the order the totals table lists them.
 CHANNEL_OUTCOMES = {
@@ -62,7 +63,7 @@ CHANNEL_OUTCOMES = {
         Outcome.no_answer,
         Outcome.skipped,
     ),
-    Channel.email: (Outcome.sent, Outcome.queued, Outcome.mailto, Outcome.failed),
+    Channel.email: (Outcome.sent, Outcome.queued, Outcome.mailto, Outcome.failed, Outcome.bounced),
 }
 _COLUMN_LABELS = {column.key: column.label for column in stats.COLUMNS}
 
