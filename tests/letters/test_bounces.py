@@ -125,7 +125,7 @@ def test_a_permanent_failure_bounces_the_letter_its_token_names(
     bounce_app: Flask, name: str
 ) -> None:
     with sessions(bounce_app)() as session:
-        first, second = letters(session)
+        first, _ = letters(session)
         raw = fixture(
             name,
             verp=verp(bounce_app).address(first.id),
