@@ -204,6 +204,7 @@ def bounce_notice(
         link,
         "— " + title,
     ]
+    subject = say(N_("Your letter was not delivered"))
     notice = new_message(
         submission,
         kind=MessageKind.bounce_notice,
@@ -212,7 +213,7 @@ def bounce_notice(
         from_name=title[:200],
         to_name=submission.name,
         to_address=submission.email,
-        subject=f"{say(N_('Your letter was not delivered'))}: {title}"[:300],
+        subject=f"{subject}: {title}"[:300],
         body="\n\n".join(lines) + "\n",
         locale=locale,
         now=now,

@@ -270,3 +270,23 @@ def test_the_flag_clears_when_a_lead_saves_a_new_address(bounce_app: Flask) -> N
         assert bounces.clear_flag(session, first.person_id, "old@parl.example.ca") == 0
         assert bounces.clear_flag(session, first.person_id, "new@parl.example.ca") == 1
         assert bounces.flagged(session) == []
+
+
+def test_the_notice_is_in_the_letters_language_with_french_spacing(bounce_app: Flask) -> None:
+    with sessions(bounce_app)() as session:
+        first, _ = letters(session)
+        session.execute(update(EmailMessage).where(EmailMessage.id == first.id).values(locale="fr"))
+        session.commit()
+        raw = fixture(
+            "postfix_user_unknown.eml",
+            verp=verp(bounce_app).address(first.id),
+            message_id=first.message_id,
+            rcpt=first.to_address or "",
+        )
+        (notice_id,) = apply(bounce_app, session, raw).notices
+        notice = session.get(EmailMessage, notice_id)
+        assert notice is not None and notice.locale == "fr"
+        assert notice.subject.startswith("Votre lettre n’a pas été livrée")
+        body = notice.body or ""
+        assert f"Votre lettre à {first.to_name} n’a pas pu être livrée\u00a0:" in body
+        assert " :" not in body
