@@ -30,6 +30,7 @@ from callmp.models import (
     MessageKind,
     MessageStatus,
     Outcome,
+    Person,
 )
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,18 @@ def flagged(session: Session, person_ids: list[int] | None = None) -> list[Bounc
     if person_ids is not None:
         query = query.where(BouncedAddress.person_id.in_(person_ids))
     return list(session.scalars(query.order_by(BouncedAddress.last_bounce_at.desc())))
+
+
+def flagged_rows(session: Session, limit: int = 200) -> list[tuple[BouncedAddress, Person]]:
+    """Flagged addresses with the person each belongs to, for the leads' contact pages."""
+    query = (
+        select(BouncedAddress, Person)
+        .join(Person, Person.id == BouncedAddress.person_id)
+        .where(BouncedAddress.flagged_at.is_not(None))
+        .order_by(BouncedAddress.last_bounce_at.desc(), BouncedAddress.address)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in session.execute(query)]
 
 
 def bounce_notice(

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from callmp.directory import contact_lists, corrections
 from callmp.directory.corrections import CorrectionError
+from callmp.letters import bounces
 from callmp.models import ContactCorrection, Office, Person, Role
 from callmp.views.admin import confirm, language_presenters
 from callmp.views.admin.contact_forms import (
@@ -29,7 +30,8 @@ def index() -> str:
     form = SearchForm(request.args)
     query = (form.q.data or "").strip()[:100]
     found = contact_lists.overview(db(), query)
-    return render_template("admin/contacts/index.html", form=form, overview=found)
+    flagged = bounces.flagged_rows(db())
+    return render_template("admin/contacts/index.html", form=form, overview=found, bounced=flagged)
 
 
 def _member_or_404(person_id: int) -> Person:
@@ -54,6 +56,7 @@ def _page(person: Person, forms: dict[str, CorrectionForm]) -> str:
         hints=VALUE_HINTS,
         agrees=corrections.agrees,
         language=language_presenters.preferred_language(person),
+        bounced=bounces.flagged(db(), [person.id]),
     )
 
 
@@ -81,6 +84,8 @@ def correct(person_id: int) -> Response | tuple[str, int]:
         corrections.correct(
             db(), staff(), member, field, form.value.data, office=office, note=form.note.data
         )
+        if field == "email":  # a new address: the old one's bounces no longer apply
+            bounces.clear_flag(db(), member.id, form.value.data or "")
     except CorrectionError as error:
         db().rollback()
         shown = form.note if error.reason == "note" else form.value
