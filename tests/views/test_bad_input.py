@@ -220,7 +220,11 @@ class Route:
     json: tuple[str, ...] = ()
     ids: tuple[tuple[str, str], ...] = ()
     twilio: bool = False
+    bearer: bool = False  # sends the bounce webhook's token
 
+
+#: The bounce webhook's bearer token in the corpus app (without it the hook is a 404).
+BOUNCE_TOKEN = "corpus-bounce-token"
 
 CALL_FIELDS = ("phone", "postal_code", "fed_num", "ref", "lang")
 EMAIL_FIELDS = (
@@ -292,6 +296,8 @@ ROUTES: list[Route] = [
     ),
     Route("twilio.status", raw=("CallSid", "CallStatus"), twilio=True),
     Route("twilio.fallback", query=("lang", "office"), twilio=True),
+    # The mail provider's bounce webhook (a raw DSN, or the form field ``message``)
+    Route("bounces.receive", raw=("message",), bearer=True),
     # Staff
     Route("auth.login", forms=(LoginForm,), query=("next",)),
     Route("auth.logout", staff=True, forms=(ButtonForm,)),
@@ -476,6 +482,8 @@ def corpus(databases: Any) -> Iterator[Corpus]:
         "ALLOW_LOCAL_MAIL": True,
         # The petition's form is sent at once: its save path must see every bad value.
         "PETITION_MIN_FORM_SECONDS": 0,
+        "BOUNCE_WEBHOOK_TOKEN": BOUNCE_TOKEN,
+        "BOUNCE_ADDRESS": "bounces@corpus.example.org",
     }
     app = create_app(settings)
     call_service(app).clock = lambda: OFFICES_OPEN
@@ -612,6 +620,8 @@ class Sender:
     ) -> TestResponse:
         """One request; a 5xx answer is written down with ``what`` was bad."""
         self.sent += 1
+        if self.route.bearer:
+            headers = {**(headers or {}), "Authorization": f"Bearer {BOUNCE_TOKEN}"}
         response = self.client.open(
             path, method=method, data=body, content_type=content_type, headers=headers or {}
         )
