@@ -23,6 +23,7 @@ from callmp.models import (
     MessageStatus,
     Outcome,
 )
+from callmp.stats import totals as stats
 from tests.support.app import sessions
 from tests.support.bouncing_peer import BouncingPeer
 from tests.support.letters import messages, smtp_app
@@ -119,6 +120,17 @@ def test_letters_accepted_then_bounced_move_from_sent_to_bounced(
     offices = client.get(COUNTS_API).get_json()["by_office"]
     assert sum(o["emails_bounced"] for o in offices) == len(letters)
     assert sum(o["emails_sent"] for o in offices) == 0
+    # The organizers' dashboard reads the same running totals: Sent 0, Bounced 2.
+    with sessions(bouncing_app)() as session:
+        campaign_id = session.scalars(select(Campaign.id).where(Campaign.slug == DEMO_SLUG)).one()
+        figures = stats.totals(session, campaign_id).figures
+        assert (figures.values["emails_sent"], figures.values["emails_bounced"]) == (
+            0,
+            len(letters),
+        )
+        assert figures.emails_reached == 0
+        office_rows = stats.office_rows(session, campaign_id)
+        assert sum(r.figures.values["emails_bounced"] for r in office_rows) == len(letters)
 
     # The supporter hears, once per letter that came back, by mail through the queue.
     notices = messages(bouncing_app, MessageKind.bounce_notice)
