@@ -11,16 +11,23 @@ from pathlib import Path
 
 import dkim  # type: ignore[import-untyped]
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
+from sqlalchemy import update
 
 from callmp.config import ConfigError
+from callmp.demo import DEMO_SLUG, EMAIL_FROM
 from callmp.letters import dkim_signing
 from callmp.letters.dkim_signing import DkimSettingsError, load_signer
 from callmp.letters.outbox import LocalSender
 from callmp.letters.smtp import SmtpSender, build_message
+from callmp.models import Campaign
 from callmp.ops import deploy_checks
 from tests.support import dkim_keys
+from tests.support.app import sessions
 from tests.support.dkim_keys import DOMAIN, SELECTOR
+from tests.support.letters import messages, smtp_app
 from tests.support.mail import NOW, letter
 from tests.support.smtp_peer import SmtpPeer
 
@@ -69,9 +76,6 @@ def test_a_tampered_body_or_subject_fails_verification(smtp_peer: SmtpPeer, tmp_
 
 
 def _another_key() -> bytes:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(
         serialization.Encoding.PEM,
@@ -157,3 +161,30 @@ def test_flask_check_reports_the_key_and_selector(
     missing = deploy_checks.check_dkim(app.config)
     assert not missing.ok and "cannot be read" in missing.reason
     assert "BEGIN" not in missing.reason and str(tmp_path) not in missing.reason
+
+
+def test_the_mail_service_signs_letters_and_sends_them_from_their_bounce_address(
+    make_app: Callable[..., Flask], smtp_peer: SmtpPeer, tmp_path: Path
+) -> None:
+    domain = EMAIL_FROM.rpartition("@")[2]
+    app = smtp_app(
+        make_app,
+        smtp_peer.port,
+        BOUNCE_ADDRESS=f"bounces@{domain}",
+        **dkim_keys.settings(tmp_path, MAIL_FROM=EMAIL_FROM, DKIM_DOMAIN=domain),
+    )
+    with sessions(app)() as session:
+        session.execute(update(Campaign).values(email_confirm=False))
+        session.commit()
+    letter_json = {"name": "Jane Doe", "email": "jane@example.org", "postal_code": "M5V 3L9"}
+    response = app.test_client().post(f"/api/v1/campaigns/{DEMO_SLUG}/emails", json=letter_json)
+    assert response.status_code == 202
+    sent = messages(app)
+    received = smtp_peer.wait_for(len(sent))
+    assert len(received) == len(sent) >= 1
+    by_id = {m.message_id: m for m in sent}
+    for each in received:
+        assert dkim.verify(each.raw, dnsfunc=dkim_keys.resolver(domain=domain))
+        stored = by_id[str(each.message["Message-ID"])]
+        assert each.mail_from.startswith(f"bounces+m{stored.id}-")
+        assert each.mail_from.endswith(f"@{domain}")
