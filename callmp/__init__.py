@@ -69,6 +69,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         public,
         share_images,
         twilio,
+        unsubscribe,
     )
     from callmp.views.admin import (
         campaigns,
@@ -112,6 +113,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         partner_dashboard.bp,
         share_images.bp,
         branding.bp,
+        unsubscribe.bp,
         *staff,
     ]:
         app.register_blueprint(blueprint)

@@ -134,7 +134,9 @@ class MailService:
             if message is None:
                 return None
             try:
-                self.sender.send(mail.build_message(delivery.outgoing(message), now))
+                self.sender.send(
+                    mail.build_message(delivery.outgoing(message, self.settings.public_url), now)
+                )
             except mail.PermanentMailError as error:
                 delivery.failed(session, message, self.clock(), error.reason)
                 self.metrics.letter("failed")
