@@ -82,6 +82,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         petition_counts,
         petition_deliveries,
         portfolios,
+        privacy_requests,
+        supporter_list,
         targets,
         users,
         versions,
@@ -101,6 +103,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         contacts.bp,
         data.bp,
         users.bp,
+        supporter_list.bp,
+        privacy_requests.bp,
     ]
     for blueprint in [
         public.bp,

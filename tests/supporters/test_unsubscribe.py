@@ -12,7 +12,6 @@ import email.policy
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
@@ -32,12 +31,6 @@ API = f"/api/v1/campaigns/{DEMO_SLUG}/emails"
 SUPPORTER = "camille.tremblay@example.org"
 PUBLIC = "https://callmp.example"
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
-
-
-@pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
-    """An app with a public URL (the links are built from it)."""
-    return make_app(PUBLIC_URL=PUBLIC, ALLOW_LOCAL_MAIL=True)
 
 
 def record(app: Flask, record_id: int) -> ConsentRecord:
