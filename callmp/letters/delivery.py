@@ -28,7 +28,7 @@ from callmp.models import (
     SubmissionStatus,
 )
 from callmp.petitions import sweep as petition_sweep
-from callmp.supporters import unsubscribe
+from callmp.supporters import retention, unsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +173,7 @@ def sweep(
     _remind(session, settings, now, result)
     _expire(session, settings, now, result)
     result.purged = purge(session, settings, now)
+    retention.purge(session, retention.from_mail_settings(settings), now)
     # Petition signatures: the same reminders, expiry and retention period as letters.
     signatures = petition_sweep.sweep(session, settings, now)
     result.due.extend(signatures.due)

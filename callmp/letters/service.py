@@ -42,6 +42,9 @@ def mail_settings(config: Mapping[str, Any]) -> MailSettings:
         retention_days=int(config["EMAIL_RETENTION_DAYS"]),
         max_per_ip_per_hour=int(config["EMAIL_MAX_PER_IP_PER_HOUR"]),
         identical_nudge=int(config["EMAIL_IDENTICAL_NUDGE"]),
+        call_retention_days=int(config["CALL_RETENTION_DAYS"]),
+        ip_hash_retention_days=int(config["IP_HASH_RETENTION_DAYS"]),
+        consent_proof_days=int(config["CONSENT_PROOF_DAYS"]),
     )
 
 
