@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 
 from callmp import audit
 from callmp.db import utcnow
@@ -21,6 +21,9 @@ bp = Blueprint("admin_supporters", __name__, url_prefix="/admin")
 def supporters_csv(campaign_id: int) -> Response:
     """Every standing consent of the campaign, with its proof, actions and unsubscribe link."""
     campaign = campaign_or_404(campaign_id)
+    if request.method == "HEAD":
+        # A HEAD changes nothing: no list read, no audit entry.
+        return Response(b"", mimetype="text/csv")
     public_url = str(current_app.config["PUBLIC_URL"] or "http://127.0.0.1:5000")
     body, count = list_export.supporters_csv(db(), campaign, public_url, presenters.locale_code())
     audit.record(
