@@ -45,13 +45,13 @@ from callmp.views.admin.campaign_forms import CampaignForm, PreviewForm
 from callmp.views.admin.contact_forms import CorrectionForm, SearchForm
 from callmp.views.admin.dashboard_forms import DashboardForm
 from callmp.views.admin.partner_forms import PartnerForm
+from callmp.views.admin.privacy_requests import SearchForm as PrivacySearchForm
 from callmp.views.admin.target_forms import (
     OwnMpForm,
     PersonForm,
     PersonTargetForm,
     PortfolioTargetForm,
 )
-from callmp.views.admin.privacy_requests import SearchForm as PrivacySearchForm
 from callmp.views.petition_forms import PetitionForm
 from callmp.views.public_forms import CallForm, EmailForm, LookupForm, ReportForm
 from callmp.views.unsubscribe import WithdrawForm
