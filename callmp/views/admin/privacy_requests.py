@@ -28,6 +28,34 @@ from callmp.views.security import role_required, staff
 bp = Blueprint("admin_privacy", __name__, url_prefix="/admin/privacy-requests")
 
 
+#: The names of the fields shown for each row held (msgids).
+FIELD_LABELS = {
+    "created_at": lazy_gettext("When"),
+    "name": lazy_gettext("Name"),
+    "email": lazy_gettext("Email address"),
+    "postal_code": lazy_gettext("Postal code"),
+    "city": lazy_gettext("City"),
+    "riding": lazy_gettext("Riding"),
+    "language": lazy_gettext("Language"),
+    "personal_line": lazy_gettext("Personal line"),
+    "follow_up_consent": lazy_gettext("Follow-up email allowed"),
+    "status": lazy_gettext("Status"),
+    "kind": lazy_gettext("Kind"),
+    "to": lazy_gettext("To"),
+    "subject": lazy_gettext("Subject"),
+    "body": lazy_gettext("Text"),
+    "sent_at": lazy_gettext("Sent"),
+    "comment": lazy_gettext("Comment"),
+    "show_publicly": lazy_gettext("Name shown publicly"),
+    "phone": lazy_gettext("Phone number"),
+    "action": lazy_gettext("Action"),
+    "source": lazy_gettext("Source"),
+    "wording": lazy_gettext("Words shown"),
+    "organization": lazy_gettext("Organization"),
+    "withdrawn_at": lazy_gettext("Withdrawn"),
+}
+
+
 class SearchForm(FlaskForm):  # type: ignore[misc]
     """Whom to look for: an email address or a phone number.
 
@@ -90,7 +118,11 @@ def search() -> tuple[str, int]:
     _audit("privacy.search", N_("Searched by %(kind)s: %(rows)s rows held."), lookup, held)
     db().commit()
     page = render_template(
-        "admin/privacy/search.html", form=form, held=held, data=requests.as_data(held)
+        "admin/privacy/search.html",
+        form=form,
+        held=held,
+        data=requests.as_data(held),
+        labels=FIELD_LABELS,
     )
     return page, 200
 
