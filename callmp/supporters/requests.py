@@ -7,17 +7,16 @@ plus the rows a found consent record links to. Erasing clears every personal fie
 those rows and deletes the messages addressed to the person, but leaves contact events
 and the running totals alone, so every count stays as it was. The hashes are replaced
 with random values: the person's address or number no longer matches anything (not even
-a duplicate check), and a second search finds nothing.
+a duplicate check), and a second search finds nothing (``erasure``).
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, false, or_, select, update
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from callmp.directory import phones
@@ -27,14 +26,12 @@ from callmp.models import (
     EmailMessage,
     EmailSubmission,
     MessageKind,
-    MessageStatus,
     PetitionSignature,
 )
 from callmp.models.consent import ConsentRecord
-from callmp.supporters.unsubscribe import VIA_STAFF
 
 #: Messages addressed to the supporter themself (deleted on erase; they carry the address).
-_TO_PERSON = (
+TO_PERSON = (
     MessageKind.confirmation,
     MessageKind.reminder,
     MessageKind.petition_confirmation,
@@ -153,8 +150,7 @@ def find(session: Session, lookup: Lookup) -> Held:
             .where(
                 or_(
                     EmailMessage.submission_id.in_(submission_ids),
-                    EmailMessage.signature_id.in_(signature_ids)
-                    & EmailMessage.kind.in_(_TO_PERSON),
+                    EmailMessage.signature_id.in_(signature_ids) & EmailMessage.kind.in_(TO_PERSON),
                 )
             )
             .order_by(EmailMessage.id)
@@ -240,92 +236,3 @@ def as_data(held: Held) -> dict[str, Any]:
             for c in held.consents
         ],
     }
-
-
-def _random_hash() -> str:
-    """A value no address or number hashes to (so nothing matches it again)."""
-    return "erased-" + secrets.token_hex(28)
-
-
-def erase(session: Session, held: Held, now: datetime) -> dict[str, int]:
-    """Clear every personal field of the person's rows; the counts stay. What was erased."""
-    counts = held.counts()
-    submission_ids = [s.id for s in held.submissions]
-    signature_ids = [s.id for s in held.signatures]
-    to_person = [m.id for m in held.messages if m.kind in _TO_PERSON]
-    if to_person:
-        session.execute(delete(EmailMessage).where(EmailMessage.id.in_(to_person)))
-    if submission_ids:
-        letters = EmailMessage.submission_id.in_(submission_ids)
-        # A letter not sent yet is not sent at all: its text is going.
-        session.execute(
-            update(EmailMessage)
-            .where(letters, EmailMessage.status.in_((MessageStatus.held, MessageStatus.queued)))
-            .values(status=MessageStatus.failed, error="erased on request", updated_at=now)
-        )
-        session.execute(
-            update(EmailMessage)
-            .where(letters)
-            .values(body=None, reply_to_address=None, reply_to_name="", from_name="", subject="")
-        )
-        for submission_id in submission_ids:
-            session.execute(
-                update(EmailSubmission)
-                .where(EmailSubmission.id == submission_id)
-                .values(
-                    name="",
-                    email=None,
-                    email_hmac=_random_hash(),
-                    ip_hmac="",
-                    postal_code="",
-                    city="",
-                    personal_line="",
-                    consent_followup=False,
-                    purged_at=now,
-                )
-            )
-    for signature_id in signature_ids:
-        session.execute(
-            update(PetitionSignature)
-            .where(PetitionSignature.id == signature_id)
-            .values(
-                name="",
-                email=None,
-                email_hmac=_random_hash(),
-                ip_hmac="",
-                postal_code="",
-                city="",
-                comment="",
-                show_publicly=False,
-                share_with_target=False,
-                consent_followup=False,
-                purged_at=now,
-            )
-        )
-    for call in held.calls:
-        session.execute(
-            update(CallRequest)
-            .where(CallRequest.id == call.id)
-            .values(phone=None, phone_hmac=_random_hash(), ip_hmac="", transcript=None)
-        )
-    for consent in held.consents:
-        # The proof that consent was given and withdrawn (wording, dates) stays until
-        # CONSENT_PROOF_DAYS; nothing in it names the person any more.
-        session.execute(
-            update(ConsentRecord)
-            .where(ConsentRecord.id == consent.id)
-            .values(
-                name="",
-                email=None,
-                email_hmac="",
-                phone_hmac="",
-                postal_code="",
-                referral="",
-                withdrawn_at=consent.withdrawn_at or now,
-                withdrawn_via=consent.withdrawn_via or VIA_STAFF,
-                purged_at=now,
-            )
-        )
-    session.flush()
-    session.expire_all()
-    return counts

@@ -14,6 +14,7 @@ from callmp.models import AuditEntry, Role, User
 from callmp.models.consent import ConsentRecord
 from tests.factories import demo_campaign
 from tests.support.app import sessions
+from tests.support.html import parse
 from tests.supporters.helpers import JEANNE, PUBLIC, populate
 
 
@@ -93,3 +94,16 @@ def test_organizers_and_leads_may_not_export(
     for role in (Role.organizer, Role.lead):
         login_as(role)
         assert client.get(f"/admin/campaigns/{campaign_id}/supporters.csv").status_code == 403
+
+
+def test_the_campaign_page_links_the_export_for_admins_only(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    with sessions(app)() as session:
+        campaign_id = demo_campaign(session).id
+    page = f"/admin/campaigns/{campaign_id}"
+    export = f"/admin/campaigns/{campaign_id}/supporters.csv"
+    for role, shown in ((Role.lead, False), (Role.admin, True)):
+        login_as(role)
+        links = [a.get("href") for a in parse(client.get(page).data).select("nav.actions a")]
+        assert (export in links) is shown

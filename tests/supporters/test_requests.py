@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -152,8 +153,12 @@ def test_erase_needs_the_confirmation(
 
 
 def test_erase_removes_every_personal_field_and_the_counts_stay(
-    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+    app: Flask,
+    client: FlaskClient,
+    login_as: Callable[..., User],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     world = populate(app, client)
     login_as(Role.admin)
     with sessions(app)() as session:
@@ -201,6 +206,9 @@ def test_erase_removes_every_personal_field_and_the_counts_stay(
         assert not session.scalars(select(EmailSubmission).where(matches)).all()
     again = parse(_search(client, "email", JEANNE))
     assert one(again, ".nothing-held")
+    # Nothing logged on the way named her either.
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert JEANNE not in logged and JEANNE_PHONE not in logged
 
 
 @pytest.mark.parametrize("kind", ["email", "phone"])

@@ -20,7 +20,7 @@ from callmp.db import utcnow
 from callmp.directory.phones import PhoneError
 from callmp.i18n import N_
 from callmp.models import Role
-from callmp.supporters import requests
+from callmp.supporters import erasure, requests
 from callmp.views.admin import confirm
 from callmp.views.context import db, services
 from callmp.views.security import role_required, staff
@@ -189,7 +189,7 @@ def erase() -> tuple[str, int]:
     if not confirm.confirmed():
         return confirm.refused(_confirmation(form, held))
     _audit("privacy.erase", N_("Erased by %(kind)s: %(rows)s rows."), lookup, held)
-    counts = requests.erase(db(), held, utcnow())
+    counts = erasure.erase(db(), held, utcnow())
     db().commit()
     page = render_template("admin/privacy/erased.html", counts=counts)
     return page, 200
