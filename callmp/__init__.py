@@ -70,6 +70,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         public,
         share_images,
         twilio,
+        unsubscribe,
     )
     from callmp.views.admin import (
         campaigns,
@@ -82,6 +83,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         petition_counts,
         petition_deliveries,
         portfolios,
+        privacy_requests,
+        supporter_list,
         targets,
         users,
         versions,
@@ -101,6 +104,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         contacts.bp,
         data.bp,
         users.bp,
+        supporter_list.bp,
+        privacy_requests.bp,
     ]
     for blueprint in [
         public.bp,
@@ -114,6 +119,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         partner_dashboard.bp,
         share_images.bp,
         branding.bp,
+        unsubscribe.bp,
         *staff,
     ]:
         app.register_blueprint(blueprint)

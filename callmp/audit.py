@@ -31,6 +31,11 @@ ACTION_LABELS: dict[str, str] = {
     "partner.delete": N_("Partner removed"),
     "person.create": N_("Person added"),
     "person.update": N_("Person edited"),
+    "privacy.search": N_("Privacy request: person searched"),
+    "privacy.view": N_("Privacy request: data shown"),
+    "privacy.export": N_("Privacy request: data exported"),
+    "privacy.erase": N_("Privacy request: person erased"),
+    "supporters.export": N_("Supporter list exported"),
     "user.create": N_("Account created"),
     "user.update": N_("Account changed"),
     "user.password": N_("Password changed"),
@@ -43,6 +48,8 @@ ACTION_GROUPS: dict[str, str] = {
     "data": N_("MP data"),
     "partner": N_("Partners"),
     "person": N_("People"),
+    "privacy": N_("Privacy requests"),
+    "supporters": N_("Supporter lists"),
     "user": N_("Accounts"),
 }
 

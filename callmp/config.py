@@ -228,6 +228,29 @@ SETTINGS: tuple[Setting, ...] = (
         "ridings stay).",
     ),
     Setting(
+        "CALL_RETENTION_DAYS",
+        30,
+        "Days before a call request's phone number and transcript are erased, if the call "
+        "did not clear them already (the counts stay).",
+    ),
+    Setting(
+        "IP_HASH_RETENTION_DAYS",
+        30,
+        "Days before the keyed hashes of supporters' IP addresses are erased from letters, "
+        "signatures and call requests.",
+    ),
+    Setting(
+        "CONSENT_PROOF_DAYS",
+        1095,
+        "Days a withdrawn consent's proof (wording, dates, no name or address) is kept "
+        "before it is purged; the name and address go as soon as consent is withdrawn.",
+    ),
+    Setting(
+        "UNSUBSCRIBE_MAX_PER_IP_PER_HOUR",
+        10,
+        "Withdrawals by address on the public /unsubscribe page from one IP per hour.",
+    ),
+    Setting(
         "EMAIL_MAX_PER_IP_PER_HOUR", 20, "Letters from one IP per hour, all campaigns together."
     ),
     Setting(

@@ -7,6 +7,7 @@ what every test database holds already: the seeded demo campaign and the shipped
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from itertools import count
 from typing import Any, TypeVar
@@ -30,6 +31,7 @@ from callmp.models import (
     Target,
     TargetKind,
 )
+from callmp.models.consent import ConsentRecord
 
 #: When ``add_event``'s events happen unless told otherwise.
 T0 = datetime(2026, 12, 1, 15, 10, tzinfo=UTC)
@@ -183,3 +185,24 @@ def make_signature(session: Session, campaign: Campaign, **fields: Any) -> Petit
         "created_at": datetime(2026, 11, 2, 15, 0, tzinfo=UTC),
     }
     return _added(session, PetitionSignature(**{**defaults, **fields}))
+
+
+def make_consent(session: Session, campaign: Campaign, **fields: Any) -> ConsentRecord:
+    """A standing consent to follow-up email on ``campaign`` (a letter's, in English, from
+    the campaign page) with a fresh unsubscribe key, unless told otherwise."""
+    n = next(_serial)
+    defaults: dict[str, Any] = {
+        "unsubscribe_key": secrets.token_urlsafe(32),
+        "campaign_id": campaign.id,
+        "action": "letter",
+        "source": "page",
+        "locale": "en",
+        "wording": "The campaign may email me about this and future actions.",
+        "name": f"Supporter {n}",
+        "email": f"supporter-{n}@example.org",
+        "email_hmac": f"consent-hmac-{n}",
+        "postal_code": "K1P 5J2",
+        "fed_num": 35075,
+        "created_at": datetime(2026, 11, 2, 15, 0, tzinfo=UTC),
+    }
+    return _added(session, ConsentRecord(**{**defaults, **fields}))

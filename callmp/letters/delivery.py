@@ -28,6 +28,7 @@ from callmp.models import (
     SubmissionStatus,
 )
 from callmp.petitions import sweep as petition_sweep
+from callmp.supporters import retention, unsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,10 @@ def claim(session: Session, message_id: int, now: datetime) -> EmailMessage | No
     return message
 
 
-def outgoing(message: EmailMessage) -> smtp.OutgoingMail:
-    """The message's headers and text, ready to build."""
-    return smtp.OutgoingMail(
+def outgoing(message: EmailMessage, public_url: str = "") -> smtp.OutgoingMail:
+    """The message's headers and text, ready to build (with the supporter's one-click
+    unsubscribe when a consent of theirs stands and ``public_url`` is given)."""
+    mail = smtp.OutgoingMail(
         message_id=message.message_id,
         from_name=message.from_name,
         from_address=message.from_address,
@@ -77,6 +79,7 @@ def outgoing(message: EmailMessage) -> smtp.OutgoingMail:
         body=message.body or "",
         locale=message.locale,
     )
+    return unsubscribe.with_link(mail, message, public_url)
 
 
 def _finish(
@@ -170,6 +173,7 @@ def sweep(
     _remind(session, settings, now, result)
     _expire(session, settings, now, result)
     result.purged = purge(session, settings, now)
+    retention.purge(session, retention.from_mail_settings(settings), now)
     # Petition signatures: the same reminders, expiry and retention period as letters.
     signatures = petition_sweep.sweep(session, settings, now)
     result.due.extend(signatures.due)

@@ -45,6 +45,10 @@ class MailSettings:
     retention_days: int = 30
     max_per_ip_per_hour: int = 20
     identical_nudge: int = 5
+    # Retention of the other personal fields (callmp/supporters/retention.py).
+    call_retention_days: int = 30
+    ip_hash_retention_days: int = 30
+    consent_proof_days: int = 1095
 
     @property
     def hmac_key(self) -> bytes:

@@ -43,6 +43,9 @@ def mail_settings(config: Mapping[str, Any]) -> MailSettings:
         retention_days=int(config["EMAIL_RETENTION_DAYS"]),
         max_per_ip_per_hour=int(config["EMAIL_MAX_PER_IP_PER_HOUR"]),
         identical_nudge=int(config["EMAIL_IDENTICAL_NUDGE"]),
+        call_retention_days=int(config["CALL_RETENTION_DAYS"]),
+        ip_hash_retention_days=int(config["IP_HASH_RETENTION_DAYS"]),
+        consent_proof_days=int(config["CONSENT_PROOF_DAYS"]),
     )
 
 
@@ -148,7 +151,8 @@ class MailService:
             if message is None:
                 return None
             try:
-                built = mail.build_message(delivery.outgoing(message), now)
+                outgoing = delivery.outgoing(message, self.settings.public_url)
+                built = mail.build_message(outgoing, now)
                 if self.verp is not None:
                     self.sender.send(built, envelope_from=self.verp.address(message.id))
                 else:

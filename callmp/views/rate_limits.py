@@ -21,9 +21,9 @@ from flask_limiter.util import get_remote_address
 
 #: The blueprints whose POST routes share the burst limit: the lookup form, the call and
 #: report forms, letters (submit and confirm), petition signatures (sign and confirm) and
-#: the API. Twilio's webhooks and the staff
+#: the API, and withdrawals (the one-click link and the page). Twilio's webhooks and the staff
 #: pages are not in it (signed requests; logged-in staff).
-PUBLIC_WRITES = ("public", "call", "email", "petition", "api")
+PUBLIC_WRITES = ("public", "call", "email", "petition", "api", "unsubscribe")
 #: The limit's bucket: one per client address across all those routes.
 SCOPE = "public-write"
 

@@ -30,7 +30,13 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from callmp import create_app
 from callmp.db import utcnow
 from callmp.views.context import services
-from tests.factories import make_campaign, make_signature, make_target
+from tests.factories import (
+    demo_campaign,
+    make_campaign,
+    make_consent,
+    make_signature,
+    make_target,
+)
 from tests.support.app import (
     OFFICES_OPEN,
     TEST_SETTINGS,
@@ -93,6 +99,7 @@ EXCLUDED = {
     "admin_petition_counts.days_csv": "a CSV download",
     "admin_petition.packet_pdf": "the petition's printable packet (a PDF download)",
     "partner_dashboard.contacts_csv": "a CSV download",
+    "admin_supporters.supporters_csv": "a CSV download",
     "photos.photo": "an MP's photo (an image; text 404 when there is none)",
     "embed.script": "the partners' snippet (JavaScript)",
     "share_images.default_image": "a campaign's share image (a PNG for social apps' cards)",
@@ -283,6 +290,31 @@ def petition_round(site: Site) -> dict[str, Any]:
         return {"deliveries": f"/admin/campaigns/{campaign.id}/petition/deliveries"}
 
 
+def _new_consent(site: Site) -> str:
+    """The one-click link of a new standing consent on the demo campaign."""
+    with sessions(site.app)() as db:
+        consent = make_consent(db, demo_campaign(db), email="jeanne@example.org")
+        db.commit()
+        return f"/u/{consent.unsubscribe_key}"
+
+
+def consents(site: Site) -> dict[str, Any]:
+    """A standing consent to show (the audit never withdraws it)."""
+    return {"shown": _new_consent(site)}
+
+
+def _withdrawn(page: Page, site: Site, _where: Where) -> None:
+    """The one-click page after its button, on a consent of its own each time."""
+    page.goto(site.base + _new_consent(site))
+    _submit(page, "main form[method=post]", {})
+
+
+def _privacy_search(page: Page, site: Site, _where: Where) -> None:
+    """The privacy request search, for an address that wrote nothing."""
+    page.goto(site.base + "/admin/privacy-requests")
+    _submit(page, "form.privacy-search", {"value": "nobody@example.org"})
+
+
 def _outbox(site: Site) -> str:
     """The outbox, with the letters' mail in it whichever page came first."""
     site.value(letters, "waiting")
@@ -290,6 +322,9 @@ def _outbox(site: Site) -> str:
 
 
 SUPPORTER_PAGES = [
+    Visit("unsubscribe-page", "unsubscribe.page", _go("/unsubscribe")),
+    Visit("unsubscribe-link", "unsubscribe.link", _go(lambda site: site.value(consents, "shown"))),
+    Visit("unsubscribe-link-done", "unsubscribe.link_post", _withdrawn),
     Visit("home", "public.home", _go("/")),
     Visit("campaign", "public.campaign", _go(CAMPAIGN)),
     Visit("campaign-embedded", "embed.campaign", _go(f"{CAMPAIGN}/embed?ref=partner")),
@@ -347,6 +382,13 @@ SUPPORTER_PAGES = [
 ]
 
 STAFF_PAGES = [
+    Visit(
+        "staff-privacy-requests",
+        "admin_privacy.search_page",
+        _go("/admin/privacy-requests"),
+        staff=True,
+    ),
+    Visit("staff-privacy-search", "admin_privacy.search", _privacy_search, staff=True),
     Visit("staff-campaigns", "admin_campaigns.index", _go("/admin"), staff=True),
     Visit("staff-campaign", "admin_campaigns.show", _go(_campaign()), staff=True),
     Visit("staff-campaign-edit", "admin_campaigns.edit", _go(_campaign("/edit")), staff=True),

@@ -45,6 +45,7 @@ from callmp.views.admin.campaign_forms import CampaignForm, PreviewForm
 from callmp.views.admin.contact_forms import CorrectionForm, SearchForm
 from callmp.views.admin.dashboard_forms import DashboardForm
 from callmp.views.admin.partner_forms import PartnerForm
+from callmp.views.admin.privacy_requests import SearchForm as PrivacySearchForm
 from callmp.views.admin.target_forms import (
     OwnMpForm,
     PersonForm,
@@ -53,6 +54,7 @@ from callmp.views.admin.target_forms import (
 )
 from callmp.views.petition_forms import PetitionForm
 from callmp.views.public_forms import CallForm, EmailForm, LookupForm, ReportForm
+from callmp.views.unsubscribe import WithdrawForm
 from tests.factories import (
     demo_campaign,
     make_call_request,
@@ -268,6 +270,9 @@ ROUTES: list[Route] = [
     Route("petition.thanks", ids=(("public_id", "signature"),)),
     Route("petition.confirm_page"),
     Route("petition.confirm", raw=("token",)),
+    # Withdrawing consent: the one-click link (RFC 8058's body) and the page
+    Route("unsubscribe.link", raw=("List-Unsubscribe",), base=(("List-Unsubscribe", "One-Click"),)),
+    Route("unsubscribe.page", forms=(WithdrawForm,)),
     Route("email.outbox_message"),
     Route("static"),
     Route("photos.photo"),
@@ -417,6 +422,17 @@ ROUTES: list[Route] = [
         base=(("confirmed", "yes"),),
         ids=(("partner_id", "spare_partner"),),
     ),
+    Route("admin_supporters.supporters_csv", staff=True),
+    Route("admin_privacy.search_page", staff=True, forms=(PrivacySearchForm,)),
+    Route("admin_privacy.export", staff=True, forms=(PrivacySearchForm,)),
+    Route("admin_privacy.confirm_erase", staff=True, forms=(PrivacySearchForm,)),
+    Route(
+        "admin_privacy.erase",
+        staff=True,
+        forms=(PrivacySearchForm,),
+        raw=("confirmed",),
+        base=(("confirmed", "yes"),),
+    ),
     # A partner's private dashboard (its key stands in for a login)
     Route("partner_dashboard.show", query=("lang",), ids=(("token", "partner_key"),)),
     Route("partner_dashboard.contacts_csv", ids=(("token", "partner_key"),)),
@@ -450,6 +466,9 @@ SAVES = {
     "admin_partners.edit": "admin_partners.update",
     "admin_partners.confirm_new_link": "admin_partners.new_link",
     "admin_partners.confirm_delete": "admin_partners.delete",
+    "unsubscribe.link": "unsubscribe.link_post",
+    "unsubscribe.page": "unsubscribe.page_post",
+    "admin_privacy.search_page": "admin_privacy.search",
 }
 ROUTES = [
     replace(route, forms=(), raw=(), base=(), prefix="") if route.endpoint in SAVES else route

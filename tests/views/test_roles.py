@@ -31,6 +31,8 @@ STAFF_BLUEPRINTS = (
     "admin_users",
     "admin_partners",
     "admin_petition",
+    "admin_supporters",
+    "admin_privacy",
 )
 ORG, LEAD, ADMIN = Role.organizer, Role.lead, Role.admin
 #: (endpoint, method) -> the least role that may use it.
@@ -105,6 +107,12 @@ POLICY: dict[tuple[str, str], Role] = {
     ("admin_users.add", "POST"): ADMIN,
     ("admin_users.edit", "GET"): ADMIN,
     ("admin_users.save", "POST"): ADMIN,
+    ("admin_supporters.supporters_csv", "GET"): ADMIN,
+    ("admin_privacy.search_page", "GET"): ADMIN,
+    ("admin_privacy.search", "POST"): ADMIN,
+    ("admin_privacy.export", "POST"): ADMIN,
+    ("admin_privacy.confirm_erase", "POST"): ADMIN,
+    ("admin_privacy.erase", "POST"): ADMIN,
 }
 #: Staff URLs open to everyone: the login form, and logging out.
 PUBLIC = {("auth.login", "GET"), ("auth.submit_login", "POST"), ("auth.logout", "POST")}

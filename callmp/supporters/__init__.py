@@ -1,0 +1,1 @@
+"""Supporters: consent, withdrawal, the list, privacy requests and retention."""
