@@ -1,0 +1,1 @@
+"""Supporters as people the organization may write to: consent, privacy, the list."""
