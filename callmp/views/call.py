@@ -60,8 +60,9 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
     again = ("call-form", url_for(".call_me", slug=slug, fed_num=fed_num))
     if request.form.get("action") == "language":
         return riding_page(slug, fed_num, call_form=form, language=again)
+    valid = form.validate()  # first: it resets every field's errors
     consented, email = consent_input.followup_email(form)
-    if not form.validate() or not consented:
+    if not valid or not consented:
         return riding_page(slug, fed_num, call_form=form, status=400, language=again)
     service = _service()
     try:
@@ -145,8 +146,9 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
     again = (f"report-{item.target.id}", url_for(".report", slug=slug, fed_num=fed_num))
     if request.form.get("action") == "language":
         return riding_page(slug, fed_num, report_forms={item.target.id: form}, language=again)
+    valid = form.validate()  # first: it resets every field's errors
     consented, email = consent_input.followup_email(form)
-    if not form.validate() or not consented:
+    if not valid or not consented:
         return riding_page(
             slug, fed_num, report_forms={item.target.id: form}, status=400, language=again
         )
