@@ -89,7 +89,7 @@ def test_publishing_needs_the_legal_name_address_and_contact(db_session: Session
     assert campaign_status.missing(campaign) == ["org_contact"]
     campaign.org_contact = "+16135550123"
     campaign_status.publish(db_session, campaign, None)
-    assert campaign.status == CampaignStatus.published
+    assert str(campaign.status) == CampaignStatus.published.value
     # Published, it must keep them: removing one is refused beside its field.
     errors = refused(db_session, good(org_contact=""), campaign)
     assert ("org_contact", "A published campaign needs this.") in {
