@@ -219,3 +219,41 @@ def test_every_opt_in_links_the_campaign_privacy_notice(client: FlaskClient) -> 
         form = one(soup, selector.format(first=first))
         link = one(form, ".optin a")
         assert link["href"] == f"{CAMPAIGN}/privacy"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_api_records_a_letter_consent_as_from_the_api_in_its_language(
+    app: Flask, client: FlaskClient, lang: str
+) -> None:
+    api = f"/api/v1/campaigns/{DEMO_SLUG}/emails"
+    letter = {"name": "Sam Lee", "email": "sam.lee@example.org", "postal_code": "K2P 1L4"}
+    assert client.post(api, json={**letter, "lang": lang}).status_code == 202
+    assert _records(app) == []
+    body = {**letter, "email": "sam.two@example.org", "lang": lang, "consent_followup": True}
+    assert client.post(api, json={**body, "ref": "partner-a"}).status_code == 202
+    (record,) = _records(app)
+    with sessions(app)() as session:
+        assert record.wording == consent.wording(demo_campaign(session), lang)
+    assert (record.source, record.action, record.locale) == ("api", "letter", lang)
+    assert (record.email, record.referral) == ("sam.two@example.org", "partner-a")
+    assert record.submission_id is not None
+
+
+def test_an_embedded_form_records_the_embed_as_its_source(app: Flask, client: FlaskClient) -> None:
+    entry = parse(client.get(f"{CAMPAIGN}/embed?ref=partner").data)
+    # The flow's state rides in the links; the footer's notice opens outside the frame.
+    notice = one(entry, "footer .privacy-link a")
+    assert notice["href"] == f"{CAMPAIGN}/privacy" and notice["target"] == "_blank"
+    lookup = one(entry, "form:has(input[name=postal_code])")
+    response = client.post(
+        str(lookup["action"]), data={**form_fields(lookup), "postal_code": "M5V 3L9"}
+    )
+    assert response.status_code in (302, 303)
+    riding = parse(client.get(response.headers["Location"]).data)
+    form = one(riding, "section.call-me form")
+    assert one(form, ".optin a")["target"] == "_blank"
+    data = {**form_fields(form), "phone": "613-555-0142", "consent": "y", **TICKED["call"]}
+    assert client.post(str(form["action"]), data=data).status_code == 303
+    (record,) = _records(app)
+    assert record.source == "embed"
+    assert record.referral == "partner"
