@@ -193,6 +193,7 @@ def test_a_lead_creates_edits_publishes_unpublishes_and_archives(
     assert [(r.code, r.label) for r in campaign.referral_codes] == [("union", "Union Local 1")]
     page = parse(client.get(response.location).data)
     assert "Campaign fair-wages saved." in text(one(page, "p.flash"))
+    assert "Fair Wages Coalition Inc." in text(one(page, "dl.settings"))
 
     edit_url = f"/admin/campaigns/{campaign.id}/edit"
     values = form_values(one(parse(client.get(edit_url).data), "form.campaign-form"))
