@@ -297,6 +297,12 @@ def _portfolio(session: Session) -> Portfolio | None:
     return portfolio
 
 
+#: The demo's organization: fictional, with an address on a reserved example domain.
+ORG_LEGAL_NAME = "Coalition for Status for All (demo)"
+ORG_MAILING_ADDRESS = "123 Example Street, Suite 400\nOttawa ON  K1P 0A1"
+ORG_CONTACT = "privacy@status-for-all.example.org"
+
+
 def seed(session: Session) -> Campaign:
     """Create or refresh the demo campaign, published, with its two targets (the supporter's
     MP and the Immigration portfolio)."""
@@ -321,6 +327,10 @@ def seed(session: Session) -> Campaign:
     campaign.petition_text_fr = _paragraphs(PETITION_TEXT_FR)
     campaign.petition_goal = 2000
     campaign.petition_show_signers = True
+    # A fictional coalition: the organization supporters' consent is given to (CASL).
+    campaign.org_legal_name = ORG_LEGAL_NAME
+    campaign.org_mailing_address = ORG_MAILING_ADDRESS
+    campaign.org_contact = ORG_CONTACT
     portfolio = _portfolio(session)
     wanted: list[dict[str, Any]] = [
         {

@@ -65,6 +65,10 @@ def make_campaign(session: Session, **fields: Any) -> Campaign:
         "slug": f"campaign-{n}",
         "title_en": f"Campaign {n}",
         "title_fr": f"Campagne {n}",
+        # The organization every published campaign names (CASL identification).
+        "org_legal_name": f"Organization {n} Inc.",
+        "org_mailing_address": "100 Example Street\nOttawa ON  K1A 0A6",
+        "org_contact": f"privacy{n}@example.org",
     }
     return _added(session, Campaign(**{**defaults, **fields}))
 

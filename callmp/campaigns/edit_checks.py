@@ -17,6 +17,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 from callmp import numbers
 from callmp.campaigns import fields
 from callmp.campaigns.fields import EDIT_TIME_ZONE, CampaignInput, FieldError
+from callmp.directory.email_addresses import AddressError, clean_address
 from callmp.templating import one_line, strip_control
 
 TITLE_MAX = 200
@@ -134,3 +135,39 @@ def check_petition(check: Checker) -> None:
         check.refuse("petition_delivery_every", fields.DELIVERY_EVERY_NEEDED)
     if delivery == "date" and at is None and "petition_delivery_at" not in refused:
         check.refuse("petition_delivery_at", fields.DELIVERY_AT_NEEDED)
+
+
+ADDRESS_MAX = 500
+CONTACT_MAX = 254
+
+
+def contact(raw: str) -> str:
+    """The organization's contact: a checked email address, or a Canadian or US phone
+    number as E.164; ValueError otherwise."""
+    value = one_line(raw)
+    if "@" in value:
+        try:
+            return clean_address(value)
+        except AddressError:
+            raise ValueError(value) from None
+    return e164(value)
+
+
+def check_organization(check: Checker) -> None:
+    """Who asks supporters' consent and answers privacy requests: the organization's legal
+    name, mailing address and contact, and its own words for the privacy notice."""
+    data = check.data
+    name = one_line(data.org_legal_name)
+    check.set("org_legal_name", check.bounded("org_legal_name", name, TITLE_MAX))
+    address = text(data.org_mailing_address).strip()
+    check.set("org_mailing_address", check.bounded("org_mailing_address", address, ADDRESS_MAX))
+    raw = one_line(data.org_contact)
+    try:
+        value = contact(raw) if raw else ""
+    except ValueError:
+        check.refuse("org_contact", fields.BAD_CONTACT)
+    else:
+        check.set("org_contact", check.bounded("org_contact", value, CONTACT_MAX))
+    for lang in ("en", "fr"):
+        name = f"privacy_notice_{lang}"
+        check.set(name, check.bounded(name, text(getattr(data, name)), TEXT_MAX))

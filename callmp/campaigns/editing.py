@@ -20,6 +20,7 @@ from callmp.campaigns.edit_checks import (
     TITLE_MAX,
     Checker,
     Cleaned,
+    check_organization,
     check_petition,
     e164,
     text,
@@ -189,6 +190,7 @@ def _check(
     _check_settings(check)
     _check_brand(check, session)
     check_petition(check)
+    check_organization(check)
     _check_referrals(check, accept_code)
     return check
 

@@ -79,6 +79,11 @@ LABELS: dict[str, str] = {
     "petition_delivery_at": N_("Deliver on"),
     "referral_codes": N_("Referral codes"),
     "organization_name": N_("Organization name"),
+    "org_legal_name": N_("Organization's legal name"),
+    "org_mailing_address": N_("Organization's mailing address"),
+    "org_contact": N_("Organization's contact (email address or phone number)"),
+    "privacy_notice_en": N_("Privacy notice, the organization's own words (English)"),
+    "privacy_notice_fr": N_("Privacy notice, the organization's own words (French)"),
     "accent_color": N_("Accent colour"),
     "logo_image": N_("Logo"),
     "header_image": N_("Header image"),
@@ -163,6 +168,11 @@ class CampaignInput:
     petition_delivery_at: str = ""
     referral_codes: str = ""
     organization_name: str = ""
+    org_legal_name: str = ""
+    org_mailing_address: str = ""
+    org_contact: str = ""
+    privacy_notice_en: str = ""
+    privacy_notice_fr: str = ""
     accent_color: str = ""
     logo_image: str = ""
     header_image: str = ""
@@ -233,6 +243,10 @@ BAD_PHONE = N_(
 )
 BAD_POLICY = N_("Please choose which office to call first.")
 BAD_EMAIL = N_("Please enter a valid email address, like letters@example.org, or leave it empty.")
+BAD_CONTACT = N_(
+    "Please enter an email address, like privacy@example.org, or a Canadian or US phone "
+    "number, like +16135550123."
+)
 BAD_CODE = N_(
     "Line %(line)s: %(code)s is not a valid code. Use up to 64 letters, digits, dots, "
     "hyphens and underscores, then a space and the label."

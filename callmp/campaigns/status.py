@@ -39,6 +39,12 @@ def missing(campaign: Campaign) -> list[str]:
         needed += ["petition_title", "petition_text"]
     for text in needed:
         gaps += [f"{text}_{lang}" for lang in languages if not getattr(campaign, f"{text}_{lang}")]
+    # CASL: every message asking consent names who asks and how to reach them.
+    gaps += [
+        name
+        for name in ("org_legal_name", "org_mailing_address", "org_contact")
+        if not getattr(campaign, name)
+    ]
     if not campaign.targets:
         gaps.append("targets")
     if not (

@@ -63,6 +63,11 @@ FIELD_LABELS: dict[str, str] = {
     "petition_delivery_every": N_("Deliver every N signatures"),
     "petition_delivery_at": N_("Petition delivery date"),
     "organization_name": N_("Organization name"),
+    "org_legal_name": N_("Organization's legal name"),
+    "org_mailing_address": N_("Organization's mailing address"),
+    "org_contact": N_("Organization's contact"),
+    "privacy_notice_en": N_("Privacy notice (English)"),
+    "privacy_notice_fr": N_("Privacy notice (French)"),
     "accent_color": N_("Accent colour"),
     "logo_image": N_("Logo"),
     "header_image": N_("Header image"),
@@ -89,7 +94,15 @@ LONG_TEXTS = frozenset(
     name
     for name in CAMPAIGN_FIELDS
     if name.startswith(
-        ("summary_", "call_intro_", "talking_points_", "email_body_", "petition_text_")
+        (
+            "summary_",
+            "call_intro_",
+            "talking_points_",
+            "email_body_",
+            "petition_text_",
+            "privacy_notice_",
+            "org_mailing_address",
+        )
     )
 )
 _DATETIMES = frozenset({"starts_at", "ends_at", "petition_ends_at", "petition_delivery_at"})

@@ -22,6 +22,7 @@ from callmp.stats.share_sources import clean_source
 from callmp.views import (
     api_cors,
     call_presenters,
+    consent_input,
     context,
     counts,
     inputs,
@@ -236,6 +237,20 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
         submission = service.submit(context.db(), ask)
     except LetterRefused as error:
         return _error(error, error.status)
+    if ask.consent_followup:
+        consent_input.record(
+            campaign,
+            "letter",
+            prepared.email,
+            src="api",
+            locale=locale,
+            referral=ask.referral,
+            share_source=ask.share_source,
+            name=prepared.supporter.name,
+            postal_code=prepared.supporter.postal_code,
+            fed_num=prepared.candidate.riding.fed_num,
+            submission_id=submission.id,
+        )
     context.db().commit()
     status = str(submission.status)
     service.enqueue(records.queued_ids(submission))

@@ -18,9 +18,10 @@ from callmp.i18n import translator
 from callmp.models.calls import FINAL
 from callmp.petitions.ladder import Step
 from callmp.stats import self_reports
-from callmp.views import call_presenters, counts, presenters
+from callmp.views import call_presenters, consent_input, counts, presenters
 from callmp.views.context import (
     db,
+    last_lookup,
     referral_for,
     riding_candidate,
     running_campaign,
@@ -33,6 +34,12 @@ from callmp.views.public_forms import CallForm, ReportForm
 from callmp.views.riding_page import reporter, riding_page
 
 bp = Blueprint("call", __name__)
+
+
+def _postal_code(slug: str, fed_num: int) -> str:
+    """The postal code the supporter looked up for this riding, if any (for the consent)."""
+    last = last_lookup(slug)
+    return str(last["postal_code"]) if last and fed_num in last["ridings"] else ""
 
 
 def _service() -> CallService:
@@ -53,7 +60,9 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
     again = ("call-form", url_for(".call_me", slug=slug, fed_num=fed_num))
     if request.form.get("action") == "language":
         return riding_page(slug, fed_num, call_form=form, language=again)
-    if not form.validate():
+    valid = form.validate()  # first: it resets every field's errors
+    consented, email = consent_input.followup_email(form)
+    if not valid or not consented:
         return riding_page(slug, fed_num, call_form=form, status=400, language=again)
     service = _service()
     try:
@@ -74,6 +83,16 @@ def call_me(slug: str, fed_num: int) -> Response | tuple[str, int]:
     except CallRefused as error:
         form.phone.errors = [gettext(error.message)]
         return riding_page(slug, fed_num, call_form=form, status=error.status, language=again)
+    if email:
+        consent_input.record(
+            campaign,
+            "call",
+            email,
+            postal_code=_postal_code(slug, fed_num),
+            fed_num=fed_num,
+            phone_hmac=call.phone_hmac,
+            call_request_id=call.id,
+        )
     note_step(campaign, Step.call)  # after a petition signature: its next step
     db().commit()
     service.push(call.id)  # stored as queued: no second transaction for the hand-over
@@ -127,12 +146,14 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
     again = (f"report-{item.target.id}", url_for(".report", slug=slug, fed_num=fed_num))
     if request.form.get("action") == "language":
         return riding_page(slug, fed_num, report_forms={item.target.id: form}, language=again)
-    if not form.validate():
+    valid = form.validate()  # first: it resets every field's errors
+    consented, email = consent_input.followup_email(form)
+    if not valid or not consented:
         return riding_page(
             slug, fed_num, report_forms={item.target.id: form}, status=400, language=again
         )
     try:
-        self_reports.report_direct_call(
+        counted = self_reports.report_direct_call(
             db(),
             campaign,
             targets,
@@ -155,6 +176,10 @@ def report(slug: str, fed_num: int) -> Response | tuple[str, int]:
         form.outcome.errors = [gettext(error.message)]
         return riding_page(
             slug, fed_num, report_forms={item.target.id: form}, status=429, language=again
+        )
+    if email and counted:  # a double tap records nothing twice
+        consent_input.record(
+            campaign, "report", email, postal_code=_postal_code(slug, fed_num), fed_num=fed_num
         )
     note_step(campaign, Step.call)
     db().commit()

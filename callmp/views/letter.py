@@ -30,7 +30,7 @@ from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign, MessageKind, Role, SubmissionStatus
 from callmp.petitions.ladder import Step
 from callmp.stats import report_tokens, self_reports
-from callmp.views import counts, presenters
+from callmp.views import consent_input, counts, presenters
 from callmp.views.context import (
     db,
     last_lookup,
@@ -177,6 +177,16 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
         submission = service.submit(db(), ask)
     except LetterRefused as error:
         return _preview(campaign, prepared, form, gettext(error.message), error.status)
+    if form.consent_followup.data:
+        consent_input.record(
+            campaign,
+            "letter",
+            prepared.email,
+            name=prepared.supporter.name,
+            postal_code=prepared.supporter.postal_code,
+            fed_num=prepared.candidate.riding.fed_num,
+            submission_id=submission.id,
+        )
     note_step(campaign, Step.write)  # after a petition signature: its next step
     db().commit()
     service.enqueue(records.queued_ids(submission))

@@ -20,7 +20,7 @@ from callmp.letters.confirmation import ConfirmError
 from callmp.models import Campaign, SignatureStatus
 from callmp.petitions import confirmation, public, signing
 from callmp.petitions.settings import PetitionSettings, petition_settings
-from callmp.views import form_tokens, presenters
+from callmp.views import consent_input, form_tokens, presenters
 from callmp.views.context import (
     db,
     referral_for,
@@ -133,6 +133,16 @@ def sign(slug: str) -> Response | tuple[str, int]:
     except signing.SignatureRefused as error:
         db().rollback()
         return _page(campaign, form, error.status, refusal=gettext(error.message, **error.params))
+    if form.consent_followup.data:
+        consent_input.record(
+            campaign,
+            "petition",
+            signed.signature.email or prepared.email,
+            name=prepared.name,
+            postal_code=prepared.postal_code,
+            fed_num=prepared.candidate.riding.fed_num,
+            signature_id=signed.signature.id,
+        )
     db().commit()
     services().mail.enqueue(signed.message_ids)
     signature = signed.signature

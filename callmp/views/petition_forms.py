@@ -57,9 +57,7 @@ class PetitionForm(PublicForm):
     share_with_target = BooleanField(
         lazy_gettext("My MP may receive my name, city and comment with the petition.")
     )
-    consent_followup = BooleanField(
-        lazy_gettext("The campaign may email me about this and future actions.")
-    )
+    consent_followup = BooleanField(lazy_gettext("Follow-up email"))
     website = StringField(
         lazy_gettext("Leave this field empty"),
         render_kw={"autocomplete": "off", "tabindex": "-1"},

@@ -67,6 +67,19 @@ class LookupForm(FlaskForm):  # type: ignore[misc]
     )
 
 
+def _followup_email() -> EmailField:
+    """The address for follow-up, asked beside the opt-in (needed only when it is ticked)."""
+    return EmailField(
+        lazy_gettext("Your email address (only if you tick the box)"),
+        render_kw={"autocomplete": "email", "maxlength": "254", "spellcheck": "false"},
+    )
+
+
+def _followup_box() -> BooleanField:
+    """The unticked opt-in; its words (``consent_wording``) are the label templates show."""
+    return BooleanField(lazy_gettext("Follow-up email"))
+
+
 class CallForm(PublicForm):
     """ "Call me": the supporter's phone number and their consent to one call now."""
 
@@ -80,6 +93,8 @@ class CallForm(PublicForm):
         ),
         validators=[InputRequired(lazy_gettext("Please tick the box so we may call you."))],
     )
+    consent_followup = _followup_box()
+    email = _followup_email()
 
 
 class ReportForm(PublicForm):
@@ -99,6 +114,8 @@ class ReportForm(PublicForm):
         ],
         validators=[InputRequired(lazy_gettext("Please tell us how the call went."))],
     )
+    consent_followup = _followup_box()
+    email = _followup_email()
 
 
 class EmailForm(PublicForm):
@@ -131,6 +148,4 @@ class EmailForm(PublicForm):
     personal_line = TextAreaField(
         lazy_gettext("A line in your own words"), render_kw={"rows": "3", "maxlength": "1000"}
     )
-    consent_followup = BooleanField(
-        lazy_gettext("The campaign may email me about this and future actions.")
-    )
+    consent_followup = _followup_box()

@@ -15,6 +15,7 @@ from callmp.models import Campaign
 from callmp.models.portfolios import is_unofficial
 from callmp.views import branding, presenters, sharing
 from callmp.views.admin.data import data_overview
+from callmp.views.consent_input import consent_wording
 from callmp.views.security import current_staff, role_name
 from callmp.views.times import staff_time
 
@@ -95,3 +96,4 @@ def init_template_globals(app: Flask) -> None:
     app.context_processor(_globals)
     # Macros imported by templates see the environment's globals, not the context.
     app.jinja_env.globals["first_error_focus"] = first_error_focus
+    app.jinja_env.globals["consent_wording"] = consent_wording

@@ -326,6 +326,8 @@ SUPPORTER_PAGES = [
     Visit("unsubscribe-link", "unsubscribe.link", _go(lambda site: site.value(consents, "shown"))),
     Visit("unsubscribe-link-done", "unsubscribe.link_post", _withdrawn),
     Visit("home", "public.home", _go("/")),
+    Visit("privacy-site", "privacy.site", _go("/privacy")),
+    Visit("privacy-campaign", "privacy.campaign", _go(f"{CAMPAIGN}/privacy")),
     Visit("campaign", "public.campaign", _go(CAMPAIGN)),
     Visit("campaign-embedded", "embed.campaign", _go(f"{CAMPAIGN}/embed?ref=partner")),
     Visit("lookup-not-a-code", "public.lookup_form", _lookup(NOT_A_CODE), 400),

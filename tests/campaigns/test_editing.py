@@ -46,6 +46,9 @@ def good(**changes: Any) -> CampaignInput:
         email_subject_fr="Des salaires justes à {riding}",
         email_body_en="Dear {mp_name}, I live in {riding}.",
         email_body_fr="Bonjour {mp_name}, j'habite dans {riding}.",
+        org_legal_name="Fair Wages Coalition Inc.",
+        org_mailing_address="100 Example Street\nOttawa ON  K1A 0A6",
+        org_contact="privacy@fair-wages.example.org",
     )
     return replace(base, **changes)
 

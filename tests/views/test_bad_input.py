@@ -246,6 +246,8 @@ EMAIL_FIELDS = (
 ROUTES: list[Route] = [
     # Supporters
     Route("public.home", query=("lang", "ref", "src")),
+    Route("privacy.site", query=("lang",)),
+    Route("privacy.campaign", query=("lang",)),
     Route("public.campaign", forms=(LookupForm,), query=("lang", "ref", "src")),
     Route("public.choose"),
     Route("embed.campaign", query=("lang", "ref", "s")),

@@ -102,6 +102,11 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
     petition_delivery_at = _when("petition_delivery_at")
     referral_codes = _area("referral_codes", 4)
     organization_name = _line("organization_name", 200)
+    org_legal_name = _line("org_legal_name", 200, autocomplete="organization")
+    org_mailing_address = _area("org_mailing_address", 4)
+    org_contact = _line("org_contact", 254, spellcheck="false")
+    privacy_notice_en = _area("privacy_notice_en", 6)
+    privacy_notice_fr = _area("privacy_notice_fr", 6)
     accent_color = _line(
         "accent_color", 7, autocapitalize="none", spellcheck="false", pattern="#?[0-9a-fA-F]{6}"
     )

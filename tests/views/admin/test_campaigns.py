@@ -53,6 +53,9 @@ NEW_CAMPAIGN = {
     "email_from_address": "",
     "email_confirm": "y",
     "referral_codes": "union Union Local 1",
+    "org_legal_name": "Fair Wages Coalition Inc.",
+    "org_mailing_address": "100 Example Street\r\nOttawa ON  K1A 0A6",
+    "org_contact": "+1 613 555 0123",
     "call_intro_en": "Hello from Fair Wages.",
     "call_intro_fr": "Bonjour de Salaires justes.",
     "talking_points_en": "I live in **{riding}**, postal code {postal_code}. {mp_name}, act!",
@@ -190,6 +193,7 @@ def test_a_lead_creates_edits_publishes_unpublishes_and_archives(
     assert [(r.code, r.label) for r in campaign.referral_codes] == [("union", "Union Local 1")]
     page = parse(client.get(response.location).data)
     assert "Campaign fair-wages saved." in text(one(page, "p.flash"))
+    assert "Fair Wages Coalition Inc." in text(one(page, "dl.settings"))
 
     edit_url = f"/admin/campaigns/{campaign.id}/edit"
     values = form_values(one(parse(client.get(edit_url).data), "form.campaign-form"))
