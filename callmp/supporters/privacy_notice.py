@@ -23,12 +23,23 @@ class Retention:
     # Letters and petition signatures: name, address, postal code, city, the letter or
     # comment (``EMAIL_RETENTION_DAYS``, the purge in letters.delivery / petitions.sweep).
     letters_days: int
-    # A call's phone number is erased when the call ends (calls.call_requests): no period.
+    # A call's phone number is erased when the call ends (calls.call_requests); what a
+    # call left (a transcript) goes after ``CALL_RETENTION_DAYS`` (supporters.retention).
+    calls_days: int
+    # The keyed hashes of connections' IP addresses (``IP_HASH_RETENTION_DAYS``).
+    ip_days: int
+    # A withdrawn consent's proof, without name or address (``CONSENT_PROOF_DAYS``).
+    consent_proof_days: int
 
 
 def retention(config: Mapping[str, Any]) -> Retention:
     """The retention periods from the app's settings."""
-    return Retention(letters_days=int(config["EMAIL_RETENTION_DAYS"]))
+    return Retention(
+        letters_days=int(config["EMAIL_RETENTION_DAYS"]),
+        calls_days=int(config["CALL_RETENTION_DAYS"]),
+        ip_days=int(config["IP_HASH_RETENTION_DAYS"]),
+        consent_proof_days=int(config["CONSENT_PROOF_DAYS"]),
+    )
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ NOTICE = f"/c/{DEMO_SLUG}/privacy"
 @pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
     """The demo app with a retention period unlike the default, to see it is read."""
-    return make_app(EMAIL_RETENTION_DAYS=17)
+    return make_app(EMAIL_RETENTION_DAYS=17, IP_HASH_RETENTION_DAYS=9, CONSENT_PROOF_DAYS=400)
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
@@ -55,6 +55,8 @@ def test_the_retention_numbers_shown_are_the_settings(
     soup = parse(client.get(f"{NOTICE}?lang={lang}").data)
     shown = re.findall(r"\d+", text(one(soup, ".retention-letters")))
     assert shown == [str(app.config["EMAIL_RETENTION_DAYS"])] == ["17"]
+    assert re.findall(r"\d+", text(one(soup, ".retention-ip"))) == ["9"]
+    assert re.findall(r"\d+", text(one(soup, ".retention-consent"))) == ["400"]
     site = parse(client.get(f"/privacy?lang={lang}").data)
     assert "17" in re.findall(r"\d+", text(site))
 
