@@ -30,6 +30,7 @@ from callmp.models import (
     PetitionSignature,
     Riding,
     SignatureStatus,
+    SubmissionStatus,
 )
 from callmp.models.consent import ConsentRecord
 from callmp.stats import exports
@@ -55,7 +56,17 @@ HEADER = (
 
 
 def standing(session: Session, campaign_id: int) -> list[ConsentRecord]:
-    """The campaign's consents that stand: not withdrawn, not purged, oldest first."""
+    """The campaign's consents that stand, oldest first: not withdrawn, not purged, and
+    not given with a letter or signature whose address was never confirmed (awaiting its
+    link, or expired): an unproven address is nobody's consent."""
+    unconfirmed_letter = select(EmailSubmission.id).where(
+        EmailSubmission.id == ConsentRecord.submission_id,
+        EmailSubmission.status != SubmissionStatus.queued,
+    )
+    unconfirmed_signature = select(PetitionSignature.id).where(
+        PetitionSignature.id == ConsentRecord.signature_id,
+        PetitionSignature.status != SignatureStatus.confirmed,
+    )
     return list(
         session.scalars(
             select(ConsentRecord)
@@ -63,6 +74,8 @@ def standing(session: Session, campaign_id: int) -> list[ConsentRecord]:
                 ConsentRecord.campaign_id == campaign_id,
                 ConsentRecord.withdrawn_at.is_(None),
                 ConsentRecord.purged_at.is_(None),
+                ~unconfirmed_letter.exists(),
+                ~unconfirmed_signature.exists(),
             )
             .order_by(ConsentRecord.created_at, ConsentRecord.id)
         )

@@ -10,12 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from callmp.models import AuditEntry, Role, User
+from callmp.models import AuditEntry, PetitionSignature, Role, SignatureStatus, User
 from callmp.models.consent import ConsentRecord
-from tests.factories import demo_campaign
+from tests.factories import demo_campaign, make_consent, make_signature
 from tests.support.app import sessions
 from tests.support.html import parse
-from tests.supporters.helpers import JEANNE, PUBLIC, populate
+from tests.supporters.helpers import JEANNE, PUBLIC, email_hash, populate
 
 
 def _export(client: FlaskClient, app: Flask) -> list[dict[str, str]]:
@@ -107,3 +107,36 @@ def test_the_campaign_page_links_the_export_for_admins_only(
         login_as(role)
         links = [a.get("href") for a in parse(client.get(page).data).select("nav.actions a")]
         assert (export in links) is shown
+
+
+def test_a_consent_given_with_an_unconfirmed_address_is_not_on_the_list(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    address = "nadia@example.org"
+    with sessions(app)() as session:
+        campaign = demo_campaign(session)
+        signature = make_signature(
+            session,
+            campaign,
+            email=address,
+            email_hmac=email_hash(app, address),
+            status=SignatureStatus.awaiting_confirmation,
+        )
+        make_consent(
+            session,
+            campaign,
+            action="petition",
+            email=address,
+            email_hmac=email_hash(app, address),
+            signature_id=signature.id,
+        )
+        session.commit()
+        signature_id = signature.id
+    login_as(Role.admin)
+    assert address not in [row["email"] for row in _export(client, app)]
+    with sessions(app)() as session:
+        confirmed = session.get(PetitionSignature, signature_id)
+        assert confirmed is not None
+        confirmed.status = SignatureStatus.confirmed
+        session.commit()
+    assert [row["email"] for row in _export(client, app)] == [address]
