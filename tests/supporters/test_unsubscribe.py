@@ -219,3 +219,53 @@ def test_delivery_sends_the_header(client: FlaskClient, app: Flask, outbox: Path
 def test_mask_keeps_only_the_first_letter_and_domain() -> None:
     assert unsubscribe.mask("jeanne@example.org") == "j•••@example.org"
     assert unsubscribe.mask(None) == "•••"
+
+
+def test_a_consent_given_with_a_letter_is_withdrawn_from_its_own_mail_once(
+    client: FlaskClient, app: Flask
+) -> None:
+    """End to end: the API writes the consent, the confirmation carries its link, and the
+    provider's one-click POST withdraws it once, leaving another supporter's consent."""
+    body = {
+        "name": "Camille Tremblay",
+        "email": SUPPORTER,
+        "postal_code": "K2P 1L4",
+        "consent_followup": True,
+    }
+    assert client.post(API, json=body).status_code == 202
+    other = {**body, "name": "Noor Haddad", "email": "noor.haddad@example.org"}
+    assert client.post(API, json=other).status_code == 202
+    with sessions(app)() as session:
+        mine = session.scalars(select(ConsentRecord).where(ConsentRecord.email == SUPPORTER)).one()
+        key, mine_id = mine.unsubscribe_key, mine.id
+        assert mine.action == "letter" and mine.source == "api" and mine.wording
+    confirmations = _confirmations(app)
+    url = f"{PUBLIC}/u/{key}"
+    assert str(confirmations[SUPPORTER]["List-Unsubscribe"]).strip() == f"<{url}>"
+    assert confirmations[SUPPORTER]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert client.post(url.removeprefix(PUBLIC), data=ONE_CLICK).status_code == 200
+    withdrawn_at = record(app, mine_id).withdrawn_at
+    assert withdrawn_at is not None
+    assert client.post(url.removeprefix(PUBLIC), data=ONE_CLICK).status_code == 200
+    assert record(app, mine_id).withdrawn_at == withdrawn_at
+    with sessions(app)() as session:
+        standing = session.scalars(
+            select(ConsentRecord.email).where(ConsentRecord.withdrawn_at.is_(None))
+        ).all()
+    assert standing == ["noor.haddad@example.org"]
+
+
+def _confirmations(app: Flask) -> dict[str, email.message.EmailMessage]:
+    """Each supporter's confirmation message as it would be sent, by address."""
+    found = {}
+    with sessions(app)() as session:
+        messages = session.scalars(
+            select(EmailMessage).where(EmailMessage.kind == MessageKind.confirmation)
+        ).all()
+        for message in messages:
+            mail = delivery.outgoing(message, mail_service(app).settings.public_url)
+            raw = smtp.build_message(mail, utcnow()).as_bytes()
+            parsed = email.message_from_bytes(raw, policy=email.policy.default)
+            assert isinstance(parsed, email.message.EmailMessage)
+            found[mail.to_address] = parsed
+    return found
