@@ -30,7 +30,7 @@ def test_migrating_twice_is_harmless(empty_database_url: str) -> None:
         migrate.upgrade(engine)
         migrate.upgrade(engine)
         with engine.connect() as connection:
-            assert MigrationContext.configure(connection).get_current_revision() == "0025"
+            assert MigrationContext.configure(connection).get_current_revision() == "0026"
     finally:
         engine.dispose()
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,6 +54,15 @@ class CallRequest(Base):
         Index("ix_call_requests_phone_hmac_created_at", "phone_hmac", "created_at"),
         Index("ix_call_requests_ip_hmac_created_at", "ip_hmac", "created_at"),
         Index("ix_call_requests_status_created_at", "status", "created_at"),
+        # The retention purge reads only requests not yet purged.
+        Index("ix_call_requests_purged_at_created_at", "purged_at", "created_at"),
+        # The IP-hash purge: only hashes not yet cleared, by age (a partial index).
+        Index(
+            "ix_call_requests_created_at_unswept_ip",
+            "created_at",
+            sqlite_where=text("ip_hmac != ''"),
+            postgresql_where=text("ip_hmac != ''"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +94,8 @@ class CallRequest(Base):
     plan: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    # When the retention purge cleared the phone number and transcript (the counts stay).
+    purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     campaign: Mapped[Campaign] = relationship()
 

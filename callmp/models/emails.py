@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callmp.db import Base, UtcDateTime, utcnow
@@ -54,6 +54,13 @@ class EmailSubmission(Base):
         ),
         Index("ix_email_submissions_status_created_at", "status", "created_at"),
         Index("ix_email_submissions_purged_at_created_at", "purged_at", "created_at"),
+        # The IP-hash purge: only hashes not yet cleared, by age (a partial index).
+        Index(
+            "ix_email_submissions_created_at_unswept_ip",
+            "created_at",
+            sqlite_where=text("ip_hmac != ''"),
+            postgresql_where=text("ip_hmac != ''"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callmp.db import Base, UtcDateTime, utcnow
@@ -56,6 +56,13 @@ class PetitionSignature(Base):
         Index("ix_petition_signatures_ip_hmac_created_at", "ip_hmac", "created_at"),
         Index("ix_petition_signatures_status_created_at", "status", "created_at"),
         Index("ix_petition_signatures_purged_at_created_at", "purged_at", "created_at"),
+        # The IP-hash purge: only hashes not yet cleared, by age (a partial index).
+        Index(
+            "ix_petition_signatures_created_at_unswept_ip",
+            "created_at",
+            sqlite_where=text("ip_hmac != ''"),
+            postgresql_where=text("ip_hmac != ''"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Delete, Update, delete, or_, update
+from sqlalchemy import Delete, Update, delete, update
 from sqlalchemy.orm import Session
 
 from callmp.letters.records import MailSettings
@@ -66,7 +66,7 @@ FIELDS: tuple[Field, ...] = (
         "consent_records",
         "name, email, postal_code",
         "CONSENT_PROOF_DAYS",
-        "kept while consent stands; cleared at the first sweep after withdrawal",
+        "kept while consent stands; cleared at the withdrawal itself",
     ),
     Field(
         "consent_records",
@@ -107,47 +107,23 @@ def purge(session: Session, settings: RetentionSettings, now: datetime) -> int:
     changed = 0
     ip_cutoff = now - timedelta(days=settings.ip_hash_days)
     for model in (EmailSubmission, PetitionSignature, CallRequest):
+        # Through the partial index of hashes not yet cleared (migration 0026): it holds
+        # the rows of the retention period, not the whole history.
         changed += _clear(
             session,
             update(model)
-            .where(model.created_at <= ip_cutoff, model.ip_hmac != "")
+            .where(model.ip_hmac != "", model.created_at <= ip_cutoff)
             .values(ip_hmac=""),
         )
     call_cutoff = now - timedelta(days=settings.call_days)
     changed += _clear(
         session,
         update(CallRequest)
-        .where(
-            CallRequest.created_at <= call_cutoff,
-            or_(CallRequest.phone.is_not(None), CallRequest.transcript.is_not(None)),
-        )
-        .values(phone=None, transcript=None),
+        .where(CallRequest.purged_at.is_(None), CallRequest.created_at <= call_cutoff)
+        .values(phone=None, transcript=None, purged_at=now),
     )
-    # A letter purged while its writer's consent stood kept their name and address; once
-    # the consent is withdrawn (the flag cleared) they go too.
-    changed += _clear(
-        session,
-        update(EmailSubmission)
-        .where(
-            EmailSubmission.purged_at.is_not(None),
-            EmailSubmission.consent_followup.is_(False),
-            or_(EmailSubmission.email.is_not(None), EmailSubmission.name != ""),
-        )
-        .values(name="", email=None),
-    )
-    changed += _clear(
-        session,
-        update(ConsentRecord)
-        .where(
-            ConsentRecord.withdrawn_at.is_not(None),
-            or_(
-                ConsentRecord.email.is_not(None),
-                ConsentRecord.name != "",
-                ConsentRecord.postal_code != "",
-            ),
-        )
-        .values(name="", email=None, postal_code=""),
-    )
+    # A withdrawn consent's name and address, and those of a letter purged while the
+    # consent stood, go at the withdrawal itself (supporters.unsubscribe).
     proof_cutoff = now - timedelta(days=settings.consent_proof_days)
     changed += _clear(
         session,

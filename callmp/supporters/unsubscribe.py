@@ -93,7 +93,8 @@ def _withdraw_ids(session: Session, ids: list[int], now: datetime, via: str) -> 
         moved = session.execute(
             update(ConsentRecord)
             .where(ConsentRecord.id == record_id, ConsentRecord.withdrawn_at.is_(None))
-            .values(withdrawn_at=now, withdrawn_via=via)
+            # The proof (the words, the dates) stays; whom it was about goes now.
+            .values(withdrawn_at=now, withdrawn_via=via, name="", email=None, postal_code="")
             .execution_options(synchronize_session=False)
         )
         if moved.rowcount != 1:  # type: ignore[attr-defined]
@@ -104,6 +105,14 @@ def _withdraw_ids(session: Session, ids: list[int], now: datetime, via: str) -> 
                 update(EmailSubmission)
                 .where(EmailSubmission.id == submission_id)
                 .values(consent_followup=False)
+                .execution_options(synchronize_session=False)
+            )
+            # A letter purged while the consent stood kept only the name and address
+            # the consent was for: they go with it.
+            session.execute(
+                update(EmailSubmission)
+                .where(EmailSubmission.id == submission_id, EmailSubmission.purged_at.is_not(None))
+                .values(name="", email=None)
                 .execution_options(synchronize_session=False)
             )
         if signature_id is not None:

@@ -28,7 +28,7 @@ from callmp.models import (
     SubmissionStatus,
 )
 from callmp.models.consent import ConsentRecord
-from callmp.supporters import retention
+from callmp.supporters import retention, unsubscribe
 from tests.factories import add_event, make_call_request, make_consent, make_signature, mp
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -118,6 +118,13 @@ def _call(s: Session, c: Campaign) -> Any:
 
 
 def _withdrawn_consent(s: Session, c: Campaign) -> Any:
+    record = make_consent(s, c, created_at=T0 - timedelta(days=400))
+    unsubscribe.withdraw(s, record, T0, "link")
+    return ConsentRecord, record.id
+
+
+def _consent_withdrawn_elsewhere(s: Session, c: Campaign) -> Any:
+    """Withdrawn by a path that did not clear the identity (an older release)."""
     return ConsentRecord, make_consent(
         s, c, created_at=T0 - timedelta(days=400), withdrawn_at=T0
     ).id
@@ -145,7 +152,7 @@ CASES = [
     Case("consent_records", "name", _withdrawn_consent, lambda r: r.name, 0),
     Case("consent_records", "email", _withdrawn_consent, lambda r: r.email, 0),
     Case("consent_records", "postal_code", _withdrawn_consent, lambda r: r.postal_code, 0),
-    Case("consent_records", "the record", _withdrawn_consent, lambda r: r.wording, 100),
+    Case("consent_records", "the record", _consent_withdrawn_elsewhere, lambda r: r.wording, 100),
 ]
 
 
@@ -194,9 +201,10 @@ def test_a_consenting_writer_keeps_name_and_address_until_withdrawal(
     delivery.sweep(db_session, SETTINGS, T0 + timedelta(days=31), 600)
     db_session.expire_all()
     assert submission.email == "ana@example.org" and submission.postal_code == ""
-    submission.consent_followup = False  # what a withdrawal does
-    delivery.sweep(db_session, SETTINGS, T0 + timedelta(days=32), 600)
+    consent = make_consent(db_session, campaign, submission_id=submission.id)
+    unsubscribe.withdraw(db_session, consent, T0 + timedelta(days=32), "link")
     db_session.expire_all()
+    assert submission.consent_followup is False
     assert submission.email is None
     assert submission.name == ""
 
