@@ -19,6 +19,7 @@ from callmp.letters.service import MailService
 from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign
 from callmp.stats.share_sources import clean_source
+from callmp.supporters import consent
 from callmp.views import (
     api_cors,
     call_presenters,
@@ -119,6 +120,24 @@ def campaign_counts(slug: str) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Vary"] = "Accept-Encoding, Accept-Language, Cookie"
     response.make_conditional(request)
+    return response
+
+
+@bp.get("/campaigns/<slug>/consent")
+def campaign_consent(slug: str) -> Response:
+    """The opt-in's exact words in each language, the organization that asks, and the
+    privacy notice's address: what a partner's own form shows beside its box, so that
+    ``consent_followup`` sent with a letter stands for the same words we record."""
+    campaign = context.running_campaign(slug)
+    if campaign is None:
+        abort(404)
+    response = jsonify(
+        organization=consent.organization(campaign),
+        wording={locale: consent.wording(campaign, locale) for locale in ("en", "fr")},
+        privacy_url=url_for("privacy.campaign", slug=campaign.slug),
+    )
+    response.headers["Cache-Control"] = "public, max-age=60"
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

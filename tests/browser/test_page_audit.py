@@ -89,6 +89,7 @@ EXCLUDED = {
     "static": "files (CSS, images), not pages",
     "api.call_status": "JSON API",
     "api.campaign_counts": "JSON API",
+    "api.campaign_consent": "JSON API",
     "api.lookup_postal_code": "JSON API",
     "ops.healthz": "a probe for load balancers (JSON)",
     "ops.readyz": "a probe for load balancers (JSON)",

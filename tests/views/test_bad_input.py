@@ -284,6 +284,7 @@ ROUTES: list[Route] = [
     # JSON API
     Route("api.lookup_postal_code", query=("postal_code",), json=("postal_code",)),
     Route("api.campaign_counts", query=("by_office",)),
+    Route("api.campaign_consent"),
     Route("api.create_call", json=CALL_FIELDS),
     Route("api.call_status"),
     Route("api.create_email", json=EMAIL_FIELDS),
