@@ -90,3 +90,36 @@ def purge_sent(session: Session, now: datetime, retention_days: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(erased.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def scrub_signer(session: Session, signature: PetitionSignature) -> int:
+    """Take a signer's comment line (and with it their name and city) out of the stored
+    delivery messages that quoted it, as a privacy request's erasure must; how many
+    messages changed. Call before the signature itself is cleared."""
+    text = one_line(signature.comment, COMMENT_MAX)
+    if not text:
+        return 0  # no comment: the messages never named or quoted this signer
+    who = ""
+    if signature.share_with_target:
+        name, city = one_line(signature.name, 100), one_line(signature.city, 100)
+        who = ", ".join(part for part in (name, city) if part)
+    opening = f"- {text} ("
+    messages = session.scalars(
+        select(EmailMessage).where(
+            EmailMessage.campaign_id == signature.campaign_id,
+            EmailMessage.kind == MessageKind.petition_delivery,
+            EmailMessage.body.is_not(None),
+        )
+    ).all()
+    changed = 0
+    for message in messages:
+        lines = (message.body or "").split("\n")
+        kept = [
+            line
+            for line in lines
+            if not (line.startswith(opening) and (not who or line.endswith(f"({who})")))
+        ]
+        if len(kept) != len(lines):
+            message.body = "\n".join(kept)
+            changed += 1
+    return changed

@@ -24,6 +24,7 @@ from callmp.models import (
     PetitionSignature,
 )
 from callmp.models.consent import ConsentRecord
+from callmp.petitions import comments
 from callmp.supporters.requests import TO_PERSON, Held
 from callmp.supporters.unsubscribe import VIA_STAFF
 
@@ -70,6 +71,10 @@ def erase(session: Session, held: Held, now: datetime) -> dict[str, int]:
                     purged_at=now,
                 )
             )
+    for signature in held.signatures:
+        # Delivery emails to the signer's MP quoted their comment (and their name).
+        comments.scrub_signer(session, signature)
+    session.flush()
     for signature_id in signature_ids:
         session.execute(
             update(PetitionSignature)

@@ -13,17 +13,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import String, inspect, or_, select
 
+from callmp.db import utcnow
+from callmp.letters.records import MailSettings
 from callmp.models import (
     AuditEntry,
     CallRequest,
     EmailMessage,
     EmailSubmission,
+    MessageKind,
     PetitionSignature,
     Role,
     User,
 )
 from callmp.models.consent import ConsentRecord
-from tests.factories import demo_campaign
+from callmp.petitions import delivery
+from tests.factories import demo_campaign, make_signature
 from tests.support.app import sessions
 from tests.support.dashboard import headline
 from tests.support.html import form_fields, one, parse, text
@@ -220,3 +224,43 @@ def test_bad_input_is_a_400(
     fields = form_fields(one(page, "form.privacy-search"))
     value = "not a phone" if kind == "phone" else ""
     assert client.post(SEARCH, data={**fields, "kind": kind, "value": value}).status_code == 400
+
+
+def test_erase_takes_the_signers_line_out_of_delivery_emails_and_keeps_the_others(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    populate(app, client)
+    with sessions(app)() as session:
+        campaign = demo_campaign(session)
+        mine = session.scalars(
+            select(PetitionSignature).where(PetitionSignature.email == JEANNE)
+        ).one()
+        mine.share_with_target, mine.city = True, "Ottawa"
+        make_signature(session, campaign, name="Omar Aziz", comment="Do it for us.")
+        session.flush()
+        round_ = delivery.record(
+            session, delivery.by_hand(campaign, session), MailSettings(secret="x"), utcnow()
+        )
+        assert round_ is not None
+        session.commit()
+        bodies = _delivery_bodies(session)
+    assert any("- Please act. (Jeanne Roy, Ottawa)" in body for body in bodies)
+    login_as(Role.admin)
+    page = parse(_search(client, "email", JEANNE))
+    form = _form(page, "/erase/confirm")
+    confirmation = parse(client.post(str(form["action"]), data=form_fields(form)).data)
+    final = one(confirmation, "form.confirm")
+    assert client.post(str(final["action"]), data=form_fields(final)).status_code == 200
+    with sessions(app)() as session:
+        bodies = _delivery_bodies(session)
+    assert bodies and not any("Jeanne Roy" in b or "Please act." in b for b in bodies)
+    assert any("- Do it for us." in body for body in bodies)
+
+
+def _delivery_bodies(session: Any) -> list[str]:
+    return [
+        message.body or ""
+        for message in session.scalars(
+            select(EmailMessage).where(EmailMessage.kind == MessageKind.petition_delivery)
+        )
+    ]
