@@ -89,6 +89,17 @@ class Held:
         return sum(self.counts().values())
 
 
+def _matching(session: Session, model: Any, column: Any, key: str, linked: set[int]) -> list[Any]:
+    """Rows of ``model`` whose keyed hash ``column`` is ``key`` (none for ""), or that a
+    consent of the person links to, in id order."""
+    query = (
+        select(model)
+        .where(or_((column == key) if key else false(), model.id.in_(linked)))
+        .order_by(model.id)
+    )
+    return list(session.scalars(query))
+
+
 def find(session: Session, lookup: Lookup) -> Held:
     """Everything held about the person behind ``lookup``."""
     held = Held()
@@ -106,42 +117,13 @@ def find(session: Session, lookup: Lookup) -> Held:
     linked_submissions = {c.submission_id for c in held.consents if c.submission_id}
     linked_signatures = {c.signature_id for c in held.consents if c.signature_id}
     linked_calls = {c.call_request_id for c in held.consents if c.call_request_id}
-    held.submissions = list(
-        session.scalars(
-            select(EmailSubmission)
-            .where(
-                or_(
-                    (EmailSubmission.email_hmac == digest) if digest else false(),
-                    EmailSubmission.id.in_(linked_submissions),
-                )
-            )
-            .order_by(EmailSubmission.id)
-        )
+    held.submissions = _matching(
+        session, EmailSubmission, EmailSubmission.email_hmac, digest, linked_submissions
     )
-    held.signatures = list(
-        session.scalars(
-            select(PetitionSignature)
-            .where(
-                or_(
-                    (PetitionSignature.email_hmac == digest) if digest else false(),
-                    PetitionSignature.id.in_(linked_signatures),
-                )
-            )
-            .order_by(PetitionSignature.id)
-        )
+    held.signatures = _matching(
+        session, PetitionSignature, PetitionSignature.email_hmac, digest, linked_signatures
     )
-    held.calls = list(
-        session.scalars(
-            select(CallRequest)
-            .where(
-                or_(
-                    (CallRequest.phone_hmac == phone) if phone else false(),
-                    CallRequest.id.in_(linked_calls),
-                )
-            )
-            .order_by(CallRequest.id)
-        )
-    )
+    held.calls = _matching(session, CallRequest, CallRequest.phone_hmac, phone, linked_calls)
     submission_ids = [s.id for s in held.submissions]
     signature_ids = [s.id for s in held.signatures]
     held.messages = list(
