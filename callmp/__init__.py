@@ -33,11 +33,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("urllib3").setLevel(max(logging.INFO, logging.getLogger().level))
 
     from callmp.ops import error_reports
+    from callmp.views.front_cache import init_front_cache
     from callmp.views.proxies import init_proxies
 
     # Off without CALLMP_SENTRY_DSN; with it, events leave without personal data.
     error_reports.init(app.config)
 
+    # Public answers that are the same for every stranger, given again before Flask runs;
+    # inside the proxy layers, so that it sees the trusted scheme and host.
+    init_front_cache(app)
     # Client address and scheme from the trusted proxies only (before anything reads them).
     init_proxies(app)
 

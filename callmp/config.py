@@ -429,6 +429,13 @@ SETTINGS: tuple[Setting, ...] = (
         "per process; 0 recounts on every request. Staff dashboards never wait.",
     ),
     Setting(
+        "FRONT_CACHE_BYTES",
+        8 * 1024 * 1024,
+        "Bytes per process of finished public answers (campaign page, lookup and counts "
+        "API) given again to strangers who ask the same way, before Flask runs; 0 turns "
+        "that off.",
+    ),
+    Setting(
         "DASHBOARD_TIME_ZONE",
         "America/Toronto",
         "Time zone of staff dashboards until an organizer picks their own.",
@@ -539,6 +546,8 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError("CALLMP_SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1")
     if int(config["COUNTS_CACHE_SECONDS"]) < 0:
         raise ConfigError("CALLMP_COUNTS_CACHE_SECONDS must be 0 or more")
+    if int(config["FRONT_CACHE_BYTES"]) < 0:
+        raise ConfigError("CALLMP_FRONT_CACHE_BYTES must be 0 or more")
     burst = str(config["PUBLIC_WRITE_BURST"]).strip()
     try:
         if burst and not all(rate.amount >= 1 for rate in limits.parse_many(burst)):

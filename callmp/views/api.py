@@ -26,6 +26,7 @@ from callmp.views import (
     consent_input,
     context,
     counts,
+    front_cache,
     inputs,
     letter_input,
     presenters,
@@ -57,6 +58,8 @@ def lookup_postal_code() -> tuple[Response, int]:
         context.content_revision(), ("lookup", code, locale), lambda: _lookup_answer(code, locale)
     )
     services().metrics.lookup(match)
+    if request.method == "GET":
+        front_cache.offer(revision=context.content_revision(), lookups=(match,))
     return jsonify(payload), 404 if match == lookup.Match.unknown else 200
 
 
@@ -120,6 +123,7 @@ def campaign_counts(slug: str) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Vary"] = "Accept-Encoding, Accept-Language, Cookie"
     response.make_conditional(request)
+    front_cache.offer(revision=context.content_revision(), seconds=found.holds_for())
     return response
 
 

@@ -10,7 +10,8 @@ import gzip
 import hashlib
 import json
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from cachetools import TTLCache
@@ -30,6 +31,13 @@ class Counts:
     body: bytes
     gzipped: bytes
     etag: str
+    #: When it was counted (``time.monotonic``, the cache's clock).
+    counted: float = field(default_factory=time.monotonic)
+
+    def holds_for(self) -> float:
+        """Seconds until the cache counts again (``COUNTS_CACHE_SECONDS`` after counting)."""
+        ttl = float(current_app.config["COUNTS_CACHE_SECONDS"])
+        return ttl - (time.monotonic() - self.counted)
 
 
 def init_counts(app: Flask) -> None:

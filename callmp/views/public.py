@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from callmp.campaigns import active
 from callmp.directory import lookup, postal_codes
 from callmp.models import Campaign
-from callmp.views import counts, presenters
+from callmp.views import counts, front_cache, presenters
 from callmp.views.context import (
     cached_ridings,
     content_revision,
@@ -53,6 +53,11 @@ def campaign(slug: str) -> tuple[str, int]:
     page = services().running.derived.get(
         content_revision(), key, lambda: _campaign_page(item, LookupForm(formdata=None), 200)[0]
     )
+    # Strangers may get it again while its counter holds, until the campaign closes.
+    if found is not None:
+        front_cache.offer(
+            revision=content_revision(), seconds=found.holds_for(), until=item.ends_at
+        )
     return page, 200
 
 
