@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -69,6 +70,12 @@ class Ticket:
     target_ids: frozenset[int]
 
 
+@lru_cache(maxsize=8)
+def _serializer(secret: str) -> URLSafeSerializer:
+    """The signer for ``secret`` (made once: every riding page issues a token)."""
+    return URLSafeSerializer(secret, salt=SALT)
+
+
 def new_client_id() -> str:
     """A random id for one visitor's session (or one page when there is no session)."""
     return secrets.token_urlsafe(9)
@@ -94,7 +101,7 @@ def issue(
         "s": client or new_client_id(),
         "i": int(now.timestamp()),
     }
-    return str(URLSafeSerializer(settings.secret, salt=SALT).dumps(payload))
+    return str(_serializer(settings.secret).dumps(payload))
 
 
 def check(
@@ -113,7 +120,7 @@ def check(
     if not token or len(token) > MAX_LENGTH:
         raise TokenError("token", EXPIRED)
     try:
-        payload = URLSafeSerializer(settings.secret, salt=SALT).loads(token)
+        payload = _serializer(settings.secret).loads(token)
     except BadSignature:
         raise TokenError("token", NOT_THIS_PAGE) from None
     try:
