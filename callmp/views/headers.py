@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 from flask_talisman import Talisman
 
-from callmp.views import embed
+from callmp.views import embed, partner_dashboard
 
 #: Who may show our pages in a frame: nobody, except an embedded campaign page, which its
 #: partners' origins may frame (``_allow_partners`` rewrites this one directive).
@@ -131,12 +131,23 @@ def init_headers(app: Flask) -> None:
     app.after_request(_security_headers)
 
 
+#: Headers some blueprints' pages set over the security headers.
+LAST_WORD: dict[str, tuple[Header, ...]] = {
+    partner_dashboard.bp.name: partner_dashboard.PRIVATE_HEADERS,
+}
+
+
 def _security_headers(response: Response) -> Response:
-    """Talisman's headers (HSTS over HTTPS only), then the partners' frame-ancestors."""
+    """Talisman's headers (HSTS over HTTPS only), the partners' frame-ancestors, then the
+    headers of a blueprint that has the last word (``LAST_WORD``)."""
+    current: Request = request._get_current_object()  # type: ignore[attr-defined]
     headers = response.headers
-    for name, value in talisman_headers(request.is_secure):
+    for name, value in talisman_headers(current.is_secure):
         headers[name] = value
-    return _allow_partners(response)
+    _allow_partners(response)
+    for name, value in LAST_WORD.get(current.blueprint or "", ()):
+        headers[name] = value
+    return response
 
 
 def _allow_partners(response: Response) -> Response:
