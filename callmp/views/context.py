@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Flask, abort, current_app, g, request, session
+from flask import Flask, Request, abort, current_app, g, request, session
 from flask_babel import Babel
 from sqlalchemy.orm import Session
 
@@ -187,9 +187,13 @@ SIGNATURE_KEY = "petition"
 def remember_referral() -> None:
     """A campaign link's ``?ref=`` code and ``&src=`` share channel are kept so the
     contacts they bring are credited (either may come alone)."""
-    slug = (request.view_args or {}).get("slug")
-    code = clean_referral(request.args.get("ref", ""))
-    source = clean_source(request.args.get("src"))
+    current: Request = request._get_current_object()  # type: ignore[attr-defined]
+    args = current.args
+    if not args:  # most requests: nothing to remember
+        return
+    slug = (current.view_args or {}).get("slug")
+    code = clean_referral(args.get("ref", ""))
+    source = clean_source(args.get("src"))
     if slug and (code or source):
         session[REFERRAL_KEY] = {"slug": slug, "code": code, "src": source}
 
