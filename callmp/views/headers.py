@@ -131,6 +131,14 @@ def init_headers(app: Flask) -> None:
     app.after_request(_security_headers)
 
 
+@cache
+def talisman_names() -> frozenset[str]:
+    """The names (lower case) of the headers Talisman sets over HTTP or HTTPS."""
+    return frozenset(
+        name.lower() for name, _ in (*talisman_headers(False), *talisman_headers(True))
+    )
+
+
 #: Headers some blueprints' pages set over the security headers.
 LAST_WORD: dict[str, tuple[Header, ...]] = {
     partner_dashboard.bp.name: partner_dashboard.PRIVATE_HEADERS,
@@ -142,8 +150,12 @@ def _security_headers(response: Response) -> Response:
     headers of a blueprint that has the last word (``LAST_WORD``)."""
     current: Request = request._get_current_object()  # type: ignore[attr-defined]
     headers = response.headers
-    for name, value in talisman_headers(current.is_secure):
-        headers[name] = value
+    ours = talisman_headers(current.is_secure)
+    if talisman_names().isdisjoint(name.lower() for name, _ in headers.items()):
+        headers.extend(ours)  # none set yet (nearly always): appended, as setting each would
+    else:
+        for name, value in ours:
+            headers[name] = value
     _allow_partners(response)
     for name, value in LAST_WORD.get(current.blueprint or "", ()):
         headers[name] = value

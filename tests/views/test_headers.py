@@ -157,3 +157,17 @@ def test_the_headers_are_the_ones_talisman_sets(app: Flask, base_url: str) -> No
     assert ("Strict-Transport-Security" in names) is base_url.startswith("https:")
     for name in names:
         assert ours.getlist(name) == theirs.getlist(name), name
+
+
+def test_a_security_header_a_view_set_is_replaced_once(make_app: Callable[..., Flask]) -> None:
+    """As Talisman did: its headers replace a view's own, never stand beside them."""
+    app = make_app()
+
+    @app.get("/own-headers")
+    def own_headers() -> tuple[str, dict[str, str]]:
+        return "", {"Referrer-Policy": "unsafe-url", "X-Frame-Options": "SAMEORIGIN"}
+
+    response = app.test_client().get("/own-headers")
+    assert response.headers.getlist("Referrer-Policy") == ["same-origin"]
+    assert response.headers.getlist("X-Frame-Options") == ["DENY"]
+    check_headers(response, "own headers")
