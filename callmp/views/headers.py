@@ -128,6 +128,7 @@ def init_headers(app: Flask) -> None:
         app.config[key] = probe.config[key]
     if app.config["SESSION_COOKIE_SECURE"] and not app.debug:
         app.config["SESSION_COOKIE_SECURE"] = True
+    talisman_names()  # asked now: gunicorn's workers inherit it from a preloading master
     app.after_request(_security_headers)
 
 
