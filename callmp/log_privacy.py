@@ -33,11 +33,30 @@ _POSTAL_CODE = re.compile(
     re.IGNORECASE,
 )
 
+#: What every match needs: a digit (phones, postal codes; ``\d`` as the patterns read it,
+#: any script's digits) or an ``@`` (addresses). Most log text has neither.
+_MAYBE_PERSONAL = re.compile(r"[\d@]")
+
+#: A run of ASCII letters and digits this long holds no match: each pattern must start and
+#: end at a word boundary (so inside such a run it can only be the whole run), and a whole
+#: run is a match only at a phone's 10 or 11 digits or a postal code's 6 characters; an
+#: address needs its ``@``. Request ids and other hex tokens are such runs.
+TOKEN_LENGTH = 12
+
 _MARK = "_callmp_scrubbed"
 
 
 def scrub(text: str) -> str:
     """``text`` with phone numbers, email addresses and postal codes replaced."""
+    if _MAYBE_PERSONAL.search(text) is None:
+        return text
+    if len(text) >= TOKEN_LENGTH and text.isascii() and text.isalnum():
+        return text
+    return _scrub_all(text)
+
+
+def _scrub_all(text: str) -> str:
+    """``scrub`` without its shortcuts: the three patterns in turn."""
     text = _EMAIL.sub("[email]", text)
     text = _PHONE.sub("[phone]", text)
     return _POSTAL_CODE.sub("[postal code]", text)

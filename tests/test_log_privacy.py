@@ -62,6 +62,42 @@ def test_scrub_replaces_phones_emails_and_postal_codes_only(raw: str, expected: 
     assert scrub(raw) == expected
 
 
+def _near_misses() -> list[str]:
+    """Strings around the shortcuts' edges: digits of every length, tokens, other scripts."""
+    found = ["6135550142", "16135550142", "K2P1L4", "k2p1l4", "x" * 40, "0" * 12]
+    for length in range(1, 20):
+        found += ["6" * length, "1" + "6" * (length - 1), "K2P1L4"[: length % 7] + "9" * length]
+        found += [
+            f"a{'6' * length}",
+            f"{'6' * length}Z",
+            f"+{'6' * length}",
+            f"{'6' * length}@x.ca",
+        ]
+    found += ["\u0666\u0661\u0663\u0665\u0665\u0665\u0660\u0661\u0664\u0662"]  # Arabic-Indic
+    found += ["\uff16\uff11\uff13 555 0142", "K\uff12P 1L4", "no digit, no at sign"]
+    found += [f"{token} 6135550142" for token in ("a1b2c3d4e5f6a7b8", "deadbeef" * 4)]
+    return found
+
+
+@pytest.mark.parametrize("raw", _near_misses())
+def test_scrub_shortcuts_agree_with_the_patterns(raw: str) -> None:
+    """The early returns (no digit or ``@``; a long ASCII token) change no result."""
+    assert scrub(raw) == log_privacy._scrub_all(raw)
+
+
+def test_a_long_token_of_letters_and_digits_holds_no_match() -> None:
+    """Request ids and hex tokens skip the patterns: the reason holds for every such token."""
+    import random
+
+    rng = random.Random(16)
+    alphabet = "0123456789" * 6 + "ABCEGHJKLMNPRSTVXYZabcdef"
+    for _ in range(3000):
+        length = rng.randint(log_privacy.TOKEN_LENGTH, 24)
+        token = "".join(rng.choice(alphabet) for _ in range(length))
+        assert log_privacy._scrub_all(token) == token
+        assert scrub(f"({token})") == f"({token})"
+
+
 def _record(message: str, *args: object, exc: bool = False) -> logging.LogRecord:
     """A record as a logger makes it, with the exception being handled when ``exc``."""
     exc_info = sys.exc_info() if exc else None

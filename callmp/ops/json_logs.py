@@ -1,9 +1,11 @@
 """Structured logs: one JSON object per line, with the request id; no Flask here.
 
 The web layer sets the request's id (``request_id``) and adds ``method``, ``path``,
-``status`` and ``duration_ms`` to its access line. Every string that reaches the line
-is scrubbed again (``log_privacy.scrub``): a path or a header value is not a message,
-so the record factory's scrubbing does not see it.
+``status`` and ``duration_ms`` to its access line. The message, traceback and stack are
+scrubbed with the record (``log_privacy.scrub_record``); every other string that reaches
+the line is scrubbed here (``log_privacy.scrub``): a path or a header value is not a
+message, so the record's scrubbing does not see it. The time, level and logger name are
+ours and are written as they are.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import sys
-import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -43,8 +45,9 @@ def valid_request_id(candidate: str | None) -> str | None:
 
 
 def new_request_id() -> str:
-    """A fresh random request id."""
-    return uuid.uuid4().hex
+    """A fresh random request id: 32 hex digits (128 random bits, as a UUID's text without
+    its dashes and version digits, at a fifth of the cost)."""
+    return secrets.token_hex(16)
 
 
 def _clean(value: Any) -> Any:
@@ -57,24 +60,27 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as a JSON object on one line."""
+        # Message, traceback and stack scrubbed (once per record, whoever formats it).
         log_privacy.scrub_record(record)
+        given = request_id.get()
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": request_id.get() or None,
+            "request_id": log_privacy.scrub(given) if given else None,
         }
+        values = record.__dict__
         for name in FIELDS:
-            if hasattr(record, name):
-                line[name] = getattr(record, name)
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
+            if name in values:
+                line[name] = _clean(values[name])
+        if record.exc_info and not record.exc_text:  # ``exc_info=True`` with no exception
+            record.exc_text = log_privacy.scrub(self.formatException(record.exc_info))
         if record.exc_text:
             line["exception"] = record.exc_text
         if record.stack_info:
             line["stack"] = record.stack_info
-        return json.dumps({key: _clean(value) for key, value in line.items()})
+        return json.dumps(line)
 
 
 def install(level: str | int, stream: IO[str] | None = None) -> logging.Handler:

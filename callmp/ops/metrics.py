@@ -20,6 +20,7 @@ import os
 import re
 import socket
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,13 @@ def multiprocess_dir() -> str | None:
 
 def host_name() -> str:
     """This host's name (a container's own), as it goes into metrics files' names."""
-    return _NOT_IN_NAMES.sub("-", socket.gethostname()).strip("-") or "host"
+    return _file_host_name(socket.gethostname())
+
+
+@lru_cache(maxsize=8)
+def _file_host_name(raw: str) -> str:
+    """``raw`` as a metrics file's name may hold it (asked on every value written)."""
+    return _NOT_IN_NAMES.sub("-", raw).strip("-") or "host"
 
 
 def process_identifier() -> str:
@@ -189,12 +196,24 @@ class Metrics:
         )
         if not self.multiprocess and queue_depth is not None:
             self.registry.register(QueueDepthCollector(queue_depth))
+        #: The request counter's and latency histogram's children by (endpoint, method,
+        #: status): looked up once each (endpoints, methods kept and statuses are few).
+        self._answered: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         """Count one answered request and its latency."""
         method = method if method in METHODS else "other"
-        self.requests.labels(endpoint=endpoint, method=method, status=str(status)).inc()
-        self.latency.labels(endpoint=endpoint).observe(max(seconds, 0.0))
+        key = (endpoint, method, status)
+        children = self._answered.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(endpoint=endpoint, method=method, status=str(status)),
+                self.latency.labels(endpoint=endpoint),
+            )
+            self._answered[key] = children
+        counter, latency = children
+        counter.inc()
+        latency.observe(max(seconds, 0.0))
 
     def call(self, outcome: str) -> None:
         """Count a call request ``queued``, ``placed`` or ``failed``."""

@@ -11,7 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Flask, abort, current_app, g, request, session
+from flask import Flask, Request, abort, current_app, g, request, session
+from flask.sessions import SessionMixin
 from flask_babel import Babel
 from sqlalchemy.orm import Session
 
@@ -101,16 +102,19 @@ def postal_index() -> PostalIndex:
 
 def select_locale() -> str:
     """``?lang=`` (remembered in the session), else the session, else the browser's choice."""
-    locales: tuple[str, ...] = tuple(current_app.config["LOCALES"])
-    asked = request.args.get("lang")
+    config = current_app.config
+    current: Request = request._get_current_object()  # type: ignore[attr-defined]
+    saved: SessionMixin = session._get_current_object()  # type: ignore[attr-defined]
+    locales: tuple[str, ...] = tuple(config["LOCALES"])
+    asked = current.args.get("lang")
     if asked in locales:
-        session[LANG_SESSION_KEY] = asked
+        saved[LANG_SESSION_KEY] = asked
         language = asked
-    elif session.get(LANG_SESSION_KEY) in locales:
-        language = str(session[LANG_SESSION_KEY])
+    elif saved.get(LANG_SESSION_KEY) in locales:
+        language = str(saved[LANG_SESSION_KEY])
     else:
-        best = request.accept_languages.best_match(locales)
-        language = best or str(current_app.config["DEFAULT_LOCALE"])
+        best = current.accept_languages.best_match(locales)
+        language = best or str(config["DEFAULT_LOCALE"])
     # Canadian conventions for dates and times ("15 h 40"); translations fall back to "fr".
     return f"{language}_CA"
 
@@ -187,9 +191,13 @@ SIGNATURE_KEY = "petition"
 def remember_referral() -> None:
     """A campaign link's ``?ref=`` code and ``&src=`` share channel are kept so the
     contacts they bring are credited (either may come alone)."""
-    slug = (request.view_args or {}).get("slug")
-    code = clean_referral(request.args.get("ref", ""))
-    source = clean_source(request.args.get("src"))
+    current: Request = request._get_current_object()  # type: ignore[attr-defined]
+    args = current.args
+    if not args:  # most requests: nothing to remember
+        return
+    slug = (current.view_args or {}).get("slug")
+    code = clean_referral(args.get("ref", ""))
+    source = clean_source(args.get("src"))
     if slug and (code or source):
         session[REFERRAL_KEY] = {"slug": slug, "code": code, "src": source}
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, Request, abort, request
 from werkzeug.routing import IntegerConverter, Map
 
 from callmp.numbers import ID_DIGITS
@@ -56,16 +56,18 @@ def init_inputs(app: Flask) -> None:
 
 def _limit_and_check() -> None:
     """Cap JSON and API bodies; refuse a NUL character in the path, query or form."""
-    if request.is_json or request.path.startswith("/api/"):
-        request.max_content_length = min(
-            JSON_MAX_BYTES, request.max_content_length or JSON_MAX_BYTES
+    current: Request = request._get_current_object()  # type: ignore[attr-defined]
+    if current.is_json or current.path.startswith("/api/"):
+        current.max_content_length = min(
+            JSON_MAX_BYTES, current.max_content_length or JSON_MAX_BYTES
         )
-    texts: list[Iterable[str]] = [
-        (str(value) for value in (request.view_args or {}).values()),
-        (part for pair in request.args.items(multi=True) for part in pair),
-    ]
-    if request.method == "POST":
-        texts.append(part for pair in request.form.items(multi=True) for part in pair)
+    texts: list[Iterable[str]] = []
+    if current.view_args:
+        texts.append(str(value) for value in current.view_args.values())
+    if current.args:
+        texts.append(part for pair in current.args.items(multi=True) for part in pair)
+    if current.method == "POST":
+        texts.append(part for pair in current.form.items(multi=True) for part in pair)
     if any("\x00" in text for group in texts for text in group):
         abort(400)
 

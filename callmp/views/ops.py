@@ -14,8 +14,9 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Request, Response, abort, current_app, g, jsonify, request
 
 from callmp.config import ConfigError
 from callmp.ops import json_logs
@@ -92,10 +93,15 @@ def loggable_path() -> str:
     Other variables (a campaign's slug, a riding's number) keep their values; a path no
     route matched is kept as typed (the JSON formatter still scrubs it).
     """
-    rule = request.url_rule
+    return _loggable_path(_current_request())
+
+
+def _loggable_path(current: Request) -> str:
+    """``loggable_path`` of ``current``."""
+    rule = current.url_rule
     if rule is None or not SECRET_VARIABLES & rule.arguments:
-        return request.path
-    given = request.view_args or {}
+        return current.path
+    given = current.view_args or {}
 
     def one(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -104,46 +110,64 @@ def loggable_path() -> str:
     return _RULE_VARIABLE.sub(one, rule.rule)
 
 
-def _clock() -> Callable[[], float]:
-    clock: Callable[[], float] = current_app.extensions[CLOCK_KEY]
-    return clock
+def _current_request() -> Request:
+    """The request itself, not its proxy: a hook reading it often looks it up once."""
+    found: Request = request._get_current_object()  # type: ignore[attr-defined]
+    return found
+
+
+def _current_app() -> Flask:
+    """The app itself, not its proxy."""
+    found: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    return found
+
+
+def _request_values() -> dict[str, Any]:
+    """What this request keeps in ``g``, as a dict (one proxy lookup for every read)."""
+    values: dict[str, Any] = g._get_current_object().__dict__
+    return values
 
 
 def _start_request() -> None:
     """Take the proxy's request id when it is a safe one, else make one; start the clock."""
-    given = json_logs.valid_request_id(request.headers.get(REQUEST_ID_HEADER))
-    g.request_id = given or json_logs.new_request_id()
-    g.request_id_token = json_logs.request_id.set(g.request_id)
-    g.request_started = _clock()()
+    values = _request_values()
+    given = json_logs.valid_request_id(_current_request().headers.get(REQUEST_ID_HEADER))
+    found = given or json_logs.new_request_id()
+    values["request_id"] = found
+    values["request_id_token"] = json_logs.request_id.set(found)
+    clock: Callable[[], float] = _current_app().extensions[CLOCK_KEY]
+    values["request_started"] = clock()
 
 
 def _finish_request(response: Response) -> Response:
     """Echo the request id; in JSON mode, write the access line."""
-    request_id = g.get("request_id")
+    current = _current_request()
+    values = _request_values()
+    request_id = values.get("request_id")
     if request_id:
         response.headers[REQUEST_ID_HEADER] = request_id
-    path = loggable_path()
+    path = _loggable_path(current)
     # For gunicorn's access line (deploy/gunicorn.conf.py), written after this response.
-    request.environ[json_logs.LOG_PATH_KEY] = path
-    if "request_started" not in g:
+    current.environ[json_logs.LOG_PATH_KEY] = path
+    if "request_started" not in values:
         return response
-    seconds = _clock()() - g.request_started
+    app = _current_app()
+    clock: Callable[[], float] = app.extensions[CLOCK_KEY]
+    seconds = clock() - values["request_started"]
     # The rule's endpoint, never the path as typed (it may hold a postal code).
-    endpoint = request.url_rule.endpoint if request.url_rule is not None else "unmatched"
-    services().metrics.request(endpoint, request.method, response.status_code, seconds)
-    if current_app.config["LOG_FORMAT"] == "json":
+    rule = current.url_rule
+    endpoint = rule.endpoint if rule is not None else "unmatched"
+    method = current.method
+    status = response.status_code
+    services(app).metrics.request(endpoint, method, status, seconds)
+    if app.config["LOG_FORMAT"] == "json":
         duration_ms = round(seconds * 1000, 3)
         access_log.info(
             "%s %s %s",
-            request.method,
+            method,
             path,
-            response.status_code,
-            extra={
-                "method": request.method,
-                "path": path,
-                "status": response.status_code,
-                "duration_ms": duration_ms,
-            },
+            status,
+            extra={"method": method, "path": path, "status": status, "duration_ms": duration_ms},
         )
     return response
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template
 
 from callmp.db import utcnow
 from callmp.i18n import N_
@@ -47,15 +47,13 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(str(current_app.config["DASHBOARD_TIME_ZONE"]))
 
 
-@bp.after_app_request
-def _private(response: Response) -> Response:
-    """No Referer out of these pages, no copy kept, no index (registered before the
-    security headers' hook, so it runs after it and has the last word)."""
-    if request.blueprint == bp.name:
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+#: No Referer out of these pages, no copy kept, no index: set after the security headers
+#: (``views/headers.py``), so they have the last word.
+PRIVATE_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Referrer-Policy", "no-referrer"),
+    ("Cache-Control", "no-store"),
+    ("X-Robots-Tag", "noindex, nofollow"),
+)
 
 
 @bp.get("/<token>")

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 if TYPE_CHECKING:
@@ -72,6 +72,16 @@ class SchemeSessionInterface(SecureCookieSessionInterface):
     Behind a TLS-terminating proxy the request is HTTPS once ``ProxyFix`` believed the
     proxy's ``X-Forwarded-Proto``; a cookie issued there never travels in clear text.
     """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """A new empty session when the request has no session cookie (most requests of
+        supporters' pages and every API or webhook call); else Flask's reading of it.
+
+        Flask builds the signing serializer first, then finds no cookie to check.
+        """
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         """Secure when configured, or when this request is HTTPS."""

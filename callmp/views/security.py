@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app
 from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
@@ -151,16 +151,14 @@ def init_auth(app: Flask, staff_blueprints: list[Any]) -> None:
     manager.login_message_category = "info"
     manager.user_loader(_load)
 
-    names = {blueprint.name for blueprint in staff_blueprints}
-
-    @app.before_request
     def _staff_csrf() -> None:
-        if request.blueprint in names and app.config.get("WTF_CSRF_ENABLED", True):
+        if app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()  # only unsafe methods are checked
 
-    @app.after_request
-    def _staff_no_store(response: Response) -> Response:
-        return _no_store(response) if request.blueprint in names else response
+    # Hooks of the staff blueprints only: other requests (every supporter's) skip them.
+    for blueprint in staff_blueprints:
+        app.before_request_funcs.setdefault(blueprint.name, []).append(_staff_csrf)
+        app.after_request_funcs.setdefault(blueprint.name, []).append(_no_store)
 
     # Logins are limited in the database (callmp/login_limits.py), which every process
     # shares; Flask-Limiter's burst limit on public writes is in callmp/views/rate_limits.py.

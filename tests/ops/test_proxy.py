@@ -361,3 +361,29 @@ def test_through_gunicorn_one_proxy_hop_is_trusted_and_no_more(
     assert status == 200
     assert "Strict-Transport-Security" not in headers
     assert cookies(headers) and not any("secure" in c.lower() for c in cookies(headers))
+
+
+def test_a_request_without_a_session_cookie_gets_an_empty_session_unsigned(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No cookie: no signing serializer is built; a cookie is still read and checked."""
+    app = make_app()
+    interface = app.session_interface
+    built: list[int] = []
+    serializer = interface.get_signing_serializer  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        interface, "get_signing_serializer", lambda app: built.append(1) or serializer(app)
+    )
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    assert built == []
+    # A language asked for is kept in a new cookie, and read back from it next time.
+    client.get(f"/c/{DEMO_SLUG}?lang=fr")
+    assert built
+    page = client.get(f"/c/{DEMO_SLUG}", headers={"Accept-Language": "en"})
+    assert 'lang="fr' in page.get_data(as_text=True)
+    # A forged cookie is refused as before: a new, empty session (English again).
+    forged = app.test_client()
+    forged.set_cookie("session", "eyJsYW5nIjoiZnIifQ.forged.signature")
+    english = forged.get(f"/c/{DEMO_SLUG}", headers={"Accept-Language": "en"})
+    assert 'lang="en' in english.get_data(as_text=True)

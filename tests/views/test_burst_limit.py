@@ -120,3 +120,27 @@ def test_a_burst_that_is_not_a_rate_is_refused_at_start(value: str) -> None:
     settings: dict[str, Any] = {"SECRET_KEY": "x", "PUBLIC_WRITE_BURST": value}
     with pytest.raises(ConfigError, match="CALLMP_PUBLIC_WRITE_BURST"):
         load_config(settings, environ={})
+
+
+def test_reads_do_not_touch_the_limiter_and_spend_no_budget(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GET, HEAD and OPTIONS skip the limiter's hooks altogether; POSTs still count."""
+    from flask_limiter import Limiter
+
+    app = make_app(PUBLIC_WRITE_BURST=BURST)
+    client = app.test_client()
+    here = {"REMOTE_ADDR": "203.0.113.9"}
+    seen: list[str] = []
+    context = Limiter.context
+    monkeypatch.setattr(
+        Limiter, "context", property(lambda self: seen.append("context") or context.fget(self))
+    )
+    for method in ("GET", "HEAD", "OPTIONS"):
+        for _ in range(BUDGET + 1):
+            assert client.open(LOOKUP_API, method=method, environ_base=here).status_code < 500
+        assert client.open(LOOKUP_FORM, method=method, environ_base=here).status_code < 500
+    assert seen == []
+    answers = [post_lookup(client, "203.0.113.9") for _ in range(BUDGET + 1)]
+    assert answers == [200] * BUDGET + [429]
+    assert seen

@@ -138,3 +138,36 @@ def test_templates_have_no_inline_script_or_style(template: Path) -> None:
             assert attribute.lower() != "style", (template.name, tag.name)
         href = str(tag.get("href", ""))
         assert not href.lower().startswith("javascript:"), template.name
+
+
+@pytest.mark.parametrize("base_url", ["http://callmp.example", "https://callmp.example"])
+def test_the_headers_are_the_ones_talisman_sets(app: Flask, base_url: str) -> None:
+    """Written once per process, the headers still match a Talisman run on each request."""
+    from flask_talisman import Talisman
+
+    from callmp.views.headers import talisman_options
+
+    reference = Flask(__name__)
+    Talisman(reference, **talisman_options(session_cookie_secure=False))
+    reference.add_url_rule("/healthz", "healthz", lambda: "")
+    theirs = reference.test_client().get("/healthz", base_url=base_url).headers
+    ours = app.test_client().get("/healthz", base_url=base_url).headers
+    names = {name for name, _ in theirs.items()} - {"Content-Type", "Content-Length"}
+    assert names >= {"Content-Security-Policy", "Permissions-Policy", "Referrer-Policy"}
+    assert ("Strict-Transport-Security" in names) is base_url.startswith("https:")
+    for name in names:
+        assert ours.getlist(name) == theirs.getlist(name), name
+
+
+def test_a_security_header_a_view_set_is_replaced_once(make_app: Callable[..., Flask]) -> None:
+    """As Talisman did: its headers replace a view's own, never stand beside them."""
+    app = make_app()
+
+    @app.get("/own-headers")
+    def own_headers() -> tuple[str, dict[str, str]]:
+        return "", {"Referrer-Policy": "unsafe-url", "X-Frame-Options": "SAMEORIGIN"}
+
+    response = app.test_client().get("/own-headers")
+    assert response.headers.getlist("Referrer-Policy") == ["same-origin"]
+    assert response.headers.getlist("X-Frame-Options") == ["DENY"]
+    check_headers(response, "own headers")
