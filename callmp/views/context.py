@@ -60,9 +60,10 @@ def db() -> Session:
 
 
 def content_revision() -> int:
-    """The content revision this request sees (read once per request)."""
+    """The content revision this request sees (read once per request, on a pooled
+    connection given back at once: a request whose page is kept needs no session)."""
     if "content_revision" not in g:
-        g.content_revision = running.content_revision(db())
+        g.content_revision = running.revision_now(services().engine)
     revision: int = g.content_revision
     return revision
 
