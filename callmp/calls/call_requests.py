@@ -11,16 +11,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from callmp.calls import flow_plan
 from callmp.calls.plan import Stop, Translate, plan_for
 from callmp.calls.telephony import PlacedCall, Telephony, TelephonyError
-from callmp.db import lock_keys, rare, utcnow
+from callmp.db import lock_keys, rare
 from callmp.directory import phones
 from callmp.directory.lookup import Candidate
 from callmp.i18n import N_, translator
@@ -284,57 +282,6 @@ def due_at(session: Session, call_id: int) -> datetime | None:
 def _owned(session: Session, sid: str) -> bool:
     """True when provider call ``sid`` already belongs to a request."""
     return session.scalar(select(CallRequest.id).where(CallRequest.provider_sid == sid)) is not None
-
-
-def link(session: Session, call: CallRequest, sid: str) -> bool:
-    """Take ``sid`` as the call's provider id when a signed webhook names it first.
-
-    After a timeout the provider may have created the call although we never learnt its
-    id; its webhooks carry it. Once linked, no retry places the call a second time. One
-    UPDATE ... WHERE provider_sid IS NULL: two webhooks racing link it once.
-    """
-    if call.provider_sid or not sid or _owned(session, sid):
-        return False
-    return update_row(session, call, CallRequest.provider_sid.is_(None), provider_sid=sid[:64])
-
-
-def update_row(
-    session: Session, call: CallRequest, guard: ColumnElement[bool], **values: Any
-) -> bool:
-    """Write ``values`` to ``call``'s row in one UPDATE, only where ``guard`` still holds.
-
-    What a webhook loaded may be stale by the time it writes (another delivery of the same
-    callback, or a later one, answered meanwhile): the guard is checked by the database,
-    in the UPDATE itself. The loaded ``call`` takes the values when the row matched, so
-    the session has nothing left to flush. True when the row was written.
-    """
-    values = {**values, "updated_at": utcnow()}
-    written = session.execute(
-        update(CallRequest)
-        .where(CallRequest.id == call.id, guard)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(written, "rowcount", 0) != 1:
-        return False
-    for name, value in values.items():
-        set_committed_value(call, name, value)
-    return True
-
-
-def move_forward(session: Session, call: CallRequest, status: CallStatus, **values: Any) -> bool:
-    """``advance`` for a webhook: one UPDATE ... WHERE the stored status is still earlier.
-
-    Nothing is written when the loaded row is already at ``status`` or beyond (a replay or
-    late news); a callback racing another one never moves the call backwards, whichever
-    commits first. ``values`` go with the move (an error reason).
-    """
-    if call.status in FINAL or RANK[status] <= RANK[call.status]:
-        return False
-    earlier = [held for held in OPEN if RANK[held] < RANK[status]]
-    if status in FINAL:
-        values["phone"] = None  # keep the number only as long as the call needs it
-    return update_row(session, call, CallRequest.status.in_(earlier), status=status, **values)
 
 
 def place(

@@ -21,13 +21,14 @@ import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from callmp.calls import plan as callplan
 from callmp.calls import twiml
+from callmp.calls.call_rows import CallLike, remember
 from callmp.i18n import N_
 from callmp.models import CallRequest, Campaign, Person, Target
 from callmp.templating import fill
@@ -106,7 +107,7 @@ def from_stops(
     return FlowPlan(stops=flow_stops, caller_id=campaign.phone_number, intro=spoken)
 
 
-def build(session: Session, call: CallRequest, translate: Translate) -> FlowPlan:
+def build(session: Session, call: CallLike, translate: Translate) -> FlowPlan:
     """The plan of ``call`` from the database as it is now (for calls with none stored)."""
     # One query for the campaign, its targets, their people and offices (lazy loads: four);
     # portfolios, their holders and offices load lazily (rare, and few).
@@ -126,7 +127,17 @@ def dump(plan: FlowPlan) -> str:
 
 
 def load(data: str | bytes) -> FlowPlan:
-    """A plan from ``dump``'s JSON."""
+    """A plan from ``dump``'s JSON (read once per process: plans are shared, never changed).
+
+    The calls of one riding follow the same plan, and each webhook of a call reads it
+    again: parsing it on every webhook cost more than the webhook's SQL.
+    """
+    return _parsed(data)
+
+
+@lru_cache(maxsize=512)
+def _parsed(data: str | bytes) -> FlowPlan:
+    """``load``'s work, kept per distinct JSON text."""
     raw = json.loads(data)
     stops = tuple(
         FlowStop(
@@ -142,7 +153,7 @@ def load(data: str | bytes) -> FlowPlan:
     return FlowPlan(stops=stops, caller_id=raw["caller_id"], intro=raw["intro"])
 
 
-def of_call(session: Session, call: CallRequest, translate: Translate) -> FlowPlan:
+def of_call(session: Session, call: CallLike, translate: Translate) -> FlowPlan:
     """The plan ``call`` follows: the one stored in its row, else built now and stored.
 
     Building happens only for calls stored without a plan. Two webhooks of such a call
@@ -163,5 +174,5 @@ def of_call(session: Session, call: CallRequest, translate: Translate) -> FlowPl
         first = session.scalar(select(CallRequest.plan).where(CallRequest.id == call.id))
         if first is not None:
             data, plan = first, load(first)
-    set_committed_value(call, "plan", data)
+    remember(call, {"plan": data})
     return plan

@@ -25,13 +25,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmp.calls import flow_plan, twiml
-from callmp.calls.call_requests import CallSettings, CallUrls, link, move_forward, update_row
+from callmp.calls.call_requests import CallSettings, CallUrls
+from callmp.calls.call_rows import (
+    CallLike,
+    counted,
+    dial_office,
+    insert_once,
+    link,
+    move_forward,
+    reach_step,
+)
 from callmp.calls.flow_plan import FlowLeg, FlowPlan, FlowStop
-from callmp.db import insert_once, utcnow
+from callmp.db import utcnow
 from callmp.directory.office_hours import open_state
 from callmp.i18n import N_
 from callmp.models import (
@@ -92,17 +101,17 @@ class FlowContext:
     translate: Translate
     clock: Callable[[], datetime] = utcnow  # tells whether an office was open
 
-    def plan(self, session: Session, call: CallRequest) -> FlowPlan:
+    def plan(self, session: Session, call: CallLike) -> FlowPlan:
         """The plan ``call`` follows: stored in its row (built and stored if it has none)."""
         return flow_plan.of_call(session, call, self.translate)
 
-    def url(self, path: str, call: CallRequest | None = None, /, **query: str | int) -> str:
+    def url(self, path: str, call: CallLike | None = None, /, **query: str | int) -> str:
         """An absolute webhook URL for ``path`` (with the call's id) and ``query``."""
         url = self.public_url.rstrip("/") + path.format(call=call.public_id if call else "")
         return f"{url}?{urlencode(query)}" if query else url
 
 
-def call_urls(ctx: FlowContext, call: CallRequest, first_number: str | None) -> CallUrls:
+def call_urls(ctx: FlowContext, call: CallLike, first_number: str | None) -> CallUrls:
     """Where the provider reaches us for ``call``; the fallback carries the office number."""
     fallback_query: dict[str, str | int] = {"lang": call.locale}
     if first_number:
@@ -114,14 +123,14 @@ def call_urls(ctx: FlowContext, call: CallRequest, first_number: str | None) -> 
     )
 
 
-def _voice(call: CallRequest) -> twiml.Voice:
+def _voice(call: CallLike) -> twiml.Voice:
     """The <Say> voice for the call's language."""
     return twiml.voice_for(call.locale)
 
 
 def _record(
     session: Session,
-    call: CallRequest,
+    call: CallLike,
     stop: FlowStop,
     leg: FlowLeg | None,
     outcome: Outcome,
@@ -133,7 +142,7 @@ def _record(
     # when we are slow, so replays come in bursts: with the INSERT as the only check, a
     # replay storm served a third fewer dial actions a second); two first deliveries
     # racing past this look-up still make one row (ON CONFLICT DO NOTHING).
-    if session.scalar(select(ContactEvent.id).where(ContactEvent.dedupe_key == key)) is not None:
+    if counted(session, key):
         return False
     return insert_once(
         session,
@@ -157,7 +166,7 @@ def _record(
 
 def _offer(
     session: Session,
-    call: CallRequest,
+    call: CallLike,
     ctx: FlowContext,
     stops: tuple[FlowStop, ...],
     step: int,
@@ -168,9 +177,7 @@ def _offer(
         _record(session, call, stops[step], None, Outcome.no_number, None, f"b:{call.id}:{step}:-")
         notes.append(ctx.translate(_NO_NUMBER_FOR) % {"name": stops[step].label})
         step += 1
-    reached = min(step, len(stops))
-    if reached > call.step:  # nothing written on a replay
-        update_row(session, call, CallRequest.step < reached, step=reached)
+    reach_step(session, call, min(step, len(stops)))  # nothing written on a replay
     if step >= len(stops):
         return twiml.goodbye(voice=_voice(call), translate=ctx.translate, notes=notes)
     return twiml.next_target(
@@ -184,7 +191,7 @@ def _offer(
 
 def _connect(
     session: Session,
-    call: CallRequest,
+    call: CallLike,
     ctx: FlowContext,
     plan: FlowPlan,
     step: int,
@@ -196,12 +203,7 @@ def _connect(
     if not stop.legs:
         return _offer(session, call, ctx, plan.stops, step, notes)
     leg = stop.legs[office]
-    if step > call.step or (step == call.step and office != call.office_try):
-        on = or_(
-            CallRequest.step < step,
-            and_(CallRequest.step == step, CallRequest.office_try != office),
-        )
-        update_row(session, call, on, step=step, office_try=office)
+    dial_office(session, call, step, office)
     return twiml.connect(
         target_label=stop.label,
         number=leg.number,
@@ -216,7 +218,7 @@ def _connect(
     )
 
 
-def answer(session: Session, call: CallRequest, ctx: FlowContext, call_sid: str = "") -> str:
+def answer(session: Session, call: CallLike, ctx: FlowContext, call_sid: str = "") -> str:
     """The supporter picked up: the campaign's intro, then the 1/2/9 menu."""
     voice = _voice(call)
     link(session, call, call_sid)
@@ -231,7 +233,7 @@ def answer(session: Session, call: CallRequest, ctx: FlowContext, call_sid: str 
     )
 
 
-def gather(session: Session, call: CallRequest, ctx: FlowContext, step: int, digits: str) -> str:
+def gather(session: Session, call: CallLike, ctx: FlowContext, step: int, digits: str) -> str:
     """A key at the menu for target ``step``: 1 connects, 2 reads the points, 9 blocks."""
     voice = _voice(call)
     if call.status in (CallStatus.blocked, CallStatus.failed):
@@ -278,7 +280,7 @@ def outcome_of(
 
 def dialled(
     session: Session,
-    call: CallRequest,
+    call: CallLike,
     ctx: FlowContext,
     *,
     step: int,
@@ -310,7 +312,7 @@ def dialled(
 
 
 def status_changed(
-    session: Session, call_sid: str, status: str, call: CallRequest | None = None
+    session: Session, call_sid: str, status: str, call: CallLike | None = None
 ) -> bool:
     """Twilio's news about the supporter's leg, handled once per (call, status).
 
@@ -325,8 +327,9 @@ def status_changed(
         return False
     new_status = CALL_STATUSES.get(status)
     if call is None:
+        # Through the session: a caller holding this request loaded sees it move.
         call = session.scalars(
-            select(CallRequest).where(CallRequest.provider_sid == call_sid)
+            select(CallRequest).where(CallRequest.provider_sid == call_sid[:64])
         ).first()
     elif not link(session, call, call_sid) and call.provider_sid != call_sid:
         return False  # a call of another request, not news of this one

@@ -23,12 +23,12 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from callmp import numbers
-from callmp.calls import call_requests, twiml, webhooks
+from callmp.calls import call_rows, twiml, webhooks
+from callmp.calls.call_rows import CallRow
 from callmp.calls.service import CallService
 from callmp.calls.telephony import is_call_sid
 from callmp.directory.phones import PhoneError, parse_office_phone
 from callmp.i18n import translator
-from callmp.models import CallRequest
 from callmp.views.context import db, services
 
 bp = Blueprint("twilio", __name__)
@@ -117,15 +117,15 @@ def _xml(document: str) -> Response:
     return Response(document, mimetype="text/xml")
 
 
-def _call(public_id: str) -> CallRequest:
+def _call(public_id: str) -> CallRow:
     """The request named in the URL, or 404."""
-    call = call_requests.by_public_id(db(), public_id)
+    call = call_rows.load(db(), public_id)
     if call is None:
         abort(404)
     return call
 
 
-def _context(call: CallRequest) -> webhooks.FlowContext:
+def _context(call: CallRow) -> webhooks.FlowContext:
     """The call flow's context for ``call``."""
     return _service().context_for(db(), call)
 
