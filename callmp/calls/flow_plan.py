@@ -21,7 +21,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
@@ -62,7 +62,17 @@ class FlowStop:
 
     def spoken_points(self) -> str:
         """The talking points for this target as the voice reads them."""
+        return self._spoken
+
+    @cached_property
+    def _spoken(self) -> str:
+        """``spoken_points``, worked out once per stop (plans are shared per process)."""
         return twiml.markdown_to_speech(fill(self.talking_points, self.values))
+
+    @cached_property
+    def points_speech(self) -> str:
+        """What the talking points menu says: ``twiml.talking_points``'s speech, kept."""
+        return twiml.markdown_to_speech(self._spoken)
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,24 @@
 """The click-to-call flow: what each Twilio webhook answers and what it records.
 
-Domain code: no Flask. Each handler takes the session, the ``CallRequest`` and a
-``FlowContext`` and returns a TwiML document. Handlers are idempotent: what they answer
-depends only on the call's plan (stored in its row: ``flow_plan``) and the webhook's own
-parameters (target step and office in its URL), and what they record is keyed
-(``dedupe_key``, ``ProviderEvent``), so a replayed or late webhook gets the same answer
-and changes nothing.
+Domain code: no Flask. Each handler takes the session, the call (a ``CallRow`` as the
+routes load it, or a loaded ``CallRequest``) and a ``FlowContext`` and returns a TwiML
+document, kept per process for calls that follow the same plan (``documents``). Handlers
+are idempotent: what they answer depends only on the call's plan (stored in its row:
+``flow_plan``) and the webhook's own parameters (target step and office in its URL), and
+what they record is keyed (``dedupe_key``, ``ProviderEvent``), so a replayed or late
+webhook gets the same answer and changes nothing.
 
 Each write is one statement whose guard is in its WHERE clause, never a loaded row
 modified and flushed: the call's row moves with ``UPDATE ... WHERE`` (status only
 forward, step and office only on), events go in with ``INSERT ... ON CONFLICT DO
 NOTHING``. Two deliveries of one callback racing on two processes, or callbacks out of
 order, then leave the row as one delivery in order would. Beyond loading the call, a
-webhook runs at most: answer one UPDATE; gather one UPDATE (pressing 9: an INSERT and an
-UPDATE); dial a look-up of its event, one INSERT and one UPDATE (plus a look-up and an
-INSERT per target skipped for having no number); status one INSERT and one UPDATE. A
-replay writes no row, and a replayed dial action takes no write lock.
+webhook runs at most: answer one UPDATE (and one more to link a provider sid we never
+learnt, whose guard also checks no other request holds it); gather one UPDATE (pressing
+9: an INSERT and an UPDATE); dial a look-up of its event, one INSERT and one UPDATE
+(plus a look-up and an INSERT per target skipped for having no number); status one
+INSERT and one UPDATE. A replay writes no row, and a replayed dial action takes no write
+lock.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from callmp.calls.call_rows import (
     move_forward,
     reach_step,
 )
+from callmp.calls.documents import CALL_ID, document
 from callmp.calls.flow_plan import FlowLeg, FlowPlan, FlowStop
 from callmp.db import utcnow
 from callmp.directory.office_hours import open_state
@@ -105,10 +109,20 @@ class FlowContext:
         """The plan ``call`` follows: stored in its row (built and stored if it has none)."""
         return flow_plan.of_call(session, call, self.translate)
 
-    def url(self, path: str, call: CallLike | None = None, /, **query: str | int) -> str:
+    def url(self, path: str, call: CallLike | _Kept | None = None, /, **query: str | int) -> str:
         """An absolute webhook URL for ``path`` (with the call's id) and ``query``."""
         url = self.public_url.rstrip("/") + path.format(call=call.public_id if call else "")
         return f"{url}?{urlencode(query)}" if query else url
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A call as kept documents name it: ``CALL_ID`` for its id."""
+
+    public_id: str = CALL_ID
+
+
+KEPT = _Kept()
 
 
 def call_urls(ctx: FlowContext, call: CallLike, first_number: str | None) -> CallUrls:
@@ -180,9 +194,11 @@ def _offer(
     reach_step(session, call, min(step, len(stops)))  # nothing written on a replay
     if step >= len(stops):
         return twiml.goodbye(voice=_voice(call), translate=ctx.translate, notes=notes)
-    return twiml.next_target(
+    return document(
+        call.public_id,
+        twiml.next_target,
         target_label=stops[step].label,
-        gather_url=ctx.url(GATHER_PATH, call, step=step),
+        gather_url=ctx.url(GATHER_PATH, KEPT, step=step),
         voice=_voice(call),
         translate=ctx.translate,
         notes=notes,
@@ -204,14 +220,16 @@ def _connect(
         return _offer(session, call, ctx, plan.stops, step, notes)
     leg = stop.legs[office]
     dial_office(session, call, step, office)
-    return twiml.connect(
+    return document(
+        call.public_id,
+        twiml.connect,
         target_label=stop.label,
         number=leg.number,
         send_digits=leg.send_digits,
         caller_id=plan.caller_id or ctx.caller_id,
         time_limit=ctx.settings.time_limit_s,
         dial_timeout=ctx.settings.dial_timeout_s,
-        action_url=ctx.url(DIAL_PATH, call, step=step, office=office),
+        action_url=ctx.url(DIAL_PATH, KEPT, step=step, office=office),
         voice=_voice(call),
         translate=ctx.translate,
         notes=notes,
@@ -225,9 +243,11 @@ def answer(session: Session, call: CallLike, ctx: FlowContext, call_sid: str = "
     if call.status in FINAL:
         return twiml.goodbye(voice=voice, translate=ctx.translate)
     move_forward(session, call, CallStatus.in_progress)
-    return twiml.greeting(
+    return document(
+        call.public_id,
+        twiml.greeting,
         intro=ctx.plan(session, call).intro,
-        gather_url=ctx.url(GATHER_PATH, call, step=0),
+        gather_url=ctx.url(GATHER_PATH, KEPT, step=0),
         voice=voice,
         translate=ctx.translate,
     )
@@ -247,13 +267,14 @@ def gather(session: Session, call: CallLike, ctx: FlowContext, step: int, digits
         return twiml.blocked(voice=voice, translate=ctx.translate)
     if digits == "1":
         return _connect(session, call, ctx, plan, step, 0, [])
-    points = ""
-    if digits == "2":
-        points = plan.stops[step].spoken_points()
+    stop = plan.stops[step]
     # Any other key repeats the menu.
-    return twiml.talking_points(
-        points=points,
-        gather_url=ctx.url(GATHER_PATH, call, step=step),
+    return document(
+        call.public_id,
+        twiml.talking_points,
+        points=stop.spoken_points() if digits == "2" else "",
+        speech=stop.points_speech if digits == "2" else "",
+        gather_url=ctx.url(GATHER_PATH, KEPT, step=step),
         voice=voice,
         translate=ctx.translate,
     )

@@ -15,8 +15,9 @@ Twilio, each once, the form fields it reads at most once each, and a well-formed
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -69,6 +70,26 @@ def requested_url() -> str:
     return base + raw
 
 
+@lru_cache(maxsize=4)
+def _validator(token: str) -> RequestValidator:
+    """Twilio's validator for ``token``, one per process."""
+    return RequestValidator(token)
+
+
+def _valid(token: str, url: str, signature: str) -> bool:
+    """True when ``signature`` is Twilio's for ``url`` and the form, as the SDK checks it.
+
+    The SDK's ``validate`` always signs two spellings of the URL (with and without the
+    default port). The URL as we rebuild it is the one Twilio signs, so its signature is
+    checked first; only when it differs does ``validate`` try both spellings.
+    """
+    validator = _validator(token)
+    own = validator.compute_signature(url, request.form)
+    if hmac.compare_digest(own.encode(), signature.encode()):
+        return True
+    return bool(validator.validate(url, request.form, signature))
+
+
 def signed(view: F) -> F:
     """Refuse (403) any request not signed by Twilio with our auth token."""
 
@@ -79,7 +100,7 @@ def signed(view: F) -> F:
         signature = request.headers.get("X-Twilio-Signature", "")
         if not token or not current_app.config["PUBLIC_URL"] or not signature:
             abort(403)
-        if not RequestValidator(token).validate(requested_url(), request.form, signature):
+        if not _valid(token, requested_url(), signature):
             abort(403)
         return view(*args, **kwargs)
 
