@@ -11,8 +11,20 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from callmp.calls import flow_plan
@@ -84,6 +96,44 @@ def count_since(
 
 
 @dataclass(frozen=True)
+class PhoneHistory:
+    """What the limits ask of one number: blocked, and its requests of the last hour and day."""
+
+    blocked: bool
+    last_hour: int
+    last_day: int
+
+
+def _phone_history() -> Select[Any]:
+    """``phone_history``'s one SELECT, with bound parameters (built once)."""
+    phone = bindparam("phone", type_=String())
+    blocked = exists().where(BlockedPhone.phone_hmac == phone)
+    in_hour = case((CallRequest.created_at >= bindparam("hour_ago"), 1), else_=0)
+    return (
+        select(blocked, func.coalesce(func.sum(in_hour), 0), func.count())
+        .select_from(CallRequest)
+        .where(CallRequest.phone_hmac == phone, CallRequest.created_at >= bindparam("day_ago"))
+    )
+
+
+_PHONE_HISTORY = _phone_history()
+
+
+def phone_history(session: Session, phone_key: str, now: datetime) -> PhoneHistory:
+    """Whether number ``phone_key`` is blocked, and its requests (any campaign) in the last
+    hour and day: one statement reading that number's requests of the day, through its index.
+    """
+    params = {
+        "phone": phone_key,
+        "hour_ago": now - timedelta(hours=1),
+        "day_ago": now - timedelta(days=1),
+    }
+    # Through the session (not its connection): what it holds unflushed is counted too.
+    blocked, last_hour, last_day = tuple(session.execute(_PHONE_HISTORY, params).one())
+    return PhoneHistory(bool(blocked), int(last_hour or 0), int(last_day or 0))
+
+
+@dataclass(frozen=True)
 class CallAsk:
     """A supporter's "call me": the campaign, what they typed, and where they asked from."""
 
@@ -133,13 +183,11 @@ def request_call(
     # Requests for one number (or from one address) racing on two servers would both
     # count the same rows and both pass the limits: the second waits for the first here.
     lock_keys(session, "call-phone:" + phone_key, *(["call-ip:" + ip_key] if ip_key else []))
-    if session.get(BlockedPhone, phone_key) is not None:
-        raise CallRefused("blocked", N_("This number asked not to be called. We won't call it."))
     hour_ago = now - timedelta(hours=1)
-    if (
-        count_since(session, CallRequest.phone_hmac, phone_key, hour_ago)
-        >= settings.max_per_phone_per_hour
-    ):
+    history = phone_history(session, phone_key, now)
+    if history.blocked:
+        raise CallRefused("blocked", N_("This number asked not to be called. We won't call it."))
+    if history.last_hour >= settings.max_per_phone_per_hour:
         raise CallRefused(
             "phone_limit",
             N_(
@@ -148,10 +196,7 @@ def request_call(
             ),
             status=429,
         )
-    if (
-        count_since(session, CallRequest.phone_hmac, phone_key, now - timedelta(days=1))
-        >= settings.max_per_phone_per_day
-    ):
+    if history.last_day >= settings.max_per_phone_per_day:
         raise CallRefused(
             "phone_daily_limit",
             N_(
