@@ -87,12 +87,18 @@ def count_since(
     Across campaigns: per-campaign limits let anyone ring one number three times an hour
     per campaign.
     """
-    query = (
-        select(func.count())
-        .select_from(CallRequest)
-        .where(column == value, CallRequest.created_at >= since)
-    )
-    return int(session.scalar(query) or 0)
+    query = _counts.get(column.key)
+    if query is None:
+        query = _counts[column.key] = (
+            select(func.count())
+            .select_from(CallRequest)
+            .where(column == bindparam("value"), CallRequest.created_at >= bindparam("since"))
+        )
+    return int(session.scalar(query, {"value": value, "since": since}) or 0)
+
+
+#: ``count_since``'s statements by column, built once.
+_counts: dict[str, Select[Any]] = {}
 
 
 @dataclass(frozen=True)
