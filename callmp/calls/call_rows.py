@@ -19,7 +19,18 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import Insert, Update, and_, bindparam, exists, inspect, or_, select, update
+from sqlalchemy import (
+    Insert,
+    Update,
+    and_,
+    bindparam,
+    case,
+    exists,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
@@ -191,6 +202,59 @@ def move_forward(
         values["error_reason"] = error_reason
     remember(call, values)
     return True
+
+
+@lru_cache(maxsize=8)
+def _link_and_move(status: CallStatus) -> Update:
+    """``link`` and ``move_forward`` to ``status`` as one UPDATE ... RETURNING (built once)."""
+    earlier = [held for held in OPEN if RANK[held] < RANK[status]]
+    unlinked = and_(CallRequest.provider_sid.is_(None), _unowned())
+    behind = CallRequest.status.in_(earlier)
+    values: dict[str, Any] = {
+        "provider_sid": case((unlinked, bindparam("sid")), else_=CallRequest.provider_sid),
+        "status": case(
+            (behind, bindparam("status", type_=CallRequest.status.type)),
+            else_=CallRequest.status,
+        ),
+        "updated_at": bindparam("now"),
+    }
+    if status in FINAL:
+        values["phone"] = case((behind, None), else_=CallRequest.phone)
+    return (
+        update(CallRequest)
+        .where(_by_id(), or_(unlinked, behind))
+        .values(values)
+        .returning(CallRequest.provider_sid, CallRequest.status)
+    )
+
+
+def link_and_move(session: Session, call: CallLike, sid: str, status: CallStatus) -> None:
+    """``link`` the provider's ``sid``, then ``move_forward`` to ``status``, in one statement.
+
+    Each part keeps its own guard (in a CASE of its column): the sid is taken only while the
+    row has none and no other request holds it, the status moves only forward, and a row
+    where neither holds is not written. When only one part can apply, that part runs alone.
+    """
+    if call.provider_sid or not sid:
+        move_forward(session, call, status)
+        return
+    if call.status in FINAL or RANK[status] <= RANK[call.status]:
+        link(session, call, sid)
+        return
+    now = utcnow()
+    params = {"row_id": call.id, "sid": sid[:64], "status": status, "now": now}
+    row = session.connection().execute(_link_and_move(status), params).first()
+    if row is None:
+        return
+    stored_sid, stored_status = row
+    values: dict[str, Any] = {
+        "provider_sid": stored_sid,
+        "status": stored_status,
+        "updated_at": now,
+    }
+    if stored_status == status and status in FINAL:
+        values["phone"] = None
+    remember(call, values)
 
 
 _REACH = (

@@ -13,12 +13,11 @@ modified and flushed: the call's row moves with ``UPDATE ... WHERE`` (status onl
 forward, step and office only on), events go in with ``INSERT ... ON CONFLICT DO
 NOTHING``. Two deliveries of one callback racing on two processes, or callbacks out of
 order, then leave the row as one delivery in order would. Beyond loading the call, a
-webhook runs at most: answer one UPDATE (and one more to link a provider sid we never
-learnt, whose guard also checks no other request holds it); gather one UPDATE (pressing
-9: an INSERT and an UPDATE); dial a look-up of its event, one INSERT and one UPDATE
-(plus a look-up and an INSERT per target skipped for having no number); status one
-INSERT and one UPDATE. A replay writes no row, and a replayed dial action takes no write
-lock.
+webhook runs at most: answer one UPDATE (which also links a provider sid we never
+learnt, where no other request holds it); gather one UPDATE (pressing 9: an INSERT and
+an UPDATE); dial a look-up of its event, one INSERT and one UPDATE (plus a look-up and
+an INSERT per target skipped for having no number); status one INSERT and one UPDATE. A
+replay writes no row, and a replayed dial action takes no write lock.
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ from callmp.calls.call_rows import (
     dial_office,
     insert_once,
     link,
+    link_and_move,
     move_forward,
     reach_step,
 )
@@ -239,10 +239,10 @@ def _connect(
 def answer(session: Session, call: CallLike, ctx: FlowContext, call_sid: str = "") -> str:
     """The supporter picked up: the campaign's intro, then the 1/2/9 menu."""
     voice = _voice(call)
-    link(session, call, call_sid)
     if call.status in FINAL:
+        link(session, call, call_sid)
         return twiml.goodbye(voice=voice, translate=ctx.translate)
-    move_forward(session, call, CallStatus.in_progress)
+    link_and_move(session, call, call_sid, CallStatus.in_progress)
     return document(
         call.public_id,
         twiml.greeting,

@@ -123,11 +123,12 @@ def test_each_webhook_runs_one_load_and_one_guarded_statement_per_write(
             assert rows(db, call) == done, f"the replay of {target} changed a row"
 
 
-def test_linking_a_call_we_never_heard_back_about_is_one_guarded_update(
+def test_linking_a_call_we_never_heard_back_about_goes_with_its_move_in_one_update(
     twilio_app: Flask, standin: TwilioStandIn
 ) -> None:
-    # After a create that timed out, the answer webhook names the call first: the UPDATE
-    # itself checks that no other request holds its sid (no SELECT beforehand).
+    # After a create that timed out, the answer webhook names the call first: one UPDATE
+    # links it (checking that no other request holds its sid, with no SELECT beforehand)
+    # and moves it in progress, each under its own guard.
     client = twilio_app.test_client()
     with sessions(twilio_app)() as db:
         call = stored_request(twilio_app, db)
@@ -139,15 +140,19 @@ def test_linking_a_call_we_never_heard_back_about_is_one_guarded_update(
                 client, url, {**twilio_params(call), "CallSid": sid}, token=standin.auth_token
             )
         assert response.status_code == 200
-        assert kinds(seen) == [LOAD, MOVE, MOVE]  # linked, then in progress
+        assert kinds(seen) == [LOAD, MOVE]  # linked and in progress
         db.expire_all()
-        assert (db.get(CallRequest, call.id) or call).provider_sid == sid
+        linked = db.get(CallRequest, call.id)
+        assert linked is not None
+        assert (linked.provider_sid, linked.status) == (sid, CallStatus.in_progress)
         # A sid another request holds is left with it, in the same one statement.
         other = stored_request(twilio_app, db, "+16135550144")
         url = f"/twilio/calls/{other.public_id}/answer"
         params = {**twilio_params(other), "CallSid": taken.provider_sid or ""}
         with statements(engine(twilio_app)) as seen:
             webhook(client, url, params, token=standin.auth_token)
-        assert kinds(seen) == [LOAD, MOVE, MOVE]
+        assert kinds(seen) == [LOAD, MOVE]
         db.expire_all()
-        assert (db.get(CallRequest, other.id) or other).provider_sid is None
+        stored = db.get(CallRequest, other.id)
+        assert stored is not None
+        assert (stored.provider_sid, stored.status) == (None, CallStatus.in_progress)
