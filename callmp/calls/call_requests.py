@@ -13,14 +13,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from callmp.calls import flow_plan
 from callmp.calls.plan import Stop, Translate, plan_for
 from callmp.calls.telephony import PlacedCall, Telephony, TelephonyError
-from callmp.db import lock_keys, rare, utcnow
+from callmp.db import lock_keys, rare
 from callmp.directory import phones
 from callmp.directory.lookup import Candidate
 from callmp.i18n import N_, translator
@@ -77,12 +87,56 @@ def count_since(
     Across campaigns: per-campaign limits let anyone ring one number three times an hour
     per campaign.
     """
-    query = (
-        select(func.count())
+    query = _counts.get(column.key)
+    if query is None:
+        query = _counts[column.key] = (
+            select(func.count())
+            .select_from(CallRequest)
+            .where(column == bindparam("value"), CallRequest.created_at >= bindparam("since"))
+        )
+    return int(session.scalar(query, {"value": value, "since": since}) or 0)
+
+
+#: ``count_since``'s statements by column, built once.
+_counts: dict[str, Select[Any]] = {}
+
+
+@dataclass(frozen=True)
+class PhoneHistory:
+    """What the limits ask of one number: blocked, and its requests of the last hour and day."""
+
+    blocked: bool
+    last_hour: int
+    last_day: int
+
+
+def _phone_history() -> Select[Any]:
+    """``phone_history``'s one SELECT, with bound parameters (built once)."""
+    phone = bindparam("phone", type_=String())
+    blocked = exists().where(BlockedPhone.phone_hmac == phone)
+    in_hour = case((CallRequest.created_at >= bindparam("hour_ago"), 1), else_=0)
+    return (
+        select(blocked, func.coalesce(func.sum(in_hour), 0), func.count())
         .select_from(CallRequest)
-        .where(column == value, CallRequest.created_at >= since)
+        .where(CallRequest.phone_hmac == phone, CallRequest.created_at >= bindparam("day_ago"))
     )
-    return int(session.scalar(query) or 0)
+
+
+_PHONE_HISTORY = _phone_history()
+
+
+def phone_history(session: Session, phone_key: str, now: datetime) -> PhoneHistory:
+    """Whether number ``phone_key`` is blocked, and its requests (any campaign) in the last
+    hour and day: one statement reading that number's requests of the day, through its index.
+    """
+    params = {
+        "phone": phone_key,
+        "hour_ago": now - timedelta(hours=1),
+        "day_ago": now - timedelta(days=1),
+    }
+    # Through the session (not its connection): what it holds unflushed is counted too.
+    blocked, last_hour, last_day = tuple(session.execute(_PHONE_HISTORY, params).one())
+    return PhoneHistory(bool(blocked), int(last_hour or 0), int(last_day or 0))
 
 
 @dataclass(frozen=True)
@@ -135,13 +189,11 @@ def request_call(
     # Requests for one number (or from one address) racing on two servers would both
     # count the same rows and both pass the limits: the second waits for the first here.
     lock_keys(session, "call-phone:" + phone_key, *(["call-ip:" + ip_key] if ip_key else []))
-    if session.get(BlockedPhone, phone_key) is not None:
-        raise CallRefused("blocked", N_("This number asked not to be called. We won't call it."))
     hour_ago = now - timedelta(hours=1)
-    if (
-        count_since(session, CallRequest.phone_hmac, phone_key, hour_ago)
-        >= settings.max_per_phone_per_hour
-    ):
+    history = phone_history(session, phone_key, now)
+    if history.blocked:
+        raise CallRefused("blocked", N_("This number asked not to be called. We won't call it."))
+    if history.last_hour >= settings.max_per_phone_per_hour:
         raise CallRefused(
             "phone_limit",
             N_(
@@ -150,10 +202,7 @@ def request_call(
             ),
             status=429,
         )
-    if (
-        count_since(session, CallRequest.phone_hmac, phone_key, now - timedelta(days=1))
-        >= settings.max_per_phone_per_day
-    ):
+    if history.last_day >= settings.max_per_phone_per_day:
         raise CallRefused(
             "phone_daily_limit",
             N_(
@@ -284,57 +333,6 @@ def due_at(session: Session, call_id: int) -> datetime | None:
 def _owned(session: Session, sid: str) -> bool:
     """True when provider call ``sid`` already belongs to a request."""
     return session.scalar(select(CallRequest.id).where(CallRequest.provider_sid == sid)) is not None
-
-
-def link(session: Session, call: CallRequest, sid: str) -> bool:
-    """Take ``sid`` as the call's provider id when a signed webhook names it first.
-
-    After a timeout the provider may have created the call although we never learnt its
-    id; its webhooks carry it. Once linked, no retry places the call a second time. One
-    UPDATE ... WHERE provider_sid IS NULL: two webhooks racing link it once.
-    """
-    if call.provider_sid or not sid or _owned(session, sid):
-        return False
-    return update_row(session, call, CallRequest.provider_sid.is_(None), provider_sid=sid[:64])
-
-
-def update_row(
-    session: Session, call: CallRequest, guard: ColumnElement[bool], **values: Any
-) -> bool:
-    """Write ``values`` to ``call``'s row in one UPDATE, only where ``guard`` still holds.
-
-    What a webhook loaded may be stale by the time it writes (another delivery of the same
-    callback, or a later one, answered meanwhile): the guard is checked by the database,
-    in the UPDATE itself. The loaded ``call`` takes the values when the row matched, so
-    the session has nothing left to flush. True when the row was written.
-    """
-    values = {**values, "updated_at": utcnow()}
-    written = session.execute(
-        update(CallRequest)
-        .where(CallRequest.id == call.id, guard)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(written, "rowcount", 0) != 1:
-        return False
-    for name, value in values.items():
-        set_committed_value(call, name, value)
-    return True
-
-
-def move_forward(session: Session, call: CallRequest, status: CallStatus, **values: Any) -> bool:
-    """``advance`` for a webhook: one UPDATE ... WHERE the stored status is still earlier.
-
-    Nothing is written when the loaded row is already at ``status`` or beyond (a replay or
-    late news); a callback racing another one never moves the call backwards, whichever
-    commits first. ``values`` go with the move (an error reason).
-    """
-    if call.status in FINAL or RANK[status] <= RANK[call.status]:
-        return False
-    earlier = [held for held in OPEN if RANK[held] < RANK[status]]
-    if status in FINAL:
-        values["phone"] = None  # keep the number only as long as the call needs it
-    return update_row(session, call, CallRequest.status.in_(earlier), status=status, **values)
 
 
 def place(

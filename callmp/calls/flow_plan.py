@@ -17,17 +17,17 @@ supporter.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from callmp.calls import plan as callplan
 from callmp.calls import twiml
+from callmp.calls.call_rows import CallLike, remember
 from callmp.i18n import N_
 from callmp.models import CallRequest, Campaign, Person, Target
 from callmp.templating import fill
@@ -61,7 +61,17 @@ class FlowStop:
 
     def spoken_points(self) -> str:
         """The talking points for this target as the voice reads them."""
+        return self._spoken
+
+    @cached_property
+    def _spoken(self) -> str:
+        """``spoken_points``, worked out once per stop (plans are shared per process)."""
         return twiml.markdown_to_speech(fill(self.talking_points, self.values))
+
+    @cached_property
+    def points_speech(self) -> str:
+        """What the talking points menu says: ``twiml.talking_points``'s speech, kept."""
+        return twiml.markdown_to_speech(self._spoken)
 
 
 @dataclass(frozen=True)
@@ -106,7 +116,7 @@ def from_stops(
     return FlowPlan(stops=flow_stops, caller_id=campaign.phone_number, intro=spoken)
 
 
-def build(session: Session, call: CallRequest, translate: Translate) -> FlowPlan:
+def build(session: Session, call: CallLike, translate: Translate) -> FlowPlan:
     """The plan of ``call`` from the database as it is now (for calls with none stored)."""
     # One query for the campaign, its targets, their people and offices (lazy loads: four);
     # portfolios, their holders and offices load lazily (rare, and few).
@@ -121,12 +131,51 @@ def build(session: Session, call: CallRequest, translate: Translate) -> FlowPlan
 
 
 def dump(plan: FlowPlan) -> str:
-    """A plan as JSON, as ``CallRequest.plan`` stores it."""
-    return json.dumps(dataclasses.asdict(plan), ensure_ascii=False)
+    """A plan as JSON, as ``CallRequest.plan`` stores it.
+
+    The same document as ``dataclasses.asdict`` gives (fields in their order), written out
+    here: ``asdict`` copies every value recursively and cost more than the rest of storing
+    a call request's row.
+    """
+    data = {
+        "stops": [
+            {
+                "target_id": stop.target_id,
+                "person_id": stop.person_id,
+                "label": stop.label,
+                "values": dict(stop.values),
+                "legs": [
+                    {
+                        "office_id": leg.office_id,
+                        "number": leg.number,
+                        "send_digits": leg.send_digits,
+                        "time_zone": leg.time_zone,
+                        "hours": leg.hours,
+                    }
+                    for leg in stop.legs
+                ],
+                "talking_points": stop.talking_points,
+            }
+            for stop in plan.stops
+        ],
+        "caller_id": plan.caller_id,
+        "intro": plan.intro,
+    }
+    return json.dumps(data, ensure_ascii=False)
 
 
 def load(data: str | bytes) -> FlowPlan:
-    """A plan from ``dump``'s JSON."""
+    """A plan from ``dump``'s JSON (read once per process: plans are shared, never changed).
+
+    The calls of one riding follow the same plan, and each webhook of a call reads it
+    again: parsing it on every webhook cost more than the webhook's SQL.
+    """
+    return _parsed(data)
+
+
+@lru_cache(maxsize=512)
+def _parsed(data: str | bytes) -> FlowPlan:
+    """``load``'s work, kept per distinct JSON text."""
     raw = json.loads(data)
     stops = tuple(
         FlowStop(
@@ -142,7 +191,7 @@ def load(data: str | bytes) -> FlowPlan:
     return FlowPlan(stops=stops, caller_id=raw["caller_id"], intro=raw["intro"])
 
 
-def of_call(session: Session, call: CallRequest, translate: Translate) -> FlowPlan:
+def of_call(session: Session, call: CallLike, translate: Translate) -> FlowPlan:
     """The plan ``call`` follows: the one stored in its row, else built now and stored.
 
     Building happens only for calls stored without a plan. Two webhooks of such a call
@@ -163,5 +212,5 @@ def of_call(session: Session, call: CallRequest, translate: Translate) -> FlowPl
         first = session.scalar(select(CallRequest.plan).where(CallRequest.id == call.id))
         if first is not None:
             data, plan = first, load(first)
-    set_committed_value(call, "plan", data)
+    remember(call, {"plan": data})
     return plan

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callmp.calls import call_requests, flow_plan, local_mode, webhooks
 from callmp.calls import plan as callplan
 from callmp.calls.call_requests import CallAsk, CallRefused, CallSettings
+from callmp.calls.call_rows import CallLike
 from callmp.calls.telephony import LocalTelephony, Telephony, TwilioTelephony
 from callmp.calls.throttle import WindowThrottle
 from callmp.config import telephony_backend
@@ -170,7 +171,7 @@ class CallService:
         """The number calls of ``campaign`` come from."""
         return campaign.phone_number or self.default_from
 
-    def context_for(self, session: Session, call: CallRequest) -> webhooks.FlowContext:
+    def context_for(self, session: Session, call: CallLike) -> webhooks.FlowContext:
         """The call flow's context for ``call`` (a webhook), its caller ID from the plan."""
         translate = translator(call.locale)
         plan = flow_plan.of_call(session, call, translate)

@@ -231,10 +231,20 @@ def greeting(*, intro: str, gather_url: str, voice: Voice, translate: Translate)
     return _xml(response)
 
 
-def talking_points(*, points: str, gather_url: str, voice: Voice, translate: Translate) -> str:
-    """The talking points (Markdown read as sentences), then the same menu again."""
+def talking_points(
+    *,
+    points: str,
+    gather_url: str,
+    voice: Voice,
+    translate: Translate,
+    speech: str | None = None,
+) -> str:
+    """The talking points (Markdown read as sentences), then the same menu again.
+
+    ``speech``: ``markdown_to_speech(points)``, when the caller keeps it already.
+    """
     response = VoiceResponse()
-    _say(response, markdown_to_speech(points), voice)
+    _say(response, markdown_to_speech(points) if speech is None else speech, voice)
     _menu(
         response,
         gather_url=gather_url,

@@ -1,20 +1,22 @@
 """The click-to-call flow: what each Twilio webhook answers and what it records.
 
-Domain code: no Flask. Each handler takes the session, the ``CallRequest`` and a
-``FlowContext`` and returns a TwiML document. Handlers are idempotent: what they answer
-depends only on the call's plan (stored in its row: ``flow_plan``) and the webhook's own
-parameters (target step and office in its URL), and what they record is keyed
-(``dedupe_key``, ``ProviderEvent``), so a replayed or late webhook gets the same answer
-and changes nothing.
+Domain code: no Flask. Each handler takes the session, the call (a ``CallRow`` as the
+routes load it, or a loaded ``CallRequest``) and a ``FlowContext`` and returns a TwiML
+document, kept per process for calls that follow the same plan (``documents``). Handlers
+are idempotent: what they answer depends only on the call's plan (stored in its row:
+``flow_plan``) and the webhook's own parameters (target step and office in its URL), and
+what they record is keyed (``dedupe_key``, ``ProviderEvent``), so a replayed or late
+webhook gets the same answer and changes nothing.
 
 Each write is one statement whose guard is in its WHERE clause, never a loaded row
 modified and flushed: the call's row moves with ``UPDATE ... WHERE`` (status only
 forward, step and office only on), events go in with ``INSERT ... ON CONFLICT DO
 NOTHING``. Two deliveries of one callback racing on two processes, or callbacks out of
 order, then leave the row as one delivery in order would. Beyond loading the call, a
-webhook runs at most: answer one UPDATE; gather one UPDATE (pressing 9: an INSERT and an
-UPDATE); dial a look-up of its event, one INSERT and one UPDATE (plus a look-up and an
-INSERT per target skipped for having no number); status one INSERT and one UPDATE. A
+webhook runs at most: answer one UPDATE (which also links a provider sid we never
+learnt, where no other request holds it); gather one UPDATE (pressing 9: an INSERT and
+an UPDATE); dial a look-up of its event, one INSERT and one UPDATE (plus a look-up and
+an INSERT per target skipped for having no number); status one INSERT and one UPDATE. A
 replay writes no row, and a replayed dial action takes no write lock.
 """
 
@@ -25,13 +27,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callmp.calls import flow_plan, twiml
-from callmp.calls.call_requests import CallSettings, CallUrls, link, move_forward, update_row
+from callmp.calls.call_requests import CallSettings, CallUrls
+from callmp.calls.call_rows import (
+    CallLike,
+    counted,
+    dial_office,
+    insert_once,
+    link,
+    link_and_move,
+    move_forward,
+    reach_step,
+)
+from callmp.calls.documents import CALL_ID, document
 from callmp.calls.flow_plan import FlowLeg, FlowPlan, FlowStop
-from callmp.db import insert_once, utcnow
+from callmp.db import utcnow
 from callmp.directory.office_hours import open_state
 from callmp.i18n import N_
 from callmp.models import (
@@ -92,17 +105,27 @@ class FlowContext:
     translate: Translate
     clock: Callable[[], datetime] = utcnow  # tells whether an office was open
 
-    def plan(self, session: Session, call: CallRequest) -> FlowPlan:
+    def plan(self, session: Session, call: CallLike) -> FlowPlan:
         """The plan ``call`` follows: stored in its row (built and stored if it has none)."""
         return flow_plan.of_call(session, call, self.translate)
 
-    def url(self, path: str, call: CallRequest | None = None, /, **query: str | int) -> str:
+    def url(self, path: str, call: CallLike | _Kept | None = None, /, **query: str | int) -> str:
         """An absolute webhook URL for ``path`` (with the call's id) and ``query``."""
         url = self.public_url.rstrip("/") + path.format(call=call.public_id if call else "")
         return f"{url}?{urlencode(query)}" if query else url
 
 
-def call_urls(ctx: FlowContext, call: CallRequest, first_number: str | None) -> CallUrls:
+@dataclass(frozen=True)
+class _Kept:
+    """A call as kept documents name it: ``CALL_ID`` for its id."""
+
+    public_id: str = CALL_ID
+
+
+KEPT = _Kept()
+
+
+def call_urls(ctx: FlowContext, call: CallLike, first_number: str | None) -> CallUrls:
     """Where the provider reaches us for ``call``; the fallback carries the office number."""
     fallback_query: dict[str, str | int] = {"lang": call.locale}
     if first_number:
@@ -114,14 +137,14 @@ def call_urls(ctx: FlowContext, call: CallRequest, first_number: str | None) -> 
     )
 
 
-def _voice(call: CallRequest) -> twiml.Voice:
+def _voice(call: CallLike) -> twiml.Voice:
     """The <Say> voice for the call's language."""
     return twiml.voice_for(call.locale)
 
 
 def _record(
     session: Session,
-    call: CallRequest,
+    call: CallLike,
     stop: FlowStop,
     leg: FlowLeg | None,
     outcome: Outcome,
@@ -133,7 +156,7 @@ def _record(
     # when we are slow, so replays come in bursts: with the INSERT as the only check, a
     # replay storm served a third fewer dial actions a second); two first deliveries
     # racing past this look-up still make one row (ON CONFLICT DO NOTHING).
-    if session.scalar(select(ContactEvent.id).where(ContactEvent.dedupe_key == key)) is not None:
+    if counted(session, key):
         return False
     return insert_once(
         session,
@@ -157,7 +180,7 @@ def _record(
 
 def _offer(
     session: Session,
-    call: CallRequest,
+    call: CallLike,
     ctx: FlowContext,
     stops: tuple[FlowStop, ...],
     step: int,
@@ -168,14 +191,14 @@ def _offer(
         _record(session, call, stops[step], None, Outcome.no_number, None, f"b:{call.id}:{step}:-")
         notes.append(ctx.translate(_NO_NUMBER_FOR) % {"name": stops[step].label})
         step += 1
-    reached = min(step, len(stops))
-    if reached > call.step:  # nothing written on a replay
-        update_row(session, call, CallRequest.step < reached, step=reached)
+    reach_step(session, call, min(step, len(stops)))  # nothing written on a replay
     if step >= len(stops):
         return twiml.goodbye(voice=_voice(call), translate=ctx.translate, notes=notes)
-    return twiml.next_target(
+    return document(
+        call.public_id,
+        twiml.next_target,
         target_label=stops[step].label,
-        gather_url=ctx.url(GATHER_PATH, call, step=step),
+        gather_url=ctx.url(GATHER_PATH, KEPT, step=step),
         voice=_voice(call),
         translate=ctx.translate,
         notes=notes,
@@ -184,7 +207,7 @@ def _offer(
 
 def _connect(
     session: Session,
-    call: CallRequest,
+    call: CallLike,
     ctx: FlowContext,
     plan: FlowPlan,
     step: int,
@@ -196,42 +219,41 @@ def _connect(
     if not stop.legs:
         return _offer(session, call, ctx, plan.stops, step, notes)
     leg = stop.legs[office]
-    if step > call.step or (step == call.step and office != call.office_try):
-        on = or_(
-            CallRequest.step < step,
-            and_(CallRequest.step == step, CallRequest.office_try != office),
-        )
-        update_row(session, call, on, step=step, office_try=office)
-    return twiml.connect(
+    dial_office(session, call, step, office)
+    return document(
+        call.public_id,
+        twiml.connect,
         target_label=stop.label,
         number=leg.number,
         send_digits=leg.send_digits,
         caller_id=plan.caller_id or ctx.caller_id,
         time_limit=ctx.settings.time_limit_s,
         dial_timeout=ctx.settings.dial_timeout_s,
-        action_url=ctx.url(DIAL_PATH, call, step=step, office=office),
+        action_url=ctx.url(DIAL_PATH, KEPT, step=step, office=office),
         voice=_voice(call),
         translate=ctx.translate,
         notes=notes,
     )
 
 
-def answer(session: Session, call: CallRequest, ctx: FlowContext, call_sid: str = "") -> str:
+def answer(session: Session, call: CallLike, ctx: FlowContext, call_sid: str = "") -> str:
     """The supporter picked up: the campaign's intro, then the 1/2/9 menu."""
     voice = _voice(call)
-    link(session, call, call_sid)
     if call.status in FINAL:
+        link(session, call, call_sid)
         return twiml.goodbye(voice=voice, translate=ctx.translate)
-    move_forward(session, call, CallStatus.in_progress)
-    return twiml.greeting(
+    link_and_move(session, call, call_sid, CallStatus.in_progress)
+    return document(
+        call.public_id,
+        twiml.greeting,
         intro=ctx.plan(session, call).intro,
-        gather_url=ctx.url(GATHER_PATH, call, step=0),
+        gather_url=ctx.url(GATHER_PATH, KEPT, step=0),
         voice=voice,
         translate=ctx.translate,
     )
 
 
-def gather(session: Session, call: CallRequest, ctx: FlowContext, step: int, digits: str) -> str:
+def gather(session: Session, call: CallLike, ctx: FlowContext, step: int, digits: str) -> str:
     """A key at the menu for target ``step``: 1 connects, 2 reads the points, 9 blocks."""
     voice = _voice(call)
     if call.status in (CallStatus.blocked, CallStatus.failed):
@@ -245,13 +267,14 @@ def gather(session: Session, call: CallRequest, ctx: FlowContext, step: int, dig
         return twiml.blocked(voice=voice, translate=ctx.translate)
     if digits == "1":
         return _connect(session, call, ctx, plan, step, 0, [])
-    points = ""
-    if digits == "2":
-        points = plan.stops[step].spoken_points()
+    stop = plan.stops[step]
     # Any other key repeats the menu.
-    return twiml.talking_points(
-        points=points,
-        gather_url=ctx.url(GATHER_PATH, call, step=step),
+    return document(
+        call.public_id,
+        twiml.talking_points,
+        points=stop.spoken_points() if digits == "2" else "",
+        speech=stop.points_speech if digits == "2" else "",
+        gather_url=ctx.url(GATHER_PATH, KEPT, step=step),
         voice=voice,
         translate=ctx.translate,
     )
@@ -278,7 +301,7 @@ def outcome_of(
 
 def dialled(
     session: Session,
-    call: CallRequest,
+    call: CallLike,
     ctx: FlowContext,
     *,
     step: int,
@@ -310,7 +333,7 @@ def dialled(
 
 
 def status_changed(
-    session: Session, call_sid: str, status: str, call: CallRequest | None = None
+    session: Session, call_sid: str, status: str, call: CallLike | None = None
 ) -> bool:
     """Twilio's news about the supporter's leg, handled once per (call, status).
 
@@ -325,8 +348,9 @@ def status_changed(
         return False
     new_status = CALL_STATUSES.get(status)
     if call is None:
+        # Through the session: a caller holding this request loaded sees it move.
         call = session.scalars(
-            select(CallRequest).where(CallRequest.provider_sid == call_sid)
+            select(CallRequest).where(CallRequest.provider_sid == call_sid[:64])
         ).first()
     elif not link(session, call, call_sid) and call.provider_sid != call_sid:
         return False  # a call of another request, not news of this one

@@ -15,20 +15,21 @@ Twilio, each once, the form fields it reads at most once each, and a well-formed
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from callmp import numbers
-from callmp.calls import call_requests, twiml, webhooks
+from callmp.calls import call_rows, twiml, webhooks
+from callmp.calls.call_rows import CallRow
 from callmp.calls.service import CallService
 from callmp.calls.telephony import is_call_sid
 from callmp.directory.phones import PhoneError, parse_office_phone
 from callmp.i18n import translator
-from callmp.models import CallRequest
 from callmp.views.context import db, services
 
 bp = Blueprint("twilio", __name__)
@@ -69,6 +70,26 @@ def requested_url() -> str:
     return base + raw
 
 
+@lru_cache(maxsize=4)
+def _validator(token: str) -> RequestValidator:
+    """Twilio's validator for ``token``, one per process."""
+    return RequestValidator(token)
+
+
+def _valid(token: str, url: str, signature: str) -> bool:
+    """True when ``signature`` is Twilio's for ``url`` and the form, as the SDK checks it.
+
+    The SDK's ``validate`` always signs two spellings of the URL (with and without the
+    default port). The URL as we rebuild it is the one Twilio signs, so its signature is
+    checked first; only when it differs does ``validate`` try both spellings.
+    """
+    validator = _validator(token)
+    own = validator.compute_signature(url, request.form)
+    if hmac.compare_digest(own.encode(), signature.encode()):
+        return True
+    return bool(validator.validate(url, request.form, signature))
+
+
 def signed(view: F) -> F:
     """Refuse (403) any request not signed by Twilio with our auth token."""
 
@@ -79,7 +100,7 @@ def signed(view: F) -> F:
         signature = request.headers.get("X-Twilio-Signature", "")
         if not token or not current_app.config["PUBLIC_URL"] or not signature:
             abort(403)
-        if not RequestValidator(token).validate(requested_url(), request.form, signature):
+        if not _valid(token, requested_url(), signature):
             abort(403)
         return view(*args, **kwargs)
 
@@ -117,15 +138,15 @@ def _xml(document: str) -> Response:
     return Response(document, mimetype="text/xml")
 
 
-def _call(public_id: str) -> CallRequest:
+def _call(public_id: str) -> CallRow:
     """The request named in the URL, or 404."""
-    call = call_requests.by_public_id(db(), public_id)
+    call = call_rows.load(db(), public_id)
     if call is None:
         abort(404)
     return call
 
 
-def _context(call: CallRequest) -> webhooks.FlowContext:
+def _context(call: CallRow) -> webhooks.FlowContext:
     """The call flow's context for ``call``."""
     return _service().context_for(db(), call)
 

@@ -7,14 +7,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from callmp.calls import call_requests
 from callmp.calls.telephony import PlacedCall, Telephony, TwilioTelephony
+from callmp.db import analyze
 from callmp.directory import phones
 from callmp.models import BlockedPhone, CallRequest, CallStatus, Campaign
 from tests.factories import make_campaign, make_target
+from tests.support.query_plans import full_scans, indexes_used, plans_of
 from tests.support.twilio_standin import TwilioStandIn, error_reply, server_error, slow_reply
 
 KEY = b"test-hmac-key"
@@ -232,3 +234,44 @@ def test_status_only_moves_forward_and_final_states_purge_the_number(
     assert call.phone is None
     assert not call_requests.advance(call, CallStatus.failed)
     assert str(call.status) == "completed"
+
+
+def test_a_numbers_history_is_one_read_of_its_requests_of_the_day_through_its_index(
+    db_session: Session, campaign: Campaign
+) -> None:
+    now = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
+    key = phones.phone_hmac("+16135550142", SETTINGS.hmac_key)
+    for hours_ago in (0.5, 0.9, 3, 23, 25, 50):
+        db_session.add(
+            CallRequest(
+                public_id=f"h{hours_ago}".replace(".", "-"),
+                campaign_id=campaign.id,
+                phone_hmac=key,
+                created_at=now - timedelta(hours=hours_ago),
+            )
+        )
+    # Other numbers' requests, enough for either planner to prefer the index, then ANALYZE.
+    db_session.execute(
+        insert(CallRequest),
+        [
+            {
+                "public_id": f"o{n}",
+                "campaign_id": campaign.id,
+                "phone_hmac": f"other-{n}",
+                "created_at": now - timedelta(minutes=n % 2000),
+            }
+            for n in range(4000)
+        ],
+    )
+    analyze(db_session)
+    plans = plans_of(db_session, lambda: call_requests.phone_history(db_session, key, now))
+    assert call_requests.phone_history(db_session, key, now) == call_requests.PhoneHistory(
+        blocked=False, last_hour=2, last_day=4
+    )
+    assert len(plans) == 1
+    assert "ix_call_requests_phone_hmac_created_at" in indexes_used(plans), plans[0]
+    assert full_scans(plans, {"call_requests"}) == []
+    db_session.add(BlockedPhone(phone_hmac=key))  # not flushed: still seen
+    assert call_requests.phone_history(db_session, key, now).blocked
+    nobody = call_requests.phone_history(db_session, "unknown", now)
+    assert nobody == call_requests.PhoneHistory(blocked=False, last_hour=0, last_day=0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -80,6 +82,19 @@ def test_a_plan_is_plain_data_with_ids_labels_and_offices(
         campaign.talking_points_en,
         minister.talking_points_en,
     ]
+
+
+def test_a_plan_is_stored_as_the_json_of_its_fields_and_read_back_whole(
+    db_session: Session, campaign: Campaign
+) -> None:
+    campaign.call_intro_en = "Bonjour « {mp_first_name} » !"
+    plan = flow_plan.build(db_session, new_call(db_session, campaign), TRANSLATE)
+    data = flow_plan.dump(plan)
+    assert data == json.dumps(dataclasses.asdict(plan), ensure_ascii=False)
+    assert "«" in data  # kept as written, not escaped
+    assert flow_plan.load(data) == plan
+    # Read once per process: the same text gives the same (unchanged) plan.
+    assert flow_plan.load(data) is flow_plan.load(data)
 
 
 @pytest.mark.parametrize(

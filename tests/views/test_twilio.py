@@ -153,6 +153,38 @@ def test_every_webhook_route_checks_the_signature(
         assert response.status_code == 403, target
 
 
+def test_a_signature_over_the_url_with_its_default_port_still_validates(
+    twilio_app: Flask, twilio_client: FlaskClient, db: Session
+) -> None:
+    # Twilio has signed either spelling; the SDK's validate accepts both, and so do we.
+    call = placed_call(twilio_app, db)
+    target = f"/twilio/calls/{call.public_id}/gather?step=0"
+    with_port = PUBLIC_URL.replace("callmp.example", "callmp.example:443") + target
+    params = twilio_params(call, Digits="5")
+    response = webhook(twilio_client, target, params, token=TOKEN, signed_url=with_port)
+    assert tags(xml(response)) == ["Gather", "Say", "Hangup"]
+    other_port = PUBLIC_URL.replace("callmp.example", "callmp.example:8443") + target
+    refused = webhook(twilio_client, target, params, token=TOKEN, signed_url=other_port)
+    assert refused.status_code == 403
+
+
+def test_two_calls_hear_the_same_menu_each_with_its_own_webhook_urls(
+    twilio_app: Flask, twilio_client: FlaskClient, db: Session
+) -> None:
+    first = placed_call(twilio_app, db)
+    second = placed_call(twilio_app, db, "+16135550143")
+    gathers = []
+    for call in (first, second, first):
+        target = f"/twilio/calls/{call.public_id}/answer"
+        root = xml(webhook(twilio_client, target, twilio_params(call), token=TOKEN))
+        gather = one(root, "Gather")
+        action = gather.get("action") or ""
+        assert path(action) == f"{PUBLIC_URL}/twilio/calls/{call.public_id}/gather"
+        assert query(action) == {"step": "0"}
+        gathers.append(said(root) + said(gather))
+    assert gathers[0] == gathers[1] == gathers[2]
+
+
 def test_a_query_with_quotes_and_accents_still_validates(
     twilio_app: Flask, twilio_client: FlaskClient, db: Session, standin: TwilioStandIn
 ) -> None:

@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 from callmp.models import CallRequest, CallStatus, ContactEvent, ProviderEvent
 from tests.support.app import engine, sessions
 from tests.support.statements import statements
-from tests.support.twilio_http import make_twilio_app, placed_call, twilio_params, webhook
+from tests.support.twilio_http import (
+    make_twilio_app,
+    placed_call,
+    stored_request,
+    twilio_params,
+    webhook,
+)
 from tests.support.twilio_standin import TwilioStandIn
 
 _TABLE = re.compile(r"^\s*(?:(SELECT)\b.*?\bFROM|(INSERT) INTO|(UPDATE|DELETE FROM))\s+(\w+)", re.S)
@@ -115,3 +121,38 @@ def test_each_webhook_runs_one_load_and_one_guarded_statement_per_write(
             target, form, _first = STEPS[index]
             assert (target, post(target, form)) == (target, expected)
             assert rows(db, call) == done, f"the replay of {target} changed a row"
+
+
+def test_linking_a_call_we_never_heard_back_about_goes_with_its_move_in_one_update(
+    twilio_app: Flask, standin: TwilioStandIn
+) -> None:
+    # After a create that timed out, the answer webhook names the call first: one UPDATE
+    # links it (checking that no other request holds its sid, with no SELECT beforehand)
+    # and moves it in progress, each under its own guard.
+    client = twilio_app.test_client()
+    with sessions(twilio_app)() as db:
+        call = stored_request(twilio_app, db)
+        taken = placed_call(twilio_app, db, "+16135550143")
+        url = f"/twilio/calls/{call.public_id}/answer"
+        sid = "CA" + "d" * 32
+        with statements(engine(twilio_app)) as seen:
+            response = webhook(
+                client, url, {**twilio_params(call), "CallSid": sid}, token=standin.auth_token
+            )
+        assert response.status_code == 200
+        assert kinds(seen) == [LOAD, MOVE]  # linked and in progress
+        db.expire_all()
+        linked = db.get(CallRequest, call.id)
+        assert linked is not None
+        assert (linked.provider_sid, linked.status) == (sid, CallStatus.in_progress)
+        # A sid another request holds is left with it, in the same one statement.
+        other = stored_request(twilio_app, db, "+16135550144")
+        url = f"/twilio/calls/{other.public_id}/answer"
+        params = {**twilio_params(other), "CallSid": taken.provider_sid or ""}
+        with statements(engine(twilio_app)) as seen:
+            webhook(client, url, params, token=standin.auth_token)
+        assert kinds(seen) == [LOAD, MOVE]
+        db.expire_all()
+        stored = db.get(CallRequest, other.id)
+        assert stored is not None
+        assert (stored.provider_sid, stored.status) == (None, CallStatus.in_progress)

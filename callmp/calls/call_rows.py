@@ -1,0 +1,329 @@
+"""A call's row as Twilio's webhooks read and write it: one SELECT, guarded one-statement writes.
+
+Domain code: no Flask. A webhook needs a handful of the request's columns, not a mapped
+object: ``load`` reads them into a ``CallRow`` with one Core SELECT, without the ORM's
+identity map and attribute instrumentation. Each write is one ``UPDATE ... WHERE`` whose
+guard is checked by the database (a stale or racing delivery writes nothing), built
+once per process with bound parameters: a webhook only binds values, where building the
+statement anew cost more than running it.
+
+The writers take a ``CallRow`` or a loaded ``CallRequest`` (domain code and tests hold
+those) and, when the row matched, give the call the values written, so what the caller
+holds stays what is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    Insert,
+    Update,
+    and_,
+    bindparam,
+    case,
+    exists,
+    inspect,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
+
+from callmp.db import Base, utcnow
+from callmp.models import CallRequest, CallStatus, ContactEvent
+from callmp.models.calls import FINAL, RANK
+
+#: Statuses a request may still leave.
+OPEN = tuple(status for status in CallStatus if status not in FINAL)
+
+
+class CallLike(Protocol):
+    """What the webhooks read of a call request: a ``CallRow`` or a ``CallRequest``."""
+
+    id: int
+    public_id: str
+    campaign_id: int
+    fed_num: int | None
+    locale: str
+    referral: str
+    share_source: str
+    phone_hmac: str
+    status: CallStatus
+    error_reason: str
+    provider_sid: str | None
+    step: int
+    office_try: int
+    plan: str | None
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class CallRow:
+    """The columns of one call request its webhooks read (never its phone number)."""
+
+    id: int
+    public_id: str
+    campaign_id: int
+    fed_num: int | None
+    locale: str
+    referral: str
+    share_source: str
+    phone_hmac: str
+    status: CallStatus
+    error_reason: str
+    provider_sid: str | None
+    step: int
+    office_try: int
+    plan: str | None
+    created_at: datetime
+
+
+_ROW_FIELDS = frozenset(CallRow.__slots__)
+_COLUMNS = (
+    CallRequest.id,
+    CallRequest.public_id,
+    CallRequest.campaign_id,
+    CallRequest.fed_num,
+    CallRequest.locale,
+    CallRequest.referral,
+    CallRequest.share_source,
+    CallRequest.phone_hmac,
+    CallRequest.status,
+    CallRequest.error_reason,
+    CallRequest.provider_sid,
+    CallRequest.step,
+    CallRequest.office_try,
+    CallRequest.plan,
+    CallRequest.created_at,
+)
+_LOAD = select(*_COLUMNS).where(CallRequest.public_id == bindparam("public_id"))
+
+
+def load(session: Session, public_id: str) -> CallRow | None:
+    """The request with opaque id ``public_id`` as a ``CallRow``, or None."""
+    if not public_id or len(public_id) > 32:
+        return None
+    row = session.connection().execute(_LOAD, {"public_id": public_id}).first()
+    return None if row is None else CallRow(*row)  # type: ignore[call-arg]
+
+
+def remember(call: CallLike, values: dict[str, Any]) -> None:
+    """Give ``call`` the values just written to its row (nothing left for a flush)."""
+    if isinstance(call, CallRequest):
+        for name, value in values.items():
+            set_committed_value(call, name, value)
+    else:  # a CallRow holds no phone number and no update time
+        for name, value in values.items():
+            if name in _ROW_FIELDS:
+                setattr(call, name, value)
+
+
+def _run(session: Session, statement: Update, params: dict[str, Any]) -> bool:
+    """Run a guarded UPDATE of one row; True when the row matched."""
+    written = session.connection().execute(statement, params)
+    return getattr(written, "rowcount", 0) == 1
+
+
+def _by_id() -> Any:
+    """The WHERE clause's first part: this request's row."""
+    return CallRequest.id == bindparam("row_id")
+
+
+def _unowned() -> Any:
+    """No other request holds provider id ``:sid`` (the column is unique)."""
+    other = aliased(CallRequest)
+    return ~exists().where(other.provider_sid == bindparam("sid"))
+
+
+_LINK = (
+    update(CallRequest)
+    .where(_by_id(), CallRequest.provider_sid.is_(None), _unowned())
+    .values(provider_sid=bindparam("sid"), updated_at=bindparam("now"))
+)
+
+
+def link(session: Session, call: CallLike, sid: str) -> bool:
+    """Take ``sid`` as the call's provider id when a signed webhook names it first.
+
+    After a timeout the provider may have created the call although we never learnt its
+    id; its webhooks carry it. Once linked, no retry places the call a second time. One
+    UPDATE ... WHERE provider_sid IS NULL and no request holds ``sid``: two webhooks racing
+    link it once, and a sid another request owns is left alone.
+    """
+    if call.provider_sid or not sid:
+        return False
+    now = utcnow()
+    sid = sid[:64]
+    if not _run(session, _LINK, {"row_id": call.id, "sid": sid, "now": now}):
+        return False
+    remember(call, {"provider_sid": sid, "updated_at": now})
+    return True
+
+
+@lru_cache(maxsize=32)
+def _move(status: CallStatus, with_reason: bool) -> Update:
+    """UPDATE to ``status`` where the stored status is still earlier (built once)."""
+    earlier = [held for held in OPEN if RANK[held] < RANK[status]]
+    values: dict[str, Any] = {"status": status, "updated_at": bindparam("now")}
+    if status in FINAL:
+        values["phone"] = None  # keep the number only as long as the call needs it
+    if with_reason:
+        values["error_reason"] = bindparam("reason")
+    return update(CallRequest).where(_by_id(), CallRequest.status.in_(earlier)).values(values)
+
+
+def move_forward(
+    session: Session, call: CallLike, status: CallStatus, *, error_reason: str | None = None
+) -> bool:
+    """Move the call to ``status``: one UPDATE ... WHERE the stored status is still earlier.
+
+    Nothing is written when the loaded row is already at ``status`` or beyond (a replay or
+    late news); a callback racing another one never moves the call backwards, whichever
+    commits first. ``error_reason`` goes with the move.
+    """
+    if call.status in FINAL or RANK[status] <= RANK[call.status]:
+        return False
+    now = utcnow()
+    params: dict[str, Any] = {"row_id": call.id, "now": now}
+    if error_reason is not None:
+        params["reason"] = error_reason
+    if not _run(session, _move(status, error_reason is not None), params):
+        return False
+    values: dict[str, Any] = {"status": status, "updated_at": now}
+    if status in FINAL:
+        values["phone"] = None
+    if error_reason is not None:
+        values["error_reason"] = error_reason
+    remember(call, values)
+    return True
+
+
+@lru_cache(maxsize=8)
+def _link_and_move(status: CallStatus) -> Update:
+    """``link`` and ``move_forward`` to ``status`` as one UPDATE ... RETURNING (built once)."""
+    earlier = [held for held in OPEN if RANK[held] < RANK[status]]
+    unlinked = and_(CallRequest.provider_sid.is_(None), _unowned())
+    behind = CallRequest.status.in_(earlier)
+    values: dict[str, Any] = {
+        "provider_sid": case((unlinked, bindparam("sid")), else_=CallRequest.provider_sid),
+        "status": case(
+            (behind, bindparam("status", type_=CallRequest.status.type)),
+            else_=CallRequest.status,
+        ),
+        "updated_at": bindparam("now"),
+    }
+    if status in FINAL:
+        values["phone"] = case((behind, None), else_=CallRequest.phone)
+    return (
+        update(CallRequest)
+        .where(_by_id(), or_(unlinked, behind))
+        .values(values)
+        .returning(CallRequest.provider_sid, CallRequest.status)
+    )
+
+
+def link_and_move(session: Session, call: CallLike, sid: str, status: CallStatus) -> None:
+    """``link`` the provider's ``sid``, then ``move_forward`` to ``status``, in one statement.
+
+    Each part keeps its own guard (in a CASE of its column): the sid is taken only while the
+    row has none and no other request holds it, the status moves only forward, and a row
+    where neither holds is not written. When only one part can apply, that part runs alone.
+    """
+    if call.provider_sid or not sid:
+        move_forward(session, call, status)
+        return
+    if call.status in FINAL or RANK[status] <= RANK[call.status]:
+        link(session, call, sid)
+        return
+    now = utcnow()
+    params = {"row_id": call.id, "sid": sid[:64], "status": status, "now": now}
+    row = session.connection().execute(_link_and_move(status), params).first()
+    if row is None:
+        return
+    stored_sid, stored_status = row
+    values: dict[str, Any] = {
+        "provider_sid": stored_sid,
+        "status": stored_status,
+        "updated_at": now,
+    }
+    if stored_status == status and status in FINAL:
+        values["phone"] = None
+    remember(call, values)
+
+
+_REACH = (
+    update(CallRequest)
+    .where(_by_id(), CallRequest.step < bindparam("to_step"))
+    .values(step=bindparam("to_step"), updated_at=bindparam("now"))
+)
+_DIAL = (
+    update(CallRequest)
+    .where(
+        _by_id(),
+        or_(
+            CallRequest.step < bindparam("to_step"),
+            and_(
+                CallRequest.step == bindparam("to_step"),
+                CallRequest.office_try != bindparam("to_office"),
+            ),
+        ),
+    )
+    .values(
+        step=bindparam("to_step"), office_try=bindparam("to_office"), updated_at=bindparam("now")
+    )
+)
+
+
+def reach_step(session: Session, call: CallLike, step: int) -> bool:
+    """Move the call on to target ``step``, never back: one UPDATE ... WHERE step < it."""
+    if step <= call.step:  # nothing written on a replay
+        return False
+    now = utcnow()
+    if not _run(session, _REACH, {"row_id": call.id, "to_step": step, "now": now}):
+        return False
+    remember(call, {"step": step, "updated_at": now})
+    return True
+
+
+def dial_office(session: Session, call: CallLike, step: int, office: int) -> bool:
+    """Note that office ``office`` of target ``step`` is dialled, never moving back a target."""
+    if step < call.step or (step == call.step and office == call.office_try):
+        return False
+    now = utcnow()
+    params = {"row_id": call.id, "to_step": step, "to_office": office, "now": now}
+    if not _run(session, _DIAL, params):
+        return False
+    remember(call, {"step": step, "office_try": office, "updated_at": now})
+    return True
+
+
+@lru_cache(maxsize=8)
+def _insert_once(dialect: str, model: type[Base]) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING its key, for ``model`` (built once)."""
+    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    key = inspect(model).primary_key
+    return build(model).on_conflict_do_nothing().returning(*key)
+
+
+def insert_once(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
+    """Add one row of ``model`` unless its unique key is taken; True when it went in.
+
+    RETURNING tells whether a row went in (PostgreSQL's rowcount is -1 either way).
+    """
+    connection = session.connection()
+    statement = _insert_once(connection.dialect.name, model)
+    return connection.execute(statement, values).first() is not None
+
+
+_SEEN = select(ContactEvent.id).where(ContactEvent.dedupe_key == bindparam("key"))
+
+
+def counted(session: Session, key: str) -> bool:
+    """True when a contact event with ``dedupe_key`` ``key`` is stored."""
+    return session.connection().execute(_SEEN, {"key": key}).first() is not None
