@@ -200,7 +200,8 @@ def _create_call(campaign: Campaign, body: dict[str, Any], locale: str) -> tuple
         return _error(error, error.status)
     context.db().commit()
     service.push(call.id)  # stored as queued: no second transaction for the hand-over
-    context.db().refresh(call)  # the status now (an inline queue has placed it already)
+    if services().queue.immediate:
+        context.db().refresh(call)  # an inline queue (tests, demos) has placed it already
     status_url = url_for(".call_status", public_id=call.public_id)
     return jsonify(id=call.public_id, status=str(call.status), status_url=status_url), 202
 

@@ -216,3 +216,23 @@ def test_a_call_request_commits_once_and_opens_no_queue_database(
     assert [sql for sql in seen if sql.lstrip().upper().startswith("UPDATE")] == []
     assert opened == []
     assert huey.pending_count() == jobs + 3
+
+
+def test_a_queued_call_is_answered_queued_without_reading_it_again(
+    queued_app: Callable[[], Flask],
+) -> None:
+    """With a queue that waits for a worker, the API answers the status it just stored;
+    only an inline queue (tests, demos) has moved the call on, so only it reads it back."""
+    app = queued_app()
+    client = app.test_client()
+    body = {"phone": phone(), "postal_code": SPADINA_CODE, "lang": "en"}
+    url = f"/api/v1/campaigns/{DEMO_SLUG}/calls"
+    client.post(url, json=body)  # warm: the campaign and the riding are kept
+    with statements(engine(app)) as seen:
+        answer = client.post(url, json={**body, "phone": phone()})
+    assert answer.status_code == 202
+    assert answer.get_json()["status"] == "queued"
+    inserted = [sql for sql in seen if sql.lstrip().upper().startswith("INSERT INTO CALL_REQUESTS")]
+    assert len(inserted) == 1
+    after = seen[seen.index(inserted[0]) + 1 :]
+    assert not [sql for sql in after if "FROM call_requests" in sql], after
