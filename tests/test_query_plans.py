@@ -327,6 +327,53 @@ def test_the_letters_per_connection_count_reads_the_last_hour(
     }, _show(plans)
 
 
+def test_a_letters_checks_are_one_select_each_part_through_its_own_index(
+    session: Session, crowd: Crowd
+) -> None:
+    # A supporter behind the proxy writes the campaign's own words to the minister: the
+    # hourly count, the same-words count and the duplicate check in one statement.
+    def check() -> submit.Checked:
+        return submit.run_checks(
+            session,
+            campaign_id=crowd.campaign_id,
+            ip_key=PROXY,
+            email_key="email-7",
+            fingerprint=SAME_WORDS,
+            person_ids=[crowd.person_id],
+            now=NOW,
+            settings=MAIL,
+            identical=True,
+        )
+
+    plans = plans_of(session, check)
+    assert len(plans) == 1, _show(plans)
+    _check(
+        plans,
+        "ix_email_submissions_email_hmac_campaign_id_created_at",
+        "ix_email_submissions_campaign_id_fingerprint_status",
+    )
+    assert indexes_used(plans) & {
+        "ix_email_submissions_ip_hmac_created_at",
+        "ix_email_submissions_created_at_unswept_ip",
+    }, _show(plans)
+    assert "ix_email_messages_person_id" not in indexes_used(plans), _show(plans)
+    # The same answers as the three checks asked one by one.
+    checked = check()
+    assert checked == submit.Checked(
+        from_ip=submit.sent_from_ip(session, PROXY, NOW - timedelta(hours=1)),
+        identical=MAIL.identical_nudge,
+        written=submit.already_written(
+            session,
+            crowd.campaign_id,
+            "email-7",
+            [crowd.person_id],
+            NOW - timedelta(hours=MAIL.duplicate_hours),
+        ),
+    )
+    assert checked.from_ip > 0, checked
+    assert checked.written, checked
+
+
 @pytest.mark.parametrize(
     ("column", "value", "hours", "index"),
     [

@@ -280,19 +280,21 @@ def compose(
     subject: str | None = None,
     body: str | None = None,
     personal_line: str = "",
+    shown: tuple[str, str] | None = None,
 ) -> list[Letter]:
     """One letter per target with an address, in each target's language.
 
     An edited subject or body (one that differs from the template as the supporter saw it
     for the first target) is sent, with its placeholders filled for each, to every target
     whose letter starts from the same text; a target with its own words gets its own
-    letter (the preview shows each one before it is sent).
+    letter (the preview shows each one before it is sent). ``shown``: the draft in the
+    supporter's language (``draft``), when the caller has it already.
     """
     reachable = recipients(targets)
     if not reachable:
         return []
     first = reachable[0]
-    shown_subject, shown_body = template_texts(campaign, first, None, supporter.locale)
+    shown_subject, shown_body = shown or template_texts(campaign, first, None, supporter.locale)
     edited_subject = subject if subject is not None and not _same(subject, shown_subject) else None
     edited_body = body if body is not None and not _same(body, shown_body) else None
     shared = template_sources(first, supporter.locale)

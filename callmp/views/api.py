@@ -14,7 +14,6 @@ from callmp.calls.service import CallService
 from callmp.directory import lookup, postal_codes
 from callmp.directory.phones import PhoneError
 from callmp.i18n import InputError, translator
-from callmp.letters import records
 from callmp.letters.service import MailService
 from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign
@@ -276,10 +275,10 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
         )
     context.db().commit()
     status = str(submission.status)
-    service.enqueue(records.queued_ids(submission))
+    service.enqueue(submission.queued_ids)
     return jsonify(
         id=submission.public_id,
         status=status,
-        recipients=records.recipient_names(submission),
+        recipients=submission.recipients,
         identical=prepared.identical,
     ), 202

@@ -189,7 +189,7 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
         )
     note_step(campaign, Step.write)  # after a petition signature: its next step
     db().commit()
-    service.enqueue(records.queued_ids(submission))
+    service.enqueue(submission.queued_ids)
     return redirect(url_for(".status", slug=slug, public_id=submission.public_id), code=303)
 
 

@@ -142,13 +142,19 @@ def prepare(
     candidate, postal_code = settled.candidate, settled.result.postal_code
     supporter = Supporter(name=name, postal_code=postal_code, city=city, locale=locale)
     targets = targets_for(campaign, candidate)
+    shown_subject, shown_body = letters.draft(campaign, targets, locale)
     composed = letters.compose(
-        campaign, targets, supporter, subject=subject, body=body, personal_line=personal_line
+        campaign,
+        targets,
+        supporter,
+        subject=subject,
+        body=body,
+        personal_line=personal_line,
+        shown=(shown_subject, shown_body),
     )
     if not composed:
         message = gettext("None of the people for your riding has an email address we know.")
         raise LetterInputError({"postal_code": message}, "no_recipient")
-    shown_subject, shown_body = letters.draft(campaign, targets, locale)
     fingerprint = letters.fingerprint(subject or shown_subject, body or shown_body, personal_line)
     return Prepared(
         campaign=campaign,
