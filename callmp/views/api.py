@@ -236,7 +236,10 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
         message = gettext("This campaign's letters are sent from your own email app.")
         return jsonify(error=message, reason="mailto_only"), 409
     try:
-        prepared = letter_input.prepare(campaign, body, locale, strict_pick=True)
+        # The same-words count the answer reports comes with the submission's checks.
+        prepared = letter_input.prepare(
+            campaign, body, locale, strict_pick=True, count_identical=False
+        )
     except letter_input.LetterInputError as error:
         field = next(iter(error.errors))
         ridings = [presenters.candidate_json(c, locale) for c in error.candidates]
@@ -255,6 +258,7 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
             referral=context.clean_referral(ref if isinstance(ref, str) else ""),
             share_source=_share_source(body),
             ip=request.remote_addr or "",
+            count_identical=True,
         )
         submission = service.submit(context.db(), ask)
     except LetterRefused as error:
@@ -280,5 +284,5 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
         id=submission.public_id,
         status=status,
         recipients=submission.recipients,
-        identical=prepared.identical,
+        identical=submission.identical,
     ), 202

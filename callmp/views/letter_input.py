@@ -11,8 +11,8 @@ from flask_babel import gettext
 from callmp.campaigns.targets import targets_for
 from callmp.directory import lookup, postal_codes
 from callmp.i18n import InputError
+from callmp.letters import checks, submit
 from callmp.letters import compose as letters
-from callmp.letters import submit
 from callmp.letters.compose import Letter, Supporter
 from callmp.models import Campaign
 from callmp.views import context
@@ -38,12 +38,19 @@ class Prepared:
     personal_line: str
     letters: list[Letter]
     fingerprint: str
-    identical: int  # letters with the same words already sent in this campaign
+    identical: int  # letters with the same words already sent in this campaign (if counted)
 
     def ask(
-        self, *, consent_followup: bool, referral: str, ip: str, share_source: str = ""
+        self,
+        *,
+        consent_followup: bool,
+        referral: str,
+        ip: str,
+        share_source: str = "",
+        count_identical: bool = False,
     ) -> submit.LetterAsk:
-        """The letter to submit, with the supporter's consent and where it came from."""
+        """The letter to submit, with the supporter's consent and where it came from
+        (``count_identical``: the submission counts the letters with the same words)."""
         return submit.LetterAsk(
             campaign=self.campaign,
             letters=self.letters,
@@ -56,6 +63,7 @@ class Prepared:
             referral=referral,
             share_source=share_source,
             ip=ip,
+            count_identical=count_identical,
         )
 
 
@@ -98,12 +106,14 @@ def prepare(
     *,
     strict_pick: bool = False,
     known: lookup.Candidate | None = None,
+    count_identical: bool = True,
 ) -> Prepared:
     """Check everything the supporter sent and compose the letters; raises LetterInputError.
 
     ``strict_pick``: a riding number that doesn't match the postal code is an error (API);
     otherwise the postal code wins (the page's own riding is only a default). ``known``:
-    the page's riding, already loaded.
+    the page's riding, already loaded. ``count_identical=False``: ``identical`` is left at 0
+    (the submission counts them: ``LetterAsk.count_identical``).
     """
     errors: dict[str, str] = {}
 
@@ -164,5 +174,7 @@ def prepare(
         personal_line=personal_line,
         letters=composed,
         fingerprint=fingerprint,
-        identical=submit.identical_count(context.db(), campaign.id, fingerprint),
+        identical=checks.identical_count(context.db(), campaign.id, fingerprint)
+        if count_identical
+        else 0,
     )
