@@ -178,3 +178,10 @@ def prepare(
         if count_identical
         else 0,
     )
+
+
+def count_identical(prepared: Prepared) -> None:
+    """Count the letters with the same words, where ``prepare`` was told not to."""
+    prepared.identical = checks.identical_count(
+        context.db(), prepared.campaign.id, prepared.fingerprint
+    )
