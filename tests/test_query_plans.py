@@ -331,22 +331,24 @@ def test_the_letters_per_connection_count_reads_the_last_hour(
 def test_a_letters_checks_are_one_select_each_part_through_its_own_index(
     session: Session, crowd: Crowd, identical: str
 ) -> None:
-    # A supporter behind the proxy writes the campaign's own words to the minister: the
-    # hourly count, the same-words count and the duplicate check in one statement.
-    def check() -> checks.Checked:
+    # A supporter behind the proxy writes to the minister: the hourly count, the
+    # same-words count and the duplicate check in one statement.
+    def check(words: str) -> checks.Checked:
         return checks.run_checks(
             session,
             campaign_id=crowd.campaign_id,
             ip_key=PROXY,
             email_key="email-7",
-            fingerprint=SAME_WORDS,
+            fingerprint=words,
             person_ids=[crowd.person_id],
             now=NOW,
             settings=MAIL,
             identical=identical,
         )
 
-    plans = plans_of(session, check)
+    # New words: a scan would read the whole campaign to find none. (With the campaign's
+    # own words, sent by everyone, PostgreSQL may read the table in order: see below.)
+    plans = plans_of(session, lambda: check("new words"))
     assert len(plans) == 1, _show(plans)
     _check(
         plans,
@@ -358,8 +360,12 @@ def test_a_letters_checks_are_one_select_each_part_through_its_own_index(
         "ix_email_submissions_created_at_unswept_ip",
     }, _show(plans)
     assert "ix_email_messages_person_id" not in indexes_used(plans), _show(plans)
+    # The capped count stops at the nudge whatever plan reads it.
+    if identical == "capped":
+        (same_words,) = plans_of(session, lambda: check(SAME_WORDS))
+        assert "LIMIT" in same_words.sql.upper()
     # The same answers as the three checks asked one by one.
-    checked = check()
+    checked = check(SAME_WORDS)
     assert checked == checks.Checked(
         from_ip=checks.sent_from_ip(session, PROXY, NOW - timedelta(hours=1)),
         identical=MAIL.identical_nudge if identical == "capped" else N,
