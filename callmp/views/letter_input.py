@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import gettext
 
-from callmp.campaigns.targets import targets_for
+from callmp.campaigns.targets import ResolvedTarget, targets_for
 from callmp.directory import lookup, postal_codes
 from callmp.i18n import InputError
 from callmp.letters import checks, submit
@@ -99,6 +99,17 @@ def riding_from_input(
     return settled, settled.result.candidates if settled.result else []
 
 
+def _draft(
+    campaign: Campaign, candidate: lookup.Candidate, targets: list[ResolvedTarget], locale: str
+) -> tuple[str, str]:
+    """The draft the supporter starts from in this riding (``compose.draft``): content
+    only, so worked out once per content revision in this process."""
+    key = ("letter-draft", campaign.id, candidate.riding.fed_num, locale)
+    return context.services().running.derived.get(
+        context.content_revision(), key, lambda: letters.draft(campaign, targets, locale)
+    )
+
+
 def prepare(
     campaign: Campaign,
     data: Mapping[str, Any],
@@ -152,7 +163,7 @@ def prepare(
     candidate, postal_code = settled.candidate, settled.result.postal_code
     supporter = Supporter(name=name, postal_code=postal_code, city=city, locale=locale)
     targets = targets_for(campaign, candidate)
-    shown_subject, shown_body = letters.draft(campaign, targets, locale)
+    shown_subject, shown_body = _draft(campaign, candidate, targets, locale)
     composed = letters.compose(
         campaign,
         targets,

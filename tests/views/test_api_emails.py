@@ -192,3 +192,19 @@ def test_a_letter_is_checked_in_one_select_and_stored_in_one_insert_per_table(
             select(EmailMessage.kind).order_by(EmailMessage.id.desc()).limit(3 if confirm else 2)
         ).all()
     assert sorted(kinds) == (["confirmation", "letter", "letter"] if confirm else ["letter"] * 2)
+
+
+def test_an_edit_of_the_letter_is_seen_by_the_next_letter(app: Flask) -> None:
+    """The draft a letter starts from is kept per process for a content revision: an edit
+    of the campaign's text makes new words (no earlier letter has them)."""
+    with sessions(app)() as session:
+        session.execute(update(Campaign).values(email_confirm=False))
+        session.commit()
+    client = app.test_client()
+    assert post(client, email="ana@example.org")[1]["identical"] == 0
+    assert post(client, email="ben@example.org")[1]["identical"] == 1
+    with sessions(app)() as session:
+        session.execute(update(Campaign).values(email_body_en="New words, {mp_name}."))
+        session.commit()
+    assert post(client, email="cy@example.org")[1]["identical"] == 0
+    assert post(client, email="di@example.org")[1]["identical"] == 1
