@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from callmp.calls import call_requests, webhooks
 from callmp.campaigns import versions
 from callmp.db import analyze, make_engine, make_session_factory
-from callmp.letters import delivery, submit
+from callmp.letters import checks, delivery
 from callmp.letters.records import MailSettings
 from callmp.login_limits import Backoff, LoginLimits
 from callmp.models import (
@@ -276,7 +276,7 @@ def test_the_duplicate_letter_check_reads_one_senders_recent_letters(
 ) -> None:
     plans = plans_of(
         session,
-        lambda: submit.already_written(
+        lambda: checks.already_written(
             session,
             crowd.campaign_id,
             "email-7",
@@ -293,7 +293,7 @@ def test_the_same_words_count_reads_only_those_words(session: Session, crowd: Cr
     # New words: a scan would read the whole campaign to find none.
     plans = plans_of(
         session,
-        lambda: submit.identical_count(
+        lambda: checks.identical_count(
             session, crowd.campaign_id, "new words", up_to=MAIL.identical_nudge
         ),
     )
@@ -304,20 +304,20 @@ def test_the_same_words_check_stops_counting_at_the_nudge(session: Session, crow
     # The campaign's own words, sent by everyone: the check reads as far as the nudge.
     plans = plans_of(
         session,
-        lambda: submit.identical_count(
+        lambda: checks.identical_count(
             session, crowd.campaign_id, SAME_WORDS, up_to=MAIL.identical_nudge
         ),
     )
     # PostgreSQL may read the table in order here, and stops after a handful of rows.
     assert len(plans) == 1 and "LIMIT" in plans[0].sql.upper()
-    capped = submit.identical_count(session, crowd.campaign_id, SAME_WORDS, up_to=5)
-    assert (capped, submit.identical_count(session, crowd.campaign_id, SAME_WORDS)) == (5, N)
+    capped = checks.identical_count(session, crowd.campaign_id, SAME_WORDS, up_to=5)
+    assert (capped, checks.identical_count(session, crowd.campaign_id, SAME_WORDS)) == (5, N)
 
 
 def test_the_letters_per_connection_count_reads_the_last_hour(
     session: Session, crowd: Crowd
 ) -> None:
-    plans = plans_of(session, lambda: submit.sent_from_ip(session, PROXY, NOW - timedelta(hours=1)))
+    plans = plans_of(session, lambda: checks.sent_from_ip(session, PROXY, NOW - timedelta(hours=1)))
     _check(plans)
     # Either the connection's own hour, or the hour's hashes not yet cleared (PostgreSQL
     # may take the partial index: the same range of time, every connection's).
@@ -325,6 +325,60 @@ def test_the_letters_per_connection_count_reads_the_last_hour(
         "ix_email_submissions_ip_hmac_created_at",
         "ix_email_submissions_created_at_unswept_ip",
     }, _show(plans)
+
+
+@pytest.mark.parametrize("identical", ["capped", "all"])
+def test_a_letters_checks_are_one_select_each_part_through_its_own_index(
+    session: Session, crowd: Crowd, identical: str
+) -> None:
+    # A supporter behind the proxy writes to the minister: the hourly count, the
+    # same-words count and the duplicate check in one statement.
+    def check(words: str) -> checks.Checked:
+        return checks.run_checks(
+            session,
+            campaign_id=crowd.campaign_id,
+            ip_key=PROXY,
+            email_key="email-7",
+            fingerprint=words,
+            person_ids=[crowd.person_id],
+            now=NOW,
+            settings=MAIL,
+            identical=identical,
+        )
+
+    # New words: a scan would read the whole campaign to find none. (With the campaign's
+    # own words, sent by everyone, PostgreSQL may read the table in order: see below.)
+    plans = plans_of(session, lambda: check("new words"))
+    assert len(plans) == 1, _show(plans)
+    _check(
+        plans,
+        "ix_email_submissions_email_hmac_campaign_id_created_at",
+        "ix_email_submissions_campaign_id_fingerprint_status",
+    )
+    assert indexes_used(plans) & {
+        "ix_email_submissions_ip_hmac_created_at",
+        "ix_email_submissions_created_at_unswept_ip",
+    }, _show(plans)
+    assert "ix_email_messages_person_id" not in indexes_used(plans), _show(plans)
+    # The capped count stops at the nudge whatever plan reads it.
+    if identical == "capped":
+        (same_words,) = plans_of(session, lambda: check(SAME_WORDS))
+        assert "LIMIT" in same_words.sql.upper()
+    # The same answers as the three checks asked one by one.
+    checked = check(SAME_WORDS)
+    assert checked == checks.Checked(
+        from_ip=checks.sent_from_ip(session, PROXY, NOW - timedelta(hours=1)),
+        identical=MAIL.identical_nudge if identical == "capped" else N,
+        written=checks.already_written(
+            session,
+            crowd.campaign_id,
+            "email-7",
+            [crowd.person_id],
+            NOW - timedelta(hours=MAIL.duplicate_hours),
+        ),
+    )
+    assert checked.from_ip > 0, checked
+    assert checked.written, checked
 
 
 @pytest.mark.parametrize(

@@ -191,11 +191,13 @@ def template_texts(
     campaign: Campaign, item: ResolvedTarget, supporter: Supporter | None, locale: str
 ) -> tuple[str, str]:
     """The target's (subject, body) filled in for it; ``supporter=None``: the draft."""
-    values = _values(campaign, item, supporter, locale)
+    return _filled(item, locale, _values(campaign, item, supporter, locale))
+
+
+def _filled(item: ResolvedTarget, locale: str, values: dict[str, str]) -> tuple[str, str]:
+    """The target's (subject, body) with ``values`` in its placeholders."""
     subject_source, body_source = template_sources(item, locale)
-    subject = fill(subject_source, values)
-    body = fill(body_source, values)
-    return one_line(subject), body.strip()
+    return one_line(fill(subject_source, values)), fill(body_source, values).strip()
 
 
 def _same(a: str, b: str) -> bool:
@@ -203,24 +205,31 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
-def greeting(item: ResolvedTarget, body: str, locale: str) -> str:
+def greeting(item: ResolvedTarget, body: str, locale: str, salutation: str | None = None) -> str:
     """The line a letter to ``item`` opens with ("Dear Minister Metlege Diab,").
 
     Empty when the text already opens with it (the lead wrote ``{salutation}`` first).
+    ``salutation``: the target's, when the caller has it already.
     """
-    salutation = address_forms.address(item, locale, translator(locale)).salutation
+    if salutation is None:
+        salutation = address_forms.address(item, locale, translator(locale)).salutation
     return "" if body.lstrip().startswith(salutation) else salutation
 
 
 def _frame(
-    body: str, personal_line: str, item: ResolvedTarget, supporter: Supporter, locale: str
+    body: str,
+    personal_line: str,
+    item: ResolvedTarget,
+    supporter: Supporter,
+    locale: str,
+    salutation: str,
 ) -> str:
     """Greeting, the letter, the supporter's own line, and a signature showing the riding."""
     translate = translator(locale)
     riding = item.candidate.riding.name(locale) if item.candidate else ""
     where = ", ".join(part for part in (supporter.city, supporter.postal_code, riding) if part)
     signature = translate(N_("Sincerely,")) + "\n" + supporter.name
-    parts = [greeting(item, body, locale), body, personal_line, signature]
+    parts = [greeting(item, body, locale, salutation), body, personal_line, signature]
     text = "\n\n".join(part for part in parts if part)
     return text + ("\n" + where if where else "") + "\n"
 
@@ -280,19 +289,21 @@ def compose(
     subject: str | None = None,
     body: str | None = None,
     personal_line: str = "",
+    shown: tuple[str, str] | None = None,
 ) -> list[Letter]:
     """One letter per target with an address, in each target's language.
 
     An edited subject or body (one that differs from the template as the supporter saw it
     for the first target) is sent, with its placeholders filled for each, to every target
     whose letter starts from the same text; a target with its own words gets its own
-    letter (the preview shows each one before it is sent).
+    letter (the preview shows each one before it is sent). ``shown``: the draft in the
+    supporter's language (``draft``), when the caller has it already.
     """
     reachable = recipients(targets)
     if not reachable:
         return []
     first = reachable[0]
-    shown_subject, shown_body = template_texts(campaign, first, None, supporter.locale)
+    shown_subject, shown_body = shown or template_texts(campaign, first, None, supporter.locale)
     edited_subject = subject if subject is not None and not _same(subject, shown_subject) else None
     edited_body = body if body is not None and not _same(body, shown_body) else None
     shared = template_sources(first, supporter.locale)
@@ -304,7 +315,7 @@ def compose(
         ) == shared
         locale = supporter.locale if edited else letter_locale(item.person, supporter.locale)
         values = _values(campaign, item, supporter, locale)
-        own_subject, own_body = template_texts(campaign, item, supporter, locale)
+        own_subject, own_body = _filled(item, locale, values)
         if edited and edited_subject:
             own_subject = one_line(fill(edited_subject, values))
         if edited and edited_body:
@@ -316,7 +327,7 @@ def compose(
                 to_name=display_name(item.person, translator(locale)),
                 to_address=item.email,
                 subject=own_subject,
-                body=_frame(own_body, personal_line, item, supporter, locale),
+                body=_frame(own_body, personal_line, item, supporter, locale, values["salutation"]),
             )
         )
     return letters

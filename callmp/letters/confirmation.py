@@ -6,7 +6,10 @@ timestamped with the app's secret; one conditional UPDATE makes a second click h
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import update
@@ -18,7 +21,7 @@ from callmp.letters.records import (
     by_public_id,
     count_queued,
     from_address,
-    new_message,
+    message_values,
     recipients_line,
 )
 from callmp.models import (
@@ -42,33 +45,55 @@ class ConfirmError(InputError):
 CONFIRM_PATH = "/c/{slug}/emails/confirm/{token}"
 
 
-def confirm_url(campaign: Campaign, submission: EmailSubmission, settings: MailSettings) -> str:
-    """The signed, expiring link that confirms ``submission``."""
-    token = URLSafeTimedSerializer(settings.secret, salt=TOKEN_SALT).dumps(submission.public_id)
+@lru_cache(maxsize=4)
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    """The links' signer for ``secret``, built once per process (one secret per app)."""
+    return URLSafeTimedSerializer(secret, salt=TOKEN_SALT)
+
+
+def confirm_link(campaign: Campaign, public_id: str, settings: MailSettings) -> str:
+    """The signed, expiring link that confirms the submission ``public_id``."""
+    token = _serializer(settings.secret).dumps(public_id)
     path = CONFIRM_PATH.format(slug=campaign.slug, token=token)
     return settings.public_url.rstrip("/") + path
 
 
-def confirmation_message(
+def confirm_url(campaign: Campaign, submission: EmailSubmission, settings: MailSettings) -> str:
+    """The signed, expiring link that confirms ``submission``."""
+    return confirm_link(campaign, submission.public_id, settings)
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Who is asked to confirm, and which letter: the fields the message is made from."""
+
+    public_id: str
+    locale: str
+    name: str
+    email: str
+    recipients: str  # the names of the letter's recipients, for the text
+
+
+def confirmation_values(
     campaign: Campaign,
-    submission: EmailSubmission,
+    writer: Writer,
     settings: MailSettings,
     now: datetime,
     kind: MessageKind,
-) -> EmailMessage:
-    """The message asking the supporter to confirm their address (or the one reminder)."""
-    translate = translator(submission.locale)
-    title = campaign.text("title", submission.locale)
+) -> dict[str, Any]:
+    """The columns of the message asking the supporter to confirm (or the one reminder)."""
+    translate = translator(writer.locale)
+    title = campaign.text("title", writer.locale)
     lines = [
-        translate(N_("Hello %(name)s,")) % {"name": submission.name},
+        translate(N_("Hello %(name)s,")) % {"name": writer.name},
         translate(
             N_(
                 "Please confirm your email address so that your letter to %(recipients)s "
                 "can be sent. Open this link and press the button:"
             )
         )
-        % {"recipients": recipients_line(submission)},
-        confirm_url(campaign, submission, settings),
+        % {"recipients": writer.recipients},
+        confirm_link(campaign, writer.public_id, settings),
         translate(
             N_(
                 "The link works for %(hours)s hours. If you did not write this letter, "
@@ -83,19 +108,39 @@ def confirmation_message(
         if kind == MessageKind.reminder
         else translate(N_("Confirm your letter"))
     )
-    return new_message(
-        submission,
+    return message_values(
+        campaign_id=campaign.id,
         kind=kind,
         status=MessageStatus.queued,
         sender=from_address(campaign, settings),
         from_name=title[:200],
-        to_name=submission.name,
-        to_address=submission.email or "",
+        to_name=writer.name,
+        to_address=writer.email,
         subject=f"{subject}: {title}"[:300],
         body="\n\n".join(lines) + "\n",
-        locale=submission.locale,
+        locale=writer.locale,
         now=now,
     )
+
+
+def confirmation_message(
+    campaign: Campaign,
+    submission: EmailSubmission,
+    settings: MailSettings,
+    now: datetime,
+    kind: MessageKind,
+) -> EmailMessage:
+    """The message asking the supporter to confirm their address (or the one reminder)."""
+    writer = Writer(
+        public_id=submission.public_id,
+        locale=submission.locale,
+        name=submission.name,
+        email=submission.email or "",
+        recipients=recipients_line(submission),
+    )
+    values = confirmation_values(campaign, writer, settings, now, kind)
+    values["campaign_id"] = submission.campaign_id
+    return EmailMessage(submission=submission, **values)
 
 
 def public_id_of(token: str, settings: MailSettings, salt: str, expired: ConfirmError) -> str:

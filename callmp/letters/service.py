@@ -22,9 +22,8 @@ from callmp.db import utcnow
 from callmp.letters import bounces, delivery, dkim_signing, outbox, submit
 from callmp.letters import smtp as mail
 from callmp.letters.records import MailSettings
-from callmp.letters.submit import LetterAsk
+from callmp.letters.submit import LetterAsk, Stored
 from callmp.letters.verp import Verp
-from callmp.models import EmailSubmission
 from callmp.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -129,8 +128,8 @@ class MailService:
 
         self._send_task = send_email
 
-    def submit(self, session: Session, ask: LetterAsk) -> EmailSubmission:
-        """Check and store a letter (the caller commits, then queues ``queued_ids``)."""
+    def submit(self, session: Session, ask: LetterAsk) -> Stored:
+        """Check and store a letter (the caller commits, then queues its ``queued_ids``)."""
         return submit.submit(session, ask, settings=self.settings, now=utcnow())
 
     def enqueue(self, message_ids: Iterable[int]) -> None:

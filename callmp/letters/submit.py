@@ -5,6 +5,12 @@ supporter's letter; each recipient gets one ``EmailMessage`` row carrying every 
 which the queue claims with one atomic UPDATE (``queued`` -> ``sending``) so a retried
 job never sends it twice. Each letter to a target is one ``ContactEvent`` (dedupe key
 ``e:<message id>``), queued first and then sent or failed.
+
+Every letter runs the same few statements, built once (their compiled form is then
+cached) and written through the tables themselves, not the unit of work: one SELECT for
+all the checks (``checks``), one INSERT for the submission and one for all its messages.
+The checks and the rows are done before the first write, so SQLite's write lock is held
+only for the inserts and the commit.
 """
 
 from __future__ import annotations
@@ -12,85 +18,31 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callmp.db import lock_keys
+from callmp.db import Base, lock_keys
 from callmp.i18n import N_, InputError
 from callmp.letters import confirmation
+from callmp.letters.checks import run_checks
 from callmp.letters.compose import Letter, Supporter
 from callmp.letters.records import (
-    LIVE,
     MailSettings,
-    count_queued,
+    QueuedLetter,
     from_address,
     keyed_hash,
-    new_message,
+    message_values,
+    record_queued,
 )
-from callmp.models import (
-    Campaign,
-    EmailMessage,
-    EmailSubmission,
-    MessageKind,
-    MessageStatus,
-    SubmissionStatus,
-)
+from callmp.models import Campaign, MessageKind, MessageStatus, SubmissionStatus
 
 
 class LetterRefused(InputError):
     """A letter we won't take; ``status`` is the HTTP status to answer with."""
 
     status: int = 400
-
-
-def identical_count(
-    session: Session, campaign_id: int, fingerprint: str, up_to: int | None = None
-) -> int:
-    """How many letters in the campaign used exactly these words (confirmed or sending).
-
-    With ``up_to``, counting stops there: a yes-or-no check then reads at most that many
-    index entries, however many thousands sent the campaign's own words.
-    """
-    matching = select(EmailSubmission.id).where(
-        EmailSubmission.campaign_id == campaign_id,
-        EmailSubmission.fingerprint == fingerprint,
-        EmailSubmission.status == SubmissionStatus.queued,
-    )
-    if up_to is not None:
-        matching = matching.limit(up_to)
-    return int(session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
-
-
-def sent_from_ip(session: Session, ip_key: str, since: datetime) -> int:
-    """Letters of every campaign sent from the connection ``ip_key`` since ``since``.
-
-    Every campaign together: more campaigns must not multiply the limit.
-    """
-    query = select(func.count()).where(
-        EmailSubmission.ip_hmac == ip_key, EmailSubmission.created_at >= since
-    )
-    return int(session.scalar(query) or 0)
-
-
-def already_written(
-    session: Session, campaign_id: int, email_hmac: str, person_ids: Sequence[int], since: datetime
-) -> set[int]:
-    """The people among ``person_ids`` this address already wrote to since ``since``."""
-    query = (
-        select(EmailMessage.person_id)
-        .join(EmailSubmission, EmailMessage.submission_id == EmailSubmission.id)
-        .where(
-            EmailSubmission.campaign_id == campaign_id,
-            EmailSubmission.email_hmac == email_hmac,
-            EmailSubmission.created_at >= since,
-            EmailMessage.kind == MessageKind.letter,
-            EmailMessage.person_id.in_(person_ids),
-            EmailMessage.status.in_(LIVE),
-        )
-    )
-    return {pid for pid in session.scalars(query) if pid is not None}
 
 
 @dataclass(frozen=True)
@@ -108,11 +60,93 @@ class LetterAsk:
     referral: str = ""
     share_source: str = ""  # a checked share channel (callmp.stats.share_sources), or ""
     ip: str = ""
+    # Count every earlier letter with the same words, for the answer (``Stored.identical``),
+    # in the checks' own SELECT rather than in a statement of its own.
+    count_identical: bool = False
 
 
-def submit(
-    session: Session, ask: LetterAsk, *, settings: MailSettings, now: datetime
-) -> EmailSubmission:
+@dataclass(frozen=True)
+class Stored:
+    """A stored letter: what the request answers with and hands to the queue."""
+
+    id: int
+    public_id: str
+    status: SubmissionStatus
+    recipients: list[str]  # names of the people it goes to (not those already written to)
+    queued_ids: list[int]  # its messages now waiting in the queue, oldest first
+    identical: int = 0  # earlier letters with the same words (with ``count_identical``)
+
+
+_TABLES = Base.metadata.tables
+_INSERT_SUBMISSION = (
+    _TABLES["email_submissions"].insert().returning(_TABLES["email_submissions"].c.id)
+)
+# Message-IDs are unique: they pair each returned id with its row, so every message of a
+# letter goes in one statement whatever order the database returns them in.
+_INSERT_MESSAGES = (
+    _TABLES["email_messages"]
+    .insert()
+    .returning(_TABLES["email_messages"].c.id, _TABLES["email_messages"].c.message_id)
+)
+
+
+def _refused(reason: str, message: str, status: int) -> LetterRefused:
+    """A refusal answered with ``status``."""
+    error = LetterRefused(reason, message)
+    error.status = status
+    return error
+
+
+def _message_rows(
+    ask: LetterAsk, fresh: Sequence[bool], public_id: str, settings: MailSettings, now: datetime
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The rows of a letter's messages (one per target; ``fresh``: not written to already)
+    and of its confirmation link, without their submission; and the recipients' names."""
+    campaign, supporter, confirm = ask.campaign, ask.supporter, ask.campaign.email_confirm
+    sender = from_address(campaign, settings)
+    rows = []
+    for position, (letter, go) in enumerate(zip(ask.letters, fresh, strict=True)):
+        row = message_values(
+            campaign_id=campaign.id,
+            kind=MessageKind.letter,
+            status=(MessageStatus.held if confirm else MessageStatus.queued)
+            if go
+            else MessageStatus.duplicate,
+            sender=sender,
+            from_name=supporter.name,
+            to_name=letter.to_name,
+            to_address=letter.to_address,
+            subject=letter.subject,
+            body=letter.body,
+            locale=letter.locale,
+            now=now,
+        )
+        row.update(
+            target_id=letter.item.target.id,
+            person_id=letter.item.person.id if letter.item.person else None,
+            position=position,
+            reply_to_name=supporter.name,
+            reply_to_address=ask.email,
+        )
+        rows.append(row)
+    recipients = [letter.to_name for letter, go in zip(ask.letters, fresh, strict=True) if go]
+    if confirm:
+        writer = confirmation.Writer(
+            public_id=public_id,
+            locale=supporter.locale,
+            name=supporter.name,
+            email=ask.email,
+            recipients=", ".join(recipients),
+        )
+        note = confirmation.confirmation_values(
+            campaign, writer, settings, now, MessageKind.confirmation
+        )
+        extra = {"target_id": None, "person_id": None, "position": 0}
+        rows.append({**note, **extra, "reply_to_name": "", "reply_to_address": None})
+    return rows, recipients
+
+
+def submit(session: Session, ask: LetterAsk, *, settings: MailSettings, now: datetime) -> Stored:
     """Store a letter: held for confirmation, or queued at once. Raises LetterRefused."""
     campaign, letters_, supporter, email = ask.campaign, ask.letters, ask.supporter, ask.email
     personal_line, fingerprint, ip = ask.personal_line, ask.fingerprint, ask.ip
@@ -131,94 +165,94 @@ def submit(
         *(["letter-ip:" + ip_key] if ip_key else []),
         *([f"letter-words:{campaign.id}:{fingerprint}"] if blocks_identical else []),
     )
-    hour_ago = now - timedelta(hours=1)
-    if ip_key and sent_from_ip(session, ip_key, hour_ago) >= settings.max_per_ip_per_hour:
-        error = LetterRefused(
+    person_ids = [letter.item.person.id for letter in letters_ if letter.item.person is not None]
+    checked = run_checks(
+        session,
+        campaign_id=campaign.id,
+        ip_key=ip_key,
+        email_key=email_key,
+        fingerprint=fingerprint,
+        person_ids=person_ids,
+        now=now,
+        settings=settings,
+        identical="all" if ask.count_identical else "capped" if blocks_identical else "none",
+    )
+    if ip_key and checked.from_ip >= settings.max_per_ip_per_hour:
+        raise _refused(
             "ip_limit",
             N_("Too many letters were sent from this connection. Please try again later."),
+            429,
         )
-        error.status = 429
-        raise error
-    if (
-        blocks_identical
-        and identical_count(session, campaign.id, fingerprint, up_to=settings.identical_nudge)
-        >= settings.identical_nudge
-    ):
+    if blocks_identical and checked.identical >= settings.identical_nudge:
         raise LetterRefused(
             "identical",
             N_("Many people already sent these exact words. Please add a line of your own."),
         )
-    person_ids = [letter.item.person.id for letter in letters_ if letter.item.person is not None]
-    since = now - timedelta(hours=settings.duplicate_hours)
-    done = already_written(session, campaign.id, email_key, person_ids, since)
     fresh = [
-        letter
+        letter.item.person is not None and letter.item.person.id not in checked.written
         for letter in letters_
-        if letter.item.person is not None and letter.item.person.id not in done
     ]
-    if not fresh:
-        error = LetterRefused(
+    if not any(fresh):
+        raise _refused(
             "duplicate",
             N_(
                 "You already wrote to them from this address recently. "
                 "Thank you! One letter each is what counts."
             ),
+            409,
         )
-        error.status = 409
-        raise error
     confirm = campaign.email_confirm
-    submission = EmailSubmission(
-        public_id=secrets.token_urlsafe(16),
-        campaign_id=campaign.id,
-        fed_num=ask.fed_num,
-        locale=supporter.locale,
-        referral=ask.referral[:64],
-        share_source=ask.share_source[:16],
-        name=supporter.name,
-        email=email,
-        email_hmac=email_key,
-        ip_hmac=ip_key,
-        postal_code=supporter.postal_code,
-        city=supporter.city,
-        personal_line=personal_line,
-        consent_followup=ask.consent_followup,
-        fingerprint=fingerprint,
-        status=SubmissionStatus.awaiting_confirmation if confirm else SubmissionStatus.queued,
-        confirmed_at=None if confirm else now,
-        created_at=now,
-    )
-    session.add(submission)
-    sender = from_address(campaign, settings)
-    for position, letter in enumerate(letters_):
-        skip = letter not in fresh
-        message = new_message(
-            submission,
-            kind=MessageKind.letter,
-            status=MessageStatus.duplicate
-            if skip
-            else (MessageStatus.held if confirm else MessageStatus.queued),
-            sender=sender,
-            from_name=supporter.name,
-            to_name=letter.to_name,
-            to_address=letter.to_address,
-            subject=letter.subject,
-            body=letter.body,
-            locale=letter.locale,
-            now=now,
-        )
-        message.target_id = letter.item.target.id
-        message.person_id = letter.item.person.id if letter.item.person else None
-        message.position = position
-        message.reply_to_name = supporter.name
-        message.reply_to_address = email
-        session.add(message)
-    if confirm:
-        session.add(
-            confirmation.confirmation_message(
-                campaign, submission, settings, now, MessageKind.confirmation
-            )
-        )
-    session.flush()
+    status = SubmissionStatus.awaiting_confirmation if confirm else SubmissionStatus.queued
+    public_id = secrets.token_urlsafe(16)
+    rows, recipients = _message_rows(ask, fresh, public_id, settings, now)
+    # Everything is built: the write transaction (SQLite's lock) starts here.
+    connection = session.connection()
+    submission_id = connection.execute(
+        _INSERT_SUBMISSION,
+        {
+            "public_id": public_id,
+            "campaign_id": campaign.id,
+            "fed_num": ask.fed_num,
+            "locale": supporter.locale,
+            "referral": ask.referral[:64],
+            "share_source": ask.share_source[:16],
+            "name": supporter.name,
+            "email": email,
+            "email_hmac": email_key,
+            "ip_hmac": ip_key,
+            "postal_code": supporter.postal_code,
+            "city": supporter.city,
+            "personal_line": personal_line,
+            "consent_followup": ask.consent_followup,
+            "fingerprint": fingerprint,
+            "status": status,
+            "confirmed_at": None if confirm else now,
+            "created_at": now,
+        },
+    ).scalar_one()
+    for row in rows:
+        row["submission_id"] = submission_id
+    ids = {message_id: row_id for row_id, message_id in connection.execute(_INSERT_MESSAGES, rows)}
+    queued = [
+        (ids[row["message_id"]], row) for row in rows if row["status"] == MessageStatus.queued
+    ]
+    queued.sort(key=lambda pair: pair[0])
     if not confirm:
-        count_queued(session, submission)
-    return submission
+        record_queued(
+            session,
+            campaign_id=campaign.id,
+            fed_num=ask.fed_num,
+            referral=ask.referral[:64],
+            share_source=ask.share_source[:16],
+            queued=[
+                QueuedLetter(row_id, row["target_id"], row["person_id"]) for row_id, row in queued
+            ],
+        )
+    return Stored(
+        id=submission_id,
+        public_id=public_id,
+        status=status,
+        recipients=recipients,
+        queued_ids=[row_id for row_id, _ in queued],
+        identical=checked.identical if ask.count_identical else 0,
+    )

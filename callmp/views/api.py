@@ -14,7 +14,6 @@ from callmp.calls.service import CallService
 from callmp.directory import lookup, postal_codes
 from callmp.directory.phones import PhoneError
 from callmp.i18n import InputError, translator
-from callmp.letters import records
 from callmp.letters.service import MailService
 from callmp.letters.submit import LetterRefused
 from callmp.models import Campaign
@@ -238,7 +237,10 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
         message = gettext("This campaign's letters are sent from your own email app.")
         return jsonify(error=message, reason="mailto_only"), 409
     try:
-        prepared = letter_input.prepare(campaign, body, locale, strict_pick=True)
+        # The same-words count the answer reports comes with the submission's checks.
+        prepared = letter_input.prepare(
+            campaign, body, locale, strict_pick=True, count_identical=False
+        )
     except letter_input.LetterInputError as error:
         field = next(iter(error.errors))
         ridings = [presenters.candidate_json(c, locale) for c in error.candidates]
@@ -257,6 +259,7 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
             referral=context.clean_referral(ref if isinstance(ref, str) else ""),
             share_source=_share_source(body),
             ip=request.remote_addr or "",
+            count_identical=True,
         )
         submission = service.submit(context.db(), ask)
     except LetterRefused as error:
@@ -277,10 +280,10 @@ def _create_email(campaign: Campaign, body: dict[str, Any], locale: str) -> tupl
         )
     context.db().commit()
     status = str(submission.status)
-    service.enqueue(records.queued_ids(submission))
+    service.enqueue(submission.queued_ids)
     return jsonify(
         id=submission.public_id,
         status=status,
-        recipients=records.recipient_names(submission),
-        identical=prepared.identical,
+        recipients=submission.recipients,
+        identical=submission.identical,
     ), 202

@@ -40,7 +40,7 @@ from callmp.views.context import (
     services,
     share_source_for,
 )
-from callmp.views.letter_input import LetterInputError, Prepared, prepare
+from callmp.views.letter_input import LetterInputError, Prepared, count_identical, prepare
 from callmp.views.petition_ladder import note_step
 from callmp.views.public_forms import EmailForm
 from callmp.views.riding_page import report_token, reporter
@@ -154,8 +154,11 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
         return _write_page(campaign, candidate, form)
     if action == "mailto" and not campaign.email_mailto:
         abort(404)  # this campaign's letters go through our server: nothing to report
+    # Sending: the same words are counted only if the letter is refused (its preview
+    # then shows the nudge); a letter that goes needs no count but its checks'.
+    sending = action == "send" and not campaign.email_mailto
     try:
-        prepared = prepare(campaign, data, locale, known=candidate)
+        prepared = prepare(campaign, data, locale, known=candidate, count_identical=not sending)
     except LetterInputError as error:
         _form_errors(form, error)
         # Offer ridings only when the riding is in question, not for a mistyped name.
@@ -176,6 +179,7 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
         )
         submission = service.submit(db(), ask)
     except LetterRefused as error:
+        count_identical(prepared)
         return _preview(campaign, prepared, form, gettext(error.message), error.status)
     if form.consent_followup.data:
         consent_input.record(
@@ -189,7 +193,7 @@ def submit(slug: str, fed_num: int) -> Response | tuple[str, int]:
         )
     note_step(campaign, Step.write)  # after a petition signature: its next step
     db().commit()
-    service.enqueue(records.queued_ids(submission))
+    service.enqueue(submission.queued_ids)
     return redirect(url_for(".status", slug=slug, public_id=submission.public_id), code=303)
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from flask_babel import gettext
 
-from callmp.campaigns.targets import targets_for
+from callmp.campaigns.targets import ResolvedTarget, targets_for
 from callmp.directory import lookup, postal_codes
 from callmp.i18n import InputError
+from callmp.letters import checks, submit
 from callmp.letters import compose as letters
-from callmp.letters import submit
 from callmp.letters.compose import Letter, Supporter
 from callmp.models import Campaign
 from callmp.views import context
@@ -38,12 +38,19 @@ class Prepared:
     personal_line: str
     letters: list[Letter]
     fingerprint: str
-    identical: int  # letters with the same words already sent in this campaign
+    identical: int  # letters with the same words already sent in this campaign (if counted)
 
     def ask(
-        self, *, consent_followup: bool, referral: str, ip: str, share_source: str = ""
+        self,
+        *,
+        consent_followup: bool,
+        referral: str,
+        ip: str,
+        share_source: str = "",
+        count_identical: bool = False,
     ) -> submit.LetterAsk:
-        """The letter to submit, with the supporter's consent and where it came from."""
+        """The letter to submit, with the supporter's consent and where it came from
+        (``count_identical``: the submission counts the letters with the same words)."""
         return submit.LetterAsk(
             campaign=self.campaign,
             letters=self.letters,
@@ -56,6 +63,7 @@ class Prepared:
             referral=referral,
             share_source=share_source,
             ip=ip,
+            count_identical=count_identical,
         )
 
 
@@ -91,6 +99,17 @@ def riding_from_input(
     return settled, settled.result.candidates if settled.result else []
 
 
+def _draft(
+    campaign: Campaign, candidate: lookup.Candidate, targets: list[ResolvedTarget], locale: str
+) -> tuple[str, str]:
+    """The draft the supporter starts from in this riding (``compose.draft``): content
+    only, so worked out once per content revision in this process."""
+    key = ("letter-draft", campaign.id, candidate.riding.fed_num, locale)
+    return context.services().running.derived.get(
+        context.content_revision(), key, lambda: letters.draft(campaign, targets, locale)
+    )
+
+
 def prepare(
     campaign: Campaign,
     data: Mapping[str, Any],
@@ -98,12 +117,14 @@ def prepare(
     *,
     strict_pick: bool = False,
     known: lookup.Candidate | None = None,
+    count_identical: bool = True,
 ) -> Prepared:
     """Check everything the supporter sent and compose the letters; raises LetterInputError.
 
     ``strict_pick``: a riding number that doesn't match the postal code is an error (API);
     otherwise the postal code wins (the page's own riding is only a default). ``known``:
-    the page's riding, already loaded.
+    the page's riding, already loaded. ``count_identical=False``: ``identical`` is left at 0
+    (the submission counts them: ``LetterAsk.count_identical``).
     """
     errors: dict[str, str] = {}
 
@@ -142,13 +163,19 @@ def prepare(
     candidate, postal_code = settled.candidate, settled.result.postal_code
     supporter = Supporter(name=name, postal_code=postal_code, city=city, locale=locale)
     targets = targets_for(campaign, candidate)
+    shown_subject, shown_body = _draft(campaign, candidate, targets, locale)
     composed = letters.compose(
-        campaign, targets, supporter, subject=subject, body=body, personal_line=personal_line
+        campaign,
+        targets,
+        supporter,
+        subject=subject,
+        body=body,
+        personal_line=personal_line,
+        shown=(shown_subject, shown_body),
     )
     if not composed:
         message = gettext("None of the people for your riding has an email address we know.")
         raise LetterInputError({"postal_code": message}, "no_recipient")
-    shown_subject, shown_body = letters.draft(campaign, targets, locale)
     fingerprint = letters.fingerprint(subject or shown_subject, body or shown_body, personal_line)
     return Prepared(
         campaign=campaign,
@@ -158,5 +185,14 @@ def prepare(
         personal_line=personal_line,
         letters=composed,
         fingerprint=fingerprint,
-        identical=submit.identical_count(context.db(), campaign.id, fingerprint),
+        identical=checks.identical_count(context.db(), campaign.id, fingerprint)
+        if count_identical
+        else 0,
+    )
+
+
+def count_identical(prepared: Prepared) -> None:
+    """Count the letters with the same words, where ``prepare`` was told not to."""
+    prepared.identical = checks.identical_count(
+        context.db(), prepared.campaign.id, prepared.fingerprint
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +12,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from callmp.demo import DEMO_SLUG
-from callmp.models import Campaign, EmailSubmission
-from tests.support.app import sessions
+from callmp.models import Campaign, EmailMessage, EmailSubmission
+from tests.support.app import engine, sessions
+from tests.support.statements import statements
 
 API = f"/api/v1/campaigns/{DEMO_SLUG}/emails"
 SPLIT = "V6B 9Z9"  # unknown code in an area split between ridings
@@ -136,3 +138,73 @@ def test_lang_picks_the_language_of_errors_and_of_the_letter(
         # Each by name (no "L'hon."): the demo's minister is a post, which has no gender.
         assert all(g.startswith("Bonjour ") and "hon." not in g for g in greetings)
         assert "Bonjour Lena Metlege Diab," in greetings
+
+
+def _email_statements(app: Flask, **fields: Any) -> list[str]:
+    """The statements on the letter tables while one more letter is answered (202)."""
+    client = app.test_client()
+    with statements(engine(app)) as seen:
+        status, body = post(client, **fields)
+    assert status == 202, body
+    words = ("email_submissions", "email_messages", "contact_events")
+    return [" ".join(sql.split()) for sql in seen if any(word in sql for word in words)]
+
+
+def _kinds(sqls: list[str]) -> list[str]:
+    """Each statement as its verb and first table (``INSERT email_messages``)."""
+    kinds = []
+    for sql in sqls:
+        verb = sql.split()[0].upper()
+        table = next(
+            w for w in sql.replace("(", " ").split() if w.startswith(("email_", "contact_"))
+        )
+        kinds.append(f"{verb} {table.split('.')[0]}")
+    return kinds
+
+
+@pytest.mark.parametrize("confirm", [True, False])
+def test_a_letter_is_checked_in_one_select_and_stored_in_one_insert_per_table(
+    make_app: Callable[..., Flask], tmp_path: Path, confirm: bool
+) -> None:
+    """Two targets and (with confirmation) the supporter's link: every message of a letter
+    goes in one INSERT, its contact events in another, after one SELECT for all the checks
+    and the same-words count the answer reports. The queue keeps the jobs (none runs)."""
+    app = make_app(QUEUE="sqlite", QUEUE_PATH=str(tmp_path / "queue.db"))
+    with sessions(app)() as session:
+        session.execute(update(Campaign).values(email_confirm=confirm))
+        session.commit()
+    post(app.test_client(), email="first@example.org")  # warm: nothing here is first-time
+    sqls = _email_statements(app)
+    counted = [] if confirm else ["INSERT contact_events"]
+    assert _kinds(sqls) == [
+        "SELECT email_submissions",  # the hourly, same-words and duplicate checks
+        "INSERT email_submissions",
+        "INSERT email_messages",
+        *counted,
+    ], sqls
+    # The letter to each of the two targets, and the link to confirm: one statement.
+    messages = sqls[2]
+    assert messages.count("?") == (3 if confirm else 2) * messages.split("VALUES")[1].split(")")[
+        0
+    ].count("?"), messages
+    with sessions(app)() as session:
+        kinds = session.scalars(
+            select(EmailMessage.kind).order_by(EmailMessage.id.desc()).limit(3 if confirm else 2)
+        ).all()
+    assert sorted(kinds) == (["confirmation", "letter", "letter"] if confirm else ["letter"] * 2)
+
+
+def test_an_edit_of_the_letter_is_seen_by_the_next_letter(app: Flask) -> None:
+    """The draft a letter starts from is kept per process for a content revision: an edit
+    of the campaign's text makes new words (no earlier letter has them)."""
+    with sessions(app)() as session:
+        session.execute(update(Campaign).values(email_confirm=False))
+        session.commit()
+    client = app.test_client()
+    assert post(client, email="ana@example.org")[1]["identical"] == 0
+    assert post(client, email="ben@example.org")[1]["identical"] == 1
+    with sessions(app)() as session:
+        session.execute(update(Campaign).values(email_body_en="New words, {mp_name}."))
+        session.commit()
+    assert post(client, email="cy@example.org")[1]["identical"] == 0
+    assert post(client, email="di@example.org")[1]["identical"] == 1

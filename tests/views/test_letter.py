@@ -677,6 +677,27 @@ def test_many_identical_letters_bring_a_nudge_to_add_a_line(
     assert not _preview(second, name="Sam Roe").select("div.notice")  # with a line of their own
 
 
+def test_a_letter_refused_for_its_words_shows_the_count_in_its_preview(
+    make_app: Callable[..., Flask],
+) -> None:
+    """Sending counts the same words only in its checks; a refused letter's preview
+    still says how many sent them."""
+    app = make_app(EMAIL_IDENTICAL_NUDGE=2)
+    _update_campaign(app, email_confirm=False, email_block_identical=True)
+    for name in ("Ana", "Ben"):
+        _send(app.test_client(), personal_line="", name=name, email=f"{name}@example.org")
+    client = app.test_client()
+    sam = {"personal_line": "", "name": "Sam", "email": "sam@example.org"}
+    form = one(_preview(client, **sam), "form[method=post]")
+    response = _post(client, form_fields(form), "send")
+    assert response.status_code == 400
+    soup = parse(response.data)
+    assert "add a line of your own" in text(one(soup, "p.error[role=alert]"))
+    nudge = one(soup, "div.notice[role=status]")
+    assert re.search(r"\b2\b", text(nudge)), text(nudge)
+    assert len(_submissions(app)) == 2
+
+
 # -- mailto: mode ----------------------------------------------------------------------
 
 
