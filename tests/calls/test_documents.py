@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from callmp.calls import twiml
@@ -14,7 +16,7 @@ BASE = "https://callmp.example/twilio/calls/{call}/gather?step=1&x=2"
 @pytest.mark.parametrize("public_id", ["Abc-123_xyz", "odd&<id>\"'", ""])
 def test_a_kept_document_is_the_builders_own_for_that_call(public_id: str) -> None:
     english = translator("en")
-    arguments = {
+    arguments: dict[str, Any] = {
         "target_label": "Jenny Kwan, your MP",
         "voice": twiml.ENGLISH,
         "translate": english,

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from http.client import HTTPMessage
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -371,9 +372,12 @@ def test_a_request_without_a_session_cookie_gets_an_empty_session_unsigned(
     interface = app.session_interface
     built: list[int] = []
     serializer = interface.get_signing_serializer  # type: ignore[attr-defined]
-    monkeypatch.setattr(
-        interface, "get_signing_serializer", lambda app: built.append(1) or serializer(app)
-    )
+
+    def counted(app: Flask) -> Any:
+        built.append(1)
+        return serializer(app)
+
+    monkeypatch.setattr(interface, "get_signing_serializer", counted)
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
     assert built == []
