@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import (
     Insert,
@@ -43,26 +43,6 @@ from callmp.models.calls import FINAL, RANK
 OPEN = tuple(status for status in CallStatus if status not in FINAL)
 
 
-class CallLike(Protocol):
-    """What the webhooks read of a call request: a ``CallRow`` or a ``CallRequest``."""
-
-    id: int
-    public_id: str
-    campaign_id: int
-    fed_num: int | None
-    locale: str
-    referral: str
-    share_source: str
-    phone_hmac: str
-    status: CallStatus
-    error_reason: str
-    provider_sid: str | None
-    step: int
-    office_try: int
-    plan: str | None
-    created_at: datetime
-
-
 @dataclass(slots=True)
 class CallRow:
     """The columns of one call request its webhooks read (never its phone number)."""
@@ -83,6 +63,10 @@ class CallRow:
     plan: str | None
     created_at: datetime
 
+
+#: What the webhooks read of a call request: a ``CallRow``, or a loaded ``CallRequest``
+#: (domain code and tests hold those).
+CallLike = CallRow | CallRequest
 
 _ROW_FIELDS = frozenset(CallRow.__slots__)
 _COLUMNS = (
