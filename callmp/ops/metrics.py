@@ -81,6 +81,21 @@ def process_identifier() -> str:
     return f"{host_name()}-{os.getpid()}"
 
 
+def per_process(identify: Callable[[], str]) -> Callable[[], str]:
+    """``identify`` asked once per process: prometheus_client asks on every value written
+    (to notice a fork), and the host name is a system call that lets go of the GIL, three
+    times a request."""
+    known: list[tuple[int, str]] = []
+
+    def identifier() -> str:
+        pid = os.getpid()
+        if not known or known[0][0] != pid:
+            known[:] = [(pid, identify())]
+        return known[0][1]
+
+    return identifier
+
+
 def use_process_identifier(identify: Callable[[], str] = process_identifier) -> None:
     """Name this process's metrics files with ``identify`` (once per process).
 
@@ -91,7 +106,7 @@ def use_process_identifier(identify: Callable[[], str] = process_identifier) -> 
     """
     if getattr(values.ValueClass, "callmp_identify", None) is not None:
         return
-    value_class: Any = values.MultiProcessValue(process_identifier=identify)  # type: ignore[no-untyped-call]
+    value_class: Any = values.MultiProcessValue(process_identifier=per_process(identify))  # type: ignore[no-untyped-call]
     value_class.callmp_identify = identify
     values.ValueClass = value_class
 

@@ -202,3 +202,20 @@ def test_named_by_pid_alone_the_same_containers_overwrite_each_other(tmp_path: P
     found = web_and_worker_share_a_folder(tmp_path, pid_only=True)
     assert [item.name for item in tmp_path.glob("counter_*.db")] == ["counter_7.db"]
     assert {key: found.get(key) for key in EXPECTED} != EXPECTED
+
+
+def test_the_process_identifier_is_asked_once_per_process_and_again_after_a_fork(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[int] = []
+
+    def identify() -> str:
+        asked.append(os.getpid())
+        return f"web-1-{os.getpid()}"
+
+    identifier = ops_metrics.per_process(identify)
+    assert identifier() == identifier() == f"web-1-{os.getpid()}"
+    assert len(asked) == 1  # not once per value written
+    monkeypatch.setattr(os, "getpid", lambda: 424242)  # as a forked child sees it
+    assert identifier() == "web-1-424242"
+    assert asked[-1] == 424242 and len(asked) == 2
