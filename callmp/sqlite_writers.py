@@ -90,21 +90,23 @@ class Gate:
         self._owner = None
         try:
             if self._fd is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                fd, self._fd = self._fd, None
+                os.close(fd)  # lets go of the flock; no descriptor kept per database
         finally:
             self._lock.release()
 
     def _lock_file(self, deadline: float) -> bool:
-        if self._fd is None:
-            assert self.path is not None
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        assert self.path is not None
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         pause = 0.00005
         while True:
             try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._fd = fd
                 return True
             except BlockingIOError:
                 if time.monotonic() >= deadline:
+                    os.close(fd)
                     return False
                 time.sleep(pause)
                 pause = min(pause * 2, _POLL_MAX_S)
