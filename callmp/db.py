@@ -99,6 +99,21 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
+def make_probe_engine(engine: Engine) -> Engine:
+    """An engine for one-row reads made on every public request (the content revision):
+    ``engine`` itself on SQLite; on a server, a small pool of its own without
+    ``pool_pre_ping``, whose ``SELECT 1`` would double the read's round trips. A read on a
+    connection the server dropped then fails: its caller invalidates that connection and
+    takes the full path, which pings."""
+    from sqlalchemy import create_engine
+
+    if engine.dialect.name == "sqlite":
+        return engine
+    return create_engine(
+        engine.url, pool_size=2, max_overflow=6, pool_pre_ping=False, hide_parameters=True
+    )
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory bound to ``engine``; objects stay usable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callmp.calls.service import CallService
 from callmp.campaigns.running import RunningCampaigns
-from callmp.db import make_engine, make_session_factory
+from callmp.db import make_engine, make_probe_engine, make_session_factory
 from callmp.directory.refresh_check import DataCheckService
 from callmp.job_queue import make_queue
 from callmp.letters.service import MailService
@@ -33,6 +33,8 @@ class Services:
     """One process's database, data folder, queue, and the call and mail services."""
 
     engine: Engine
+    #: For the content revision read on every public request (``db.make_probe_engine``).
+    probe_engine: Engine
     sessions: sessionmaker[Session]
     data_dir: Path
     queue: Huey
@@ -56,6 +58,7 @@ class Services:
         mail = MailService.from_config(config, sessions, queue, metrics)
         return cls(
             engine=engine,
+            probe_engine=make_probe_engine(engine),
             sessions=sessions,
             data_dir=Path(config["DATA_DIR"]),
             queue=queue,
@@ -72,3 +75,4 @@ class Services:
         self.calls.close()
         self.mail.close()
         self.engine.dispose()
+        self.probe_engine.dispose()

@@ -39,6 +39,7 @@ from callmp import accounts, create_app
 from callmp.db import make_engine, make_session_factory
 from callmp.directory.postal_index import PostalIndex, get_index
 from callmp.models import Campaign, Role, User
+from callmp.views.context import services
 from tests.factories import demo_campaign
 from tests.support.app import (
     DATA_DIR,
@@ -47,9 +48,7 @@ from tests.support.app import (
     TEST_SETTINGS,
     call_service,
     compile_catalogues,
-    engine,
     log_in,
-    mail_service,
     sessions,
 )
 from tests.support.clock import clock_stopped
@@ -169,9 +168,7 @@ def make_app(database_url: str, outbox: Path) -> Iterator[Callable[..., Flask]]:
 
     yield build
     for application in built:
-        call_service(application).close()
-        mail_service(application).close()
-        engine(application).dispose()
+        services(application).close()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from callmp import create_app, migrate
 from callmp.db import make_engine
 from callmp.stats.totals import Figures
+from callmp.views.context import services
 from tests.support import old_release
 from tests.support.app import TEST_SETTINGS
 from tests.support.app import engine as app_engine
@@ -50,6 +51,7 @@ def apps() -> Iterator[list[Flask]]:
     yield built
     for application in built:
         app_engine(application).dispose()
+        services(application).probe_engine.dispose()
 
 
 def expected_headline() -> dict[str, str]:

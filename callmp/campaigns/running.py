@@ -56,6 +56,11 @@ def revision_now(engine: Engine) -> int:
             row = cursor.fetchone()
         finally:
             cursor.close()
+    except Exception:
+        # Without pool_pre_ping (``db.make_probe_engine``) a dropped connection fails
+        # here: it is not given back to the pool.
+        connection.invalidate()
+        raise
     finally:
         connection.close()  # back to the pool, rolled back
     if row is None:

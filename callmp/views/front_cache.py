@@ -297,7 +297,7 @@ def init_front_cache(app: Flask) -> None:
     from callmp.views.context import services
 
     def revision() -> int:
-        return running.revision_now(services(app).engine)
+        return running.revision_now(services(app).probe_engine)
 
     made = FrontCache(app, app.wsgi_app, size, revision)
     app.extensions[EXTENSION_KEY] = made

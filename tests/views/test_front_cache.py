@@ -19,6 +19,7 @@ from callmp.demo import DEMO_SLUG
 from callmp.models import Campaign, Channel, Outcome
 from callmp.ops import json_logs
 from callmp.views import front_cache
+from callmp.views.context import services
 from tests.factories import add_event, demo_campaign, mp
 from tests.support.app import sessions
 from tests.support.clock import clock_at
@@ -275,3 +276,28 @@ def test_the_layer_is_off_at_zero_bytes(counted: Built) -> None:
         client.get(PAGE)
     assert flasks.seen == 2
     assert front_cache.EXTENSION_KEY not in app.extensions
+
+
+def test_the_revision_is_read_without_a_ping_and_a_dropped_connection_goes_to_flask(
+    counted: Built,
+) -> None:
+    """On a database server the layer's revision read has a pool of its own without
+    ``pool_pre_ping`` (one round trip, not two): a connection the server dropped fails
+    that read once, the request goes to Flask (which pings), and the next is kept again."""
+    app, flasks, client = counted()
+    probe = services(app).probe_engine
+    if probe.dialect.name == "sqlite":
+        assert probe is services(app).engine  # nothing to ping on a file
+        return
+    assert probe is not services(app).engine and not probe.pool._pre_ping
+    assert client.get(PAGE).status_code == 200 and flasks.seen == 1
+    assert client.get(PAGE).status_code == 200 and flasks.seen == 1
+    with probe.connect() as conn:
+        pids = {conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()}
+    with services(app).engine.connect() as conn:
+        for pid in pids:
+            conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid or 0)})")
+    assert client.get(PAGE).status_code == 200
+    assert flasks.seen == 2
+    assert client.get(PAGE).status_code == 200
+    assert flasks.seen == 2
