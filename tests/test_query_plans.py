@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from callmp.calls import call_requests, webhooks
@@ -327,12 +328,17 @@ def test_the_letters_per_connection_count_reads_the_last_hour(
     }, _show(plans)
 
 
+@pytest.mark.parametrize("people", ["few", "many"])
 @pytest.mark.parametrize("identical", ["capped", "all"])
 def test_a_letters_checks_are_one_select_each_part_through_its_own_index(
-    session: Session, crowd: Crowd, identical: str
+    session: Session, crowd: Crowd, identical: str, people: str
 ) -> None:
     # A supporter behind the proxy writes to the minister: the hourly count, the
-    # same-words count and the duplicate check in one statement.
+    # same-words count and the duplicate check in one statement. Up to FIXED_PEOPLE
+    # people, one parameter each; more, one expanding parameter (others never written to).
+    extra = 0 if people == "few" else checks.FIXED_PEOPLE
+    person_ids = [crowd.person_id, *range(10**6, 10**6 + extra)]
+
     def check(words: str) -> checks.Checked:
         return checks.run_checks(
             session,
@@ -340,7 +346,7 @@ def test_a_letters_checks_are_one_select_each_part_through_its_own_index(
             ip_key=PROXY,
             email_key="email-7",
             fingerprint=words,
-            person_ids=[crowd.person_id],
+            person_ids=person_ids,
             now=NOW,
             settings=MAIL,
             identical=identical,
@@ -378,7 +384,18 @@ def test_a_letters_checks_are_one_select_each_part_through_its_own_index(
         ),
     )
     assert checked.from_ip > 0, checked
-    assert checked.written, checked
+    assert checked.written == {crowd.person_id}, checked
+
+
+def test_a_letters_checks_for_a_few_people_are_the_same_sql_every_time() -> None:
+    """No expanding parameter (rewritten for its values on every run) up to FIXED_PEOPLE."""
+    dialects = (sqlite.dialect(), postgresql.dialect())  # type: ignore[no-untyped-call]
+    for people in range(1, checks.FIXED_PEOPLE + 1):
+        for dialect in dialects:
+            compiled = checks._CHECKS[(True, "capped", people)].compile(dialect=dialect)
+            assert not any(bind.expanding for bind in compiled.binds.values())
+    many = checks._CHECKS[(True, "capped", None)].compile(dialect=dialects[0])
+    assert any(bind.expanding for bind in many.binds.values())
 
 
 @pytest.mark.parametrize(

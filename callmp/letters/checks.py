@@ -43,19 +43,32 @@ _SENT_FROM_IP = select(func.count()).where(
     EmailSubmission.created_at >= bindparam("hour_ago"),
 )
 
-#: The people among some this address already wrote to in a campaign since a time.
-_ALREADY_WRITTEN = (
-    select(EmailMessage.person_id)
-    .join(EmailSubmission, EmailMessage.submission_id == EmailSubmission.id)
-    .where(
-        EmailSubmission.campaign_id == bindparam("campaign_id"),
-        EmailSubmission.email_hmac == bindparam("email_key"),
-        EmailSubmission.created_at >= bindparam("since"),
-        EmailMessage.kind == MessageKind.letter,
-        EmailMessage.person_id.in_(bindparam("person_ids", expanding=True)),
-        EmailMessage.status.in_(LIVE),
+
+def _already_written(person_ids: Any) -> Select[Any]:
+    """The people among ``person_ids`` (a bind parameter, or a list of them) this address
+    already wrote to in a campaign since a time."""
+    return (
+        select(EmailMessage.person_id)
+        .join(EmailSubmission, EmailMessage.submission_id == EmailSubmission.id)
+        .where(
+            EmailSubmission.campaign_id == bindparam("campaign_id"),
+            EmailSubmission.email_hmac == bindparam("email_key"),
+            EmailSubmission.created_at >= bindparam("since"),
+            EmailMessage.kind == MessageKind.letter,
+            EmailMessage.person_id.in_(person_ids),
+            # One bound value each (not an expanding list): see FIXED_PEOPLE.
+            EmailMessage.status.in_(
+                [
+                    bindparam(f"live_{i}", status, type_=EmailMessage.status.type)
+                    for i, status in enumerate(LIVE)
+                ]
+            ),
+        )
     )
-)
+
+
+#: The people among some this address already wrote to in a campaign since a time.
+_ALREADY_WRITTEN = _already_written(bindparam("person_ids", expanding=True))
 
 
 def identical_count(
@@ -95,10 +108,24 @@ def already_written(
 IDENTICAL_COUNTS = ("none", "capped", "all")
 
 
-def _all_checks(ip: bool, identical: str) -> Select[Any]:
+#: Up to this many people per letter, the checks' statement names one bind parameter per
+#: person (``person_0``...): its SQL is then the same on every run, compiled once and
+#: reused as it is, where an expanding ``IN`` is rewritten for its values on each run.
+FIXED_PEOPLE = 8
+
+
+def _people_param(people: int | None) -> Any:
+    """The person ids of the duplicate check: ``people`` bind parameters, or (``None``)
+    one expanding parameter for any number."""
+    if people is None:
+        return bindparam("person_ids", expanding=True)
+    return [bindparam(f"person_{i}") for i in range(people)]
+
+
+def _all_checks(ip: bool, identical: str, people: int | None = None) -> Select[Any]:
     """The three checks as one SELECT: each a scalar subquery read through its own index
-    (a check that does not apply is a constant)."""
-    written = _ALREADY_WRITTEN.subquery()
+    (a check that does not apply is a constant). ``people``: see ``_people_param``."""
+    written = _already_written(_people_param(people)).subquery()
     same_words = {"capped": _IDENTICAL_UP_TO, "all": _IDENTICAL}.get(identical)
     return select(
         _SENT_FROM_IP.scalar_subquery() if ip else literal(0),
@@ -107,7 +134,12 @@ def _all_checks(ip: bool, identical: str) -> Select[Any]:
     )
 
 
-_CHECKS = {(ip, same): _all_checks(ip, same) for ip in (False, True) for same in IDENTICAL_COUNTS}
+_CHECKS = {
+    (ip, same, people): _all_checks(ip, same, people)
+    for ip in (False, True)
+    for same in IDENTICAL_COUNTS
+    for people in (None, *range(1, FIXED_PEOPLE + 1))
+}
 
 
 @dataclass(frozen=True)
@@ -134,24 +166,21 @@ def run_checks(
 ) -> Checked:
     """The hourly count per connection, the same-words count (``IDENTICAL_COUNTS``) and
     the duplicate check."""
-    statement = _CHECKS[(bool(ip_key), identical)]
+    people = len(person_ids) if 0 < len(person_ids) <= FIXED_PEOPLE else None
+    params: dict[str, Any] = {
+        "ip_key": ip_key,
+        "hour_ago": now - timedelta(hours=1),
+        "campaign_id": campaign_id,
+        "fingerprint": fingerprint,
+        "up_to": settings.identical_nudge,
+        "email_key": email_key,
+        "since": now - timedelta(hours=settings.duplicate_hours),
+    }
+    if people is None:
+        params["person_ids"] = list(person_ids)
+    else:
+        params.update({f"person_{i}": pid for i, pid in enumerate(person_ids)})
     # Through the connection: these statements are Core, the ORM's layer has no work.
-    row = (
-        session.connection()
-        .execute(
-            statement,
-            {
-                "ip_key": ip_key,
-                "hour_ago": now - timedelta(hours=1),
-                "campaign_id": campaign_id,
-                "fingerprint": fingerprint,
-                "up_to": settings.identical_nudge,
-                "email_key": email_key,
-                "since": now - timedelta(hours=settings.duplicate_hours),
-                "person_ids": list(person_ids),
-            },
-        )
-        .one()
-    )
+    row = session.connection().execute(_CHECKS[(bool(ip_key), identical, people)], params).one()
     written = {int(pid) for pid in (row[2] or "").split(",") if pid}
     return Checked(from_ip=int(row[0] or 0), identical=int(row[1] or 0), written=written)
