@@ -67,7 +67,8 @@ def init_rate_limits(app: Flask) -> None:
         return request.method != "POST"
 
     # Even filtered out, the limiter builds its per-request state in three hooks, a sixth
-    # of what a request costs beyond Flask's own: they now run for POSTs only.
+    # of what a request costs beyond Flask's own: they now run only for the POSTs it may
+    # limit (not for reads, Twilio's webhooks or staff pages, which have no limit here).
     _hooks_for_writes_only(app, created)
 
     burst = str(app.config["PUBLIC_WRITE_BURST"]).strip()
@@ -79,8 +80,9 @@ def init_rate_limits(app: Flask) -> None:
 
 
 def _hooks_for_writes_only(app: Flask, created: Limiter) -> None:
-    """Run ``created``'s before, after and teardown hooks on POST requests only, each in
-    its place among the app's hooks (Flask-Limiter 4 has no switch for this)."""
+    """Run ``created``'s before, after and teardown hooks only on requests it may limit
+    (``_limited``), each in its place among the app's hooks (Flask-Limiter 4 has no switch
+    for this)."""
 
     def ours(hook: Any) -> bool:
         if isinstance(hook, partial):  # its after_request hook: partial(method, limiter)
@@ -102,16 +104,22 @@ def _hooks_for_writes_only(app: Flask, created: Limiter) -> None:
         raise RuntimeError(f"Flask-Limiter registered {wrapped} request hooks, not 3")
 
 
+def _limited() -> bool:
+    """A POST to a blueprint under the burst limit: the only requests with a limit (the
+    limiter has no default limits)."""
+    return request.method == "POST" and request.blueprint in PUBLIC_WRITES
+
+
 def _before_writes(hook: Callable[[], Any]) -> Callable[[], Any]:
     def before() -> Any:
-        return hook() if request.method == "POST" else None
+        return hook() if _limited() else None
 
     return before
 
 
 def _after_writes(hook: Callable[[Response], Response]) -> Callable[[Response], Response]:
     def after(response: Response) -> Response:
-        return hook(response) if request.method == "POST" else response
+        return hook(response) if _limited() else response
 
     return after
 
@@ -120,7 +128,7 @@ def _teardown_writes(
     hook: Callable[[BaseException | None], None],
 ) -> Callable[[BaseException | None], None]:
     def teardown(exc: BaseException | None) -> None:
-        if request.method == "POST":
+        if _limited():
             hook(exc)
 
     return teardown

@@ -125,7 +125,8 @@ def test_a_burst_that_is_not_a_rate_is_refused_at_start(value: str) -> None:
 def test_reads_do_not_touch_the_limiter_and_spend_no_budget(
     make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """GET, HEAD and OPTIONS skip the limiter's hooks altogether; POSTs still count."""
+    """GET, HEAD and OPTIONS skip the limiter's hooks altogether, and so do POSTs with no
+    limit; the public POSTs still count."""
     from flask_limiter import Limiter
 
     app = make_app(PUBLIC_WRITE_BURST=BURST)
@@ -143,6 +144,13 @@ def test_reads_do_not_touch_the_limiter_and_spend_no_budget(
         for _ in range(BUDGET + 1):
             assert client.open(LOOKUP_API, method=method, environ_base=here).status_code < 500
         assert client.open(LOOKUP_FORM, method=method, environ_base=here).status_code < 500
+    assert seen == []
+    # Nor do POSTs outside the public writes: Twilio's webhooks (signed; refused here,
+    # unsigned) and the staff login (its own limits) have no burst limit to check.
+    for _ in range(BUDGET + 1):
+        status = client.post("/twilio/calls/unknown/status", environ_base=here).status_code
+        assert status in (403, 404)
+        assert client.post("/login", data={}, environ_base=here).status_code < 500
     assert seen == []
     answers = [post_lookup(client, "203.0.113.9") for _ in range(BUDGET + 1)]
     assert answers == [200] * BUDGET + [429]
