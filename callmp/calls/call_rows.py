@@ -26,12 +26,15 @@ from typing import Any
 
 from sqlalchemy import (
     Insert,
+    String,
     Update,
     and_,
     bindparam,
     case,
+    cast,
     exists,
     inspect,
+    literal,
     or_,
     select,
     update,
@@ -120,6 +123,44 @@ def load(db: Db, public_id: str) -> CallRow | None:
         return None
     row = connection(db).execute(_LOAD, {"public_id": public_id}).first()
     return None if row is None else CallRow(*row)  # type: ignore[call-arg]
+
+
+def dial_key(call_id: int, step: int, office: int) -> str:
+    """The ``dedupe_key`` of the contact event for office ``office`` of target ``step``."""
+    return f"b:{call_id}:{step}:{office}"
+
+
+# The dial action's event joined by its key (unique: at most one row), built in SQL as
+# ``dial_key`` builds it in Python: "b:" || call id || ":step:office".
+_DIAL_EVENT = (
+    select(*_COLUMNS, ContactEvent.id)
+    .select_from(
+        CallRequest.__table__.outerjoin(
+            ContactEvent.__table__,
+            ContactEvent.dedupe_key
+            == literal("b:", String)
+            + cast(CallRequest.id, String)
+            + bindparam("suffix", type_=String),
+        )
+    )
+    .where(CallRequest.public_id == bindparam("public_id"))
+)
+
+
+def load_dialled(db: Db, public_id: str, step: int, office: int) -> tuple[CallRow, bool] | None:
+    """``load``, and whether the dial of office ``office`` of target ``step`` is counted.
+
+    One SELECT instead of ``load`` then ``counted``: a dial action's replay check rides
+    on the call's load (the INSERT ... ON CONFLICT stays the guard when two race).
+    """
+    if not public_id or len(public_id) > 32:
+        return None
+    params = {"public_id": public_id, "suffix": f":{step}:{office}"}
+    row = connection(db).execute(_DIAL_EVENT, params).first()
+    if row is None:
+        return None
+    *columns, event_id = tuple[Any, ...](row)
+    return CallRow(*columns), event_id is not None
 
 
 def remember(call: CallLike, values: dict[str, Any]) -> None:

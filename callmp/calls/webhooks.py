@@ -16,9 +16,10 @@ NOTHING``. Two deliveries of one callback racing on two processes, or callbacks 
 order, then leave the row as one delivery in order would. Beyond loading the call, a
 webhook runs at most: answer one UPDATE (which also links a provider sid we never
 learnt, where no other request holds it); gather one UPDATE (pressing 9: an INSERT and
-an UPDATE); dial a look-up of its event, one INSERT and one UPDATE (plus a look-up and
-an INSERT per target skipped for having no number); status one INSERT and one UPDATE. A
-replay writes no row, and a replayed dial action takes no write lock.
+an UPDATE); dial one INSERT and one UPDATE, plus a look-up of its event unless the
+caller loaded the call with it (``call_rows.load_dialled``, as the route does), and a
+look-up and an INSERT per target skipped for having no number; status one INSERT and one
+UPDATE. A replay writes no row, and a replayed dial action takes no write lock.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from callmp.calls.call_rows import (
     CallLike,
     Db,
     counted,
+    dial_key,
     dial_office,
     insert_once,
     link,
@@ -152,13 +154,18 @@ def _record(
     outcome: Outcome,
     duration: int | None,
     key: str,
+    seen: bool | None = None,
 ) -> bool:
-    """One contact event for this attempt; a replay with the same key records nothing."""
+    """One contact event for this attempt; a replay with the same key records nothing.
+
+    ``seen`` is whether the event was stored when the call was loaded, if that load looked
+    (``call_rows.load_dialled``); otherwise it is looked up here.
+    """
     # A replay is answered read-only, without taking SQLite's write lock (Twilio retries
     # when we are slow, so replays come in bursts: with the INSERT as the only check, a
     # replay storm served a third fewer dial actions a second); two first deliveries
     # racing past this look-up still make one row (ON CONFLICT DO NOTHING).
-    if counted(db, key):
+    if counted(db, key) if seen is None else seen:
         return False
     return insert_once(
         db,
@@ -311,8 +318,12 @@ def dialled(
     dial_status: str,
     duration: int | None,
     now: datetime | None = None,
+    seen: bool | None = None,
 ) -> str:
-    """A <Dial> ended: count it once, then the next office, the next target or goodbye."""
+    """A <Dial> ended: count it once, then the next office, the next target or goodbye.
+
+    ``seen``: whether its event was already stored when the call was loaded, if known.
+    """
     plan = ctx.plan(db, call)
     stops = plan.stops
     if not (0 <= step < len(stops) and 0 <= office < len(stops[step].legs)):
@@ -323,7 +334,8 @@ def dialled(
     started = (now or ctx.clock()) - timedelta(seconds=duration or 0)
     office_open = open_state(leg.time_zone, started, leg.hours).open
     outcome = outcome_of(dial_status, duration, ctx.settings.connected_after_s, office_open)
-    _record(db, call, stop, stop.legs[office], outcome, duration, f"b:{call.id}:{step}:{office}")
+    key = dial_key(call.id, step, office)
+    _record(db, call, stop, stop.legs[office], outcome, duration, key, seen)
     if call.status in (CallStatus.blocked, CallStatus.failed):
         return twiml.goodbye(voice=_voice(call), translate=ctx.translate)
     if outcome in TRY_NEXT_OFFICE and office + 1 < len(stop.legs):

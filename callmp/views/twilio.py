@@ -163,12 +163,20 @@ def _context(conn: Connection, call: CallRow) -> webhooks.FlowContext:
     return _service().context_for(conn, call)
 
 
-def _int_arg(name: str) -> int:
-    """A non-negative integer query parameter; a missing or bad one is a 400."""
+def _int_or_none(name: str) -> int | None:
+    """A non-negative integer query parameter of at most 3 digits, or None."""
     value = request.args.get(name, "")
     if not (value.isascii() and value.isdigit()) or len(value) > 3:
-        abort(400)
+        return None
     return int(value)
+
+
+def _int_arg(name: str) -> int:
+    """A non-negative integer query parameter; a missing or bad one is a 400."""
+    value = _int_or_none(name)
+    if value is None:
+        abort(400)
+    return value
 
 
 def _rule(path: str) -> str:
@@ -213,9 +221,16 @@ def dial(public_id: str) -> Response:
     form = request.form
     dial_status = form.get("DialCallStatus", "failed")[:20]
     duration = numbers.whole_number(form.get("DialCallDuration", ""), MAX_DURATION_DIGITS)
+    step, office = _int_or_none("step"), _int_or_none("office")
     with _database() as conn:
-        call = _call(conn, public_id)
-        step, office = _int_arg("step"), _int_arg("office")  # an unknown call: 404 first
+        if step is None or office is None:
+            _call(conn, public_id)  # an unknown call is a 404 first
+            abort(400)
+        # The call and whether this dial is counted already (a replay), in one SELECT.
+        found = call_rows.load_dialled(conn, public_id, step, office)
+        if found is None:
+            abort(404)
+        call, seen = found
         document = webhooks.dialled(
             conn,
             call,
@@ -224,6 +239,7 @@ def dial(public_id: str) -> Response:
             office=office,
             dial_status=dial_status,
             duration=duration,
+            seen=seen,
         )
         conn.commit()
     return _xml(document)
