@@ -10,6 +10,11 @@ statement anew cost more than running it.
 The writers take a ``CallRow`` or a loaded ``CallRequest`` (domain code and tests hold
 those) and, when the row matched, give the call the values written, so what the caller
 holds stays what is stored.
+
+Every function here runs its statements on a Core ``Connection``: given a ``Session`` (as
+domain code and tests hold), the session's own; given a ``Connection`` (as the webhook
+routes hold: one per request, in one transaction they commit), that one. A webhook needs
+no ORM session at all, whose begin, commit and close cost about as much as a statement.
 """
 
 from __future__ import annotations
@@ -21,17 +26,21 @@ from typing import Any
 
 from sqlalchemy import (
     Insert,
+    String,
     Update,
     and_,
     bindparam,
     case,
+    cast,
     exists,
     inspect,
+    literal,
     or_,
     select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -68,6 +77,25 @@ class CallRow:
 #: (domain code and tests hold those).
 CallLike = CallRow | CallRequest
 
+#: Where the webhooks' statements run: an ORM session, or a Core connection in a
+#: transaction (the webhook routes'); either way the caller commits.
+Db = Session | Connection
+
+
+def connection(db: Db) -> Connection:
+    """The Core connection of ``db``: itself, or the session's (in its transaction)."""
+    return db if isinstance(db, Connection) else db.connection()
+
+
+def orm_session(db: Db) -> Session:
+    """An ORM session on ``db``'s transaction: itself, or one joined to the connection.
+
+    For the rare paths that need mapped objects (a plan built for a call stored without
+    one); the joined session neither commits nor rolls back the connection's transaction.
+    """
+    return db if isinstance(db, Session) else Session(bind=db)
+
+
 _ROW_FIELDS = frozenset(CallRow.__slots__)
 _COLUMNS = (
     CallRequest.id,
@@ -89,12 +117,50 @@ _COLUMNS = (
 _LOAD = select(*_COLUMNS).where(CallRequest.public_id == bindparam("public_id"))
 
 
-def load(session: Session, public_id: str) -> CallRow | None:
+def load(db: Db, public_id: str) -> CallRow | None:
     """The request with opaque id ``public_id`` as a ``CallRow``, or None."""
     if not public_id or len(public_id) > 32:
         return None
-    row = session.connection().execute(_LOAD, {"public_id": public_id}).first()
+    row = connection(db).execute(_LOAD, {"public_id": public_id}).first()
     return None if row is None else CallRow(*row)  # type: ignore[call-arg]
+
+
+def dial_key(call_id: int, step: int, office: int) -> str:
+    """The ``dedupe_key`` of the contact event for office ``office`` of target ``step``."""
+    return f"b:{call_id}:{step}:{office}"
+
+
+# The dial action's event joined by its key (unique: at most one row), built in SQL as
+# ``dial_key`` builds it in Python: "b:" || call id || ":step:office".
+_DIAL_EVENT = (
+    select(*_COLUMNS, ContactEvent.id)
+    .select_from(
+        CallRequest.__table__.outerjoin(
+            ContactEvent.__table__,
+            ContactEvent.dedupe_key
+            == literal("b:", String)
+            + cast(CallRequest.id, String)
+            + bindparam("suffix", type_=String),
+        )
+    )
+    .where(CallRequest.public_id == bindparam("public_id"))
+)
+
+
+def load_dialled(db: Db, public_id: str, step: int, office: int) -> tuple[CallRow, bool] | None:
+    """``load``, and whether the dial of office ``office`` of target ``step`` is counted.
+
+    One SELECT instead of ``load`` then ``counted``: a dial action's replay check rides
+    on the call's load (the INSERT ... ON CONFLICT stays the guard when two race).
+    """
+    if not public_id or len(public_id) > 32:
+        return None
+    params = {"public_id": public_id, "suffix": f":{step}:{office}"}
+    row = connection(db).execute(_DIAL_EVENT, params).first()
+    if row is None:
+        return None
+    *columns, event_id = tuple[Any, ...](row)
+    return CallRow(*columns), event_id is not None
 
 
 def remember(call: CallLike, values: dict[str, Any]) -> None:
@@ -108,9 +174,9 @@ def remember(call: CallLike, values: dict[str, Any]) -> None:
                 setattr(call, name, value)
 
 
-def _run(session: Session, statement: Update, params: dict[str, Any]) -> bool:
+def _run(db: Db, statement: Update, params: dict[str, Any]) -> bool:
     """Run a guarded UPDATE of one row; True when the row matched."""
-    written = session.connection().execute(statement, params)
+    written = connection(db).execute(statement, params)
     return getattr(written, "rowcount", 0) == 1
 
 
@@ -132,7 +198,7 @@ _LINK = (
 )
 
 
-def link(session: Session, call: CallLike, sid: str) -> bool:
+def link(db: Db, call: CallLike, sid: str) -> bool:
     """Take ``sid`` as the call's provider id when a signed webhook names it first.
 
     After a timeout the provider may have created the call although we never learnt its
@@ -144,7 +210,7 @@ def link(session: Session, call: CallLike, sid: str) -> bool:
         return False
     now = utcnow()
     sid = sid[:64]
-    if not _run(session, _LINK, {"row_id": call.id, "sid": sid, "now": now}):
+    if not _run(db, _LINK, {"row_id": call.id, "sid": sid, "now": now}):
         return False
     remember(call, {"provider_sid": sid, "updated_at": now})
     return True
@@ -163,7 +229,7 @@ def _move(status: CallStatus, with_reason: bool) -> Update:
 
 
 def move_forward(
-    session: Session, call: CallLike, status: CallStatus, *, error_reason: str | None = None
+    db: Db, call: CallLike, status: CallStatus, *, error_reason: str | None = None
 ) -> bool:
     """Move the call to ``status``: one UPDATE ... WHERE the stored status is still earlier.
 
@@ -177,7 +243,7 @@ def move_forward(
     params: dict[str, Any] = {"row_id": call.id, "now": now}
     if error_reason is not None:
         params["reason"] = error_reason
-    if not _run(session, _move(status, error_reason is not None), params):
+    if not _run(db, _move(status, error_reason is not None), params):
         return False
     values: dict[str, Any] = {"status": status, "updated_at": now}
     if status in FINAL:
@@ -212,7 +278,7 @@ def _link_and_move(status: CallStatus) -> Update:
     )
 
 
-def link_and_move(session: Session, call: CallLike, sid: str, status: CallStatus) -> None:
+def link_and_move(db: Db, call: CallLike, sid: str, status: CallStatus) -> None:
     """``link`` the provider's ``sid``, then ``move_forward`` to ``status``, in one statement.
 
     Each part keeps its own guard (in a CASE of its column): the sid is taken only while the
@@ -220,14 +286,14 @@ def link_and_move(session: Session, call: CallLike, sid: str, status: CallStatus
     where neither holds is not written. When only one part can apply, that part runs alone.
     """
     if call.provider_sid or not sid:
-        move_forward(session, call, status)
+        move_forward(db, call, status)
         return
     if call.status in FINAL or RANK[status] <= RANK[call.status]:
-        link(session, call, sid)
+        link(db, call, sid)
         return
     now = utcnow()
     params = {"row_id": call.id, "sid": sid[:64], "status": status, "now": now}
-    row = session.connection().execute(_link_and_move(status), params).first()
+    row = connection(db).execute(_link_and_move(status), params).first()
     if row is None:
         return
     stored_sid, stored_status = row
@@ -264,24 +330,24 @@ _DIAL = (
 )
 
 
-def reach_step(session: Session, call: CallLike, step: int) -> bool:
+def reach_step(db: Db, call: CallLike, step: int) -> bool:
     """Move the call on to target ``step``, never back: one UPDATE ... WHERE step < it."""
     if step <= call.step:  # nothing written on a replay
         return False
     now = utcnow()
-    if not _run(session, _REACH, {"row_id": call.id, "to_step": step, "now": now}):
+    if not _run(db, _REACH, {"row_id": call.id, "to_step": step, "now": now}):
         return False
     remember(call, {"step": step, "updated_at": now})
     return True
 
 
-def dial_office(session: Session, call: CallLike, step: int, office: int) -> bool:
+def dial_office(db: Db, call: CallLike, step: int, office: int) -> bool:
     """Note that office ``office`` of target ``step`` is dialled, never moving back a target."""
     if step < call.step or (step == call.step and office == call.office_try):
         return False
     now = utcnow()
     params = {"row_id": call.id, "to_step": step, "to_office": office, "now": now}
-    if not _run(session, _DIAL, params):
+    if not _run(db, _DIAL, params):
         return False
     remember(call, {"step": step, "office_try": office, "updated_at": now})
     return True
@@ -295,19 +361,19 @@ def _insert_once(dialect: str, model: type[Base]) -> Insert:
     return build(model).on_conflict_do_nothing().returning(*key)
 
 
-def insert_once(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
+def insert_once(db: Db, model: type[Base], values: dict[str, Any]) -> bool:
     """Add one row of ``model`` unless its unique key is taken; True when it went in.
 
     RETURNING tells whether a row went in (PostgreSQL's rowcount is -1 either way).
     """
-    connection = session.connection()
-    statement = _insert_once(connection.dialect.name, model)
-    return connection.execute(statement, values).first() is not None
+    conn = connection(db)
+    statement = _insert_once(conn.dialect.name, model)
+    return conn.execute(statement, values).first() is not None
 
 
 _SEEN = select(ContactEvent.id).where(ContactEvent.dedupe_key == bindparam("key"))
 
 
-def counted(session: Session, key: str) -> bool:
+def counted(db: Db, key: str) -> bool:
     """True when a contact event with ``dedupe_key`` ``key`` is stored."""
-    return session.connection().execute(_SEEN, {"key": key}).first() is not None
+    return connection(db).execute(_SEEN, {"key": key}).first() is not None

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from callmp.calls import plan as callplan
 from callmp.calls import twiml
-from callmp.calls.call_rows import CallLike, remember
+from callmp.calls.call_rows import CallLike, Db, orm_session, remember
 from callmp.i18n import N_
 from callmp.models import CallRequest, Campaign, Person, Target
 from callmp.templating import fill
@@ -191,7 +191,7 @@ def _parsed(data: str | bytes) -> FlowPlan:
     return FlowPlan(stops=stops, caller_id=raw["caller_id"], intro=raw["intro"])
 
 
-def of_call(session: Session, call: CallLike, translate: Translate) -> FlowPlan:
+def of_call(db: Db, call: CallLike, translate: Translate) -> FlowPlan:
     """The plan ``call`` follows: the one stored in its row, else built now and stored.
 
     Building happens only for calls stored without a plan. Two webhooks of such a call
@@ -200,17 +200,22 @@ def of_call(session: Session, call: CallLike, translate: Translate) -> FlowPlan:
     """
     if call.plan is not None:
         return load(call.plan)
-    plan = build(session, call, translate)
-    data = dump(plan)
-    stored = session.execute(
-        update(CallRequest)
-        .where(CallRequest.id == call.id, CallRequest.plan.is_(None))
-        .values(plan=data)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(stored, "rowcount", 0) != 1:
-        first = session.scalar(select(CallRequest.plan).where(CallRequest.id == call.id))
-        if first is not None:
-            data, plan = first, load(first)
+    session = orm_session(db)
+    try:
+        plan = build(session, call, translate)
+        data = dump(plan)
+        stored = session.execute(
+            update(CallRequest)
+            .where(CallRequest.id == call.id, CallRequest.plan.is_(None))
+            .values(plan=data)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(stored, "rowcount", 0) != 1:
+            first = session.scalar(select(CallRequest.plan).where(CallRequest.id == call.id))
+            if first is not None:
+                data, plan = first, load(first)
+    finally:
+        if session is not db:  # joined to the caller's connection: its transaction stays
+            session.close()
     remember(call, {"plan": data})
     return plan

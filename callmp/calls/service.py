@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callmp.calls import call_requests, flow_plan, local_mode, webhooks
 from callmp.calls import plan as callplan
 from callmp.calls.call_requests import CallAsk, CallRefused, CallSettings
-from callmp.calls.call_rows import CallLike
+from callmp.calls.call_rows import CallLike, Db
 from callmp.calls.telephony import LocalTelephony, Telephony, TwilioTelephony
 from callmp.calls.throttle import WindowThrottle
 from callmp.config import telephony_backend
@@ -171,10 +171,10 @@ class CallService:
         """The number calls of ``campaign`` come from."""
         return campaign.phone_number or self.default_from
 
-    def context_for(self, session: Session, call: CallLike) -> webhooks.FlowContext:
+    def context_for(self, db: Db, call: CallLike) -> webhooks.FlowContext:
         """The call flow's context for ``call`` (a webhook), its caller ID from the plan."""
         translate = translator(call.locale)
-        plan = flow_plan.of_call(session, call, translate)
+        plan = flow_plan.of_call(db, call, translate)
         return webhooks.FlowContext(
             settings=self.settings,
             public_url=self.public_url,

@@ -1,6 +1,7 @@
 """The click-to-call flow: what each Twilio webhook answers and what it records.
 
-Domain code: no Flask. Each handler takes the session, the call (a ``CallRow`` as the
+Domain code: no Flask. Each handler takes the database (a session, or the routes' Core
+connection: ``call_rows.Db``), the call (a ``CallRow`` as the
 routes load it, or a loaded ``CallRequest``) and a ``FlowContext`` and returns a TwiML
 document, kept per process for calls that follow the same plan (``documents``). Handlers
 are idempotent: what they answer depends only on the call's plan (stored in its row:
@@ -15,9 +16,10 @@ NOTHING``. Two deliveries of one callback racing on two processes, or callbacks 
 order, then leave the row as one delivery in order would. Beyond loading the call, a
 webhook runs at most: answer one UPDATE (which also links a provider sid we never
 learnt, where no other request holds it); gather one UPDATE (pressing 9: an INSERT and
-an UPDATE); dial a look-up of its event, one INSERT and one UPDATE (plus a look-up and
-an INSERT per target skipped for having no number); status one INSERT and one UPDATE. A
-replay writes no row, and a replayed dial action takes no write lock.
+an UPDATE); dial one INSERT and one UPDATE, plus a look-up of its event unless the
+caller loaded the call with it (``call_rows.load_dialled``, as the route does), and a
+look-up and an INSERT per target skipped for having no number; status one INSERT and one
+UPDATE. A replay writes no row, and a replayed dial action takes no write lock.
 """
 
 from __future__ import annotations
@@ -28,18 +30,20 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from callmp.calls import flow_plan, twiml
 from callmp.calls.call_requests import CallSettings, CallUrls
 from callmp.calls.call_rows import (
     CallLike,
+    Db,
     counted,
+    dial_key,
     dial_office,
     insert_once,
     link,
     link_and_move,
     move_forward,
+    orm_session,
     reach_step,
 )
 from callmp.calls.documents import CALL_ID, document
@@ -105,9 +109,9 @@ class FlowContext:
     translate: Translate
     clock: Callable[[], datetime] = utcnow  # tells whether an office was open
 
-    def plan(self, session: Session, call: CallLike) -> FlowPlan:
+    def plan(self, db: Db, call: CallLike) -> FlowPlan:
         """The plan ``call`` follows: stored in its row (built and stored if it has none)."""
-        return flow_plan.of_call(session, call, self.translate)
+        return flow_plan.of_call(db, call, self.translate)
 
     def url(self, path: str, call: CallLike | _Kept | None = None, /, **query: str | int) -> str:
         """An absolute webhook URL for ``path`` (with the call's id) and ``query``."""
@@ -143,23 +147,28 @@ def _voice(call: CallLike) -> twiml.Voice:
 
 
 def _record(
-    session: Session,
+    db: Db,
     call: CallLike,
     stop: FlowStop,
     leg: FlowLeg | None,
     outcome: Outcome,
     duration: int | None,
     key: str,
+    seen: bool | None = None,
 ) -> bool:
-    """One contact event for this attempt; a replay with the same key records nothing."""
+    """One contact event for this attempt; a replay with the same key records nothing.
+
+    ``seen`` is whether the event was stored when the call was loaded, if that load looked
+    (``call_rows.load_dialled``); otherwise it is looked up here.
+    """
     # A replay is answered read-only, without taking SQLite's write lock (Twilio retries
     # when we are slow, so replays come in bursts: with the INSERT as the only check, a
     # replay storm served a third fewer dial actions a second); two first deliveries
     # racing past this look-up still make one row (ON CONFLICT DO NOTHING).
-    if counted(session, key):
+    if counted(db, key) if seen is None else seen:
         return False
     return insert_once(
-        session,
+        db,
         ContactEvent,
         {
             "campaign_id": call.campaign_id,
@@ -179,7 +188,7 @@ def _record(
 
 
 def _offer(
-    session: Session,
+    db: Db,
     call: CallLike,
     ctx: FlowContext,
     stops: tuple[FlowStop, ...],
@@ -188,10 +197,10 @@ def _offer(
 ) -> str:
     """Offer target ``step`` (skipping and counting those with no number), or say goodbye."""
     while step < len(stops) and not stops[step].legs:
-        _record(session, call, stops[step], None, Outcome.no_number, None, f"b:{call.id}:{step}:-")
+        _record(db, call, stops[step], None, Outcome.no_number, None, f"b:{call.id}:{step}:-")
         notes.append(ctx.translate(_NO_NUMBER_FOR) % {"name": stops[step].label})
         step += 1
-    reach_step(session, call, min(step, len(stops)))  # nothing written on a replay
+    reach_step(db, call, min(step, len(stops)))  # nothing written on a replay
     if step >= len(stops):
         return twiml.goodbye(voice=_voice(call), translate=ctx.translate, notes=notes)
     return document(
@@ -206,7 +215,7 @@ def _offer(
 
 
 def _connect(
-    session: Session,
+    db: Db,
     call: CallLike,
     ctx: FlowContext,
     plan: FlowPlan,
@@ -217,9 +226,9 @@ def _connect(
     """Dial office ``office`` of target ``step``; a target with no number is skipped."""
     stop = plan.stops[step]
     if not stop.legs:
-        return _offer(session, call, ctx, plan.stops, step, notes)
+        return _offer(db, call, ctx, plan.stops, step, notes)
     leg = stop.legs[office]
-    dial_office(session, call, step, office)
+    dial_office(db, call, step, office)
     return document(
         call.public_id,
         twiml.connect,
@@ -236,37 +245,37 @@ def _connect(
     )
 
 
-def answer(session: Session, call: CallLike, ctx: FlowContext, call_sid: str = "") -> str:
+def answer(db: Db, call: CallLike, ctx: FlowContext, call_sid: str = "") -> str:
     """The supporter picked up: the campaign's intro, then the 1/2/9 menu."""
     voice = _voice(call)
     if call.status in FINAL:
-        link(session, call, call_sid)
+        link(db, call, call_sid)
         return twiml.goodbye(voice=voice, translate=ctx.translate)
-    link_and_move(session, call, call_sid, CallStatus.in_progress)
+    link_and_move(db, call, call_sid, CallStatus.in_progress)
     return document(
         call.public_id,
         twiml.greeting,
-        intro=ctx.plan(session, call).intro,
+        intro=ctx.plan(db, call).intro,
         gather_url=ctx.url(GATHER_PATH, KEPT, step=0),
         voice=voice,
         translate=ctx.translate,
     )
 
 
-def gather(session: Session, call: CallLike, ctx: FlowContext, step: int, digits: str) -> str:
+def gather(db: Db, call: CallLike, ctx: FlowContext, step: int, digits: str) -> str:
     """A key at the menu for target ``step``: 1 connects, 2 reads the points, 9 blocks."""
     voice = _voice(call)
     if call.status in (CallStatus.blocked, CallStatus.failed):
         return twiml.goodbye(voice=voice, translate=ctx.translate)
-    plan = ctx.plan(session, call)
+    plan = ctx.plan(db, call)
     if not 0 <= step < len(plan.stops):
         return twiml.goodbye(voice=voice, translate=ctx.translate)
     if digits == "9":
-        insert_once(session, BlockedPhone, {"phone_hmac": call.phone_hmac})
-        move_forward(session, call, CallStatus.blocked)
+        insert_once(db, BlockedPhone, {"phone_hmac": call.phone_hmac})
+        move_forward(db, call, CallStatus.blocked)
         return twiml.blocked(voice=voice, translate=ctx.translate)
     if digits == "1":
-        return _connect(session, call, ctx, plan, step, 0, [])
+        return _connect(db, call, ctx, plan, step, 0, [])
     stop = plan.stops[step]
     # Any other key repeats the menu.
     return document(
@@ -300,7 +309,7 @@ def outcome_of(
 
 
 def dialled(
-    session: Session,
+    db: Db,
     call: CallLike,
     ctx: FlowContext,
     *,
@@ -309,9 +318,13 @@ def dialled(
     dial_status: str,
     duration: int | None,
     now: datetime | None = None,
+    seen: bool | None = None,
 ) -> str:
-    """A <Dial> ended: count it once, then the next office, the next target or goodbye."""
-    plan = ctx.plan(session, call)
+    """A <Dial> ended: count it once, then the next office, the next target or goodbye.
+
+    ``seen``: whether its event was already stored when the call was loaded, if known.
+    """
+    plan = ctx.plan(db, call)
     stops = plan.stops
     if not (0 <= step < len(stops) and 0 <= office < len(stops[step].legs)):
         return twiml.goodbye(voice=_voice(call), translate=ctx.translate)
@@ -321,20 +334,17 @@ def dialled(
     started = (now or ctx.clock()) - timedelta(seconds=duration or 0)
     office_open = open_state(leg.time_zone, started, leg.hours).open
     outcome = outcome_of(dial_status, duration, ctx.settings.connected_after_s, office_open)
-    _record(
-        session, call, stop, stop.legs[office], outcome, duration, f"b:{call.id}:{step}:{office}"
-    )
+    key = dial_key(call.id, step, office)
+    _record(db, call, stop, stop.legs[office], outcome, duration, key, seen)
     if call.status in (CallStatus.blocked, CallStatus.failed):
         return twiml.goodbye(voice=_voice(call), translate=ctx.translate)
     if outcome in TRY_NEXT_OFFICE and office + 1 < len(stop.legs):
         notes = [ctx.translate(_TRY_OTHER_OFFICE)]
-        return _connect(session, call, ctx, plan, step, office + 1, notes)
-    return _offer(session, call, ctx, stops, step + 1, [])
+        return _connect(db, call, ctx, plan, step, office + 1, notes)
+    return _offer(db, call, ctx, stops, step + 1, [])
 
 
-def status_changed(
-    session: Session, call_sid: str, status: str, call: CallLike | None = None
-) -> bool:
+def status_changed(db: Db, call_sid: str, status: str, call: CallLike | None = None) -> bool:
     """Twilio's news about the supporter's leg, handled once per (call, status).
 
     ``call`` is the request named in the callback's URL, when known; otherwise it is found
@@ -343,20 +353,22 @@ def status_changed(
     """
     status = status.strip().lower()[:40]
     if not call_sid or not insert_once(
-        session, ProviderEvent, {"call_sid": call_sid[:64], "event": status}
+        db, ProviderEvent, {"call_sid": call_sid[:64], "event": status}
     ):
         return False
     new_status = CALL_STATUSES.get(status)
     if call is None:
         # Through the session: a caller holding this request loaded sees it move.
-        call = session.scalars(
-            select(CallRequest).where(CallRequest.provider_sid == call_sid[:64])
-        ).first()
-    elif not link(session, call, call_sid) and call.provider_sid != call_sid:
+        call = (
+            orm_session(db)
+            .scalars(select(CallRequest).where(CallRequest.provider_sid == call_sid[:64]))
+            .first()
+        )
+    elif not link(db, call, call_sid) and call.provider_sid != call_sid:
         return False  # a call of another request, not news of this one
     if call is None or new_status is None:
         return False
     if new_status == CallStatus.failed and not call.error_reason:
         reason = "supporter_" + status.replace("-", "_")
-        return move_forward(session, call, new_status, error_reason=reason)
-    return move_forward(session, call, new_status)
+        return move_forward(db, call, new_status, error_reason=reason)
+    return move_forward(db, call, new_status)

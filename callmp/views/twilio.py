@@ -21,6 +21,7 @@ from functools import lru_cache, wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy.engine import Connection
 from twilio.request_validator import RequestValidator
 
 from callmp import numbers
@@ -30,7 +31,7 @@ from callmp.calls.service import CallService
 from callmp.calls.telephony import is_call_sid
 from callmp.directory.phones import PhoneError, parse_office_phone
 from callmp.i18n import translator
-from callmp.views.context import db, services
+from callmp.views.context import services
 
 bp = Blueprint("twilio", __name__)
 
@@ -44,6 +45,17 @@ def _service() -> CallService:
     """The app's call service."""
     service: CallService = services().calls
     return service
+
+
+def _database() -> Connection:
+    """A connection for one webhook's statements, in one transaction the route commits.
+
+    A Core connection, not the request's ORM session: the webhooks read and write with
+    Core statements only (``call_rows``), and a session's begin, commit and close cost
+    about as much as one of those statements. Closing it (``with``) rolls back what was
+    not committed, as the session's teardown did.
+    """
+    return services().engine.connect()
 
 
 def _wsgi_text(value: str) -> str:
@@ -138,25 +150,33 @@ def _xml(document: str) -> Response:
     return Response(document, mimetype="text/xml")
 
 
-def _call(public_id: str) -> CallRow:
+def _call(conn: Connection, public_id: str) -> CallRow:
     """The request named in the URL, or 404."""
-    call = call_rows.load(db(), public_id)
+    call = call_rows.load(conn, public_id)
     if call is None:
         abort(404)
     return call
 
 
-def _context(call: CallRow) -> webhooks.FlowContext:
+def _context(conn: Connection, call: CallRow) -> webhooks.FlowContext:
     """The call flow's context for ``call``."""
-    return _service().context_for(db(), call)
+    return _service().context_for(conn, call)
+
+
+def _int_or_none(name: str) -> int | None:
+    """A non-negative integer query parameter of at most 3 digits, or None."""
+    value = request.args.get(name, "")
+    if not (value.isascii() and value.isdigit()) or len(value) > 3:
+        return None
+    return int(value)
 
 
 def _int_arg(name: str) -> int:
     """A non-negative integer query parameter; a missing or bad one is a 400."""
-    value = request.args.get(name, "")
-    if not (value.isascii() and value.isdigit()) or len(value) > 3:
+    value = _int_or_none(name)
+    if value is None:
         abort(400)
-    return int(value)
+    return value
 
 
 def _rule(path: str) -> str:
@@ -164,20 +184,17 @@ def _rule(path: str) -> str:
     return path.format(call="<public_id>")
 
 
-def _commit(document: str) -> Response:
-    """Commit the request's work, then answer with ``document``."""
-    db().commit()
-    return _xml(document)
-
-
 @bp.post(_rule(webhooks.ANSWER_PATH))
 @signed
 @expects(form=frozenset({"CallSid"}))
 def answer(public_id: str) -> Response:
     """The supporter picked up: intro and menu."""
-    call = _call(public_id)
     call_sid = request.form.get("CallSid", "")
-    return _commit(webhooks.answer(db(), call, _context(call), call_sid))
+    with _database() as conn:
+        call = _call(conn, public_id)
+        document = webhooks.answer(conn, call, _context(conn, call), call_sid)
+        conn.commit()
+    return _xml(document)
 
 
 @bp.post(_rule(webhooks.GATHER_PATH))
@@ -185,9 +202,13 @@ def answer(public_id: str) -> Response:
 @expects(query=frozenset({"step"}), form=frozenset({"Digits"}))
 def gather(public_id: str) -> Response:
     """A key pressed at a menu."""
-    call = _call(public_id)
     digits = request.form.get("Digits", "")[:4]
-    return _commit(webhooks.gather(db(), call, _context(call), _int_arg("step"), digits))
+    with _database() as conn:
+        call = _call(conn, public_id)
+        step = _int_arg("step")  # after the call: an unknown call is a 404 first
+        document = webhooks.gather(conn, call, _context(conn, call), step, digits)
+        conn.commit()
+    return _xml(document)
 
 
 @bp.post(_rule(webhooks.DIAL_PATH))
@@ -197,18 +218,31 @@ def gather(public_id: str) -> Response:
 )
 def dial(public_id: str) -> Response:
     """A <Dial> to an office ended: count it, then move on."""
-    call = _call(public_id)
-    duration = request.form.get("DialCallDuration", "")
-    document = webhooks.dialled(
-        db(),
-        call,
-        _context(call),
-        step=_int_arg("step"),
-        office=_int_arg("office"),
-        dial_status=request.form.get("DialCallStatus", "failed")[:20],
-        duration=numbers.whole_number(duration, MAX_DURATION_DIGITS),
-    )
-    return _commit(document)
+    form = request.form
+    dial_status = form.get("DialCallStatus", "failed")[:20]
+    duration = numbers.whole_number(form.get("DialCallDuration", ""), MAX_DURATION_DIGITS)
+    step, office = _int_or_none("step"), _int_or_none("office")
+    with _database() as conn:
+        if step is None or office is None:
+            _call(conn, public_id)  # an unknown call is a 404 first
+            abort(400)
+        # The call and whether this dial is counted already (a replay), in one SELECT.
+        found = call_rows.load_dialled(conn, public_id, step, office)
+        if found is None:
+            abort(404)
+        call, seen = found
+        document = webhooks.dialled(
+            conn,
+            call,
+            _context(conn, call),
+            step=step,
+            office=office,
+            dial_status=dial_status,
+            duration=duration,
+            seen=seen,
+        )
+        conn.commit()
+    return _xml(document)
 
 
 @bp.post(_rule(webhooks.STATUS_PATH))
@@ -216,10 +250,12 @@ def dial(public_id: str) -> Response:
 @expects(form=frozenset({"CallSid", "CallStatus"}))
 def status(public_id: str) -> tuple[str, int]:
     """News about the supporter's leg; recorded once per (call, status)."""
-    call = _call(public_id)
     form = request.form
-    webhooks.status_changed(db(), form.get("CallSid", ""), form.get("CallStatus", ""), call)
-    db().commit()
+    call_sid, call_status = form.get("CallSid", ""), form.get("CallStatus", "")
+    with _database() as conn:
+        call = _call(conn, public_id)
+        webhooks.status_changed(conn, call_sid, call_status, call)
+        conn.commit()
     return "", 204
 
 

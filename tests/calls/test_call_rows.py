@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from callmp.calls import call_rows
 from callmp.calls.call_rows import CallRow
-from callmp.models import CallRequest, CallStatus, Campaign
+from callmp.models import CallRequest, CallStatus, Campaign, Channel, ContactEvent, Outcome
 
 SID = "CA" + "a" * 32
 
@@ -101,3 +101,32 @@ def test_a_sid_another_request_holds_is_left_to_it_while_the_call_moves_on(
     # Neither guard holds any more: nothing is written.
     assert not call_rows.link(db_session, loaded, SID)
     assert not call_rows.move_forward(db_session, loaded, CallStatus.ringing)
+
+
+def test_a_dial_load_tells_whether_that_dial_is_counted_as_its_key_spells_it(
+    db_session: Session, campaign: Campaign
+) -> None:
+    call_id = stored(db_session, campaign, "p9", step=0)
+    other_id = stored(db_session, campaign, "p10", step=0)
+
+    def seen(public_id: str, step: int, office: int) -> bool:
+        found = call_rows.load_dialled(db_session, public_id, step, office)
+        assert found is not None
+        loaded, counted = found
+        assert loaded == row(db_session, public_id)  # the same row as ``load`` gives
+        key = call_rows.dial_key(loaded.id, step, office)
+        assert counted is call_rows.counted(db_session, key)
+        return counted
+
+    assert not seen("p9", 0, 1)
+    event = {"campaign_id": campaign.id, "channel": Channel.bridged_call}
+    db_session.add(ContactEvent(**event, outcome=Outcome.busy, dedupe_key=f"b:{call_id}:0:1"))
+    db_session.add(ContactEvent(**event, outcome=Outcome.busy, dedupe_key=f"b:{call_id}:1:-"))
+    db_session.commit()
+    assert call_rows.dial_key(call_id, 0, 1) == f"b:{call_id}:0:1"
+    assert seen("p9", 0, 1)
+    assert not seen("p9", 0, 0) and not seen("p9", 1, 0) and not seen("p9", 10, 1)
+    assert not seen("p10", 0, 1)  # another call's dial
+    assert other_id != call_id
+    assert call_rows.load_dialled(db_session, "nobody", 0, 0) is None
+    assert call_rows.load_dialled(db_session, "x" * 33, 0, 0) is None
