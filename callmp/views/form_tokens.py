@@ -14,15 +14,17 @@ must come from a page we served within ``FORM_MAX_AGE``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, g, request
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from werkzeug.exceptions import HTTPException
 from wtforms import Form, ValidationError
 from wtforms.csrf.core import CSRF, CSRFTokenField
 
 from callmp.i18n import N_
+from callmp.signing import CheapURLSafeTimedSerializer
 
 #: How long a page's forms may be sent: long enough to write a letter at leisure.
 FORM_MAX_AGE = 12 * 3600
@@ -38,8 +40,14 @@ EXPIRED = N_("This form expired or could not be checked. Please send it again.")
 _CARRIED = "carried_form_state"
 
 
-def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(str(current_app.config["SECRET_KEY"]), salt=salt)
+def _serializer(salt: str) -> CheapURLSafeTimedSerializer:
+    return _kept_serializer(str(current_app.config["SECRET_KEY"]), salt)
+
+
+@lru_cache(maxsize=16)
+def _kept_serializer(secret: str, salt: str) -> CheapURLSafeTimedSerializer:
+    """The serializer for ``secret`` and ``salt``, made once (pages issue a token each)."""
+    return CheapURLSafeTimedSerializer(secret, salt=salt)
 
 
 def current_slug() -> str:

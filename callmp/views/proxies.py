@@ -24,7 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Request, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from callmp.signing import CheapURLSafeTimedSerializer
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -71,7 +74,33 @@ class SchemeSessionInterface(SecureCookieSessionInterface):
 
     Behind a TLS-terminating proxy the request is HTTPS once ``ProxyFix`` believed the
     proxy's ``X-Forwarded-Proto``; a cookie issued there never travels in clear text.
+
+    The cookie is Flask's (same salt, key derivation, digest, tagged JSON, signature and
+    age check), signed and read by one serializer per secret key instead of a new one per
+    request, without zlib for a short session (see ``callmp.signing``).
     """
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's signing serializer for the app's keys, made once per set of keys."""
+        if not app.secret_key:
+            return None
+        fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or ()
+        keys = (*fallbacks, app.secret_key)  # itsdangerous signs with the last one
+        found = self._serializers.get(keys)
+        if found is None:
+            found = self._serializers[keys] = CheapURLSafeTimedSerializer(
+                list(keys),
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+        return found
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         """A new empty session when the request has no session cookie (most requests of

@@ -1,0 +1,99 @@
+"""The cheaper serializers sign and read exactly what itsdangerous's own do."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    URLSafeSerializer,
+    URLSafeTimedSerializer,
+)
+from itsdangerous.encoding import base64_decode
+from itsdangerous.signer import HMACAlgorithm
+
+from callmp.signing import (
+    SMALL_PAYLOAD,
+    CheapURLSafeSerializer,
+    CheapURLSafeTimedSerializer,
+    OneCallHMAC,
+)
+from callmp.views.proxies import SchemeSessionInterface
+
+SECRET = "test-secret-" + "x" * 40
+SHORT = {"k": "d", "c": 1, "f": 35100, "t": [3, 4], "n": "nonce", "s": "client"}
+LONG = {"lookup": {"ridings": list(range(60)), "match": "exact", "slug": "a" * 40}}
+
+
+@pytest.mark.parametrize("value", [SHORT, LONG])
+def test_tokens_read_both_ways_with_itsdangerous(value: dict[str, Any]) -> None:
+    """A token either serializer signs is valid for the other (same salt and key)."""
+    cheap, stock = CheapURLSafeSerializer(SECRET, salt="s"), URLSafeSerializer(SECRET, salt="s")
+    assert stock.loads(cheap.dumps(value)) == value
+    assert cheap.loads(stock.dumps(value)) == value
+    timed = CheapURLSafeTimedSerializer(SECRET, salt="t")
+    stock_timed = URLSafeTimedSerializer(SECRET, salt="t")
+    assert stock_timed.loads(timed.dumps(value), max_age=60) == value
+    assert timed.loads(stock_timed.dumps(value), max_age=60) == value
+
+
+def test_short_payloads_skip_zlib_long_ones_keep_it() -> None:
+    """Short JSON is signed as is; long JSON that zlib shortens is compressed and marked."""
+    cheap = CheapURLSafeSerializer(SECRET, salt="s")
+    short = cheap.dumps(SHORT)
+    assert not short.startswith(".")
+    assert base64_decode(short.split(".")[0]).startswith(b"{")
+    long = cheap.dumps(LONG)
+    assert len(str(LONG)) > SMALL_PAYLOAD
+    assert long.startswith(".")
+    assert zlib.decompress(base64_decode(long[1:].split(".")[0])).startswith(b"{")
+
+
+def test_tampered_other_key_other_salt_and_old_tokens_refused() -> None:
+    """Every check of itsdangerous still holds: signature, key, salt and age."""
+    cheap = CheapURLSafeTimedSerializer(SECRET, salt="t")
+    token = cheap.dumps(SHORT)
+    payload, stamp, sig = token.split(".")
+    forged = f"{payload[:-2]}AA.{stamp}.{sig}"
+    with pytest.raises(BadSignature):
+        cheap.loads(forged)
+    with pytest.raises(BadSignature):
+        CheapURLSafeTimedSerializer(SECRET + "other", salt="t").loads(token)
+    with pytest.raises(BadSignature):
+        CheapURLSafeTimedSerializer(SECRET, salt="other").loads(token)
+    assert cheap.loads(token, max_age=60) == SHORT
+    with pytest.raises(SignatureExpired):
+        cheap.loads(token, max_age=-1)
+
+
+def test_one_call_hmac_matches_hmac_module() -> None:
+    """``hmac.digest`` gives the bytes ``hmac.new`` gives, for any digest."""
+    for digest in (hashlib.sha1, hashlib.sha256, hashlib.md5):
+        algorithm = OneCallHMAC(digest)
+        stock = HMACAlgorithm(digest)
+        assert algorithm.get_signature(b"key", b"value") == stock.get_signature(b"key", b"value")
+
+
+def test_session_cookie_is_flasks(app: Flask) -> None:
+    """The session interface signs cookies Flask's own interface reads, and the reverse;
+    one serializer per set of keys, a new one when the key changes."""
+    ours, stock = SchemeSessionInterface(), SecureCookieSessionInterface()
+    data = {"report_client": "abc", "_flashes": [("message", "Hi")]}
+    mine, flasks = ours.get_signing_serializer(app), stock.get_signing_serializer(app)
+    assert mine is not None and flasks is not None
+    assert flasks.loads(mine.dumps(data)) == data  # tuples survive (tagged JSON)
+    assert mine.loads(flasks.dumps(data)) == data
+    assert ours.get_signing_serializer(app) is mine
+    app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
+    app.secret_key = "rotated-" + "y" * 40
+    rotated = ours.get_signing_serializer(app)
+    assert rotated is not None and rotated is not mine
+    assert rotated.loads(mine.dumps(data)) == data  # the old key still reads
+    with pytest.raises(BadSignature):
+        mine.loads(rotated.dumps(data))
