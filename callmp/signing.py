@@ -16,12 +16,13 @@ payload (it would gain a few bytes at most, and a reader decompresses only what 
 from __future__ import annotations
 
 import hmac
+import json
 import zlib
 from typing import Any
 
 from itsdangerous import Signer, TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
-from itsdangerous.serializer import Serializer
+from itsdangerous.serializer import Serializer, _PDataSerializer
 from itsdangerous.signer import HMACAlgorithm
 
 #: Payloads (JSON bytes) up to this size are not tried with zlib.
@@ -70,8 +71,30 @@ class KeptKeyTimestampSigner(_KeptKeysMixin, TimestampSigner):
     """``TimestampSigner`` deriving its keys once."""
 
 
+class KeptCompactJSON:
+    """itsdangerous's compact JSON (no spaces, no ASCII escapes) with one kept encoder."""
+
+    _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+    @staticmethod
+    def loads(payload: str | bytes) -> Any:
+        """``json.loads``."""
+        return json.loads(payload)
+
+    @classmethod
+    def dumps(cls, obj: Any, **kwargs: Any) -> str:
+        """The text ``_CompactJSON.dumps`` gives."""
+        if kwargs:
+            kwargs.setdefault("ensure_ascii", False)
+            kwargs.setdefault("separators", (",", ":"))
+            return json.dumps(obj, **kwargs)
+        return cls._encoder.encode(obj)
+
+
 class _CheapURLSafeMixin(Serializer[str]):
     """Signers kept per salt; zlib only for payloads longer than ``SMALL_PAYLOAD``."""
+
+    default_serializer: _PDataSerializer[str] = KeptCompactJSON
 
     _signers: dict[str | bytes | None, Signer]
 
@@ -99,10 +122,10 @@ class _CheapURLSafeMixin(Serializer[str]):
 class CheapURLSafeSerializer(_CheapURLSafeMixin, URLSafeSerializer):
     """``URLSafeSerializer``'s tokens, made cheaper (see the module)."""
 
-    signer = KeptKeySigner
+    default_signer = KeptKeySigner
 
 
 class CheapURLSafeTimedSerializer(_CheapURLSafeMixin, URLSafeTimedSerializer):
     """``URLSafeTimedSerializer``'s tokens, made cheaper (see the module)."""
 
-    signer = KeptKeyTimestampSigner
+    default_signer = KeptKeyTimestampSigner

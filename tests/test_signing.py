@@ -12,6 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import (
     BadSignature,
     SignatureExpired,
+    Signer,
     URLSafeSerializer,
     URLSafeTimedSerializer,
 )
@@ -22,6 +23,8 @@ from callmp.signing import (
     SMALL_PAYLOAD,
     CheapURLSafeSerializer,
     CheapURLSafeTimedSerializer,
+    KeptKeySigner,
+    KeptKeyTimestampSigner,
     OneCallHMAC,
 )
 from callmp.views.proxies import SchemeSessionInterface
@@ -97,3 +100,24 @@ def test_session_cookie_is_flasks(app: Flask) -> None:
     assert rotated.loads(mine.dumps(data)) == data  # the old key still reads
     with pytest.raises(BadSignature):
         mine.loads(rotated.dumps(data))
+
+
+def test_signers_are_kept_with_their_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One signer per salt, its key derived once, its HMAC in one call."""
+    derived: list[Any] = []
+    original = Signer.derive_key
+
+    def counting(self: Signer, secret_key: str | bytes | None = None) -> bytes:
+        derived.append(secret_key)
+        return original(self, secret_key)
+
+    monkeypatch.setattr(Signer, "derive_key", counting)
+    for cheap in (CheapURLSafeSerializer(SECRET), CheapURLSafeTimedSerializer(SECRET)):
+        derived.clear()
+        signer = cheap.make_signer()
+        assert isinstance(signer, KeptKeySigner | KeptKeyTimestampSigner)
+        assert isinstance(signer.algorithm, OneCallHMAC)
+        assert cheap.make_signer() is signer
+        for _ in range(3):
+            assert cheap.loads(cheap.dumps(SHORT)) == SHORT
+        assert len(derived) <= 2  # signing (None) and checking (the key itself)

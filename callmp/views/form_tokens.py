@@ -88,18 +88,28 @@ def age(token: str, slug: str, now: float) -> float | None:
 
 def carried_state() -> dict[str, Any]:
     """The flow state carried by this request's form token or state link (or {})."""
-    if _CARRIED not in g:
-        slug = current_slug()
-        state = None
-        posted = _posted_token()
-        if posted and slug:
-            state = read(posted, slug)
-        link = request.args.get("s", "")
-        if state is None and link and slug:
-            state = read(link, slug, STATE_SALT)
-        g.setdefault(_CARRIED, state or {})
-    found: dict[str, Any] = g.get(_CARRIED)
+    # Read on each page several times (referral, lookup, signature, embedding): the
+    # request's answer is kept on ``g``, and a GET without a state link reads nothing.
+    found: dict[str, Any] | None = g.get(_CARRIED)
+    if found is None:
+        found = g.setdefault(_CARRIED, _read_carried())
     return found
+
+
+def _read_carried() -> dict[str, Any]:
+    """The state of the request's valid form token or state link, else {}."""
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    posted = _posted_token() if current.method == "POST" else ""
+    link = current.args.get("s", "") if current.args else ""
+    if not (posted or link):
+        return {}
+    slug = current_slug()
+    if not slug:
+        return {}
+    state = read(posted, slug) if posted else None
+    if state is None and link:
+        state = read(link, slug, STATE_SALT)
+    return state or {}
 
 
 def _posted_token() -> str:
