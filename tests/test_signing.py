@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import (
     BadSignature,
@@ -18,6 +20,7 @@ from itsdangerous import (
 )
 from itsdangerous.encoding import base64_decode
 from itsdangerous.signer import HMACAlgorithm
+from markupsafe import Markup
 
 from callmp.signing import (
     SMALL_PAYLOAD,
@@ -27,7 +30,7 @@ from callmp.signing import (
     KeptKeyTimestampSigner,
     OneCallHMAC,
 )
-from callmp.views.proxies import SchemeSessionInterface
+from callmp.views.proxies import PlainFirstTaggedJSON, SchemeSessionInterface
 
 SECRET = "test-secret-" + "x" * 40
 SHORT = {"k": "d", "c": 1, "f": 35100, "t": [3, 4], "n": "nonce", "s": "client"}
@@ -121,3 +124,27 @@ def test_signers_are_kept_with_their_keys(monkeypatch: pytest.MonkeyPatch) -> No
         for _ in range(3):
             assert cheap.loads(cheap.dumps(SHORT)) == SHORT
         assert len(derived) <= 2  # signing (None) and checking (the key itself)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"report_client": "abc", "lang": "fr"},
+        {"lookup": {"slug": "s", "postal_code": "K1A 0A6", "ridings": [35100], "shares": [None]}},
+        {"ref": {"slug": "s", "code": "é", "src": ""}, "n": 1.5, "ok": True},
+        {"_flashes": [("message", "Hi")]},
+        {"m": Markup("<b>x</b>")},
+        {"d": datetime(2026, 3, 11, tzinfo=UTC)},
+        {"b": b"raw"},
+        {" t": ["looks", "like", "a", "tag"]},
+        {"x": {" di": {"a": 1}}},
+    ],
+)
+def test_session_json_is_flasks(app: Flask, value: dict[str, Any]) -> None:
+    """Plain sessions are written as Flask writes them; anything tagged is Flask's own;
+    Flask's reader gives the same value back."""
+    flasks = TaggedJSONSerializer()
+    with app.app_context():
+        text = PlainFirstTaggedJSON().dumps(value)
+        assert text == flasks.dumps(value)
+        assert flasks.loads(text) == value

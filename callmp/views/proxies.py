@@ -19,10 +19,12 @@ from a header it believed), so the deployment sets ``secure_scheme_headers = {}`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Request, request
+from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -69,6 +71,43 @@ def trusted_proxies(app: WSGIApplication, hops: int) -> WSGIApplication:
     return ProxyFix(inner, x_for=hops, x_proto=hops, x_host=hops)
 
 
+_PLAIN_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is JSON that Flask's tagged serializer would leave untagged:
+    exact strings, numbers, booleans, None, lists and dicts of them, no key a tag could
+    be (tags start with a space). Tuples, bytes, Markup, dates and the like are not."""
+    kind = type(value)
+    if kind in _PLAIN_SCALARS:
+        return True
+    if kind is list:
+        return all(_plain(item) for item in value)
+    if kind is dict:
+        return all(
+            type(key) is str and not key.startswith(" ") and _plain(item)
+            for key, item in value.items()
+        )
+    return False
+
+
+class PlainFirstTaggedJSON(TaggedJSONSerializer):
+    """Flask's session serializer, writing plain JSON data (a visitor's session: ids,
+    the last lookup, a referral) with one kept encoder instead of tagging each value.
+
+    The text is what Flask's would be (compact, keys sorted, ASCII), and is read back by
+    Flask's ``loads``; anything that needs a tag goes through Flask's ``dumps``.
+    """
+
+    _encoder = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=True)
+
+    def dumps(self, value: Any) -> str:
+        """The session's JSON text."""
+        if _plain(value):
+            return self._encoder.encode(value)
+        return super().dumps(value)
+
+
 class SchemeSessionInterface(SecureCookieSessionInterface):
     """Session cookies marked Secure when the setting says so or the request came over HTTPS.
 
@@ -79,6 +118,8 @@ class SchemeSessionInterface(SecureCookieSessionInterface):
     age check), signed and read by one serializer per secret key instead of a new one per
     request, without zlib for a short session (see ``callmp.signing``).
     """
+
+    serializer = PlainFirstTaggedJSON()
 
     def __init__(self) -> None:
         self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
