@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.json.tag import TaggedJSONSerializer
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.wrappers import Response
 from itsdangerous import (
     BadSignature,
     SignatureExpired,
@@ -148,3 +149,43 @@ def test_session_json_is_flasks(app: Flask, value: dict[str, Any]) -> None:
         text = PlainFirstTaggedJSON().dumps(value)
         assert text == flasks.dumps(value)
         assert flasks.loads(text) == value
+
+
+@pytest.mark.parametrize("vary", [None, "Accept-Language"])
+@pytest.mark.parametrize("permanent", [False, True])
+def test_session_cookie_headers_are_flasks(app: Flask, vary: str | None, permanent: bool) -> None:
+    """A written session gets the Set-Cookie (flags, expiry, value) and Vary Flask's
+    interface gives it; an emptied one is deleted as Flask deletes it."""
+    app.config["SESSION_COOKIE_SECURE"] = True
+    ours, stock = SchemeSessionInterface(), SecureCookieSessionInterface()
+    with app.test_request_context("/", base_url="https://example.org"):
+        answers = []
+        for interface in (ours, stock):
+            session = SecureCookieSession({"report_client": "abc"})
+            session.permanent = permanent
+            response = Response("page")
+            if vary:
+                response.headers["Vary"] = vary
+            interface.save_session(app, session, response)
+            answers.append(response)
+        mine, flasks = (r.headers for r in answers)
+        assert mine.get("Vary") == flasks.get("Vary")
+        assert "Cookie" in (mine.get("Vary") or "")
+        cookie, flask_cookie = mine["Set-Cookie"], flasks["Set-Cookie"]
+        for flag in ("Secure", "HttpOnly", "Path=/", "SameSite=Lax"):
+            assert flag in cookie.split("; ")
+        assert cookie.split("; ")[1:] == flask_cookie.split("; ")[1:] or permanent
+        assert ("Expires=" in cookie) is permanent
+        value = cookie.split(";")[0].partition("=")[2]
+        serializer = stock.get_signing_serializer(app)
+        expected = {"report_client": "abc", "_permanent": permanent}
+        assert serializer is not None and serializer.loads(value) == expected
+        emptied = SecureCookieSession({"report_client": "abc"})
+        emptied.clear()
+        for interface in (ours, stock):
+            response = Response("page")
+            interface.save_session(app, emptied, response)
+            answers.append(response)
+        assert answers[-2].headers.getlist("Set-Cookie") == answers[-1].headers.getlist(
+            "Set-Cookie"
+        )

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Request, request
 from flask.json.tag import TaggedJSONSerializer
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -33,6 +33,7 @@ from callmp.signing import CheapURLSafeTimedSerializer
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask.wrappers import Response
 
 #: The forwarded headers (as WSGI environ keys) no part of the app may read raw.
 FORWARDED_KEYS = (
@@ -152,6 +153,28 @@ class SchemeSessionInterface(SecureCookieSessionInterface):
         if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Flask's ``save_session``. When it writes the cookie of a response that varies
+        on nothing yet (a first visit's page), the same cookie and ``Vary: Cookie`` are
+        set directly: Flask parses and rewrites the Vary header twice."""
+        if not session or not self.should_set_cookie(app, session) or "Vary" in response.headers:
+            super().save_session(app, session, response)
+            return
+        serializer = self.get_signing_serializer(app)
+        assert serializer is not None  # a session is written only with a secret key
+        response.set_cookie(
+            self.get_cookie_name(app),
+            serializer.dumps(dict(session)),
+            expires=self.get_expiration_time(app, session),
+            httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            partitioned=self.get_cookie_partitioned(app),
+            samesite=self.get_cookie_samesite(app),
+        )
+        response.headers["Vary"] = "Cookie"
 
     def get_cookie_secure(self, app: Flask) -> bool:
         """Secure when configured, or when this request is HTTPS."""
