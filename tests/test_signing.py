@@ -23,7 +23,7 @@ from itsdangerous.encoding import base64_decode
 from itsdangerous.signer import HMACAlgorithm
 from markupsafe import Markup
 
-from callmp.signing import (
+from callmp.stats.signing import (
     SMALL_PAYLOAD,
     CheapURLSafeSerializer,
     CheapURLSafeTimedSerializer,
