@@ -14,15 +14,17 @@ must come from a page we served within ``FORM_MAX_AGE``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, g, request
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from werkzeug.exceptions import HTTPException
 from wtforms import Form, ValidationError
 from wtforms.csrf.core import CSRF, CSRFTokenField
 
 from callmp.i18n import N_
+from callmp.stats.signing import CheapURLSafeTimedSerializer
 
 #: How long a page's forms may be sent: long enough to write a letter at leisure.
 FORM_MAX_AGE = 12 * 3600
@@ -38,8 +40,14 @@ EXPIRED = N_("This form expired or could not be checked. Please send it again.")
 _CARRIED = "carried_form_state"
 
 
-def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(str(current_app.config["SECRET_KEY"]), salt=salt)
+def _serializer(salt: str) -> CheapURLSafeTimedSerializer:
+    return _kept_serializer(str(current_app.config["SECRET_KEY"]), salt)
+
+
+@lru_cache(maxsize=16)
+def _kept_serializer(secret: str, salt: str) -> CheapURLSafeTimedSerializer:
+    """The serializer for ``secret`` and ``salt``, made once (pages issue a token each)."""
+    return CheapURLSafeTimedSerializer(secret, salt=salt)
 
 
 def current_slug() -> str:
@@ -80,18 +88,28 @@ def age(token: str, slug: str, now: float) -> float | None:
 
 def carried_state() -> dict[str, Any]:
     """The flow state carried by this request's form token or state link (or {})."""
-    if _CARRIED not in g:
-        slug = current_slug()
-        state = None
-        posted = _posted_token()
-        if posted and slug:
-            state = read(posted, slug)
-        link = request.args.get("s", "")
-        if state is None and link and slug:
-            state = read(link, slug, STATE_SALT)
-        g.setdefault(_CARRIED, state or {})
-    found: dict[str, Any] = g.get(_CARRIED)
+    # Read on each page several times (referral, lookup, signature, embedding): the
+    # request's answer is kept on ``g``, and a GET without a state link reads nothing.
+    found: dict[str, Any] | None = g.get(_CARRIED)
+    if found is None:
+        found = g.setdefault(_CARRIED, _read_carried())
     return found
+
+
+def _read_carried() -> dict[str, Any]:
+    """The state of the request's valid form token or state link, else {}."""
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    posted = _posted_token() if current.method == "POST" else ""
+    link = current.args.get("s", "") if current.args else ""
+    if not (posted or link):
+        return {}
+    slug = current_slug()
+    if not slug:
+        return {}
+    state = read(posted, slug) if posted else None
+    if state is None and link:
+        state = read(link, slug, STATE_SALT)
+    return state or {}
 
 
 def _posted_token() -> str:
