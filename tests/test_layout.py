@@ -37,6 +37,7 @@ TOP_LEVEL = {
     "migrate",
     "numbers",
     "services",
+    "signing",
     "sqlite_writers",
     "templating",
 }

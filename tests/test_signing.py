@@ -23,7 +23,7 @@ from itsdangerous.encoding import base64_decode
 from itsdangerous.signer import HMACAlgorithm
 from markupsafe import Markup
 
-from callmp.stats.signing import (
+from callmp.signing import (
     SMALL_PAYLOAD,
     CheapURLSafeSerializer,
     CheapURLSafeTimedSerializer,

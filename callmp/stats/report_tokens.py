@@ -22,7 +22,7 @@ from typing import Any
 from itsdangerous import BadSignature
 
 from callmp.i18n import N_, InputError
-from callmp.stats.signing import CheapURLSafeSerializer
+from callmp.signing import CheapURLSafeSerializer
 
 SALT = "callmp self-report"
 #: Longest token accepted (a real one is about 150 characters).

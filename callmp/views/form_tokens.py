@@ -24,7 +24,7 @@ from wtforms import Form, ValidationError
 from wtforms.csrf.core import CSRF, CSRFTokenField
 
 from callmp.i18n import N_
-from callmp.stats.signing import CheapURLSafeTimedSerializer
+from callmp.signing import CheapURLSafeTimedSerializer
 
 #: How long a page's forms may be sent: long enough to write a letter at leisure.
 FORM_MAX_AGE = 12 * 3600

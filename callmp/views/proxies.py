@@ -29,7 +29,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, Se
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from callmp.stats.signing import CheapURLSafeTimedSerializer
+from callmp.signing import CheapURLSafeTimedSerializer
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -117,7 +117,7 @@ class SchemeSessionInterface(SecureCookieSessionInterface):
 
     The cookie is Flask's (same salt, key derivation, digest, tagged JSON, signature and
     age check), signed and read by one serializer per secret key instead of a new one per
-    request, without zlib for a short session (see ``callmp.stats.signing``).
+    request, without zlib for a short session (see ``callmp.signing``).
     """
 
     serializer = PlainFirstTaggedJSON()
