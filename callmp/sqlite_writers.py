@@ -30,7 +30,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 #: The first words of the statements Python's sqlite3 opens a transaction for (its
@@ -120,28 +120,23 @@ class GatedCursor(sqlite3.Cursor):
     connection: GatedConnection
 
     def execute(self, sql: str, parameters: Any = (), /) -> GatedCursor:
-        connection = self.connection
-        if connection.in_transaction or not is_write(sql):
-            super().execute(sql, parameters)
-            return self
-        connection.enter_gate()
-        try:
-            super().execute(sql, parameters)
-        finally:
-            connection.leave_gate_if_done()
+        self._run(super().execute, sql, parameters)
         return self
 
     def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> GatedCursor:
+        self._run(super().executemany, sql, seq_of_parameters)
+        return self
+
+    def _run(self, run: Callable[[str, Any], object], sql: str, parameters: Any) -> None:
         connection = self.connection
         if connection.in_transaction or not is_write(sql):
-            super().executemany(sql, seq_of_parameters)
-            return self
+            run(sql, parameters)
+            return
         connection.enter_gate()
         try:
-            super().executemany(sql, seq_of_parameters)
+            run(sql, parameters)
         finally:
             connection.leave_gate_if_done()
-        return self
 
 
 class GatedConnection(sqlite3.Connection):
