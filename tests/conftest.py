@@ -56,8 +56,9 @@ from tests.support.databases import PostgresDatabases, SqliteDatabases
 from tests.support.redis_server import redis_server
 from tests.support.twilio_standin import TwilioStandIn
 
-# The SMTP peer's fixtures (``smtp_peer``, ``tls_ca``), for every test file.
-pytest_plugins = ["tests.support.smtp_peer"]
+# The SMTP peer's fixtures (``smtp_peer``, ``tls_ca``), for every test file; apps that
+# share what every app compiles the same (tests/support/app_reuse.py).
+pytest_plugins = ["tests.support.smtp_peer", "tests.support.app_reuse"]
 
 PG_URL = os.environ.get("CALLMP_TEST_DATABASE_URL", "")
 FAKE_NOW = os.environ.get("CALLMP_TEST_FAKE_NOW", "")
