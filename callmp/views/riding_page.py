@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, current_app, render_template, request, session
@@ -92,6 +93,15 @@ def _report_form(item: targets.ResolvedTarget, token: str, locale: str) -> Repor
     return form
 
 
+@dataclass
+class Marks:
+    """What a riding page drawn with stand-ins needs to be finished for a visitor: the
+    targets its report token covers, and the parts that change with the time of day."""
+
+    reported: list[int] = field(default_factory=list)
+    timely: office_presenters.Timely | None = None
+
+
 def riding_page(
     slug: str,
     fed_num: int,
@@ -103,7 +113,7 @@ def riding_page(
     preview_postal_code: str | None = None,
     template: str = "public/riding.html",
     language: tuple[str, str] | None = None,
-    marked: list[int] | None = None,
+    marked: Marks | None = None,
     **context: Any,
 ) -> tuple[str, int]:
     """Render the riding page, with forms carrying the supporter's input and errors if given.
@@ -115,7 +125,8 @@ def riding_page(
     own template extending the riding page; the supporter's session is not read.
 
     ``marked`` (see ``shared_riding_page``): render stand-ins instead of the visitor's
-    tokens, and put in it the targets the report token covers.
+    tokens and of the parts that change with the time of day, and note in it what is
+    needed to put them in.
     """
     item = preview if preview is not None else campaign_or_404(slug)
     candidate = riding_candidate(fed_num)
@@ -144,7 +155,7 @@ def riding_page(
     targets = targets_for(item, candidate)
     reported = [t.target.id for t in targets if t.person]
     if marked is not None:
-        marked.extend(reported)
+        marked.reported = reported
         token = _REPORT_MARK
     else:
         token = report_token(
@@ -153,22 +164,21 @@ def riding_page(
     forms = report_forms or {}
     for form in forms.values():
         form.token.data = token  # a form shown again gets a fresh token
-    now = utcnow()
-    reaches = [office_presenters.reach(target.offices, now) for target in targets]
+    timely = office_presenters.Timely(targets, utcnow(), _TIME_MARK if marked is not None else None)
     cards: list[dict[str, Any]] = [
         {
             "item": target,
-            "reach": reach,
             "talking_points": presenters.talking_points(item, target, postal_code, locale),
             "report": forms.get(target.target.id) or _report_form(target, token, locale),
         }
-        for target, reach in zip(targets, reaches, strict=True)
+        for target in targets
     ]
     service = services().calls
     call_form = call_form or CallForm(formdata=None)
     if marked is not None:
         for form in [call_form, *(card["report"] for card in cards)]:
             form.csrf_token.current_token = _CSRF_MARK
+        marked.timely = timely
     page = render_template(
         template,
         campaign=item,
@@ -178,9 +188,7 @@ def riding_page(
         notice=notice,
         alternatives=alternatives,
         chosen=chosen,
-        all_closed=office_presenters.all_closed(reaches),
-        soonest_opening=office_presenters.soonest_opening(reaches),
-        local_time=presenters.local_time,
+        timely=timely,
         call_form=call_form,
         bridged=item.bridged_calls,
         direct=item.direct_calls or service.local,
@@ -194,19 +202,22 @@ def riding_page(
 
 
 #: Stand-ins for a visitor's own tokens in a riding page kept per process: random, so no
-#: text a lead or the data holds can be mistaken for them.
+#: text a lead or the data holds can be mistaken for them. The parts that change with the
+#: time of day are marked by ``_TIME_MARK``, their name and a full stop.
 _CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
 _REPORT_MARK = f"report-{secrets.token_hex(16)}"
-_MARKS = re.compile(f"({_CSRF_MARK}|{_REPORT_MARK})")
+_TIME_MARK = f"time-{secrets.token_hex(16)}-"
+_MARKS = re.compile(f"({_CSRF_MARK}|{_REPORT_MARK}|{_TIME_MARK}[a-z_]+(?:-[0-9]+)?\\.)")
 
 
 def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
     """The riding page as a visitor gets it with nothing typed and no message waiting.
 
-    It is the same for every such visitor with the same last lookup, in one language, in
-    one minute (offices say whether they are open, with their local time), except the
-    tokens (the forms' CSRF token, the report token): so it is rendered once per content
-    revision with stand-ins, kept per process, and each visitor's tokens are put in.
+    It is the same for every such visitor with the same last lookup, in one language,
+    except the tokens (the forms' CSRF token, the report token) and the parts that change
+    with the time of day (offices say whether they are open, with their local time). So
+    it is rendered once per content revision with stand-ins, kept per process; the time's
+    parts are drawn once a minute, and each visitor's tokens are put in.
     """
     # Embedded pages carry the visitor's flow state in their links: not shared either.
     if session.get("_flashes") or form_tokens.carried_state().get("embed"):
@@ -218,16 +229,26 @@ def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
         if last and fed_num in last["ridings"]
         else None
     )
-    minute = utcnow().replace(second=0, microsecond=0)
-    key = ("riding page", slug, fed_num, presenters.locale_code(), seen, minute)
+    locale = presenters.locale_code()
+    revision = content_revision()
+    kept = services().running.derived
 
-    def render() -> tuple[tuple[str, ...], tuple[int, ...]]:
-        reported: list[int] = []
-        page, _status = riding_page(slug, fed_num, marked=reported)
-        return tuple(_MARKS.split(page)), tuple(reported)
+    def render() -> tuple[tuple[str, ...], Marks]:
+        marks = Marks()
+        page, _status = riding_page(slug, fed_num, marked=marks)
+        return tuple(_MARKS.split(page)), marks
 
     # The kept page, cut at the stand-ins: text, mark, text, mark, ..., text.
-    parts, reported = services().running.derived.get(content_revision(), key, render)
-    tokens = {_REPORT_MARK: report_token(report_tokens.DIRECT, item, fed_num, list(reported))}
-    tokens[_CSRF_MARK] = form_tokens.issue(slug, form_tokens.flow_state())
-    return "".join([tokens[part] if i % 2 else part for i, part in enumerate(parts)]), 200
+    parts, marks = kept.get(revision, ("riding page", slug, fed_num, locale, seen), render)
+    timely = marks.timely
+    assert timely is not None
+    minute = utcnow().replace(second=0, microsecond=0)
+    times = kept.get(
+        revision, ("riding times", slug, fed_num, locale, minute), lambda: timely.parts(minute)
+    )
+    fills = {
+        **times,
+        _REPORT_MARK: report_token(report_tokens.DIRECT, item, fed_num, marks.reported),
+        _CSRF_MARK: form_tokens.issue(slug, form_tokens.flow_state()),
+    }
+    return "".join([fills[part] if i % 2 else part for i, part in enumerate(parts)]), 200

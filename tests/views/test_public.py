@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from callmp.views import riding_page as riding_page_module
 from tests.support.app import OFFICES_OPEN
 from tests.support.clock import clock_at
 from tests.support.html import assert_unique_ids, one, parse, text
@@ -226,6 +229,49 @@ def test_when_an_office_is_open_the_page_says_so_and_warns_of_no_voicemail(
         soup = parse(client.get(f"{CAMPAIGN}/riding/35100").data)
     assert [text(p) for p in soup.select("ol.who-list p.open-now")] == ["An office is open now"] * 2
     assert not soup.select(".closed-notice, .closed-now")
+
+
+def test_the_kept_page_is_drawn_once_and_its_times_follow_the_clock(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[int] = []
+    draw = riding_page_module.riding_page
+
+    def counted(*args: Any, **kwargs: Any) -> tuple[str, int]:
+        drawn.append(args[1])
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(riding_page_module, "riding_page", counted)
+    page = f"{CAMPAIGN}/riding/35100"
+    # Friday 16:59 in Ottawa: open; a minute later every office is closed.
+    before_five = datetime(2026, 11, 27, 21, 59, 10, tzinfo=UTC)
+    after_five = datetime(2026, 11, 27, 22, 0, 5, tzinfo=UTC)
+    with clock_at(before_five):
+        open_page = parse(client.get(page).data)
+    with clock_at(after_five):
+        closed_page = parse(client.get(page).data)
+        closed_again = parse(client.get(page).data)
+    assert drawn == [35100]  # one drawing serves every minute of the revision
+    assert [text(p) for p in open_page.select("ol.who-list p.open-now")] == [
+        "An office is open now"
+    ] * 2
+    assert not open_page.select(".closed-notice, .closed-now")
+    statuses = [text(s) for s in open_page.select("span.office-status")]
+    assert any(status.startswith("Open now (4:59") for status in statuses)
+    who = [text(p) for p in closed_page.select("ol.who-list p.closed-now")]
+    assert len(who) == 2 and all("Monday at 9:00" in line for line in who)
+    assert one(closed_page, "section.act div.closed-notice")
+    assert one(closed_page, "section.call-me form p.closed-now")
+    closed_statuses = [text(s) for s in closed_page.select("span.office-status")]
+    assert any("Closed: it's 5:00" in status for status in closed_statuses)
+    assert closed_statuses == [text(s) for s in closed_again.select("span.office-status")]
+    # Past the stand-ins, the page is the one drawn for this visitor alone.
+    with app.test_request_context(page), clock_at(after_five):
+        alone, _status = draw("status-for-all", 35100)
+    assert [text(s) for s in parse(alone.encode()).select("span.office-status")] == (
+        closed_statuses
+    )
+    assert "time-" not in closed_page.decode()
 
 
 def test_after_choosing_in_a_split_area_the_riding_page_no_longer_asks_to_choose(
