@@ -154,8 +154,10 @@ def test_the_worker_sweeps_up_what_a_crashed_worker_left_and_rings_each_once(
 # -- The calls-per-second throttle across workers ------------------------------------------
 
 
-#: Seconds at the start of a window in which a created call may hold the previous slot.
-THROTTLE_SLACK_S = 0.5
+#: Seconds at the start of a window in which a created call may hold the previous slot
+#: (the stand-in saw one 0.6 s after its worker took the slot, with three test processes
+#: and three busy loops on two cores).
+THROTTLE_SLACK_S = 0.8
 
 
 def held_the_rate(times: list[datetime]) -> bool:
@@ -184,6 +186,8 @@ def test_held_the_rate_allows_a_late_arrival_but_not_two_slots_in_a_window() -> 
     # One a second; the third took window 1's slot at its end and arrived in window 2.
     assert held_the_rate(at(0.6, 1.2, 2.05, 2.7, 3.6, 4.6, 5.6, 6.6))
     # Two workers each taking a slot per window: two late in one window.
+    assert not held_the_rate(at(0.85, 0.9, 1.85, 1.9, 2.85, 2.9, 3.85, 3.9, 4.85, 4.9, 5.85, 5.9))
+    # The same early in each window: not pinned, but too many calls in too few seconds.
     assert not held_the_rate(at(0.6, 0.7, 1.6, 1.7, 2.6, 2.7, 3.6, 3.7))
     # Never two late in a window, but eight calls in under four seconds.
     assert not held_the_rate(at(0.1, 0.6, 1.1, 1.6, 2.1, 2.6, 3.1, 3.6))
@@ -235,4 +239,5 @@ def test_two_workers_on_one_redis_never_place_more_than_the_rate(
         )
     times = [call.created for call in standin.created_calls()]
     assert len(times) == 2 * per_worker
-    assert held_the_rate(times) is shared
+    report = throttle_report(times, THROTTLE_SLACK_S)
+    assert held_the_rate(times) is shared, (shared, report, sorted(t.timestamp() for t in times))
