@@ -67,7 +67,6 @@ def _globals() -> dict[str, Any]:
         "language_url": language_url,
         "display_name": presenters.display_name,
         "party_name": presenters.party_name,
-        "office_status": presenters.office_status,
         "office_hours": presenters.office_hours,
         "unofficial_source": is_unofficial,
         "format_date": format_date,

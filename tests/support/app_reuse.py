@@ -8,9 +8,9 @@ database. Two costs of building one are the same every time and were most of it:
   each of the app's 130-odd routes when a route is added: about 34 ms of the 45 ms that
   ``create_app`` took. :class:`KeptBuilderRule` keeps the compiled builder by everything
   its code is made from (the rule's text and parts, its defaults and converters, and
-  whether unknown arguments go to the query string) and hands the same function to the next app.
-  The builder reaches the rule's converters through the rule it is bound to, so each app
-  still builds with its own.
+  whether unknown arguments go to the query string) and hands the same function to the
+  next app. The builder reaches the rule's converters through the rule it is bound to,
+  so each app still builds with its own.
 - Jinja compiles each template to Python code once per app. :class:`SharedBytecode` is
   Jinja's own bytecode-cache interface, in memory and shared by every app of the process;
   Jinja checks each template's source against the checksum it was compiled from.

@@ -271,7 +271,7 @@ def test_the_kept_page_is_drawn_once_and_its_times_follow_the_clock(
     assert [text(s) for s in parse(alone.encode()).select("span.office-status")] == (
         closed_statuses
     )
-    assert "time-" not in closed_page.decode()
+    assert riding_page_module._TIME_MARK not in closed_page.decode()
 
 
 def test_after_choosing_in_a_split_area_the_riding_page_no_longer_asks_to_choose(
