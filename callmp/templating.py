@@ -229,6 +229,24 @@ _rendered: LRUCache[tuple[bytes, tuple[str | None, ...]], str] = LRUCache(
 )
 
 
+def _digest(text: str) -> bytes:
+    """The key of a text as stored: stripping it is a loop per character, for misses only."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+
+
+def placeholders_in(text: str) -> tuple[str, ...]:
+    """The allow-listed placeholders ``render_markdown`` fills in ``text``, sorted (kept
+    per text with the rendered HTML's)."""
+    digest = _digest(text)
+    with _lock:
+        names = _names_by_text.get(digest)
+    if names is None:
+        names = tuple(sorted(_names_filled(_markdown().parse(strip_control(text)))))
+        with _lock:
+            _names_by_text[digest] = names
+    return names
+
+
 def render_markdown(text: str, values: Mapping[str, str] | None = None) -> str:
     """Organiser Markdown with placeholders filled, rendered and sanitised to safe HTML.
 
@@ -240,8 +258,7 @@ def render_markdown(text: str, values: Mapping[str, str] | None = None) -> str:
     changes the text, so the new version is rendered at its first view.
     """
     values = values or {}
-    # The digest of the text as stored: stripping it is a loop per character, for misses only.
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+    digest = _digest(text)
     with _lock:
         names = _names_by_text.get(digest)
         if names is not None:

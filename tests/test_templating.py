@@ -294,6 +294,24 @@ def test_a_placeholder_spelled_with_entities_or_escapes_is_part_of_the_key(
     assert len(renders) == 2
 
 
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("I live in {riding}, {postal_code}. {unknown}", ("postal_code", "riding")),
+        ("Code: &#123;supporter_postal_code&#125;", ("supporter_postal_code",)),
+        ("[map](https://a.example/?q=%7Bpostal_code%7D)", ("postal_code",)),
+        ("Nothing to fill, {not_a_placeholder}", ()),
+    ],
+)
+def test_placeholders_in_names_what_a_render_fills_before_and_after_one(
+    renders: list[str], text: str, names: tuple[str, ...]
+) -> None:
+    assert templating.placeholders_in(text) == names  # parsed, not rendered
+    assert renders == []
+    render_markdown(text, {**MP, "postal_code": "K1A 0A6"})
+    assert templating.placeholders_in(text) == names
+
+
 def test_strip_control_drops_exactly_the_characters_the_rule_names() -> None:
     """The one-pass character class and the per-character rule agree on all of Unicode."""
     everything = "".join(map(chr, range(0x110000)))

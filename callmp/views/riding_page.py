@@ -15,6 +15,7 @@ from flask import abort, current_app, render_template, request, session
 from flask_babel import gettext
 from wtforms import SelectChoice
 
+from callmp import templating
 from callmp.campaigns import targets
 from callmp.campaigns.targets import targets_for
 from callmp.db import utcnow
@@ -210,10 +211,29 @@ _TIME_MARK = f"time-{secrets.token_hex(16)}-"
 _MARKS = re.compile(f"({_CSRF_MARK}|{_REPORT_MARK}|{_TIME_MARK}[a-z_]+(?:-[0-9]+)?\\.)")
 
 
+#: The placeholders that put the supporter's postal code in a text.
+_POSTAL_PLACEHOLDERS = frozenset({"postal_code", "supporter_postal_code"})
+
+
+def _shows_postal_code(campaign: Campaign, locale: str) -> bool:
+    """Whether ``campaign``'s riding pages in ``locale`` show the supporter's postal code.
+
+    Only talking points that say ``{postal_code}`` do: the page's other parts read the
+    last lookup's kind of match and its ridings, never its code.
+    """
+    return any(
+        _POSTAL_PLACEHOLDERS.intersection(
+            templating.placeholders_in(target.words("talking_points", locale))
+        )
+        for target in campaign.targets
+    )
+
+
 def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
     """The riding page as a visitor gets it with nothing typed and no message waiting.
 
-    It is the same for every such visitor with the same last lookup, in one language,
+    It is the same for every such visitor with the same last lookup (its kind and
+    ridings; its postal code only where the talking points show it), in one language,
     except the tokens (the forms' CSRF token, the report token) and the parts that change
     with the time of day (offices say whether they are open, with their local time). So
     it is rendered once per content revision with stand-ins, kept per process; the time's
@@ -224,14 +244,17 @@ def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
         return riding_page(slug, fed_num)
     item = campaign_or_404(slug)
     last = last_lookup(slug)
-    seen = (
-        (last["postal_code"], last["match"], tuple(last["ridings"]))
-        if last and fed_num in last["ridings"]
-        else None
-    )
     locale = presenters.locale_code()
     revision = content_revision()
     kept = services().running.derived
+    seen = None
+    if last and fed_num in last["ridings"]:
+        # The code itself only when the page shows it: then each supporter's is their own.
+        shown = kept.get(
+            revision, ("shows postal code", slug, locale), lambda: _shows_postal_code(item, locale)
+        )
+        code = last["postal_code"] if shown else None
+        seen = (code, last["match"], tuple(last["ridings"]))
 
     def render() -> tuple[tuple[str, ...], Marks]:
         marks = Marks()

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from callmp.views import riding_page as riding_page_module
+from tests.factories import demo_campaign
 from tests.support.app import OFFICES_OPEN
 from tests.support.clock import clock_at
 from tests.support.html import assert_unique_ids, one, parse, text
@@ -272,6 +274,46 @@ def test_the_kept_page_is_drawn_once_and_its_times_follow_the_clock(
         closed_statuses
     )
     assert riding_page_module._TIME_MARK not in closed_page.decode()
+
+
+def test_the_kept_page_after_a_lookup_holds_a_postal_code_only_where_it_shows(
+    app: Flask, client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[int] = []
+    draw = riding_page_module.riding_page
+
+    def counted(*args: Any, **kwargs: Any) -> tuple[str, int]:
+        drawn.append(args[1])
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(riding_page_module, "riding_page", counted)
+    page = f"{CAMPAIGN}/riding/35100"
+
+    def visit(code: str) -> str:
+        supporter = app.test_client()
+        assert supporter.post(CAMPAIGN, data={"postal_code": code}).location == page
+        return text(one(parse(supporter.get(page).data), "main"))
+
+    # The demo's talking points say {postal_code}: each supporter's page is their own.
+    first, second = visit("M5V 3L9"), visit("M5V 2T6")
+    assert "M5V 3L9" in first and "M5V 2T6" not in first
+    assert "M5V 2T6" in second and "M5V 3L9" not in second
+    assert drawn == [35100, 35100]
+
+    campaign = demo_campaign(session)
+    campaign.talking_points_en = "Please act, {mp_name}, for {riding}."
+    for target in campaign.targets:
+        target.talking_points_en = ""  # the campaign's, as above
+    session.commit()
+    drawn.clear()
+    pages = [visit(code) for code in ("M5V 3L9", "M5V 2T6", "M5V 3L9")]
+    assert drawn == [35100]  # one drawing serves every supporter of the riding
+    assert pages[0] == pages[1] == pages[2]
+    assert "Please act, Chi Nguyen, for Spadina—Harbourfront." in pages[0]
+    assert "M5V" not in pages[0]
+    # A visitor who looked nothing up has a kept page of their own (the same words here).
+    assert text(one(parse(client.get(page).data), "main")) == pages[0]
+    assert drawn == [35100, 35100]
 
 
 def test_after_choosing_in_a_split_area_the_riding_page_no_longer_asks_to_choose(
