@@ -173,9 +173,9 @@ def _complete(person: Person) -> None:
         set_committed_value(office, "person", person)
 
 
-def load_ridings(session: Session, fed_nums: Sequence[int]) -> dict[int, Riding]:
-    """Ridings by number with their member, offices and active corrections, detached and
-    complete (as ``load_published``)."""
+def load_ridings(session: Session, fed_nums: Sequence[int] | None) -> dict[int, Riding]:
+    """Ridings by number (``None``: all) with their member, offices and active corrections,
+    detached and complete (as ``load_published``)."""
     found = lookup.ridings_with_members(session, fed_nums, corrections=True)
     for riding in found.values():
         if riding.member is not None:
@@ -185,12 +185,16 @@ def load_ridings(session: Session, fed_nums: Sequence[int]) -> dict[int, Riding]
     return found
 
 
+#: The key of every riding with its member in the revision cache (not a slug).
+_EVERY_RIDING = ("every riding",)
+
+
 class RunningCampaigns:
     """Published campaigns by slug, and ridings with their members by number, loaded once
     per content revision in this process."""
 
     def __init__(self, size: int = 256) -> None:
-        self._cache = RevisionCache(size + 400)  # every riding fits
+        self._cache = RevisionCache(size + 1)  # the campaigns, and every riding as one
         #: Anything worked out from the content (pages, lookup answers), same revision.
         self.derived = RevisionCache(4096)
 
@@ -208,22 +212,21 @@ class RunningCampaigns:
     ) -> dict[int, Riding]:
         """The ridings numbered ``fed_nums`` that exist, as of ``revision`` (loaded through
         ``session``'s connection when not kept yet)."""
-        found: dict[int, Riding] = {}
-        for fed_num in fed_nums:
-            riding = self._cache.get(
-                revision, ("riding", fed_num), partial(self._riding, session, fed_num)
-            )
-            if riding is not None:
-                found[fed_num] = riding
-        return found
+        every: dict[int, Riding] = self._cache.get(
+            revision, _EVERY_RIDING, partial(self._every_riding, session)
+        )
+        return {fed_num: every[fed_num] for fed_num in fed_nums if fed_num in every}
 
     def _load(self, session: Session, slug: str) -> Campaign | None:
         with _reader(session) as reader:
             return load_published(reader, slug)
 
-    def _riding(self, session: Session, fed_num: int) -> Riding | None:
+    def _every_riding(self, session: Session) -> dict[int, Riding]:
+        # All 343 at once, the first time any is asked for: about 30 ms, against 0.7 ms
+        # for each riding loaded on its own (240 ms for all of them, and 0.7 ms more on
+        # the first page of each riding in each process).
         with _reader(session) as reader:
-            return load_ridings(reader, [fed_num]).get(fed_num)
+            return load_ridings(reader, None)
 
 
 def _reader(session: Session) -> Session:

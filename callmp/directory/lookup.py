@@ -190,14 +190,15 @@ LoadRidings = Callable[[Sequence[int]], dict[int, Riding]]
 
 
 def ridings_with_members(
-    session: Session, fed_nums: Sequence[int], *, corrections: bool = True
+    session: Session, fed_nums: Sequence[int] | None, *, corrections: bool = True
 ) -> dict[int, Riding]:
-    """Load ridings with their sitting member and the member's offices, by FED number.
+    """Load ridings with their sitting member and the member's offices, by FED number
+    (``None``: every riding).
 
     With ``corrections`` (for pages and the API) the offices' and email's active
     corrections come too; a call's plan, which only dials, does without.
     """
-    if not fed_nums:
+    if fed_nums is not None and not fed_nums:
         return {}
     offices = joinedload(Riding.member).joinedload(Person.offices)
     options = [offices]
@@ -206,7 +207,10 @@ def ridings_with_members(
             offices.joinedload(Office.corrections),
             joinedload(Riding.member).joinedload(Person.email_corrections),
         ]
-    rows = session.scalars(select(Riding).where(Riding.fed_num.in_(fed_nums)).options(*options))
+    query = select(Riding).options(*options)
+    if fed_nums is not None:
+        query = query.where(Riding.fed_num.in_(fed_nums))
+    rows = session.scalars(query)
     return {riding.fed_num: riding for riding in rows.unique()}
 
 

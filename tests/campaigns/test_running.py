@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from callmp.campaigns import running
 from callmp.demo import DEMO_SLUG
 from callmp.models import Channel, ContactCorrection, Outcome
-from callmp.views import riding_page
+from callmp.views import preload, riding_page
+from callmp.views.context import services
 from tests.factories import add_event, demo_campaign, make_call_request, mp
 from tests.support.app import OFFICES_OPEN, engine, sessions
 from tests.support.clock import clock_at
@@ -308,3 +309,39 @@ def test_loading_uses_the_requests_own_connection(app: Flask, session: Session) 
             assert len(request_session.identity_map) == 0
     finally:
         single.dispose()
+
+
+def test_every_riding_loads_at_once_the_first_time_any_is_asked_for(
+    app: Flask, session: Session
+) -> None:
+    kept = running.RunningCampaigns()
+    revision = running.content_revision(session)
+    with statements(engine(app)) as first:
+        assert list(kept.ridings(session, revision, [SPADINA])) == [SPADINA]
+    with statements(engine(app)) as later:
+        found = kept.ridings(session, revision, [10001, SPADINA, 99999, 62001])
+    assert first and later == []
+    assert sorted(found) == [10001, SPADINA, 62001]  # 99999 is no riding
+    assert found[SPADINA].member is not None and inspect(found[SPADINA]).detached
+
+
+def test_a_preloading_master_keeps_the_campaigns_and_ridings_its_workers_read(
+    app: Flask,
+    session: Session,
+    make_app: Callable[..., Flask],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    preload._load_content(app)
+    kept = services(app).running
+    revision = running.content_revision(session)
+    with statements(engine(app)) as seen:
+        assert kept.get(session, revision, DEMO_SLUG, OFFICES_OPEN) is not None
+        assert len(kept.ridings(session, revision, range(10000, 63000))) == 343
+    assert seen == []
+    # A database not made yet (started before the upgrade) leaves the workers to load.
+    empty = make_app(DATABASE_URL="sqlite://")
+    with caplog.at_level("WARNING", logger=preload.__name__):
+        preload._load_content(empty)
+    assert [r.getMessage() for r in caplog.records] == [
+        "Not preloading campaigns and ridings: OperationalError"
+    ]

@@ -108,7 +108,7 @@ def riding_loads(
     """Statements reading ridings while ``post`` is answered the first time and the second.
 
     Ridings with their members are kept per process for a content revision: the first
-    request loads the supporter's riding once (with what any page shows of it), the next
+    request loads them, all in one statement (with what any page shows of them), the next
     one none."""
     client = app.test_client()
     loads = []
