@@ -19,8 +19,10 @@ Usage: .venv/bin/python scripts/bench_scale.py [--database-url postgresql+psycop
 3. Checks one request of each kind (status and content) before any load; then loads each
    endpoint with wrk (``--warmup`` untimed, ``--seconds`` timed): bare ``GET /hello``
    (first and last), bare ``POST /twiml`` and ``POST /insert``; the campaign page, riding
-   pages, lookup API, counts API, call request and letter (JSON API), and the answer,
-   gather (key 2), dial and status webhooks, signed, each call's first delivery.
+   pages (first from cold with no warm-up, each worker drawing each page for the first
+   time, as after an edit; then warm), lookup API, counts API, call request and letter
+   (JSON API), and the answer, gather (key 2), dial and status webhooks, signed, each
+   call's first delivery.
 4. After a write, counts the rows it added against its 2xx answers. Any non-2xx/3xx
    answer, socket error, row mismatch or server log warning is printed loudly and makes
    the script exit 1.
@@ -30,8 +32,9 @@ Usage: .venv/bin/python scripts/bench_scale.py [--database-url postgresql+psycop
    postal tables from the master would save.
 
 Prints, per size, req/s, p50, p99, CPU ms per request (gunicorn's processes, plus
-PostgreSQL's backends and redis-server) and the ratio to the bare reference, with the
-issue's targets marked; then the cost at the largest size over the smallest.
+PostgreSQL's backends and redis-server) and the ratio to the bare reference, timed again
+just before each endpoint (this machine's speed drifts within a run), with the issue's
+targets marked; then the cost at the largest size over the smallest.
 """
 
 from __future__ import annotations
@@ -150,6 +153,14 @@ def run_all(
     for _name, step in first.bare_steps():
         step()
     for steps in zip(*(run.steps() for run in runs), strict=True):
+        # This machine's speed drifts within a run (a bare hello's req/s fell to a third
+        # between the start and the end of one): each endpoint is compared with its
+        # reference timed just before it.
+        endpoint = steps[0][0]
+        reference = scale_load.TARGETS.get(endpoint, ("", 0.0))[0]
+        if reference:
+            print(f"{'':>8}", end="")
+            first.bare(reference, beside=endpoint)
         for run, (_name, step) in zip(runs, steps, strict=True):
             print(f"{run.size:>8,}", end="")
             step()

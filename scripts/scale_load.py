@@ -38,12 +38,25 @@ TARGETS = {
     "status webhook": ("bare POST /twiml", 0.30),
     "letter (JSON)": ("bare POST /insert", 0.15),
 }
+#: The riding pages timed from cold (see ``steps``).
+COLD_RIDINGS = "riding page, cold"
 RSS_ENDPOINTS = (
     *("campaign page", "riding page", "lookup API", "counts API"),
     *("call request (JSON)", "answer webhook", "letter (JSON)"),
 )
 WORKER_MB = 100.0
 HELLO = list_script([Request("GET", "/hello")])
+#: The bare references' wrk scripts.
+BARE = {
+    "bare GET /hello": HELLO,
+    "bare POST /twiml": list_script([Request("POST", "/twiml")]),
+    "bare POST /insert": list_script([Request("POST", "/insert")]),
+}
+
+
+def paired(reference: str, endpoint: str) -> str:
+    """The name of the run of ``reference`` timed just before ``endpoint``'s."""
+    return f"{reference} (for {endpoint})"
 
 
 @dataclass
@@ -223,15 +236,17 @@ class SizeRun:
         rows: Callable[[], int] | None = None,
         expect: Callable[[int, int], tuple[int, int]] | None = None,
         warmup: str | None = None,
+        warm: bool = True,
     ) -> Result:
-        """Warm up (on ``warmup``, else ``script``), then time ``script`` and check rows."""
+        """Warm up (on ``warmup``, else ``script``; unless not ``warm``), then time
+        ``script`` and check rows."""
         self.scripts[name] = script
         port = self.callmp_port if app == "callmp" else self.bare_port
         server = self.servers[app]
         options, clients = ("--timeout", "30s"), self.args.connections
-        if self.args.warmup > 0:
-            warm = (warmup or script) + benchkit.WRK_COMMON
-            benchkit.run_wrk(port, warm, self.args.warmup, clients, *options)
+        if warm and self.args.warmup > 0:
+            warming = (warmup or script) + benchkit.WRK_COMMON
+            benchkit.run_wrk(port, warming, self.args.warmup, clients, *options)
         before_rows = benchkit.settle(rows, SETTLE_S) if rows else 0
         before_app = benchkit.tree_cpu_seconds(server.pid)
         before_pg = benchkit.backend_cpu(self.engine) if self.postgres else {}
@@ -285,18 +300,16 @@ class SizeRun:
 
     def bare_steps(self) -> list[tuple[str, Callable[[], Result]]]:
         """The bare references: hello, TwiML, insert (hello runs again at the end)."""
-        bare_engine = create_engine(self.bare_url)
-        bare_rows = count(bare_engine, text("SELECT count(*) FROM bench_bare"))
-        insert = list_script([Request("POST", "/insert")])
-        twiml = list_script([Request("POST", "/twiml")])
-        return [
-            ("bare GET /hello", partial(self.load, "bare GET /hello", "bare", HELLO)),
-            ("bare POST /twiml", partial(self.load, "bare POST /twiml", "bare", twiml)),
-            (
-                "bare POST /insert",
-                partial(self.load, "bare POST /insert", "bare", insert, bare_rows, exact),
-            ),
-        ]
+        return [(name, partial(self.bare, name)) for name in BARE]
+
+    def bare(self, name: str, beside: str = "") -> Result:
+        """Load the bare reference ``name``, as itself or as the one timed just before the
+        endpoint ``beside`` (named ``paired(name, beside)``)."""
+        label = paired(name, beside) if beside else name
+        if name == "bare POST /insert":
+            bare_rows = count(create_engine(self.bare_url), text("SELECT count(*) FROM bench_bare"))
+            return self.load(label, "bare", BARE[name], bare_rows, exact)
+        return self.load(label, "bare", BARE[name])
 
     def steps(self) -> list[tuple[str, Callable[[], Result]]]:
         """Every CallMP endpoint in turn, each a thunk that loads it once."""
@@ -310,8 +323,12 @@ class SizeRun:
         # headers, limits, security headers, metrics, the access log, the session).
         add("CallMP GET /healthz", list_script([Request("GET", "/healthz")]))
         add("campaign page", list_script([Request("GET", f"/c/{SLUG}")]))
-        ridings = [Request("GET", f"/c/{SLUG}/riding/{fed}") for fed in self.fed_nums]
-        add("riding page", list_script(ridings))
+        ridings = list_script([Request("GET", f"/c/{SLUG}/riding/{fed}") for fed in self.fed_nums])
+        # First, timed from cold with no warm-up and aimed at nothing: what follows a content
+        # revision (an edit, a correction, a start), each worker drawing each riding's page
+        # for the first time. Then the riding page as it is served the rest of the time.
+        add(COLD_RIDINGS, ridings, warm=False)
+        add("riding page", ridings)
         lookups = [
             Request("GET", "/api/v1/lookup?" + urlencode({"postal_code": c})) for c in self.codes
         ]
@@ -392,9 +409,13 @@ def _mb(kb: int) -> float:
     return kb / 1024
 
 
-def _ref(run: SizeRun, name: str) -> Result:
-    """The bare reference ``name``; bare hello is the mean of its two runs."""
-    found = [r for r in run.results if r.name.startswith(name)]
+def _ref(run: SizeRun, name: str, endpoint: str) -> Result:
+    """The bare reference ``name`` for ``endpoint``: the run timed just before it when
+    there is one (this machine's speed drifts within a run), else the run at the start
+    (bare hello: the mean of its runs at the start and the end)."""
+    found = [r for r in run.results if r.name == paired(name, endpoint)]
+    if not found:
+        found = [r for r in run.results if r.name in (name, f"{name} (last)")]
     if len(found) == 1:
         return found[0]
     mean = Result(**asdict(found[0]))
@@ -410,12 +431,14 @@ def _size_table(run: SizeRun) -> list[dict[str, Any]]:
     )
     header = (
         f"{'endpoint':<22} {'req/s':>6} {'p50':>6} {'p99':>6} {'cpu ms':>6} {'bad':>4}  "
-        f"{'vs':<12} {'rps x':>5} {'cpu x':>5} {'aim':>4} {'rps':>4} {'p99':>4}"
+        f"{'vs':<8} {'its req/s':>9} {'rps x':>5} {'cpu x':>5} {'aim':>4} {'rps':>4} {'p99':>4}"
     )
     print(header)
     print("-" * len(header))
     rows = []
     for r in run.results:
+        if r.app == "bare" and " (for " in r.name:
+            continue  # shown in its endpoint's row
         ref_name, aim = TARGETS.get(r.name, ("", 0.0))
         line = (
             f"{r.name:<22} {r.rps:6,.0f} {r.p50_ms:6.1f} {r.p99_ms:6.1f} {r.cpu_ms:6.2f} "
@@ -423,21 +446,23 @@ def _size_table(run: SizeRun) -> list[dict[str, Any]]:
         )
         row: dict[str, Any] = asdict(r) | {"cpu_ms": r.cpu_ms}
         if ref_name:
-            ref = _ref(run, ref_name)
+            ref = _ref(run, ref_name, r.name)
             rps_x, cpu_x = r.rps / ref.rps, ref.cpu_ms / r.cpu_ms if r.cpu_ms else 0.0
             met, fast = rps_x >= aim, r.p99_ms <= P99_MS
             short = ref_name.removeprefix("bare ").split()[-1]
             line += (
-                f"{short:<12} {rps_x:5.2f} {cpu_x:5.2f} {aim:4.2f} {'met' if met else 'NO':>4} "
-                f"{'met' if fast else 'NO':>4}"
+                f"{short:<8} {ref.rps:9,.0f} {rps_x:5.2f} {cpu_x:5.2f} {aim:4.2f} "
+                f"{'met' if met else 'NO':>4} {'met' if fast else 'NO':>4}"
             )
-            row |= {"reference": ref_name, "rps_ratio": rps_x, "cpu_ratio": cpu_x, "aim": aim}
+            row |= {"reference": ref.name, "reference_rps": ref.rps}
+            row |= {"rps_ratio": rps_x, "cpu_ratio": cpu_x, "aim": aim}
             row |= {"rps_met": met, "p99_met": fast}
         print(line + ("" if r.ok else "  FAILED"))
         rows.append(row)
     print(
         "(ms; cpu ms: CPU per request in gunicorn's master and workers, plus PostgreSQL's "
-        "backends and redis-server; vs: the bare reference; rps x: req/s over the "
+        "backends and redis-server; vs: the bare reference, timed just before the endpoint "
+        "(the same run serves both sizes), and its req/s; rps x: req/s over the "
         "reference's; cpu x: the reference's CPU per request over this one's; aim: the "
         f"issue's target for rps x; p99: under {P99_MS:g} ms)"
     )
