@@ -80,34 +80,58 @@ def is_open(campaign: Campaign, now: datetime) -> bool:
 class RevisionCache:
     """Values by key for one content revision; a newer revision empties it.
 
-    Thread-safe. ``make`` runs outside the lock (two threads may both make a value; the
-    last one kept wins, and both are right for the revision).
+    Thread-safe. A value not kept yet is made by one thread while the others asking for
+    the same key and revision wait for it (after an edit, every thread of a busy process
+    asks for the same campaign, ridings and pages at once: each making its own would
+    multiply the work by the threads, under one GIL). A waiter whose maker failed, or
+    that waited ``wait_s``, makes its own.
     """
 
-    def __init__(self, size: int = 2048) -> None:
+    def __init__(self, size: int = 2048, wait_s: float = 5.0) -> None:
         self._lock = threading.Lock()
         self._revision: int | None = None
         self._values: LRUCache[Hashable, Any] = LRUCache(maxsize=size)
+        self._making: dict[Hashable, _Making] = {}
+        self._wait_s = wait_s
 
     def get(self, revision: int, key: Hashable, make: Callable[[], V]) -> V:
         """The value of ``key`` at ``revision``: kept, or made now and kept (unless it is
         None, so that made-up keys do not push real ones out)."""
-        with self._lock:
-            if revision != self._revision:
-                if self._revision is not None and revision < self._revision:
-                    # A request that read the revision before another request saw a newer
-                    # one: answer it without touching what newer requests keep.
-                    return make()
-                self._values.clear()
-                self._revision = revision
-            elif key in self._values:
-                found: V = self._values[key]
-                return found
-        value = make()
-        if value is not None:
+        while True:
             with self._lock:
-                if revision == self._revision:
+                if revision != self._revision:
+                    if self._revision is not None and revision < self._revision:
+                        # A request that read the revision before another request saw a
+                        # newer one: answer it without touching what newer requests keep.
+                        return make()
+                    self._values.clear()
+                    self._making.clear()
+                    self._revision = revision
+                elif key in self._values:
+                    found: V = self._values[key]
+                    return found
+                making = self._making.get(key)
+                if making is None:
+                    making = self._making[key] = _Making()
+                    break
+            if making.owner == threading.get_ident():  # asked again while making it
+                return make()
+            if not making.done.wait(self._wait_s):
+                return make()
+            if making.made:
+                made: V = making.value
+                return made
+            # Its maker failed: ask again (one of the waiters makes it).
+        try:
+            value = make()
+            making.value, making.made = value, True
+        finally:
+            with self._lock:
+                if self._making.get(key) is making:
+                    del self._making[key]
+                if making.made and value is not None and revision == self._revision:
                     self._values[key] = value
+            making.done.set()
         return value
 
     def __len__(self) -> int:
@@ -185,6 +209,16 @@ def load_ridings(session: Session, fed_nums: Sequence[int] | None) -> dict[int, 
     return found
 
 
+class _Making:
+    """A value one thread is making for the others that ask for it meanwhile."""
+
+    def __init__(self) -> None:
+        self.owner = threading.get_ident()
+        self.done = threading.Event()
+        self.made = False
+        self.value: Any = None
+
+
 #: The key of every riding with its member in the revision cache (not a slug).
 _EVERY_RIDING = ("every riding",)
 
@@ -198,7 +232,7 @@ class RunningCampaigns:
         #: Anything worked out from the content (pages, lookup answers), same revision.
         self.derived = RevisionCache(4096)
 
-    def get(self, session: Session, revision: int, slug: str, now: datetime) -> Campaign | None:
+    def get(self, session: Source, revision: int, slug: str, now: datetime) -> Campaign | None:
         """The campaign ``slug`` if it is running at ``now``, as of ``revision``; loaded
         (when it is not kept yet) through ``session``'s connection (see ``_reader``)."""
         if not fields.is_slug(slug):
@@ -207,9 +241,7 @@ class RunningCampaigns:
         found = self._cache.get(revision, slug, lambda: self._load(session, slug))
         return found if found is not None and is_open(found, now) else None
 
-    def ridings(
-        self, session: Session, revision: int, fed_nums: Sequence[int]
-    ) -> dict[int, Riding]:
+    def ridings(self, session: Source, revision: int, fed_nums: Sequence[int]) -> dict[int, Riding]:
         """The ridings numbered ``fed_nums`` that exist, as of ``revision`` (loaded through
         ``session``'s connection when not kept yet)."""
         every: dict[int, Riding] = self._cache.get(
@@ -217,11 +249,11 @@ class RunningCampaigns:
         )
         return {fed_num: every[fed_num] for fed_num in fed_nums if fed_num in every}
 
-    def _load(self, session: Session, slug: str) -> Campaign | None:
+    def _load(self, session: Source, slug: str) -> Campaign | None:
         with _reader(session) as reader:
             return load_published(reader, slug)
 
-    def _every_riding(self, session: Session) -> dict[int, Riding]:
+    def _every_riding(self, session: Source) -> dict[int, Riding]:
         # All 343 at once, the first time any is asked for: about 30 ms, against 0.7 ms
         # for each riding loaded on its own (240 ms for all of them, and 0.7 ms more on
         # the first page of each riding in each process).
@@ -229,13 +261,19 @@ class RunningCampaigns:
             return load_ridings(reader, None)
 
 
-def _reader(session: Session) -> Session:
-    """A session of its own on ``session``'s connection, in its transaction.
+#: Where a load reads: a session, or what gives one, asked only when something is loaded
+#: (a request whose campaign and riding are kept then makes no session at all).
+Source = Session | Callable[[], Session]
 
-    What it loads is detached when it closes, and ``session``'s own objects are untouched.
+
+def _reader(source: Source) -> Session:
+    """A session of its own on ``source``'s connection, in its transaction.
+
+    What it loads is detached when it closes, and ``source``'s own objects are untouched.
     Sharing the request's connection matters: a second connection per request would let a
     burst of requests (as many as the pool holds) each hold one connection and wait for
     another, until the pool's timeout fails them all. It also reads in the same snapshot
     as the revision the request read (SQLite).
     """
+    session = source if isinstance(source, Session) else source()
     return Session(bind=session.connection(), autoflush=False)

@@ -73,13 +73,13 @@ def running_campaign(slug: str) -> Campaign | None:
 
     Shared between requests: read it, never change it or add it to a session.
     """
-    return services().running.get(db(), content_revision(), slug, utcnow())
+    return services().running.get(db, content_revision(), slug, utcnow())
 
 
 def cached_ridings(fed_nums: Sequence[int]) -> dict[int, Riding]:
     """Ridings with their members (offices, corrections), kept per process for this
     content revision. Shared between requests: read them, never change them."""
-    return services().running.ridings(db(), content_revision(), fed_nums)
+    return services().running.ridings(db, content_revision(), fed_nums)
 
 
 def riding_candidate(fed_num: int) -> Candidate | None:

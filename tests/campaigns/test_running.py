@@ -7,7 +7,9 @@ process on its next request; supporters' own writes (calls, letters, events) do 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -345,3 +347,54 @@ def test_a_preloading_master_keeps_the_campaigns_and_ridings_its_workers_read(
     assert [r.getMessage() for r in caplog.records] == [
         "Not preloading campaigns and ridings: OperationalError"
     ]
+
+
+def test_a_value_asked_for_by_many_threads_at_once_is_made_once() -> None:
+    cache = running.RevisionCache()
+    started, release = threading.Event(), threading.Event()
+    made: list[int] = []
+
+    def slow() -> str:
+        made.append(1)
+        started.set()
+        assert release.wait(5)
+        return "page"
+
+    with ThreadPoolExecutor(9) as pool:
+        first = pool.submit(cache.get, 3, "k", slow)
+        assert started.wait(5)
+        others = [pool.submit(cache.get, 3, "k", slow) for _ in range(7)]
+        elsewhere = pool.submit(cache.get, 3, "other", lambda: "another")
+        assert elsewhere.result(5) == "another"  # other keys do not wait
+        release.set()
+        assert [f.result(5) for f in [first, *others]] == ["page"] * 8
+    assert made == [1]
+
+
+def test_a_waiter_whose_maker_failed_makes_its_own() -> None:
+    cache = running.RevisionCache()
+    started, release = threading.Event(), threading.Event()
+
+    def failing() -> str:
+        started.set()
+        assert release.wait(5)
+        raise RuntimeError("database gone")
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(cache.get, 3, "k", failing)
+        assert started.wait(5)
+        second = pool.submit(cache.get, 3, "k", lambda: "made again")
+        release.set()
+        with pytest.raises(RuntimeError):
+            first.result(5)
+        assert second.result(5) == "made again"
+    assert cache.get(3, "k", lambda: "not asked") == "made again"
+
+
+def test_a_value_asked_for_again_while_it_is_made_does_not_wait_for_itself() -> None:
+    cache = running.RevisionCache(wait_s=30)
+
+    def outer() -> str:
+        return "outer:" + cache.get(3, "k", lambda: "inner")
+
+    assert cache.get(3, "k", outer) == "outer:inner"

@@ -23,6 +23,7 @@ from werkzeug.test import TestResponse
 from callmp.demo import DEMO_SLUG
 from callmp.directory import corrections
 from callmp.models import Campaign, OfficeKind, Person, User
+from callmp.views.context import services
 from tests.factories import demo_campaign, make_office, mp
 from tests.support.app import call_service, engine
 from tests.support.html import parse
@@ -49,6 +50,23 @@ def count(app: Flask, url: str, **query: str) -> int:
         response = client.get(url, query_string=query)
     assert response.status_code == 200
     return len(seen)
+
+
+def test_a_kept_riding_page_opens_no_session(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its campaign, riding and page are kept: it reads the revision on a pooled
+    connection, and no ORM session is made for it."""
+    count(app, RIDING_PAGE)  # the campaign, the ridings and the page kept
+    made: list[Session] = []
+    built = services(app)
+    real = built.sessions
+
+    def counted(*args: Any, **kwargs: Any) -> Session:
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(built, "sessions", counted)
+    count(app, RIDING_PAGE)
+    assert made == []
 
 
 def more_offices_all_corrected(session: Session, lead: User, person: Person, n: int) -> None:
