@@ -233,17 +233,24 @@ def test_when_an_office_is_open_the_page_says_so_and_warns_of_no_voicemail(
     assert not soup.select(".closed-notice, .closed-now")
 
 
-def test_the_kept_page_is_drawn_once_and_its_times_follow_the_clock(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    drawn: list[int] = []
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ridings whose page is drawn in full from now on (not put together from a kept
+    drawing)."""
+    seen: list[int] = []
     draw = riding_page_module.riding_page
 
     def counted(*args: Any, **kwargs: Any) -> tuple[str, int]:
-        drawn.append(args[1])
+        seen.append(args[1])
         return draw(*args, **kwargs)
 
     monkeypatch.setattr(riding_page_module, "riding_page", counted)
+    return seen
+
+
+def test_the_kept_page_is_drawn_once_and_its_times_follow_the_clock(
+    app: Flask, client: FlaskClient, drawn: list[int]
+) -> None:
     page = f"{CAMPAIGN}/riding/35100"
     # Friday 16:59 in Ottawa: open; a minute later every office is closed.
     before_five = datetime(2026, 11, 27, 21, 59, 10, tzinfo=UTC)
@@ -269,7 +276,7 @@ def test_the_kept_page_is_drawn_once_and_its_times_follow_the_clock(
     assert closed_statuses == [text(s) for s in closed_again.select("span.office-status")]
     # Past the stand-ins, the page is the one drawn for this visitor alone.
     with app.test_request_context(page), clock_at(after_five):
-        alone, _status = draw("status-for-all", 35100)
+        alone, _status = riding_page_module.riding_page("status-for-all", 35100)
     assert [text(s) for s in parse(alone.encode()).select("span.office-status")] == (
         closed_statuses
     )
@@ -277,16 +284,8 @@ def test_the_kept_page_is_drawn_once_and_its_times_follow_the_clock(
 
 
 def test_the_kept_page_after_a_lookup_holds_a_postal_code_only_where_it_shows(
-    app: Flask, client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: FlaskClient, session: Session, drawn: list[int]
 ) -> None:
-    drawn: list[int] = []
-    draw = riding_page_module.riding_page
-
-    def counted(*args: Any, **kwargs: Any) -> tuple[str, int]:
-        drawn.append(args[1])
-        return draw(*args, **kwargs)
-
-    monkeypatch.setattr(riding_page_module, "riding_page", counted)
     page = f"{CAMPAIGN}/riding/35100"
 
     def visit(code: str) -> str:
