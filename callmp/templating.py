@@ -206,6 +206,20 @@ def _names_filled(tokens: list[Token]) -> set[str]:
     return names & PLACEHOLDERS.keys()
 
 
+def _names_in_links(tokens: list[Token]) -> set[str]:
+    """The allow-listed placeholders ``_fill_tokens`` would fill in URLs in ``tokens``
+    (percent-encoded there, where text gets them as they are)."""
+    names: set[str] = set()
+    for token in tokens:
+        for attribute in URL_ATTRIBUTES:
+            url = token.attrs.get(attribute)
+            if isinstance(url, str):
+                names.update(URL_PLACEHOLDER.findall(url))
+        if token.children:
+            names |= _names_in_links(token.children)
+    return names & PLACEHOLDERS.keys()
+
+
 def _render(source: str, values: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
     """``source`` (control characters stripped) rendered; and the placeholders it fills."""
     md = _markdown()
@@ -245,6 +259,12 @@ def placeholders_in(text: str) -> tuple[str, ...]:
         with _lock:
             _names_by_text[digest] = names
     return names
+
+
+def placeholders_in_links(text: str) -> tuple[str, ...]:
+    """The allow-listed placeholders ``render_markdown`` fills in a link's or an image's
+    URL in ``text``, sorted (parsed each time: for work kept per content revision)."""
+    return tuple(sorted(_names_in_links(_markdown().parse(strip_control(text)))))
 
 
 def render_markdown(text: str, values: Mapping[str, str] | None = None) -> str:

@@ -312,6 +312,24 @@ def test_placeholders_in_names_what_a_render_fills_before_and_after_one(
     assert templating.placeholders_in(text) == names
 
 
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("I live in {riding}, {postal_code}.", ()),
+        (
+            "[map](https://a.example/?q={postal_code}&r=%7Briding%7D) {mp_name}",
+            ("postal_code", "riding"),
+        ),
+        ("![x](https://a.example/{supporter_postal_code}.png)", ("supporter_postal_code",)),
+        ("<https://a.example/{postal_code}>", ("postal_code",)),
+    ],
+)
+def test_placeholders_in_links_names_those_filled_in_an_address(
+    text: str, names: tuple[str, ...]
+) -> None:
+    assert templating.placeholders_in_links(text) == names
+
+
 def test_strip_control_drops_exactly_the_characters_the_rule_names() -> None:
     """The one-pass character class and the per-character rule agree on all of Unicode."""
     everything = "".join(map(chr, range(0x110000)))

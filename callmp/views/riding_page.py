@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import abort, current_app, render_template, request, session
 from flask_babel import gettext
+from markupsafe import escape
 from wtforms import SelectChoice
 
 from callmp import templating
@@ -101,6 +102,8 @@ class Marks:
 
     reported: list[int] = field(default_factory=list)
     timely: office_presenters.Timely | None = None
+    #: Whether the supporter's postal code is a stand-in too (asked by the caller).
+    postal_code: bool = False
 
 
 def riding_page(
@@ -141,6 +144,8 @@ def riding_page(
     chosen = False
     if last and fed_num in last["ridings"]:
         postal_code = last["postal_code"]
+        if marked is not None and marked.postal_code:
+            postal_code = _POSTAL_MARK
         match = lookup.Match(last["match"])
         # After the choice a split area or a rural code asks for, the supporter has
         # chosen: no "please choose" again.
@@ -208,36 +213,46 @@ def riding_page(
 _CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
 _REPORT_MARK = f"report-{secrets.token_hex(16)}"
 _TIME_MARK = f"time-{secrets.token_hex(16)}-"
-_MARKS = re.compile(f"({_CSRF_MARK}|{_REPORT_MARK}|{_TIME_MARK}[a-z_]+(?:-[0-9]+)?\\.)")
+_POSTAL_MARK = f"postal-{secrets.token_hex(16)}"
+_MARKS = re.compile(
+    f"({_CSRF_MARK}|{_REPORT_MARK}|{_POSTAL_MARK}|{_TIME_MARK}[a-z_]+(?:-[0-9]+)?\\.)"
+)
 
 
 #: The placeholders that put the supporter's postal code in a text.
 _POSTAL_PLACEHOLDERS = frozenset({"postal_code", "supporter_postal_code"})
 
+#: How a campaign's riding pages show the supporter's postal code, in one language: not at
+#: all, in text only (where a stand-in can be replaced by the code, escaped), or in a
+#: link's address too (percent-encoded there: each code is then a page of its own).
+NOT_SHOWN, IN_TEXT, IN_LINKS = "not shown", "in text", "in links"
 
-def _shows_postal_code(campaign: Campaign, locale: str) -> bool:
-    """Whether ``campaign``'s riding pages in ``locale`` show the supporter's postal code.
 
-    Only talking points that say ``{postal_code}`` do: the page's other parts read the
-    last lookup's kind of match and its ridings, never its code.
+def _postal_code_use(campaign: Campaign, locale: str) -> str:
+    """How ``campaign``'s riding pages in ``locale`` show the supporter's postal code.
+
+    Only talking points that say ``{postal_code}`` show it: the page's other parts read
+    the last lookup's kind of match and its ridings, never its code.
     """
-    return any(
-        _POSTAL_PLACEHOLDERS.intersection(
-            templating.placeholders_in(target.words("talking_points", locale))
-        )
-        for target in campaign.targets
-    )
+    texts = [target.words("talking_points", locale) for target in campaign.targets]
+    if not any(_POSTAL_PLACEHOLDERS.intersection(templating.placeholders_in(t)) for t in texts):
+        return NOT_SHOWN
+    if any(_POSTAL_PLACEHOLDERS.intersection(templating.placeholders_in_links(t)) for t in texts):
+        return IN_LINKS
+    return IN_TEXT
 
 
 def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
     """The riding page as a visitor gets it with nothing typed and no message waiting.
 
     It is the same for every such visitor with the same last lookup (its kind and
-    ridings; its postal code only where the talking points show it), in one language,
-    except the tokens (the forms' CSRF token, the report token) and the parts that change
+    ridings), in one language, except the tokens (the forms' CSRF token, the report
+    token), the postal code where the talking points say it, and the parts that change
     with the time of day (offices say whether they are open, with their local time). So
     it is rendered once per content revision with stand-ins, kept per process; the time's
-    parts are drawn once a minute, and each visitor's tokens are put in.
+    parts are drawn once a minute, and each visitor's tokens and code are put in. A code
+    in a link's address is percent-encoded, not a stand-in: each code is then a page of
+    its own.
     """
     # Embedded pages carry the visitor's flow state in their links: not shared either.
     if session.get("_flashes") or form_tokens.carried_state().get("embed"):
@@ -248,16 +263,18 @@ def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
     revision = content_revision()
     kept = services().running.derived
     seen = None
+    use = NOT_SHOWN
     if last and fed_num in last["ridings"]:
-        # The code itself only when the page shows it: then each supporter's is their own.
-        shown = kept.get(
-            revision, ("shows postal code", slug, locale), lambda: _shows_postal_code(item, locale)
+        use = kept.get(
+            revision, ("postal code use", slug, locale), lambda: _postal_code_use(item, locale)
         )
-        code = last["postal_code"] if shown else None
-        seen = (code, last["match"], tuple(last["ridings"]))
+        # The code itself only where it is percent-encoded: each supporter's page is then
+        # their own. In text it is a stand-in, like the tokens.
+        code = last["postal_code"] if use == IN_LINKS else None
+        seen = (code, last["match"], tuple(last["ridings"]), use == IN_TEXT)
 
     def render() -> tuple[tuple[str, ...], Marks]:
-        marks = Marks()
+        marks = Marks(postal_code=use == IN_TEXT)
         page, _status = riding_page(slug, fed_num, marked=marks)
         return tuple(_MARKS.split(page)), marks
 
@@ -274,4 +291,7 @@ def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
         _REPORT_MARK: report_token(report_tokens.DIRECT, item, fed_num, marks.reported),
         _CSRF_MARK: form_tokens.issue(slug, form_tokens.flow_state()),
     }
+    if use == IN_TEXT and last is not None:
+        # As ``presenters.placeholder_values`` fills it in, escaped as any page text.
+        fills[_POSTAL_MARK] = str(escape(last["postal_code"] or "___"))
     return "".join([fills[part] if i % 2 else part for i, part in enumerate(parts)]), 200

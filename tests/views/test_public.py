@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -283,35 +284,77 @@ def test_the_kept_page_is_drawn_once_and_its_times_follow_the_clock(
     assert riding_page_module._TIME_MARK not in closed_page.decode()
 
 
-def test_the_kept_page_after_a_lookup_holds_a_postal_code_only_where_it_shows(
+def _visit(app: Flask, code: str) -> str:
+    """The riding page 35100 of a new supporter who typed ``code``, tokens blanked."""
+    supporter = app.test_client()
+    page = f"{CAMPAIGN}/riding/35100"
+    assert supporter.post(CAMPAIGN, data={"postal_code": code}).location == page
+    soup = parse(supporter.get(page).data)
+    for field in soup.select("input[name$=token]"):
+        field["value"] = ""
+    return str(soup)
+
+
+def _points(page: str) -> list[str]:
+    return [text(script) for script in parse(page.encode()).select("div.script")]
+
+
+def test_the_kept_page_after_a_lookup_puts_each_supporters_postal_code_in(
+    app: Flask, make_app: Callable[..., Flask], drawn: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo's talking points say {postal_code}, in text: one drawing, each code put in.
+    first, second = _visit(app, "M5V 3L9"), _visit(app, "M5V 2T6")
+    assert drawn == [35100]
+    assert "postal code M5V 3L9" in _points(first)[1] and "M5V 2T6" not in first
+    assert "postal code M5V 2T6" in _points(second)[1] and "M5V 3L9" not in second
+    assert riding_page_module._POSTAL_MARK not in first + second
+    # The same page as drawn with the code in it (as for a code in a link), tokens aside.
+    monkeypatch.setattr(
+        riding_page_module, "_postal_code_use", lambda *_args: riding_page_module.IN_LINKS
+    )
+    other = make_app()
+    assert [_visit(other, "M5V 3L9"), _visit(other, "M5V 2T6")] == [first, second]
+    assert drawn == [35100, 35100, 35100]
+
+
+def test_a_postal_code_in_a_link_makes_a_page_per_code(
+    app: Flask, session: Session, drawn: list[int]
+) -> None:
+    campaign = demo_campaign(session)
+    campaign.talking_points_en = (
+        "I live at {postal_code}: [map](https://maps.example/?q={postal_code})"
+    )
+    for target in campaign.targets:
+        target.talking_points_en = ""  # the campaign's, as above
+    session.commit()
+    first, second = _visit(app, "M5V 3L9"), _visit(app, "M5V 2T6")
+    assert drawn == [35100, 35100]
+    links = [
+        [a["href"] for a in parse(page.encode()).select("div.script a")] for page in (first, second)
+    ]
+    assert links == [
+        ["https://maps.example/?q=M5V%203L9"] * 2,
+        ["https://maps.example/?q=M5V%202T6"] * 2,
+    ]
+    assert _visit(app, "M5V 3L9") == first and drawn == [35100, 35100]
+
+
+def test_the_kept_page_after_a_lookup_holds_no_postal_code_where_none_shows(
     app: Flask, client: FlaskClient, session: Session, drawn: list[int]
 ) -> None:
-    page = f"{CAMPAIGN}/riding/35100"
-
-    def visit(code: str) -> str:
-        supporter = app.test_client()
-        assert supporter.post(CAMPAIGN, data={"postal_code": code}).location == page
-        return text(one(parse(supporter.get(page).data), "main"))
-
-    # The demo's talking points say {postal_code}: each supporter's page is their own.
-    first, second = visit("M5V 3L9"), visit("M5V 2T6")
-    assert "M5V 3L9" in first and "M5V 2T6" not in first
-    assert "M5V 2T6" in second and "M5V 3L9" not in second
-    assert drawn == [35100, 35100]
-
     campaign = demo_campaign(session)
     campaign.talking_points_en = "Please act, {mp_name}, for {riding}."
     for target in campaign.targets:
         target.talking_points_en = ""  # the campaign's, as above
     session.commit()
-    drawn.clear()
-    pages = [visit(code) for code in ("M5V 3L9", "M5V 2T6", "M5V 3L9")]
+    pages = [_visit(app, code) for code in ("M5V 3L9", "M5V 2T6", "M5V 3L9")]
     assert drawn == [35100]  # one drawing serves every supporter of the riding
     assert pages[0] == pages[1] == pages[2]
-    assert "Please act, Chi Nguyen, for Spadina—Harbourfront." in pages[0]
+    assert _points(pages[0])[0] == "Please act, Chi Nguyen, for Spadina—Harbourfront."
     assert "M5V" not in pages[0]
-    # A visitor who looked nothing up has a kept page of their own (the same words here).
-    assert text(one(parse(client.get(page).data), "main")) == pages[0]
+    # A visitor who looked nothing up has a kept page of their own.
+    anonymous = client.get(f"{CAMPAIGN}/riding/35100").data
+    assert _points(anonymous.decode())[0] == _points(pages[0])[0]
     assert drawn == [35100, 35100]
 
 
