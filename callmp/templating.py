@@ -164,6 +164,10 @@ def _safe_url(url: str) -> bool:
     return not scheme or scheme in URL_SCHEMES
 
 
+#: The Markdown tokens whose text gets placeholders filled as they are.
+_TEXT_TOKENS = ("text", "code_inline", "code_block", "fence")
+
+
 def _fill_tokens(tokens: list[Token], values: Mapping[str, str]) -> None:
     """Fill placeholders in text, code and URL attributes of parsed Markdown, in place.
 
@@ -172,7 +176,7 @@ def _fill_tokens(tokens: list[Token], values: Mapping[str, str]) -> None:
     """
     hide_close = False
     for token in tokens:
-        if token.type in ("text", "code_inline", "code_block", "fence"):
+        if token.type in _TEXT_TOKENS:
             token.content = _substitute(PLACEHOLDER, token.content, values, encode=False)
         for attribute in URL_ATTRIBUTES:
             url = token.attrs.get(attribute)
@@ -193,17 +197,18 @@ def _names_filled(tokens: list[Token]) -> set[str]:
     Read from the parsed tokens, not the source: entities and escapes (``&#123;``,
     ``\\{``) can make a placeholder that the source text does not spell out.
     """
+    return (_names_in_text(tokens) & PLACEHOLDERS.keys()) | _names_in_links(tokens)
+
+
+def _names_in_text(tokens: list[Token]) -> set[str]:
+    """Every ``{name}`` in the text and code of ``tokens``, allowed or not."""
     names: set[str] = set()
     for token in tokens:
-        if token.type in ("text", "code_inline", "code_block", "fence"):
+        if token.type in _TEXT_TOKENS:
             names.update(PLACEHOLDER.findall(token.content))
-        for attribute in URL_ATTRIBUTES:
-            url = token.attrs.get(attribute)
-            if isinstance(url, str):
-                names.update(URL_PLACEHOLDER.findall(url))
         if token.children:
-            names |= _names_filled(token.children)
-    return names & PLACEHOLDERS.keys()
+            names |= _names_in_text(token.children)
+    return names
 
 
 def _names_in_links(tokens: list[Token]) -> set[str]:
