@@ -27,8 +27,6 @@ Translate = Callable[[str], str]
 
 _YOUR_MP = N_("%(name)s, your MP")
 _WITH_ROLE = N_("%(name)s, %(role)s")
-#: The postal code isn't kept with a call: the script leaves a blank the caller fills in.
-POSTAL_CODE_BLANK = "___"
 _VACANT = N_("your MP (the seat is vacant)")
 _VACANT_POST = N_("%(role)s (the post is vacant)")
 #: A portfolio with no office of its own is called at the holder's office as an MP.
@@ -98,7 +96,9 @@ def plan_for(
         candidate = lookup.riding(session, fed_num, corrections=False)
     stops = []
     for item in targets.targets_for(campaign, candidate):
-        values = targets.placeholder_values(campaign, item, POSTAL_CODE_BLANK, locale, translate)
+        values = targets.placeholder_values(
+            campaign, item, targets.POSTAL_CODE_BLANK, locale, translate
+        )
         if item.person is None:
             if item.portfolio is not None:
                 label = translate(_VACANT_POST) % {"role": item.target.role(locale)}

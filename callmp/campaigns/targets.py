@@ -221,6 +221,11 @@ def display_name(person: Person, translate: Callable[[str], str]) -> str:
     return f"{honorific} {person.full_name}".strip()
 
 
+#: The supporter's postal code where it is not known (a call's script, a page without a
+#: lookup): a blank the supporter fills in aloud.
+POSTAL_CODE_BLANK = "___"
+
+
 def placeholder_values(
     campaign: Campaign,
     item: ResolvedTarget,

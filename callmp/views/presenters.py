@@ -126,8 +126,8 @@ def placeholder_values(
     campaign: Campaign, item: ResolvedTarget, postal_code: str | None, locale: str
 ) -> dict[str, str]:
     """Values for the placeholders of the campaign's texts, for one target."""
-    # A blank the supporter fills in aloud when we don't know their code.
-    return targets.placeholder_values(campaign, item, postal_code or "___", locale, gettext)
+    code = postal_code or targets.POSTAL_CODE_BLANK
+    return targets.placeholder_values(campaign, item, code, locale, gettext)
 
 
 def talking_points(

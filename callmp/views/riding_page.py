@@ -271,7 +271,7 @@ def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
         # The code itself only where it is percent-encoded: each supporter's page is then
         # their own. In text it is a stand-in, like the tokens.
         code = last["postal_code"] if use == IN_LINKS else None
-        seen = (code, last["match"], tuple(last["ridings"]), use == IN_TEXT)
+        seen = (code, last["match"], tuple(last["ridings"]))
 
     def render() -> tuple[tuple[str, ...], Marks]:
         marks = Marks(postal_code=use == IN_TEXT)
@@ -293,5 +293,5 @@ def shared_riding_page(slug: str, fed_num: int) -> tuple[str, int]:
     }
     if use == IN_TEXT and last is not None:
         # As ``presenters.placeholder_values`` fills it in, escaped as any page text.
-        fills[_POSTAL_MARK] = str(escape(last["postal_code"] or "___"))
+        fills[_POSTAL_MARK] = str(escape(last["postal_code"] or targets.POSTAL_CODE_BLANK))
     return "".join([fills[part] if i % 2 else part for i, part in enumerate(parts)]), 200
