@@ -38,6 +38,10 @@ from tests.support.smtp_peer import free_port
 CAMPAIGN = "/c/status-for-all"
 #: Seconds the form must have been on screen before it is taken (the bot brake).
 MIN_SECONDS = 2
+#: A brake no browser beats: the form is refused however slowly the machine fills it in.
+#: (A token's time is kept in whole seconds, so a form may look up to a second older
+#: than it is; on a loaded machine "faster than MIN_SECONDS" cannot be relied on.)
+LONG_BRAKE = 3600
 
 
 @pytest.fixture
@@ -109,6 +113,7 @@ def test_signers_in_english_and_french_confirm_and_climb_to_a_call_counted_exact
     page.get_by_label("Your postal code").fill("k2p 1l4")
     page.get_by_label("A comment (optional)").fill("<b>My cousin</b> picks apples.")
     page.get_by_label("Show my first name", exact=False).check()
+    app.config["PETITION_MIN_FORM_SECONDS"] = LONG_BRAKE
     page.get_by_role("button", name="Sign the petition").click()
     # Sent faster than a person types: nothing stored, everything typed kept.
     expect(page.locator("p.error")).to_have_text(
@@ -119,7 +124,8 @@ def test_signers_in_english_and_french_confirm_and_climb_to_a_call_counted_exact
         "<b>My cousin</b> picks apples."
     )
     expect(page.get_by_label("Show my first name", exact=False)).to_be_checked()
-    time.sleep(MIN_SECONDS + 1)
+    app.config["PETITION_MIN_FORM_SECONDS"] = MIN_SECONDS
+    time.sleep(MIN_SECONDS + 1)  # the form shown again is taken once the brake is over
     page.get_by_role("button", name="Sign the petition").click()
     expect(page.get_by_text("Check your inbox.")).to_be_visible()
     assert "noor" not in page.url and "K2P" not in page.url.upper()
@@ -138,6 +144,8 @@ def test_signers_in_english_and_french_confirm_and_climb_to_a_call_counted_exact
     )
 
     # French, on a phone, from another partner's link, in an area split between ridings.
+    # The brake is off: the English signer showed it both ways.
+    app.config["PETITION_MIN_FORM_SECONDS"] = 0
     with phone_page(browser, locale="fr-CA") as phone:
         phone.goto(f"{base}{CAMPAIGN}?ref=ccr&src=whatsapp")
         phone.get_by_role("link", name="Signer la pétition").click()
@@ -146,14 +154,12 @@ def test_signers_in_english_and_french_confirm_and_climb_to_a_call_counted_exact
         phone.get_by_label("Votre nom").fill("Luc Roy")
         phone.get_by_label("Votre adresse courriel").fill("luc.roy@example.org")
         phone.get_by_label("Votre code postal").fill("v6b 9z9")
-        time.sleep(MIN_SECONDS + 1)
         phone.get_by_role("button", name="Signer la pétition").click()
         choices = phone.locator("fieldset input[type=radio][name=fed_num]")
         expect(choices.first).to_be_visible()
         fits_and_passes_axe(phone)
         expect(phone.get_by_label("Votre nom")).to_have_value("Luc Roy")
         phone.locator("fieldset input[value='59036']").check()
-        time.sleep(MIN_SECONDS + 1)  # each form shown starts the bot brake again
         phone.get_by_role("button", name="Signer la pétition").click()
         expect(phone.get_by_text("Vérifiez votre boîte de réception.")).to_be_visible()
         fits_and_passes_axe(phone)
