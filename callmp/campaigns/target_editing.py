@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -19,6 +20,7 @@ from callmp.campaigns.target_words import TargetWords
 from callmp.campaigns.targets import join_parties
 from callmp.i18n import N_
 from callmp.models import Campaign, Person, Portfolio, Riding, Target, TargetKind, User
+from callmp.models.people import riding_name_fr
 
 ROLE_MAX = 200
 
@@ -98,6 +100,53 @@ def custom_people(session: Session) -> list[Person]:
     return list(session.scalars(query.order_by(func.lower(Person.full_name))))
 
 
+class ListedPerson(NamedTuple):
+    """A person as a list to pick from shows them. Plain values, not an ORM object: the
+    target editor lists every MP on each of its pages, and loading 343 people with their
+    ridings as objects took 16 ms of a 40 ms page."""
+
+    id: int
+    full_name: str
+    party: str
+    fed_num: int | None  # an MP's riding; None for anyone else
+    riding_en: str
+    riding_fr: str
+
+    @classmethod
+    def of(cls, person: Person) -> ListedPerson:
+        """``person`` as listed."""
+        riding = person.riding
+        if riding is None:
+            return cls(person.id, person.full_name, person.party, None, "", "")
+        en, fr = riding.name("en"), riding.name("fr")
+        return cls(person.id, person.full_name, person.party, riding.fed_num, en, fr)
+
+    def riding_name(self, locale: str) -> str:
+        """The riding's name in ``locale`` ("" for someone who is not an MP)."""
+        return self.riding_fr if locale == "fr" else self.riding_en
+
+
+def every_mp(session: Session) -> list[ListedPerson]:
+    """Every sitting MP, by last name, as listed."""
+    query = (
+        select(
+            Person.id,
+            Person.full_name,
+            Person.party,
+            Riding.fed_num,
+            Riding.name_current,
+            Riding.name_current_fr,
+            Riding.name_fr,
+        )
+        .join(Riding, Person.fed_num == Riding.fed_num)
+        .order_by(Person.last_name, Person.first_name)
+    )
+    return [
+        ListedPerson(id, name, party, fed_num, current, riding_name_fr(current_fr, fr))
+        for id, name, party, fed_num, current, current_fr, fr in session.execute(query)
+    ]
+
+
 @dataclass(frozen=True)
 class Choices:
     """What the target editor offers: filters, people to pick, and the MPs a search found."""
@@ -105,7 +154,7 @@ class Choices:
     parties: list[str]
     provinces: list[tuple[str, str, str]]
     custom: list[Person]
-    mps: list[Person]
+    mps: list[ListedPerson]
     found: list[Person]
     portfolios: list[Portfolio]
 
@@ -118,13 +167,11 @@ def portfolio_choices(session: Session) -> list[Portfolio]:
 
 def choices(session: Session, query: str = "") -> Choices:
     """Everything the target editor lists, with the MPs matching ``query`` (if any)."""
-    mps = select(Person).join(Riding, Person.fed_num == Riding.fed_num)
-    mps = mps.options(selectinload(Person.riding)).order_by(Person.last_name, Person.first_name)
     return Choices(
         parties=party_choices(session),
         provinces=province_choices(session),
         custom=custom_people(session),
-        mps=list(session.scalars(mps)),
+        mps=every_mp(session),
         found=find_mps(session, query),
         portfolios=portfolio_choices(session),
     )

@@ -21,6 +21,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from callmp.db import Base, UtcDateTime, utcnow
 
 
+def riding_name_fr(name_current_fr: str, name_fr: str) -> str:
+    """A riding's French display name: its current French name, else the official 2023
+    French name (not every renamed riding has a known French form)."""
+    return name_current_fr or name_fr
+
+
 class Riding(Base):
     """A federal electoral district (2023 Representation Order), keyed by FED number."""
 
@@ -47,7 +53,7 @@ class Riding(Base):
         """The riding's display name in ``locale``: its current name, or in French the
         official 2023 French name where the current one has no known French form."""
         if locale == "fr":
-            return self.name_current_fr or self.name_fr
+            return riding_name_fr(self.name_current_fr, self.name_fr)
         return self.name_current
 
     def province(self, locale: str) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     EmailField,
@@ -19,14 +20,29 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, Select
 
 from callmp import numbers
 from callmp.campaigns import people_editing
-from callmp.campaigns.target_editing import TargetChoice
+from callmp.campaigns.target_editing import ListedPerson, TargetChoice
 from callmp.campaigns.target_words import LIMITS, WORD_FIELDS, TargetWords
 from callmp.models import OfficeKind, Person, Portfolio, TargetKind
 from callmp.views import presenters
+
+
+class PeopleSelect(Select):  # type: ignore[misc]
+    """WTForms' select, each plain option written in one step: the lists of people hold
+    every MP (the target editor shows 343 of them twice)."""
+
+    @classmethod
+    def render_option(cls, choice: SelectChoice, **kwargs: Any) -> Markup:
+        """The same ``<option>`` as WTForms writes, for a text value with no attributes."""
+        if kwargs or choice.render_kw or not isinstance(choice.value, str):
+            return super().render_option(choice, **kwargs)  # type: ignore[no-any-return]
+        selected = "selected " if choice.selected else ""  # html_params sorts by name
+        label = escape(choice.label or choice.value)
+        value = escape(choice.value)
+        return Markup(f'<option {selected}value="{value}">{label}</option>')  # noqa: S704 - escaped
 
 
 class CheckboxesField(SelectMultipleField):  # type: ignore[misc]
@@ -96,6 +112,7 @@ class OwnMpForm(WordsFields, FlaskForm):  # type: ignore[misc]
     fallback_person_id = SelectField(
         lazy_gettext("Instead, outside these filters or when the seat is vacant"),
         validate_choice=False,
+        widget=PeopleSelect(),
     )
     role_en, role_fr = _role_fields()
 
@@ -116,7 +133,7 @@ class PersonTargetForm(WordsFields, FlaskForm):  # type: ignore[misc]
     """A fixed person: an MP found by name or riding, or a custom person."""
 
     q = HiddenField()
-    person_id = SelectField(lazy_gettext("Person"), validate_choice=False)
+    person_id = SelectField(lazy_gettext("Person"), validate_choice=False, widget=PeopleSelect())
     role_en, role_fr = _role_fields()
     gender = SelectField(
         lazy_gettext("Grammatical gender, for French forms of address"),
@@ -140,7 +157,9 @@ class PortfolioTargetForm(WordsFields, FlaskForm):  # type: ignore[misc]
 
     portfolio_id = SelectField(lazy_gettext("Portfolio"), validate_choice=False)
     fallback_person_id = SelectField(
-        lazy_gettext("Instead, while the post is vacant"), validate_choice=False
+        lazy_gettext("Instead, while the post is vacant"),
+        validate_choice=False,
+        widget=PeopleSelect(),
     )
     role_en, role_fr = _role_fields()
 
@@ -169,20 +188,38 @@ def _id(raw: str | None) -> int | None:
 
 def person_label(person: Person) -> str:
     """A person in a list: name, party and riding number for MPs."""
-    parts = [person.full_name]
-    if person.party:
-        parts.append(presenters.party_name(person.party))
-    if person.riding is not None:
-        name = person.riding.name(presenters.locale_code())
-        parts.append(f"{name} ({person.riding.fed_num})")
-    return " · ".join(parts)
+    return _PeopleLabels(presenters.locale_code())(ListedPerson.of(person))
 
 
-def people_choices(groups: list[tuple[str, list[Person]]], empty: str | None) -> list[SelectChoice]:
+class _PeopleLabels:
+    """Labels of people in one language, each party's name translated once (a list of
+    every MP names a handful of parties 343 times)."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self.parties: dict[str, str] = {}
+
+    def __call__(self, person: ListedPerson) -> str:
+        parts = [person.full_name]
+        if party := person.party:
+            name = self.parties.get(party)
+            if name is None:
+                name = self.parties[party] = presenters.party_name(party)
+            parts.append(name)
+        if person.fed_num is not None:
+            parts.append(f"{person.riding_name(self.locale)} ({person.fed_num})")
+        return " · ".join(parts)
+
+
+def people_choices(
+    groups: list[tuple[str, list[Person] | list[ListedPerson]]], empty: str | None
+) -> list[SelectChoice]:
     """Select choices grouped by kind of person, with an optional empty first choice."""
     choices = [SelectChoice("", empty)] if empty is not None else []
-    for label, people in groups:
-        choices += [SelectChoice(str(p.id), person_label(p), optgroup=label) for p in people]
+    label = _PeopleLabels(presenters.locale_code())
+    for group, people in groups:
+        listed = [p if isinstance(p, ListedPerson) else ListedPerson.of(p) for p in people]
+        choices += [SelectChoice(str(p.id), label(p), optgroup=group) for p in listed]
     return choices
 
 
