@@ -45,17 +45,28 @@ _REVISION_SQL = "SELECT revision FROM content_state"
 
 
 def revision_now(engine: Engine) -> int:
-    """The content revision now, read on a pooled connection of its own (for code that
-    runs before a request has a session: ``views.front_cache``). The driver's own cursor:
-    a third of what SQLAlchemy's Connection would cost for this one read."""
+    """The content revision now, read on a pooled connection of its own (a request whose
+    page is kept needs no session). The driver's own cursor: a third of what
+    SQLAlchemy's Connection would cost for this one read.
+
+    On PostgreSQL the read is made in autocommit: one round trip, where a transaction
+    would add a BEGIN before it and a ROLLBACK when the pool takes the connection back
+    (220 to 80 us of CPU and 410 to 130 us of waiting, measured on loopback). The
+    connection goes back to the pool as it came, with transactions on.
+    """
     connection = engine.raw_connection()
+    server = connection.driver_connection if engine.dialect.name == "postgresql" else None
     try:
+        if server is not None:
+            server.autocommit = True
         cursor = connection.cursor()
         try:
             cursor.execute(_REVISION_SQL)
             row = cursor.fetchone()
         finally:
             cursor.close()
+        if server is not None:
+            server.autocommit = False  # no transaction is open: nothing is sent
     except Exception:
         # Without pool_pre_ping (``db.make_probe_engine``) a dropped connection fails
         # here: it is not given back to the pool.

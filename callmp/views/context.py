@@ -63,9 +63,19 @@ def content_revision() -> int:
     """The content revision this request sees (read once per request, on a pooled
     connection given back at once: a request whose page is kept needs no session)."""
     if "content_revision" not in g:
-        g.content_revision = running.revision_now(services().engine)
+        g.content_revision = _read_revision(services())
     revision: int = g.content_revision
     return revision
+
+
+def _read_revision(found: Services) -> int:
+    """The revision, read on the probe pool (no ``pool_pre_ping``: on a server its
+    ``SELECT 1`` would be one more round trip on every public request); a connection the
+    server dropped fails once, and the read is made again on the main pool, which pings."""
+    try:
+        return running.revision_now(found.probe_engine)
+    except found.probe_engine.dialect.loaded_dbapi.Error:
+        return running.revision_now(found.engine)
 
 
 def running_campaign(slug: str) -> Campaign | None:

@@ -102,6 +102,46 @@ def test_supporters_own_writes_leave_the_revision(db_session: Session) -> None:
     assert _revision(db_session) == before
 
 
+def test_the_revision_read_sees_each_commit_and_leaves_its_connection_as_it_came(
+    app: Flask, session: Session
+) -> None:
+    """The read made on every public request: on PostgreSQL in autocommit (one round
+    trip), and the pooled connection goes back with transactions on, as sessions expect."""
+    probe = services(app).probe_engine
+    before = running.revision_now(probe)
+    assert before == _revision(session)
+    demo_campaign(session).title_en = "Seen at once"
+    session.commit()
+    assert running.revision_now(probe) == before + 1
+    connection = probe.raw_connection()
+    try:
+        driver = connection.driver_connection
+        if probe.dialect.name == "postgresql":
+            assert driver is not None and driver.autocommit is False
+    finally:
+        connection.close()
+
+
+def test_a_request_after_the_server_dropped_the_probes_connection_is_answered(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The probe pool does not ping: its read fails on a dropped connection, and the
+    request's revision is read again on the main pool (which pings) instead of failing."""
+    probe = services(app).probe_engine
+    if probe.dialect.name == "sqlite":
+        assert probe is services(app).engine  # a file: nothing to drop
+        return
+    page = f"/c/{DEMO_SLUG}/riding/{SPADINA}"  # a page Flask draws: no front layer
+    assert client.get(page).status_code == 200
+    with services(app).engine.connect() as conn:  # every other connection to this database
+        conn.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    assert client.get(page).status_code == 200
+    assert client.get(page).status_code == 200
+
+
 def test_the_cache_keeps_values_for_one_revision() -> None:
     cache = running.RevisionCache()
     made: list[str] = []
