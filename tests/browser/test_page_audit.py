@@ -41,9 +41,7 @@ from tests.support.app import (
     OFFICES_OPEN,
     TEST_SETTINGS,
     call_service,
-    engine,
     log_in,
-    mail_service,
     sessions,
 )
 from tests.support.audit_site import (
@@ -148,9 +146,7 @@ def site(
             found.close()
         if REPORT:
             Path(REPORT).write_text(found.report(), encoding="utf-8")
-        call_service(app).close()
-        mail_service(app).close()
-        engine(app).dispose()
+        services(app).close()  # the providers, the pool and the probe pool
     databases.drop(url)
 
 

@@ -52,6 +52,7 @@ from callmp.views.admin.target_forms import (
     PersonTargetForm,
     PortfolioTargetForm,
 )
+from callmp.views.context import services
 from callmp.views.petition_forms import PetitionForm
 from callmp.views.public_forms import CallForm, EmailForm, LookupForm, ReportForm
 from callmp.views.unsubscribe import WithdrawForm
@@ -71,9 +72,7 @@ from tests.support.app import (
     STAFF_PASSWORD,
     TEST_SETTINGS,
     call_service,
-    engine,
     log_in,
-    mail_service,
     sessions,
 )
 
@@ -567,9 +566,7 @@ def corpus(databases: Any) -> Iterator[Corpus]:
         assert db.scalars(select(Campaign.id).where(Campaign.slug == demo.slug)).one()
     found = Corpus(app=app, ids=ids, admin=admin)
     yield found
-    call_service(app).close()
-    mail_service(app).close()
-    engine(app).dispose()
+    services(app).close()  # the providers, the pool and the probe pool
     databases.drop(url)
 
 
