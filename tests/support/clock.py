@@ -18,6 +18,14 @@ def clock_stopped() -> Iterator[datetime]:
 
 
 @contextmanager
+def clock_held_at(when: datetime) -> Iterator[datetime]:
+    """Inside the block, "now" is ``when`` and stays there; ``when``. For tests that compare
+    pages drawn at different moments, which show the time to the minute."""
+    with time_machine.travel(when, tick=False):
+        yield when
+
+
+@contextmanager
 def clock_at(when: datetime) -> Iterator[datetime]:
     """Inside the block, "now" starts at ``when`` and runs on from there; ``when``."""
     with time_machine.travel(when, tick=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from callmp.views import riding_page as riding_page_module
 from tests.factories import demo_campaign
 from tests.support.app import OFFICES_OPEN
-from tests.support.clock import clock_at
+from tests.support.clock import clock_at, clock_held_at
 from tests.support.html import assert_unique_ids, one, parse, text
 
 #: Saturday 22:00 in Toronto and Ottawa: every office in the demo is closed.
@@ -284,6 +284,14 @@ def test_the_kept_page_is_drawn_once_and_its_times_follow_the_clock(
     assert riding_page_module._TIME_MARK not in closed_page.decode()
 
 
+@pytest.fixture
+def held_clock() -> Iterator[datetime]:
+    """The clock held still: the pages show the time to the minute, and a minute may turn
+    between two visits whose pages a test compares."""
+    with clock_held_at(OFFICES_OPEN) as now:
+        yield now
+
+
 def _visit(app: Flask, code: str) -> str:
     """The riding page 35100 of a new supporter who typed ``code``, tokens blanked."""
     supporter = app.test_client()
@@ -299,6 +307,7 @@ def _points(page: str) -> list[str]:
     return [text(script) for script in parse(page.encode()).select("div.script")]
 
 
+@pytest.mark.usefixtures("held_clock")
 def test_the_kept_page_after_a_lookup_puts_each_supporters_postal_code_in(
     app: Flask, make_app: Callable[..., Flask], drawn: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -317,6 +326,7 @@ def test_the_kept_page_after_a_lookup_puts_each_supporters_postal_code_in(
     assert drawn == [35100, 35100, 35100]
 
 
+@pytest.mark.usefixtures("held_clock")
 def test_a_postal_code_in_a_link_makes_a_page_per_code(
     app: Flask, session: Session, drawn: list[int]
 ) -> None:
@@ -339,6 +349,7 @@ def test_a_postal_code_in_a_link_makes_a_page_per_code(
     assert _visit(app, "M5V 3L9") == first and drawn == [35100, 35100]
 
 
+@pytest.mark.usefixtures("held_clock")
 def test_the_kept_page_after_a_lookup_holds_no_postal_code_where_none_shows(
     app: Flask, client: FlaskClient, session: Session, drawn: list[int]
 ) -> None:
