@@ -77,6 +77,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite ``url`` as the driver opens it; None for any other database,
+    for SQLite in memory and for a URL with options (a ``file:`` URI, say)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.query:
+        return None
+    database = parsed.database
+    return database if database and database != ":memory:" else None
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine for ``url`` with the settings each backend needs.
 
@@ -88,9 +98,7 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # Writers queue at a gate of ours, not in SQLite's busy sleeps (sqlite_writers).
-        database = parsed.database
-        path = database if database and database != ":memory:" and not parsed.query else None
-        factory = sqlite_writers.connection_class(path, SQLITE_GATE_TIMEOUT_S)
+        factory = sqlite_writers.connection_class(sqlite_file(url), SQLITE_GATE_TIMEOUT_S)
         engine = create_engine(
             url, connect_args={"timeout": 5, "factory": factory}, hide_parameters=True
         )

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from callmp.calls.service import CallService
-from callmp.campaigns.running import RunningCampaigns
+from callmp.campaigns.running import RevisionReader, RunningCampaigns
 from callmp.db import make_engine, make_probe_engine, make_session_factory
 from callmp.directory.refresh_check import DataCheckService
 from callmp.job_queue import make_queue
@@ -35,6 +35,8 @@ class Services:
     engine: Engine
     #: For the content revision read on every public request (``db.make_probe_engine``).
     probe_engine: Engine
+    #: The content revision read (``running.RevisionReader``), on ``probe_engine``.
+    revision: RevisionReader
     sessions: sessionmaker[Session]
     data_dir: Path
     queue: Huey
@@ -56,9 +58,11 @@ class Services:
         queue = make_queue(config)
         metrics = Metrics(queue_depth=partial(read_queue_depth, queue, config))
         mail = MailService.from_config(config, sessions, queue, metrics)
+        probe_engine = make_probe_engine(engine)
         return cls(
             engine=engine,
-            probe_engine=make_probe_engine(engine),
+            probe_engine=probe_engine,
+            revision=RevisionReader(engine, probe_engine),
             sessions=sessions,
             data_dir=Path(config["DATA_DIR"]),
             queue=queue,
@@ -74,5 +78,6 @@ class Services:
         """Release the providers' connections and the database pool."""
         self.calls.close()
         self.mail.close()
+        self.revision.close()
         self.engine.dispose()
         self.probe_engine.dispose()

@@ -16,7 +16,10 @@ them by id when writing.
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from functools import partial
@@ -28,6 +31,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from callmp.campaigns import fields
+from callmp.db import SQLITE_BUSY_TIMEOUT_MS, sqlite_file
 from callmp.directory import lookup
 from callmp.models import Campaign, CampaignStatus, Person, Portfolio, Riding, Target
 
@@ -77,6 +81,89 @@ def revision_now(engine: Engine) -> int:
     if row is None:
         raise LookupError("content_state has no row")
     return int(row[0])
+
+
+class _ThreadConnection:
+    """One thread's plain SQLite connection for the revision read; closed with its thread
+    (the thread's locals go, and this with them) or by ``RevisionReader.close``."""
+
+    __slots__ = ("__weakref__", "connection", "pid")
+
+    def __init__(self, path: str) -> None:
+        self.pid = os.getpid()
+        # Autocommit: each read is its own read transaction and sees the last commit, and
+        # none is held between requests (which would keep WAL checkpoints from finishing).
+        self.connection = sqlite3.connect(
+            path,
+            timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,  # ``RevisionReader.close`` runs on another thread
+        )
+
+    def read(self) -> int:
+        rows = self.connection.execute(_REVISION_SQL).fetchall()
+        if not rows:
+            raise LookupError("content_state has no row")
+        return int(rows[0][0])
+
+    def close(self) -> None:
+        # A connection made before a fork belongs to the parent: never closed in a child.
+        if self.pid == os.getpid():
+            self.connection.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+class RevisionReader:
+    """Reads the content revision now, as every public request does first.
+
+    On a SQLite file, each thread keeps a plain connection of its own for it, outside the
+    pool: inside a request, the pool's checkout and return and the engine's cursor class
+    made the read cost 46 us, and a riding page drawn in process costs 40 to 60 us less
+    without them. On a
+    server, ``revision_now`` on the probe pool (no ping); a connection the server dropped
+    fails once, and the read is made again on the main pool, which pings. A failed read on
+    a SQLite connection drops that connection and is made again on the pool.
+    """
+
+    def __init__(self, engine: Engine, probe: Engine) -> None:
+        self.engine = engine
+        self.probe = probe
+        self.path = sqlite_file(engine.url.render_as_string(hide_password=False))
+        self._local = threading.local()
+        self._kept: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def read(self) -> int:
+        """The revision now."""
+        if self.path is None:
+            try:
+                return revision_now(self.probe)
+            except self.probe.dialect.loaded_dbapi.Error:
+                return revision_now(self.engine)
+        kept: _ThreadConnection | None = getattr(self._local, "kept", None)
+        if kept is None or kept.pid != os.getpid():
+            kept = self._local.kept = _ThreadConnection(self.path)
+            with self._lock:
+                self._kept.add(kept)
+        try:
+            return kept.read()
+        except sqlite3.Error:
+            self._local.kept = None
+            with self._lock:
+                self._kept.discard(kept)
+            kept.close()
+            return revision_now(self.engine)
+
+    def close(self) -> None:
+        """Close every thread's connection (a thread that reads again opens a new one)."""
+        with self._lock:
+            kept = list(self._kept)
+            self._kept.clear()
+        for found in kept:
+            found.close()
+        self._local = threading.local()
 
 
 def is_open(campaign: Campaign, now: datetime) -> bool:

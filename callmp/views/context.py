@@ -16,7 +16,6 @@ from flask.sessions import SessionMixin
 from flask_babel import Babel
 from sqlalchemy.orm import Session
 
-from callmp.campaigns import running
 from callmp.db import utcnow
 from callmp.directory.lookup import Candidate, LookupResult, Settled, lookup, settle
 from callmp.directory.postal_codes import PostalCodeError
@@ -60,22 +59,13 @@ def db() -> Session:
 
 
 def content_revision() -> int:
-    """The content revision this request sees (read once per request, on a pooled
-    connection given back at once: a request whose page is kept needs no session)."""
+    """The content revision this request sees (read once per request by
+    ``running.RevisionReader``, outside the request's session: a request whose page is
+    kept needs no session)."""
     if "content_revision" not in g:
-        g.content_revision = _read_revision(services())
+        g.content_revision = services().revision.read()
     revision: int = g.content_revision
     return revision
-
-
-def _read_revision(found: Services) -> int:
-    """The revision, read on the probe pool (no ``pool_pre_ping``: on a server its
-    ``SELECT 1`` would be one more round trip on every public request); a connection the
-    server dropped fails once, and the read is made again on the main pool, which pings."""
-    try:
-        return running.revision_now(found.probe_engine)
-    except found.probe_engine.dialect.loaded_dbapi.Error:
-        return running.revision_now(found.engine)
 
 
 def running_campaign(slug: str) -> Campaign | None:

@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING, Any
 from cachetools import LRUCache
 from flask import Flask, request
 
-from callmp.campaigns import running
 from callmp.db import utcnow
 from callmp.ops import json_logs
 from callmp.views.ops import CLOCK_KEY
@@ -297,7 +296,7 @@ def init_front_cache(app: Flask) -> None:
     from callmp.views.context import services
 
     def revision() -> int:
-        return running.revision_now(services(app).probe_engine)
+        return services(app).revision.read()
 
     made = FrontCache(app, app.wsgi_app, size, revision)
     app.extensions[EXTENSION_KEY] = made

@@ -36,6 +36,7 @@ def ready_to_fork(app: Flask) -> None:
         for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html")):
             app.jinja_env.get_template(name)
         _load_content(app)
+    services(app).revision.close()
     services(app).engine.dispose()
     services(app).probe_engine.dispose()
     close_queue(services(app).queue)

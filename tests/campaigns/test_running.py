@@ -246,18 +246,18 @@ def test_the_campaign_page_is_rendered_once_per_revision(
     app = make_app(FRONT_CACHE_BYTES=0)
     client = app.test_client()
     reads: list[int] = []
-    read = running.revision_now
+    read = running.RevisionReader.read
 
-    def counted(engine_: Any) -> int:
-        reads.append(read(engine_))
+    def counted(reader: running.RevisionReader) -> int:
+        reads.append(read(reader))
         return reads[-1]
 
-    monkeypatch.setattr(running, "revision_now", counted)
+    monkeypatch.setattr(running.RevisionReader, "read", counted)
     with statements(engine(app)) as seen:
         pages = [client.get(f"/c/{DEMO_SLUG}") for _ in range(3)]
     assert {p.status_code for p in pages} == {200}
     assert len({p.data for p in pages}) == 1
-    assert len(reads) == 3  # one per request (on the driver's own cursor: not in ``seen``)
+    assert len(reads) == 3  # one per request (outside the engine's pool: not in ``seen``)
     # The first request loads the campaign (with its portfolio target's holder and office
     # contact) and the counter; the others run no statement beyond the revision.
     assert len(seen) <= 12
