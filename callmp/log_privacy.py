@@ -45,6 +45,14 @@ TOKEN_LENGTH = 12
 
 _MARK = "_callmp_scrubbed"
 
+#: Short texts the patterns found nothing in, so that a text logged again (an access
+#: line's path and message, the same on every request to a page) is not searched again.
+#: Only texts with nothing to replace are kept: nothing personal is held here.
+_CLEAN: dict[str, None] = {}
+#: How many texts ``_CLEAN`` holds before it starts again, and how long each may be.
+CLEAN_TEXTS = 4096
+CLEAN_LENGTH = 256
+
 
 def scrub(text: str) -> str:
     """``text`` with phone numbers, email addresses and postal codes replaced."""
@@ -52,7 +60,14 @@ def scrub(text: str) -> str:
         return text
     if len(text) >= TOKEN_LENGTH and text.isascii() and text.isalnum():
         return text
-    return _scrub_all(text)
+    if text in _CLEAN:
+        return text
+    scrubbed = _scrub_all(text)
+    if scrubbed == text and len(text) <= CLEAN_LENGTH:
+        if len(_CLEAN) >= CLEAN_TEXTS:
+            _CLEAN.clear()
+        _CLEAN[text] = None
+    return scrubbed
 
 
 def _scrub_all(text: str) -> str:

@@ -98,6 +98,35 @@ def test_a_long_token_of_letters_and_digits_holds_no_match() -> None:
         assert scrub(f"({token})") == f"({token})"
 
 
+def test_only_texts_with_nothing_personal_are_kept_and_then_not_searched_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    searched: list[str] = []
+    search = log_privacy._scrub_all
+
+    def counted(raw: str) -> str:
+        searched.append(raw)
+        return search(raw)
+
+    monkeypatch.setattr(log_privacy, "_scrub_all", counted)
+    monkeypatch.setattr(log_privacy, "_CLEAN", {})
+    path = "GET /c/status-for-all/riding/35100 200"
+    personal = "call 613-555-0142 from K1A 0B1, mail ann@example.org"
+    for _ in range(3):
+        assert scrub(path) == path
+        assert scrub(personal) == "call [phone] from [postal code], mail [email]"
+    assert searched == [path, personal, personal, personal]
+    assert list(log_privacy._CLEAN) == [path]
+    # Bounded: long texts are searched each time, and the kept ones start again when full.
+    long_text = "x1 " * log_privacy.CLEAN_LENGTH
+    assert scrub(long_text) == long_text and long_text not in log_privacy._CLEAN
+    monkeypatch.setattr(log_privacy, "CLEAN_TEXTS", 3)
+    log_privacy._CLEAN.clear()
+    for number in range(5):
+        scrub(f"page {number}")
+    assert list(log_privacy._CLEAN) == ["page 3", "page 4"]
+
+
 def _record(message: str, *args: object, exc: bool = False) -> logging.LogRecord:
     """A record as a logger makes it, with the exception being handled when ``exc``."""
     exc_info = sys.exc_info() if exc else None
