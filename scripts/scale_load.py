@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -81,6 +82,18 @@ class Result:
     def cpu_ms(self) -> float:
         """CPU per request in every process serving it."""
         return self.app_cpu_ms + self.pg_cpu_ms + self.redis_cpu_ms
+
+
+#: First deliveries a second the default number of queued calls is made for: each webhook's
+#: timed load must meet every call for the first time (a replay, Twilio's retry of a
+#: delivery already taken, costs less and would flatter the figure).
+WEBHOOK_RATE_CEILING = 3000
+
+
+def webhook_calls_for(seconds: float) -> int:
+    """Queued calls enough for a timed load of ``seconds`` at ``WEBHOOK_RATE_CEILING``,
+    after the warm-up's own calls."""
+    return WEBHOOK_WARMUP_CALLS + math.ceil(WEBHOOK_RATE_CEILING * seconds)
 
 
 def first_deliveries(n: int, good: int, started: int) -> tuple[int, int]:
@@ -237,9 +250,11 @@ class SizeRun:
         expect: Callable[[int, int], tuple[int, int]] | None = None,
         warmup: str | None = None,
         warm: bool = True,
+        calls: int | None = None,
     ) -> Result:
         """Warm up (on ``warmup``, else ``script``; unless not ``warm``), then time
-        ``script`` and check rows."""
+        ``script`` and check rows. ``calls``: the timed script's distinct calls, each of
+        which may be answered once (a webhook's first deliveries)."""
         self.scripts[name] = script
         port = self.callmp_port if app == "callmp" else self.bare_port
         server = self.servers[app]
@@ -277,6 +292,16 @@ class SizeRun:
             bad == 0 and completed > 0,
             f"{self.size:,}: {name}: {bad} non-2xx/3xx answers or socket errors in {completed}",
         )
+        if calls is not None:
+            ok = (
+                self.checks.check(
+                    good <= calls,
+                    f"{self.size:,}: {name}: {good} 2xx answers for {calls} queued calls: "
+                    f"{good - calls} were replays, not first deliveries "
+                    "(raise --webhook-calls)",
+                )
+                and ok
+            )
         if rows and expect:
             added = benchkit.settle(rows, SETTLE_S) - before_rows
             low, high = expect(good, started)
@@ -358,6 +383,7 @@ class SizeRun:
                 count(engine, statement) if statement is not None else None,
                 partial(first_deliveries, len(timed)),
                 warmup=list_script(warmup),
+                calls=len(timed),
             )
         tag = f"scale-{self.size}"
         letters = select(func.count()).where(EmailSubmission.email.like(f"{tag}-%"))
