@@ -24,6 +24,10 @@ Usage: .venv/bin/python scripts/bench_scale.py [--database-url postgresql+psycop
    (JSON API), and the answer, gather (key 2), dial and status webhooks, signed, each
    call's first delivery: there are enough queued calls for 3,000 a second (a check
    fails if any timed answer was a replay, which costs less).
+   wrk opens its connections at once, and each gthread worker keeps the ones it took:
+   when one worker took more than 60% of the workers' CPU (most connections on it, its
+   GIL holding the run to one core), the run is timed again, up to four runs (not a
+   webhook's, whose calls were met, nor a cold one); each line shows that share.
 4. After a write, counts the rows it added against its 2xx answers. Any non-2xx/3xx
    answer, socket error, row mismatch or server log warning is printed loudly and makes
    the script exit 1.
