@@ -108,8 +108,9 @@ class _ThreadConnection:
 
     def close(self) -> None:
         # A connection made before a fork belongs to the parent: never closed in a child.
-        if self.pid == os.getpid():
-            self.connection.close()
+        connection = getattr(self, "connection", None)  # None: the connect failed
+        if connection is not None and self.pid == os.getpid():
+            connection.close()
 
     def __del__(self) -> None:
         self.close()
@@ -121,10 +122,9 @@ class RevisionReader:
     On a SQLite file, each thread keeps a plain connection of its own for it, outside the
     pool: inside a request, the pool's checkout and return and the engine's cursor class
     made the read cost 46 us, and a riding page drawn in process costs 40 to 60 us less
-    without them. On a
-    server, ``revision_now`` on the probe pool (no ping); a connection the server dropped
-    fails once, and the read is made again on the main pool, which pings. A failed read on
-    a SQLite connection drops that connection and is made again on the pool.
+    without them. A failed read on such a connection drops it and is made again on the
+    pool. On a server, ``revision_now`` on the probe pool (no ping); a connection the
+    server dropped fails once, and the read is made again on the main pool, which pings.
     """
 
     def __init__(self, engine: Engine, probe: Engine) -> None:

@@ -13,6 +13,7 @@ import multiprocessing
 import sqlite3
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from callmp.campaigns import running
+from callmp.db import make_engine
 from callmp.views.context import services
 from tests.factories import demo_campaign
 
@@ -163,3 +165,17 @@ def test_a_forked_worker_reads_on_its_own_connection_and_leaves_its_parents(
     session.commit()
     assert reader.read() == revision + 1
     assert _kept(reader) == [parents]
+
+
+def test_a_file_that_cannot_be_opened_fails_the_read_and_leaves_nothing_behind(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'no such folder' / 'callmp.sqlite3'}")
+    try:
+        reader = running.RevisionReader(engine, engine)
+        with pytest.raises(sqlite3.OperationalError):
+            reader.read()
+        gc.collect()  # the half-made connection's holder goes without an error of its own
+        assert _kept(reader) == []
+    finally:
+        engine.dispose()
