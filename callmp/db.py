@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Boolean, DateTime, MetaData, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -77,7 +77,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def sqlite_file(url: str) -> str | None:
+def sqlite_file(url: str | URL) -> str | None:
     """The file of a SQLite ``url`` as the driver opens it; None for any other database,
     for SQLite in memory and for a URL with options (a ``file:`` URI, say)."""
     parsed = make_url(url)

@@ -130,7 +130,7 @@ class RevisionReader:
     def __init__(self, engine: Engine, probe: Engine) -> None:
         self.engine = engine
         self.probe = probe
-        self.path = sqlite_file(engine.url.render_as_string(hide_password=False))
+        self.path = sqlite_file(engine.url)
         self._local = threading.local()
         self._kept: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
         self._lock = threading.Lock()

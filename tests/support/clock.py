@@ -10,19 +10,12 @@ import time_machine
 
 
 @contextmanager
-def clock_stopped() -> Iterator[datetime]:
-    """Inside the block, "now" stays at the instant the block began; that instant."""
-    now = datetime.now(UTC)
+def clock_stopped(when: datetime | None = None) -> Iterator[datetime]:
+    """Inside the block, "now" stays at ``when`` (default: the instant the block began);
+    that instant."""
+    now = when or datetime.now(UTC)
     with time_machine.travel(now, tick=False):
         yield now
-
-
-@contextmanager
-def clock_held_at(when: datetime) -> Iterator[datetime]:
-    """Inside the block, "now" is ``when`` and stays there; ``when``. For tests that compare
-    pages drawn at different moments, which show the time to the minute."""
-    with time_machine.travel(when, tick=False):
-        yield when
 
 
 @contextmanager

@@ -299,7 +299,7 @@ def test_the_revision_is_read_without_a_ping_and_a_dropped_connection_is_read_ag
     with services(app).engine.connect() as conn:
         for pid in pids:
             conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid or 0)})")
-    reads: list[int] = []
+    reads: list[bool] = []
     again = running.revision_now
 
     def counted_again(engine: Engine) -> int:

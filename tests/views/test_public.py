@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from callmp.views import riding_page as riding_page_module
 from tests.factories import demo_campaign
 from tests.support.app import OFFICES_OPEN
-from tests.support.clock import clock_at, clock_held_at
+from tests.support.clock import clock_at, clock_stopped
 from tests.support.html import assert_unique_ids, one, parse, text
 
 #: Saturday 22:00 in Toronto and Ottawa: every office in the demo is closed.
@@ -288,7 +288,7 @@ def test_the_kept_page_is_drawn_once_and_its_times_follow_the_clock(
 def held_clock() -> Iterator[datetime]:
     """The clock held still: the pages show the time to the minute, and a minute may turn
     between two visits whose pages a test compares."""
-    with clock_held_at(OFFICES_OPEN) as now:
+    with clock_stopped(OFFICES_OPEN) as now:
         yield now
 
 
